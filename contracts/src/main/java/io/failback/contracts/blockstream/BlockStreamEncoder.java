@@ -1,0 +1,69 @@
+package io.failback.contracts.blockstream;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+
+/** Writes the parts of a {@link BlockStreamFormat} stream into a caller's buffer. Not thread-safe; cheap to create. */
+public final class BlockStreamEncoder {
+    private final CRC32C crc = new CRC32C();
+    private long frames;
+    private long dataBytes;
+
+    public static int dataFrameBytes(int blockSize) {
+        return BlockStreamFormat.FRAME_OVERHEAD_BYTES + blockSize;
+    }
+
+    public void header(ByteBuffer out, StreamHeader header) {
+        int start = out.position();
+        out.putInt(BlockStreamFormat.MAGIC)
+                .putShort(BlockStreamFormat.VERSION)
+                .putShort((short) 0)
+                .putInt(header.blockSize())
+                .putLong(header.diskSizeBytes())
+                .putLong(header.firstBlock())
+                .putLong(header.blockCount());
+        out.putInt(checksum(out, start));
+    }
+
+    /** Appends a DATA frame carrying {@code block}'s remaining bytes; consumes them. */
+    public void data(ByteBuffer out, long blockIndex, ByteBuffer block) {
+        int length = block.remaining();
+        int start = out.position();
+        out.put(BlockStreamFormat.TYPE_DATA).putLong(blockIndex).putInt(length).put(block);
+        out.putInt(checksum(out, start));
+        frames++;
+        dataBytes += length;
+    }
+
+    public void zeros(ByteBuffer out, long firstBlock, int runLength) {
+        int start = out.position();
+        out.put(BlockStreamFormat.TYPE_ZEROS).putLong(firstBlock).putInt(4).putInt(runLength);
+        out.putInt(checksum(out, start));
+        frames++;
+    }
+
+    public void end(ByteBuffer out, long endBlock) {
+        int start = out.position();
+        out.put(BlockStreamFormat.TYPE_END).putLong(endBlock).putInt(BlockStreamFormat.END_PAYLOAD_BYTES)
+                .putLong(frames).putLong(dataBytes);
+        out.putInt(checksum(out, start));
+    }
+
+    public static ByteBuffer error(long blockIndex, String message) {
+        byte[] text = message.getBytes(StandardCharsets.UTF_8);
+        int length = Math.min(text.length, BlockStreamFormat.MAX_ERROR_MESSAGE_BYTES);
+        ByteBuffer out = ByteBuffer.allocate(BlockStreamFormat.FRAME_OVERHEAD_BYTES + length);
+        out.put(BlockStreamFormat.TYPE_ERROR).putLong(blockIndex).putInt(length).put(text, 0, length);
+        CRC32C crc = new CRC32C();
+        crc.update(out.array(), 0, out.position());
+        out.putInt((int) crc.getValue());
+        return out.flip();
+    }
+
+    private int checksum(ByteBuffer out, int start) {
+        crc.reset();
+        crc.update(out.duplicate().limit(out.position()).position(start));
+        return (int) crc.getValue();
+    }
+}

@@ -1,0 +1,198 @@
+package io.failback.contracts.blockstream;
+
+import io.failback.contracts.site.BlockWriteSummary;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
+import java.nio.ByteBuffer;
+
+/**
+ * Writes a block stream arriving on an HTTP request body into a disk. Decoding (and checksum verification) happens
+ * on the event loop as chunks arrive; writes go to a worker in batches of about 1 MiB, one after the other. While
+ * two batches wait for the disk the request is paused, so a fast sender cannot make the receiver buffer more.
+ * The returned future succeeds only after the END frame arrived, every frame matched, and the data is durable.
+ */
+public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
+    private static final int MAX_QUEUED_BATCHES = 2;
+
+    private final Vertx vertx;
+    private final DiskFile disk;
+    private final String diskId;
+    private final boolean targetIsZeroed;
+    private final ReadStream<Buffer> body;
+    private final BlockStreamDecoder decoder = new BlockStreamDecoder(this);
+    private final Promise<BlockWriteSummary> done = Promise.promise();
+    private final int batchBlocks;
+    private Batch batch;
+    private Future<Void> writes = Future.succeededFuture();
+    private int queuedBatches;
+    private long dataBlocks;
+    private long zeroBlocks;
+    private long dataBytes;
+
+    private BlockStreamReceiver(Vertx vertx, DiskFile disk, String diskId, boolean targetIsZeroed, ReadStream<Buffer> body) {
+        this.vertx = vertx;
+        this.disk = disk;
+        this.diskId = diskId;
+        this.targetIsZeroed = targetIsZeroed;
+        this.body = body;
+        this.batchBlocks = Math.max(1, BlockStreamSender.BATCH_BYTES / disk.blockSize());
+    }
+
+    /**
+     * @param targetIsZeroed the disk is known to read as zeros everywhere (freshly created for a full download), so
+     *            ZEROS runs need no writes
+     */
+    public static Future<BlockWriteSummary> receive(Vertx vertx, DiskFile disk, String diskId, boolean targetIsZeroed,
+            ReadStream<Buffer> body) {
+        BlockStreamReceiver receiver = new BlockStreamReceiver(vertx, disk, diskId, targetIsZeroed, body);
+        body.handler(receiver::onChunk);
+        body.exceptionHandler(receiver::fail);
+        body.endHandler(v -> receiver.onEnd());
+        body.resume();
+        return receiver.done.future();
+    }
+
+    private void onChunk(Buffer chunk) {
+        if (done.future().isComplete()) {
+            return;
+        }
+        try {
+            decoder.feed(chunk.getByteBuf().nioBuffer());
+        } catch (RuntimeException e) {
+            fail(e);
+        }
+    }
+
+    private void onEnd() {
+        if (done.future().isComplete()) {
+            return;
+        }
+        if (!decoder.ended()) {
+            fail(new BlockStreamException(decoder.header() == null ? "the stream ended before its header"
+                    : "the stream ended before its END frame: the copy is incomplete"));
+            return;
+        }
+        submitBatch();
+        writes.compose(v -> vertx.executeBlocking(() -> {
+            disk.force();
+            return null;
+        }, false)).onComplete(result -> {
+            if (result.succeeded()) {
+                done.tryComplete(new BlockWriteSummary(diskId, dataBlocks, zeroBlocks, dataBytes));
+            } else {
+                fail(result.cause());
+            }
+        });
+    }
+
+    private void fail(Throwable cause) {
+        if (done.tryFail(cause)) {
+            body.handler(null);
+            // Let the rest of the body drain so the connection can still carry the error answer.
+            body.resume();
+        }
+    }
+
+    @Override
+    public void header(StreamHeader header) {
+        if (header.blockSize() != disk.blockSize() || header.diskSizeBytes() != disk.sizeBytes()) {
+            throw new BlockStreamException("the stream is for a disk of " + header.diskSizeBytes() + " bytes in blocks of "
+                    + header.blockSize() + "; the target has " + disk.sizeBytes() + " bytes in blocks of "
+                    + disk.blockSize());
+        }
+    }
+
+    @Override
+    public void data(long blockIndex, ByteBuffer payload) {
+        if (batch == null) {
+            batch = new Batch(batchBlocks * disk.blockSize());
+        }
+        batch.add(blockIndex, payload);
+        dataBlocks++;
+        dataBytes += payload.remaining();
+        if (batch.isFull()) {
+            submitBatch();
+        }
+    }
+
+    @Override
+    public void zeros(long firstBlock, int runLength) {
+        zeroBlocks += runLength;
+        if (targetIsZeroed) {
+            return;
+        }
+        submitBatch();
+        enqueue(() -> {
+            ByteBuffer zeros = ByteBuffer.allocate(Math.min(runLength, batchBlocks) * disk.blockSize());
+            for (long block = firstBlock; block < firstBlock + runLength; block += batchBlocks) {
+                int blocks = (int) Math.min(batchBlocks, firstBlock + runLength - block);
+                disk.write(block, zeros.clear().limit(blocks * disk.blockSize()));
+            }
+        });
+    }
+
+    @Override
+    public void end(long frames, long dataBytes) {
+        // onEnd() finishes once the request body is complete.
+    }
+
+    private void submitBatch() {
+        Batch full = batch;
+        batch = null;
+        if (full != null) {
+            enqueue(full::writeTo);
+        }
+    }
+
+    private void enqueue(Runnable diskWork) {
+        queuedBatches++;
+        if (queuedBatches >= MAX_QUEUED_BATCHES) {
+            body.pause();
+        }
+        writes = writes.compose(v -> vertx.<Void>executeBlocking(() -> {
+            diskWork.run();
+            return null;
+        }, false)).andThen(result -> {
+            queuedBatches--;
+            if (queuedBatches < MAX_QUEUED_BATCHES && !done.future().isComplete()) {
+                body.resume();
+            }
+        });
+        writes.onFailure(this::fail);
+    }
+
+    /** Blocks copied out of the decoder's buffer, written together. */
+    private final class Batch {
+        private final ByteBuffer bytes;
+        private final long[] indexes = new long[batchBlocks];
+        private int count;
+
+        Batch(int capacity) {
+            bytes = ByteBuffer.allocate(capacity);
+        }
+
+        void add(long blockIndex, ByteBuffer payload) {
+            indexes[count++] = blockIndex;
+            bytes.put(payload);
+        }
+
+        boolean isFull() {
+            return !bytes.hasRemaining();
+        }
+
+        /** Adjacent blocks go to the disk as one write. */
+        void writeTo() {
+            int blockSize = disk.blockSize();
+            int runStart = 0;
+            for (int i = 1; i <= count; i++) {
+                if (i == count || indexes[i] != indexes[i - 1] + 1) {
+                    disk.write(indexes[runStart], bytes.slice(runStart * blockSize, (i - runStart) * blockSize));
+                    runStart = i;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.failback.contracts.blockstream;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * A virtual disk as both sites keep it: a raw image file of whole blocks, sparse where nothing was written.
+ * Positional I/O only, so one open file serves concurrent readers. Every method blocks: call from a worker thread.
+ */
+public final class DiskFile implements Closeable {
+    public static final String DIGEST_ALGORITHM = "SHA-256";
+    private static final int DIGEST_READ_BYTES = 1 << 20;
+
+    private final Path path;
+    private final FileChannel channel;
+    private final int blockSize;
+    private final long sizeBytes;
+
+    private DiskFile(Path path, FileChannel channel, int blockSize, long sizeBytes) {
+        this.path = path;
+        this.channel = channel;
+        this.blockSize = blockSize;
+        this.sizeBytes = sizeBytes;
+    }
+
+    /** Creates (or resets to all zeros) a sparse image of {@code sizeBytes}. */
+    public static void createZeroed(Path path, long sizeBytes) {
+        try {
+            Files.createDirectories(path.getParent());
+            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                channel.truncate(0);
+                // Writing the last byte gives the file its length without allocating the blocks before it.
+                if (sizeBytes > 0) {
+                    channel.write(ByteBuffer.allocate(1), sizeBytes - 1);
+                }
+                channel.force(true);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create disk image " + path, e);
+        }
+    }
+
+    public static DiskFile open(Path path, int blockSize) {
+        try {
+            FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            long size = channel.size();
+            if (size % blockSize != 0) {
+                channel.close();
+                throw new IllegalStateException("disk image " + path + " has " + size
+                        + " bytes, not a multiple of its block size " + blockSize);
+            }
+            return new DiskFile(path, channel, blockSize, size);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open disk image " + path, e);
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public int blockSize() {
+        return blockSize;
+    }
+
+    public long sizeBytes() {
+        return sizeBytes;
+    }
+
+    public long blockCount() {
+        return sizeBytes / blockSize;
+    }
+
+    /** Reads whole blocks from {@code firstBlock} into {@code dst}'s remaining space (a multiple of the block size). */
+    public void read(long firstBlock, ByteBuffer dst) {
+        readAt(firstBlock * blockSize, dst);
+    }
+
+    private void readAt(long position, ByteBuffer dst) {
+        try {
+            while (dst.hasRemaining()) {
+                int n = channel.read(dst, position);
+                if (n < 0) {
+                    throw new IllegalStateException("read past the end of " + path + " at " + position);
+                }
+                position += n;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path, e);
+        }
+    }
+
+    /** Writes {@code src}'s remaining bytes at the start of block {@code firstBlock}. */
+    public void write(long firstBlock, ByteBuffer src) {
+        long position = firstBlock * blockSize;
+        if (position + src.remaining() > sizeBytes) {
+            throw new IllegalArgumentException("write of " + src.remaining() + " bytes at block " + firstBlock
+                    + " runs past the end of a " + sizeBytes + "-byte disk");
+        }
+        try {
+            while (src.hasRemaining()) {
+                position += channel.write(src, position);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + path, e);
+        }
+    }
+
+    /** Makes every write so far durable. */
+    public void force() {
+        try {
+            channel.force(false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot flush " + path, e);
+        }
+    }
+
+    /** The whole disk's SHA-256, lowercase hex: the proof that two copies are the same. */
+    public String digest() {
+        MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance(DIGEST_ALGORITHM);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        ByteBuffer buffer = ByteBuffer.allocateDirect(DIGEST_READ_BYTES);
+        for (long position = 0; position < sizeBytes; position += DIGEST_READ_BYTES) {
+            buffer.clear().limit((int) Math.min(DIGEST_READ_BYTES, sizeBytes - position));
+            readAt(position, buffer);
+            sha256.update(buffer.flip());
+        }
+        return HexFormat.of().formatHex(sha256.digest());
+    }
+
+    public static boolean isAllZero(ByteBuffer block) {
+        int i = block.position();
+        int end = block.limit();
+        for (; i + 8 <= end; i += 8) {
+            if (block.getLong(i) != 0) {
+                return false;
+            }
+        }
+        for (; i < end; i++) {
+            if (block.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

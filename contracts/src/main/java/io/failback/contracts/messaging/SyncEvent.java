@@ -1,0 +1,63 @@
+package io.failback.contracts.messaging;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * sync-service → job-service, on {@link Topics#SYNC_EVENTS}, keyed by {@code itemName}. Version
+ * {@link ContractVersions#SYNC_EVENT}.
+ * <p>
+ * Delivered at least once and, across partitions or retries, possibly out of order: job-service records each
+ * {@code eventId} it applied, and a task's state only moves forward ({@code sequence} orders progress reports).
+ *
+ * @param sequence increases with every event one run of a command emits
+ * @param task null on {@link Type#SyncSucceeded} and {@link Type#SyncFailed}
+ * @param progress set on {@link Type#TaskProgress} and on the final {@link Type#TaskSucceeded} of a data task
+ * @param verifications set on {@link Type#SyncSucceeded}: each disk's strong digest on both sides
+ */
+public record SyncEvent(
+        int schemaVersion,
+        String eventId,
+        String commandId,
+        String jobName,
+        String itemName,
+        Type type,
+        SyncTask task,
+        long sequence,
+        Instant occurredAt,
+        TaskProgress progress,
+        Failure failure,
+        List<DiskVerification> verifications) {
+
+    public enum Type {
+        TaskStarted,
+        TaskProgress,
+        TaskSucceeded,
+        TaskFailed,
+        SyncSucceeded,
+        SyncFailed
+    }
+
+    /**
+     * @param bytesTotal bytes of all disks the task covers
+     * @param bytesScanned bytes read (or hashed) so far
+     * @param bytesToSend bytes that must travel (equal to bytesTotal for a full download)
+     * @param bytesSent bytes written to the target so far
+     * @param bytesPerSecond recent transfer rate
+     * @param etaSeconds estimated seconds to finish, null while unknown
+     */
+    public record TaskProgress(long bytesTotal, long bytesScanned, long bytesToSend, long bytesSent,
+            double bytesPerSecond, Long etaSeconds) {
+    }
+
+    /** @param code stable, machine-readable (e.g. {@code OnPremisesVmNotFound}); message says what to do. */
+    public record Failure(String code, String message) {
+    }
+
+    public record DiskVerification(String diskId, long sizeBytes, String algorithm, String sourceDigest,
+            String targetDigest) {
+        public boolean matches() {
+            return sourceDigest != null && sourceDigest.equals(targetDigest);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package io.failback.contracts.messaging;
+
+/**
+ * Kafka topics between the services. Every message is JSON, keyed by the replication protected item's name
+ * (heartbeats: by provider id) so that one item's messages keep their order. See docs/contracts.md.
+ */
+public final class Topics {
+    /** job-service → sync-service: data-plane work for one job ({@link SyncCommand}). */
+    public static final String SYNC_COMMANDS = "asr.sync-commands";
+    /** sync-service → job-service: task and job progress and outcomes ({@link SyncEvent}). */
+    public static final String SYNC_EVENTS = "asr.sync-events";
+    /** host-agent → job-service: each on-prem Hyper-V host says it is connected ({@link ProviderHeartbeat}). */
+    public static final String PROVIDER_HEARTBEATS = "asr.provider-heartbeats";
+    /** Where a consumer puts a record it cannot read, with the reason in the record's headers. */
+    public static final String DEAD_LETTER_SUFFIX = ".dlq";
+
+    private Topics() {
+    }
+}

@@ -1,0 +1,13 @@
+package io.failback.contracts.site;
+
+import java.util.List;
+
+/**
+ * The part of a VM that sync-service reads from either site ({@code GET /api/vms/{name}}). Sites return more fields;
+ * readers ignore what they do not know.
+ *
+ * @param state azure-sim: Running | Stopping | Stopped | Deleted; host-agent: Off | Running
+ * @param virtualSwitchName on-premises only: the Hyper-V switch the VM's network adapter is connected to
+ */
+public record SiteVm(String name, String state, List<DiskSpec> disks, String virtualSwitchName) {
+}
