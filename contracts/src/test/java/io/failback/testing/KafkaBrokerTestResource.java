@@ -1,13 +1,21 @@
 package io.failback.testing;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
 /**
  * A real single-node KRaft Kafka broker inside the test JVM, started once per JVM however many Quarkus test
- * applications use it, and stopped when the JVM exits. No Docker needed.
+ * applications use it. No Docker needed.
+ * <p>
+ * It is not closed from a shutdown hook: closing the broker while the JVM exits makes the surefire fork fail after the
+ * tests passed. It dies with the JVM; its files stay under {@code target/} and the next run removes them.
  */
 public class KafkaBrokerTestResource implements QuarkusTestResourceLifecycleManager {
     private static KafkaClusterTestKit cluster;
@@ -15,7 +23,10 @@ public class KafkaBrokerTestResource implements QuarkusTestResourceLifecycleMana
     public static synchronized String bootstrapServers() {
         if (cluster == null) {
             try {
+                Path parent = Path.of("target", "kafka-test-brokers");
+                deleteRecursively(parent);
                 KafkaClusterTestKit started = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                        .setBaseDirectory(Files.createDirectories(parent).resolve("broker-" + ProcessHandle.current().pid()))
                         .setCombined(true)
                         .setNumBrokerNodes(1)
                         .setNumControllerNodes(1)
@@ -31,7 +42,6 @@ public class KafkaBrokerTestResource implements QuarkusTestResourceLifecycleMana
                 started.startup();
                 started.waitForReadyBrokers();
                 cluster = started;
-                Runtime.getRuntime().addShutdownHook(new Thread(KafkaBrokerTestResource::shutdown, "kafka-test-broker-stop"));
             } catch (Exception e) {
                 throw new IllegalStateException("cannot start the test Kafka broker", e);
             }
@@ -39,11 +49,14 @@ public class KafkaBrokerTestResource implements QuarkusTestResourceLifecycleMana
         return cluster.bootstrapServers();
     }
 
-    private static synchronized void shutdown() {
-        try {
-            cluster.close();
-        } catch (Exception e) {
-            // The JVM is exiting; the broker's files are in a temporary folder.
+    private static void deleteRecursively(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
         }
     }
 
@@ -54,6 +67,6 @@ public class KafkaBrokerTestResource implements QuarkusTestResourceLifecycleMana
 
     @Override
     public void stop() {
-        // Shared by every test application in this JVM: stopped by the shutdown hook.
+        // Shared by every test application in this JVM, which it outlives.
     }
 }

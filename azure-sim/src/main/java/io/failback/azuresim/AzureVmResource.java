@@ -1,0 +1,65 @@
+package io.failback.azuresim;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+/**
+ * Azure's side of the story: VMs, their power state and their disks. Disk blocks are served by the block API
+ * ({@link io.failback.contracts.blockstream.BlockApi}) on the same paths below {@code /api/vms/{name}/disks}.
+ * Methods block on file I/O, so they run on worker threads (Quarkus REST's default for non-reactive signatures).
+ */
+@Path("/api/vms")
+public class AzureVmResource {
+    private final VmStore store;
+
+    public AzureVmResource(VmStore store) {
+        this.store = store;
+    }
+
+    @GET
+    @Operation(summary = "List the VMs in Azure")
+    public List<AzureVm> list() {
+        return store.list();
+    }
+
+    @POST
+    @Operation(summary = "Create a running VM with generated disk content (as a failover to Azure leaves it)")
+    public Response create(@Valid @NotNull CreateAzureVm request) {
+        AzureVm vm = store.create(request);
+        return Response.status(Response.Status.CREATED).header("Location", "/api/vms/" + vm.name()).entity(vm).build();
+    }
+
+    @GET
+    @Path("/{name}")
+    public AzureVm get(@PathParam("name") String name) {
+        return store.get(name);
+    }
+
+    @POST
+    @Path("/{name}/shutdown")
+    @Operation(summary = "Shut the VM down and deallocate it; its disks stay")
+    public AzureVm shutdown(@PathParam("name") String name) {
+        return store.shutdown(name);
+    }
+
+    @POST
+    @Path("/{name}/start")
+    public AzureVm start(@PathParam("name") String name) {
+        return store.start(name);
+    }
+
+    @DELETE
+    @Path("/{name}")
+    @Operation(summary = "Delete the VM and its disks")
+    public AzureVm delete(@PathParam("name") String name) {
+        return store.delete(name);
+    }
+}

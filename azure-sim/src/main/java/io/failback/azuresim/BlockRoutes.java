@@ -1,0 +1,31 @@
+package io.failback.azuresim;
+
+import io.failback.contracts.blockstream.BlockApi;
+import io.failback.contracts.blockstream.DiskFile;
+import io.failback.contracts.site.ProblemException;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+/** Serves Azure disks through the block API. Writing into a running VM's disk is refused: its workload owns it. */
+@ApplicationScoped
+public class BlockRoutes {
+    void register(@Observes Router router, Vertx vertx, VmStore store) {
+        BlockApi.register(vertx, router, new BlockApi.Disks() {
+            @Override
+            public DiskFile openForRead(String vmName, String diskId) {
+                return store.openDisk(vmName, diskId);
+            }
+
+            @Override
+            public DiskFile openForWrite(String vmName, String diskId, boolean fullCopy) {
+                if (store.get(vmName).state() == AzureVmState.Running) {
+                    throw ProblemException.conflict("AzureVmRunning", "virtual machine '" + vmName
+                            + "' is running; shut it down before writing into its disks");
+                }
+                return store.openDisk(vmName, diskId);
+            }
+        });
+    }
+}

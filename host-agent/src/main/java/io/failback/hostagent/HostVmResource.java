@@ -1,0 +1,100 @@
+package io.failback.hostagent;
+
+import io.failback.contracts.site.CreateOnPremisesVm;
+import io.failback.hostagent.HostVm.HostDisk;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+/**
+ * The Hyper-V host's management API. Disk blocks are served by the block API on the same paths below
+ * {@code /api/vms/{name}/disks}. Methods block on file I/O and run on worker threads.
+ */
+@Path("/api")
+public class HostVmResource {
+    private final HostVmStore store;
+    private final HostAgentConfig config;
+
+    public HostVmResource(HostVmStore store, HostAgentConfig config) {
+        this.store = store;
+        this.config = config;
+    }
+
+    public record HostInfo(String providerId, String name, List<String> virtualSwitches, String url) {
+    }
+
+    public record VerifyDisk(@NotBlank String algorithm, @NotBlank String digest) {
+    }
+
+    @GET
+    @Path("/host")
+    @Operation(summary = "Who this Hyper-V host is: provider id, name, virtual switches")
+    public HostInfo host() {
+        return new HostInfo(config.providerId(), config.name(), config.virtualSwitches(), config.advertisedUrl());
+    }
+
+    @GET
+    @Path("/vms")
+    public List<HostVm> list() {
+        return store.list();
+    }
+
+    @GET
+    @Path("/vms/{name}")
+    public HostVm get(@PathParam("name") String name) {
+        return store.get(name);
+    }
+
+    @PUT
+    @Path("/vms/{name}")
+    @Operation(summary = "Create the VM with empty disks on the virtual switch of that name (the failback's CreateVmIfNotFound)")
+    public Response create(@PathParam("name") String name, @Valid @NotNull CreateVmBody body) {
+        HostVm vm = store.create(name, new CreateOnPremisesVm(body.disks(), body.virtualSwitchName()));
+        return Response.status(Response.Status.CREATED).entity(vm).build();
+    }
+
+    /** The wire shape of {@link CreateOnPremisesVm}, with its validation. */
+    public record CreateVmBody(@NotEmpty List<io.failback.contracts.site.@NotNull DiskSpec> disks,
+            @NotBlank String virtualSwitchName) {
+    }
+
+    @POST
+    @Path("/vms/{name}/start")
+    @Operation(summary = "Start the VM; refused while any of its disks is inconsistent")
+    public HostVm start(@PathParam("name") String name) {
+        return store.start(name);
+    }
+
+    @POST
+    @Path("/vms/{name}/stop")
+    public HostVm stop(@PathParam("name") String name) {
+        return store.stop(name);
+    }
+
+    @DELETE
+    @Path("/vms/{name}")
+    @Operation(summary = "Delete the VM and its disks")
+    public HostVm delete(@PathParam("name") String name) {
+        return store.delete(name);
+    }
+
+    @POST
+    @Path("/vms/{name}/disks/{diskId}/verify")
+    @Operation(summary = "Compare the disk's SHA-256 with the source's; on a match the disk becomes consistent")
+    public HostDisk verify(@PathParam("name") String name, @PathParam("diskId") String diskId, @Valid @NotNull VerifyDisk body) {
+        if (!"SHA-256".equalsIgnoreCase(body.algorithm())) {
+            throw io.failback.contracts.site.ProblemException.badRequest("UnsupportedDigest", "only SHA-256 digests are compared");
+        }
+        return store.verify(name, diskId, body.digest());
+    }
+}

@@ -1,0 +1,98 @@
+package io.failback.jobs.domain;
+
+import io.failback.contracts.messaging.DataSyncOption;
+import io.failback.contracts.messaging.FailoverDirection;
+import io.failback.contracts.messaging.RecoveryVmCreationOption;
+import io.failback.contracts.messaging.SyncEvent.DiskVerification;
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+/** A Site Recovery job: one operation on one item, its state, and its tasks in order. */
+@Entity
+@Table(name = "replication_job")
+public class ReplicationJob extends PanacheEntityBase {
+    @Id
+    public String name;
+    public String scenarioName;
+    public String friendlyName;
+    @Enumerated(EnumType.STRING)
+    public JobState state;
+    public String stateDescription;
+    public String targetObjectId;
+    public String targetObjectName;
+    public Instant startTime;
+    public Instant endTime;
+    @Enumerated(EnumType.STRING)
+    public FailoverDirection failoverDirection;
+    @Enumerated(EnumType.STRING)
+    public DataSyncOption dataSyncOption;
+    @Enumerated(EnumType.STRING)
+    public RecoveryVmCreationOption recoveryVmCreationOption;
+    /** The on-premises host the failback goes to. */
+    public String targetProviderId;
+    /** Tasks, errors and verifications change together with the job: one JSON document in its row. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(columnDefinition = "jsonb")
+    public JobDetails details = new JobDetails(List.of(), List.of(), List.of());
+    @Version
+    public long version;
+
+    /**
+     * @param verifications each disk's SHA-256 on both sides once the data synchronization is proven
+     */
+    public record JobDetails(List<JobTask> tasks, List<JobError> errors, List<DiskVerification> verifications) {
+    }
+
+    public List<JobTask> tasks() {
+        return details.tasks();
+    }
+
+    public List<JobError> errors() {
+        return details.errors();
+    }
+
+    public List<DiskVerification> verifications() {
+        return details.verifications();
+    }
+
+    public void addError(JobError error) {
+        List<JobError> errors = new ArrayList<>(details.errors());
+        errors.add(error);
+        details = new JobDetails(details.tasks(), errors, details.verifications());
+    }
+
+    public void recordVerifications(List<DiskVerification> verifications) {
+        details = new JobDetails(details.tasks(), details.errors(), List.copyOf(verifications));
+    }
+
+    public JobTask task(String taskName) {
+        return tasks().stream().filter(t -> t.name().equals(taskName)).findFirst().orElse(null);
+    }
+
+    /** Replaces the named task; a new document so that Hibernate sees the change. */
+    public void updateTask(String taskName, UnaryOperator<JobTask> change) {
+        List<JobTask> updated = new ArrayList<>(tasks().size());
+        for (JobTask task : tasks()) {
+            updated.add(task.name().equals(taskName) ? change.apply(task) : task);
+        }
+        details = new JobDetails(updated, details.errors(), details.verifications());
+    }
+
+    public void finish(JobState finalState, String description, Instant at) {
+        state = finalState;
+        stateDescription = description;
+        endTime = at;
+    }
+}

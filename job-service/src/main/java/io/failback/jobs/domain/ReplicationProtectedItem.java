@@ -1,0 +1,51 @@
+package io.failback.jobs.domain;
+
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+import java.time.Instant;
+
+/** A VM under Site Recovery's care: where it runs, what state its protection is in, and which job owns it now. */
+@Entity
+@Table(name = "replication_protected_item")
+public class ReplicationProtectedItem extends PanacheEntityBase {
+    @Id
+    public String name;
+    public String friendlyName;
+    @Enumerated(EnumType.STRING)
+    public ProtectionState protectionState;
+    public String protectionStateDescription;
+    @Enumerated(EnumType.STRING)
+    public ActiveLocation activeLocation;
+    /** The on-premises Hyper-V host (provider id) the VM belongs to; an alternate-location failback changes it. */
+    public String primaryProviderId;
+    /** The on-premises VM's name on that host. */
+    public String primaryVmName;
+    /** The Hyper-V virtual switch the VM is attached to on-premises; failback creates VMs on a switch of this name. */
+    public String primaryVirtualSwitchName;
+    public String recoveryAzureVmName;
+    public String currentScenarioName;
+    public String currentScenarioJobName;
+    public Instant currentScenarioStartTime;
+    public String replicationHealth;
+    public String lastErrorMessage;
+    public Instant lastSuccessfulFailoverTime;
+    @Version
+    public long version;
+
+    public void beginScenario(String scenarioName, String jobName, Instant at) {
+        currentScenarioName = scenarioName;
+        currentScenarioJobName = jobName;
+        currentScenarioStartTime = at;
+    }
+
+    public void endScenario() {
+        currentScenarioName = null;
+        currentScenarioJobName = null;
+        currentScenarioStartTime = null;
+    }
+}

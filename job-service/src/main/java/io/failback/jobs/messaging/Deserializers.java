@@ -1,0 +1,23 @@
+package io.failback.jobs.messaging;
+
+import io.failback.contracts.messaging.ProviderHeartbeat;
+import io.failback.contracts.messaging.SyncEvent;
+import io.quarkus.kafka.client.serialization.ObjectMapperDeserializer;
+
+/** JSON deserializers named in application.properties, so that an unreadable record reaches the handler as null. */
+public final class Deserializers {
+    private Deserializers() {
+    }
+
+    public static class SyncEventDeserializer extends ObjectMapperDeserializer<SyncEvent> {
+        public SyncEventDeserializer() {
+            super(SyncEvent.class);
+        }
+    }
+
+    public static class ProviderHeartbeatDeserializer extends ObjectMapperDeserializer<ProviderHeartbeat> {
+        public ProviderHeartbeatDeserializer() {
+            super(ProviderHeartbeat.class);
+        }
+    }
+}

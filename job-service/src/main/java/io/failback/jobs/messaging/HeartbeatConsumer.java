@@ -1,0 +1,28 @@
+package io.failback.jobs.messaging;
+
+import io.failback.contracts.messaging.ProviderHeartbeat;
+import io.failback.jobs.service.ProviderRegistry;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+@ApplicationScoped
+public class HeartbeatConsumer {
+    private static final Logger LOG = Logger.getLogger(HeartbeatConsumer.class);
+
+    private final ProviderRegistry registry;
+
+    public HeartbeatConsumer(ProviderRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Incoming("provider-heartbeats")
+    public Uni<Void> consume(ProviderHeartbeat heartbeat) {
+        if (heartbeat == null || heartbeat.providerId() == null || heartbeat.providerId().isBlank()) {
+            return Uni.createFrom().failure(new IllegalArgumentException("the record is not a readable ProviderHeartbeat"));
+        }
+        return registry.heartbeat(heartbeat)
+                .onFailure().invoke(e -> LOG.warnf(e, "heartbeat of %s not recorded", heartbeat.providerId()));
+    }
+}

@@ -1,0 +1,34 @@
+package io.failback.jobs.messaging;
+
+import io.failback.contracts.messaging.ContractVersions;
+import io.failback.contracts.messaging.SyncEvent;
+import io.failback.jobs.service.SyncEventHandler;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+/** Advances jobs from sync-service's events; an unreadable event goes to the dead-letter topic with the reason. */
+@ApplicationScoped
+public class SyncEventConsumer {
+    private static final Logger LOG = Logger.getLogger(SyncEventConsumer.class);
+
+    private final SyncEventHandler handler;
+
+    public SyncEventConsumer(SyncEventHandler handler) {
+        this.handler = handler;
+    }
+
+    @Incoming("sync-events")
+    public Uni<Void> consume(SyncEvent event) {
+        if (event == null || event.eventId() == null || event.jobName() == null || event.type() == null) {
+            return Uni.createFrom().failure(new IllegalArgumentException("the record is not a readable SyncEvent"));
+        }
+        if (event.schemaVersion() != ContractVersions.SYNC_EVENT) {
+            return Uni.createFrom().failure(new IllegalArgumentException(
+                    "SyncEvent schema version " + event.schemaVersion() + " is not supported"));
+        }
+        return handler.apply(event)
+                .onFailure().invoke(e -> LOG.warnf(e, "event %s of job %s not applied", event.eventId(), event.jobName()));
+    }
+}

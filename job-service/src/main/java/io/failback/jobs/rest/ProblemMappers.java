@@ -1,0 +1,58 @@
+package io.failback.jobs.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import io.failback.contracts.site.Problem;
+import io.failback.contracts.site.ProblemException;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.ws.rs.core.Response;
+import java.util.stream.Collectors;
+import org.hibernate.StaleObjectStateException;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Every error the API answers is {@code application/problem+json}. */
+public class ProblemMappers {
+
+    @ServerExceptionMapper
+    public Response known(ProblemException e) {
+        return problem(e.toProblem());
+    }
+
+    @ServerExceptionMapper
+    public Response invalid(ConstraintViolationException e) {
+        String detail = e.getConstraintViolations().stream()
+                .map(ProblemMappers::describe)
+                .sorted()
+                .collect(Collectors.joining("; "));
+        return problem(new Problem("ValidationFailed", "Bad Request", 400, detail));
+    }
+
+    @ServerExceptionMapper
+    public Response mismatched(MismatchedInputException e) {
+        return unreadable(e);
+    }
+
+    @ServerExceptionMapper
+    public Response unreadable(JsonProcessingException e) {
+        return problem(new Problem("UnreadableBody", "Bad Request", 400, "the request body is not valid JSON of the expected shape: "
+                + e.getOriginalMessage()));
+    }
+
+    @ServerExceptionMapper
+    public Response concurrent(StaleObjectStateException e) {
+        return problem(new Problem("ConcurrentChange", "Conflict", 409, "the resource changed while this request ran; try again"));
+    }
+
+    private static String describe(ConstraintViolation<?> violation) {
+        String path = violation.getPropertyPath().toString();
+        // Drop the Java method and parameter names: callers know the JSON field, not "plannedFailover.request".
+        String[] parts = path.split("\\.", 3);
+        String field = parts.length == 3 ? parts[2] : parts[parts.length - 1];
+        return field + " " + violation.getMessage();
+    }
+
+    private static Response problem(Problem problem) {
+        return Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem).build();
+    }
+}

@@ -1,0 +1,85 @@
+package io.failback.jobs.rest;
+
+import io.failback.contracts.messaging.SyncEvent.DiskVerification;
+import io.failback.jobs.domain.FabricProvider;
+import io.failback.jobs.domain.ItemOperation;
+import io.failback.jobs.domain.ItemStateMachine;
+import io.failback.jobs.domain.JobError;
+import io.failback.jobs.domain.JobState;
+import io.failback.jobs.domain.JobTask;
+import io.failback.jobs.domain.ReplicationJob;
+import io.failback.jobs.domain.ReplicationProtectedItem;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What the API shows, in Azure Site Recovery's resource shape ({@code id}, {@code name}, {@code type},
+ * {@code properties}), so that automation written against ASR reads it without surprises.
+ */
+public final class Views {
+    private Views() {
+    }
+
+    public record Resource<P>(String id, String name, String type, P properties) {
+    }
+
+    public record Page<T>(List<T> value, String nextLink) {
+    }
+
+    public record CurrentScenario(String scenarioName, String jobId, Instant startTime) {
+    }
+
+    public record HealthError(String errorCode, String errorMessage) {
+    }
+
+    public record ItemProperties(String friendlyName, String protectionState, String protectionStateDescription,
+            String activeLocation, List<ItemOperation> allowedOperations, CurrentScenario currentScenario,
+            String replicationHealth, List<HealthError> healthErrors, Instant lastSuccessfulFailoverTime,
+            String primaryProviderId, String primaryVmName, String primaryVirtualSwitchName, String recoveryAzureVmName) {
+    }
+
+    public record JobProperties(String scenarioName, String friendlyName, JobState state, String stateDescription,
+            List<String> allowedActions, Instant startTime, Instant endTime, String targetObjectId, String targetObjectName,
+            List<JobError> errors, List<JobTask> tasks, FailoverDetails customDetails) {
+    }
+
+    public record FailoverDetails(String instanceType, String failoverDirection, String dataSyncOption,
+            String recoveryVmCreationOption, String targetProviderId, List<DiskVerification> verifications) {
+    }
+
+    public record ProviderProperties(String friendlyName, String connectionStatus, Instant lastHeartBeat, String url,
+            List<String> virtualSwitches) {
+    }
+
+    public static Resource<ItemProperties> item(ReplicationProtectedItem item) {
+        CurrentScenario scenario = item.currentScenarioJobName == null ? null
+                : new CurrentScenario(item.currentScenarioName, item.currentScenarioJobName, item.currentScenarioStartTime);
+        List<HealthError> errors = item.lastErrorMessage == null ? List.of()
+                : List.of(new HealthError(item.lastErrorMessage.split(":", 2)[0], item.lastErrorMessage));
+        return new Resource<>("/replicationProtectedItems/" + item.name, item.name, "replicationProtectedItems",
+                new ItemProperties(item.friendlyName, item.protectionState.name(), item.protectionStateDescription,
+                        item.activeLocation.name(), ItemStateMachine.allowedOperations(item), scenario, item.replicationHealth,
+                        errors, item.lastSuccessfulFailoverTime, item.primaryProviderId, item.primaryVmName,
+                        item.primaryVirtualSwitchName, item.recoveryAzureVmName));
+    }
+
+    public static Resource<JobProperties> job(ReplicationJob job) {
+        return new Resource<>("/replicationJobs/" + job.name, job.name, "replicationJobs",
+                new JobProperties(job.scenarioName, job.friendlyName, job.state, job.stateDescription, List.of(), job.startTime,
+                        job.endTime, job.targetObjectId, job.targetObjectName, job.errors(), job.tasks(),
+                        new FailoverDetails("FailoverJobDetails", name(job.failoverDirection), name(job.dataSyncOption),
+                                name(job.recoveryVmCreationOption), job.targetProviderId, job.verifications())));
+    }
+
+    public static Resource<ProviderProperties> provider(FabricProvider provider, Instant now, Duration heartbeatTimeout) {
+        return new Resource<>("/replicationRecoveryServicesProviders/" + provider.providerId, provider.providerId,
+                "replicationRecoveryServicesProviders", new ProviderProperties(provider.friendlyName,
+                        provider.isConnected(now, heartbeatTimeout) ? "Connected" : "NotConnected", provider.lastHeartbeat,
+                        provider.baseUrl, provider.details.virtualSwitches()));
+    }
+
+    private static String name(Enum<?> value) {
+        return value == null ? null : value.name();
+    }
+}

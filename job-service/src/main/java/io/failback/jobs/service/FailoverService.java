@@ -1,0 +1,159 @@
+package io.failback.jobs.service;
+
+import io.failback.contracts.messaging.ContractVersions;
+import io.failback.contracts.messaging.DataSyncOption;
+import io.failback.contracts.messaging.FailoverDirection;
+import io.failback.contracts.messaging.RecoveryVmCreationOption;
+import io.failback.contracts.messaging.SyncCommand;
+import io.failback.contracts.messaging.SyncTask;
+import io.failback.contracts.messaging.Topics;
+import io.failback.contracts.site.ProblemException;
+import io.failback.jobs.domain.ActiveLocation;
+import io.failback.jobs.domain.FabricProvider;
+import io.failback.jobs.domain.ItemOperation;
+import io.failback.jobs.domain.ItemStateMachine;
+import io.failback.jobs.domain.JobState;
+import io.failback.jobs.domain.JobTask;
+import io.failback.jobs.domain.ProtectionState;
+import io.failback.jobs.domain.ReplicationJob;
+import io.failback.jobs.domain.ReplicationProtectedItem;
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Starts operations on protected items. Each one checks the state machine and the prerequisites, then writes the
+ * job, the item's new state and the command for sync-service in one transaction.
+ */
+@ApplicationScoped
+public class FailoverService {
+    public static final String PREREQUISITES_TASK = "PrerequisitesCheck";
+    public static final String PLANNED_FAILOVER = "PlannedFailover";
+
+    private final OutboxWriter outbox;
+    private final JobServiceConfig config;
+
+    public FailoverService(OutboxWriter outbox, JobServiceConfig config) {
+        this.outbox = outbox;
+        this.config = config;
+    }
+
+    @WithTransaction
+    public Uni<ReplicationProtectedItem> register(String name, RegisterItemRequest request) {
+        RegisterItemRequest.Properties p = request.properties();
+        return ReplicationProtectedItem.<ReplicationProtectedItem>findById(name).chain(existing -> {
+            if (existing != null) {
+                return Uni.createFrom().failure(ProblemException.conflict("ItemExists",
+                        "replication protected item '" + name + "' already exists"));
+            }
+            ReplicationProtectedItem item = new ReplicationProtectedItem();
+            item.name = name;
+            item.friendlyName = p.friendlyName() == null ? name : p.friendlyName();
+            item.activeLocation = p.activeLocation();
+            item.protectionState = ProtectionState.FailoverCompleted;
+            item.protectionStateDescription = p.activeLocation() == ActiveLocation.Recovery
+                    ? "Failover committed: running in Azure, not protected"
+                    : "Running on-premises, not protected";
+            item.primaryProviderId = p.primaryProviderId();
+            item.primaryVmName = p.primaryVmName() == null ? name : p.primaryVmName();
+            item.primaryVirtualSwitchName = p.primaryVirtualSwitchName();
+            item.recoveryAzureVmName = p.recoveryAzureVmName();
+            item.replicationHealth = "Normal";
+            return item.persist();
+        });
+    }
+
+    @WithTransaction
+    public Uni<ReplicationJob> plannedFailover(String itemName, PlannedFailoverRequest request) {
+        return ReplicationProtectedItem.<ReplicationProtectedItem>findById(itemName)
+                .onItem().ifNull().failWith(() -> itemNotFound(itemName))
+                .chain(item -> {
+                    if (!ItemStateMachine.allows(item, ItemOperation.PlannedFailover)) {
+                        return Uni.createFrom().failure(notAllowed(item, ItemOperation.PlannedFailover));
+                    }
+                    FailoverDirection direction = request.properties().failoverDirection();
+                    if (direction != FailoverDirection.RecoveryToPrimary || item.activeLocation != ActiveLocation.Recovery) {
+                        return Uni.createFrom().failure(new ProblemException(422, "FailoverDirectionNotSupported",
+                                "item '" + itemName + "' runs at " + item.activeLocation + "; a planned failover " + direction
+                                        + " needs protection from the other site first (only failback, RecoveryToPrimary, is available here)"));
+                    }
+                    return failback(item, request.properties().providerSpecificDetails());
+                });
+    }
+
+    private Uni<ReplicationJob> failback(ReplicationProtectedItem item, PlannedFailoverRequest.ProviderSpecificDetails details) {
+        DataSyncOption dataSync = details == null || details.dataSyncOption() == null ? DataSyncOption.ForDownTime : details.dataSyncOption();
+        RecoveryVmCreationOption creation = details == null || details.recoveryVmCreationOption() == null
+                ? RecoveryVmCreationOption.NoAction : details.recoveryVmCreationOption();
+        String alternate = details == null ? null : details.providerIdForAlternateRecovery();
+        String targetProviderId = alternate == null || alternate.isBlank() ? item.primaryProviderId : alternate;
+        if (dataSync == DataSyncOption.ForDownTime) {
+            return Uni.createFrom().failure(new ProblemException(422, "DataSyncOptionNotAvailable",
+                    "dataSyncOption ForDownTime (synchronize before failover) is not available yet; use ForSynchronization (full download)"));
+        }
+        return FabricProvider.<FabricProvider>findById(targetProviderId).chain(provider -> {
+            Instant now = Instant.now();
+            if (provider == null) {
+                return Uni.createFrom().failure(new ProblemException(422, "ProviderNotFound", "no on-premises Hyper-V host '"
+                        + targetProviderId + "' has registered; start its host-agent"));
+            }
+            if (!provider.isConnected(now, config.providerHeartbeatTimeout())) {
+                return Uni.createFrom().failure(ProblemException.conflict("ProviderNotConnected", "the on-premises Hyper-V host '"
+                        + targetProviderId + "' is not connected (last heartbeat " + provider.lastHeartbeat
+                        + "); failback needs a connected primary host"));
+            }
+            ReplicationJob job = newFailbackJob(item, dataSync, creation, targetProviderId, now);
+            item.beginScenario(PLANNED_FAILOVER, job.name, now);
+            item.protectionStateDescription = "Planned failover (failback) in progress";
+            SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name, item.name,
+                    now, new SyncCommand.PlannedFailover(FailoverDirection.RecoveryToPrimary, dataSync, creation,
+                            new SyncCommand.AzureVm(item.recoveryAzureVmName),
+                            new SyncCommand.OnPremisesVm(targetProviderId, provider.baseUrl, item.primaryVmName,
+                                    item.primaryVirtualSwitchName),
+                            null));
+            return job.<ReplicationJob>persist()
+                    .call(() -> outbox.add(Topics.SYNC_COMMANDS, item.name, command));
+        });
+    }
+
+    private static ReplicationJob newFailbackJob(ReplicationProtectedItem item, DataSyncOption dataSync,
+            RecoveryVmCreationOption creation, String targetProviderId, Instant now) {
+        ReplicationJob job = new ReplicationJob();
+        job.name = UUID.randomUUID().toString();
+        job.scenarioName = PLANNED_FAILOVER;
+        job.friendlyName = "Planned failover (Azure to on-premises)";
+        job.state = JobState.InProgress;
+        job.stateDescription = "In progress";
+        job.targetObjectId = item.name;
+        job.targetObjectName = item.friendlyName;
+        job.startTime = now;
+        job.failoverDirection = FailoverDirection.RecoveryToPrimary;
+        job.dataSyncOption = dataSync;
+        job.recoveryVmCreationOption = creation;
+        job.targetProviderId = targetProviderId;
+        List<JobTask> tasks = new ArrayList<>();
+        tasks.add(JobTask.notStarted(PREREQUISITES_TASK, "Prerequisites check for planned failover").succeeded(now, null, 0));
+        for (SyncTask task : SyncTask.values()) {
+            tasks.add(JobTask.notStarted(task.name(), task.friendlyName()));
+        }
+        job.details = new ReplicationJob.JobDetails(tasks, List.of(), List.of());
+        return job;
+    }
+
+    public static ProblemException itemNotFound(String name) {
+        return ProblemException.notFound("ItemNotFound", "no replication protected item named '" + name + "'");
+    }
+
+    public static ProblemException notAllowed(ReplicationProtectedItem item, ItemOperation operation) {
+        List<ItemOperation> allowed = ItemStateMachine.allowedOperations(item);
+        String why = item.currentScenarioJobName != null
+                ? "job " + item.currentScenarioJobName + " (" + item.currentScenarioName + ") is running on it"
+                : "it is " + item.protectionState + " at " + item.activeLocation;
+        return ProblemException.conflict("OperationNotAllowed", operation + " is not allowed on '" + item.name + "' because "
+                + why + "; allowed operations: " + allowed);
+    }
+}

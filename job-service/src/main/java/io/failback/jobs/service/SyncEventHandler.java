@@ -1,0 +1,115 @@
+package io.failback.jobs.service;
+
+import io.failback.contracts.messaging.SyncEvent;
+import io.failback.jobs.domain.ActiveLocation;
+import io.failback.jobs.domain.JobError;
+import io.failback.jobs.domain.JobState;
+import io.failback.jobs.domain.JobTask;
+import io.failback.jobs.domain.ProcessedEvent;
+import io.failback.jobs.domain.ProtectionState;
+import io.failback.jobs.domain.ReplicationJob;
+import io.failback.jobs.domain.ReplicationProtectedItem;
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * Applies sync-service's events to jobs and items. Idempotent and tolerant of reordering: an event id is applied
+ * once (recorded in the same transaction), a task's state only moves forward, and nothing changes a job that ended.
+ */
+@ApplicationScoped
+public class SyncEventHandler {
+    private static final Logger LOG = Logger.getLogger(SyncEventHandler.class);
+
+    @WithTransaction
+    public Uni<Void> apply(SyncEvent event) {
+        return ProcessedEvent.<ProcessedEvent>findById(event.eventId()).chain(seen -> {
+            if (seen != null) {
+                LOG.debugf("event %s was applied before; skipped", event.eventId());
+                return Uni.createFrom().voidItem();
+            }
+            ProcessedEvent processed = new ProcessedEvent();
+            processed.eventId = event.eventId();
+            processed.processedAt = Instant.now();
+            return processed.persist()
+                    .chain(() -> ReplicationJob.<ReplicationJob>findById(event.jobName()))
+                    .chain(job -> job == null ? unknownJob(event) : applyToJob(job, event));
+        });
+    }
+
+    private Uni<Void> unknownJob(SyncEvent event) {
+        LOG.warnf("event %s names job %s, which does not exist; ignored", event.eventId(), event.jobName());
+        return Uni.createFrom().voidItem();
+    }
+
+    private Uni<Void> applyToJob(ReplicationJob job, SyncEvent event) {
+        if (job.state.isFinal()) {
+            LOG.debugf("job %s already ended (%s); event %s %s ignored", job.name, job.state, event.type(), event.eventId());
+            return Uni.createFrom().voidItem();
+        }
+        Instant at = event.occurredAt() == null ? Instant.now() : event.occurredAt();
+        switch (event.type()) {
+            case TaskStarted -> updateTask(job, event, task -> task.state() == JobState.NotStarted
+                    ? task.started(at, event.sequence()) : task);
+            case TaskProgress -> updateTask(job, event, task -> task.state() == JobState.InProgress && event.sequence() > task.lastSequence()
+                    ? task.progressed(event.progress(), event.sequence()) : task);
+            case TaskSucceeded -> updateTask(job, event, task -> task.state().isFinal() ? task
+                    : task.succeeded(at, event.progress(), event.sequence()));
+            case TaskFailed -> updateTask(job, event, task -> task.state().isFinal() ? task
+                    : task.failed(at, errorOf(event), event.sequence()));
+            case SyncSucceeded -> {
+                job.finish(JobState.Succeeded, "Completed", at);
+                job.recordVerifications(event.verifications() == null ? List.of() : event.verifications());
+                return ReplicationProtectedItem.<ReplicationProtectedItem>findById(job.targetObjectId)
+                        .invoke(item -> failbackSucceeded(item, job, at)).replaceWithVoid();
+            }
+            case SyncFailed -> {
+                JobError error = errorOf(event);
+                job.finish(JobState.Failed, error.message(), at);
+                job.addError(error);
+                return ReplicationProtectedItem.<ReplicationProtectedItem>findById(job.targetObjectId)
+                        .invoke(item -> failbackFailed(item, job, error)).replaceWithVoid();
+            }
+        }
+        return Uni.createFrom().voidItem();
+    }
+
+    private static void updateTask(ReplicationJob job, SyncEvent event, java.util.function.UnaryOperator<JobTask> change) {
+        if (event.task() == null || job.task(event.task().name()) == null) {
+            LOG.warnf("event %s names task %s, which job %s does not have; ignored", event.eventId(), event.task(), job.name);
+            return;
+        }
+        job.updateTask(event.task().name(), change);
+    }
+
+    private static JobError errorOf(SyncEvent event) {
+        return event.failure() == null ? new JobError("Unknown", "sync-service reported a failure without a reason")
+                : new JobError(event.failure().code(), event.failure().message());
+    }
+
+    private static void failbackSucceeded(ReplicationProtectedItem item, ReplicationJob job, Instant at) {
+        if (item == null || !job.name.equals(item.currentScenarioJobName)) {
+            return;
+        }
+        item.endScenario();
+        item.activeLocation = ActiveLocation.Primary;
+        item.primaryProviderId = job.targetProviderId;
+        item.protectionState = ProtectionState.PlannedFailoverCommitRequired;
+        item.protectionStateDescription = "Planned failover committed pending: running on-premises, Commit to delete the Azure VM";
+        item.lastSuccessfulFailoverTime = at;
+        item.lastErrorMessage = null;
+    }
+
+    /** The item stays in Azure: the VM there is the good copy, and failback can be triggered again. */
+    private static void failbackFailed(ReplicationProtectedItem item, ReplicationJob job, JobError error) {
+        if (item == null || !job.name.equals(item.currentScenarioJobName)) {
+            return;
+        }
+        item.endScenario();
+        item.protectionStateDescription = "Failback failed; the VM still runs from Azure data. Trigger the failover again";
+        item.lastErrorMessage = error.errorCode() + ": " + error.message();
+    }
+}

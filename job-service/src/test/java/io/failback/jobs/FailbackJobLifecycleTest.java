@@ -1,0 +1,203 @@
+package io.failback.jobs;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.failback.contracts.messaging.ContractVersions;
+import io.failback.contracts.messaging.DataSyncOption;
+import io.failback.contracts.messaging.ProviderHeartbeat;
+import io.failback.contracts.messaging.RecoveryVmCreationOption;
+import io.failback.contracts.messaging.SyncCommand;
+import io.failback.contracts.messaging.SyncEvent;
+import io.failback.contracts.messaging.SyncTask;
+import io.failback.contracts.messaging.Topics;
+import io.failback.testing.KafkaBrokerTestResource;
+import io.failback.testing.PostgresTestResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * job-service alone against a real Kafka broker and a real PostgreSQL: the REST API, the command it publishes, and
+ * how sync-service's events (sent here by a plain Kafka producer, as sync-service would) move the job and the item.
+ */
+@QuarkusTest
+@WithTestResource(KafkaBrokerTestResource.class)
+@WithTestResource(PostgresTestResource.class)
+class FailbackJobLifecycleTest {
+
+    private static void registerItem(String name, String providerId) {
+        given().contentType(ContentType.JSON)
+                .body("""
+                        {"properties": {"activeLocation": "Recovery", "primaryProviderId": "%s",
+                          "primaryVirtualSwitchName": "vSwitch-Prod", "recoveryAzureVmName": "%s"}}""".formatted(providerId, name))
+                .put("/api/replicationProtectedItems/" + name)
+                .then().statusCode(201)
+                .body("properties.protectionState", equalTo("FailoverCompleted"))
+                .body("properties.allowedOperations", contains("PlannedFailover", "DisableProtection"));
+    }
+
+    private static void heartbeat(String providerId) {
+        KafkaTestClient.send(Topics.PROVIDER_HEARTBEATS, providerId, new ProviderHeartbeat(ContractVersions.PROVIDER_HEARTBEAT,
+                providerId, providerId + ".contoso.local", "http://127.0.0.1:1/" + providerId, List.of("vSwitch-Prod"), Instant.now()));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationRecoveryServicesProviders/" + providerId)
+                .then().statusCode(200).body("properties.connectionStatus", equalTo("Connected")));
+    }
+
+    private static String failback(String item) {
+        return given().contentType(ContentType.JSON)
+                .body("""
+                        {"properties": {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": {
+                          "instanceType": "HyperVReplicaAzureFailback", "dataSyncOption": "ForSynchronization",
+                          "recoveryVmCreationOption": "CreateVmIfNotFound"}}}""")
+                .post("/api/replicationProtectedItems/" + item + "/plannedFailover")
+                .then().statusCode(202)
+                .header("Location", containsString("/api/replicationJobs/"))
+                .body("properties.state", equalTo("InProgress"))
+                .body("properties.tasks.name", contains("PrerequisitesCheck", "ShutdownAzureVm", "DataSynchronization", "StartOnPremisesVm"))
+                .extract().path("name");
+    }
+
+    private static SyncEvent event(String job, String item, SyncEvent.Type type, SyncTask task, long sequence) {
+        return new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), "cmd", job, item, type, task, sequence,
+                Instant.now(), null, null, null);
+    }
+
+    @Test
+    void failbackPublishesACommandAndSyncEventsCompleteTheJobExactlyOnce() throws Exception {
+        registerItem("vm-lifecycle", "host-lifecycle");
+        heartbeat("host-lifecycle");
+        String job = failback("vm-lifecycle");
+
+        given().get("/api/replicationProtectedItems/vm-lifecycle").then()
+                .body("properties.currentScenario.jobId", equalTo(job))
+                .body("properties.allowedOperations.size()", equalTo(0));
+
+        ConsumerRecord<String, String> published = KafkaTestClient.awaitRecord(Topics.SYNC_COMMANDS,
+                r -> r.value().contains(job), Duration.ofSeconds(30));
+        assertEquals("vm-lifecycle", published.key(), "commands are keyed by protected item");
+        SyncCommand command = KafkaTestClient.JSON.readValue(published.value(), SyncCommand.class);
+        assertEquals(DataSyncOption.ForSynchronization, command.plannedFailover().dataSyncOption());
+        assertEquals(RecoveryVmCreationOption.CreateVmIfNotFound, command.plannedFailover().recoveryVmCreationOption());
+        assertEquals("http://127.0.0.1:1/host-lifecycle", command.plannedFailover().target().hostUrl());
+        assertEquals("vSwitch-Prod", command.plannedFailover().target().virtualSwitchName());
+
+        long sequence = 0;
+        for (SyncTask task : SyncTask.values()) {
+            KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-lifecycle", event(job, "vm-lifecycle", SyncEvent.Type.TaskStarted, task, ++sequence));
+            KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-lifecycle", event(job, "vm-lifecycle", SyncEvent.Type.TaskSucceeded, task, ++sequence));
+        }
+        SyncEvent done = event(job, "vm-lifecycle", SyncEvent.Type.SyncSucceeded, null, ++sequence);
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-lifecycle", done);
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationJobs/" + job).then()
+                .body("properties.state", equalTo("Succeeded"))
+                .body("properties.tasks.state", contains("Succeeded", "Succeeded", "Succeeded", "Succeeded")));
+        given().get("/api/replicationProtectedItems/vm-lifecycle").then()
+                .body("properties.protectionState", equalTo("PlannedFailoverCommitRequired"))
+                .body("properties.activeLocation", equalTo("Primary"))
+                .body("properties.allowedOperations", contains("Commit", "CancelFailover"));
+
+        // A late failure report for a job that ended changes nothing; nor does the same event delivered twice.
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-lifecycle", event(job, "vm-lifecycle", SyncEvent.Type.SyncFailed, null, ++sequence));
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-lifecycle", done);
+        // A later heartbeat, consumed after those events on the same consumer, tells us they were processed.
+        heartbeat("host-lifecycle");
+        given().get("/api/replicationJobs/" + job).then().body("properties.state", equalTo("Succeeded"));
+        given().get("/api/replicationProtectedItems/vm-lifecycle").then()
+                .body("properties.protectionState", equalTo("PlannedFailoverCommitRequired"));
+    }
+
+    @Test
+    void aFailedSyncLeavesTheItemInAzureReadyToFailBackAgain() {
+        registerItem("vm-failing", "host-failing");
+        heartbeat("host-failing");
+        String job = failback("vm-failing");
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-failing", event(job, "vm-failing", SyncEvent.Type.TaskStarted, SyncTask.ShutdownAzureVm, 1));
+        SyncEvent failed = new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), "cmd", job, "vm-failing",
+                SyncEvent.Type.TaskFailed, SyncTask.ShutdownAzureVm, 2, Instant.now(), null,
+                new SyncEvent.Failure("AzureVmNotFound", "no virtual machine named 'vm-failing' in Azure"), null);
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-failing", failed);
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-failing", new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(),
+                "cmd", job, "vm-failing", SyncEvent.Type.SyncFailed, null, 3, Instant.now(), null, failed.failure(), null));
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationJobs/" + job).then()
+                .body("properties.state", equalTo("Failed"))
+                .body("properties.errors[0].errorCode", equalTo("AzureVmNotFound"))
+                .body("properties.tasks[1].state", equalTo("Failed")));
+        given().get("/api/replicationProtectedItems/vm-failing").then()
+                .body("properties.activeLocation", equalTo("Recovery"))
+                .body("properties.allowedOperations", contains("PlannedFailover", "DisableProtection"))
+                .body("properties.healthErrors[0].errorCode", equalTo("AzureVmNotFound"));
+    }
+
+    @Test
+    void badRequestsGetProblemDetails() {
+        given().contentType(ContentType.JSON).body("{\"properties\": {\"failoverDirection\": \"Sideways\"}}")
+                .post("/api/replicationProtectedItems/whatever/plannedFailover")
+                .then().statusCode(400).contentType("application/problem+json").body("type", equalTo("UnreadableBody"));
+        given().contentType(ContentType.JSON).body("{}")
+                .post("/api/replicationProtectedItems/whatever/plannedFailover")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("type", equalTo("ValidationFailed")).body("detail", containsString("properties"));
+        given().contentType(ContentType.JSON).body("{\"properties\": {\"failoverDirection\": \"RecoveryToPrimary\"}}")
+                .post("/api/replicationProtectedItems/nobody/plannedFailover")
+                .then().statusCode(404).contentType("application/problem+json").body("type", equalTo("ItemNotFound"));
+        given().get("/api/replicationJobs/" + UUID.randomUUID()).then().statusCode(404).body("type", equalTo("JobNotFound"));
+    }
+
+    @Test
+    void failbackIsRefusedWhileAJobRunsAndToAHostThatNeverRegistered() {
+        registerItem("vm-orphan", "host-never-seen");
+        given().contentType(ContentType.JSON)
+                .body("{\"properties\": {\"failoverDirection\": \"RecoveryToPrimary\", \"providerSpecificDetails\": {\"dataSyncOption\": \"ForSynchronization\"}}}")
+                .post("/api/replicationProtectedItems/vm-orphan/plannedFailover")
+                .then().statusCode(422).body("type", equalTo("ProviderNotFound"));
+
+        registerItem("vm-busy", "host-busy");
+        heartbeat("host-busy");
+        failback("vm-busy");
+        given().contentType(ContentType.JSON)
+                .body("{\"properties\": {\"failoverDirection\": \"RecoveryToPrimary\", \"providerSpecificDetails\": {\"dataSyncOption\": \"ForSynchronization\"}}}")
+                .post("/api/replicationProtectedItems/vm-busy/plannedFailover")
+                .then().statusCode(409).body("type", equalTo("OperationNotAllowed")).body("detail", containsString("is running on it"));
+    }
+
+    @Test
+    void aHostThatStopsSendingHeartbeatsBecomesNotConnectedAndFailbackToItIsRefused() {
+        registerItem("vm-silent", "host-silent");
+        heartbeat("host-silent");
+        // The test profile's heartbeat timeout is 4 s.
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/api/replicationRecoveryServicesProviders/host-silent")
+                .then().body("properties.connectionStatus", equalTo("NotConnected")));
+        given().contentType(ContentType.JSON)
+                .body("{\"properties\": {\"failoverDirection\": \"RecoveryToPrimary\", \"providerSpecificDetails\": {\"dataSyncOption\": \"ForSynchronization\"}}}")
+                .post("/api/replicationProtectedItems/vm-silent/plannedFailover")
+                .then().statusCode(409).body("type", equalTo("ProviderNotConnected"));
+    }
+
+    @Test
+    void aPoisonEventGoesToTheDeadLetterTopicAndTheChannelKeepsWorking() {
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-poison", "this is not json");
+        ConsumerRecord<String, String> dead = KafkaTestClient.awaitRecord(Topics.SYNC_EVENTS + Topics.DEAD_LETTER_SUFFIX,
+                r -> "vm-poison".equals(r.key()), Duration.ofSeconds(30));
+        assertEquals("vm-poison", dead.key());
+        // The channel still consumes: a real job still completes afterwards.
+        registerItem("vm-after-poison", "host-after-poison");
+        heartbeat("host-after-poison");
+        String job = failback("vm-after-poison");
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-after-poison", event(job, "vm-after-poison", SyncEvent.Type.SyncSucceeded, null, 1));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationJobs/" + job).then()
+                .body("properties.state", equalTo("Succeeded")));
+    }
+}

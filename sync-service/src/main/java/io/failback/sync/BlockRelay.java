@@ -1,0 +1,131 @@
+package io.failback.sync;
+
+import io.failback.contracts.blockstream.BlockStreamDecoder;
+import io.failback.contracts.blockstream.BlockStreamFormat;
+import io.failback.contracts.blockstream.StreamHeader;
+import io.failback.contracts.site.BlockWriteSummary;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+
+/**
+ * Pipes one block stream from a source site's block API into a target site's, chunk by chunk: when the target
+ * cannot take more, the source is paused (back-pressure end to end), so nothing is held beyond a few chunks. On the
+ * way through, the stream is decoded to verify it and to count how much of the disk it has covered.
+ */
+final class BlockRelay {
+    private final HttpClient http;
+
+    BlockRelay(HttpClient http) {
+        this.http = http;
+    }
+
+    /** Progress of one relay, read by the progress reporter on the same event loop. */
+    static final class Counters {
+        volatile long blocksCovered;
+        volatile long dataBytes;
+        volatile long wireBytes;
+        volatile int blockSize;
+
+        long bytesCovered() {
+            return blocksCovered * blockSize;
+        }
+    }
+
+    Future<BlockWriteSummary> relay(String sourceUrl, String targetUrl, Counters counters) {
+        Promise<BlockWriteSummary> done = Promise.promise();
+        BlockStreamDecoder decoder = new BlockStreamDecoder(new BlockStreamDecoder.Handler() {
+            @Override
+            public void header(StreamHeader header) {
+                counters.blockSize = header.blockSize();
+            }
+
+            @Override
+            public void data(long blockIndex, ByteBuffer payload) {
+                counters.blocksCovered++;
+                counters.dataBytes += payload.remaining();
+            }
+
+            @Override
+            public void zeros(long firstBlock, int runLength) {
+                counters.blocksCovered += runLength;
+            }
+
+            @Override
+            public void end(long frames, long dataBytes) {
+                // completeness is judged by the target, which answers only after END and a flush
+            }
+        });
+
+        http.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(sourceUrl))
+                .compose(request -> request.send())
+                .onFailure(e -> done.tryFail(new SiteCallException("SiteUnreachable", "cannot read blocks from " + sourceUrl + ": " + e.getMessage())))
+                .onSuccess(source -> {
+                    if (source.statusCode() != 200) {
+                        source.body().onComplete(body -> done.tryFail(SiteClient.failureOf("the source", source.statusCode(),
+                                body.succeeded() ? body.result().toString() : "")));
+                        return;
+                    }
+                    source.pause();
+                    http.request(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(targetUrl)
+                            .putHeader("Content-Type", BlockStreamFormat.MEDIA_TYPE))
+                            .onFailure(e -> {
+                                source.request().reset();
+                                done.tryFail(new SiteCallException("SiteUnreachable", "cannot write blocks to " + targetUrl + ": " + e.getMessage()));
+                            })
+                            .onSuccess(target -> pipe(source, target, decoder, counters, done));
+                });
+        return done.future();
+    }
+
+    private static void pipe(HttpClientResponse source, HttpClientRequest target, BlockStreamDecoder decoder, Counters counters,
+            Promise<BlockWriteSummary> done) {
+        target.setChunked(true);
+        target.response().onComplete(answer -> {
+            if (answer.failed()) {
+                source.request().reset();
+                done.tryFail(new SiteCallException("BlockStreamInterrupted", "the target's answer was lost: " + answer.cause().getMessage()));
+                return;
+            }
+            HttpClientResponse response = answer.result();
+            response.body().onComplete(body -> {
+                String text = body.succeeded() ? body.result().toString() : "";
+                if (response.statusCode() == 200) {
+                    done.tryComplete(new JsonObject(text).mapTo(BlockWriteSummary.class));
+                } else {
+                    // The target refused or failed the stream early: stop reading the source.
+                    source.request().reset();
+                    done.tryFail(SiteClient.failureOf("the target", response.statusCode(), text));
+                }
+            });
+        });
+        source.handler(chunk -> {
+            try {
+                decoder.feed(chunk.getByteBuf().nioBuffer());
+            } catch (RuntimeException invalid) {
+                source.request().reset();
+                target.reset();
+                done.tryFail(new SiteCallException("InvalidBlockStream", "the source sent an invalid block stream: " + invalid.getMessage()));
+                return;
+            }
+            counters.wireBytes += chunk.length();
+            target.write(chunk);
+            if (target.writeQueueFull()) {
+                source.pause();
+                target.drainHandler(v -> source.resume());
+            }
+        });
+        source.exceptionHandler(e -> {
+            target.reset();
+            done.tryFail(new SiteCallException("BlockStreamInterrupted", "reading the source failed: " + e.getMessage()));
+        });
+        source.endHandler(v -> target.end());
+        source.resume();
+    }
+}

@@ -1,0 +1,104 @@
+package io.failback.sync;
+
+import io.failback.contracts.site.BlockWriteSummary;
+import io.failback.contracts.site.CreateOnPremisesVm;
+import io.failback.contracts.site.DiskDigest;
+import io.failback.contracts.site.SiteVm;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.core.buffer.Buffer;
+import io.vertx.mutiny.ext.web.client.HttpResponse;
+import io.vertx.mutiny.ext.web.client.WebClient;
+import java.util.Map;
+
+/**
+ * The management calls sync-service makes to either site (azure-sim or a host-agent), all non-blocking. An error
+ * answer becomes a {@link SiteCallException} carrying the site's problem type and detail.
+ */
+public final class SiteClient {
+    private final WebClient web;
+    private final String baseUrl;
+    private final String siteName;
+
+    public SiteClient(WebClient web, String baseUrl, String siteName) {
+        this.web = web;
+        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.siteName = siteName;
+    }
+
+    public String url(String path) {
+        return baseUrl + path;
+    }
+
+    /** The VM, or null when the site has none of that name. */
+    public Uni<SiteVm> findVm(String name) {
+        return web.getAbs(url("/api/vms/" + name)).send().map(response -> {
+            if (response.statusCode() == 404) {
+                return null;
+            }
+            return expect(response, 200).bodyAsJson(SiteVm.class);
+        }).onFailure(this::isTransport).transform(this::unreachable);
+    }
+
+    public Uni<SiteVm> post(String path) {
+        return web.postAbs(url(path)).send()
+                .map(response -> expect(response, 200).bodyAsJson(SiteVm.class))
+                .onFailure(this::isTransport).transform(this::unreachable);
+    }
+
+    public Uni<SiteVm> createVm(String name, CreateOnPremisesVm request) {
+        return web.putAbs(url("/api/vms/" + name)).sendJson(request)
+                .map(response -> expect(response, 201).bodyAsJson(SiteVm.class))
+                .onFailure(this::isTransport).transform(this::unreachable);
+    }
+
+    public Uni<DiskDigest> digest(String vmName, String diskId) {
+        return web.getAbs(url("/api/vms/" + vmName + "/disks/" + diskId + "/digest")).send()
+                .map(response -> expect(response, 200).bodyAsJson(DiskDigest.class))
+                .onFailure(this::isTransport).transform(this::unreachable);
+    }
+
+    /** Asks the target to compare its disk with the source's digest; a match makes the disk consistent there. */
+    public Uni<Void> verify(String vmName, String diskId, DiskDigest sourceDigest) {
+        return web.postAbs(url("/api/vms/" + vmName + "/disks/" + diskId + "/verify"))
+                .sendJson(Map.of("algorithm", sourceDigest.algorithm(), "digest", sourceDigest.digest()))
+                .map(response -> {
+                    expect(response, 200);
+                    return (Void) null;
+                })
+                .onFailure(this::isTransport).transform(this::unreachable);
+    }
+
+    static BlockWriteSummary summary(JsonObject body) {
+        return body.mapTo(BlockWriteSummary.class);
+    }
+
+    private HttpResponse<Buffer> expect(HttpResponse<Buffer> response, int status) {
+        if (response.statusCode() != status) {
+            throw failureOf(siteName, response.statusCode(), response.bodyAsString());
+        }
+        return response;
+    }
+
+    /** Turns an error answer (ideally problem+json) into an exception naming the site's problem type. */
+    static SiteCallException failureOf(String siteName, int status, String body) {
+        String type = "SiteCallFailed";
+        String detail = body;
+        try {
+            JsonObject problem = new JsonObject(body);
+            type = problem.getString("type", type);
+            detail = problem.getString("detail", body);
+        } catch (RuntimeException notJson) {
+            // keep the raw body as the detail
+        }
+        return new SiteCallException(type, siteName + " answered " + status + ": " + detail);
+    }
+
+    private boolean isTransport(Throwable failure) {
+        return !(failure instanceof SiteCallException);
+    }
+
+    private Throwable unreachable(Throwable failure) {
+        return new SiteCallException("SiteUnreachable", siteName + " at " + baseUrl + " could not be reached: " + failure.getMessage());
+    }
+}
