@@ -1,0 +1,128 @@
+package io.failback.system;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * The calls a user makes to drive a failback, over plain HTTP: set up a VM in Azure (the simulator), register it with
+ * job-service, trigger the failback and follow the job. Shared by the launcher's demo and the end-to-end tests, so
+ * that what the README shows is what the tests prove.
+ */
+public final class FailbackApi {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final URI jobService;
+    private final URI azureSim;
+
+    public FailbackApi(URI jobService, URI azureSim) {
+        this.jobService = jobService;
+        this.azureSim = azureSim;
+    }
+
+    /** A running VM in Azure with one disk of generated content (seeded, so runs reproduce). */
+    public JsonNode createAzureVm(String name, long diskBytes, long contentSeed) {
+        return send("POST", azureSim.resolve("/api/vms"), """
+                {"name": "%s", "disks": [{"diskId": "disk-0", "sizeBytes": %d}], "contentSeed": %d}"""
+                .formatted(name, diskBytes, contentSeed), 201);
+    }
+
+    /** Records the VM in job-service as failed over to Azure and committed there, owned by {@code providerId}. */
+    public JsonNode registerItemInAzure(String name, String providerId, String virtualSwitch) {
+        return send("PUT", jobService.resolve("/api/replicationProtectedItems/" + name), """
+                {"properties": {"activeLocation": "Recovery", "primaryProviderId": "%s",
+                  "primaryVirtualSwitchName": "%s", "recoveryAzureVmName": "%s"}}"""
+                .formatted(providerId, virtualSwitch, name), 201);
+    }
+
+    public void awaitProviderConnected(String providerId, Duration timeout) {
+        awaitJson(jobService.resolve("/api/replicationRecoveryServicesProviders/" + providerId),
+                body -> "Connected".equals(body.path("properties").path("connectionStatus").asText()), timeout, body -> {
+                });
+    }
+
+    /** Failback with a full download; answers the job's name. */
+    public String failbackWithFullDownload(String item, String recoveryVmCreationOption) {
+        JsonNode job = send("POST", jobService.resolve("/api/replicationProtectedItems/" + item + "/plannedFailover"), """
+                {"properties": {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": {
+                  "instanceType": "HyperVReplicaAzureFailback", "dataSyncOption": "ForSynchronization",
+                  "recoveryVmCreationOption": "%s"}}}""".formatted(recoveryVmCreationOption), 202);
+        return job.path("name").asText();
+    }
+
+    public JsonNode job(String name) {
+        return get(jobService.resolve("/api/replicationJobs/" + name));
+    }
+
+    public JsonNode item(String name) {
+        return get(jobService.resolve("/api/replicationProtectedItems/" + name));
+    }
+
+    /** Polls the job until it ends, handing each state seen to {@code onUpdate}; answers the final job. */
+    public JsonNode awaitJobEnd(String name, Duration timeout, Consumer<JsonNode> onUpdate) {
+        return awaitJson(jobService.resolve("/api/replicationJobs/" + name), job -> {
+            String state = job.path("properties").path("state").asText();
+            return state.equals("Succeeded") || state.equals("Failed") || state.equals("Cancelled");
+        }, timeout, onUpdate);
+    }
+
+    public JsonNode get(URI uri) {
+        return send("GET", uri, null, 200);
+    }
+
+    private JsonNode awaitJson(URI uri, Predicate<JsonNode> done, Duration timeout, Consumer<JsonNode> onUpdate) {
+        Instant deadline = Instant.now().plus(timeout);
+        JsonNode last = null;
+        while (Instant.now().isBefore(deadline)) {
+            try {
+                last = get(uri);
+                onUpdate.accept(last);
+                if (done.test(last)) {
+                    return last;
+                }
+            } catch (IllegalStateException notYet) {
+                // 404 until the resource exists
+            }
+            sleep(Duration.ofMillis(250));
+        }
+        throw new IllegalStateException("gave up after " + timeout + " waiting on " + uri + "; last answer: " + last);
+    }
+
+    private JsonNode send(String method, URI uri, String body, int expectedStatus) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+        }
+        try {
+            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != expectedStatus) {
+                throw new IllegalStateException(method + " " + uri + " answered " + response.statusCode() + ": " + response.body());
+            }
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new IllegalStateException(method + " " + uri + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,198 @@
+package io.failback.system;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+
+/** A single-node KRaft Kafka broker (broker and controller in one JVM) in its own process. */
+final class KafkaBroker implements Component {
+
+    static final String NAME = "kafka";
+
+    private final ProjectLayout layout;
+    private final Path dataDir;
+    private final Path workDir;
+    private final Path logFile;
+    private final int port;
+    private final int controllerPort;
+    private final ProcessListener listener;
+    private ChildProcess process;
+    private boolean startedBefore;
+
+    KafkaBroker(ProjectLayout layout, Path dataDir, Path workDir, Path logFile, int port, int controllerPort,
+                ProcessListener listener) {
+        this.layout = layout;
+        this.dataDir = dataDir;
+        this.workDir = workDir;
+        this.logFile = logFile;
+        this.port = port;
+        this.controllerPort = controllerPort;
+        this.listener = listener;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    @Override
+    public String address() {
+        return bootstrapServers();
+    }
+
+    @Override
+    public Path logFile() {
+        return logFile;
+    }
+
+    @Override
+    public void launch() throws IOException, InterruptedException {
+        Path config = writeConfig();
+        if (!startedBefore) {
+            Files.deleteIfExists(logFile);
+        }
+        formatStorageIfNew(config);
+        process = ChildProcess.start(command("kafka.Kafka", config.toString()), Map.of(), workDir, logFile, true);
+        startedBefore = true;
+        process.onUnexpectedExit(exitCode -> listener.exitedUnexpectedly(NAME, exitCode, logFile));
+    }
+
+    /** Ready when the port accepts connections and the broker answers an admin request. */
+    @Override
+    public void awaitReady(Instant deadline) throws InterruptedException {
+        while (!FreePorts.isListening(port)) {
+            failIfGoneOrLate(deadline);
+            Thread.sleep(200);
+        }
+        Properties admin = new Properties();
+        admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        admin.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        admin.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
+        try (Admin client = Admin.create(admin)) {
+            while (true) {
+                try {
+                    client.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+                    return;
+                } catch (Exception notYet) {
+                    failIfGoneOrLate(deadline);
+                    Thread.sleep(200);
+                }
+            }
+        }
+    }
+
+    private void failIfGoneOrLate(Instant deadline) {
+        if (!process.isAlive()) {
+            throw new SystemStartException(LogTail.explain("Kafka exited with code " + process.exitCode() + " while starting.", logFile));
+        }
+        if (Instant.now().isAfter(deadline)) {
+            throw new SystemStartException(LogTail.explain(
+                    "Kafka did not become ready on " + bootstrapServers() + " in time.", logFile));
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    @Override
+    public Optional<ProcessHandle> process() {
+        return isRunning() ? Optional.of(process.handle()) : Optional.empty();
+    }
+
+    @Override
+    public void stop() {
+        if (process != null) {
+            process.stop();
+        }
+    }
+
+    @Override
+    public void kill() {
+        if (process != null) {
+            process.kill();
+        }
+    }
+
+    /** KRaft refuses to start on unformatted storage; formatting is once per data directory. */
+    private void formatStorageIfNew(Path config) throws IOException, InterruptedException {
+        if (Files.exists(logDir().resolve("meta.properties"))) {
+            return;
+        }
+        String clusterId = Uuid.randomUuid().toString();
+        ChildProcess.runToCompletion("kafka storage format",
+                command("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config.toString()),
+                workDir, logFile, Duration.ofSeconds(60));
+    }
+
+    private List<String> command(String mainClass, String... args) {
+        List<String> command = new ArrayList<>(List.of(ProjectLayout.javaExecutable(), "-Xmx256m",
+                // The broker logs through slf4j-simple; by default it stamps lines with milliseconds since start.
+                "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd HH:mm:ss.SSS",
+                "-cp", layout.launcherClasspath(), mainClass));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private Path logDir() {
+        return dataDir.resolve("kafka");
+    }
+
+    /** Rewritten on every start so changed ports apply to existing storage. */
+    private Path writeConfig() {
+        String listeners = "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort;
+        String config = String.join(System.lineSeparator(),
+                "# Written by the Failback launcher on every start; edits are overwritten.",
+                "process.roles=broker,controller",
+                "node.id=1",
+                "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                "listeners=" + listeners,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "controller.listener.names=CONTROLLER",
+                "inter.broker.listener.name=PLAINTEXT",
+                "log.dirs=" + logDir(),
+                // One broker: every internal topic must make do with one replica.
+                "offsets.topic.replication.factor=1",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "share.coordinator.state.topic.replication.factor=1",
+                "share.coordinator.state.topic.min.isr=1",
+                "default.replication.factor=1",
+                "min.insync.replicas=1",
+                // 50 partitions (the default) for internal topics only slow down the first consumer group here.
+                "offsets.topic.num.partitions=4",
+                "transaction.state.log.num.partitions=4",
+                "num.partitions=4",
+                "auto.create.topics.enable=true",
+                // Consumers join at once instead of after the default 3 s.
+                "group.initial.rebalance.delay.ms=0",
+                "");
+        try {
+            Files.createDirectories(dataDir);
+            Path file = dataDir.resolve("kafka.properties");
+            Files.writeString(file, config);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

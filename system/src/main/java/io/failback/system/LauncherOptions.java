@@ -1,0 +1,142 @@
+package io.failback.system;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The command line of {@code ./failback}: a command and {@code --flag value} (or {@code --flag=value}) options. */
+final class LauncherOptions {
+
+    static final String USAGE = String.join(System.lineSeparator(),
+            "Usage: ./failback <command> [options]",
+            "",
+            "Commands:",
+            "  up       start Kafka, PostgreSQL and the services, run the demo, stay in the foreground until Ctrl-C",
+            "  stop     stop a running 'up' (from another terminal) and anything it left behind",
+            "  status   say whether Failback runs and which services answer ready",
+            "  build    rebuild everything (./mvnw -DskipTests install)",
+            "",
+            "Options of 'up':",
+            "  --job-service-port N       default 8080",
+            "  --sync-service-port N      default 8081",
+            "  --azure-sim-port N         default 8082",
+            "  --host-agent-port N        default 8083; further hosts take the next ports",
+            "  --kafka-port N             default 9092",
+            "  --kafka-controller-port N  default 9093",
+            "  --postgres-port N          default 5433",
+            "  --host id:name:switch[,switch...]   a Hyper-V host to simulate; repeatable;",
+            "                             default host-a:hyperv-a.contoso.local:vSwitch-Prod",
+            "  --kafka-bootstrap host:port         use this Kafka instead of starting one (env KAFKA_BOOTSTRAP_SERVERS)",
+            "  --datasource-url postgresql://host:port/db   use this PostgreSQL instead of starting one",
+            "                             (env FAILBACK_DATASOURCE_URL, with FAILBACK_DATASOURCE_USERNAME and",
+            "                             FAILBACK_DATASOURCE_PASSWORD or the two options below)",
+            "  --datasource-username U    default postgres",
+            "  --datasource-password P    default postgres",
+            "  --no-demo                  start everything but do not run the demo",
+            "");
+
+    private String command = "help";
+    private FixedPorts ports = FixedPorts.DEFAULTS;
+    private final List<HostAgent> hosts = new ArrayList<>();
+    private String kafkaBootstrap;
+    private String datasourceUrl;
+    private String datasourceUsername;
+    private String datasourcePassword;
+    private Datasource externalDatasource;
+    private boolean runDemo = true;
+
+    /** @throws IllegalArgumentException with a message for the user */
+    static LauncherOptions parse(String[] args, Map<String, String> environment) {
+        LauncherOptions options = new LauncherOptions();
+        options.kafkaBootstrap = blankToNull(environment.get("KAFKA_BOOTSTRAP_SERVERS"));
+        options.datasourceUrl = blankToNull(environment.get("FAILBACK_DATASOURCE_URL"));
+        options.datasourceUsername = environment.getOrDefault("FAILBACK_DATASOURCE_USERNAME", PostgresServer.USERNAME);
+        options.datasourcePassword = environment.getOrDefault("FAILBACK_DATASOURCE_PASSWORD", PostgresServer.PASSWORD);
+
+        List<String> rest = new ArrayList<>(List.of(args));
+        if (!rest.isEmpty() && !rest.get(0).startsWith("-")) {
+            options.command = rest.remove(0);
+        }
+        for (int i = 0; i < rest.size(); i++) {
+            String arg = rest.get(i);
+            String flag = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+            if (flag.equals("--no-demo")) {
+                options.runDemo = false;
+                continue;
+            }
+            if (flag.equals("-h") || flag.equals("--help")) {
+                options.command = "help";
+                continue;
+            }
+            String value;
+            if (arg.contains("=")) {
+                value = arg.substring(arg.indexOf('=') + 1);
+            } else if (i + 1 < rest.size()) {
+                value = rest.get(++i);
+            } else {
+                throw new IllegalArgumentException(flag + " needs a value");
+            }
+            options.apply(flag, value);
+        }
+        if (options.datasourceUrl != null) {
+            options.externalDatasource = Datasource.of(options.datasourceUrl, options.datasourceUsername,
+                    options.datasourcePassword);
+        }
+        return options;
+    }
+
+    private void apply(String flag, String value) {
+        switch (flag) {
+            case "--job-service-port" -> ports = ports.withJobService(port(flag, value));
+            case "--sync-service-port" -> ports = ports.withSyncService(port(flag, value));
+            case "--azure-sim-port" -> ports = ports.withAzureSim(port(flag, value));
+            case "--host-agent-port" -> ports = ports.withFirstHostAgent(port(flag, value));
+            case "--kafka-port" -> ports = ports.withKafka(port(flag, value));
+            case "--kafka-controller-port" -> ports = ports.withKafkaController(port(flag, value));
+            case "--postgres-port" -> ports = ports.withPostgres(port(flag, value));
+            case "--host" -> hosts.add(HostAgent.parse(value));
+            case "--kafka-bootstrap" -> kafkaBootstrap = value;
+            case "--datasource-url" -> datasourceUrl = value;
+            case "--datasource-username" -> datasourceUsername = value;
+            case "--datasource-password" -> datasourcePassword = value;
+            default -> throw new IllegalArgumentException("Unknown option " + flag);
+        }
+    }
+
+    private static int port(String flag, String value) {
+        try {
+            int port = Integer.parseInt(value);
+            if (port > 0 && port < 65536) {
+                return port;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException(flag + " needs a port number, got " + value);
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+
+    String command() {
+        return command;
+    }
+
+    boolean runDemo() {
+        return runDemo;
+    }
+
+    /** Applies the ports, hosts and external infrastructure to a system being configured. */
+    LocalSystem.Builder configure(LocalSystem.Builder builder) {
+        builder.fixedPorts(ports);
+        hosts.forEach(builder::host);
+        if (kafkaBootstrap != null) {
+            builder.externalKafka(kafkaBootstrap);
+        }
+        if (externalDatasource != null) {
+            builder.externalDatasource(externalDatasource);
+        }
+        return builder;
+    }
+}

@@ -1,0 +1,528 @@
+package io.failback.system;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The whole system as real processes on this machine: a Kafka broker, PostgreSQL and the four services, each in its
+ * own JVM or server process. {@code ./failback up} runs it on fixed ports; end-to-end tests run it on free ports in a
+ * directory of their own:
+ *
+ * <pre>{@code
+ * try (LocalSystem system = LocalSystem.builder().workDir(dir).start()) {
+ *     URI jobs = system.jobServiceUrl();
+ *     system.killService(LocalSystem.JOB_SERVICE);
+ *     system.startService(LocalSystem.JOB_SERVICE);
+ * }
+ * }</pre>
+ *
+ * Processes start in dependency order (PostgreSQL, Kafka, azure-sim and host agents, then sync-service and
+ * job-service) and stop in the reverse order. {@link #close()} also runs at JVM exit, so a test that forgets it
+ * leaves no process behind.
+ */
+public final class LocalSystem implements AutoCloseable {
+
+    public static final String KAFKA = KafkaBroker.NAME;
+    public static final String POSTGRES = PostgresServer.NAME;
+    public static final String AZURE_SIM = ProjectLayout.AZURE_SIM;
+    public static final String SYNC_SERVICE = ProjectLayout.SYNC_SERVICE;
+    public static final String JOB_SERVICE = ProjectLayout.JOB_SERVICE;
+
+    private final Path workDir;
+    private final Path dataDir;
+    private final Path logDir;
+    private final Duration readyTimeout;
+    private final ProcessListener listener;
+    private final List<HostAgent> hosts;
+    private final String kafkaBootstrapServers;
+    private final Datasource datasource;
+    private final boolean withServices;
+    /** In start order. */
+    private final Map<String, Component> components = new LinkedHashMap<>();
+    private final Map<String, Integer> portsToClaim = new LinkedHashMap<>();
+
+    private final Object lifecycle = new Object();
+    private boolean started;
+    private boolean closed;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Thread stopAtExit = new Thread(this::close, "local-system-stop-at-exit");
+
+    private LocalSystem(Builder builder) {
+        ProjectLayout layout = builder.layout != null ? builder.layout : ProjectLayout.find();
+        workDir = builder.workDir.toAbsolutePath().normalize();
+        dataDir = builder.dataDir != null ? builder.dataDir.toAbsolutePath() : workDir.resolve("data");
+        logDir = builder.logDir != null ? builder.logDir.toAbsolutePath() : workDir.resolve("logs");
+        readyTimeout = builder.readyTimeout;
+        listener = builder.listener;
+        hosts = builder.hosts.isEmpty() ? List.of(HostAgent.defaultHost()) : List.copyOf(builder.hosts);
+        withServices = builder.withServices;
+
+        FixedPorts ports;
+        List<Integer> hostPorts = new ArrayList<>();
+        if (builder.fixedPorts != null) {
+            ports = builder.fixedPorts;
+            for (int i = 0; i < hosts.size(); i++) {
+                hostPorts.add(ports.firstHostAgent() + i);
+            }
+        } else {
+            List<Integer> free = FreePorts.allocate(6 + hosts.size());
+            ports = new FixedPorts(free.get(0), free.get(1), free.get(2), free.get(6), free.get(3), free.get(4), free.get(5));
+            hostPorts.addAll(free.subList(6, free.size()));
+        }
+
+        if (builder.externalDatasource == null) {
+            PostgresServer postgres = new PostgresServer(dataDir.resolve("postgres"), logFile(POSTGRES), ports.postgres());
+            add(postgres, ports.postgres());
+            datasource = postgres.datasource();
+        } else {
+            datasource = builder.externalDatasource;
+        }
+        if (builder.externalKafka == null) {
+            KafkaBroker kafka = new KafkaBroker(layout, dataDir, workDir, logFile(KAFKA), ports.kafka(),
+                    ports.kafkaController(), listener);
+            add(kafka, ports.kafka());
+            portsToClaim.put(KAFKA + " controller", ports.kafkaController());
+            kafkaBootstrapServers = kafka.bootstrapServers();
+        } else {
+            kafkaBootstrapServers = builder.externalKafka;
+        }
+        if (withServices) {
+            addServices(layout, ports, hostPorts, builder.extraEnvironment);
+        }
+    }
+
+    private void addServices(ProjectLayout layout, FixedPorts ports, List<Integer> hostPorts,
+                             Map<String, Map<String, String>> extraEnvironment) {
+        URI azureUrl = URI.create("http://127.0.0.1:" + ports.azureSim());
+        addService(layout, AZURE_SIM, AZURE_SIM, ports.azureSim(),
+                Map.of("AZURE_SIM_STORAGE_DIR", azureStorageDir().toString()), extraEnvironment);
+        for (int i = 0; i < hosts.size(); i++) {
+            HostAgent host = hosts.get(i);
+            int port = hostPorts.get(i);
+            addService(layout, host.serviceName(), ProjectLayout.HOST_AGENT, port, Map.of(
+                    "HOST_AGENT_PROVIDER_ID", host.id(),
+                    "HOST_AGENT_NAME", host.hostName(),
+                    "HOST_AGENT_VIRTUAL_SWITCHES", String.join(",", host.virtualSwitches()),
+                    "HOST_AGENT_STORAGE_DIR", hostStorageDir(host.id()).toString(),
+                    "HOST_AGENT_ADVERTISED_URL", "http://127.0.0.1:" + port), extraEnvironment);
+        }
+        addService(layout, SYNC_SERVICE, SYNC_SERVICE, ports.syncService(),
+                Map.of("FAILBACK_AZURE_URL", azureUrl.toString()), extraEnvironment);
+        addService(layout, JOB_SERVICE, JOB_SERVICE, ports.jobService(), Map.of(
+                "QUARKUS_DATASOURCE_REACTIVE_URL", datasource.url(),
+                "QUARKUS_DATASOURCE_USERNAME", datasource.username(),
+                "QUARKUS_DATASOURCE_PASSWORD", datasource.password(),
+                "FAILBACK_AZURE_URL", azureUrl.toString()), extraEnvironment);
+        for (String name : extraEnvironment.keySet()) {
+            if (!(components.get(name) instanceof QuarkusService)) {
+                throw new IllegalArgumentException("Extra environment for unknown service " + name);
+            }
+        }
+    }
+
+    private void addService(ProjectLayout layout, String name, String module, int port, Map<String, String> environment,
+                            Map<String, Map<String, String>> extraEnvironment) {
+        Map<String, String> env = new HashMap<>(environment);
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrapServers);
+        env.putAll(extraEnvironment.getOrDefault(name, Map.of()));
+        add(new QuarkusService(name, layout.serviceJar(module), port, env, workDir, logFile(name), listener), port);
+    }
+
+    private void add(Component component, int port) {
+        components.put(component.name(), component);
+        portsToClaim.put(component.name(), port);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Starts every part and returns once each is ready. On failure it stops what it started and throws a
+     * {@link SystemStartException} whose message quotes the failing part's log.
+     */
+    public LocalSystem start() {
+        synchronized (lifecycle) {
+            if (started || closed) {
+                throw new IllegalStateException("A LocalSystem starts once");
+            }
+            started = true;
+        }
+        Runtime.getRuntime().addShutdownHook(stopAtExit);
+        try {
+            failIfPortsTaken();
+            for (Component infrastructure : componentsNamed(POSTGRES, KAFKA)) {
+                startTogether(List.of(infrastructure));
+            }
+            if (withServices) {
+                createStorageDirs();
+                // Sync and jobs call azure-sim and the hosts, so those come first.
+                List<Component> providers = new ArrayList<>(componentsNamed(AZURE_SIM));
+                hosts.forEach(host -> providers.add(components.get(host.serviceName())));
+                startTogether(providers);
+                startTogether(componentsNamed(SYNC_SERVICE, JOB_SERVICE));
+            }
+            return this;
+        } catch (Exception | Error e) {
+            close();
+            if (e instanceof SystemStartException startFailure) {
+                throw startFailure;
+            }
+            throw new SystemStartException("Failback did not start: " + e, e);
+        }
+    }
+
+    private void createStorageDirs() throws IOException {
+        Files.createDirectories(azureStorageDir());
+        for (HostAgent host : hosts) {
+            Files.createDirectories(hostStorageDir(host.id()));
+        }
+    }
+
+    private void failIfPortsTaken() {
+        portsToClaim.forEach((name, port) -> {
+            if (FreePorts.isListening(port)) {
+                throw new SystemStartException("Port " + port + " for " + name + " is already in use"
+                        + " (is Failback already running? ./failback status).");
+            }
+        });
+    }
+
+    /** Launches the components at once and waits until all are ready. */
+    private void startTogether(List<Component> group) throws Exception {
+        for (Component component : group) {
+            launch(component);
+        }
+        Instant deadline = Instant.now().plus(readyTimeout);
+        for (Component component : group) {
+            component.awaitReady(deadline);
+        }
+    }
+
+    private void launch(Component component) throws Exception {
+        // Under the lock, so a concurrent close() either sees this process or prevents it.
+        synchronized (lifecycle) {
+            if (closed) {
+                throw new SystemStartException("Stopped while starting " + component.name());
+            }
+            if (component.isRunning()) {
+                throw new IllegalStateException(component.name() + " is already running");
+            }
+            Files.createDirectories(logDir);
+            component.launch();
+        }
+        component.process().ifPresent(process -> listener.started(component.name(), process));
+    }
+
+    private List<Component> componentsNamed(String... names) {
+        List<Component> found = new ArrayList<>();
+        for (String name : names) {
+            Optional.ofNullable(components.get(name)).ifPresent(found::add);
+        }
+        return found;
+    }
+
+    /** Starts a stopped or killed part again (a service, {@link #KAFKA} or {@link #POSTGRES}) and waits until it is ready. */
+    public void startService(String name) {
+        Component component = component(name);
+        try {
+            startTogether(List.of(component));
+        } catch (SystemStartException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new SystemStartException("Cannot start " + name + ": " + e, e);
+        }
+    }
+
+    /** Graceful stop: SIGTERM, then SIGKILL after 15 s. */
+    public void stopService(String name) {
+        component(name).stop();
+        listener.stopped(name);
+    }
+
+    /** SIGKILL, as a crash would; for PostgreSQL the postmaster. */
+    public void killService(String name) {
+        component(name).kill();
+        listener.stopped(name);
+    }
+
+    public boolean isRunning(String name) {
+        return component(name).isRunning();
+    }
+
+    /** The part's OS process while it runs. */
+    public Optional<ProcessHandle> process(String name) {
+        return component(name).process();
+    }
+
+    private Component component(String name) {
+        Component component = components.get(name);
+        if (component == null) {
+            throw new IllegalArgumentException("No part named " + name + " here; there are " + components.keySet());
+        }
+        return component;
+    }
+
+    /** The names of the parts this instance runs, in start order (external Kafka or PostgreSQL are not among them). */
+    public List<String> names() {
+        return List.copyOf(components.keySet());
+    }
+
+    List<Component> components() {
+        return List.copyOf(components.values());
+    }
+
+    public URI jobServiceUrl() {
+        return serviceUrl(JOB_SERVICE);
+    }
+
+    public URI syncServiceUrl() {
+        return serviceUrl(SYNC_SERVICE);
+    }
+
+    public URI azureSimUrl() {
+        return serviceUrl(AZURE_SIM);
+    }
+
+    public URI hostAgentUrl(String hostId) {
+        return serviceUrl(host(hostId).serviceName());
+    }
+
+    /** Base URL, like {@code http://127.0.0.1:41234}, of a service by name ({@code host-agent-<hostId>} for hosts). */
+    public URI serviceUrl(String name) {
+        if (component(name) instanceof QuarkusService service) {
+            return service.baseUrl();
+        }
+        throw new IllegalArgumentException(name + " is not an HTTP service");
+    }
+
+    public List<HostAgent> hosts() {
+        return hosts;
+    }
+
+    private HostAgent host(String hostId) {
+        return hosts.stream().filter(host -> host.id().equals(hostId)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("No host " + hostId + "; there are " + hosts));
+    }
+
+    public String kafkaBootstrapServers() {
+        return kafkaBootstrapServers;
+    }
+
+    /** The database job-service uses; {@link Datasource#jdbcUrl()} for a JDBC driver. */
+    public Datasource datasource() {
+        return datasource;
+    }
+
+    public Path azureStorageDir() {
+        return dataDir.resolve("azure");
+    }
+
+    public Path hostStorageDir(String hostId) {
+        return dataDir.resolve("hosts").resolve(host(hostId).id());
+    }
+
+    public Path workDir() {
+        return workDir;
+    }
+
+    public Path logDir() {
+        return logDir;
+    }
+
+    /** Where a part's output goes, e.g. {@code logs/job-service.log}. */
+    public Path logFile(String name) {
+        return logDir.resolve(name + ".log");
+    }
+
+    public SystemEndpoints endpoints() {
+        Map<String, URI> hostUrls = new LinkedHashMap<>();
+        Map<String, Path> hostDirs = new LinkedHashMap<>();
+        for (HostAgent host : hosts) {
+            hostUrls.put(host.id(), hostAgentUrl(host.id()));
+            hostDirs.put(host.id(), hostStorageDir(host.id()));
+        }
+        return new SystemEndpoints(jobServiceUrl(), syncServiceUrl(), azureSimUrl(), hostUrls, kafkaBootstrapServers,
+                datasource, azureStorageDir(), hostDirs);
+    }
+
+    /**
+     * Stops the services, then Kafka, then PostgreSQL. Safe to call more than once and from several threads: later
+     * calls wait until the first has finished.
+     */
+    @Override
+    public void close() {
+        boolean first;
+        synchronized (lifecycle) {
+            first = !closed;
+            closed = true;
+        }
+        if (!first) {
+            awaitStopped();
+            return;
+        }
+        try {
+            List<Component> stopOrder = new ArrayList<>(components.values());
+            Collections.reverse(stopOrder);
+            for (Component component : stopOrder) {
+                stopQuietly(component);
+            }
+        } finally {
+            stopped.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopAtExit);
+            } catch (IllegalStateException | IllegalArgumentException alreadyExitingOrNeverStarted) {
+                // nothing to undo
+            }
+        }
+    }
+
+    private void stopQuietly(Component component) {
+        try {
+            component.stop();
+        } catch (RuntimeException e) {
+            System.err.println("Could not stop " + component.name() + " cleanly: " + e);
+        }
+        listener.stopped(component.name());
+    }
+
+    private void awaitStopped() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                stopped.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Configures a {@link LocalSystem}; only {@link #workDir} is required. */
+    public static final class Builder {
+
+        private ProjectLayout layout;
+        private Path workDir;
+        private Path dataDir;
+        private Path logDir;
+        private FixedPorts fixedPorts;
+        private final List<HostAgent> hosts = new ArrayList<>();
+        private String externalKafka;
+        private Datasource externalDatasource;
+        private boolean withServices = true;
+        private Duration readyTimeout = Duration.ofSeconds(120);
+        private ProcessListener listener = new ReportUnexpectedExits();
+        private final Map<String, Map<String, String>> extraEnvironment = new HashMap<>();
+
+        private Builder() {
+        }
+
+        /** The checkout to run; by default found from {@code FAILBACK_HOME} or the current directory. */
+        public Builder layout(ProjectLayout layout) {
+            this.layout = layout;
+            return this;
+        }
+
+        /** Holds {@code data/} and {@code logs/} unless those are set, and is the services' working directory. */
+        public Builder workDir(Path workDir) {
+            this.workDir = workDir;
+            return this;
+        }
+
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = dataDir;
+            return this;
+        }
+
+        public Builder logDir(Path logDir) {
+            this.logDir = logDir;
+            return this;
+        }
+
+        /** Listen on these ports; without this every part gets a free port. */
+        public Builder fixedPorts(FixedPorts ports) {
+            this.fixedPorts = ports;
+            return this;
+        }
+
+        /** Adds a host agent; without any, one {@link HostAgent#defaultHost()} runs. */
+        public Builder host(HostAgent host) {
+            if (hosts.stream().anyMatch(known -> known.id().equals(host.id()))) {
+                throw new IllegalArgumentException("Host " + host.id() + " is given twice");
+            }
+            hosts.add(host);
+            return this;
+        }
+
+        /** Uses this broker instead of starting one. */
+        public Builder externalKafka(String bootstrapServers) {
+            this.externalKafka = bootstrapServers;
+            return this;
+        }
+
+        /** Uses this database instead of starting PostgreSQL. */
+        public Builder externalDatasource(Datasource datasource) {
+            this.externalDatasource = datasource;
+            return this;
+        }
+
+        /** Only Kafka and PostgreSQL, e.g. to test them while the services are not built. */
+        public Builder infrastructureOnly() {
+            this.withServices = false;
+            return this;
+        }
+
+        /** How long each start phase may take to become ready; 120 s by default. */
+        public Builder readyTimeout(Duration timeout) {
+            this.readyTimeout = timeout;
+            return this;
+        }
+
+        /** Told about every process start and stop; by default unexpected exits are printed to stderr. */
+        public Builder listener(ProcessListener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        /** An extra environment variable for one service, e.g. to shorten a timeout in a test. */
+        public Builder environment(String serviceName, String variable, String value) {
+            extraEnvironment.computeIfAbsent(serviceName, name -> new HashMap<>()).put(variable, value);
+            return this;
+        }
+
+        public LocalSystem build() {
+            if (workDir == null) {
+                throw new IllegalStateException("workDir is required");
+            }
+            return new LocalSystem(this);
+        }
+
+        /** {@link #build()} and {@link LocalSystem#start()}. */
+        public LocalSystem start() {
+            return build().start();
+        }
+    }
+
+    /** The default listener: a crash shows up in the test output, not only in the log. */
+    private static final class ReportUnexpectedExits implements ProcessListener {
+        @Override
+        public void exitedUnexpectedly(String name, int exitCode, Path logFile) {
+            System.err.println("[LocalSystem] " + name + " exited unexpectedly with code " + exitCode + "; see " + logFile);
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package io.failback.system;
+
+import java.nio.file.Path;
+
+/** Hears about the processes a {@link LocalSystem} starts and stops, e.g. to keep pid files. */
+public interface ProcessListener {
+
+    ProcessListener NONE = new ProcessListener() {
+    };
+
+    /** {@code name} now runs as {@code process}. */
+    default void started(String name, ProcessHandle process) {
+    }
+
+    /** {@code name} was stopped or killed on purpose. */
+    default void stopped(String name) {
+    }
+
+    /** A service process ended without being asked to, e.g. it crashed or failed to start. */
+    default void exitedUnexpectedly(String name, int exitCode, Path logFile) {
+    }
+}
