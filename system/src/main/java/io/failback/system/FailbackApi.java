@@ -75,6 +75,19 @@ public final class FailbackApi {
         }, timeout, onUpdate);
     }
 
+    /** Whether a GET answers 200 (rather than 404). */
+    public boolean exists(URI uri) {
+        try {
+            get(uri);
+            return true;
+        } catch (IllegalStateException e) {
+            if (e.getMessage().contains(" answered 404")) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
     public JsonNode get(URI uri) {
         return send("GET", uri, null, 200);
     }

@@ -110,9 +110,9 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
         if (batch == null) {
             batch = new Batch(batchBlocks * disk.blockSize());
         }
-        batch.add(blockIndex, payload);
         dataBlocks++;
         dataBytes += payload.remaining();
+        batch.add(blockIndex, payload);
         if (batch.isFull()) {
             submitBatch();
         }

@@ -71,7 +71,11 @@ public final class BlockStreamSender {
             } else {
                 response.write(result.result());
                 if (response.writeQueueFull()) {
-                    response.drainHandler(v -> step());
+                    // One-shot: a handler left in place would fire again at a later drain and start a second loop.
+                    response.drainHandler(v -> {
+                        response.drainHandler(null);
+                        step();
+                    });
                 } else {
                     step();
                 }
