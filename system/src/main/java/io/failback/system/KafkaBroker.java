@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -17,34 +16,24 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
 
 /** A single-node KRaft Kafka broker (broker and controller in one JVM) in its own process. */
-final class KafkaBroker implements Component {
+final class KafkaBroker extends ChildProcessComponent {
 
     static final String NAME = "kafka";
 
     private final ProjectLayout layout;
     private final Path dataDir;
     private final Path workDir;
-    private final Path logFile;
     private final int port;
     private final int controllerPort;
-    private final ProcessListener listener;
-    private ChildProcess process;
-    private boolean startedBefore;
 
     KafkaBroker(ProjectLayout layout, Path dataDir, Path workDir, Path logFile, int port, int controllerPort,
                 ProcessListener listener) {
+        super(NAME, logFile, listener);
         this.layout = layout;
         this.dataDir = dataDir;
         this.workDir = workDir;
-        this.logFile = logFile;
         this.port = port;
         this.controllerPort = controllerPort;
-        this.listener = listener;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
     }
 
     String bootstrapServers() {
@@ -57,20 +46,15 @@ final class KafkaBroker implements Component {
     }
 
     @Override
-    public Path logFile() {
-        return logFile;
-    }
-
-    @Override
     public void launch() throws IOException, InterruptedException {
         Path config = writeConfig();
-        if (!startedBefore) {
-            Files.deleteIfExists(logFile);
+        // As a service's log, it starts empty at the first launch and keeps earlier runs on a restart; the broker
+        // always appends so that what formatting the storage wrote stays above its own output.
+        if (!launchedBefore()) {
+            Files.deleteIfExists(logFile());
         }
         formatStorageIfNew(config);
-        process = ChildProcess.start(command("kafka.Kafka", config.toString()), Map.of(), workDir, logFile, true);
-        startedBefore = true;
-        process.onUnexpectedExit(exitCode -> listener.exitedUnexpectedly(NAME, exitCode, logFile));
+        startProcess(command("kafka.Kafka", config.toString()), Map.of(), workDir, true);
     }
 
     /** Ready when the port accepts connections and the broker answers an admin request. */
@@ -98,36 +82,10 @@ final class KafkaBroker implements Component {
     }
 
     private void failIfGoneOrLate(Instant deadline) {
-        if (!process.isAlive()) {
-            throw new SystemStartException(LogTail.explain("Kafka exited with code " + process.exitCode() + " while starting.", logFile));
-        }
+        failIfExitedWhileStarting("Kafka");
         if (Instant.now().isAfter(deadline)) {
             throw new SystemStartException(LogTail.explain(
-                    "Kafka did not become ready on " + bootstrapServers() + " in time.", logFile));
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return process != null && process.isAlive();
-    }
-
-    @Override
-    public Optional<ProcessHandle> process() {
-        return isRunning() ? Optional.of(process.handle()) : Optional.empty();
-    }
-
-    @Override
-    public void stop() {
-        if (process != null) {
-            process.stop();
-        }
-    }
-
-    @Override
-    public void kill() {
-        if (process != null) {
-            process.kill();
+                    "Kafka did not become ready on " + bootstrapServers() + " in time.", logFile()));
         }
     }
 
@@ -139,7 +97,7 @@ final class KafkaBroker implements Component {
         String clusterId = Uuid.randomUuid().toString();
         ChildProcess.runToCompletion("kafka storage format",
                 command("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config.toString()),
-                workDir, logFile, Duration.ofSeconds(60));
+                workDir, logFile(), Duration.ofSeconds(60));
     }
 
     private List<String> command(String mainClass, String... args) {

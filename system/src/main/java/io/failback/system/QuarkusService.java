@@ -12,39 +12,26 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /** One of the packaged Quarkus services, run as {@code java -jar quarkus-run.jar} in its own JVM. */
-final class QuarkusService implements Component {
+final class QuarkusService extends ChildProcessComponent {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private final String name;
     private final Path jar;
     private final int port;
     private final Map<String, String> environment;
     private final Path workDir;
-    private final Path logFile;
-    private ChildProcess process;
-    private boolean startedBefore;
-    private final ProcessListener listener;
 
     QuarkusService(String name, Path jar, int port, Map<String, String> environment, Path workDir, Path logFile,
                    ProcessListener listener) {
-        this.name = name;
-        this.listener = listener;
+        super(name, logFile, listener);
         this.jar = jar;
         this.port = port;
         this.workDir = workDir;
-        this.logFile = logFile;
         this.environment = new HashMap<>(environment);
         this.environment.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         this.environment.put("QUARKUS_HTTP_PORT", String.valueOf(port));
-    }
-
-    @Override
-    public String name() {
-        return name;
     }
 
     URI baseUrl() {
@@ -61,33 +48,23 @@ final class QuarkusService implements Component {
     }
 
     @Override
-    public Path logFile() {
-        return logFile;
-    }
-
-    @Override
     public void launch() throws IOException {
         if (!Files.isRegularFile(jar)) {
-            throw new SystemStartException(name + " is not built: " + jar + " is missing. Build it with ./failback build"
+            throw new SystemStartException(name() + " is not built: " + jar + " is missing. Build it with ./failback build"
                     + " (or ./mvnw -DskipTests install).");
         }
         List<String> command = List.of(ProjectLayout.javaExecutable(), "-Xmx192m", "-XX:+UseSerialGC", "-jar", jar.toString());
-        process = ChildProcess.start(command, environment, workDir, logFile, startedBefore);
-        startedBefore = true;
-        process.onUnexpectedExit(exitCode -> listener.exitedUnexpectedly(name, exitCode, logFile));
+        startProcess(command, environment, workDir, launchedBefore());
     }
 
     /** Waits for HTTP 200 from the readiness endpoint, failing early if the JVM exits. */
     @Override
     public void awaitReady(Instant deadline) throws InterruptedException {
         while (!isReady()) {
-            if (!process.isAlive()) {
-                throw new SystemStartException(LogTail.explain(
-                        name + " exited with code " + process.exitCode() + " while starting.", logFile));
-            }
+            failIfExitedWhileStarting(name());
             if (Instant.now().isAfter(deadline)) {
                 throw new SystemStartException(LogTail.explain(
-                        name + " did not answer ready on " + readinessUrl() + " in time.", logFile));
+                        name() + " did not answer ready on " + readinessUrl() + " in time.", logFile()));
             }
             Thread.sleep(250);
         }
@@ -110,30 +87,6 @@ final class QuarkusService implements Component {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return process != null && process.isAlive();
-    }
-
-    @Override
-    public Optional<ProcessHandle> process() {
-        return isRunning() ? Optional.of(process.handle()) : Optional.empty();
-    }
-
-    @Override
-    public void stop() {
-        if (process != null) {
-            process.stop();
-        }
-    }
-
-    @Override
-    public void kill() {
-        if (process != null) {
-            process.kill();
         }
     }
 }

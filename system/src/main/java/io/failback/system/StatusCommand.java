@@ -8,18 +8,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** {@code ./failback status}: whether a launcher runs, and the state of each part it recorded. */
-final class StatusCommand {
+record StatusCommand(RunDirectory runDirectory, PrintStream out) {
 
     /** The port in {@code 127.0.0.1:9092} or {@code postgresql://127.0.0.1:5433/failback}. */
     private static final Pattern PORT = Pattern.compile(":(\\d+)(/|$)");
-
-    private final RunDirectory runDirectory;
-    private final PrintStream out;
-
-    StatusCommand(RunDirectory runDirectory, PrintStream out) {
-        this.runDirectory = runDirectory;
-        this.out = out;
-    }
 
     /** 0 when running, 3 (as LSB init scripts do) when not. */
     int run() {

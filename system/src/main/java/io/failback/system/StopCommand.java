@@ -9,17 +9,9 @@ import java.util.Optional;
  * {@code ./failback stop}: asks the launcher to shut down (SIGTERM, which runs its orderly shutdown), then stops
  * whatever it left behind, so no process of the run survives.
  */
-final class StopCommand {
+record StopCommand(RunDirectory runDirectory, PrintStream out) {
 
     private static final Duration LAUNCHER_GRACE = Duration.ofSeconds(60);
-
-    private final RunDirectory runDirectory;
-    private final PrintStream out;
-
-    StopCommand(RunDirectory runDirectory, PrintStream out) {
-        this.runDirectory = runDirectory;
-        this.out = out;
-    }
 
     int run() {
         Optional<ProcessHandle> launcher = runDirectory.liveLauncher();
