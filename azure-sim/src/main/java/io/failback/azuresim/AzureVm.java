@@ -1,14 +1,49 @@
 package io.failback.azuresim;
 
+import io.failback.contracts.disk.VmSnapshot;
+import io.failback.contracts.disk.WorkloadSettings;
 import io.failback.contracts.site.DiskSpec;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
-/** An Azure VM as azure-sim stores it ({@code vms/<name>/vm.json}). */
-public record AzureVm(String name, AzureVmState state, List<DiskSpec> disks, Instant createdAt, Instant stateChangedAt) {
+/**
+ * An Azure VM as azure-sim stores it ({@code vms/<name>/vm.json}).
+ *
+ * @param workload what the VM writes while Running
+ * @param shutdownTrackingPoints each disk's tracking point when the VM last shut down: the blocks changed since a
+ *            snapshot up to the shutdown are exactly those changed since the snapshot's points
+ */
+public record AzureVm(String name, AzureVmState state, List<DiskSpec> disks, WorkloadSettings workload,
+        Map<String, Long> shutdownTrackingPoints, List<VmSnapshot> snapshots, Instant createdAt, Instant stateChangedAt) {
+
+    public AzureVm {
+        workload = workload == null ? WorkloadSettings.DEFAULT : workload;
+        shutdownTrackingPoints = shutdownTrackingPoints == null ? Map.of() : shutdownTrackingPoints;
+        snapshots = snapshots == null ? List.of() : snapshots;
+    }
 
     AzureVm withState(AzureVmState newState) {
-        return new AzureVm(name, newState, disks, createdAt, Instant.now());
+        return new AzureVm(name, newState, disks, workload, shutdownTrackingPoints, snapshots, createdAt, Instant.now());
+    }
+
+    AzureVm withShutdown(Map<String, Long> trackingPoints) {
+        return new AzureVm(name, AzureVmState.Stopped, disks, workload, trackingPoints, snapshots, createdAt, Instant.now());
+    }
+
+    AzureVm withWorkload(WorkloadSettings settings) {
+        return new AzureVm(name, state, disks, settings, shutdownTrackingPoints, snapshots, createdAt, stateChangedAt);
+    }
+
+    AzureVm withSnapshots(List<VmSnapshot> newSnapshots) {
+        return new AzureVm(name, state, disks, workload, shutdownTrackingPoints, List.copyOf(newSnapshots), createdAt, stateChangedAt);
+    }
+
+    AzureVm plusSnapshot(VmSnapshot snapshot) {
+        List<VmSnapshot> all = new ArrayList<>(snapshots);
+        all.add(snapshot);
+        return withSnapshots(all);
     }
 
     DiskSpec disk(String diskId) {

@@ -1,10 +1,13 @@
 package io.failback.azuresim;
 
+import io.failback.contracts.disk.VmSnapshot;
+import io.failback.contracts.disk.WorkloadSettings;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Response;
@@ -54,6 +57,28 @@ public class AzureVmResource {
     @Path("/{name}/start")
     public AzureVm start(@PathParam("name") String name) {
         return store.start(name);
+    }
+
+    @PUT
+    @Path("/{name}/workload")
+    @Operation(summary = "Change what the VM writes while it runs (rate, write size, pattern, seed)")
+    public AzureVm setWorkload(@PathParam("name") String name, @Valid @NotNull WorkloadSettings settings) {
+        return store.setWorkload(name, settings);
+    }
+
+    @POST
+    @Path("/{name}/snapshots")
+    @Operation(summary = "Take a consistent snapshot of all the VM's disks while it keeps running")
+    public Response snapshot(@PathParam("name") String name) {
+        VmSnapshot snapshot = store.snapshot(name);
+        return Response.status(Response.Status.CREATED).entity(snapshot).build();
+    }
+
+    @DELETE
+    @Path("/{name}/snapshots/{snapshotId}")
+    public Response deleteSnapshot(@PathParam("name") String name, @PathParam("snapshotId") String snapshotId) {
+        store.deleteSnapshot(name, snapshotId);
+        return Response.noContent().build();
     }
 
     @DELETE

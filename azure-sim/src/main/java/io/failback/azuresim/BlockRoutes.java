@@ -1,7 +1,7 @@
 package io.failback.azuresim;
 
 import io.failback.contracts.blockstream.BlockApi;
-import io.failback.contracts.blockstream.DiskFile;
+import io.failback.contracts.disk.VirtualDisk;
 import io.failback.contracts.site.ProblemException;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
@@ -14,17 +14,21 @@ public class BlockRoutes {
     void register(@Observes Router router, Vertx vertx, VmStore store) {
         BlockApi.register(vertx, router, new BlockApi.Disks() {
             @Override
-            public DiskFile openForRead(String vmName, String diskId) {
-                return store.openDisk(vmName, diskId);
+            public VirtualDisk disk(String vmName, String diskId) {
+                return store.disk(vmName, diskId);
             }
 
             @Override
-            public DiskFile openForWrite(String vmName, String diskId, boolean fullCopy) {
+            public VirtualDisk openForWrite(String vmName, String diskId, boolean fullCopy) {
                 if (store.get(vmName).state() == AzureVmState.Running) {
                     throw ProblemException.conflict("AzureVmRunning", "virtual machine '" + vmName
                             + "' is running; shut it down before writing into its disks");
                 }
-                return store.openDisk(vmName, diskId);
+                VirtualDisk disk = store.disk(vmName, diskId);
+                if (fullCopy) {
+                    disk.zeroAll();
+                }
+                return disk;
             }
         });
     }

@@ -1,27 +1,33 @@
 package io.failback.azuresim;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.failback.contracts.blockstream.DiskFile;
+import io.failback.contracts.disk.VirtualDisk;
+import io.failback.contracts.disk.VmDiskRegistry;
+import io.failback.contracts.disk.VmDisks;
+import io.failback.contracts.disk.VmSnapshot;
+import io.failback.contracts.disk.WorkloadSettings;
 import io.failback.contracts.site.DiskSpec;
 import io.failback.contracts.site.ProblemException;
 import io.failback.contracts.site.SiteFiles;
 import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 /**
- * Azure VMs and their disk images under the storage folder. Every state change is written to disk (atomically)
- * before it is answered, so a restart loses nothing. Blocking: used from worker threads.
+ * Azure VMs and their disks under the storage folder. Every state change is written to disk (atomically) before it
+ * is answered, and the disks' tracking state is saved on shutdown, so a restart loses nothing. Blocking: used from
+ * worker threads.
  */
 @ApplicationScoped
 public class VmStore {
@@ -29,18 +35,39 @@ public class VmStore {
 
     private final AzureSimConfig config;
     private final ObjectMapper json;
+    private final VmDiskRegistry disks;
     private final Map<String, AzureVm> vms = new ConcurrentHashMap<>();
 
     public VmStore(AzureSimConfig config, ObjectMapper json) {
         this.config = config;
         this.json = json;
+        this.disks = new VmDiskRegistry(json);
     }
 
     @PostConstruct
     void load() {
         for (AzureVm vm : SiteFiles.readAll(json, vmsDir(), "vm.json", AzureVm.class)) {
-            vms.put(vm.name(), vm);
+            if (vm.state() == AzureVmState.Deleted) {
+                vms.put(vm.name(), vm);
+                continue;
+            }
+            VmDisks open = disks.open(vm.name(), vmDir(vm.name()), vm.disks());
+            // Snapshots a crash dropped from the disks are dropped from the VM too.
+            Set<String> surviving = open.disks().stream().map(d -> Set.copyOf(d.snapshotIds()))
+                    .reduce((a, b) -> a.stream().filter(b::contains).collect(Collectors.toSet())).orElse(Set.of());
+            AzureVm loaded = vm.withSnapshots(vm.snapshots().stream().filter(s -> surviving.contains(s.snapshotId())).toList());
+            save(loaded);
+            if (loaded.state() == AzureVmState.Stopping) {
+                save(loaded.withShutdown(open.trackingPoints()));
+            } else if (loaded.state() == AzureVmState.Running) {
+                disks.startWorkload(loaded.name(), loaded.workload());
+            }
         }
+    }
+
+    @PreDestroy
+    void close() {
+        disks.close();
     }
 
     public List<AzureVm> list() {
@@ -60,7 +87,7 @@ public class VmStore {
         if (existing != null && existing.state() != AzureVmState.Deleted) {
             throw ProblemException.conflict("AzureVmExists", "a virtual machine named '" + request.name() + "' already exists");
         }
-        List<DiskSpec> disks = request.disks().stream()
+        List<DiskSpec> specs = request.disks().stream()
                 .map(d -> {
                     if (d.sizeBytes() % MIB != 0) {
                         throw ProblemException.badRequest("InvalidDiskSize", "disk '" + d.diskId()
@@ -69,86 +96,109 @@ public class VmStore {
                     return new DiskSpec(d.diskId(), d.sizeBytes(), config.blockSize());
                 })
                 .toList();
-        if (disks.stream().map(DiskSpec::diskId).distinct().count() != disks.size()) {
+        if (specs.stream().map(DiskSpec::diskId).distinct().count() != specs.size()) {
             throw ProblemException.badRequest("DuplicateDiskId", "disk ids must be unique within a VM");
         }
+        disks.delete(request.name(), vmDir(request.name()));
+        VmDisks created = disks.create(request.name(), vmDir(request.name()), specs);
         Random content = new Random(request.contentSeed() == null ? System.nanoTime() : request.contentSeed());
         int zeroPercent = request.zeroPercent() == null ? 40 : request.zeroPercent();
-        for (DiskSpec disk : disks) {
-            writeGeneratedContent(diskPath(request.name(), disk.diskId()), disk, content, zeroPercent);
+        for (VirtualDisk disk : created.disks()) {
+            writeGeneratedContent(disk, content, zeroPercent);
         }
         Instant now = Instant.now();
-        AzureVm vm = new AzureVm(request.name(), AzureVmState.Running, disks, now, now);
-        save(vm);
+        WorkloadSettings workload = request.workload() == null ? WorkloadSettings.DEFAULT : request.workload();
+        AzureVm vm = save(new AzureVm(request.name(), AzureVmState.Running, specs, workload, Map.of(), List.of(), now, now));
+        disks.startWorkload(vm.name(), workload);
         return vm;
     }
 
-    /** Shuts the VM down and deallocates it; its disks stay. Shutting down a stopped VM is a no-op. */
+    /**
+     * Shuts the VM down and deallocates it: the workload stops, then each disk's tracking point is recorded, so
+     * that "changed since the snapshot" read after this is final. Shutting down a stopped VM is a no-op.
+     */
     public synchronized AzureVm shutdown(String name) {
         AzureVm vm = get(name);
         if (vm.state() == AzureVmState.Stopped) {
             return vm;
         }
         save(vm.withState(AzureVmState.Stopping));
-        return save(vm.withState(AzureVmState.Stopped));
+        disks.stopWorkload(name);
+        return save(vm.withShutdown(disks.get(name).trackingPoints()));
     }
 
     public synchronized AzureVm start(String name) {
         AzureVm vm = get(name);
-        return vm.state() == AzureVmState.Running ? vm : save(vm.withState(AzureVmState.Running));
+        if (vm.state() == AzureVmState.Running) {
+            return vm;
+        }
+        AzureVm running = save(vm.withState(AzureVmState.Running));
+        disks.startWorkload(name, running.workload());
+        return running;
     }
 
-    /** Deletes the VM and its disk images (what Commit after failback does). */
+    public synchronized AzureVm setWorkload(String name, WorkloadSettings settings) {
+        AzureVm vm = save(get(name).withWorkload(settings));
+        if (vm.state() == AzureVmState.Running) {
+            disks.startWorkload(name, settings);
+        }
+        return vm;
+    }
+
+    /** A consistent snapshot of all the VM's disks, taken while it keeps running. */
+    public synchronized VmSnapshot snapshot(String name) {
+        AzureVm vm = get(name);
+        String id = UUID.randomUUID().toString();
+        VmSnapshot snapshot = new VmSnapshot(id, Instant.now(), disks.get(name).snapshot(id));
+        save(vm.plusSnapshot(snapshot));
+        return snapshot;
+    }
+
+    public synchronized void deleteSnapshot(String name, String snapshotId) {
+        AzureVm vm = get(name);
+        if (vm.snapshots().stream().noneMatch(s -> s.snapshotId().equals(snapshotId))) {
+            throw ProblemException.notFound("SnapshotNotFound", "virtual machine '" + name + "' has no snapshot '" + snapshotId + "'");
+        }
+        disks.get(name).deleteSnapshot(snapshotId);
+        save(vm.withSnapshots(vm.snapshots().stream().filter(s -> !s.snapshotId().equals(snapshotId)).toList()));
+    }
+
+    /** Deletes the VM and its disks (what Commit after failback does). */
     public synchronized AzureVm delete(String name) {
         AzureVm vm = get(name);
-        AzureVm deleted = save(vm.withState(AzureVmState.Deleted));
-        for (DiskSpec disk : vm.disks()) {
-            try {
-                Files.deleteIfExists(diskPath(name, disk.diskId()));
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot delete disk " + disk.diskId() + " of " + name, e);
-            }
-        }
-        return deleted;
+        disks.delete(name, vmDir(name));
+        return save(vm.withState(AzureVmState.Deleted).withSnapshots(List.of()));
     }
 
-    public DiskFile openDisk(String vmName, String diskId) {
-        AzureVm vm = get(vmName);
-        DiskSpec disk = vm.disk(diskId);
-        if (disk == null) {
-            throw ProblemException.notFound("DiskNotFound", "virtual machine '" + vmName + "' has no disk '" + diskId + "'");
-        }
-        return DiskFile.open(diskPath(vmName, diskId), disk.blockSize());
-    }
-
-    Path diskPath(String vmName, String diskId) {
-        return vmsDir().resolve(vmName).resolve(diskId + ".img");
+    public VirtualDisk disk(String vmName, String diskId) {
+        get(vmName);
+        return disks.get(vmName).disk(diskId);
     }
 
     private Path vmsDir() {
         return config.storageDir().resolve("vms");
     }
 
+    Path vmDir(String vmName) {
+        return vmsDir().resolve(vmName);
+    }
+
     private AzureVm save(AzureVm vm) {
-        SiteFiles.writeAtomically(json, vmsDir().resolve(vm.name()).resolve("vm.json"), vm);
+        SiteFiles.writeAtomically(json, vmDir(vm.name()).resolve("vm.json"), vm);
         vms.put(vm.name(), vm);
         return vm;
     }
 
     /** Extents of 1 MiB, each either left as a hole (zeros) or filled with random bytes. */
-    private static void writeGeneratedContent(Path path, DiskSpec disk, Random random, int zeroPercent) {
-        DiskFile.createZeroed(path, disk.sizeBytes());
-        try (DiskFile file = DiskFile.open(path, disk.blockSize())) {
-            byte[] extent = new byte[MIB];
-            long blocksPerExtent = MIB / disk.blockSize();
-            for (long offset = 0; offset < disk.sizeBytes(); offset += MIB) {
-                if (random.nextInt(100) < zeroPercent) {
-                    continue;
-                }
-                random.nextBytes(extent);
-                file.write(offset / MIB * blocksPerExtent, ByteBuffer.wrap(extent));
+    private static void writeGeneratedContent(VirtualDisk disk, Random random, int zeroPercent) {
+        byte[] extent = new byte[MIB];
+        for (long offset = 0; offset < disk.sizeBytes(); offset += MIB) {
+            if (random.nextInt(100) < zeroPercent) {
+                continue;
             }
-            file.force();
+            random.nextBytes(extent);
+            disk.write(offset, ByteBuffer.wrap(extent));
         }
+        disk.force();
     }
 }

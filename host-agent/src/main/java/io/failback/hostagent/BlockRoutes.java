@@ -1,7 +1,7 @@
 package io.failback.hostagent;
 
 import io.failback.contracts.blockstream.BlockApi;
-import io.failback.contracts.blockstream.DiskFile;
+import io.failback.contracts.disk.VirtualDisk;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,12 +13,12 @@ public class BlockRoutes {
     void register(@Observes Router router, Vertx vertx, HostVmStore store) {
         BlockApi.register(vertx, router, new BlockApi.Disks() {
             @Override
-            public DiskFile openForRead(String vmName, String diskId) {
-                return store.openForRead(vmName, diskId);
+            public VirtualDisk disk(String vmName, String diskId) {
+                return store.disk(vmName, diskId);
             }
 
             @Override
-            public DiskFile openForWrite(String vmName, String diskId, boolean fullCopy) {
+            public VirtualDisk openForWrite(String vmName, String diskId, boolean fullCopy) {
                 return store.openForSynchronization(vmName, diskId, fullCopy);
             }
         });

@@ -1,12 +1,25 @@
 package io.failback.hostagent;
 
+import io.failback.contracts.disk.WorkloadSettings;
 import io.failback.contracts.site.DiskSpec;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
-/** A Hyper-V VM on this host, as stored in {@code vms/<name>/vm.json}. */
-public record HostVm(String name, HostVmState state, String virtualSwitchName, List<HostDisk> disks, Instant createdAt,
-        Instant stateChangedAt) {
+/**
+ * A Hyper-V VM on this host, as stored in {@code vms/<name>/vm.json}.
+ *
+ * @param workload what the VM writes while Running
+ * @param startTrackingPoints each disk's tracking point when the VM last started here: Reverse Replicate sends the
+ *            blocks changed since then
+ */
+public record HostVm(String name, HostVmState state, String virtualSwitchName, List<HostDisk> disks,
+        WorkloadSettings workload, Map<String, Long> startTrackingPoints, Instant createdAt, Instant stateChangedAt) {
+
+    public HostVm {
+        workload = workload == null ? WorkloadSettings.DEFAULT : workload;
+        startTrackingPoints = startTrackingPoints == null ? Map.of() : startTrackingPoints;
+    }
 
     public enum HostVmState {
         Off,
@@ -27,13 +40,25 @@ public record HostVm(String name, HostVmState state, String virtualSwitchName, L
         return disks.stream().filter(d -> d.diskId().equals(diskId)).findFirst().orElse(null);
     }
 
+    List<DiskSpec> diskSpecs() {
+        return disks.stream().map(HostDisk::spec).toList();
+    }
+
     HostVm withState(HostVmState newState) {
-        return new HostVm(name, newState, virtualSwitchName, disks, createdAt, Instant.now());
+        return new HostVm(name, newState, virtualSwitchName, disks, workload, startTrackingPoints, createdAt, Instant.now());
+    }
+
+    HostVm started(Map<String, Long> trackingPoints) {
+        return new HostVm(name, HostVmState.Running, virtualSwitchName, disks, workload, trackingPoints, createdAt, Instant.now());
+    }
+
+    HostVm withWorkload(WorkloadSettings settings) {
+        return new HostVm(name, state, virtualSwitchName, disks, settings, startTrackingPoints, createdAt, stateChangedAt);
     }
 
     HostVm withDiskConsistent(String diskId, boolean consistent) {
         return new HostVm(name, state, virtualSwitchName, disks.stream()
                 .map(d -> d.diskId().equals(diskId) ? new HostDisk(d.diskId(), d.sizeBytes(), d.blockSize(), consistent) : d)
-                .toList(), createdAt, stateChangedAt);
+                .toList(), workload, startTrackingPoints, createdAt, stateChangedAt);
     }
 }

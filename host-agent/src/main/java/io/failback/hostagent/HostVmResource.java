@@ -1,5 +1,6 @@
 package io.failback.hostagent;
 
+import io.failback.contracts.disk.WorkloadSettings;
 import io.failback.contracts.site.CreateOnPremisesVm;
 import io.failback.hostagent.HostVm.HostDisk;
 import jakarta.validation.Valid;
@@ -79,6 +80,13 @@ public class HostVmResource {
     @Path("/vms/{name}/stop")
     public HostVm stop(@PathParam("name") String name) {
         return store.stop(name);
+    }
+
+    @PUT
+    @Path("/vms/{name}/workload")
+    @Operation(summary = "Change what the VM writes while it runs (rate, write size, pattern, seed)")
+    public HostVm setWorkload(@PathParam("name") String name, @Valid @NotNull WorkloadSettings settings) {
+        return store.setWorkload(name, settings);
     }
 
     @DELETE

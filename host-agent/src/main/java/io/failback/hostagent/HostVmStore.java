@@ -1,7 +1,9 @@
 package io.failback.hostagent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.failback.contracts.blockstream.DiskFile;
+import io.failback.contracts.disk.VirtualDisk;
+import io.failback.contracts.disk.VmDiskRegistry;
+import io.failback.contracts.disk.WorkloadSettings;
 import io.failback.contracts.site.CreateOnPremisesVm;
 import io.failback.contracts.site.DiskSpec;
 import io.failback.contracts.site.ProblemException;
@@ -9,6 +11,7 @@ import io.failback.contracts.site.SiteFiles;
 import io.failback.hostagent.HostVm.HostDisk;
 import io.failback.hostagent.HostVm.HostVmState;
 import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,17 +32,28 @@ public class HostVmStore {
     private final HostAgentConfig config;
     private final ObjectMapper json;
     private final Map<String, HostVm> vms = new ConcurrentHashMap<>();
+    private final VmDiskRegistry disks;
 
     public HostVmStore(HostAgentConfig config, ObjectMapper json) {
         this.config = config;
         this.json = json;
+        this.disks = new VmDiskRegistry(json);
     }
 
     @PostConstruct
     void load() {
         for (HostVm vm : SiteFiles.readAll(json, vmsDir(), "vm.json", HostVm.class)) {
             vms.put(vm.name(), vm);
+            disks.open(vm.name(), vmDir(vm.name()), vm.diskSpecs());
+            if (vm.state() == HostVmState.Running) {
+                disks.startWorkload(vm.name(), vm.workload());
+            }
         }
+    }
+
+    @PreDestroy
+    void close() {
+        disks.close();
     }
 
     public List<HostVm> list() {
@@ -72,15 +86,14 @@ public class HostVmStore {
                         + config.blockSize() + "-byte blocks");
             }
         }
-        for (DiskSpec disk : request.disks()) {
-            DiskFile.createZeroed(diskPath(name, disk.diskId()), disk.sizeBytes());
-        }
+        disks.create(name, vmDir(name), request.disks());
         Instant now = Instant.now();
         // New disks hold no data yet: they are consistent only once a synchronization has filled and verified them.
-        List<HostDisk> disks = request.disks().stream()
+        List<HostDisk> created = request.disks().stream()
                 .map(d -> new HostDisk(d.diskId(), d.sizeBytes(), d.blockSize(), false))
                 .toList();
-        return save(new HostVm(name, HostVmState.Off, request.virtualSwitchName(), disks, now, now));
+        return save(new HostVm(name, HostVmState.Off, request.virtualSwitchName(), created, WorkloadSettings.DEFAULT, Map.of(),
+                now, now));
     }
 
     public synchronized HostVm start(String name) {
@@ -91,12 +104,30 @@ public class HostVmStore {
                     + inconsistent + " are inconsistent because a data synchronization into them did not complete; "
                     + "re-trigger the failover to complete the synchronization");
         }
-        return vm.state() == HostVmState.Running ? vm : save(vm.withState(HostVmState.Running));
+        if (vm.state() == HostVmState.Running) {
+            return vm;
+        }
+        // Changed-block tracking for Reverse Replicate counts from here.
+        HostVm running = save(vm.started(disks.get(name).trackingPoints()));
+        disks.startWorkload(name, running.workload());
+        return running;
     }
 
     public synchronized HostVm stop(String name) {
         HostVm vm = get(name);
-        return vm.state() == HostVmState.Off ? vm : save(vm.withState(HostVmState.Off));
+        if (vm.state() == HostVmState.Off) {
+            return vm;
+        }
+        disks.stopWorkload(name);
+        return save(vm.withState(HostVmState.Off));
+    }
+
+    public synchronized HostVm setWorkload(String name, WorkloadSettings settings) {
+        HostVm vm = save(get(name).withWorkload(settings));
+        if (vm.state() == HostVmState.Running) {
+            disks.startWorkload(name, settings);
+        }
+        return vm;
     }
 
     public synchronized HostVm delete(String name) {
@@ -104,11 +135,9 @@ public class HostVmStore {
         if (vm.state() == HostVmState.Running) {
             throw ProblemException.conflict("VmRunning", "turn virtual machine '" + name + "' off before deleting it");
         }
+        disks.delete(name, vmDir(name));
         try {
-            for (HostDisk disk : vm.disks()) {
-                Files.deleteIfExists(diskPath(name, disk.diskId()));
-            }
-            Files.deleteIfExists(vmsDir().resolve(name).resolve("vm.json"));
+            Files.deleteIfExists(vmDir(name).resolve("vm.json"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete virtual machine " + name, e);
         }
@@ -116,35 +145,32 @@ public class HostVmStore {
         return vm;
     }
 
-    public DiskFile openForRead(String vmName, String diskId) {
-        HostDisk disk = requireDisk(get(vmName), diskId);
-        return DiskFile.open(diskPath(vmName, diskId), disk.blockSize());
+    public VirtualDisk disk(String vmName, String diskId) {
+        requireDisk(get(vmName), diskId);
+        return disks.get(vmName).disk(diskId);
     }
 
     /** Marks the disk inconsistent (durably) before anything is written into it. */
-    public synchronized DiskFile openForSynchronization(String vmName, String diskId, boolean fullCopy) {
+    public synchronized VirtualDisk openForSynchronization(String vmName, String diskId, boolean fullCopy) {
         HostVm vm = get(vmName);
-        HostDisk disk = requireDisk(vm, diskId);
+        requireDisk(vm, diskId);
         if (vm.state() == HostVmState.Running) {
             throw ProblemException.conflict("VmRunning", "virtual machine '" + vmName
                     + "' is running on this host; turn it off before synchronizing data into its disks");
         }
         save(vm.withDiskConsistent(diskId, false));
-        Path path = diskPath(vmName, diskId);
+        VirtualDisk disk = disks.get(vmName).disk(diskId);
         if (fullCopy) {
-            DiskFile.createZeroed(path, disk.sizeBytes());
+            disk.zeroAll();
         }
-        return DiskFile.open(path, disk.blockSize());
+        return disk;
     }
 
     /** Clears the disk's inconsistency marker if its digest equals the source's; otherwise it stays inconsistent. */
     public synchronized HostDisk verify(String vmName, String diskId, String expectedDigest) {
         HostVm vm = get(vmName);
         requireDisk(vm, diskId);
-        String actual;
-        try (DiskFile file = openForRead(vmName, diskId)) {
-            actual = file.digest();
-        }
+        String actual = disk(vmName, diskId).digest();
         if (!actual.equalsIgnoreCase(expectedDigest)) {
             throw ProblemException.conflict("DigestMismatch", "disk '" + diskId + "' of '" + vmName + "' has SHA-256 "
                     + actual + ", the source has " + expectedDigest + "; it stays inconsistent");
@@ -164,12 +190,12 @@ public class HostVmStore {
         return config.storageDir().resolve("vms");
     }
 
-    private Path diskPath(String vmName, String diskId) {
-        return vmsDir().resolve(vmName).resolve(diskId + ".vhdx.img");
+    private Path vmDir(String vmName) {
+        return vmsDir().resolve(vmName);
     }
 
     private HostVm save(HostVm vm) {
-        SiteFiles.writeAtomically(json, vmsDir().resolve(vm.name()).resolve("vm.json"), vm);
+        SiteFiles.writeAtomically(json, vmDir(vm.name()).resolve("vm.json"), vm);
         vms.put(vm.name(), vm);
         return vm;
     }

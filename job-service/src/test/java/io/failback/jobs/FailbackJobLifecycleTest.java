@@ -64,7 +64,8 @@ class FailbackJobLifecycleTest {
                 .then().statusCode(202)
                 .header("Location", containsString("/api/replicationJobs/"))
                 .body("properties.state", equalTo("InProgress"))
-                .body("properties.tasks.name", contains("PrerequisitesCheck", "ShutdownAzureVm", "DataSynchronization", "StartOnPremisesVm"))
+                .body("properties.tasks.name", contains("PrerequisitesCheck", "PrepareOnPremisesVm", "ShutdownAzureVm",
+                        "DataSynchronization", "StartOnPremisesVm"))
                 .extract().path("name");
     }
 
@@ -93,7 +94,7 @@ class FailbackJobLifecycleTest {
         assertEquals("vSwitch-Prod", command.plannedFailover().target().virtualSwitchName());
 
         long sequence = 0;
-        for (SyncTask task : SyncTask.values()) {
+        for (SyncTask task : SyncTask.PLANNED_FAILBACK) {
             KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-lifecycle", event(job, "vm-lifecycle", SyncEvent.Type.TaskStarted, task, ++sequence));
             KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-lifecycle", event(job, "vm-lifecycle", SyncEvent.Type.TaskSucceeded, task, ++sequence));
         }
@@ -102,7 +103,7 @@ class FailbackJobLifecycleTest {
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationJobs/" + job).then()
                 .body("properties.state", equalTo("Succeeded"))
-                .body("properties.tasks.state", contains("Succeeded", "Succeeded", "Succeeded", "Succeeded")));
+                .body("properties.tasks.state", contains("Succeeded", "Succeeded", "Succeeded", "Succeeded", "Succeeded")));
         given().get("/api/replicationProtectedItems/vm-lifecycle").then()
                 .body("properties.protectionState", equalTo("PlannedFailoverCommitRequired"))
                 .body("properties.activeLocation", equalTo("Primary"))
@@ -116,6 +117,22 @@ class FailbackJobLifecycleTest {
         given().get("/api/replicationJobs/" + job).then().body("properties.state", equalTo("Succeeded"));
         given().get("/api/replicationProtectedItems/vm-lifecycle").then()
                 .body("properties.protectionState", equalTo("PlannedFailoverCommitRequired"));
+
+        // Commit: a command to delete the Azure VM; its success leaves the item on-premises, unprotected.
+        String commit = given().post("/api/replicationProtectedItems/vm-lifecycle/failoverCommit")
+                .then().statusCode(202).body("properties.tasks.name", contains("PrerequisitesCheck", "DeleteAzureVm"))
+                .extract().path("name");
+        SyncCommand commitCommand = KafkaTestClient.JSON.readValue(KafkaTestClient.awaitRecord(Topics.SYNC_COMMANDS,
+                r -> r.value().contains(commit), Duration.ofSeconds(30)).value(), SyncCommand.class);
+        assertEquals("vm-lifecycle", commitCommand.failoverCommit().source().vmName());
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-lifecycle", event(commit, "vm-lifecycle", SyncEvent.Type.TaskSucceeded, SyncTask.DeleteAzureVm, 1));
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-lifecycle", event(commit, "vm-lifecycle", SyncEvent.Type.SyncSucceeded, null, 2));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationProtectedItems/vm-lifecycle").then()
+                .body("properties.protectionState", equalTo("FailoverCompleted"))
+                .body("properties.activeLocation", equalTo("Primary"))
+                .body("properties.allowedOperations", contains("ReverseReplicate", "DisableProtection")));
+        given().post("/api/replicationProtectedItems/vm-lifecycle/failoverCommit").then().statusCode(409)
+                .body("type", equalTo("OperationNotAllowed"));
     }
 
     @Test
@@ -134,7 +151,7 @@ class FailbackJobLifecycleTest {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationJobs/" + job).then()
                 .body("properties.state", equalTo("Failed"))
                 .body("properties.errors[0].errorCode", equalTo("AzureVmNotFound"))
-                .body("properties.tasks[1].state", equalTo("Failed")));
+                .body("properties.tasks[2].state", equalTo("Failed")));
         given().get("/api/replicationProtectedItems/vm-failing").then()
                 .body("properties.activeLocation", equalTo("Recovery"))
                 .body("properties.allowedOperations", contains("PlannedFailover", "DisableProtection"))

@@ -24,7 +24,7 @@ public class FailbackRunner {
     private final SyncEventPublisher publisher;
     private final WebClient web;
     private final HttpClient streams;
-    private final Map<String, PlannedFailbackRun> running = new ConcurrentHashMap<>();
+    private final Map<String, CommandRun> running = new ConcurrentHashMap<>();
 
     public FailbackRunner(Vertx vertx, io.vertx.mutiny.core.Vertx mutinyVertx, SyncConfig config, SyncEventPublisher publisher) {
         this.vertx = vertx;
@@ -37,18 +37,24 @@ public class FailbackRunner {
 
     /** @return false when the job already runs here (a duplicate delivery) */
     public boolean start(SyncCommand command) {
-        SiteClient azure = new SiteClient(web, config.azureUrl(), "azure-sim");
-        SiteClient host = new SiteClient(web, command.plannedFailover().target().hostUrl(),
-                "host '" + command.plannedFailover().target().providerId() + "'");
-        PlannedFailbackRun run = new PlannedFailbackRun(command, azure, host, new BlockRelay(streams), publisher, vertx,
-                config.progressInterval());
+        CommandRun run = runFor(command);
         if (running.putIfAbsent(command.jobName(), run) != null) {
             LOG.infof("job %s is already running here; command %s is a duplicate", command.jobName(), command.commandId());
             return false;
         }
-        LOG.infof("job %s: planned failover of %s started (command %s)", command.jobName(), command.itemName(), command.commandId());
+        LOG.infof("job %s on %s started (command %s)", command.jobName(), command.itemName(), command.commandId());
         run.run().subscribe().with(done -> running.remove(command.jobName()), e -> running.remove(command.jobName()));
         return true;
+    }
+
+    private CommandRun runFor(SyncCommand command) {
+        SiteClient azure = new SiteClient(web, config.azureUrl(), "azure-sim");
+        if (command.failoverCommit() != null) {
+            return new FailoverCommitRun(command, azure, publisher);
+        }
+        SyncCommand.OnPremisesVm target = command.plannedFailover().target();
+        SiteClient host = new SiteClient(web, target.hostUrl(), "host '" + target.providerId() + "'");
+        return new PlannedFailbackRun(command, azure, host, new BlockRelay(streams), publisher, vertx, config.progressInterval());
     }
 
     @PreDestroy

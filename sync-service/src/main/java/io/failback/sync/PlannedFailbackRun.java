@@ -1,11 +1,8 @@
 package io.failback.sync;
 
-import io.failback.contracts.messaging.ContractVersions;
 import io.failback.contracts.messaging.RecoveryVmCreationOption;
 import io.failback.contracts.messaging.SyncCommand;
-import io.failback.contracts.messaging.SyncEvent;
 import io.failback.contracts.messaging.SyncEvent.DiskVerification;
-import io.failback.contracts.messaging.SyncEvent.Failure;
 import io.failback.contracts.messaging.SyncEvent.TaskProgress;
 import io.failback.contracts.messaging.SyncTask;
 import io.failback.contracts.site.CreateOnPremisesVm;
@@ -16,72 +13,53 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
  * One planned failover from Azure to the on-premises host with a full download (ForSynchronization): shut the Azure
  * VM down, make sure the on-premises VM exists, stream every disk, prove each copy with SHA-256 on both sides, start
- * the VM on-premises. Every task's start, progress and outcome becomes a {@link SyncEvent}; each event is
- * acknowledged by Kafka before the run moves on, so job-service sees the tasks in order.
+ * the VM on-premises.
  */
-final class PlannedFailbackRun {
+final class PlannedFailbackRun extends CommandRun {
     private static final Logger LOG = Logger.getLogger(PlannedFailbackRun.class);
 
-    private final SyncCommand command;
     private final SyncCommand.PlannedFailover spec;
     private final SiteClient azure;
     private final SiteClient host;
     private final BlockRelay relay;
-    private final SyncEventPublisher publisher;
     private final Vertx vertx;
     private final Duration progressInterval;
-    private final AtomicLong sequence = new AtomicLong();
-    private volatile SyncTask currentTask;
-    private volatile TaskProgress lastProgress;
 
     PlannedFailbackRun(SyncCommand command, SiteClient azure, SiteClient host, BlockRelay relay, SyncEventPublisher publisher,
             Vertx vertx, Duration progressInterval) {
-        this.command = command;
+        super(command, publisher);
         this.spec = command.plannedFailover();
         this.azure = azure;
         this.host = host;
         this.relay = relay;
-        this.publisher = publisher;
         this.vertx = vertx;
         this.progressInterval = progressInterval;
     }
 
-    /** Never fails: a failure is reported as events. */
-    Uni<Void> run() {
+    @Override
+    protected Uni<List<DiskVerification>> tasks() {
         String vmName = spec.target().vmName();
-        return task(SyncTask.ShutdownAzureVm, () -> azure.post("/api/vms/" + spec.source().vmName() + "/shutdown"))
+        // The target is checked before the Azure VM goes down: a host that cannot take the VM costs no downtime.
+        return task(SyncTask.PrepareOnPremisesVm, () -> azureVm().call(this::ensureTargetVm))
+                .chain(() -> task(SyncTask.ShutdownAzureVm, () -> azure.post("/api/vms/" + spec.source().vmName() + "/shutdown")))
                 .chain(sourceVm -> task(SyncTask.DataSynchronization, () -> synchronize(sourceVm)))
                 .chain(verifications -> task(SyncTask.StartOnPremisesVm, () -> host.post("/api/vms/" + vmName + "/start"))
-                        .replaceWith(verifications))
-                .chain(verifications -> emit(SyncEvent.Type.SyncSucceeded, null, null, null, verifications))
-                .onFailure().call(this::reportFailure)
-                .onFailure().recoverWithNull()
-                .replaceWithVoid();
+                        .replaceWith(verifications));
     }
 
-    private <T> Uni<T> task(SyncTask task, Supplier<Uni<T>> work) {
-        return Uni.createFrom().voidItem()
-                .invoke(() -> {
-                    currentTask = task;
-                    lastProgress = null;
-                })
-                .chain(() -> emit(SyncEvent.Type.TaskStarted, task, null, null, null))
-                .chain(() -> work.get())
-                .call(() -> emit(SyncEvent.Type.TaskSucceeded, task, lastProgress, null, null));
+    private Uni<SiteVm> azureVm() {
+        return azure.findVm(spec.source().vmName()).onItem().ifNull().failWith(() -> new SiteCallException("AzureVmNotFound",
+                "no virtual machine named '" + spec.source().vmName() + "' in Azure"));
     }
 
     private Uni<List<DiskVerification>> synchronize(SiteVm sourceVm) {
-        return ensureTargetVm(sourceVm)
+        return Uni.createFrom().voidItem()
                 .chain(() -> Multi.createFrom().iterable(sourceVm.disks())
                         .onItem().transformToUniAndConcatenate(new DiskCopier(sourceVm.disks())::copy)
                         .collect().asList())
@@ -138,11 +116,9 @@ final class PlannedFailbackRun {
             String target = host.url("/api/vms/" + spec.target().vmName() + "/disks/" + disk.diskId() + "/blocks?fullCopy=true");
             BlockRelay.Counters counters = new BlockRelay.Counters();
             RateMeter rate = new RateMeter(Instant.now(), bytesDoneBefore);
-            long timer = vertx.setPeriodic(progressInterval.toMillis(), id -> {
-                lastProgress = progress(bytesDoneBefore + counters.bytesCovered(), rate);
-                emit(SyncEvent.Type.TaskProgress, SyncTask.DataSynchronization, lastProgress, null, null)
-                        .subscribe().with(ok -> { }, e -> LOG.debugf("progress report not sent: %s", e.getMessage()));
-            });
+            long timer = vertx.setPeriodic(progressInterval.toMillis(), id -> reportProgress(SyncTask.DataSynchronization,
+                    progress(bytesDoneBefore + counters.bytesCovered(), rate))
+                    .subscribe().with(ok -> { }, e -> LOG.debugf("progress report not sent: %s", e.getMessage())));
             return Uni.createFrom().completionStage(() -> relay.relay(source, target, counters).toCompletionStage())
                     .eventually(() -> vertx.cancelTimer(timer))
                     .invoke(summary -> {
@@ -158,24 +134,5 @@ final class PlannedFailbackRun {
             // A full download sends every block: all of the disk is "to send", nothing is checksummed.
             return new TaskProgress(bytesTotal, bytesDone, bytesTotal, bytesDone, bytesPerSecond, eta);
         }
-    }
-
-    private Uni<Void> reportFailure(Throwable failure) {
-        Failure reason = failure instanceof SiteCallException site ? new Failure(site.code(), site.getMessage())
-                : new Failure("InternalError", String.valueOf(failure.getMessage()));
-        LOG.warnf("job %s failed in task %s: %s", command.jobName(), currentTask, reason.message());
-        Uni<Void> taskFailed = currentTask == null ? Uni.createFrom().voidItem()
-                : emit(SyncEvent.Type.TaskFailed, currentTask, lastProgress, reason, null);
-        return taskFailed.chain(() -> emit(SyncEvent.Type.SyncFailed, null, null, reason, null))
-                .onFailure().invoke(e -> LOG.errorf("could not report the failure of job %s: %s", command.jobName(), e.getMessage()))
-                .onFailure().recoverWithNull();
-    }
-
-    private Uni<Void> emit(SyncEvent.Type type, SyncTask task, TaskProgress progress, Failure failure,
-            List<DiskVerification> verifications) {
-        SyncEvent event = new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), command.commandId(),
-                command.jobName(), command.itemName(), type, task, sequence.incrementAndGet(), Instant.now(), progress, failure,
-                verifications == null ? null : new ArrayList<>(verifications));
-        return publisher.publish(event);
     }
 }

@@ -46,6 +46,15 @@ public final class SiteClient {
                 .onFailure(this::isTransport).transform(this::unreachable);
     }
 
+    public Uni<Void> delete(String path) {
+        return web.deleteAbs(url(path)).send()
+                .map(response -> {
+                    expect(response, 200);
+                    return (Void) null;
+                })
+                .onFailure(this::isTransport).transform(this::unreachable);
+    }
+
     public Uni<SiteVm> createVm(String name, CreateOnPremisesVm request) {
         return web.putAbs(url("/api/vms/" + name)).sendJson(request)
                 .map(response -> expect(response, 201).bodyAsJson(SiteVm.class))

@@ -30,8 +30,19 @@ public class SyncCommandConsumer {
         if (command.schemaVersion() != ContractVersions.SYNC_COMMAND) {
             throw new IllegalArgumentException("SyncCommand schema version " + command.schemaVersion() + " is not supported");
         }
+        if (command.jobName() == null || command.itemName() == null
+                || (command.plannedFailover() == null) == (command.failoverCommit() == null)) {
+            throw new IllegalArgumentException("SyncCommand " + command.commandId()
+                    + " must name a job and an item and carry exactly one of plannedFailover and failoverCommit");
+        }
+        if (command.failoverCommit() != null) {
+            if (command.failoverCommit().source() == null || command.failoverCommit().source().vmName() == null) {
+                throw new IllegalArgumentException("SyncCommand " + command.commandId() + " does not name the Azure VM to delete");
+            }
+            return command;
+        }
         SyncCommand.PlannedFailover spec = command.plannedFailover();
-        if (command.jobName() == null || command.itemName() == null || spec == null || spec.source() == null
+        if (spec.source() == null
                 || spec.target() == null || spec.target().hostUrl() == null || spec.dataSyncOption() == null) {
             throw new IllegalArgumentException("SyncCommand " + command.commandId() + " lacks a job, an item, a source or a target");
         }

@@ -52,11 +52,40 @@ public final class FailbackApi {
 
     /** Failback with a full download; answers the job's name. */
     public String failbackWithFullDownload(String item, String recoveryVmCreationOption) {
+        return failbackWithFullDownload(item, recoveryVmCreationOption, null);
+    }
+
+    /** Failback with a full download to {@code alternateProviderId} (null: the original host). */
+    public String failbackWithFullDownload(String item, String recoveryVmCreationOption, String alternateProviderId) {
+        String alternate = alternateProviderId == null ? "" : ", \"providerIdForAlternateRecovery\": \"" + alternateProviderId + "\"";
         JsonNode job = send("POST", jobService.resolve("/api/replicationProtectedItems/" + item + "/plannedFailover"), """
                 {"properties": {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": {
                   "instanceType": "HyperVReplicaAzureFailback", "dataSyncOption": "ForSynchronization",
-                  "recoveryVmCreationOption": "%s"}}}""".formatted(recoveryVmCreationOption), 202);
+                  "recoveryVmCreationOption": "%s"%s}}}""".formatted(recoveryVmCreationOption, alternate), 202);
         return job.path("name").asText();
+    }
+
+    /** Commit; after failback it deletes the Azure VM and its disks. Answers the job's name. */
+    public String commit(String item) {
+        return send("POST", jobService.resolve("/api/replicationProtectedItems/" + item + "/failoverCommit"), "", 202)
+                .path("name").asText();
+    }
+
+    /** Sends and answers the status code and body, whatever the status. */
+    public HttpResponse<String> exchange(String method, URI uri, String jsonBody) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(jsonBody));
+        if (jsonBody != null) {
+            request.header("Content-Type", "application/json");
+        }
+        try {
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(method + " " + uri + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     public JsonNode job(String name) {
@@ -110,23 +139,20 @@ public final class FailbackApi {
         throw new IllegalStateException("gave up after " + timeout + " waiting on " + uri + "; last answer: " + last);
     }
 
-    private JsonNode send(String method, URI uri, String body, int expectedStatus) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
-            request.header("Content-Type", "application/json");
+    /** Sends and answers the JSON body, or throws when the status is not the expected one. */
+    public JsonNode send(String method, URI uri, String body, int expectedStatus) {
+        HttpResponse<String> response = exchange(method, uri, body);
+        if (response.statusCode() != expectedStatus) {
+            throw new IllegalStateException(method + " " + uri + " answered " + response.statusCode() + ": " + response.body());
         }
+        return json(response.body());
+    }
+
+    public static JsonNode json(String text) {
         try {
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != expectedStatus) {
-                throw new IllegalStateException(method + " " + uri + " answered " + response.statusCode() + ": " + response.body());
-            }
-            return JSON.readTree(response.body());
+            return JSON.readTree(text.isEmpty() ? "{}" : text);
         } catch (IOException e) {
-            throw new IllegalStateException(method + " " + uri + " failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+            throw new IllegalStateException("not JSON: " + text, e);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.failback.contracts.blockstream;
 
+import io.failback.contracts.disk.BlockRanges;
+import io.failback.contracts.disk.VirtualDisk;
 import io.failback.contracts.site.DiskDigest;
 import io.failback.contracts.site.Problem;
 import io.failback.contracts.site.ProblemException;
@@ -12,13 +14,14 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.Callable;
 
 /**
- * The block API that both sites serve, on plain Vert.x routes so that a disk streams without being buffered:
+ * The block API that both sites serve, on plain Vert.x routes so that a disk streams without being buffered
+ * (the reference is docs/contracts.md):
  * <ul>
- * <li>{@code GET  /api/vms/{vm}/disks/{disk}/blocks?first=&count=}: a block stream of that range (all by default)</li>
- * <li>{@code POST /api/vms/{vm}/disks/{disk}/blocks?fullCopy=}: write a block stream; answers a
- * {@link io.failback.contracts.site.BlockWriteSummary} once the blocks are durable. With {@code fullCopy=true} the
- * disk is reset to zeros first, so zero runs cost nothing.</li>
- * <li>{@code GET  /api/vms/{vm}/disks/{disk}/digest}: the whole disk's SHA-256</li>
+ * <li>{@code GET  /api/vms/{vm}/disks/{disk}/blocks?first=&count=&snapshot=}: a block stream</li>
+ * <li>{@code POST /api/vms/{vm}/disks/{disk}/blocks?fullCopy=}: write a block stream, answered once durable</li>
+ * <li>{@code GET  /api/vms/{vm}/disks/{disk}/hashes?first=&count=&snapshot=}: the per-block hash list</li>
+ * <li>{@code GET  /api/vms/{vm}/disks/{disk}/changed-blocks?since=}: blocks written since a tracking point</li>
+ * <li>{@code GET  /api/vms/{vm}/disks/{disk}/digest?snapshot=}: the whole disk's SHA-256</li>
  * </ul>
  * The site decides which disk a name means and what writing into it implies (see {@link Disks}).
  */
@@ -26,10 +29,15 @@ public final class BlockApi {
 
     /** The site's side: blocking calls, run on worker threads. */
     public interface Disks {
-        DiskFile openForRead(String vmName, String diskId);
+        VirtualDisk disk(String vmName, String diskId);
 
-        /** Opens a disk that a block stream is about to change; a site marks it inconsistent here. */
-        DiskFile openForWrite(String vmName, String diskId, boolean fullCopy);
+        /** Called before a block stream changes the disk; a site refuses, or marks the disk inconsistent, here. */
+        VirtualDisk openForWrite(String vmName, String diskId, boolean fullCopy);
+    }
+
+    /** {@code GET .../changed-blocks}: runs of blocks {@code [first, count]} written after {@code since}. */
+    public record ChangedBlocks(String diskId, long since, long trackingPoint, int blockSize, long blockCount,
+            java.util.List<long[]> ranges) {
     }
 
     private BlockApi() {
@@ -37,20 +45,33 @@ public final class BlockApi {
 
     public static void register(Vertx vertx, Router router, Disks disks) {
         String disk = "/api/vms/:vm/disks/:disk";
-        router.get(disk + "/blocks").handler(ctx -> blocking(vertx, () -> disks.openForRead(vm(ctx), diskId(ctx)))
+        router.get(disk + "/blocks").handler(ctx -> blocking(vertx, () -> disks.disk(vm(ctx), diskId(ctx)))
                 .onSuccess(file -> {
-                    StreamHeader header;
+                    StreamHeader range;
+                    BlockStreamSender.BlockReader reader;
                     try {
-                        long first = longParam(ctx, "first", 0);
-                        header = new StreamHeader(file.blockSize(), file.sizeBytes(), first,
-                                longParam(ctx, "count", file.blockCount() - first));
+                        range = range(ctx, file);
+                        reader = reader(ctx, file);
                     } catch (RuntimeException e) {
-                        file.close();
                         answerProblem(ctx, e);
                         return;
                     }
-                    BlockStreamSender.send(vertx, file::read, header, ctx.response())
-                            .onComplete(done -> file.close());
+                    BlockStreamSender.send(vertx, reader, range, ctx.response());
+                })
+                .onFailure(e -> answerProblem(ctx, e)));
+
+        router.get(disk + "/hashes").handler(ctx -> blocking(vertx, () -> disks.disk(vm(ctx), diskId(ctx)))
+                .onSuccess(file -> {
+                    StreamHeader range;
+                    BlockStreamSender.BlockReader reader;
+                    try {
+                        range = range(ctx, file);
+                        reader = reader(ctx, file);
+                    } catch (RuntimeException e) {
+                        answerProblem(ctx, e);
+                        return;
+                    }
+                    BlockHashes.send(vertx, reader, range, ctx.response());
                 })
                 .onFailure(e -> answerProblem(ctx, e)));
 
@@ -58,9 +79,8 @@ public final class BlockApi {
             ctx.request().pause();
             boolean fullCopy = Boolean.parseBoolean(ctx.request().getParam("fullCopy", "false"));
             blocking(vertx, () -> disks.openForWrite(vm(ctx), diskId(ctx), fullCopy))
-                    .onSuccess(file -> BlockStreamReceiver.receive(vertx, file, diskId(ctx), fullCopy, ctx.request())
+                    .onSuccess(file -> BlockStreamReceiver.receive(vertx, file, fullCopy, ctx.request())
                             .onComplete(result -> {
-                                file.close();
                                 if (result.succeeded()) {
                                     answerJson(ctx.response(), 200, result.result());
                                 } else {
@@ -73,11 +93,46 @@ public final class BlockApi {
                     });
         });
 
-        router.get(disk + "/digest").handler(ctx -> blocking(vertx, () -> {
-            try (DiskFile file = disks.openForRead(vm(ctx), diskId(ctx))) {
-                return new DiskDigest(diskId(ctx), file.sizeBytes(), DiskFile.DIGEST_ALGORITHM, file.digest());
+        router.get(disk + "/changed-blocks").handler(ctx -> blocking(vertx, () -> {
+            VirtualDisk file = disks.disk(vm(ctx), diskId(ctx));
+            String since = ctx.request().getParam("since");
+            if (since == null) {
+                throw ProblemException.badRequest("MissingParameter", "query parameter 'since' (a tracking point) is required");
             }
+            long point = longParam(ctx, "since", 0);
+            long now = file.trackingPoint();
+            BlockRanges changed = file.changedSince(point);
+            return new ChangedBlocks(file.diskId(), point, now, file.blockSize(), changed.blockCount(), changed.ranges());
+        }).onSuccess(changed -> answerJson(ctx.response(), 200, changed)).onFailure(e -> answerProblem(ctx, e)));
+
+        router.get(disk + "/digest").handler(ctx -> blocking(vertx, () -> {
+            VirtualDisk file = disks.disk(vm(ctx), diskId(ctx));
+            BlockStreamSender.BlockReader reader = reader(ctx, file);
+            return new DiskDigest(file.diskId(), file.sizeBytes(), DiskFile.DIGEST_ALGORITHM,
+                    DiskFile.digest(reader, file.blockSize(), file.blockCount()));
         }).onSuccess(digest -> answerJson(ctx.response(), 200, digest)).onFailure(e -> answerProblem(ctx, e)));
+    }
+
+    /** The live disk, or with {@code snapshot=id} the snapshot's view of it. */
+    private static BlockStreamSender.BlockReader reader(RoutingContext ctx, VirtualDisk disk) {
+        String snapshot = ctx.request().getParam("snapshot");
+        if (snapshot == null) {
+            return disk::read;
+        }
+        if (!disk.snapshotIds().contains(snapshot)) {
+            throw ProblemException.notFound("SnapshotNotFound", "disk '" + disk.diskId() + "' has no snapshot '" + snapshot + "'");
+        }
+        return (first, dst) -> disk.readSnapshot(snapshot, first, dst);
+    }
+
+    private static StreamHeader range(RoutingContext ctx, VirtualDisk disk) {
+        long first = longParam(ctx, "first", 0);
+        long count = longParam(ctx, "count", disk.blockCount() - first);
+        try {
+            return new StreamHeader(disk.blockSize(), disk.sizeBytes(), first, count);
+        } catch (BlockStreamException e) {
+            throw ProblemException.badRequest("InvalidRange", e.getMessage());
+        }
     }
 
     private static <T> Future<T> blocking(Vertx vertx, Callable<T> work) {

@@ -1,5 +1,6 @@
 package io.failback.contracts.blockstream;
 
+import io.failback.contracts.disk.VirtualDisk;
 import io.failback.contracts.site.BlockWriteSummary;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -18,8 +19,7 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
     private static final int MAX_QUEUED_BATCHES = 2;
 
     private final Vertx vertx;
-    private final DiskFile disk;
-    private final String diskId;
+    private final VirtualDisk disk;
     private final boolean targetIsZeroed;
     private final ReadStream<Buffer> body;
     private final BlockStreamDecoder decoder = new BlockStreamDecoder(this);
@@ -32,10 +32,9 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
     private long zeroBlocks;
     private long dataBytes;
 
-    private BlockStreamReceiver(Vertx vertx, DiskFile disk, String diskId, boolean targetIsZeroed, ReadStream<Buffer> body) {
+    private BlockStreamReceiver(Vertx vertx, VirtualDisk disk, boolean targetIsZeroed, ReadStream<Buffer> body) {
         this.vertx = vertx;
         this.disk = disk;
-        this.diskId = diskId;
         this.targetIsZeroed = targetIsZeroed;
         this.body = body;
         this.batchBlocks = Math.max(1, BlockStreamSender.BATCH_BYTES / disk.blockSize());
@@ -45,9 +44,9 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
      * @param targetIsZeroed the disk is known to read as zeros everywhere (freshly created for a full download), so
      *            ZEROS runs need no writes
      */
-    public static Future<BlockWriteSummary> receive(Vertx vertx, DiskFile disk, String diskId, boolean targetIsZeroed,
+    public static Future<BlockWriteSummary> receive(Vertx vertx, VirtualDisk disk, boolean targetIsZeroed,
             ReadStream<Buffer> body) {
-        BlockStreamReceiver receiver = new BlockStreamReceiver(vertx, disk, diskId, targetIsZeroed, body);
+        BlockStreamReceiver receiver = new BlockStreamReceiver(vertx, disk, targetIsZeroed, body);
         body.handler(receiver::onChunk);
         body.exceptionHandler(receiver::fail);
         body.endHandler(v -> receiver.onEnd());
@@ -81,7 +80,7 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
             return null;
         }, false)).onComplete(result -> {
             if (result.succeeded()) {
-                done.tryComplete(new BlockWriteSummary(diskId, dataBlocks, zeroBlocks, dataBytes));
+                done.tryComplete(new BlockWriteSummary(disk.diskId(), dataBlocks, zeroBlocks, dataBytes));
             } else {
                 fail(result.cause());
             }
@@ -129,7 +128,7 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
             ByteBuffer zeros = ByteBuffer.allocate(Math.min(runLength, batchBlocks) * disk.blockSize());
             for (long block = firstBlock; block < firstBlock + runLength; block += batchBlocks) {
                 int blocks = (int) Math.min(batchBlocks, firstBlock + runLength - block);
-                disk.write(block, zeros.clear().limit(blocks * disk.blockSize()));
+                disk.writeBlocks(block, zeros.clear().limit(blocks * disk.blockSize()));
             }
         });
     }
@@ -189,7 +188,7 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
             int runStart = 0;
             for (int i = 1; i <= count; i++) {
                 if (i == count || indexes[i] != indexes[i - 1] + 1) {
-                    disk.write(indexes[runStart], bytes.slice(runStart * blockSize, (i - runStart) * blockSize));
+                    disk.writeBlocks(indexes[runStart], bytes.slice(runStart * blockSize, (i - runStart) * blockSize));
                     runStart = i;
                 }
             }

@@ -82,10 +82,7 @@ public final class DiskFile implements Closeable {
 
     /** Reads whole blocks from {@code firstBlock} into {@code dst}'s remaining space (a multiple of the block size). */
     public void read(long firstBlock, ByteBuffer dst) {
-        readAt(firstBlock * blockSize, dst);
-    }
-
-    private void readAt(long position, ByteBuffer dst) {
+        long position = firstBlock * blockSize;
         try {
             while (dst.hasRemaining()) {
                 int n = channel.read(dst, position);
@@ -126,16 +123,22 @@ public final class DiskFile implements Closeable {
 
     /** The whole disk's SHA-256, lowercase hex: the proof that two copies are the same. */
     public String digest() {
+        return digest(this::read, blockSize, blockCount());
+    }
+
+    /** SHA-256 of {@code blockCount} blocks read through {@code reader}, 1 MiB at a time. */
+    public static String digest(BlockStreamSender.BlockReader reader, int blockSize, long blockCount) {
         MessageDigest sha256;
         try {
             sha256 = MessageDigest.getInstance(DIGEST_ALGORITHM);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        ByteBuffer buffer = ByteBuffer.allocateDirect(DIGEST_READ_BYTES);
-        for (long position = 0; position < sizeBytes; position += DIGEST_READ_BYTES) {
-            buffer.clear().limit((int) Math.min(DIGEST_READ_BYTES, sizeBytes - position));
-            readAt(position, buffer);
+        int blocksPerRead = Math.max(1, DIGEST_READ_BYTES / blockSize);
+        ByteBuffer buffer = ByteBuffer.allocate(blocksPerRead * blockSize);
+        for (long block = 0; block < blockCount; block += blocksPerRead) {
+            buffer.clear().limit((int) Math.min(blocksPerRead, blockCount - block) * blockSize);
+            reader.read(block, buffer);
             sha256.update(buffer.flip());
         }
         return HexFormat.of().formatHex(sha256.digest());

@@ -6,6 +6,8 @@ import java.time.Instant;
  * job-service → sync-service, on {@link Topics#SYNC_COMMANDS}, keyed by {@code itemName}. Version
  * {@link ContractVersions#SYNC_COMMAND}.
  * <p>
+ * Exactly one of {@code plannedFailover} and {@code failoverCommit} is set: the operation the job carries out.
+ * <p>
  * Delivered at least once: sync-service treats a second command with the same {@code jobName} while the first runs
  * as a duplicate, and job-service ignores events for a job that already ended.
  *
@@ -19,7 +21,12 @@ public record SyncCommand(
         String jobName,
         String itemName,
         Instant issuedAt,
-        PlannedFailover plannedFailover) {
+        PlannedFailover plannedFailover,
+        FailoverCommit failoverCommit) {
+
+    /** Commit after failback: delete the Azure VM and its disks; the VM now lives on-premises. */
+    public record FailoverCommit(AzureVm source) {
+    }
 
     /**
      * A planned failover's data-plane work.

@@ -1,13 +1,19 @@
 package io.failback.contracts.messaging;
 
 /**
- * The tasks of a failback job that sync-service carries out and reports on. job-service creates them on the job in
- * this order (after its own prerequisites check); sync-service names them in its {@link SyncEvent}s.
+ * The tasks that sync-service carries out and reports on in its {@link SyncEvent}s. job-service creates a job's
+ * tasks in the order of {@link #PLANNED_FAILBACK} or {@link #FAILOVER_COMMIT} (after its own prerequisites check).
  */
 public enum SyncTask {
+    PrepareOnPremisesVm("Check (or create) the virtual machine on the on-premises host"),
     ShutdownAzureVm("Shut down the virtual machine in Azure"),
     DataSynchronization("Synchronize data to the on-premises host"),
-    StartOnPremisesVm("Start the virtual machine on-premises");
+    StartOnPremisesVm("Start the virtual machine on-premises"),
+    DeleteAzureVm("Delete the virtual machine and its disks in Azure");
+
+    public static final java.util.List<SyncTask> PLANNED_FAILBACK = java.util.List.of(PrepareOnPremisesVm, ShutdownAzureVm, DataSynchronization,
+            StartOnPremisesVm);
+    public static final java.util.List<SyncTask> FAILOVER_COMMIT = java.util.List.of(DeleteAzureVm);
 
     private final String friendlyName;
 

@@ -3,6 +3,8 @@ package io.failback.contracts.blockstream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.failback.contracts.disk.VirtualDisk;
 import io.failback.contracts.site.BlockWriteSummary;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -13,7 +15,6 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -44,20 +45,23 @@ class BlockStreamOverHttpTest {
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
-    private int serve(Path source, Path target) throws Exception {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Serves disk "source" for reading and disk "target" for writing, both in {@link #dir}. */
+    private int serve(VirtualDisk source, VirtualDisk target) throws Exception {
         Router router = Router.router(vertx);
         BlockApi.register(vertx, router, new BlockApi.Disks() {
             @Override
-            public DiskFile openForRead(String vmName, String diskId) {
-                return DiskFile.open(source, BLOCK);
+            public VirtualDisk disk(String vmName, String diskId) {
+                return source;
             }
 
             @Override
-            public DiskFile openForWrite(String vmName, String diskId, boolean fullCopy) {
+            public VirtualDisk openForWrite(String vmName, String diskId, boolean fullCopy) {
                 if (fullCopy) {
-                    DiskFile.createZeroed(target, Files.exists(source) ? sizeOf(source) : 0);
+                    target.zeroAll();
                 }
-                return DiskFile.open(target, BLOCK);
+                return target;
             }
         });
         server = vertx.createHttpServer().requestHandler(router).listen(0).toCompletionStage().toCompletableFuture()
@@ -65,27 +69,18 @@ class BlockStreamOverHttpTest {
         return server.actualPort();
     }
 
-    private static long sizeOf(Path path) {
-        try {
-            return Files.size(path);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
     /** Half random extents, half zero extents, like the generated Azure disks. */
-    private static void writeDisk(Path path, long size, long seed) {
-        DiskFile.createZeroed(path, size);
+    private VirtualDisk disk(String name, long size, long seed) {
+        VirtualDisk disk = VirtualDisk.create(JSON, dir, name, size, BLOCK);
         Random random = new Random(seed);
         byte[] extent = new byte[1 << 20];
-        try (DiskFile disk = DiskFile.open(path, BLOCK)) {
-            for (long offset = 0; offset < size; offset += extent.length) {
-                if (random.nextBoolean()) {
-                    random.nextBytes(extent);
-                    disk.write(offset / BLOCK, ByteBuffer.wrap(extent));
-                }
+        for (long offset = 0; offset < size; offset += extent.length) {
+            if (random.nextBoolean()) {
+                random.nextBytes(extent);
+                disk.write(offset, ByteBuffer.wrap(extent));
             }
         }
+        return disk;
     }
 
     private BlockWriteSummary relay(int port, String query) throws Exception {
@@ -111,20 +106,13 @@ class BlockStreamOverHttpTest {
 
     @Test
     void aDiskStreamedThroughTheBlockApiArrivesByteForByte() throws Exception {
-        Path source = dir.resolve("source.img");
-        Path target = dir.resolve("target.img");
-        writeDisk(source, 64L << 20, 7);
+        VirtualDisk source = disk("source", 64L << 20, 7);
+        VirtualDisk target = disk("target", 64L << 20, 8);
         int port = serve(source, target);
 
         BlockWriteSummary summary = relay(port, "?fullCopy=true");
 
-        String expected;
-        try (DiskFile disk = DiskFile.open(source, BLOCK)) {
-            expected = disk.digest();
-        }
-        try (DiskFile disk = DiskFile.open(target, BLOCK)) {
-            assertEquals(expected, disk.digest());
-        }
+        assertEquals(source.digest(), target.digest());
         assertEquals(1024, summary.dataBlocks() + summary.zeroBlocks());
         assertEquals(summary.dataBlocks() * BLOCK, summary.dataBytes());
         assertNotEquals(0, summary.zeroBlocks());
@@ -132,16 +120,12 @@ class BlockStreamOverHttpTest {
 
     @Test
     void zeroRunsOverwriteOldDataWhenTheTargetIsNotFresh() throws Exception {
-        Path source = dir.resolve("source.img");
-        Path target = dir.resolve("target.img");
-        writeDisk(source, 16L << 20, 1);
-        writeDisk(target, 16L << 20, 2); // different data where the source has zeros
+        VirtualDisk source = disk("source", 16L << 20, 1);
+        VirtualDisk target = disk("target", 16L << 20, 2); // different data where the source has zeros
         int port = serve(source, target);
 
         relay(port, "");
 
-        try (DiskFile a = DiskFile.open(source, BLOCK); DiskFile b = DiskFile.open(target, BLOCK)) {
-            assertEquals(a.digest(), b.digest());
-        }
+        assertEquals(source.digest(), target.digest());
     }
 }

@@ -1,5 +1,6 @@
 package io.failback.jobs.rest;
 
+import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.domain.ReplicationProtectedItem;
 import io.failback.jobs.rest.Views.ItemProperties;
 import io.failback.jobs.rest.Views.JobProperties;
@@ -65,11 +66,21 @@ public class ReplicationProtectedItemsResource {
     @Operation(summary = "Planned failover; with failoverDirection RecoveryToPrimary it is a failback from Azure",
             description = "Answers 202 with the job; follow it at the Location header.")
     public Uni<Response> plannedFailover(@PathParam("name") String name, @Valid @NotNull PlannedFailoverRequest request) {
-        return failovers.plannedFailover(name, request).map(job -> {
-            outboxRelay.relaySoon(); // the transaction committed: send its command now rather than at the next sweep
-            Resource<JobProperties> view = Views.job(job);
-            return Response.accepted(view).location(URI.create("/api/replicationJobs/" + job.name)).build();
-        });
+        return failovers.plannedFailover(name, request).map(this::accepted);
+    }
+
+    @POST
+    @Path("/{name}/failoverCommit")
+    @Operation(summary = "Commit the failover; after failback this deletes the Azure VM and its disks",
+            description = "Answers 202 with the job; follow it at the Location header.")
+    public Uni<Response> failoverCommit(@PathParam("name") String name) {
+        return failovers.failoverCommit(name).map(this::accepted);
+    }
+
+    private Response accepted(ReplicationJob job) {
+        outboxRelay.relaySoon(); // the transaction committed: send its command now rather than at the next sweep
+        Resource<JobProperties> view = Views.job(job);
+        return Response.accepted(view).location(URI.create("/api/replicationJobs/" + job.name)).build();
     }
 
 }

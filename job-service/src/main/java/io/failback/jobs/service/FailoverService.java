@@ -33,6 +33,7 @@ import java.util.UUID;
 public class FailoverService {
     public static final String PREREQUISITES_TASK = "PrerequisitesCheck";
     public static final String PLANNED_FAILOVER = "PlannedFailover";
+    public static final String FAILOVER_COMMIT = "FailoverCommit";
 
     private final OutboxWriter outbox;
     private final JobServiceConfig config;
@@ -114,7 +115,7 @@ public class FailoverService {
                             new SyncCommand.AzureVm(item.recoveryAzureVmName),
                             new SyncCommand.OnPremisesVm(targetProviderId, provider.baseUrl, item.primaryVmName,
                                     item.primaryVirtualSwitchName),
-                            null));
+                            null), null);
             return job.<ReplicationJob>persist()
                     .call(() -> outbox.add(Topics.SYNC_COMMANDS, item.name, command));
         });
@@ -135,13 +136,47 @@ public class FailoverService {
         job.dataSyncOption = dataSync;
         job.recoveryVmCreationOption = creation;
         job.targetProviderId = targetProviderId;
+        job.details = new ReplicationJob.JobDetails(tasks("Prerequisites check for planned failover", SyncTask.PLANNED_FAILBACK, now),
+                List.of(), List.of());
+        return job;
+    }
+
+    /** Commit after failback: deletes the Azure VM and its disks; the item is then unprotected on-premises. */
+    @WithTransaction
+    public Uni<ReplicationJob> failoverCommit(String itemName) {
+        return ReplicationProtectedItem.<ReplicationProtectedItem>findById(itemName)
+                .onItem().ifNull().failWith(() -> itemNotFound(itemName))
+                .chain(item -> {
+                    if (!ItemStateMachine.allows(item, ItemOperation.Commit)) {
+                        return Uni.createFrom().failure(notAllowed(item, ItemOperation.Commit));
+                    }
+                    Instant now = Instant.now();
+                    ReplicationJob job = new ReplicationJob();
+                    job.name = UUID.randomUUID().toString();
+                    job.scenarioName = FAILOVER_COMMIT;
+                    job.friendlyName = "Commit";
+                    job.state = JobState.InProgress;
+                    job.stateDescription = "In progress";
+                    job.targetObjectId = item.name;
+                    job.targetObjectName = item.friendlyName;
+                    job.startTime = now;
+                    job.details = new ReplicationJob.JobDetails(tasks("Prerequisites check for commit", SyncTask.FAILOVER_COMMIT, now),
+                            List.of(), List.of());
+                    item.beginScenario(FAILOVER_COMMIT, job.name, now);
+                    item.protectionStateDescription = "Commit in progress";
+                    SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name,
+                            item.name, now, null, new SyncCommand.FailoverCommit(new SyncCommand.AzureVm(item.recoveryAzureVmName)));
+                    return job.<ReplicationJob>persist().call(() -> outbox.add(Topics.SYNC_COMMANDS, item.name, command));
+                });
+    }
+
+    private static List<JobTask> tasks(String prerequisites, List<SyncTask> syncTasks, Instant now) {
         List<JobTask> tasks = new ArrayList<>();
-        tasks.add(JobTask.notStarted(PREREQUISITES_TASK, "Prerequisites check for planned failover").succeeded(now, null, 0));
-        for (SyncTask task : SyncTask.values()) {
+        tasks.add(JobTask.notStarted(PREREQUISITES_TASK, prerequisites).succeeded(now, null, 0));
+        for (SyncTask task : syncTasks) {
             tasks.add(JobTask.notStarted(task.name(), task.friendlyName()));
         }
-        job.details = new ReplicationJob.JobDetails(tasks, List.of(), List.of());
-        return job;
+        return tasks;
     }
 
     public static ProblemException itemNotFound(String name) {

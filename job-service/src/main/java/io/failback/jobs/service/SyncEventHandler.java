@@ -64,7 +64,13 @@ public class SyncEventHandler {
                 job.finish(JobState.Succeeded, "Completed", at);
                 job.recordVerifications(event.verifications() == null ? List.of() : event.verifications());
                 return ReplicationProtectedItem.<ReplicationProtectedItem>findById(job.targetObjectId)
-                        .invoke(item -> failbackSucceeded(item, job, at)).replaceWithVoid();
+                        .invoke(item -> {
+                            if (FailoverService.FAILOVER_COMMIT.equals(job.scenarioName)) {
+                                commitSucceeded(item, job);
+                            } else {
+                                failbackSucceeded(item, job, at);
+                            }
+                        }).replaceWithVoid();
             }
             case SyncFailed -> {
                 JobError error = errorOf(event);
@@ -103,13 +109,26 @@ public class SyncEventHandler {
         item.lastErrorMessage = null;
     }
 
+    /** The Azure VM and its disks are gone; the VM runs on-premises, unprotected until Reverse Replicate. */
+    private static void commitSucceeded(ReplicationProtectedItem item, ReplicationJob job) {
+        if (item == null || !job.name.equals(item.currentScenarioJobName)) {
+            return;
+        }
+        item.endScenario();
+        item.protectionState = ProtectionState.FailoverCompleted;
+        item.protectionStateDescription = "Failback committed: the Azure VM and its disks are deleted; Reverse Replicate to protect it again";
+        item.lastErrorMessage = null;
+    }
+
     /** The item stays in Azure: the VM there is the good copy, and failback can be triggered again. */
     private static void failbackFailed(ReplicationProtectedItem item, ReplicationJob job, JobError error) {
         if (item == null || !job.name.equals(item.currentScenarioJobName)) {
             return;
         }
         item.endScenario();
-        item.protectionStateDescription = "Failback failed; the VM still runs from Azure data. Trigger the failover again";
+        item.protectionStateDescription = FailoverService.FAILOVER_COMMIT.equals(job.scenarioName)
+                ? "Commit failed; commit again"
+                : "Failback failed; the VM still runs from Azure data. Trigger the failover again";
         item.lastErrorMessage = error.errorCode() + ": " + error.message();
     }
 }

@@ -1,0 +1,83 @@
+package io.failback.sync;
+
+import io.failback.contracts.messaging.ContractVersions;
+import io.failback.contracts.messaging.SyncCommand;
+import io.failback.contracts.messaging.SyncEvent;
+import io.failback.contracts.messaging.SyncEvent.DiskVerification;
+import io.failback.contracts.messaging.SyncEvent.Failure;
+import io.failback.contracts.messaging.SyncEvent.TaskProgress;
+import io.failback.contracts.messaging.SyncTask;
+import io.smallrye.mutiny.Uni;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
+
+/**
+ * One command carried out as a sequence of tasks. Every task's start, progress and outcome becomes a
+ * {@link SyncEvent}, acknowledged by Kafka before the run moves on, so job-service sees the tasks in order. A failure
+ * ends the run and is reported, never thrown.
+ */
+abstract class CommandRun {
+    private static final Logger LOG = Logger.getLogger(CommandRun.class);
+
+    protected final SyncCommand command;
+    private final SyncEventPublisher publisher;
+    private final AtomicLong sequence = new AtomicLong();
+    private volatile SyncTask currentTask;
+    protected volatile TaskProgress lastProgress;
+
+    CommandRun(SyncCommand command, SyncEventPublisher publisher) {
+        this.command = command;
+        this.publisher = publisher;
+    }
+
+    /** The tasks, chained; answers the disks' verifications when the command proves data. */
+    protected abstract Uni<List<DiskVerification>> tasks();
+
+    final Uni<Void> run() {
+        return tasks()
+                .chain(verifications -> emit(SyncEvent.Type.SyncSucceeded, null, null, null, verifications))
+                .onFailure().call(this::reportFailure)
+                .onFailure().recoverWithNull()
+                .replaceWithVoid();
+    }
+
+    protected final <T> Uni<T> task(SyncTask task, Supplier<Uni<T>> work) {
+        return Uni.createFrom().voidItem()
+                .invoke(() -> {
+                    currentTask = task;
+                    lastProgress = null;
+                })
+                .chain(() -> emit(SyncEvent.Type.TaskStarted, task, null, null, null))
+                .chain(() -> work.get())
+                .call(() -> emit(SyncEvent.Type.TaskSucceeded, task, lastProgress, null, null));
+    }
+
+    protected final Uni<Void> reportProgress(SyncTask task, TaskProgress progress) {
+        lastProgress = progress;
+        return emit(SyncEvent.Type.TaskProgress, task, progress, null, null);
+    }
+
+    private Uni<Void> reportFailure(Throwable failure) {
+        Failure reason = failure instanceof SiteCallException site ? new Failure(site.code(), site.getMessage())
+                : new Failure("InternalError", String.valueOf(failure.getMessage()));
+        LOG.warnf("job %s failed in task %s: %s", command.jobName(), currentTask, reason.message());
+        Uni<Void> taskFailed = currentTask == null ? Uni.createFrom().voidItem()
+                : emit(SyncEvent.Type.TaskFailed, currentTask, lastProgress, reason, null);
+        return taskFailed.chain(() -> emit(SyncEvent.Type.SyncFailed, null, null, reason, null))
+                .onFailure().invoke(e -> LOG.errorf("could not report the failure of job %s: %s", command.jobName(), e.getMessage()))
+                .onFailure().recoverWithNull();
+    }
+
+    private Uni<Void> emit(SyncEvent.Type type, SyncTask task, TaskProgress progress, Failure failure,
+            List<DiskVerification> verifications) {
+        SyncEvent event = new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), command.commandId(),
+                command.jobName(), command.itemName(), type, task, sequence.incrementAndGet(), Instant.now(), progress, failure,
+                verifications == null ? null : new ArrayList<>(verifications));
+        return publisher.publish(event);
+    }
+}
