@@ -1,6 +1,7 @@
 package io.failback.azuresim;
 
 import io.failback.contracts.blockstream.BlockApi;
+import io.failback.contracts.disk.BlockDevice;
 import io.failback.contracts.disk.VirtualDisk;
 import io.failback.contracts.site.ProblemException;
 import io.vertx.core.Vertx;
@@ -8,10 +9,28 @@ import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-/** Serves Azure disks through the block API. Writing into a running VM's disk is refused: its workload owns it. */
+/**
+ * Serves Azure VMs' disks and replica storage through the block API. Writing into a running VM's disk is refused: its
+ * workload owns it.
+ */
 @ApplicationScoped
 public class BlockRoutes {
-    void register(@Observes Router router, Vertx vertx, VmStore store) {
+    void register(@Observes Router router, Vertx vertx, VmStore store, ReplicaStore replicas) {
+        BlockApi.register(vertx, router, "/api/replicas", new BlockApi.Disks() {
+            @Override
+            public BlockDevice disk(String itemName, String diskId) {
+                return replicas.device(itemName, diskId);
+            }
+
+            @Override
+            public BlockDevice openForWrite(String itemName, String diskId, boolean fullCopy) {
+                BlockDevice device = replicas.device(itemName, diskId);
+                if (fullCopy) {
+                    device.zeroAll();
+                }
+                return device;
+            }
+        });
         BlockApi.register(vertx, router, new BlockApi.Disks() {
             @Override
             public VirtualDisk disk(String vmName, String diskId) {

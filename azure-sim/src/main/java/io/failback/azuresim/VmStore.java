@@ -1,6 +1,8 @@
 package io.failback.azuresim;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.failback.contracts.blockstream.DiskFile;
+import io.failback.contracts.disk.BlockDevice;
 import io.failback.contracts.disk.VirtualDisk;
 import io.failback.contracts.disk.VmDiskRegistry;
 import io.failback.contracts.disk.VmDisks;
@@ -111,6 +113,41 @@ public class VmStore {
         AzureVm vm = save(new AzureVm(request.name(), AzureVmState.Running, specs, workload, Map.of(), List.of(), now, now));
         disks.startWorkload(vm.name(), workload);
         return vm;
+    }
+
+    /** A failover to Azure: a running VM whose disks start as a copy of the replica's (zero blocks skipped). */
+    public synchronized AzureVm createFromReplica(String name, Replica replica, Map<String, BlockDevice> replicaDisks,
+            WorkloadSettings workload) {
+        AzureVm existing = vms.get(name);
+        if (existing != null && existing.state() != AzureVmState.Deleted) {
+            throw ProblemException.conflict("AzureVmExists", "a virtual machine named '" + name + "' already exists");
+        }
+        disks.delete(name, vmDir(name));
+        VmDisks created = disks.create(name, vmDir(name), replica.disks());
+        for (VirtualDisk disk : created.disks()) {
+            copyNonZeroBlocks(replicaDisks.get(disk.diskId()), disk);
+        }
+        Instant now = Instant.now();
+        WorkloadSettings settings = workload == null ? WorkloadSettings.DEFAULT : workload;
+        AzureVm vm = save(new AzureVm(name, AzureVmState.Running, replica.disks(), settings, Map.of(), List.of(), now, now));
+        disks.startWorkload(name, settings);
+        return vm;
+    }
+
+    private static void copyNonZeroBlocks(BlockDevice from, VirtualDisk to) {
+        int perRead = Math.max(1, MIB / from.blockSize());
+        ByteBuffer buffer = ByteBuffer.allocate(perRead * from.blockSize());
+        for (long block = 0; block < from.blockCount(); block += perRead) {
+            int n = (int) Math.min(perRead, from.blockCount() - block);
+            from.read(block, buffer.clear().limit(n * from.blockSize()));
+            for (int i = 0; i < n; i++) {
+                ByteBuffer one = buffer.slice(i * from.blockSize(), from.blockSize());
+                if (!DiskFile.isAllZero(one)) {
+                    to.writeBlocks(block + i, one);
+                }
+            }
+        }
+        to.force();
     }
 
     /**

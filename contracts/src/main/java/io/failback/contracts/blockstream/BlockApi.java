@@ -1,5 +1,6 @@
 package io.failback.contracts.blockstream;
 
+import io.failback.contracts.disk.BlockDevice;
 import io.failback.contracts.disk.BlockRanges;
 import io.failback.contracts.disk.VirtualDisk;
 import io.failback.contracts.site.DiskDigest;
@@ -29,10 +30,13 @@ public final class BlockApi {
 
     /** The site's side: blocking calls, run on worker threads. */
     public interface Disks {
-        VirtualDisk disk(String vmName, String diskId);
+        BlockDevice disk(String owner, String diskId);
 
-        /** Called before a block stream changes the disk; a site refuses, or marks the disk inconsistent, here. */
-        VirtualDisk openForWrite(String vmName, String diskId, boolean fullCopy);
+        /**
+         * Called before a block stream changes the disk; a site refuses, or marks the disk inconsistent, here. With
+         * {@code fullCopy} the device must read as zeros afterwards.
+         */
+        BlockDevice openForWrite(String owner, String diskId, boolean fullCopy);
     }
 
     /** {@code GET .../changed-blocks}: runs of blocks {@code [first, count]} written after {@code since}. */
@@ -43,8 +47,14 @@ public final class BlockApi {
     private BlockApi() {
     }
 
+    /** The block API on VMs' disks: {@code /api/vms/{vm}/disks/{disk}/...}. */
     public static void register(Vertx vertx, Router router, Disks disks) {
-        String disk = "/api/vms/:vm/disks/:disk";
+        register(vertx, router, "/api/vms", disks);
+    }
+
+    /** The block API under another collection, e.g. replica storage: {@code <collection>/{owner}/disks/{disk}/...}. */
+    public static void register(Vertx vertx, Router router, String collection, Disks disks) {
+        String disk = collection + "/:vm/disks/:disk";
         router.get(disk + "/blocks").handler(ctx -> blocking(vertx, () -> disks.disk(vm(ctx), diskId(ctx)))
                 .onSuccess(file -> {
                     StreamHeader range;
@@ -94,7 +104,7 @@ public final class BlockApi {
         });
 
         router.get(disk + "/changed-blocks").handler(ctx -> blocking(vertx, () -> {
-            VirtualDisk file = disks.disk(vm(ctx), diskId(ctx));
+            VirtualDisk file = tracked(disks.disk(vm(ctx), diskId(ctx)));
             String since = ctx.request().getParam("since");
             if (since == null) {
                 throw ProblemException.badRequest("MissingParameter", "query parameter 'since' (a tracking point) is required");
@@ -106,7 +116,7 @@ public final class BlockApi {
         }).onSuccess(changed -> answerJson(ctx.response(), 200, changed)).onFailure(e -> answerProblem(ctx, e)));
 
         router.get(disk + "/digest").handler(ctx -> blocking(vertx, () -> {
-            VirtualDisk file = disks.disk(vm(ctx), diskId(ctx));
+            BlockDevice file = disks.disk(vm(ctx), diskId(ctx));
             BlockStreamSender.BlockReader reader = reader(ctx, file);
             return new DiskDigest(file.diskId(), file.sizeBytes(), DiskFile.DIGEST_ALGORITHM,
                     DiskFile.digest(reader, file.blockSize(), file.blockCount()));
@@ -114,18 +124,27 @@ public final class BlockApi {
     }
 
     /** The live disk, or with {@code snapshot=id} the snapshot's view of it. */
-    private static BlockStreamSender.BlockReader reader(RoutingContext ctx, VirtualDisk disk) {
+    private static BlockStreamSender.BlockReader reader(RoutingContext ctx, BlockDevice device) {
         String snapshot = ctx.request().getParam("snapshot");
         if (snapshot == null) {
-            return disk::read;
+            return device::read;
         }
+        VirtualDisk disk = tracked(device);
         if (!disk.snapshotIds().contains(snapshot)) {
             throw ProblemException.notFound("SnapshotNotFound", "disk '" + disk.diskId() + "' has no snapshot '" + snapshot + "'");
         }
         return (first, dst) -> disk.readSnapshot(snapshot, first, dst);
     }
 
-    private static StreamHeader range(RoutingContext ctx, VirtualDisk disk) {
+    /** Snapshots and changed-block tracking belong to VM disks, not to replica storage. */
+    private static VirtualDisk tracked(BlockDevice device) {
+        if (device instanceof VirtualDisk disk) {
+            return disk;
+        }
+        throw ProblemException.badRequest("NotTracked", "disk '" + device.diskId() + "' keeps no snapshots or changed-block tracking");
+    }
+
+    private static StreamHeader range(RoutingContext ctx, BlockDevice disk) {
         long first = longParam(ctx, "first", 0);
         long count = longParam(ctx, "count", disk.blockCount() - first);
         try {

@@ -1,6 +1,6 @@
 package io.failback.contracts.blockstream;
 
-import io.failback.contracts.disk.VirtualDisk;
+import io.failback.contracts.disk.BlockDevice;
 import io.failback.contracts.site.BlockWriteSummary;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -19,7 +19,7 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
     private static final int MAX_QUEUED_BATCHES = 2;
 
     private final Vertx vertx;
-    private final VirtualDisk disk;
+    private final BlockDevice disk;
     private final boolean targetIsZeroed;
     private final ReadStream<Buffer> body;
     private final BlockStreamDecoder decoder = new BlockStreamDecoder(this);
@@ -32,7 +32,7 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
     private long zeroBlocks;
     private long dataBytes;
 
-    private BlockStreamReceiver(Vertx vertx, VirtualDisk disk, boolean targetIsZeroed, ReadStream<Buffer> body) {
+    private BlockStreamReceiver(Vertx vertx, BlockDevice disk, boolean targetIsZeroed, ReadStream<Buffer> body) {
         this.vertx = vertx;
         this.disk = disk;
         this.targetIsZeroed = targetIsZeroed;
@@ -44,7 +44,7 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
      * @param targetIsZeroed the disk is known to read as zeros everywhere (freshly created for a full download), so
      *            ZEROS runs need no writes
      */
-    public static Future<BlockWriteSummary> receive(Vertx vertx, VirtualDisk disk, boolean targetIsZeroed,
+    public static Future<BlockWriteSummary> receive(Vertx vertx, BlockDevice disk, boolean targetIsZeroed,
             ReadStream<Buffer> body) {
         BlockStreamReceiver receiver = new BlockStreamReceiver(vertx, disk, targetIsZeroed, body);
         body.handler(receiver::onChunk);

@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * nothing can be trusted about which blocks changed: every block counts as changed since any earlier point, and
  * snapshots are dropped — conservative, never wrong.
  */
-public final class VirtualDisk implements Closeable {
+public final class VirtualDisk implements BlockDevice, Closeable {
     private static final int STRIPES = 1024;
 
     private final String diskId;
@@ -120,18 +120,22 @@ public final class VirtualDisk implements Closeable {
         }
     }
 
+    @Override
     public String diskId() {
         return diskId;
     }
 
+    @Override
     public int blockSize() {
         return base.blockSize();
     }
 
+    @Override
     public long sizeBytes() {
         return base.sizeBytes();
     }
 
+    @Override
     public long blockCount() {
         return base.blockCount();
     }
@@ -178,11 +182,13 @@ public final class VirtualDisk implements Closeable {
     }
 
     /** Writes whole blocks from {@code firstBlock} (a block stream arriving). */
+    @Override
     public void writeBlocks(long firstBlock, ByteBuffer blocks) {
         write(firstBlock * base.blockSize(), blocks);
     }
 
     /** Resets every block to zeros (before a full copy into this disk); every block counts as changed. */
+    @Override
     public void zeroAll() {
         long stamp = sequence.incrementAndGet();
         if (!snapshots.isEmpty()) {
@@ -195,15 +201,18 @@ public final class VirtualDisk implements Closeable {
     }
 
     /** Reads whole blocks of the current content (a live read: no promise while writes go on). */
+    @Override
     public void read(long firstBlock, ByteBuffer dst) {
         base.read(firstBlock, dst);
     }
 
+    @Override
     public void force() {
         base.force();
     }
 
     /** SHA-256 of the current content. */
+    @Override
     public String digest() {
         return DiskFile.digest(this::read, base.blockSize(), base.blockCount());
     }

@@ -1,0 +1,122 @@
+package io.failback.azuresim;
+
+import io.failback.contracts.disk.WorkloadSettings;
+import io.failback.contracts.site.DiskSpec;
+import io.failback.contracts.site.ProblemException;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Response;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+/**
+ * Replica storage, and the cloud's data-encryption setting. Replicated blocks go in through the block API under
+ * {@code /api/replicas/{item}/disks/{disk}/blocks}.
+ */
+@Path("/api")
+public class ReplicaResource {
+    private final ReplicaStore replicas;
+    private final VmStore vms;
+    private final CloudEncryption encryption;
+    private final AzureSimConfig config;
+
+    public ReplicaResource(ReplicaStore replicas, VmStore vms, CloudEncryption encryption, AzureSimConfig config) {
+        this.replicas = replicas;
+        this.vms = vms;
+        this.encryption = encryption;
+        this.config = config;
+    }
+
+    public record CreateReplica(@NotEmpty List<@Valid @NotNull Disk> disks) {
+        public record Disk(@NotNull @Pattern(regexp = CreateAzureVm.NAME_PATTERN) String diskId, @Min(1048576) long sizeBytes) {
+        }
+    }
+
+    public record RecordRecoveryPoint(@NotNull Instant consistentAt, Map<String, Long> sourceTrackingPoints) {
+    }
+
+    public record FailoverToAzure(@NotNull @Pattern(regexp = CreateAzureVm.NAME_PATTERN) String vmName, @Valid WorkloadSettings workload) {
+    }
+
+    @GET
+    @Path("/replicas")
+    public List<Replica> list() {
+        return replicas.list();
+    }
+
+    @GET
+    @Path("/replicas/{item}")
+    public Replica get(@PathParam("item") String item) {
+        return replicas.get(item);
+    }
+
+    @PUT
+    @Path("/replicas/{item}")
+    @Operation(summary = "Create replica storage for a protected VM's disks (sealed under the cloud key when encryption is on)")
+    public Response create(@PathParam("item") @Pattern(regexp = CreateAzureVm.NAME_PATTERN) String item,
+            @Valid @NotNull CreateReplica request) {
+        List<DiskSpec> disks = request.disks().stream().map(d -> {
+            if (d.sizeBytes() % config.blockSize() != 0) {
+                throw ProblemException.badRequest("InvalidDiskSize", "disk '" + d.diskId() + "' must be whole "
+                        + config.blockSize() + "-byte blocks");
+            }
+            return new DiskSpec(d.diskId(), d.sizeBytes(), config.blockSize());
+        }).toList();
+        return Response.status(Response.Status.CREATED).entity(replicas.create(item, disks)).build();
+    }
+
+    @POST
+    @Path("/replicas/{item}/recoveryPoints")
+    @Operation(summary = "Record that the replica now holds the source as it was at consistentAt")
+    public Replica recordRecoveryPoint(@PathParam("item") String item, @Valid @NotNull RecordRecoveryPoint request) {
+        return replicas.recordRecoveryPoint(item, new Replica.RecoveryPoint(request.consistentAt(),
+                request.sourceTrackingPoints() == null ? Map.of() : request.sourceTrackingPoints()));
+    }
+
+    @POST
+    @Path("/replicas/{item}/failover")
+    @Operation(summary = "Failover to Azure: start a VM whose disks are a copy of the replica at its recovery point")
+    public Response failover(@PathParam("item") String item, @Valid @NotNull FailoverToAzure request) {
+        Replica replica = replicas.get(item);
+        if (replica.recoveryPoint() == null) {
+            throw ProblemException.conflict("NoRecoveryPoint", "replica of '" + item
+                    + "' has no recovery point yet: initial replication has not completed");
+        }
+        Map<String, io.failback.contracts.disk.BlockDevice> devices = new LinkedHashMap<>();
+        replica.disks().forEach(d -> devices.put(d.diskId(), replicas.device(item, d.diskId())));
+        AzureVm vm = vms.createFromReplica(request.vmName(), replica, devices, request.workload());
+        replicas.markFailedOver(item, vm.name());
+        return Response.status(Response.Status.CREATED).entity(vm).build();
+    }
+
+    @GET
+    @Path("/encryption")
+    public CloudEncryption.Setting encryption() {
+        return encryption.setting();
+    }
+
+    @POST
+    @Path("/encryption/enable")
+    @Operation(summary = "Enable data encryption for the cloud; issues the key and its certificate the first time")
+    public CloudEncryption.Setting enableEncryption() {
+        return encryption.enable();
+    }
+
+    @GET
+    @Path("/encryption/certificate")
+    @Operation(summary = "The certificate issued at provider installation (id and key), to install on the on-premises hosts")
+    public CloudEncryption.Certificate certificate() {
+        return encryption.certificate();
+    }
+}

@@ -1,0 +1,132 @@
+package io.failback.azuresim;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.failback.contracts.disk.BlockDevice;
+import io.failback.contracts.disk.CloudKey;
+import io.failback.contracts.disk.EncryptedReplicaDisk;
+import io.failback.contracts.disk.VirtualDisk;
+import io.failback.contracts.site.DiskSpec;
+import io.failback.contracts.site.ProblemException;
+import io.failback.contracts.site.SiteFiles;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Replica storage: per protected item, disks that replicated blocks are written into (through the block API under
+ * {@code /api/replicas}), sealed under the cloud's key when data encryption is on. Blocking.
+ */
+@ApplicationScoped
+public class ReplicaStore {
+    private final AzureSimConfig config;
+    private final ObjectMapper json;
+    private final CloudEncryption encryption;
+    private final Map<String, Replica> replicas = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, BlockDevice>> devices = new ConcurrentHashMap<>();
+
+    public ReplicaStore(AzureSimConfig config, ObjectMapper json, CloudEncryption encryption) {
+        this.config = config;
+        this.json = json;
+        this.encryption = encryption;
+    }
+
+    @PostConstruct
+    void load() {
+        for (Replica replica : SiteFiles.readAll(json, root(), "replica.json", Replica.class)) {
+            replicas.put(replica.itemName(), replica);
+            devices.put(replica.itemName(), open(replica, false));
+        }
+    }
+
+    @PreDestroy
+    void close() {
+        devices.values().forEach(ReplicaStore::closeAll);
+    }
+
+    public List<Replica> list() {
+        return replicas.values().stream().sorted(Comparator.comparing(Replica::itemName)).toList();
+    }
+
+    public Replica get(String itemName) {
+        Replica replica = replicas.get(itemName);
+        if (replica == null) {
+            throw ProblemException.notFound("ReplicaNotFound", "no replica storage for protected item '" + itemName + "'");
+        }
+        return replica;
+    }
+
+    /** Creates empty replica disks, sealed under the cloud's current key if it encrypts. */
+    public synchronized Replica create(String itemName, List<DiskSpec> disks) {
+        if (replicas.containsKey(itemName)) {
+            throw ProblemException.conflict("ReplicaExists", "protected item '" + itemName + "' already has replica storage");
+        }
+        CloudKey key = encryption.currentKey();
+        Replica replica = new Replica(itemName, List.copyOf(disks), key == null ? null : key.certificateId(), null, null, Instant.now());
+        devices.put(itemName, open(replica, true));
+        return save(replica);
+    }
+
+    public synchronized Replica recordRecoveryPoint(String itemName, Replica.RecoveryPoint point) {
+        return save(get(itemName).withRecoveryPoint(point));
+    }
+
+    synchronized Replica markFailedOver(String itemName, String vmName) {
+        return save(get(itemName).withFailover(vmName));
+    }
+
+    public BlockDevice device(String itemName, String diskId) {
+        get(itemName);
+        BlockDevice device = devices.get(itemName).get(diskId);
+        if (device == null) {
+            throw ProblemException.notFound("DiskNotFound", "replica of '" + itemName + "' has no disk '" + diskId + "'");
+        }
+        return device;
+    }
+
+    private Map<String, BlockDevice> open(Replica replica, boolean create) {
+        Path dir = root().resolve(replica.itemName());
+        CloudKey key = replica.encryptionCertificateId() == null ? null : encryption.key(replica.encryptionCertificateId());
+        Map<String, BlockDevice> opened = new LinkedHashMap<>();
+        for (DiskSpec disk : replica.disks()) {
+            BlockDevice device;
+            if (key != null) {
+                device = create ? EncryptedReplicaDisk.create(dir, disk.diskId(), disk.sizeBytes(), disk.blockSize(), key)
+                        : EncryptedReplicaDisk.open(dir, disk.diskId(), disk.blockSize(), key);
+            } else {
+                device = create ? VirtualDisk.create(json, dir, disk.diskId(), disk.sizeBytes(), disk.blockSize())
+                        : VirtualDisk.open(json, dir, disk.diskId(), disk.blockSize());
+            }
+            opened.put(disk.diskId(), device);
+        }
+        return opened;
+    }
+
+    private static void closeAll(Map<String, BlockDevice> opened) {
+        for (BlockDevice device : opened.values()) {
+            try {
+                ((Closeable) device).close();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
+    private Path root() {
+        return config.storageDir().resolve("replicas");
+    }
+
+    private Replica save(Replica replica) {
+        SiteFiles.writeAtomically(json, root().resolve(replica.itemName()).resolve("replica.json"), replica);
+        replicas.put(replica.itemName(), replica);
+        return replica;
+    }
+}

@@ -1,0 +1,124 @@
+package io.failback.azuresim;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.contracts.blockstream.BlockStreamEncoder;
+import io.failback.contracts.blockstream.BlockStreamFormat;
+import io.failback.contracts.blockstream.StreamHeader;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** azure-sim over its real HTTP API, on real files under target/azure-sim-test-data. */
+@QuarkusTest
+@WithTestResource(AzureSiteTest.FreshStorage.class)
+class AzureSiteTest {
+    private static final int BLOCK = 64 * 1024;
+    private static final Path STORAGE = Path.of("target", "azure-sim-test-data", "run-" + ProcessHandle.current().pid());
+
+    /** Every test JVM starts from empty storage of its own. */
+    public static class FreshStorage implements QuarkusTestResourceLifecycleManager {
+        @Override
+        public Map<String, String> start() {
+            return Map.of("azure-sim.storage-dir", STORAGE.toString());
+        }
+
+        @Override
+        public void stop() {
+            // kept under target/ for inspection
+        }
+    }
+
+    @Test
+    void replicatedBlocksSealedUnderTheCloudKeyBecomeTheDisksOfAFailedOverVm() throws Exception {
+        String certificate = given().post("/api/encryption/enable").then().statusCode(200)
+                .body("enabled", equalTo(true)).extract().path("certificateId");
+        given().get("/api/encryption/certificate").then().statusCode(200).body("certificateId", equalTo(certificate));
+
+        given().contentType(ContentType.JSON).body("{\"disks\": [{\"diskId\": \"disk-0\", \"sizeBytes\": 4194304}]}")
+                .put("/api/replicas/vm-replicated").then().statusCode(201)
+                .body("encryptionCertificateId", equalTo(certificate));
+        given().contentType(ContentType.JSON).body("{\"vmName\": \"vm-replicated\"}")
+                .post("/api/replicas/vm-replicated/failover").then().statusCode(409).body("type", equalTo("NoRecoveryPoint"));
+
+        // Replicate blocks 2..9 of random content (the rest of the 64-block disk stays zero).
+        byte[] content = new byte[8 * BLOCK];
+        new Random(3).nextBytes(content);
+        ByteBuffer stream = ByteBuffer.allocate(content.length + 8 * BlockStreamFormat.FRAME_OVERHEAD_BYTES + 200);
+        BlockStreamEncoder encoder = new BlockStreamEncoder();
+        encoder.header(stream, new StreamHeader(BLOCK, 64L * BLOCK, 2, 8));
+        for (int i = 0; i < 8; i++) {
+            encoder.data(stream, 2 + i, ByteBuffer.wrap(content, i * BLOCK, BLOCK));
+        }
+        encoder.end(stream, 10);
+        byte[] body = new byte[stream.flip().remaining()];
+        stream.get(body);
+        given().contentType(BlockStreamFormat.MEDIA_TYPE).body(body)
+                .post("/api/replicas/vm-replicated/disks/disk-0/blocks").then().statusCode(200).body("dataBlocks", equalTo(8));
+
+        byte[] whole = new byte[64 * BLOCK];
+        System.arraycopy(content, 0, whole, 2 * BLOCK, content.length);
+        String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(whole));
+        given().get("/api/replicas/vm-replicated/disks/disk-0/digest").then().body("digest", equalTo(expected));
+        byte[] sealedFile = Files.readAllBytes(STORAGE.resolve("replicas/vm-replicated/disk-0.sealed.img"));
+        assertFalse(java.util.Arrays.equals(java.util.Arrays.copyOfRange(whole, 2 * BLOCK, 3 * BLOCK),
+                java.util.Arrays.copyOfRange(sealedFile, 2 * BLOCK, 3 * BLOCK)), "replica data at rest is not in the clear");
+
+        given().contentType(ContentType.JSON).body("{\"consistentAt\": \"2026-11-26T00:00:00Z\", \"sourceTrackingPoints\": {\"disk-0\": 42}}")
+                .post("/api/replicas/vm-replicated/recoveryPoints").then().statusCode(200)
+                .body("recoveryPoint.sourceTrackingPoints.disk-0", equalTo(42));
+        given().contentType(ContentType.JSON)
+                .body("{\"vmName\": \"vm-replicated\", \"workload\": {\"pattern\": \"RandomSmall\", \"writesPerSecond\": 0, \"writeSizeBytes\": 4096, \"seed\": 1}}")
+                .post("/api/replicas/vm-replicated/failover").then().statusCode(201).body("state", equalTo("Running"));
+        given().get("/api/vms/vm-replicated/disks/disk-0/digest").then().body("digest", equalTo(expected));
+
+        // Commit deletes the VM and its disk files; the replica stays.
+        given().delete("/api/vms/vm-replicated").then().statusCode(200).body("state", equalTo("Deleted"));
+        assertFalse(Files.exists(STORAGE.resolve("vms/vm-replicated/disk-0.img")));
+        given().get("/api/vms/vm-replicated").then().statusCode(404).body("type", equalTo("AzureVmNotFound"));
+        given().get("/api/replicas/vm-replicated/disks/disk-0/digest").then().body("digest", equalTo(expected));
+    }
+
+    @Test
+    void aSnapshotOverTheApiKeepsItsMomentWhileTheVmWrites() throws Exception {
+        given().contentType(ContentType.JSON).body("""
+                {"name": "vm-busy", "disks": [{"diskId": "disk-0", "sizeBytes": 8388608}], "contentSeed": 9,
+                 "workload": {"pattern": "HotSpot", "writesPerSecond": 2000, "writeSizeBytes": 4096, "seed": 9}}""")
+                .post("/api/vms").then().statusCode(201);
+        String snapshot = given().post("/api/vms/vm-busy/snapshots").then().statusCode(201).extract().path("snapshotId");
+        long point = ((Number) given().get("/api/vms/vm-busy").then().extract().path("snapshots[0].trackingPoints.disk-0")).longValue();
+        String first = given().get("/api/vms/vm-busy/disks/disk-0/digest?snapshot=" + snapshot).then().statusCode(200).extract().path("digest");
+        Thread.sleep(500);
+        String later = given().get("/api/vms/vm-busy/disks/disk-0/digest?snapshot=" + snapshot).then().extract().path("digest");
+        assertEquals(first, later, "the snapshot does not move while the VM writes");
+        assertNotEquals(first, given().get("/api/vms/vm-busy/disks/disk-0/digest").then().extract().path("digest"));
+
+        given().post("/api/vms/vm-busy/shutdown").then().statusCode(200).body("state", equalTo("Stopped"));
+        long shutdownPoint = ((Number) given().get("/api/vms/vm-busy").then().extract().path("shutdownTrackingPoints.disk-0")).longValue();
+        assertTrue(shutdownPoint > point);
+        int changed = given().get("/api/vms/vm-busy/disks/disk-0/changed-blocks?since=" + point).then().statusCode(200)
+                .extract().path("blockCount");
+        assertTrue(changed > 0 && changed < 128, "a hot spot workload changes some blocks, not all: " + changed);
+        given().get("/api/vms/vm-busy/disks/disk-0/changed-blocks").then().statusCode(400).body("type", equalTo("MissingParameter"));
+        given().get("/api/vms/vm-busy/disks/disk-0/hashes").then().statusCode(200)
+                .contentType("application/vnd.failback.block-hashes.v1");
+        given().get("/api/vms/vm-busy/disks/disk-0/blocks?snapshot=nope").then().statusCode(404).body("type", equalTo("SnapshotNotFound"));
+        given().delete("/api/vms/vm-busy/snapshots/" + snapshot).then().statusCode(204);
+        given().get("/api/vms/vm-busy").then().body("snapshots", hasSize(0));
+    }
+}
