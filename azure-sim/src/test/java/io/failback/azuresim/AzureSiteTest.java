@@ -119,6 +119,8 @@ class AzureSiteTest {
                 .contentType("application/vnd.failback.block-hashes.v1");
         given().get("/api/vms/vm-busy/disks/disk-0/blocks?snapshot=nope").then().statusCode(404).body("type", equalTo("SnapshotNotFound"));
         given().delete("/api/vms/vm-busy/snapshots/" + snapshot).then().statusCode(204);
+        given().contentType(ContentType.JSON).body("{\"name\": \"no spaces allowed\", \"disks\": []}").post("/api/vms")
+                .then().statusCode(400).contentType("application/problem+json").body("type", equalTo("ValidationFailed"));
         given().get("/api/vms/vm-busy").then().body("snapshots", hasSize(0));
     }
 }

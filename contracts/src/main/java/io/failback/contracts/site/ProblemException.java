@@ -31,6 +31,22 @@ public class ProblemException extends RuntimeException {
         return type;
     }
 
+    /** A 400 naming each invalid field of the request body and what is wrong with it. */
+    public static Problem invalid(java.util.Set<? extends jakarta.validation.ConstraintViolation<?>> violations) {
+        String detail = violations.stream()
+                .map(ProblemException::describe)
+                .sorted()
+                .collect(java.util.stream.Collectors.joining("; "));
+        return new Problem("ValidationFailed", "Bad Request", 400, detail);
+    }
+
+    private static String describe(jakarta.validation.ConstraintViolation<?> violation) {
+        // Drop the Java method and parameter names: callers know the JSON field, not "create.request".
+        String[] parts = violation.getPropertyPath().toString().split("\\.", 3);
+        String field = parts.length == 3 ? parts[2] : parts[parts.length - 1];
+        return field + " " + violation.getMessage();
+    }
+
     public Problem toProblem() {
         return new Problem(type, titleOf(status), status, getMessage());
     }

@@ -4,10 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.failback.contracts.site.Problem;
 import io.failback.contracts.site.ProblemException;
-import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.ws.rs.core.Response;
-import java.util.stream.Collectors;
 import org.hibernate.StaleObjectStateException;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -21,11 +19,7 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response invalid(ConstraintViolationException e) {
-        String detail = e.getConstraintViolations().stream()
-                .map(ProblemMappers::describe)
-                .sorted()
-                .collect(Collectors.joining("; "));
-        return problem(new Problem("ValidationFailed", "Bad Request", 400, detail));
+        return problem(ProblemException.invalid(e.getConstraintViolations()));
     }
 
     @ServerExceptionMapper
@@ -42,14 +36,6 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response concurrent(StaleObjectStateException e) {
         return problem(new Problem("ConcurrentChange", "Conflict", 409, "the resource changed while this request ran; try again"));
-    }
-
-    private static String describe(ConstraintViolation<?> violation) {
-        String path = violation.getPropertyPath().toString();
-        // Drop the Java method and parameter names: callers know the JSON field, not "plannedFailover.request".
-        String[] parts = path.split("\\.", 3);
-        String field = parts.length == 3 ? parts[2] : parts[parts.length - 1];
-        return field + " " + violation.getMessage();
     }
 
     private static Response problem(Problem problem) {
