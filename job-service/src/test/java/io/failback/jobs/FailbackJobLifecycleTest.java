@@ -71,7 +71,7 @@ class FailbackJobLifecycleTest {
 
     private static SyncEvent event(String job, String item, SyncEvent.Type type, SyncTask task, long sequence) {
         return new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), "cmd", job, item, type, task, sequence,
-                Instant.now(), null, null, null);
+                Instant.now(), null, null, null, null);
     }
 
     @Test
@@ -143,10 +143,10 @@ class FailbackJobLifecycleTest {
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-failing", event(job, "vm-failing", SyncEvent.Type.TaskStarted, SyncTask.ShutdownAzureVm, 1));
         SyncEvent failed = new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), "cmd", job, "vm-failing",
                 SyncEvent.Type.TaskFailed, SyncTask.ShutdownAzureVm, 2, Instant.now(), null,
-                new SyncEvent.Failure("AzureVmNotFound", "no virtual machine named 'vm-failing' in Azure"), null);
+                new SyncEvent.Failure("AzureVmNotFound", "no virtual machine named 'vm-failing' in Azure"), null, null);
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-failing", failed);
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-failing", new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(),
-                "cmd", job, "vm-failing", SyncEvent.Type.SyncFailed, null, 3, Instant.now(), null, failed.failure(), null));
+                "cmd", job, "vm-failing", SyncEvent.Type.SyncFailed, null, 3, Instant.now(), null, failed.failure(), null, null));
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationJobs/" + job).then()
                 .body("properties.state", equalTo("Failed"))

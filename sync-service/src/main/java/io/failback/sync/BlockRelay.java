@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /**
  * Pipes one block stream from a source site's block API into a target site's, chunk by chunk: when the target
@@ -39,6 +40,20 @@ final class BlockRelay {
     }
 
     Future<BlockWriteSummary> relay(String sourceUrl, String targetUrl, Counters counters) {
+        return relay(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(sourceUrl), null, targetUrl, counters);
+    }
+
+    /** Relays the blocks a JSON selection ({@code {"ranges": [[first, count], ...]}}) asks the source for. */
+    Future<BlockWriteSummary> relaySelected(String sourceSelectUrl, List<long[]> ranges, String targetUrl, Counters counters) {
+        JsonObject selection = new JsonObject().put("ranges", new io.vertx.core.json.JsonArray(
+                ranges.stream().map(r -> new io.vertx.core.json.JsonArray().add(r[0]).add(r[1])).toList()));
+        return relay(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(sourceSelectUrl)
+                .putHeader("Content-Type", "application/json"), io.vertx.core.buffer.Buffer.buffer(selection.encode()), targetUrl, counters);
+    }
+
+    private Future<BlockWriteSummary> relay(RequestOptions sourceRequest, io.vertx.core.buffer.Buffer sourceBody, String targetUrl,
+            Counters counters) {
+        String sourceUrl = sourceRequest.getURI();
         Promise<BlockWriteSummary> done = Promise.promise();
         BlockStreamDecoder decoder = new BlockStreamDecoder(new BlockStreamDecoder.Handler() {
             @Override
@@ -63,8 +78,8 @@ final class BlockRelay {
             }
         });
 
-        http.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(sourceUrl))
-                .compose(request -> request.send())
+        http.request(sourceRequest)
+                .compose(request -> sourceBody == null ? request.send() : request.send(sourceBody))
                 .onFailure(e -> done.tryFail(new SiteCallException("SiteUnreachable", "cannot read blocks from " + sourceUrl + ": " + e.getMessage())))
                 .onSuccess(source -> {
                     if (source.statusCode() != 200) {

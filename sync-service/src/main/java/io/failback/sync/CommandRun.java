@@ -1,6 +1,7 @@
 package io.failback.sync;
 
 import io.failback.contracts.messaging.ContractVersions;
+import io.failback.contracts.messaging.DeltaCheckpoint;
 import io.failback.contracts.messaging.SyncCommand;
 import io.failback.contracts.messaging.SyncEvent;
 import io.failback.contracts.messaging.SyncEvent.DiskVerification;
@@ -35,12 +36,25 @@ abstract class CommandRun {
         this.publisher = publisher;
     }
 
-    /** The tasks, chained; answers the disks' verifications when the command proves data. */
-    protected abstract Uni<List<DiskVerification>> tasks();
+    /** How a run ends when nothing failed: done (with the disks' proofs, if it moved data), or suspended. */
+    record Outcome(List<DiskVerification> verifications, DeltaCheckpoint suspendedAt) {
+        static Outcome succeeded(List<DiskVerification> verifications) {
+            return new Outcome(verifications, null);
+        }
+
+        static Outcome suspended(DeltaCheckpoint checkpoint) {
+            return new Outcome(null, checkpoint);
+        }
+    }
+
+    /** The tasks, chained. */
+    protected abstract Uni<Outcome> tasks();
 
     final Uni<Void> run() {
         return tasks()
-                .chain(verifications -> emit(SyncEvent.Type.SyncSucceeded, null, null, null, verifications))
+                .chain(outcome -> outcome.suspendedAt() != null
+                        ? emit(SyncEvent.Type.SyncSuspended, null, null, null, null, outcome.suspendedAt())
+                        : emit(SyncEvent.Type.SyncSucceeded, null, null, null, outcome.verifications()))
                 .onFailure().call(this::reportFailure)
                 .onFailure().recoverWithNull()
                 .replaceWithVoid();
@@ -75,9 +89,14 @@ abstract class CommandRun {
 
     private Uni<Void> emit(SyncEvent.Type type, SyncTask task, TaskProgress progress, Failure failure,
             List<DiskVerification> verifications) {
+        return emit(type, task, progress, failure, verifications, null);
+    }
+
+    private Uni<Void> emit(SyncEvent.Type type, SyncTask task, TaskProgress progress, Failure failure,
+            List<DiskVerification> verifications, DeltaCheckpoint checkpoint) {
         SyncEvent event = new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), command.commandId(),
                 command.jobName(), command.itemName(), type, task, sequence.incrementAndGet(), Instant.now(), progress, failure,
-                verifications == null ? null : new ArrayList<>(verifications));
+                verifications == null ? null : new ArrayList<>(verifications), checkpoint);
         return publisher.publish(event);
     }
 }

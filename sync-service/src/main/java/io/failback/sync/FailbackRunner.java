@@ -54,7 +54,8 @@ public class FailbackRunner {
         }
         SyncCommand.OnPremisesVm target = command.plannedFailover().target();
         SiteClient host = new SiteClient(web, target.hostUrl(), "host '" + target.providerId() + "'");
-        return new PlannedFailbackRun(command, azure, host, new BlockRelay(streams), publisher, vertx, config.progressInterval());
+        return new PlannedFailbackRun(command, azure, host, new BlockRelay(streams), new HashComparer(web), publisher, vertx,
+                config.progressInterval());
     }
 
     @PreDestroy

@@ -1,7 +1,6 @@
 package io.failback.sync;
 
 import io.failback.contracts.messaging.SyncCommand;
-import io.failback.contracts.messaging.SyncEvent.DiskVerification;
 import io.failback.contracts.messaging.SyncTask;
 import io.smallrye.mutiny.Uni;
 import java.util.List;
@@ -16,11 +15,11 @@ final class FailoverCommitRun extends CommandRun {
     }
 
     @Override
-    protected Uni<List<DiskVerification>> tasks() {
+    protected Uni<Outcome> tasks() {
         String vmName = command.failoverCommit().source().vmName();
         // Deleting a VM that is already gone (a redelivered commit) is what we wanted anyway.
         return task(SyncTask.DeleteAzureVm, () -> azure.findVm(vmName)
                 .chain(vm -> vm == null ? Uni.createFrom().voidItem() : azure.delete("/api/vms/" + vmName)))
-                .replaceWith(List.of());
+                .replaceWith(Outcome.succeeded(List.of()));
     }
 }

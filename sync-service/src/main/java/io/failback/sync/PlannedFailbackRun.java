@@ -1,25 +1,43 @@
 package io.failback.sync;
 
+import io.failback.contracts.messaging.DataSyncOption;
+import io.failback.contracts.messaging.DeltaCheckpoint;
 import io.failback.contracts.messaging.RecoveryVmCreationOption;
 import io.failback.contracts.messaging.SyncCommand;
 import io.failback.contracts.messaging.SyncEvent.DiskVerification;
 import io.failback.contracts.messaging.SyncEvent.TaskProgress;
 import io.failback.contracts.messaging.SyncTask;
+import io.failback.contracts.site.BlockWriteSummary;
 import io.failback.contracts.site.CreateOnPremisesVm;
 import io.failback.contracts.site.DiskSpec;
 import io.failback.contracts.site.SiteVm;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
- * One planned failover from Azure to the on-premises host with a full download (ForSynchronization): shut the Azure
- * VM down, make sure the on-premises VM exists, stream every disk, prove each copy with SHA-256 on both sides, start
- * the VM on-premises.
+ * One planned failover from Azure to the on-premises host, in one of its three shapes:
+ * <ul>
+ * <li>ForSynchronization (full download): shut the Azure VM down, stream every disk, start the VM on-premises;</li>
+ * <li>ForDownTime, phase 1: snapshot the running Azure VM, hash both sides, send only the blocks that differ, then
+ * suspend until "Complete Failover";</li>
+ * <li>ForDownTime, phase 2: shut the Azure VM down, send only the blocks written since the snapshot (from its
+ * changed-block tracking, no rescan), start the VM on-premises.</li>
+ * </ul>
+ * The target is checked first, before the Azure VM goes down, and every copy that ends the failback is proven with
+ * SHA-256 on both sides before the on-premises VM may start.
  */
 final class PlannedFailbackRun extends CommandRun {
     private static final Logger LOG = Logger.getLogger(PlannedFailbackRun.class);
@@ -28,29 +46,69 @@ final class PlannedFailbackRun extends CommandRun {
     private final SiteClient azure;
     private final SiteClient host;
     private final BlockRelay relay;
+    private final HashComparer hashes;
     private final Vertx vertx;
     private final Duration progressInterval;
 
-    PlannedFailbackRun(SyncCommand command, SiteClient azure, SiteClient host, BlockRelay relay, SyncEventPublisher publisher,
-            Vertx vertx, Duration progressInterval) {
+    PlannedFailbackRun(SyncCommand command, SiteClient azure, SiteClient host, BlockRelay relay, HashComparer hashes,
+            SyncEventPublisher publisher, Vertx vertx, Duration progressInterval) {
         super(command, publisher);
         this.spec = command.plannedFailover();
         this.azure = azure;
         this.host = host;
         this.relay = relay;
+        this.hashes = hashes;
         this.vertx = vertx;
         this.progressInterval = progressInterval;
     }
 
     @Override
-    protected Uni<List<DiskVerification>> tasks() {
-        String vmName = spec.target().vmName();
-        // The target is checked before the Azure VM goes down: a host that cannot take the VM costs no downtime.
+    protected Uni<Outcome> tasks() {
+        if (spec.dataSyncOption() == DataSyncOption.ForSynchronization) {
+            return fullDownload();
+        }
+        return spec.completeFrom() == null ? snapshotPhase() : finalPhase(spec.completeFrom());
+    }
+
+    private Uni<Outcome> fullDownload() {
         return task(SyncTask.PrepareOnPremisesVm, () -> azureVm().call(this::ensureTargetVm))
-                .chain(() -> task(SyncTask.ShutdownAzureVm, () -> azure.post("/api/vms/" + spec.source().vmName() + "/shutdown")))
-                .chain(sourceVm -> task(SyncTask.DataSynchronization, () -> synchronize(sourceVm)))
-                .chain(verifications -> task(SyncTask.StartOnPremisesVm, () -> host.post("/api/vms/" + vmName + "/start"))
-                        .replaceWith(verifications));
+                .chain(() -> task(SyncTask.ShutdownAzureVm, this::shutdownAzureVm))
+                .chain(sourceVm -> task(SyncTask.DataSynchronization, () -> copyDisks(SyncTask.DataSynchronization, sourceVm,
+                        this::fullCopy).chain(() -> verify(sourceVm))))
+                .call(() -> task(SyncTask.StartOnPremisesVm, this::startOnPremisesVm))
+                .map(Outcome::succeeded);
+    }
+
+    private Uni<Outcome> snapshotPhase() {
+        return task(SyncTask.PrepareOnPremisesVm, () -> azureVm().call(this::ensureTargetVm))
+                .chain(sourceVm -> task(SyncTask.SnapshotSynchronization, () -> azure
+                        .postForJson("/api/vms/" + spec.source().vmName() + "/snapshots", 201)
+                        .chain(snapshot -> {
+                            DeltaCheckpoint checkpoint = checkpointOf(snapshot);
+                            return copyDisks(SyncTask.SnapshotSynchronization, sourceVm,
+                                    disk -> deltaFromSnapshot(disk, checkpoint.snapshotId())).replaceWith(checkpoint);
+                        })))
+                .map(Outcome::suspended);
+    }
+
+    private Uni<Outcome> finalPhase(DeltaCheckpoint checkpoint) {
+        return task(SyncTask.ShutdownAzureVm, this::shutdownAzureVm)
+                .chain(sourceVm -> task(SyncTask.FinalDeltaSynchronization, () -> copyDisks(SyncTask.FinalDeltaSynchronization,
+                        sourceVm, disk -> changedSince(disk, checkpoint.trackingPoints().get(disk.diskId())))
+                        .chain(() -> verify(sourceVm))
+                        .call(() -> azure.delete("/api/vms/" + spec.source().vmName() + "/snapshots/" + checkpoint.snapshotId())
+                                .onFailure().invoke(e -> LOG.infof("snapshot %s not deleted: %s", checkpoint.snapshotId(), e.getMessage()))
+                                .onFailure().recoverWithNull())))
+                .call(() -> task(SyncTask.StartOnPremisesVm, this::startOnPremisesVm))
+                .map(Outcome::succeeded);
+    }
+
+    private Uni<SiteVm> shutdownAzureVm() {
+        return azure.post("/api/vms/" + spec.source().vmName() + "/shutdown");
+    }
+
+    private Uni<SiteVm> startOnPremisesVm() {
+        return host.post("/api/vms/" + spec.target().vmName() + "/start");
     }
 
     private Uni<SiteVm> azureVm() {
@@ -58,14 +116,10 @@ final class PlannedFailbackRun extends CommandRun {
                 "no virtual machine named '" + spec.source().vmName() + "' in Azure"));
     }
 
-    private Uni<List<DiskVerification>> synchronize(SiteVm sourceVm) {
-        return Uni.createFrom().voidItem()
-                .chain(() -> Multi.createFrom().iterable(sourceVm.disks())
-                        .onItem().transformToUniAndConcatenate(new DiskCopier(sourceVm.disks())::copy)
-                        .collect().asList())
-                .chain(() -> Multi.createFrom().iterable(sourceVm.disks())
-                        .onItem().transformToUniAndConcatenate(this::verify)
-                        .collect().asList());
+    private static DeltaCheckpoint checkpointOf(JsonObject snapshot) {
+        Map<String, Long> points = new LinkedHashMap<>();
+        snapshot.getJsonObject("trackingPoints").forEach(e -> points.put(e.getKey(), ((Number) e.getValue()).longValue()));
+        return new DeltaCheckpoint(snapshot.getString("snapshotId"), points);
     }
 
     /** The on-premises VM must exist with the same disks; CreateVmIfNotFound creates it on the same-named switch. */
@@ -94,45 +148,123 @@ final class PlannedFailbackRun extends CommandRun {
         return a.size() == b.size() && a.containsAll(b);
     }
 
-    private Uni<DiskVerification> verify(DiskSpec disk) {
+    /** Proves every disk: the Azure disk's SHA-256 must be the on-premises disk's, which the host checks itself. */
+    private Uni<List<DiskVerification>> verify(SiteVm sourceVm) {
         String vmName = spec.target().vmName();
-        return azure.digest(spec.source().vmName(), disk.diskId())
-                .chain(source -> host.verify(vmName, disk.diskId(), source)
-                        .replaceWith(new DiskVerification(disk.diskId(), disk.sizeBytes(), source.algorithm(), source.digest(),
-                                source.digest())));
+        return Multi.createFrom().iterable(sourceVm.disks())
+                .onItem().transformToUniAndConcatenate(disk -> azure.digest(spec.source().vmName(), disk.diskId())
+                        .chain(source -> host.verify(vmName, disk.diskId(), source)
+                                .replaceWith(new DiskVerification(disk.diskId(), disk.sizeBytes(), source.algorithm(),
+                                        source.digest(), source.digest()))))
+                .collect().asList();
     }
 
-    /** Copies disks one after the other, reporting progress over all of them. */
-    private final class DiskCopier {
-        private final long bytesTotal;
-        private long bytesDoneBefore;
+    /** One disk's copy, started with the shared progress so its counters can be reported. */
+    private interface DiskCopy {
+        Uni<BlockWriteSummary> start(DiskSpec disk, Progress progress);
+    }
 
-        DiskCopier(List<DiskSpec> disks) {
-            bytesTotal = disks.stream().mapToLong(DiskSpec::sizeBytes).sum();
+    private DiskCopy fullCopy(DiskSpec disk) {
+        return (d, progress) -> {
+            progress.toSend.addAndGet(d.sizeBytes());
+            progress.scanned.addAndGet(d.sizeBytes());
+            return relayed(progress, counters -> relay.relay(sourceBlocks(d, ""), targetBlocks(d, true), counters));
+        };
+    }
+
+    /** Phase 1: hash the snapshot and the target side by side, then send the blocks whose hashes differ. */
+    private DiskCopy deltaFromSnapshot(DiskSpec disk, String snapshotId) {
+        return (d, progress) -> hashes.differingBlocks(
+                        azure.url(diskPath(spec.source().vmName(), d) + "/hashes?snapshot=" + snapshotId),
+                        host.url(diskPath(spec.target().vmName(), d) + "/hashes"), d.blockCount(),
+                        blocks -> progress.scanned.addAndGet(blocks * d.blockSize()))
+                .chain(differing -> {
+                    progress.toSend.addAndGet(differing.blockCount() * d.blockSize());
+                    return relayed(progress, counters -> relay.relaySelected(
+                            azure.url(diskPath(spec.source().vmName(), d) + "/blocks/select?snapshot=" + snapshotId),
+                            differing.ranges(), targetBlocks(d, false), counters));
+                });
+    }
+
+    /** Phase 2: the blocks the Azure VM wrote since the snapshot, straight from its changed-block tracking. */
+    private DiskCopy changedSince(DiskSpec disk, Long trackingPoint) {
+        return (d, progress) -> {
+            if (trackingPoint == null) {
+                return Uni.createFrom().failure(new SiteCallException("CheckpointIncomplete", "the checkpoint has no tracking point for disk "
+                        + d.diskId() + "; trigger the failback again"));
+            }
+            return azure.getJson(diskPath(spec.source().vmName(), d) + "/changed-blocks?since=" + trackingPoint)
+                    .chain(changed -> {
+                        List<long[]> ranges = new ArrayList<>();
+                        JsonArray runs = changed.getJsonArray("ranges");
+                        for (int i = 0; i < runs.size(); i++) {
+                            ranges.add(new long[] {runs.getJsonArray(i).getLong(0), runs.getJsonArray(i).getLong(1)});
+                        }
+                        long blocks = changed.getLong("blockCount");
+                        progress.scanned.addAndGet(d.sizeBytes());
+                        progress.toSend.addAndGet(blocks * d.blockSize());
+                        return relayed(progress, counters -> relay.relaySelected(
+                                azure.url(diskPath(spec.source().vmName(), d) + "/blocks/select"), ranges, targetBlocks(d, false),
+                                counters));
+                    });
+        };
+    }
+
+    private Uni<BlockWriteSummary> relayed(Progress progress, Function<BlockRelay.Counters, Future<BlockWriteSummary>> relayCall) {
+        BlockRelay.Counters counters = new BlockRelay.Counters();
+        progress.current = counters;
+        return Uni.createFrom().completionStage(() -> relayCall.apply(counters).toCompletionStage())
+                .invoke(summary -> {
+                    progress.sentBefore += counters.dataBytes;
+                    progress.current = null;
+                });
+    }
+
+    private String sourceBlocks(DiskSpec disk, String query) {
+        return azure.url(diskPath(spec.source().vmName(), disk) + "/blocks" + query);
+    }
+
+    private String targetBlocks(DiskSpec disk, boolean fullCopy) {
+        return host.url(diskPath(spec.target().vmName(), disk) + "/blocks" + (fullCopy ? "?fullCopy=true" : ""));
+    }
+
+    private static String diskPath(String vmName, DiskSpec disk) {
+        return "/api/vms/" + vmName + "/disks/" + disk.diskId();
+    }
+
+    /** Counters over all disks of one task, reported every progress interval. */
+    private static final class Progress {
+        final long bytesTotal;
+        final AtomicLong scanned = new AtomicLong();
+        final AtomicLong toSend = new AtomicLong();
+        volatile long sentBefore;
+        volatile BlockRelay.Counters current;
+        final RateMeter rate = new RateMeter(Instant.now(), 0);
+
+        Progress(long bytesTotal) {
+            this.bytesTotal = bytesTotal;
         }
 
-        Uni<Void> copy(DiskSpec disk) {
-            String source = azure.url("/api/vms/" + spec.source().vmName() + "/disks/" + disk.diskId() + "/blocks");
-            String target = host.url("/api/vms/" + spec.target().vmName() + "/disks/" + disk.diskId() + "/blocks?fullCopy=true");
-            BlockRelay.Counters counters = new BlockRelay.Counters();
-            RateMeter rate = new RateMeter(Instant.now(), bytesDoneBefore);
-            long timer = vertx.setPeriodic(progressInterval.toMillis(), id -> reportProgress(SyncTask.DataSynchronization,
-                    progress(bytesDoneBefore + counters.bytesCovered(), rate))
-                    .subscribe().with(ok -> { }, e -> LOG.debugf("progress report not sent: %s", e.getMessage())));
-            return Uni.createFrom().completionStage(() -> relay.relay(source, target, counters).toCompletionStage())
-                    .eventually(() -> vertx.cancelTimer(timer))
-                    .invoke(summary -> {
-                        bytesDoneBefore += disk.sizeBytes();
-                        lastProgress = progress(bytesDoneBefore, rate);
-                    })
-                    .replaceWithVoid();
+        TaskProgress snapshot() {
+            BlockRelay.Counters now = current;
+            long sent = sentBefore + (now == null ? 0 : now.dataBytes);
+            double bytesPerSecond = rate.update(Instant.now(), sent);
+            long remaining = Math.max(0, toSend.get() - sent);
+            Long eta = bytesPerSecond > 0 ? (long) Math.ceil(remaining / bytesPerSecond) : null;
+            return new TaskProgress(bytesTotal, scanned.get(), toSend.get(), sent, bytesPerSecond, eta);
         }
+    }
 
-        private TaskProgress progress(long bytesDone, RateMeter rate) {
-            double bytesPerSecond = rate.update(Instant.now(), bytesDone);
-            Long eta = bytesPerSecond > 0 ? (long) Math.ceil((bytesTotal - bytesDone) / bytesPerSecond) : null;
-            // A full download sends every block: all of the disk is "to send", nothing is checksummed.
-            return new TaskProgress(bytesTotal, bytesDone, bytesTotal, bytesDone, bytesPerSecond, eta);
-        }
+    /** Copies the disks one after the other, reporting the task's progress while it runs and once at the end. */
+    private Uni<Void> copyDisks(SyncTask task, SiteVm sourceVm, Function<DiskSpec, DiskCopy> copyOf) {
+        Progress progress = new Progress(sourceVm.disks().stream().mapToLong(DiskSpec::sizeBytes).sum());
+        long timer = vertx.setPeriodic(progressInterval.toMillis(), id -> reportProgress(task, progress.snapshot())
+                .subscribe().with(ok -> { }, e -> LOG.debugf("progress report not sent: %s", e.getMessage())));
+        return Multi.createFrom().iterable(sourceVm.disks())
+                .onItem().transformToUniAndConcatenate(disk -> copyOf.apply(disk).start(disk, progress))
+                .collect().asList()
+                .eventually(() -> vertx.cancelTimer(timer))
+                .invoke(() -> lastProgress = progress.snapshot())
+                .replaceWithVoid();
     }
 }

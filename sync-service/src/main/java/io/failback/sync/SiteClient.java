@@ -46,6 +46,19 @@ public final class SiteClient {
                 .onFailure(this::isTransport).transform(this::unreachable);
     }
 
+    /** POSTs and answers the JSON body, expecting {@code status}. */
+    public Uni<JsonObject> postForJson(String path, int status) {
+        return web.postAbs(url(path)).send()
+                .map(response -> expect(response, status).bodyAsJsonObject())
+                .onFailure(this::isTransport).transform(this::unreachable);
+    }
+
+    public Uni<JsonObject> getJson(String path) {
+        return web.getAbs(url(path)).send()
+                .map(response -> expect(response, 200).bodyAsJsonObject())
+                .onFailure(this::isTransport).transform(this::unreachable);
+    }
+
     public Uni<Void> delete(String path) {
         return web.deleteAbs(url(path)).send()
                 .map(response -> {

@@ -57,12 +57,30 @@ public final class FailbackApi {
 
     /** Failback with a full download to {@code alternateProviderId} (null: the original host). */
     public String failbackWithFullDownload(String item, String recoveryVmCreationOption, String alternateProviderId) {
+        return failback(item, "ForSynchronization", recoveryVmCreationOption, alternateProviderId);
+    }
+
+    /** Planned failover from Azure to on-premises; answers the job's name. */
+    public String failback(String item, String dataSyncOption, String recoveryVmCreationOption, String alternateProviderId) {
         String alternate = alternateProviderId == null ? "" : ", \"providerIdForAlternateRecovery\": \"" + alternateProviderId + "\"";
         JsonNode job = send("POST", jobService.resolve("/api/replicationProtectedItems/" + item + "/plannedFailover"), """
                 {"properties": {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": {
-                  "instanceType": "HyperVReplicaAzureFailback", "dataSyncOption": "ForSynchronization",
-                  "recoveryVmCreationOption": "%s"%s}}}""".formatted(recoveryVmCreationOption, alternate), 202);
+                  "instanceType": "HyperVReplicaAzureFailback", "dataSyncOption": "%s",
+                  "recoveryVmCreationOption": "%s"%s}}}""".formatted(dataSyncOption, recoveryVmCreationOption, alternate), 202);
         return job.path("name").asText();
+    }
+
+    /** "Complete Failover": resumes a suspended job. */
+    public JsonNode resume(String jobName) {
+        return send("POST", jobService.resolve("/api/replicationJobs/" + jobName + "/resume"), "", 202);
+    }
+
+    /** Polls the job until its state is one of {@code states}. */
+    public JsonNode awaitJobState(String name, Duration timeout, String... states) {
+        java.util.List<String> wanted = java.util.List.of(states);
+        return awaitJson(jobService.resolve("/api/replicationJobs/" + name),
+                job -> wanted.contains(job.path("properties").path("state").asText()), timeout, job -> {
+                });
     }
 
     /** Commit; after failback it deletes the Azure VM and its disks. Answers the job's name. */

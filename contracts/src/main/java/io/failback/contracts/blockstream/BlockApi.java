@@ -20,6 +20,8 @@ import java.util.concurrent.Callable;
  * <ul>
  * <li>{@code GET  /api/vms/{vm}/disks/{disk}/blocks?first=&count=&snapshot=}: a block stream</li>
  * <li>{@code POST /api/vms/{vm}/disks/{disk}/blocks?fullCopy=}: write a block stream, answered once durable</li>
+ * <li>{@code POST /api/vms/{vm}/disks/{disk}/blocks/select?snapshot=}: a block stream of the runs of blocks the JSON
+ * body lists</li>
  * <li>{@code GET  /api/vms/{vm}/disks/{disk}/hashes?first=&count=&snapshot=}: the per-block hash list</li>
  * <li>{@code GET  /api/vms/{vm}/disks/{disk}/changed-blocks?since=}: blocks written since a tracking point</li>
  * <li>{@code GET  /api/vms/{vm}/disks/{disk}/digest?snapshot=}: the whole disk's SHA-256</li>
@@ -68,6 +70,16 @@ public final class BlockApi {
                     }
                     BlockStreamSender.send(vertx, reader, range, ctx.response());
                 })
+                .onFailure(e -> answerProblem(ctx, e)));
+
+        router.post(disk + "/blocks/select").handler(ctx -> readBody(ctx)
+                .compose(body -> blocking(vertx, () -> {
+                    BlockDevice file = disks.disk(vm(ctx), diskId(ctx));
+                    return new Selection(file, reader(ctx, file), runs(body.toString(), file));
+                }))
+                .onSuccess(selection -> BlockStreamSender.send(vertx, selection.reader(),
+                        new StreamHeader(selection.disk().blockSize(), selection.disk().sizeBytes(), 0, selection.disk().blockCount()),
+                        selection.runs(), ctx.response()))
                 .onFailure(e -> answerProblem(ctx, e)));
 
         router.get(disk + "/hashes").handler(ctx -> blocking(vertx, () -> disks.disk(vm(ctx), diskId(ctx)))
@@ -134,6 +146,43 @@ public final class BlockApi {
             throw ProblemException.notFound("SnapshotNotFound", "disk '" + disk.diskId() + "' has no snapshot '" + snapshot + "'");
         }
         return (first, dst) -> disk.readSnapshot(snapshot, first, dst);
+    }
+
+    /** The (small) request body; the server may hand the request over paused. */
+    private static Future<io.vertx.core.buffer.Buffer> readBody(RoutingContext ctx) {
+        Future<io.vertx.core.buffer.Buffer> body = ctx.request().body();
+        ctx.request().resume();
+        return body;
+    }
+
+    private record Selection(BlockDevice disk, BlockStreamSender.BlockReader reader, java.util.List<long[]> runs) {
+    }
+
+    /** {@code {"ranges": [[first, count], ...]}}: increasing, disjoint runs inside the disk. */
+    private static java.util.List<long[]> runs(String body, BlockDevice disk) {
+        io.vertx.core.json.JsonArray ranges;
+        try {
+            ranges = new io.vertx.core.json.JsonObject(body).getJsonArray("ranges");
+        } catch (RuntimeException e) {
+            throw ProblemException.badRequest("UnreadableBody", "expected {\"ranges\": [[first, count], ...]}: " + e.getMessage());
+        }
+        if (ranges == null) {
+            throw ProblemException.badRequest("UnreadableBody", "expected {\"ranges\": [[first, count], ...]}");
+        }
+        java.util.List<long[]> runs = new java.util.ArrayList<>(ranges.size());
+        long next = 0;
+        for (int i = 0; i < ranges.size(); i++) {
+            io.vertx.core.json.JsonArray range = ranges.getJsonArray(i);
+            long first = range.getLong(0);
+            long count = range.getLong(1);
+            if (first < next || count <= 0 || first + count > disk.blockCount()) {
+                throw ProblemException.badRequest("InvalidRange", "range " + range + " is empty, overlaps or precedes the one before, "
+                        + "or runs past the disk's " + disk.blockCount() + " blocks");
+            }
+            runs.add(new long[] {first, count});
+            next = first + count;
+        }
+        return runs;
     }
 
     /** Snapshots and changed-block tracking belong to VM disks, not to replica storage. */

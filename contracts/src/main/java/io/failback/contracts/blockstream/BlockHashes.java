@@ -14,7 +14,7 @@ import net.jpountz.xxhash.XXHashFactory;
  *
  * <pre>
  * header  = magic "FBHS" | version u16 = 1 | algorithm u16 = 1 (XXH64) | blockSize u32 | firstBlock u64
- *           | blockCount u64 | crc32c u32 (of the 32 bytes before it)                                  (36 bytes)
+ *           | blockCount u64 | crc32c u32 (of the 28 bytes before it)                                  (32 bytes)
  * hashes  = blockCount × u64, in block order
  * trailer = crc32c u32 of all hash bytes
  * </pre>
@@ -27,7 +27,7 @@ public final class BlockHashes implements ChunkedSender.Producer {
     public static final String MEDIA_TYPE = "application/vnd.failback.block-hashes.v1";
     public static final int MAGIC = 0x46424853; // "FBHS"
     public static final short ALGORITHM_XXH64 = 1;
-    public static final int HEADER_BYTES = 36;
+    public static final int HEADER_BYTES = 32;
     private static final XXHash64 XXH64 = XXHashFactory.fastestInstance().hash64();
     private static final int BLOCKS_PER_CHUNK = 1024;
 

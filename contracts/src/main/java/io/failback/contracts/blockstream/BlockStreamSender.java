@@ -4,11 +4,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /**
- * Serves a range of a disk's blocks as a block stream on an HTTP response, reading a batch of blocks at a time on a
- * worker thread and only when the response can take more (see {@link ChunkedSender}). All-zero blocks travel as
- * ZEROS runs, not as data.
+ * Serves a disk's blocks as a block stream on an HTTP response: a range, or a selection of runs of blocks inside the
+ * header's range. It reads a batch of blocks at a time on a worker thread and only when the response can take more
+ * (see {@link ChunkedSender}). All-zero blocks travel as ZEROS runs, not as data.
  */
 public final class BlockStreamSender implements ChunkedSender.Producer {
     /** Large sequential reads; also about what one stream buffers. */
@@ -22,6 +23,9 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
 
     private final BlockReader reader;
     private final StreamHeader header;
+    private final List<long[]> runs;
+    private int run;
+    private long runEnd;
     private final BlockStreamEncoder encoder = new BlockStreamEncoder();
     private final int batchBlocks;
     private boolean headerSent;
@@ -30,16 +34,29 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
     private long zeroRunStart;
     private int zeroRunLength;
 
-    private BlockStreamSender(BlockReader reader, StreamHeader header) {
+    private BlockStreamSender(BlockReader reader, StreamHeader header, List<long[]> runs) {
         this.reader = reader;
         this.header = header;
+        this.runs = runs.stream().filter(r -> r[1] > 0).toList();
         this.batchBlocks = Math.max(1, BATCH_BYTES / header.blockSize());
-        this.nextBlock = header.firstBlock();
+        if (!this.runs.isEmpty()) {
+            nextBlock = this.runs.get(0)[0];
+            runEnd = nextBlock + this.runs.get(0)[1];
+        }
     }
 
     /** Streams the blocks of {@code header}'s range; the future ends when the response does. */
     public static Future<Void> send(Vertx vertx, BlockReader reader, StreamHeader header, HttpServerResponse response) {
-        return ChunkedSender.send(vertx, response, BlockStreamFormat.MEDIA_TYPE, new BlockStreamSender(reader, header));
+        return send(vertx, reader, header, List.of(new long[] {header.firstBlock(), header.blockCount()}), response);
+    }
+
+    /**
+     * Streams only the blocks of {@code runs} ({@code [first, count]}, increasing, disjoint, inside the header's
+     * range); the future ends when the response does.
+     */
+    public static Future<Void> send(Vertx vertx, BlockReader reader, StreamHeader header, List<long[]> runs,
+            HttpServerResponse response) {
+        return ChunkedSender.send(vertx, response, BlockStreamFormat.MEDIA_TYPE, new BlockStreamSender(reader, header, runs));
     }
 
     @Override
@@ -47,7 +64,19 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
         if (ended) {
             return null;
         }
-        int count = (int) Math.min(batchBlocks, header.endBlock() - nextBlock);
+        if (run >= runs.size()) {
+            // Nothing (more) to send: the header, if not sent yet, then END.
+            ByteBuffer out = ByteBuffer.allocate(BlockStreamFormat.HEADER_BYTES + 64);
+            if (!headerSent) {
+                encoder.header(out, header);
+                headerSent = true;
+            }
+            flushZeroRun(out);
+            encoder.end(out, header.endBlock());
+            ended = true;
+            return out.flip();
+        }
+        int count = (int) Math.min(batchBlocks, runEnd - nextBlock);
         int blockSize = header.blockSize();
         ByteBuffer out = ByteBuffer.allocate(BlockStreamFormat.HEADER_BYTES + count * BlockStreamEncoder.dataFrameBytes(blockSize) + 64);
         if (!headerSent) {
@@ -70,10 +99,14 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
             }
         }
         nextBlock += count;
-        if (nextBlock >= header.endBlock()) {
+        if (nextBlock >= runEnd) {
+            // A zero run never spans the gap to the next run.
             flushZeroRun(out);
-            encoder.end(out, header.endBlock());
-            ended = true;
+            run++;
+            if (run < runs.size()) {
+                nextBlock = runs.get(run)[0];
+                runEnd = nextBlock + runs.get(run)[1];
+            }
         }
         return out.flip();
     }

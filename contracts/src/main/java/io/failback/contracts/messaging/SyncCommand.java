@@ -34,6 +34,8 @@ public record SyncCommand(
      * @param source the Azure VM the data comes from
      * @param target the on-premises host and VM the data goes to
      * @param encryptionKeyId certificate id of the cloud's data-encryption key, null when the cloud does not encrypt
+     * @param completeFrom with ForDownTime: null runs phase 1 (snapshot, delta copy, suspend); the checkpoint that
+     *            phase 1 reported runs phase 2 ("Complete Failover")
      */
     public record PlannedFailover(
             FailoverDirection failoverDirection,
@@ -41,7 +43,8 @@ public record SyncCommand(
             RecoveryVmCreationOption recoveryVmCreationOption,
             AzureVm source,
             OnPremisesVm target,
-            String encryptionKeyId) {
+            String encryptionKeyId,
+            DeltaCheckpoint completeFrom) {
     }
 
     public record AzureVm(String vmName) {

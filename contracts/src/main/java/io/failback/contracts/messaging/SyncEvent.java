@@ -14,6 +14,7 @@ import java.util.List;
  * @param task null on {@link Type#SyncSucceeded} and {@link Type#SyncFailed}
  * @param progress set on {@link Type#TaskProgress} and on the final {@link Type#TaskSucceeded} of a data task
  * @param verifications set on {@link Type#SyncSucceeded}: each disk's strong digest on both sides
+ * @param checkpoint set on {@link Type#SyncSuspended}: what phase 2 continues from
  */
 public record SyncEvent(
         int schemaVersion,
@@ -27,7 +28,8 @@ public record SyncEvent(
         Instant occurredAt,
         TaskProgress progress,
         Failure failure,
-        List<DiskVerification> verifications) {
+        List<DiskVerification> verifications,
+        DeltaCheckpoint checkpoint) {
 
     public enum Type {
         TaskStarted,
@@ -35,6 +37,8 @@ public record SyncEvent(
         TaskSucceeded,
         TaskFailed,
         SyncSucceeded,
+        /** Phase 1 of a ForDownTime failback is done: the job waits for "Complete Failover" (resume). */
+        SyncSuspended,
         SyncFailed
     }
 

@@ -1,6 +1,7 @@
 package io.failback.jobs.domain;
 
 import io.failback.contracts.messaging.DataSyncOption;
+import io.failback.contracts.messaging.DeltaCheckpoint;
 import io.failback.contracts.messaging.FailoverDirection;
 import io.failback.contracts.messaging.RecoveryVmCreationOption;
 import io.failback.contracts.messaging.SyncEvent.DiskVerification;
@@ -45,14 +46,30 @@ public class ReplicationJob extends PanacheEntityBase {
     /** Tasks, errors and verifications change together with the job: one JSON document in its row. */
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(columnDefinition = "jsonb")
-    public JobDetails details = new JobDetails(List.of(), List.of(), List.of());
+    public JobDetails details = new JobDetails(List.of(), List.of(), List.of(), null);
     @Version
     public long version;
 
     /**
      * @param verifications each disk's SHA-256 on both sides once the data synchronization is proven
+     * @param checkpoint where a suspended ForDownTime failback continues from on "Complete Failover"
      */
-    public record JobDetails(List<JobTask> tasks, List<JobError> errors, List<DiskVerification> verifications) {
+    public record JobDetails(List<JobTask> tasks, List<JobError> errors, List<DiskVerification> verifications,
+            DeltaCheckpoint checkpoint) {
+        JobDetails with(List<JobTask> newTasks, List<JobError> newErrors, List<DiskVerification> newVerifications) {
+            return new JobDetails(newTasks, newErrors, newVerifications, checkpoint);
+        }
+    }
+
+    /** Allowed actions follow the state: a suspended job can be resumed ("Complete Failover"). */
+    public List<String> allowedActions() {
+        return state == JobState.Suspended ? List.of("Resume") : List.of();
+    }
+
+    public void suspend(DeltaCheckpoint checkpoint, String description) {
+        state = JobState.Suspended;
+        stateDescription = description;
+        details = new JobDetails(details.tasks(), details.errors(), details.verifications(), checkpoint);
     }
 
     public List<JobTask> tasks() {
@@ -70,11 +87,11 @@ public class ReplicationJob extends PanacheEntityBase {
     public void addError(JobError error) {
         List<JobError> errors = new ArrayList<>(details.errors());
         errors.add(error);
-        details = new JobDetails(details.tasks(), errors, details.verifications());
+        details = details.with(details.tasks(), errors, details.verifications());
     }
 
     public void recordVerifications(List<DiskVerification> verifications) {
-        details = new JobDetails(details.tasks(), details.errors(), List.copyOf(verifications));
+        details = details.with(details.tasks(), details.errors(), List.copyOf(verifications));
     }
 
     public JobTask task(String taskName) {
@@ -87,7 +104,7 @@ public class ReplicationJob extends PanacheEntityBase {
         for (JobTask task : tasks()) {
             updated.add(task.name().equals(taskName) ? change.apply(task) : task);
         }
-        details = new JobDetails(updated, details.errors(), details.verifications());
+        details = details.with(updated, details.errors(), details.verifications());
     }
 
     public void finish(JobState finalState, String description, Instant at) {

@@ -1,20 +1,43 @@
 package io.failback.jobs.rest;
 
-import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.domain.JobState;
 import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.rest.Views.JobProperties;
 import io.failback.jobs.rest.Views.Resource;
+import io.failback.jobs.service.FailoverService;
+import io.failback.jobs.service.OutboxRelay;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 
 @Path("/api/replicationJobs")
 public class ReplicationJobsResource {
+    private final FailoverService failovers;
+    private final OutboxRelay outboxRelay;
+
+    public ReplicationJobsResource(FailoverService failovers, OutboxRelay outboxRelay) {
+        this.failovers = failovers;
+        this.outboxRelay = outboxRelay;
+    }
+
+    @POST
+    @Path("/{name}/resume")
+    @Operation(summary = "Resume a suspended job: for a ForDownTime failback this is \"Complete Failover\"",
+            description = "Shuts the Azure VM down, sends the changes made since the snapshot and starts the VM on-premises.")
+    public Uni<Response> resume(@PathParam("name") String name) {
+        return failovers.resume(name).map(job -> {
+            outboxRelay.relaySoon();
+            return Response.accepted(Views.job(job)).location(URI.create("/api/replicationJobs/" + job.name)).build();
+        });
+    }
 
     @GET
     @WithSession
@@ -30,7 +53,7 @@ public class ReplicationJobsResource {
     @WithSession
     public Uni<Resource<JobProperties>> get(@PathParam("name") String name) {
         return ReplicationJob.<ReplicationJob>findById(name)
-                .onItem().ifNull().failWith(() -> ProblemException.notFound("JobNotFound", "no replication job named '" + name + "'"))
+                .onItem().ifNull().failWith(() -> FailoverService.jobNotFound(name))
                 .map(Views::job);
     }
 }

@@ -66,7 +66,7 @@ public final class Views {
 
     public static Resource<JobProperties> job(ReplicationJob job) {
         return new Resource<>("/replicationJobs/" + job.name, job.name, "replicationJobs",
-                new JobProperties(job.scenarioName, job.friendlyName, job.state, job.stateDescription, List.of(), job.startTime,
+                new JobProperties(job.scenarioName, job.friendlyName, job.state, job.stateDescription, job.allowedActions(), job.startTime,
                         job.endTime, job.targetObjectId, job.targetObjectName, job.errors(), job.tasks(),
                         new FailoverDetails("FailoverJobDetails", name(job.failoverDirection), name(job.dataSyncOption),
                                 name(job.recoveryVmCreationOption), job.targetProviderId, job.verifications())));

@@ -2,6 +2,7 @@ package io.failback.jobs.service;
 
 import io.failback.contracts.messaging.ContractVersions;
 import io.failback.contracts.messaging.DataSyncOption;
+import io.failback.contracts.messaging.DeltaCheckpoint;
 import io.failback.contracts.messaging.FailoverDirection;
 import io.failback.contracts.messaging.RecoveryVmCreationOption;
 import io.failback.contracts.messaging.SyncCommand;
@@ -92,33 +93,69 @@ public class FailoverService {
                 ? RecoveryVmCreationOption.NoAction : details.recoveryVmCreationOption();
         String alternate = details == null ? null : details.providerIdForAlternateRecovery();
         String targetProviderId = alternate == null || alternate.isBlank() ? item.primaryProviderId : alternate;
-        if (dataSync == DataSyncOption.ForDownTime) {
-            return Uni.createFrom().failure(new ProblemException(422, "DataSyncOptionNotAvailable",
-                    "dataSyncOption ForDownTime (synchronize before failover) is not available yet; use ForSynchronization (full download)"));
-        }
-        return FabricProvider.<FabricProvider>findById(targetProviderId).chain(provider -> {
+        return connectedProvider(targetProviderId).chain(provider -> {
             Instant now = Instant.now();
-            if (provider == null) {
-                return Uni.createFrom().failure(new ProblemException(422, "ProviderNotFound", "no on-premises Hyper-V host '"
-                        + targetProviderId + "' has registered; start its host-agent"));
-            }
-            if (!provider.isConnected(now, config.providerHeartbeatTimeout())) {
-                return Uni.createFrom().failure(ProblemException.conflict("ProviderNotConnected", "the on-premises Hyper-V host '"
-                        + targetProviderId + "' is not connected (last heartbeat " + provider.lastHeartbeat
-                        + "); failback needs a connected primary host"));
-            }
             ReplicationJob job = newFailbackJob(item, dataSync, creation, targetProviderId, now);
             item.beginScenario(PLANNED_FAILOVER, job.name, now);
             item.protectionStateDescription = "Planned failover (failback) in progress";
-            SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name, item.name,
-                    now, new SyncCommand.PlannedFailover(FailoverDirection.RecoveryToPrimary, dataSync, creation,
-                            new SyncCommand.AzureVm(item.recoveryAzureVmName),
-                            new SyncCommand.OnPremisesVm(targetProviderId, provider.baseUrl, item.primaryVmName,
-                                    item.primaryVirtualSwitchName),
-                            null), null);
             return job.<ReplicationJob>persist()
-                    .call(() -> outbox.add(Topics.SYNC_COMMANDS, item.name, command));
+                    .call(() -> outbox.add(Topics.SYNC_COMMANDS, item.name, failbackCommand(job, item, provider, null, now)));
         });
+    }
+
+    /** A prerequisite of failback: the host has registered and is connected now. */
+    private Uni<FabricProvider> connectedProvider(String providerId) {
+        return FabricProvider.<FabricProvider>findById(providerId).chain(provider -> {
+            if (provider == null) {
+                return Uni.createFrom().failure(new ProblemException(422, "ProviderNotFound", "no on-premises Hyper-V host '"
+                        + providerId + "' has registered; start its host-agent"));
+            }
+            if (!provider.isConnected(Instant.now(), config.providerHeartbeatTimeout())) {
+                return Uni.createFrom().failure(ProblemException.conflict("ProviderNotConnected", "the on-premises Hyper-V host '"
+                        + providerId + "' is not connected (last heartbeat " + provider.lastHeartbeat
+                        + "); failback needs a connected primary host"));
+            }
+            return Uni.createFrom().item(provider);
+        });
+    }
+
+    private static SyncCommand failbackCommand(ReplicationJob job, ReplicationProtectedItem item, FabricProvider provider,
+            DeltaCheckpoint completeFrom, Instant now) {
+        return new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name, item.name, now,
+                new SyncCommand.PlannedFailover(FailoverDirection.RecoveryToPrimary, job.dataSyncOption, job.recoveryVmCreationOption,
+                        new SyncCommand.AzureVm(item.recoveryAzureVmName),
+                        new SyncCommand.OnPremisesVm(provider.providerId, provider.baseUrl, item.primaryVmName,
+                                item.primaryVirtualSwitchName),
+                        null, completeFrom),
+                null);
+    }
+
+    /**
+     * "Complete Failover" on a suspended ForDownTime failback: phase 2 shuts the Azure VM down, sends the final
+     * changes and starts the VM on-premises.
+     */
+    @WithTransaction
+    public Uni<ReplicationJob> resume(String jobName) {
+        return ReplicationJob.<ReplicationJob>findById(jobName)
+                .onItem().ifNull().failWith(() -> jobNotFound(jobName))
+                .chain(job -> {
+                    if (!job.allowedActions().contains("Resume") || job.details.checkpoint() == null) {
+                        return Uni.createFrom().failure(ProblemException.conflict("ActionNotAllowed", "job " + jobName + " is "
+                                + job.state + "; Resume is allowed only while it is Suspended (allowed actions: " + job.allowedActions() + ")"));
+                    }
+                    return ReplicationProtectedItem.<ReplicationProtectedItem>findById(job.targetObjectId)
+                            .chain(item -> connectedProvider(job.targetProviderId).chain(provider -> {
+                                Instant now = Instant.now();
+                                job.state = JobState.InProgress;
+                                job.stateDescription = "Completing the failover";
+                                return outbox.add(Topics.SYNC_COMMANDS, item.name,
+                                        failbackCommand(job, item, provider, job.details.checkpoint(), now)).replaceWith(job);
+                            }));
+                });
+    }
+
+    public static ProblemException jobNotFound(String name) {
+        return ProblemException.notFound("JobNotFound", "no replication job named '" + name + "'");
     }
 
     private static ReplicationJob newFailbackJob(ReplicationProtectedItem item, DataSyncOption dataSync,
@@ -136,8 +173,9 @@ public class FailoverService {
         job.dataSyncOption = dataSync;
         job.recoveryVmCreationOption = creation;
         job.targetProviderId = targetProviderId;
-        job.details = new ReplicationJob.JobDetails(tasks("Prerequisites check for planned failover", SyncTask.PLANNED_FAILBACK, now),
-                List.of(), List.of());
+        List<SyncTask> syncTasks = dataSync == DataSyncOption.ForDownTime ? SyncTask.PLANNED_FAILBACK_DELTA : SyncTask.PLANNED_FAILBACK;
+        job.details = new ReplicationJob.JobDetails(tasks("Prerequisites check for planned failover", syncTasks, now),
+                List.of(), List.of(), null);
         return job;
     }
 
@@ -161,7 +199,7 @@ public class FailoverService {
                     job.targetObjectName = item.friendlyName;
                     job.startTime = now;
                     job.details = new ReplicationJob.JobDetails(tasks("Prerequisites check for commit", SyncTask.FAILOVER_COMMIT, now),
-                            List.of(), List.of());
+                            List.of(), List.of(), null);
                     item.beginScenario(FAILOVER_COMMIT, job.name, now);
                     item.protectionStateDescription = "Commit in progress";
                     SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name,

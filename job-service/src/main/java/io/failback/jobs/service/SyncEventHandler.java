@@ -46,7 +46,7 @@ public class SyncEventHandler {
     }
 
     private Uni<Void> applyToJob(ReplicationJob job, SyncEvent event) {
-        if (job.state.isFinal()) {
+        if (job.state.isFinal() || (job.state == JobState.Suspended && event.type() != SyncEvent.Type.SyncFailed)) {
             LOG.debugf("job %s already ended (%s); event %s %s ignored", job.name, job.state, event.type(), event.eventId());
             return Uni.createFrom().voidItem();
         }
@@ -71,6 +71,12 @@ public class SyncEventHandler {
                                 failbackSucceeded(item, job, at);
                             }
                         }).replaceWithVoid();
+            }
+            case SyncSuspended -> {
+                if (job.state == JobState.InProgress) {
+                    job.suspend(event.checkpoint(), "Initial synchronization done while the Azure VM keeps running. "
+                            + "Complete Failover (resume the job) to shut it down, send the final changes and start it on-premises");
+                }
             }
             case SyncFailed -> {
                 JobError error = errorOf(event);

@@ -1,0 +1,116 @@
+package io.failback.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * "Synchronize data before failover" (ForDownTime) on real processes while the Azure VM keeps writing: phase 1
+ * copies a snapshot and suspends; "Complete Failover" shuts Azure down and sends only what changed since. The
+ * on-premises disk must end equal to the Azure disk at shutdown, byte for byte.
+ */
+class DeltaFailbackIT {
+    private static final long DISK_BYTES = 64L << 20;
+    private static LocalSystem system;
+    private static FailbackApi api;
+
+    @BeforeAll
+    static void startSystem() throws IOException {
+        Path workDir = Files.createDirectories(Path.of("target", "it")).resolve("delta-" + System.currentTimeMillis());
+        system = LocalSystem.builder().workDir(workDir).start();
+        api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
+    }
+
+    @AfterAll
+    static void stopSystem() {
+        if (system != null) {
+            system.close();
+        }
+    }
+
+    @Test
+    void failbackWithDeltaSyncLosesNoWritesOfTheRunningAzureVm() throws Exception {
+        HostAgent host = system.hosts().get(0);
+        api.send("POST", system.azureSimUrl().resolve("/api/vms"), """
+                {"name": "vm-delta", "disks": [{"diskId": "disk-0", "sizeBytes": %d}], "contentSeed": 77,
+                 "workload": {"pattern": "HotSpot", "writesPerSecond": 400, "writeSizeBytes": 4096, "seed": 77}}"""
+                .formatted(DISK_BYTES), 201);
+        api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
+        api.registerItemInAzure("vm-delta", host.id(), host.virtualSwitches().get(0));
+
+        String jobName = api.failback("vm-delta", "ForDownTime", "CreateVmIfNotFound", null);
+        JsonNode suspended = api.awaitJobState(jobName, Duration.ofSeconds(120), "Suspended", "Failed");
+        JsonNode properties = suspended.path("properties");
+        assertEquals("Suspended", properties.path("state").asText(), suspended.toPrettyString());
+        assertEquals("Resume", properties.path("allowedActions").get(0).asText());
+        JsonNode snapshotTask = properties.path("tasks").get(2);
+        assertEquals("SnapshotSynchronization", snapshotTask.path("name").asText());
+        assertEquals("Succeeded", snapshotTask.path("state").asText());
+        long phase1ToSend = snapshotTask.path("progress").path("bytesToSend").asLong();
+        assertTrue(phase1ToSend < DISK_BYTES, "zero blocks equal on both sides do not travel: " + phase1ToSend);
+
+        // Between the phases the half-synchronized on-premises VM must not boot, and Azure keeps running and writing.
+        URI hostVm = system.hostAgentUrl(host.id()).resolve("/api/vms/vm-delta");
+        HttpResponse<String> refused = api.exchange("POST", URI.create(hostVm + "/start"), "");
+        assertEquals(409, refused.statusCode(), refused.body());
+        assertEquals("Running", api.get(system.azureSimUrl().resolve("/api/vms/vm-delta")).path("state").asText());
+        Thread.sleep(1500);
+
+        api.resume(jobName);
+        JsonNode done = api.awaitJobEnd(jobName, Duration.ofSeconds(120), update -> {
+        });
+        JsonNode finished = done.path("properties");
+        assertEquals("Succeeded", finished.path("state").asText(), done.toPrettyString());
+        JsonNode finalTask = finished.path("tasks").get(4);
+        assertEquals("FinalDeltaSynchronization", finalTask.path("name").asText());
+        long phase2ToSend = finalTask.path("progress").path("bytesToSend").asLong();
+        assertTrue(phase2ToSend > 0 && phase2ToSend < DISK_BYTES / 2,
+                "phase 2 sends only the blocks written since the snapshot: " + phase2ToSend);
+
+        // Azure is stopped: its disk file is the state at shutdown. Every block the on-premises VM did not write
+        // itself since it started must hold exactly those bytes.
+        api.send("POST", URI.create(hostVm + "/stop"), "", 200);
+        long startPoint = api.get(hostVm).path("startTrackingPoints").path("disk-0").asLong();
+        JsonNode changed = api.get(URI.create(hostVm + "/disks/disk-0/changed-blocks?since=" + startPoint));
+        Set<Long> writtenOnPremises = new HashSet<>();
+        for (JsonNode range : changed.path("ranges")) {
+            for (long b = range.get(0).asLong(); b < range.get(0).asLong() + range.get(1).asLong(); b++) {
+                writtenOnPremises.add(b);
+            }
+        }
+        Path azureDisk = system.azureStorageDir().resolve("vms/vm-delta/disk-0.img");
+        Path onPremisesDisk = system.hostStorageDir(host.id()).resolve("vms/vm-delta/disk-0.img");
+        int blockSize = changed.path("blockSize").asInt();
+        long identical = 0;
+        try (InputStream a = Files.newInputStream(azureDisk); InputStream b = Files.newInputStream(onPremisesDisk)) {
+            for (long block = 0;; block++) {
+                byte[] x = a.readNBytes(blockSize);
+                byte[] y = b.readNBytes(blockSize);
+                if (x.length == 0) {
+                    break;
+                }
+                if (!writtenOnPremises.contains(block)) {
+                    assertTrue(Arrays.equals(x, y), "block " + block + " lost a write made in Azure");
+                    identical++;
+                }
+            }
+        }
+        assertEquals(DISK_BYTES / blockSize - writtenOnPremises.size(), identical);
+        assertEquals(finished.path("customDetails").path("verifications").get(0).path("sourceDigest").asText(),
+                finished.path("customDetails").path("verifications").get(0).path("targetDigest").asText());
+    }
+}
