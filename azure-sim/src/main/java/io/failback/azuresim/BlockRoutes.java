@@ -1,7 +1,9 @@
 package io.failback.azuresim;
 
 import io.failback.contracts.blockstream.BlockApi;
+import io.failback.contracts.blockstream.BlockStreamDecoder;
 import io.failback.contracts.disk.BlockDevice;
+import io.failback.contracts.disk.CloudKey;
 import io.failback.contracts.disk.VirtualDisk;
 import io.failback.contracts.site.ProblemException;
 import io.vertx.core.Vertx;
@@ -11,12 +13,35 @@ import jakarta.enterprise.event.Observes;
 
 /**
  * Serves Azure VMs' disks and replica storage through the block API. Writing into a running VM's disk is refused: its
- * workload owns it.
+ * workload owns it. When the cloud encrypts data, no block leaves Azure in the clear.
  */
 @ApplicationScoped
 public class BlockRoutes {
-    void register(@Observes Router router, Vertx vertx, VmStore store, ReplicaStore replicas) {
-        BlockApi.register(vertx, router, "/api/replicas", new BlockApi.Disks() {
+
+    /** Blocks go out sealed under the cloud's key when it has one, and sealed blocks coming in must use it. */
+    private abstract static class SealedWhenTheCloudEncrypts implements BlockApi.Disks {
+        private final CloudEncryption encryption;
+
+        SealedWhenTheCloudEncrypts(CloudEncryption encryption) {
+            this.encryption = encryption;
+        }
+
+        @Override
+        public CloudKey outgoingKey() {
+            return encryption.currentKey();
+        }
+
+        @Override
+        public BlockStreamDecoder.KeyRing keys() {
+            return certificateId -> {
+                CloudKey key = encryption.currentKey();
+                return key != null && key.certificateId().equals(certificateId) ? key : null;
+            };
+        }
+    }
+
+    void register(@Observes Router router, Vertx vertx, VmStore store, ReplicaStore replicas, CloudEncryption encryption) {
+        BlockApi.register(vertx, router, "/api/replicas", new SealedWhenTheCloudEncrypts(encryption) {
             @Override
             public BlockDevice disk(String itemName, String diskId) {
                 return replicas.device(itemName, diskId);
@@ -31,7 +56,7 @@ public class BlockRoutes {
                 return device;
             }
         });
-        BlockApi.register(vertx, router, new BlockApi.Disks() {
+        BlockApi.register(vertx, router, new SealedWhenTheCloudEncrypts(encryption) {
             @Override
             public VirtualDisk disk(String vmName, String diskId) {
                 return store.disk(vmName, diskId);

@@ -1,6 +1,8 @@
 package io.failback.hostagent;
 
 import io.failback.contracts.blockstream.BlockApi;
+import io.failback.contracts.blockstream.BlockStreamDecoder;
+import io.failback.contracts.disk.CloudKey;
 import io.failback.contracts.disk.VirtualDisk;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
@@ -10,11 +12,21 @@ import jakarta.enterprise.event.Observes;
 /** Serves this host's disks through the block API; a write marks the disk inconsistent until it is verified. */
 @ApplicationScoped
 public class BlockRoutes {
-    void register(@Observes Router router, Vertx vertx, HostVmStore store) {
+    void register(@Observes Router router, Vertx vertx, HostVmStore store, CertificateStore certificates) {
         BlockApi.register(vertx, router, new BlockApi.Disks() {
             @Override
             public VirtualDisk disk(String vmName, String diskId) {
                 return store.disk(vmName, diskId);
+            }
+
+            @Override
+            public CloudKey outgoingKey() {
+                return certificates.newest();
+            }
+
+            @Override
+            public BlockStreamDecoder.KeyRing keys() {
+                return certificates::key;
             }
 
             @Override

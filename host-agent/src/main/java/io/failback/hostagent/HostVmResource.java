@@ -25,10 +25,29 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 public class HostVmResource {
     private final HostVmStore store;
     private final HostAgentConfig config;
+    private final CertificateStore certificates;
 
-    public HostVmResource(HostVmStore store, HostAgentConfig config) {
+    public HostVmResource(HostVmStore store, HostAgentConfig config, CertificateStore certificates) {
         this.store = store;
         this.config = config;
+        this.certificates = certificates;
+    }
+
+    public record InstallCertificate(@NotBlank String certificateId, @NotBlank String keyBase64) {
+    }
+
+    @POST
+    @Path("/host/certificates")
+    @Operation(summary = "Install the cloud's data-encryption certificate (issued at provider installation)")
+    public List<String> installCertificate(@Valid @NotNull InstallCertificate body) {
+        return certificates.install(body.certificateId(), body.keyBase64());
+    }
+
+    @GET
+    @Path("/host/certificates")
+    @Operation(summary = "The ids of the certificates installed on this host")
+    public List<String> certificates() {
+        return certificates.ids();
     }
 
     public record HostInfo(String providerId, String name, List<String> virtualSwitches, String url) {

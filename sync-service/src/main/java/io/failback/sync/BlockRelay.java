@@ -68,6 +68,12 @@ final class BlockRelay {
             }
 
             @Override
+            public void sealed(long blockIndex) {
+                counters.blocksCovered++;
+                counters.dataBytes += counters.blockSize;
+            }
+
+            @Override
             public void zeros(long firstBlock, int runLength) {
                 counters.blocksCovered += runLength;
             }

@@ -122,10 +122,35 @@ final class PlannedFailbackRun extends CommandRun {
         return new DeltaCheckpoint(snapshot.getString("snapshotId"), points);
     }
 
+    /**
+     * When the cloud encrypts data, blocks leave Azure sealed under its key: the failback must name that key's
+     * certificate, and the host must hold it. Checked before anything is shut down or written.
+     */
+    private Uni<Void> checkEncryptionKey() {
+        return azure.getJson("/api/encryption").chain(setting -> {
+            if (!setting.getBoolean("enabled", false)) {
+                return Uni.createFrom().voidItem();
+            }
+            String cloudKey = setting.getString("certificateId");
+            if (spec.encryptionKeyId() == null || spec.encryptionKeyId().isBlank()) {
+                return Uni.createFrom().failure(new SiteCallException("EncryptionKeyRequired", "the cloud encrypts replicated data: "
+                        + "fail back with encryptionKeyId, the certificate issued when data encryption was enabled (" + cloudKey + ")"));
+            }
+            if (!spec.encryptionKeyId().equals(cloudKey)) {
+                return Uni.createFrom().failure(new SiteCallException("EncryptionKeyMismatch", "certificate " + spec.encryptionKeyId()
+                        + " is not the cloud's data-encryption certificate; nothing was shut down or written"));
+            }
+            return host.getJsonArray("/api/host/certificates").chain(installed -> installed.contains(cloudKey)
+                    ? Uni.createFrom().voidItem()
+                    : Uni.createFrom().failure(new SiteCallException("CertificateNotInstalled", "host '" + spec.target().providerId()
+                            + "' does not hold certificate " + cloudKey + "; install it there (POST /api/host/certificates)")));
+        });
+    }
+
     /** The on-premises VM must exist with the same disks; CreateVmIfNotFound creates it on the same-named switch. */
     private Uni<Void> ensureTargetVm(SiteVm sourceVm) {
         String vmName = spec.target().vmName();
-        return host.findVm(vmName).chain(existing -> {
+        return checkEncryptionKey().chain(() -> host.findVm(vmName)).chain(existing -> {
             if (existing == null) {
                 if (spec.recoveryVmCreationOption() != RecoveryVmCreationOption.CreateVmIfNotFound) {
                     return Uni.createFrom().failure(new SiteCallException("OnPremisesVmNotFound", "host '"

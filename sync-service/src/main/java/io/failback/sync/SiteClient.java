@@ -59,6 +59,12 @@ public final class SiteClient {
                 .onFailure(this::isTransport).transform(this::unreachable);
     }
 
+    public Uni<io.vertx.core.json.JsonArray> getJsonArray(String path) {
+        return web.getAbs(url(path)).send()
+                .map(response -> expect(response, 200).bodyAsJsonArray())
+                .onFailure(this::isTransport).transform(this::unreachable);
+    }
+
     public Uni<Void> delete(String path) {
         return web.deleteAbs(url(path)).send()
                 .map(response -> {

@@ -2,6 +2,7 @@ package io.failback.contracts.blockstream;
 
 import io.failback.contracts.disk.BlockDevice;
 import io.failback.contracts.disk.BlockRanges;
+import io.failback.contracts.disk.CloudKey;
 import io.failback.contracts.disk.VirtualDisk;
 import io.failback.contracts.site.DiskDigest;
 import io.failback.contracts.site.Problem;
@@ -39,6 +40,16 @@ public final class BlockApi {
          * {@code fullCopy} the device must read as zeros afterwards.
          */
         BlockDevice openForWrite(String owner, String diskId, boolean fullCopy);
+
+        /** The key this site seals outgoing blocks with (its cloud's data-encryption key), null to send them in the clear. */
+        default CloudKey outgoingKey() {
+            return null;
+        }
+
+        /** The keys this site holds to open incoming sealed blocks with. */
+        default BlockStreamDecoder.KeyRing keys() {
+            return certificateId -> null;
+        }
     }
 
     /** {@code GET .../changed-blocks}: runs of blocks {@code [first, count]} written after {@code since}. */
@@ -68,7 +79,7 @@ public final class BlockApi {
                         answerProblem(ctx, e);
                         return;
                     }
-                    BlockStreamSender.send(vertx, reader, range, ctx.response());
+                    BlockStreamSender.send(vertx, reader, range, disks.outgoingKey(), ctx.response());
                 })
                 .onFailure(e -> answerProblem(ctx, e)));
 
@@ -79,7 +90,7 @@ public final class BlockApi {
                 }))
                 .onSuccess(selection -> BlockStreamSender.send(vertx, selection.reader(),
                         new StreamHeader(selection.disk().blockSize(), selection.disk().sizeBytes(), 0, selection.disk().blockCount()),
-                        selection.runs(), ctx.response()))
+                        selection.runs(), disks.outgoingKey(), ctx.response()))
                 .onFailure(e -> answerProblem(ctx, e)));
 
         router.get(disk + "/hashes").handler(ctx -> blocking(vertx, () -> disks.disk(vm(ctx), diskId(ctx)))
@@ -101,7 +112,7 @@ public final class BlockApi {
             ctx.request().pause();
             boolean fullCopy = Boolean.parseBoolean(ctx.request().getParam("fullCopy", "false"));
             blocking(vertx, () -> disks.openForWrite(vm(ctx), diskId(ctx), fullCopy))
-                    .onSuccess(file -> BlockStreamReceiver.receive(vertx, file, fullCopy, ctx.request())
+                    .onSuccess(file -> BlockStreamReceiver.receive(vertx, file, fullCopy, disks.keys(), ctx.request())
                             .onComplete(result -> {
                                 if (result.succeeded()) {
                                     answerJson(ctx.response(), 200, result.result());

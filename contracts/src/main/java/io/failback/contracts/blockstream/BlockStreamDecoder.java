@@ -14,7 +14,12 @@ public final class BlockStreamDecoder {
     public interface Handler {
         void header(StreamHeader header);
 
+        /** A block's content: from a DATA frame, or a SEALED one opened with the stream's key. */
         void data(long blockIndex, ByteBuffer payload);
+
+        /** A SEALED block passing through a decoder that holds no keys (a relay): verified, not opened. */
+        default void sealed(long blockIndex) {
+        }
 
         void zeros(long firstBlock, int runLength);
 
@@ -22,7 +27,12 @@ public final class BlockStreamDecoder {
     }
 
     private final Handler handler;
+    private final KeyRing keys;
     private final CRC32C crc = new CRC32C();
+    private boolean sealedStream;
+    private BlockSeal seal;
+    private String keyId;
+    private ByteBuffer opened;
     private ByteBuffer pending = ByteBuffer.allocate(BlockStreamFormat.HEADER_BYTES);
     private StreamHeader header;
     private long nextAllowedBlock;
@@ -30,8 +40,26 @@ public final class BlockStreamDecoder {
     private long dataBytes;
     private boolean ended;
 
+    /** Finds the cloud key of a certificate id, or answers null when this side does not hold it. */
+    @FunctionalInterface
+    public interface KeyRing {
+        io.failback.contracts.disk.CloudKey key(String certificateId);
+    }
+
+    /** A decoder that passes sealed blocks through without opening them (what a relay needs). */
     public BlockStreamDecoder(Handler handler) {
+        this(handler, null);
+    }
+
+    /** A decoder that opens sealed blocks with {@code keys} (what the final receiver needs). */
+    public BlockStreamDecoder(Handler handler, KeyRing keys) {
         this.handler = handler;
+        this.keys = keys;
+    }
+
+    /** The certificate id a sealed stream named, null for a stream in the clear. */
+    public String keyId() {
+        return keyId;
     }
 
     public boolean ended() {
@@ -78,6 +106,8 @@ public final class BlockStreamDecoder {
         int maxLength = switch (type) {
             case BlockStreamFormat.TYPE_DATA -> header.blockSize();
             case BlockStreamFormat.TYPE_ZEROS -> 4;
+            case BlockStreamFormat.TYPE_KEY -> BlockStreamFormat.MAX_KEY_ID_BYTES;
+            case BlockStreamFormat.TYPE_SEALED -> BlockSeal.sealedLength(header.blockSize());
             case BlockStreamFormat.TYPE_END -> BlockStreamFormat.END_PAYLOAD_BYTES;
             case BlockStreamFormat.TYPE_ERROR -> BlockStreamFormat.MAX_ERROR_MESSAGE_BYTES;
             default -> throw new BlockStreamException("unknown frame type 0x" + Integer.toHexString(type & 0xff)
@@ -102,8 +132,43 @@ public final class BlockStreamDecoder {
         }
         ByteBuffer payload = pending.slice(start + 13, length);
         pending.position(start + frameBytes);
+        if (sealedStream && keyId == null && type != BlockStreamFormat.TYPE_KEY && type != BlockStreamFormat.TYPE_ERROR) {
+            throw new BlockStreamException("a sealed stream must name its key (KEY frame) before anything else");
+        }
         switch (type) {
+            case BlockStreamFormat.TYPE_KEY -> {
+                if (!sealedStream || keyId != null || length == 0) {
+                    throw new BlockStreamException("unexpected KEY frame");
+                }
+                keyId = StandardCharsets.UTF_8.decode(payload).toString();
+                if (keys != null) {
+                    io.failback.contracts.disk.CloudKey key = keys.key(keyId);
+                    if (key == null) {
+                        throw new BlockStreamException("the stream is sealed with the key of certificate " + keyId
+                                + ", which is not installed here");
+                    }
+                    seal = new BlockSeal(key);
+                    opened = ByteBuffer.allocate(header.blockSize());
+                }
+            }
+            case BlockStreamFormat.TYPE_SEALED -> {
+                if (!sealedStream || length != BlockSeal.sealedLength(header.blockSize())) {
+                    throw new BlockStreamException("SEALED frame for block " + blockIndex + " in a stream in the clear, or of wrong length");
+                }
+                claim(blockIndex, 1);
+                frames++;
+                dataBytes += header.blockSize();
+                if (seal == null) {
+                    handler.sealed(blockIndex);
+                } else {
+                    seal.open(blockIndex, header.diskSizeBytes(), payload, opened.clear());
+                    handler.data(blockIndex, opened.flip().asReadOnlyBuffer());
+                }
+            }
             case BlockStreamFormat.TYPE_DATA -> {
+                if (sealedStream) {
+                    throw new BlockStreamException("DATA frame for block " + blockIndex + " in a sealed stream");
+                }
                 if (length != header.blockSize()) {
                     throw new BlockStreamException("DATA frame for block " + blockIndex + " carries " + length
                             + " bytes, the block size is " + header.blockSize());
@@ -152,6 +217,11 @@ public final class BlockStreamDecoder {
         if ((int) crc.getValue() != pending.getInt(start + BlockStreamFormat.HEADER_BYTES - 4)) {
             throw new BlockStreamException("checksum mismatch in the stream header");
         }
+        short flags = pending.getShort(start + 6);
+        if ((flags & ~BlockStreamFormat.FLAG_SEALED) != 0) {
+            throw new BlockStreamException("unknown stream flags 0x" + Integer.toHexString(flags & 0xffff));
+        }
+        sealedStream = (flags & BlockStreamFormat.FLAG_SEALED) != 0;
         header = new StreamHeader(pending.getInt(start + 8), pending.getLong(start + 12), pending.getLong(start + 20),
                 pending.getLong(start + 28));
         pending.position(start + BlockStreamFormat.HEADER_BYTES);

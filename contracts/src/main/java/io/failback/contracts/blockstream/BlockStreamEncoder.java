@@ -15,10 +15,14 @@ public final class BlockStreamEncoder {
     }
 
     public void header(ByteBuffer out, StreamHeader header) {
+        header(out, header, (short) 0);
+    }
+
+    void header(ByteBuffer out, StreamHeader header, short flags) {
         int start = out.position();
         out.putInt(BlockStreamFormat.MAGIC)
                 .putShort(BlockStreamFormat.VERSION)
-                .putShort((short) 0)
+                .putShort(flags)
                 .putInt(header.blockSize())
                 .putLong(header.diskSizeBytes())
                 .putLong(header.firstBlock())
@@ -31,6 +35,25 @@ public final class BlockStreamEncoder {
         int length = block.remaining();
         int start = out.position();
         out.put(BlockStreamFormat.TYPE_DATA).putLong(blockIndex).putInt(length).put(block);
+        out.putInt(checksum(out, start));
+        frames++;
+        dataBytes += length;
+    }
+
+    /** The KEY frame of a sealed stream: which certificate's key the SEALED frames need. */
+    void key(ByteBuffer out, long firstBlock, String certificateId) {
+        byte[] id = certificateId.getBytes(StandardCharsets.UTF_8);
+        int start = out.position();
+        out.put(BlockStreamFormat.TYPE_KEY).putLong(firstBlock).putInt(id.length).put(id);
+        out.putInt(checksum(out, start));
+    }
+
+    /** Appends a SEALED frame for {@code block}'s remaining bytes; consumes them. */
+    void sealed(ByteBuffer out, long blockIndex, long diskSizeBytes, ByteBuffer block, BlockSeal seal) {
+        int length = block.remaining();
+        int start = out.position();
+        out.put(BlockStreamFormat.TYPE_SEALED).putLong(blockIndex).putInt(BlockSeal.sealedLength(length));
+        seal.seal(blockIndex, diskSizeBytes, block, out);
         out.putInt(checksum(out, start));
         frames++;
         dataBytes += length;

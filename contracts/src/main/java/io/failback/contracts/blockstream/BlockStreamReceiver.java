@@ -22,7 +22,7 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
     private final BlockDevice disk;
     private final boolean targetIsZeroed;
     private final ReadStream<Buffer> body;
-    private final BlockStreamDecoder decoder = new BlockStreamDecoder(this);
+    private final BlockStreamDecoder decoder;
     private final Promise<BlockWriteSummary> done = Promise.promise();
     private final int batchBlocks;
     private Batch batch;
@@ -32,7 +32,9 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
     private long zeroBlocks;
     private long dataBytes;
 
-    private BlockStreamReceiver(Vertx vertx, BlockDevice disk, boolean targetIsZeroed, ReadStream<Buffer> body) {
+    private BlockStreamReceiver(Vertx vertx, BlockDevice disk, boolean targetIsZeroed, BlockStreamDecoder.KeyRing keys,
+            ReadStream<Buffer> body) {
+        this.decoder = new BlockStreamDecoder(this, keys);
         this.vertx = vertx;
         this.disk = disk;
         this.targetIsZeroed = targetIsZeroed;
@@ -45,8 +47,8 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
      *            ZEROS runs need no writes
      */
     public static Future<BlockWriteSummary> receive(Vertx vertx, BlockDevice disk, boolean targetIsZeroed,
-            ReadStream<Buffer> body) {
-        BlockStreamReceiver receiver = new BlockStreamReceiver(vertx, disk, targetIsZeroed, body);
+            BlockStreamDecoder.KeyRing keys, ReadStream<Buffer> body) {
+        BlockStreamReceiver receiver = new BlockStreamReceiver(vertx, disk, targetIsZeroed, keys, body);
         body.handler(receiver::onChunk);
         body.exceptionHandler(receiver::fail);
         body.endHandler(v -> receiver.onEnd());

@@ -1,5 +1,6 @@
 package io.failback.contracts.blockstream;
 
+import io.failback.contracts.disk.CloudKey;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
@@ -24,6 +25,8 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
     private final BlockReader reader;
     private final StreamHeader header;
     private final List<long[]> runs;
+    /** Seals every block when the sending site encrypts data; null sends blocks in the clear. */
+    private final BlockSeal seal;
     private int run;
     private long runEnd;
     private final BlockStreamEncoder encoder = new BlockStreamEncoder();
@@ -34,9 +37,10 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
     private long zeroRunStart;
     private int zeroRunLength;
 
-    private BlockStreamSender(BlockReader reader, StreamHeader header, List<long[]> runs) {
+    private BlockStreamSender(BlockReader reader, StreamHeader header, List<long[]> runs, CloudKey key) {
         this.reader = reader;
         this.header = header;
+        this.seal = key == null ? null : new BlockSeal(key);
         this.runs = runs.stream().filter(r -> r[1] > 0).toList();
         this.batchBlocks = Math.max(1, BATCH_BYTES / header.blockSize());
         if (!this.runs.isEmpty()) {
@@ -46,17 +50,28 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
     }
 
     /** Streams the blocks of {@code header}'s range; the future ends when the response does. */
-    public static Future<Void> send(Vertx vertx, BlockReader reader, StreamHeader header, HttpServerResponse response) {
-        return send(vertx, reader, header, List.of(new long[] {header.firstBlock(), header.blockCount()}), response);
+    public static Future<Void> send(Vertx vertx, BlockReader reader, StreamHeader header, CloudKey key,
+            HttpServerResponse response) {
+        return send(vertx, reader, header, List.of(new long[] {header.firstBlock(), header.blockCount()}), key, response);
     }
 
     /**
      * Streams only the blocks of {@code runs} ({@code [first, count]}, increasing, disjoint, inside the header's
-     * range); the future ends when the response does.
+     * range), sealed under {@code key} unless it is null; the future ends when the response does.
      */
-    public static Future<Void> send(Vertx vertx, BlockReader reader, StreamHeader header, List<long[]> runs,
+    public static Future<Void> send(Vertx vertx, BlockReader reader, StreamHeader header, List<long[]> runs, CloudKey key,
             HttpServerResponse response) {
-        return ChunkedSender.send(vertx, response, BlockStreamFormat.MEDIA_TYPE, new BlockStreamSender(reader, header, runs));
+        return ChunkedSender.send(vertx, response, BlockStreamFormat.MEDIA_TYPE, new BlockStreamSender(reader, header, runs, key));
+    }
+
+    private void writeHeader(ByteBuffer out) {
+        if (seal == null) {
+            encoder.header(out, header);
+        } else {
+            encoder.header(out, header, BlockStreamFormat.FLAG_SEALED);
+            encoder.key(out, header.firstBlock(), seal.key().certificateId());
+        }
+        headerSent = true;
     }
 
     @Override
@@ -66,10 +81,9 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
         }
         if (run >= runs.size()) {
             // Nothing (more) to send: the header, if not sent yet, then END.
-            ByteBuffer out = ByteBuffer.allocate(BlockStreamFormat.HEADER_BYTES + 64);
+            ByteBuffer out = ByteBuffer.allocate(BlockStreamFormat.HEADER_BYTES + 160);
             if (!headerSent) {
-                encoder.header(out, header);
-                headerSent = true;
+                writeHeader(out);
             }
             flushZeroRun(out);
             encoder.end(out, header.endBlock());
@@ -78,10 +92,10 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
         }
         int count = (int) Math.min(batchBlocks, runEnd - nextBlock);
         int blockSize = header.blockSize();
-        ByteBuffer out = ByteBuffer.allocate(BlockStreamFormat.HEADER_BYTES + count * BlockStreamEncoder.dataFrameBytes(blockSize) + 64);
+        ByteBuffer out = ByteBuffer.allocate(BlockStreamFormat.HEADER_BYTES + 160
+                + count * (BlockStreamFormat.FRAME_OVERHEAD_BYTES + BlockSeal.sealedLength(blockSize)));
         if (!headerSent) {
-            encoder.header(out, header);
-            headerSent = true;
+            writeHeader(out);
         }
         ByteBuffer blocks = ByteBuffer.allocate(count * blockSize);
         reader.read(nextBlock, blocks);
@@ -95,7 +109,11 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
                 zeroRunLength++;
             } else {
                 flushZeroRun(out);
-                encoder.data(out, index, block);
+                if (seal == null) {
+                    encoder.data(out, index, block);
+                } else {
+                    encoder.sealed(out, index, header.diskSizeBytes(), block, seal);
+                }
             }
         }
         nextBlock += count;

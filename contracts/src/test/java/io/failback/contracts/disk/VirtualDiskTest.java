@@ -49,6 +49,8 @@ class VirtualDiskTest {
             assertEquals(atSnapshot.get("disk-1"), b.snapshotDigest("s1"));
             assertNotEquals(atSnapshot.get("disk-0"), a.digest(), "the live disk moved on");
         } finally {
+            // Stop writing before the threads go: an interrupted FileChannel write closes the channel.
+            vm.stopWorkload();
             scheduler.shutdownNow();
             vm.close();
         }

@@ -43,6 +43,8 @@ public class ReplicationJob extends PanacheEntityBase {
     public RecoveryVmCreationOption recoveryVmCreationOption;
     /** The on-premises host the failback goes to. */
     public String targetProviderId;
+    /** The cloud key's certificate the failback named, for a cloud that encrypts data. */
+    public String encryptionKeyId;
     /** Tasks, errors and verifications change together with the job: one JSON document in its row. */
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(columnDefinition = "jsonb")

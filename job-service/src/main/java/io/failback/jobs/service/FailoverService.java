@@ -96,6 +96,7 @@ public class FailoverService {
         return connectedProvider(targetProviderId).chain(provider -> {
             Instant now = Instant.now();
             ReplicationJob job = newFailbackJob(item, dataSync, creation, targetProviderId, now);
+            job.encryptionKeyId = details == null ? null : details.encryptionKeyId();
             item.beginScenario(PLANNED_FAILOVER, job.name, now);
             item.protectionStateDescription = "Planned failover (failback) in progress";
             return job.<ReplicationJob>persist()
@@ -126,7 +127,7 @@ public class FailoverService {
                         new SyncCommand.AzureVm(item.recoveryAzureVmName),
                         new SyncCommand.OnPremisesVm(provider.providerId, provider.baseUrl, item.primaryVmName,
                                 item.primaryVirtualSwitchName),
-                        null, completeFrom),
+                        job.encryptionKeyId, completeFrom),
                 null);
     }
 

@@ -19,11 +19,13 @@ public record PlannedFailoverRequest(@NotNull @Valid Properties properties) {
     /**
      * @param instanceType {@code HyperVReplicaAzureFailback} for failback
      * @param providerIdForAlternateRecovery fail back to this host instead of the original one
+     * @param encryptionKeyId when the cloud encrypts data: the certificate issued with its key ("Encryption Key")
      */
     public record ProviderSpecificDetails(
             @Pattern(regexp = "HyperVReplicaAzureFailback|HyperVReplicaAzure", message = "must be HyperVReplicaAzureFailback or HyperVReplicaAzure") String instanceType,
             DataSyncOption dataSyncOption,
             RecoveryVmCreationOption recoveryVmCreationOption,
-            String providerIdForAlternateRecovery) {
+            String providerIdForAlternateRecovery,
+            String encryptionKeyId) {
     }
 }

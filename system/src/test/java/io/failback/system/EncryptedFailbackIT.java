@@ -1,0 +1,100 @@
+package io.failback.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Failback from a cloud that encrypts data (the seed's "Encryption Key" step), on real processes: blocks leave Azure
+ * sealed; the failback must name the right certificate and the host must hold it, or the job fails before anything
+ * is shut down or written.
+ */
+class EncryptedFailbackIT {
+    private static LocalSystem system;
+    private static FailbackApi api;
+    private static String certificateId;
+
+    @BeforeAll
+    static void startSystem() throws IOException {
+        Path workDir = Files.createDirectories(Path.of("target", "it")).resolve("encrypted-" + System.currentTimeMillis());
+        system = LocalSystem.builder().workDir(workDir).start();
+        api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
+        certificateId = api.send("POST", system.azureSimUrl().resolve("/api/encryption/enable"), "", 200).path("certificateId").asText();
+        api.awaitProviderConnected(system.hosts().get(0).id(), Duration.ofSeconds(60));
+    }
+
+    @AfterAll
+    static void stopSystem() {
+        if (system != null) {
+            system.close();
+        }
+    }
+
+    private static String failback(String item, String keyId) {
+        return api.send("POST", system.jobServiceUrl().resolve("/api/replicationProtectedItems/" + item + "/plannedFailover"), """
+                {"properties": {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": {
+                  "dataSyncOption": "ForSynchronization", "recoveryVmCreationOption": "CreateVmIfNotFound",
+                  "encryptionKeyId": "%s"}}}""".formatted(keyId), 202).path("name").asText();
+    }
+
+    private static void assertFailedBeforeTouchingAnything(String job, String errorCode, String vm) {
+        JsonNode ended = api.awaitJobEnd(job, Duration.ofSeconds(60), update -> {
+        }).path("properties");
+        assertEquals("Failed", ended.path("state").asText(), ended.toPrettyString());
+        assertEquals(errorCode, ended.path("errors").get(0).path("errorCode").asText());
+        assertEquals("Running", api.get(system.azureSimUrl().resolve("/api/vms/" + vm)).path("state").asText(), "Azure untouched");
+        assertEquals(404, api.exchange("GET", system.hostAgentUrl(system.hosts().get(0).id()).resolve("/api/vms/" + vm), null)
+                .statusCode(), "nothing created or written on the host");
+    }
+
+    @Test
+    void onlyTheRightKeyOnAHostThatHoldsItFailsBackAndBlocksTravelSealed() throws Exception {
+        HostAgent host = system.hosts().get(0);
+        URI hostUrl = system.hostAgentUrl(host.id());
+        api.createAzureVm("vm-enc", 16L << 20, 12);
+        api.registerItemInAzure("vm-enc", host.id(), host.virtualSwitches().get(0));
+
+        assertFailedBeforeTouchingAnything(failback("vm-enc", "0123456789ABCDEF0123456789ABCDEF01234567"), "EncryptionKeyMismatch", "vm-enc");
+        assertFailedBeforeTouchingAnything(failback("vm-enc", certificateId), "CertificateNotInstalled", "vm-enc");
+
+        // Blocks leave Azure sealed: the stream's flags say so and no block is readable in it.
+        HttpResponse<byte[]> stream = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                system.azureSimUrl().resolve("/api/vms/vm-enc/disks/disk-0/blocks?count=4")).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(1, ByteBuffer.wrap(stream.body()).getShort(6), "the SEALED flag of the block stream");
+
+        JsonNode certificate = api.get(system.azureSimUrl().resolve("/api/encryption/certificate"));
+        api.send("POST", hostUrl.resolve("/api/host/certificates"), """
+                {"certificateId": "%s", "keyBase64": "%s"}""".formatted(certificateId, certificate.path("keyBase64").asText()), 200);
+
+        JsonNode done = api.awaitJobEnd(failback("vm-enc", certificateId), Duration.ofSeconds(120), update -> {
+        }).path("properties");
+        assertEquals("Succeeded", done.path("state").asText(), done.toPrettyString());
+        String azureDigest = sha256(system.azureStorageDir().resolve("vms/vm-enc/disk-0.img"));
+        assertEquals(azureDigest, done.path("customDetails").path("verifications").get(0).path("targetDigest").asText(),
+                "the host opened every sealed block into exactly the Azure disk's bytes");
+    }
+
+    private static String sha256(Path file) throws Exception {
+        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256)) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+        return HexFormat.of().formatHex(sha256.digest());
+    }
+}
