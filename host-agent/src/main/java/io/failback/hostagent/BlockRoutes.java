@@ -20,6 +20,11 @@ public class BlockRoutes {
             }
 
             @Override
+            public void recordSyncProgress(String vmName, String diskId, String syncId, long blocksThrough) {
+                store.recordSyncProgress(vmName, diskId, syncId, blocksThrough);
+            }
+
+            @Override
             public CloudKey outgoingKey() {
                 return certificates.newest();
             }

@@ -29,10 +29,21 @@ public record HostVm(String name, HostVmState state, String virtualSwitchName, L
     /**
      * @param consistent false from the moment a synchronization starts writing into the disk until it completed and
      *            its digest matched the source's: such a disk may not boot
+     * @param syncId the synchronization that last recorded progress into this disk
+     * @param syncedThrough every block before this one that {@code syncId}'s stream carried is durable here: where an
+     *            interrupted copy resumes
      */
-    public record HostDisk(String diskId, long sizeBytes, int blockSize, boolean consistent) {
+    public record HostDisk(String diskId, long sizeBytes, int blockSize, boolean consistent, String syncId, long syncedThrough) {
         DiskSpec spec() {
             return new DiskSpec(diskId, sizeBytes, blockSize);
+        }
+
+        HostDisk withConsistent(boolean newConsistent) {
+            return new HostDisk(diskId, sizeBytes, blockSize, newConsistent, syncId, syncedThrough);
+        }
+
+        HostDisk withSyncProgress(String newSyncId, long through) {
+            return new HostDisk(diskId, sizeBytes, blockSize, consistent, newSyncId, through);
         }
     }
 
@@ -56,9 +67,9 @@ public record HostVm(String name, HostVmState state, String virtualSwitchName, L
         return new HostVm(name, state, virtualSwitchName, disks, settings, startTrackingPoints, createdAt, stateChangedAt);
     }
 
-    HostVm withDiskConsistent(String diskId, boolean consistent) {
+    HostVm withDisk(String diskId, java.util.function.UnaryOperator<HostDisk> change) {
         return new HostVm(name, state, virtualSwitchName, disks.stream()
-                .map(d -> d.diskId().equals(diskId) ? new HostDisk(d.diskId(), d.sizeBytes(), d.blockSize(), consistent) : d)
+                .map(d -> d.diskId().equals(diskId) ? change.apply(d) : d)
                 .toList(), workload, startTrackingPoints, createdAt, stateChangedAt);
     }
 }

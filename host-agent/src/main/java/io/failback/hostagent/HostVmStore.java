@@ -90,7 +90,7 @@ public class HostVmStore {
         Instant now = Instant.now();
         // New disks hold no data yet: they are consistent only once a synchronization has filled and verified them.
         List<HostDisk> created = request.disks().stream()
-                .map(d -> new HostDisk(d.diskId(), d.sizeBytes(), d.blockSize(), false))
+                .map(d -> new HostDisk(d.diskId(), d.sizeBytes(), d.blockSize(), false, null, 0))
                 .toList();
         return save(new HostVm(name, HostVmState.Off, request.virtualSwitchName(), created, WorkloadSettings.DEFAULT, Map.of(),
                 now, now));
@@ -158,12 +158,20 @@ public class HostVmStore {
             throw ProblemException.conflict("VmRunning", "virtual machine '" + vmName
                     + "' is running on this host; turn it off before synchronizing data into its disks");
         }
-        save(vm.withDiskConsistent(diskId, false));
+        // A full copy starts over: whatever an earlier, interrupted copy recorded no longer holds.
+        save(vm.withDisk(diskId, d -> fullCopy ? d.withConsistent(false).withSyncProgress(null, 0) : d.withConsistent(false)));
         VirtualDisk disk = disks.get(vmName).disk(diskId);
         if (fullCopy) {
             disk.zeroAll();
         }
         return disk;
+    }
+
+    /** Records, durably, how far synchronization {@code syncId} has made the disk durable. */
+    public synchronized void recordSyncProgress(String vmName, String diskId, String syncId, long blocksThrough) {
+        HostVm vm = get(vmName);
+        requireDisk(vm, diskId);
+        save(vm.withDisk(diskId, d -> d.withSyncProgress(syncId, blocksThrough)));
     }
 
     /** Clears the disk's inconsistency marker if its digest equals the source's; otherwise it stays inconsistent. */
@@ -175,7 +183,7 @@ public class HostVmStore {
             throw ProblemException.conflict("DigestMismatch", "disk '" + diskId + "' of '" + vmName + "' has SHA-256 "
                     + actual + ", the source has " + expectedDigest + "; it stays inconsistent");
         }
-        return save(vm.withDiskConsistent(diskId, true)).disk(diskId);
+        return save(vm.withDisk(diskId, d -> d.withConsistent(true))).disk(diskId);
     }
 
     private HostDisk requireDisk(HostVm vm, String diskId) {

@@ -69,8 +69,22 @@ class FailbackJobLifecycleTest {
                 .extract().path("name");
     }
 
+    private static final java.util.Map<String, String> COMMAND_OF_JOB = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The id of the command job-service published for the job: sync-service's events answer to it. */
+    private static String commandOf(String job) {
+        return COMMAND_OF_JOB.computeIfAbsent(job, name -> {
+            try {
+                return KafkaTestClient.JSON.readValue(KafkaTestClient.awaitRecord(Topics.SYNC_COMMANDS, r -> r.value().contains(name),
+                        Duration.ofSeconds(30)).value(), SyncCommand.class).commandId();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
     private static SyncEvent event(String job, String item, SyncEvent.Type type, SyncTask task, long sequence) {
-        return new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), "cmd", job, item, type, task, sequence,
+        return new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), commandOf(job), job, item, type, task, sequence,
                 Instant.now(), null, null, null, null);
     }
 
@@ -109,7 +123,8 @@ class FailbackJobLifecycleTest {
                 .body("properties.activeLocation", equalTo("Primary"))
                 .body("properties.allowedOperations", contains("Commit", "CancelFailover"));
 
-        // A late failure report for a job that ended changes nothing; nor does the same event delivered twice.
+        // A late failure report for a job that ended changes nothing; nor does the same event delivered twice; nor an
+        // event of a command that is not the job's current one.
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-lifecycle", event(job, "vm-lifecycle", SyncEvent.Type.SyncFailed, null, ++sequence));
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-lifecycle", done);
         // A later heartbeat, consumed after those events on the same consumer, tells us they were processed.
@@ -141,12 +156,12 @@ class FailbackJobLifecycleTest {
         heartbeat("host-failing");
         String job = failback("vm-failing");
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-failing", event(job, "vm-failing", SyncEvent.Type.TaskStarted, SyncTask.ShutdownAzureVm, 1));
-        SyncEvent failed = new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), "cmd", job, "vm-failing",
+        SyncEvent failed = new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), commandOf(job), job, "vm-failing",
                 SyncEvent.Type.TaskFailed, SyncTask.ShutdownAzureVm, 2, Instant.now(), null,
                 new SyncEvent.Failure("AzureVmNotFound", "no virtual machine named 'vm-failing' in Azure"), null, null);
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-failing", failed);
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-failing", new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(),
-                "cmd", job, "vm-failing", SyncEvent.Type.SyncFailed, null, 3, Instant.now(), null, failed.failure(), null, null));
+                commandOf(job), job, "vm-failing", SyncEvent.Type.SyncFailed, null, 3, Instant.now(), null, failed.failure(), null, null));
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationJobs/" + job).then()
                 .body("properties.state", equalTo("Failed"))

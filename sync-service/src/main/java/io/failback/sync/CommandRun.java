@@ -28,12 +28,20 @@ abstract class CommandRun {
     protected final SyncCommand command;
     private final SyncEventPublisher publisher;
     private final AtomicLong sequence = new AtomicLong();
+    /** The command this run answers to: job-service may re-issue the job's command, and then follows the new id. */
+    private volatile String commandId;
     private volatile SyncTask currentTask;
     protected volatile TaskProgress lastProgress;
 
     CommandRun(SyncCommand command, SyncEventPublisher publisher) {
         this.command = command;
         this.publisher = publisher;
+        this.commandId = command.commandId();
+    }
+
+    /** A re-issued command for the job this run is carrying out: its events from now on answer to the new one. */
+    final void adopt(String reissuedCommandId) {
+        commandId = reissuedCommandId;
     }
 
     /** How a run ends when nothing failed: done (with the disks' proofs, if it moved data), or suspended. */
@@ -94,7 +102,7 @@ abstract class CommandRun {
 
     private Uni<Void> emit(SyncEvent.Type type, SyncTask task, TaskProgress progress, Failure failure,
             List<DiskVerification> verifications, DeltaCheckpoint checkpoint) {
-        SyncEvent event = new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), command.commandId(),
+        SyncEvent event = new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), commandId,
                 command.jobName(), command.itemName(), type, task, sequence.incrementAndGet(), Instant.now(), progress, failure,
                 verifications == null ? null : new ArrayList<>(verifications), checkpoint);
         return publisher.publish(event);

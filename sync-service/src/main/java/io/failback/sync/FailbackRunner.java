@@ -38,8 +38,10 @@ public class FailbackRunner {
     /** @return false when the job already runs here (a duplicate delivery) */
     public boolean start(SyncCommand command) {
         CommandRun run = runFor(command);
-        if (running.putIfAbsent(command.jobName(), run) != null) {
-            LOG.infof("job %s is already running here; command %s is a duplicate", command.jobName(), command.commandId());
+        CommandRun already = running.putIfAbsent(command.jobName(), run);
+        if (already != null) {
+            LOG.infof("job %s is already running here; it answers to command %s from now on", command.jobName(), command.commandId());
+            already.adopt(command.commandId());
             return false;
         }
         LOG.infof("job %s on %s started (command %s)", command.jobName(), command.itemName(), command.commandId());

@@ -189,12 +189,38 @@ final class PlannedFailbackRun extends CommandRun {
         Uni<BlockWriteSummary> start(DiskSpec disk, Progress progress);
     }
 
+    /**
+     * Every block of the disk. A copy this job started before and that was interrupted (sync-service crashed, the
+     * connection broke) resumes from where the host recorded it durable: the Azure VM stays shut down for the whole
+     * job, so the blocks already there are still right.
+     */
     private DiskCopy fullCopy(DiskSpec disk) {
-        return (d, progress) -> {
-            progress.toSend.addAndGet(d.sizeBytes());
+        return (d, progress) -> host.getJson("/api/vms/" + spec.target().vmName()).chain(targetVm -> {
+            long resumeFrom = resumePoint(targetVm, d);
             progress.scanned.addAndGet(d.sizeBytes());
-            return relayed(progress, counters -> relay.relay(sourceBlocks(d, ""), targetBlocks(d, true), counters));
-        };
+            progress.toSend.addAndGet(d.sizeBytes() - resumeFrom * d.blockSize());
+            String syncId = "?syncId=" + command.jobName();
+            if (resumeFrom > 0) {
+                LOG.infof("job %s: disk %s resumes at block %d of %d", command.jobName(), d.diskId(), resumeFrom, d.blockCount());
+                return relayed(progress, counters -> relay.relay(sourceBlocks(d, "?first=" + resumeFrom),
+                        host.url(diskPath(spec.target().vmName(), d) + "/blocks" + syncId), counters));
+            }
+            return relayed(progress, counters -> relay.relay(sourceBlocks(d, ""),
+                    host.url(diskPath(spec.target().vmName(), d) + "/blocks" + syncId + "&fullCopy=true"), counters));
+        });
+    }
+
+    /** Where this job's earlier, interrupted copy of the disk left off; 0 to start over. */
+    private long resumePoint(JsonObject targetVm, DiskSpec disk) {
+        JsonArray disks = targetVm.getJsonArray("disks");
+        for (int i = 0; i < disks.size(); i++) {
+            JsonObject d = disks.getJsonObject(i);
+            if (d.getString("diskId").equals(disk.diskId()) && command.jobName().equals(d.getString("syncId"))
+                    && !d.getBoolean("consistent", false)) {
+                return Math.min(d.getLong("syncedThrough", 0L), disk.blockCount());
+            }
+        }
+        return 0;
     }
 
     /** Phase 1: hash the snapshot and the target side by side, then send the blocks whose hashes differ. */

@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
  * (the reference is docs/contracts.md):
  * <ul>
  * <li>{@code GET  /api/vms/{vm}/disks/{disk}/blocks?first=&count=&snapshot=}: a block stream</li>
- * <li>{@code POST /api/vms/{vm}/disks/{disk}/blocks?fullCopy=}: write a block stream, answered once durable</li>
+ * <li>{@code POST /api/vms/{vm}/disks/{disk}/blocks?fullCopy=&syncId=}: write a block stream, answered once durable;
+ * with a syncId the site records how far the copy is durable, every 64 MiB or so</li>
  * <li>{@code POST /api/vms/{vm}/disks/{disk}/blocks/select?snapshot=}: a block stream of the runs of blocks the JSON
  * body lists</li>
  * <li>{@code GET  /api/vms/{vm}/disks/{disk}/hashes?first=&count=&snapshot=}: the per-block hash list</li>
@@ -40,6 +41,13 @@ public final class BlockApi {
          * {@code fullCopy} the device must read as zeros afterwards.
          */
         BlockDevice openForWrite(String owner, String diskId, boolean fullCopy);
+
+        /**
+         * A synchronization named {@code syncId} has made the disk durable up to {@code blocksThrough}: what an
+         * interrupted copy resumes from. Blocking.
+         */
+        default void recordSyncProgress(String owner, String diskId, String syncId, long blocksThrough) {
+        }
 
         /** The key this site seals outgoing blocks with (its cloud's data-encryption key), null to send them in the clear. */
         default CloudKey outgoingKey() {
@@ -111,8 +119,11 @@ public final class BlockApi {
         router.post(disk + "/blocks").handler(ctx -> {
             ctx.request().pause();
             boolean fullCopy = Boolean.parseBoolean(ctx.request().getParam("fullCopy", "false"));
+            String syncId = ctx.request().getParam("syncId");
+            BlockStreamReceiver.Checkpoints checkpoints = syncId == null ? BlockStreamReceiver.Checkpoints.NONE
+                    : through -> disks.recordSyncProgress(vm(ctx), diskId(ctx), syncId, through);
             blocking(vertx, () -> disks.openForWrite(vm(ctx), diskId(ctx), fullCopy))
-                    .onSuccess(file -> BlockStreamReceiver.receive(vertx, file, fullCopy, disks.keys(), ctx.request())
+                    .onSuccess(file -> BlockStreamReceiver.receive(vertx, file, fullCopy, disks.keys(), checkpoints, ctx.request())
                             .onComplete(result -> {
                                 if (result.succeeded()) {
                                     answerJson(ctx.response(), 200, result.result());

@@ -17,6 +17,17 @@ import java.nio.ByteBuffer;
  */
 public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
     private static final int MAX_QUEUED_BATCHES = 2;
+    /** How much of the disk a stream covers between two durable checkpoints. */
+    static final long CHECKPOINT_BYTES = 64L << 20;
+
+    /** Told, after a flush, that every block before {@code blocksThrough} that the stream carries is durable. */
+    @FunctionalInterface
+    public interface Checkpoints {
+        void durableThrough(long blocksThrough);
+
+        Checkpoints NONE = blocksThrough -> {
+        };
+    }
 
     private final Vertx vertx;
     private final BlockDevice disk;
@@ -28,13 +39,17 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
     private Batch batch;
     private Future<Void> writes = Future.succeededFuture();
     private int queuedBatches;
+    private final Checkpoints checkpoints;
+    private long coveredThrough;
+    private long checkpointedThrough;
     private long dataBlocks;
     private long zeroBlocks;
     private long dataBytes;
 
     private BlockStreamReceiver(Vertx vertx, BlockDevice disk, boolean targetIsZeroed, BlockStreamDecoder.KeyRing keys,
-            ReadStream<Buffer> body) {
+            Checkpoints checkpoints, ReadStream<Buffer> body) {
         this.decoder = new BlockStreamDecoder(this, keys);
+        this.checkpoints = checkpoints;
         this.vertx = vertx;
         this.disk = disk;
         this.targetIsZeroed = targetIsZeroed;
@@ -48,7 +63,16 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
      */
     public static Future<BlockWriteSummary> receive(Vertx vertx, BlockDevice disk, boolean targetIsZeroed,
             BlockStreamDecoder.KeyRing keys, ReadStream<Buffer> body) {
-        BlockStreamReceiver receiver = new BlockStreamReceiver(vertx, disk, targetIsZeroed, keys, body);
+        return receive(vertx, disk, targetIsZeroed, keys, Checkpoints.NONE, body);
+    }
+
+    /**
+     * As above, flushing about every {@link #CHECKPOINT_BYTES} of disk covered and then telling {@code checkpoints}
+     * how far the stream is durable, so that an interrupted copy can resume from there.
+     */
+    public static Future<BlockWriteSummary> receive(Vertx vertx, BlockDevice disk, boolean targetIsZeroed,
+            BlockStreamDecoder.KeyRing keys, Checkpoints checkpoints, ReadStream<Buffer> body) {
+        BlockStreamReceiver receiver = new BlockStreamReceiver(vertx, disk, targetIsZeroed, keys, checkpoints, body);
         body.handler(receiver::onChunk);
         body.exceptionHandler(receiver::fail);
         body.endHandler(v -> receiver.onEnd());
@@ -117,12 +141,29 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
         if (batch.isFull()) {
             submitBatch();
         }
+        covered(blockIndex + 1);
+    }
+
+    /** Every block before {@code through} has been handed to the writes; flush and checkpoint now and then. */
+    private void covered(long through) {
+        coveredThrough = through;
+        if ((coveredThrough - checkpointedThrough) * disk.blockSize() < CHECKPOINT_BYTES) {
+            return;
+        }
+        submitBatch();
+        long durable = coveredThrough;
+        checkpointedThrough = durable;
+        enqueue(() -> {
+            disk.force();
+            checkpoints.durableThrough(durable);
+        });
     }
 
     @Override
     public void zeros(long firstBlock, int runLength) {
         zeroBlocks += runLength;
         if (targetIsZeroed) {
+            covered(firstBlock + runLength);
             return;
         }
         submitBatch();
@@ -133,6 +174,7 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
                 disk.writeBlocks(block, zeros.clear().limit(blocks * disk.blockSize()));
             }
         });
+        covered(firstBlock + runLength);
     }
 
     @Override

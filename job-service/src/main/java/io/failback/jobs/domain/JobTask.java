@@ -20,6 +20,11 @@ public record JobTask(String taskId, String name, String friendlyName, JobState 
         return new JobTask(taskId, name, friendlyName, JobState.InProgress, "In progress", at, null, progress, errors, sequence);
     }
 
+    /** A re-issued command numbers its events from 1 again. */
+    public JobTask withSequenceReset() {
+        return new JobTask(taskId, name, friendlyName, state, stateDescription, startTime, endTime, progress, errors, 0);
+    }
+
     public JobTask progressed(TaskProgress newProgress, long sequence) {
         return new JobTask(taskId, name, friendlyName, state, stateDescription, startTime, endTime, newProgress, errors, sequence);
     }

@@ -45,6 +45,14 @@ public class ReplicationJob extends PanacheEntityBase {
     public String targetProviderId;
     /** The cloud key's certificate the failback named, for a cloud that encrypts data. */
     public String encryptionKeyId;
+    /** The command sync-service works on for this job now; events of earlier commands are stale. */
+    public String currentCommandId;
+    /** That command as sent, so that it can be sent again if sync-service goes quiet. */
+    @Column(columnDefinition = "text")
+    public String currentCommand;
+    /** The last time sync-service was heard from about this job (or the job was (re)started). */
+    public Instant lastActivityAt;
+    public int attempts;
     /** Tasks, errors and verifications change together with the job: one JSON document in its row. */
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(columnDefinition = "jsonb")

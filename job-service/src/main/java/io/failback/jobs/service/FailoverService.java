@@ -100,7 +100,7 @@ public class FailoverService {
             item.beginScenario(PLANNED_FAILOVER, job.name, now);
             item.protectionStateDescription = "Planned failover (failback) in progress";
             return job.<ReplicationJob>persist()
-                    .call(() -> outbox.add(Topics.SYNC_COMMANDS, item.name, failbackCommand(job, item, provider, null, now)));
+                    .call(() -> issue(job, failbackCommand(job, item, provider, null, now)));
         });
     }
 
@@ -149,8 +149,7 @@ public class FailoverService {
                                 Instant now = Instant.now();
                                 job.state = JobState.InProgress;
                                 job.stateDescription = "Completing the failover";
-                                return outbox.add(Topics.SYNC_COMMANDS, item.name,
-                                        failbackCommand(job, item, provider, job.details.checkpoint(), now)).replaceWith(job);
+                                return issue(job, failbackCommand(job, item, provider, job.details.checkpoint(), now)).replaceWith(job);
                             }));
                 });
     }
@@ -205,8 +204,21 @@ public class FailoverService {
                     item.protectionStateDescription = "Commit in progress";
                     SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name,
                             item.name, now, null, new SyncCommand.FailoverCommit(new SyncCommand.AzureVm(item.recoveryAzureVmName)));
-                    return job.<ReplicationJob>persist().call(() -> outbox.add(Topics.SYNC_COMMANDS, item.name, command));
+                    return job.<ReplicationJob>persist().call(() -> issue(job, command));
                 });
+    }
+
+    /**
+     * Hands the job's work to sync-service through the outbox, in the caller's transaction, and remembers the
+     * command so that {@link JobRedriver} can send it again if sync-service goes quiet.
+     */
+    Uni<Void> issue(ReplicationJob job, SyncCommand command) {
+        return outbox.add(Topics.SYNC_COMMANDS, command.itemName(), command).invoke(message -> {
+            job.currentCommandId = command.commandId();
+            job.currentCommand = message.payload;
+            job.lastActivityAt = Instant.now();
+            job.attempts++;
+        }).replaceWithVoid();
     }
 
     private static List<JobTask> tasks(String prerequisites, List<SyncTask> syncTasks, Instant now) {

@@ -50,6 +50,12 @@ public class SyncEventHandler {
             LOG.debugf("job %s already ended (%s); event %s %s ignored", job.name, job.state, event.type(), event.eventId());
             return Uni.createFrom().voidItem();
         }
+        if (job.currentCommandId != null && !job.currentCommandId.equals(event.commandId())) {
+            LOG.debugf("event %s answers command %s, not job %s's current %s; stale, ignored", event.eventId(), event.commandId(),
+                    job.name, job.currentCommandId);
+            return Uni.createFrom().voidItem();
+        }
+        job.lastActivityAt = Instant.now();
         Instant at = event.occurredAt() == null ? Instant.now() : event.occurredAt();
         switch (event.type()) {
             case TaskStarted -> updateTask(job, event, task -> task.state() == JobState.NotStarted

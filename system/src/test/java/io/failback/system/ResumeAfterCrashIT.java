@@ -1,0 +1,105 @@
+package io.failback.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * sync-service killed (SIGKILL) in the middle of a full download: the target stays inconsistent, job-service hands the
+ * job to the restarted sync-service when its lease runs out, and the copy resumes from the host's last durable
+ * checkpoint — sending only what was left — and ends byte-identical.
+ */
+class ResumeAfterCrashIT {
+    private static final long DISK_BYTES = 768L << 20;
+    private static LocalSystem system;
+    private static FailbackApi api;
+
+    @BeforeAll
+    static void startSystem() throws IOException {
+        Path workDir = Files.createDirectories(Path.of("target", "it")).resolve("crash-" + System.currentTimeMillis());
+        system = LocalSystem.builder().workDir(workDir)
+                .environment(LocalSystem.JOB_SERVICE, "FAILBACK_JOB_LEASE", "6s")
+                .start();
+        api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
+    }
+
+    @AfterAll
+    static void stopSystem() {
+        if (system != null) {
+            system.close();
+        }
+    }
+
+    @Test
+    void aFullDownloadResumesAfterSyncServiceIsKilledAndSendsOnlyWhatWasLeft() throws Exception {
+        HostAgent host = system.hosts().get(0);
+        api.send("POST", system.azureSimUrl().resolve("/api/vms"), """
+                {"name": "vm-crash", "disks": [{"diskId": "disk-0", "sizeBytes": %d}], "contentSeed": 5, "zeroPercent": 0,
+                 "workload": {"pattern": "RandomSmall", "writesPerSecond": 0, "writeSizeBytes": 4096, "seed": 5}}"""
+                .formatted(DISK_BYTES), 201);
+        api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
+        api.registerItemInAzure("vm-crash", host.id(), host.virtualSwitches().get(0));
+
+        String jobName = api.failbackWithFullDownload("vm-crash", "CreateVmIfNotFound");
+        awaitBytesSent(jobName, DISK_BYTES * 2 / 5);
+        system.killService(LocalSystem.SYNC_SERVICE);
+
+        URI hostVm = system.hostAgentUrl(host.id()).resolve("/api/vms/vm-crash");
+        JsonNode disk = api.get(hostVm).path("disks").get(0);
+        assertEquals(false, disk.path("consistent").asBoolean(), "a half-copied disk is inconsistent");
+        long checkpoint = disk.path("syncedThrough").asLong();
+        int blockSize = disk.path("blockSize").asInt();
+        assertTrue(checkpoint > 0, "the host recorded durable progress before the kill: " + disk);
+        assertEquals(409, api.exchange("POST", URI.create(hostVm + "/start"), "").statusCode(), "it may not boot");
+
+        system.startService(LocalSystem.SYNC_SERVICE);
+        JsonNode done = api.awaitJobEnd(jobName, Duration.ofSeconds(180), update -> {
+        }).path("properties");
+        assertEquals("Succeeded", done.path("state").asText(), done.toPrettyString());
+
+        JsonNode copy = done.path("tasks").get(3);
+        assertEquals("DataSynchronization", copy.path("name").asText());
+        assertEquals(DISK_BYTES - checkpoint * blockSize, copy.path("progress").path("bytesToSend").asLong(),
+                "the resumed copy sends only the blocks after the checkpoint");
+        String azureDigest = sha256(system.azureStorageDir().resolve("vms/vm-crash/disk-0.img"));
+        JsonNode verification = done.path("customDetails").path("verifications").get(0);
+        assertEquals(azureDigest, verification.path("sourceDigest").asText());
+        assertEquals(azureDigest, verification.path("targetDigest").asText(), "byte-identical after the resume");
+    }
+
+    private static void awaitBytesSent(String jobName, long atLeast) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode task = api.job(jobName).path("properties").path("tasks").get(3);
+            if (task.path("progress").path("bytesSent").asLong() >= atLeast) {
+                return;
+            }
+            if ("Succeeded".equals(task.path("state").asText())) {
+                throw new AssertionError("the copy finished before it could be interrupted; use a larger disk");
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the copy never reached " + atLeast + " bytes");
+    }
+
+    private static String sha256(Path file) throws Exception {
+        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256)) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+        return HexFormat.of().formatHex(sha256.digest());
+    }
+}
