@@ -1,8 +1,7 @@
 package io.failback.sync;
 
-import io.failback.contracts.blockstream.BlockStreamDecoder;
+import io.failback.contracts.blockstream.BlockStreamScanner;
 import io.failback.contracts.blockstream.BlockStreamFormat;
-import io.failback.contracts.blockstream.StreamHeader;
 import io.failback.contracts.site.BlockWriteSummary;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -12,15 +11,17 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
  * Pipes one block stream from a source site's block API into a target site's, chunk by chunk: when the target
- * cannot take more, the source is paused (back-pressure end to end), so nothing is held beyond a few chunks. On the
- * way through, the stream is decoded to verify it and to count how much of the disk it has covered.
+ * cannot take more, the source is paused (back-pressure end to end), so nothing is held beyond a few MiB. On the way
+ * through, frame heads are scanned to count how much of the disk the stream has covered; verifying the stream is the
+ * target's job, which checks every frame before it writes.
  */
 final class BlockRelay {
+    private static final int WRITE_QUEUE_BYTES = 4 << 20;
+
     private final HttpClient http;
 
     BlockRelay(HttpClient http) {
@@ -30,7 +31,6 @@ final class BlockRelay {
     /** Progress of one relay, read by the progress reporter on the same event loop. */
     static final class Counters {
         volatile long blocksCovered;
-        volatile long dataBytes;
         volatile long wireBytes;
         volatile int blockSize;
 
@@ -55,34 +55,7 @@ final class BlockRelay {
             Counters counters) {
         String sourceUrl = sourceRequest.getURI();
         Promise<BlockWriteSummary> done = Promise.promise();
-        BlockStreamDecoder decoder = new BlockStreamDecoder(new BlockStreamDecoder.Handler() {
-            @Override
-            public void header(StreamHeader header) {
-                counters.blockSize = header.blockSize();
-            }
-
-            @Override
-            public void data(long blockIndex, ByteBuffer payload) {
-                counters.blocksCovered++;
-                counters.dataBytes += payload.remaining();
-            }
-
-            @Override
-            public void sealed(long blockIndex) {
-                counters.blocksCovered++;
-                counters.dataBytes += counters.blockSize;
-            }
-
-            @Override
-            public void zeros(long firstBlock, int runLength) {
-                counters.blocksCovered += runLength;
-            }
-
-            @Override
-            public void end(long frames, long dataBytes) {
-                // completeness is judged by the target, which answers only after END and a flush
-            }
-        });
+        BlockStreamScanner scanner = new BlockStreamScanner();
 
         http.request(sourceRequest)
                 .compose(request -> sourceBody == null ? request.send() : request.send(sourceBody))
@@ -100,14 +73,16 @@ final class BlockRelay {
                                 source.request().reset();
                                 done.tryFail(new SiteCallException("SiteUnreachable", "cannot write blocks to " + targetUrl + ": " + e.getMessage()));
                             })
-                            .onSuccess(target -> pipe(source, target, decoder, counters, done));
+                            .onSuccess(target -> pipe(source, target, scanner, counters, done));
                 });
         return done.future();
     }
 
-    private static void pipe(HttpClientResponse source, HttpClientRequest target, BlockStreamDecoder decoder, Counters counters,
+    private static void pipe(HttpClientResponse source, HttpClientRequest target, BlockStreamScanner scanner, Counters counters,
             Promise<BlockWriteSummary> done) {
         target.setChunked(true);
+        // Room for a few MiB in flight: pausing the source for every network-sized chunk costs more than the copy.
+        target.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
         target.response().onComplete(answer -> {
             if (answer.failed()) {
                 source.request().reset();
@@ -127,14 +102,9 @@ final class BlockRelay {
             });
         });
         source.handler(chunk -> {
-            try {
-                decoder.feed(chunk.getByteBuf().nioBuffer());
-            } catch (RuntimeException invalid) {
-                source.request().reset();
-                target.reset();
-                done.tryFail(new SiteCallException("InvalidBlockStream", "the source sent an invalid block stream: " + invalid.getMessage()));
-                return;
-            }
+            scanner.scan(chunk.getByteBuf().nioBuffer());
+            counters.blockSize = scanner.blockSize();
+            counters.blocksCovered = scanner.blocksCovered();
             counters.wireBytes += chunk.length();
             target.write(chunk);
             if (target.writeQueueFull()) {

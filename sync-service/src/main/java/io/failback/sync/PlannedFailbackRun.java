@@ -266,7 +266,7 @@ final class PlannedFailbackRun extends CommandRun {
         progress.current = counters;
         return Uni.createFrom().completionStage(() -> relayCall.apply(counters).toCompletionStage())
                 .invoke(summary -> {
-                    progress.sentBefore += counters.dataBytes;
+                    progress.sentBefore += counters.bytesCovered();
                     progress.current = null;
                 });
     }
@@ -298,7 +298,8 @@ final class PlannedFailbackRun extends CommandRun {
 
         TaskProgress snapshot() {
             BlockRelay.Counters now = current;
-            long sent = sentBefore + (now == null ? 0 : now.dataBytes);
+            // Blocks delivered to the target, zero runs included: they are "sent" as a few bytes of run length.
+            long sent = sentBefore + (now == null ? 0 : now.bytesCovered());
             double bytesPerSecond = rate.update(Instant.now(), sent);
             long remaining = Math.max(0, toSend.get() - sent);
             Long eta = bytesPerSecond > 0 ? (long) Math.ceil(remaining / bytesPerSecond) : null;

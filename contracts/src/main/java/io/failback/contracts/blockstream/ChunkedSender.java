@@ -20,6 +20,8 @@ final class ChunkedSender {
         ByteBuffer next();
     }
 
+    static final int WRITE_QUEUE_BYTES = 4 << 20;
+
     private final Vertx vertx;
     private final HttpServerResponse response;
     private final Producer producer;
@@ -33,6 +35,8 @@ final class ChunkedSender {
 
     static Future<Void> send(Vertx vertx, HttpServerResponse response, String contentType, Producer producer) {
         ChunkedSender sender = new ChunkedSender(vertx, response, producer);
+        // Room for a few chunks, so the next one is read from disk while the last one is still going out.
+        response.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
         response.setChunked(true).putHeader("Content-Type", contentType);
         response.closeHandler(v -> sender.done.tryFail("the receiver closed the connection"));
         sender.step();

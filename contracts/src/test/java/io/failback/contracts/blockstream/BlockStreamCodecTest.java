@@ -104,6 +104,23 @@ class BlockStreamCodecTest {
     }
 
     @Test
+    void theRelayScannerCountsTheBlocksAStreamCoversWhateverTheChunking() {
+        byte[][] blocks = randomBlocks(new Random(9), 50);
+        ByteBuffer stream = encode(blocks, 3, 60);
+        for (int chunk : new int[] {1, 5, 13, 17, 4113, 1 << 20}) {
+            BlockStreamScanner scanner = new BlockStreamScanner();
+            ByteBuffer input = stream.duplicate();
+            while (input.hasRemaining()) {
+                int n = Math.min(chunk, input.remaining());
+                scanner.scan(input.slice(input.position(), n));
+                input.position(input.position() + n);
+            }
+            assertEquals(50, scanner.blocksCovered(), "chunk size " + chunk);
+            assertEquals(BLOCK, scanner.blockSize());
+        }
+    }
+
+    @Test
     void aFlippedBitAnywhereAfterTheMagicIsCaught() {
         ByteBuffer stream = encode(randomBlocks(new Random(7), 3), 0, 3);
         Random random = new Random(1);
