@@ -31,8 +31,7 @@ class DeltaFailbackIT {
 
     @BeforeAll
     static void startSystem() throws IOException {
-        Path workDir = Files.createDirectories(Path.of("target", "it")).resolve("delta-" + System.currentTimeMillis());
-        system = LocalSystem.builder().workDir(workDir).start();
+        system = SystemTests.start("delta", builder -> builder);
         api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
     }
 
@@ -82,7 +81,7 @@ class DeltaFailbackIT {
         assertTrue(phase2ToSend > 0 && phase2ToSend < DISK_BYTES / 2,
                 "phase 2 sends only the blocks written since the snapshot: " + phase2ToSend);
 
-        assertOnPremisesHoldsTheAzureDiskAtShutdown(host, "vm-delta", DISK_BYTES);
+        SystemTests.assertOnPremisesHoldsTheAzureDisk(system, api, host, "vm-delta", DISK_BYTES);
         assertEquals(finished.path("customDetails").path("verifications").get(0).path("sourceDigest").asText(),
                 finished.path("customDetails").path("verifications").get(0).path("targetDigest").asText());
     }
@@ -112,42 +111,8 @@ class DeltaFailbackIT {
             api.resume(job);
             assertEquals("Succeeded", api.awaitJobEnd(job, Duration.ofSeconds(120), update -> {
             }).path("properties").path("state").asText(), what);
-            assertOnPremisesHoldsTheAzureDiskAtShutdown(host, vm, diskBytes);
+            SystemTests.assertOnPremisesHoldsTheAzureDisk(system, api, host, vm, diskBytes);
         }
     }
 
-    /**
-     * Azure is stopped: its disk file is the state at shutdown. Every block the on-premises VM did not write itself
-     * since it started must hold exactly those bytes; the blocks it did write are exactly what its tracking reports.
-     */
-    private static void assertOnPremisesHoldsTheAzureDiskAtShutdown(HostAgent host, String vm, long diskBytes) throws IOException {
-        URI hostVm = system.hostAgentUrl(host.id()).resolve("/api/vms/" + vm);
-        api.send("POST", URI.create(hostVm + "/stop"), "", 200);
-        long startPoint = api.get(hostVm).path("startTrackingPoints").path("disk-0").asLong();
-        JsonNode changed = api.get(URI.create(hostVm + "/disks/disk-0/changed-blocks?since=" + startPoint));
-        Set<Long> writtenOnPremises = new HashSet<>();
-        for (JsonNode range : changed.path("ranges")) {
-            for (long b = range.get(0).asLong(); b < range.get(0).asLong() + range.get(1).asLong(); b++) {
-                writtenOnPremises.add(b);
-            }
-        }
-        Path azureDisk = system.azureStorageDir().resolve("vms/" + vm + "/disk-0.img");
-        Path onPremisesDisk = system.hostStorageDir(host.id()).resolve("vms/" + vm + "/disk-0.img");
-        int blockSize = changed.path("blockSize").asInt();
-        long identical = 0;
-        try (InputStream a = Files.newInputStream(azureDisk); InputStream b = Files.newInputStream(onPremisesDisk)) {
-            for (long block = 0;; block++) {
-                byte[] x = a.readNBytes(blockSize);
-                byte[] y = b.readNBytes(blockSize);
-                if (x.length == 0) {
-                    break;
-                }
-                if (!writtenOnPremises.contains(block)) {
-                    assertTrue(Arrays.equals(x, y), vm + ": block " + block + " lost a write made in Azure");
-                    identical++;
-                }
-            }
-        }
-        assertEquals(diskBytes / blockSize - writtenOnPremises.size(), identical, vm);
-    }
 }

@@ -32,8 +32,7 @@ class EncryptedFailbackIT {
 
     @BeforeAll
     static void startSystem() throws IOException {
-        Path workDir = Files.createDirectories(Path.of("target", "it")).resolve("encrypted-" + System.currentTimeMillis());
-        system = LocalSystem.builder().workDir(workDir).start();
+        system = SystemTests.start("encrypted", builder -> builder);
         api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
         certificateId = api.send("POST", system.azureSimUrl().resolve("/api/encryption/enable"), "", 200).path("certificateId").asText();
         api.awaitProviderConnected(system.hosts().get(0).id(), Duration.ofSeconds(60));
@@ -85,16 +84,8 @@ class EncryptedFailbackIT {
         JsonNode done = api.awaitJobEnd(failback("vm-enc", certificateId), Duration.ofSeconds(120), update -> {
         }).path("properties");
         assertEquals("Succeeded", done.path("state").asText(), done.toPrettyString());
-        String azureDigest = sha256(system.azureStorageDir().resolve("vms/vm-enc/disk-0.img"));
+        String azureDigest = SystemTests.sha256(system.azureStorageDir().resolve("vms/vm-enc/disk-0.img"));
         assertEquals(azureDigest, done.path("customDetails").path("verifications").get(0).path("targetDigest").asText(),
                 "the host opened every sealed block into exactly the Azure disk's bytes");
-    }
-
-    private static String sha256(Path file) throws Exception {
-        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256)) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-        }
-        return HexFormat.of().formatHex(sha256.digest());
     }
 }

@@ -34,8 +34,7 @@ class FullDownloadFailbackIT {
 
     @BeforeAll
     static void startSystem() throws IOException {
-        Path workDir = Files.createDirectories(Path.of("target", "it")).resolve("full-download-" + System.currentTimeMillis());
-        system = LocalSystem.builder().workDir(workDir).start();
+        system = SystemTests.start("full-download", builder -> builder);
         api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
     }
 
@@ -65,8 +64,7 @@ class FullDownloadFailbackIT {
         }
 
         Path azureDisk = system.azureStorageDir().resolve("vms/vm-e2e/disk-0.img");
-        Path onPremisesDisk = system.hostStorageDir(host.id()).resolve("vms/vm-e2e/disk-0.img");
-        String azureDigest = sha256(azureDisk);
+        String azureDigest = SystemTests.sha256(azureDisk);
         assertNotEquals(sha256OfZeros(DISK_BYTES), azureDigest, "the Azure disk must hold real content, not zeros");
         JsonNode verification = properties.path("customDetails").path("verifications").get(0);
         assertEquals(azureDigest, verification.path("sourceDigest").asText(), "the digest recorded on the job is the Azure disk's");
@@ -84,21 +82,8 @@ class FullDownloadFailbackIT {
         assertEquals(host.virtualSwitches().get(0), onPremisesVm.path("virtualSwitchName").asText());
         assertEquals(true, onPremisesVm.path("disks").get(0).path("consistent").asBoolean());
 
-        // The on-premises VM writes from the moment it starts. Stopped, every block it did not write since its start
-        // must hold the Azure disk's bytes; the blocks it wrote are exactly those its change tracking reports.
-        api.send("POST", system.hostAgentUrl(host.id()).resolve("/api/vms/vm-e2e/stop"), "", 200);
-        long startPoint = api.get(hostVm).path("startTrackingPoints").path("disk-0").asLong();
-        JsonNode changed = api.get(system.hostAgentUrl(host.id()).resolve("/api/vms/vm-e2e/disks/disk-0/changed-blocks?since=" + startPoint));
-        Set<Long> writtenOnPremises = new HashSet<>();
-        for (JsonNode range : changed.path("ranges")) {
-            for (long b = range.get(0).asLong(); b < range.get(0).asLong() + range.get(1).asLong(); b++) {
-                writtenOnPremises.add(b);
-            }
-        }
-        assertEquals(DISK_BYTES, Files.size(onPremisesDisk));
-        int blockSize = changed.path("blockSize").asInt();
-        long identical = compareBlocks(azureDisk, onPremisesDisk, blockSize, writtenOnPremises);
-        assertEquals(DISK_BYTES / blockSize - writtenOnPremises.size(), identical);
+        // The on-premises VM writes from the moment it starts; everything else must be the Azure disk's bytes.
+        SystemTests.assertOnPremisesHoldsTheAzureDisk(system, api, host, "vm-e2e", DISK_BYTES);
 
         // Commit deletes the Azure VM and its disk files.
         String commitJob = api.commit("vm-e2e");
@@ -112,31 +97,6 @@ class FullDownloadFailbackIT {
         assertEquals("ReverseReplicate", committed.path("allowedOperations").get(0).asText());
     }
 
-    /** Answers how many blocks outside {@code skip} are identical; fails at the first that differs. */
-    private static long compareBlocks(Path expected, Path actual, int blockSize, Set<Long> skip) throws IOException {
-        long identical = 0;
-        try (InputStream a = Files.newInputStream(expected); InputStream b = Files.newInputStream(actual)) {
-            for (long block = 0;; block++) {
-                byte[] x = a.readNBytes(blockSize);
-                byte[] y = b.readNBytes(blockSize);
-                if (x.length == 0) {
-                    return identical;
-                }
-                if (!skip.contains(block)) {
-                    assertEquals(true, Arrays.equals(x, y), "block " + block + " differs from Azure's and was not written on-premises");
-                    identical++;
-                }
-            }
-        }
-    }
-
-    private static String sha256(Path file) throws Exception {
-        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256)) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-        }
-        return HexFormat.of().formatHex(sha256.digest());
-    }
 
     private static String sha256OfZeros(long bytes) throws Exception {
         MessageDigest sha256 = MessageDigest.getInstance("SHA-256");

@@ -29,10 +29,7 @@ class ResumeAfterCrashIT {
 
     @BeforeAll
     static void startSystem() throws IOException {
-        Path workDir = Files.createDirectories(Path.of("target", "it")).resolve("crash-" + System.currentTimeMillis());
-        system = LocalSystem.builder().workDir(workDir)
-                .environment(LocalSystem.JOB_SERVICE, "FAILBACK_JOB_LEASE", "6s")
-                .start();
+        system = SystemTests.start("crash", builder -> builder.environment(LocalSystem.JOB_SERVICE, "FAILBACK_JOB_LEASE", "6s"));
         api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
     }
 
@@ -74,7 +71,7 @@ class ResumeAfterCrashIT {
         assertEquals("DataSynchronization", copy.path("name").asText());
         assertEquals(DISK_BYTES - checkpoint * blockSize, copy.path("progress").path("bytesToSend").asLong(),
                 "the resumed copy sends only the blocks after the checkpoint");
-        String azureDigest = sha256(system.azureStorageDir().resolve("vms/vm-crash/disk-0.img"));
+        String azureDigest = SystemTests.sha256(system.azureStorageDir().resolve("vms/vm-crash/disk-0.img"));
         JsonNode verification = done.path("customDetails").path("verifications").get(0);
         assertEquals(azureDigest, verification.path("sourceDigest").asText());
         assertEquals(azureDigest, verification.path("targetDigest").asText(), "byte-identical after the resume");
@@ -93,13 +90,5 @@ class ResumeAfterCrashIT {
             Thread.sleep(100);
         }
         throw new AssertionError("the copy never reached " + atLeast + " bytes");
-    }
-
-    private static String sha256(Path file) throws Exception {
-        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256)) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-        }
-        return HexFormat.of().formatHex(sha256.digest());
     }
 }

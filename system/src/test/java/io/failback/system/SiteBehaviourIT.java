@@ -32,10 +32,8 @@ class SiteBehaviourIT {
 
     @BeforeAll
     static void startSystem() throws IOException {
-        Path workDir = Files.createDirectories(Path.of("target", "it")).resolve("sites-" + System.currentTimeMillis());
-        system = LocalSystem.builder().workDir(workDir).host(ORIGINAL).host(NEW_HARDWARE).host(WRONG_SWITCH)
-                .environment(LocalSystem.JOB_SERVICE, "FAILBACK_PROVIDER_HEARTBEAT_TIMEOUT", "6s")
-                .start();
+        system = SystemTests.start("sites", builder -> builder.host(ORIGINAL).host(NEW_HARDWARE).host(WRONG_SWITCH)
+                            .environment(LocalSystem.JOB_SERVICE, "FAILBACK_PROVIDER_HEARTBEAT_TIMEOUT", "6s"));
         api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
         for (HostAgent host : system.hosts()) {
             api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));

@@ -76,20 +76,8 @@ public final class BlockApi {
     /** The block API under another collection, e.g. replica storage: {@code <collection>/{owner}/disks/{disk}/...}. */
     public static void register(Vertx vertx, Router router, String collection, Disks disks) {
         String disk = collection + "/:vm/disks/:disk";
-        router.get(disk + "/blocks").handler(ctx -> blocking(vertx, () -> disks.disk(vm(ctx), diskId(ctx)))
-                .onSuccess(file -> {
-                    StreamHeader range;
-                    BlockStreamSender.BlockReader reader;
-                    try {
-                        range = range(ctx, file);
-                        reader = reader(ctx, file);
-                    } catch (RuntimeException e) {
-                        answerProblem(ctx, e);
-                        return;
-                    }
-                    BlockStreamSender.send(vertx, reader, range, disks.outgoingKey(), ctx.response());
-                })
-                .onFailure(e -> answerProblem(ctx, e)));
+        router.get(disk + "/blocks").handler(ctx -> streamRange(vertx, ctx, disks,
+                (reader, range) -> BlockStreamSender.send(vertx, reader, range, disks.outgoingKey(), ctx.response())));
 
         router.post(disk + "/blocks/select").handler(ctx -> readBody(ctx)
                 .compose(body -> blocking(vertx, () -> {
@@ -101,20 +89,8 @@ public final class BlockApi {
                         selection.runs(), disks.outgoingKey(), ctx.response()))
                 .onFailure(e -> answerProblem(ctx, e)));
 
-        router.get(disk + "/hashes").handler(ctx -> blocking(vertx, () -> disks.disk(vm(ctx), diskId(ctx)))
-                .onSuccess(file -> {
-                    StreamHeader range;
-                    BlockStreamSender.BlockReader reader;
-                    try {
-                        range = range(ctx, file);
-                        reader = reader(ctx, file);
-                    } catch (RuntimeException e) {
-                        answerProblem(ctx, e);
-                        return;
-                    }
-                    BlockHashes.send(vertx, reader, range, ctx.response());
-                })
-                .onFailure(e -> answerProblem(ctx, e)));
+        router.get(disk + "/hashes").handler(ctx -> streamRange(vertx, ctx, disks,
+                (reader, range) -> BlockHashes.send(vertx, reader, range, ctx.response())));
 
         router.post(disk + "/blocks").handler(ctx -> {
             ctx.request().pause();
@@ -168,6 +144,30 @@ public final class BlockApi {
             throw ProblemException.notFound("SnapshotNotFound", "disk '" + disk.diskId() + "' has no snapshot '" + snapshot + "'");
         }
         return (first, dst) -> disk.readSnapshot(snapshot, first, dst);
+    }
+
+    /** Something streamed about a range of a disk's blocks: the blocks themselves, or their hashes. */
+    @FunctionalInterface
+    private interface RangeStream {
+        void send(BlockStreamSender.BlockReader reader, StreamHeader range);
+    }
+
+    /** Finds the disk, then streams the range (and view: live or snapshot) the query asks for. */
+    private static void streamRange(Vertx vertx, RoutingContext ctx, Disks disks, RangeStream stream) {
+        blocking(vertx, () -> disks.disk(vm(ctx), diskId(ctx)))
+                .onSuccess(file -> {
+                    StreamHeader range;
+                    BlockStreamSender.BlockReader reader;
+                    try {
+                        range = range(ctx, file);
+                        reader = reader(ctx, file);
+                    } catch (RuntimeException e) {
+                        answerProblem(ctx, e);
+                        return;
+                    }
+                    stream.send(reader, range);
+                })
+                .onFailure(e -> answerProblem(ctx, e));
     }
 
     /** The (small) request body; the server may hand the request over paused. */
