@@ -31,7 +31,6 @@ final class BlockRelay {
     /** Progress of one relay, read by the progress reporter on the same event loop. */
     static final class Counters {
         volatile long blocksCovered;
-        volatile long wireBytes;
         volatile int blockSize;
 
         long bytesCovered() {
@@ -105,7 +104,6 @@ final class BlockRelay {
             scanner.scan(chunk.getByteBuf().nioBuffer());
             counters.blockSize = scanner.blockSize();
             counters.blocksCovered = scanner.blocksCovered();
-            counters.wireBytes += chunk.length();
             target.write(chunk);
             if (target.writeQueueFull()) {
                 source.pause();

@@ -1,6 +1,5 @@
 package io.failback.sync;
 
-import io.failback.contracts.site.BlockWriteSummary;
 import io.failback.contracts.site.CreateOnPremisesVm;
 import io.failback.contracts.site.DiskDigest;
 import io.failback.contracts.site.SiteVm;
@@ -95,10 +94,6 @@ public final class SiteClient {
                     return (Void) null;
                 })
                 .onFailure(this::isTransport).transform(this::unreachable);
-    }
-
-    static BlockWriteSummary summary(JsonObject body) {
-        return body.mapTo(BlockWriteSummary.class);
     }
 
     private HttpResponse<Buffer> expect(HttpResponse<Buffer> response, int status) {

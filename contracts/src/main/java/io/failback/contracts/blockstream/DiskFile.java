@@ -121,11 +121,6 @@ public final class DiskFile implements Closeable {
         }
     }
 
-    /** The whole disk's SHA-256, lowercase hex: the proof that two copies are the same. */
-    public String digest() {
-        return digest(this::read, blockSize, blockCount());
-    }
-
     /** SHA-256 of {@code blockCount} blocks read through {@code reader}, 1 MiB at a time. */
     public static String digest(BlockStreamSender.BlockReader reader, int blockSize, long blockCount) {
         MessageDigest sha256;
