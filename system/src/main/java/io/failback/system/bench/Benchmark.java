@@ -132,7 +132,9 @@ public final class Benchmark {
         Path azureDisk = system.azureStorageDir().resolve("vms").resolve(vm).resolve("disk-0.img");
         Path images = Files.createDirectories(workDir.resolve("images"));
         say("run %d: creating %s in Azure with a %s disk", r, vm, options.diskSize());
+        Instant creating = Instant.now();
         driver.createAzureVm(vm, options.diskBytes());
+        say("run %d: created in %.1f s", r, FailbackDriver.secondsSince(creating));
 
         Shell.sync();
         say("run %d: full download", r);

@@ -79,7 +79,7 @@ final class Report {
                 + " under way in the tree)\n");
         md.append("- **Command:** `./failback bench --disk-gib ").append(gib()).append(" --runs ").append(in.runs().size())
                 .append("`; work directory `").append(in.workDir()).append("` (service logs in its `logs/`)\n");
-        md.append("- **Numbers:** ").append(in.runs().size() == 1 ? "one run" : "median of " + in.runs().size() + " runs")
+        md.append("- **Numbers:** ").append(in.runs().size() == 1 ? "one run" : "median of " + in.runs().size() + " runs (each row its own median)")
                 .append(", after an unmeasured warm-up failback (full and delta) of a 64 MiB VM; seconds are wall-clock as the"
                         + " client sees them, rsync's include the `sync` after it\n");
         in.rsyncUnavailable().ifPresent(reason -> md.append("- **rsync was skipped:** ").append(reason).append('\n'));
@@ -222,7 +222,7 @@ final class Report {
         List<String> parts = new ArrayList<>(in.runs().get(0).full().usage().cpuSeconds().keySet());
         List<String> header = new ArrayList<>(List.of("step", "wall s"));
         header.addAll(parts);
-        header.addAll(List.of("whole machine", "machine busy"));
+        header.addAll(List.of("everything else", "whole machine", "machine busy"));
         List<List<String>> lines = new ArrayList<>();
         steps.forEach((step, samples) -> {
             double wall = median(durations.get(step), d -> d);
@@ -232,12 +232,16 @@ final class Report {
                         : seconds(median(samples, s -> s.cpuSeconds().getOrDefault(part, 0.0))));
             }
             double machine = median(samples, Usage::machineCpuSeconds);
+            line.add(samples.get(0).cpuSeconds().isEmpty() ? "–" : seconds(median(samples,
+                    s -> s.machineCpuSeconds() - s.cpuSeconds().values().stream().mapToDouble(Double::doubleValue).sum())));
             line.add(seconds(machine));
             line.add("%.0f%%".formatted(100 * machine / (wall * in.machine().cores())));
             lines.add(line);
         });
-        return table(header, lines) + "\n\"machine busy\" is the whole machine's CPU time over wall time × "
-                + in.machine().cores() + " cores; rsync's own processes are only in \"whole machine\".\n";
+        return table(header, lines) + "\n\"everything else\" is the machine's CPU time not spent in the system's processes:"
+                + " the kernel's writeback threads, this benchmark's client, and any other work on the machine — more than"
+                + " a second or two means the step shared the CPU. \"machine busy\" is the whole machine's CPU time over"
+                + " wall time × " + in.machine().cores() + " cores; rsync's own processes are only in \"whole machine\".\n";
     }
 
     private static void add(Map<String, List<Usage>> steps, Map<String, List<Double>> durations, String step,
