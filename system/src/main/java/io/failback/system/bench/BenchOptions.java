@@ -13,7 +13,7 @@ record BenchOptions(long diskMib, int runs, boolean keepData) {
             Usage: ./failback bench [--disk-gib N] [--runs R] [--keep-data]
               --disk-gib N   size of the VM's one disk in GiB (default 4; 0.25 for a quick try)
               --runs R       repeat every measurement R times and report medians (default 1)
-              --keep-data    keep the disk images under .failback/bench-*/data afterwards (default: deleted, logs kept)
+              --keep-data    keep the disks and image copies under .failback/bench-*/ (default: deleted, logs kept)
             Starts the whole system on free ports, fails a VM back (full download, then ForDownTime deltas of 1% and
             10% changed blocks), times rsync doing the same on the same images, prints a table and writes
             docs/benchmarks.md.""";

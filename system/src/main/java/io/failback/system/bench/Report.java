@@ -282,8 +282,9 @@ final class Report {
                 + " and its time is the fixed cost of a safe switch-over. rsync has no such split: a consistent copy of a"
                 + " VM's disk with rsync needs the VM down for the whole rsync run, so compare rsync's delta with phase 2"
                 + " for downtime and with both phases for total work.\n\n");
-        text.append("**Noise.** Every figure is one machine's, with whatever else ran on it (load average before the run: "
-                + in.machine().loadBefore() + "; the CPU table's \"whole machine\" column includes other processes).\n\n");
+        text.append("**Noise.** Every figure is one machine's, with whatever else ran on it: the load average before the run"
+                + " was " + in.machine().loadBefore() + ", and the CPU table's \"everything else\" column shows which steps"
+                + " shared the CPU with other work.\n\n");
         List<String> slower = rows.stream().filter(row -> row.failbackSeconds() > row.rsyncSeconds())
                 .map(row -> "%s (%s s against %s s)".formatted(row.name().replace("**", ""), seconds(row.failbackSeconds()),
                         seconds(row.rsyncSeconds())))
@@ -375,8 +376,9 @@ final class Report {
                deltas, each followed by `sync`, as performance.md measured it.
 
             Each Failback step starts after a `sync`, so no step pays for the writes of the one before. Everything talks to
-            127.0.0.1 only and every wait is bounded. The section below is rewritten by each run; the notes after it are
-            not.
+            127.0.0.1 only and every wait is bounded. The disks and images (about five times the disk size) are deleted at
+            the end unless `--keep-data` is given; the services' logs stay in `.failback/bench-<time>/logs/`. The section
+            below is rewritten by each run; the notes after it are not.
 
             """;
 
