@@ -1,0 +1,126 @@
+package io.failback.system.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every overlay renders, the Java renderer agrees with Kustomize, and the result is valid Kubernetes. */
+class OverlayRenderTest {
+
+    @Test
+    void thereIsADevAndAProdOverlay() {
+        assertTrue(Deploy.PROJECT.overlays().containsAll(List.of("dev", "prod")), "deploy/overlays: " + Deploy.PROJECT.overlays());
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.failback.system.deploy.Deploy#overlays")
+    void javaRendererRendersExactlyWhatKustomizeRenders(String overlay) {
+        assumeTrue(Deploy.KUBECTL.isPresent(), "kubectl is not on PATH: the checks use the Java render alone");
+        Map<String, ObjectNode> kustomize = byId(Deploy.kubectlRender(overlay));
+        Map<String, ObjectNode> java = byId(Deploy.javaRender(overlay));
+        assertEquals(kustomize.keySet(), java.keySet(), overlay + ": the objects rendered");
+        for (String id : kustomize.keySet()) {
+            assertEquals(yaml(kustomize.get(id)), yaml(java.get(id)), overlay + ": " + id);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.failback.system.deploy.Deploy#overlays")
+    void everyObjectIsAKnownKindWithOnlyFieldsTheKubernetesModelKnows(String overlay) {
+        RenderedOverlay rendered = Deploy.overlay(overlay);
+        List<String> unknown = new ArrayList<>();
+        for (HasMetadata resource : rendered.resources) {
+            collectUnknownFields(resource, resource.getKind() + "/" + resource.getMetadata().getName(), unknown);
+        }
+        assertTrue(unknown.isEmpty(), overlay + ": fields the Kubernetes model does not know (typos?):\n" + String.join("\n", unknown));
+    }
+
+    private static Map<String, ObjectNode> byId(List<ObjectNode> documents) {
+        return documents.stream().collect(Collectors.toMap(KustomizeRenderer::id, Function.identity(), (a, b) -> {
+            throw new IllegalStateException("Rendered twice: " + KustomizeRenderer.id(a));
+        }, TreeMap::new));
+    }
+
+    /** Fields in name order: Kustomize sorts them, the Java renderer keeps the files' order, and order means nothing. */
+    private static String yaml(ObjectNode document) {
+        try {
+            return Yaml.MAPPER.writeValueAsString(sorted(document));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JsonNode sorted(JsonNode node) {
+        if (node instanceof ObjectNode object) {
+            ObjectNode sorted = Yaml.MAPPER.createObjectNode();
+            new TreeMap<>(object.properties().stream().collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)))
+                    .forEach((name, value) -> sorted.set(name, sorted(value)));
+            return sorted;
+        }
+        if (node instanceof ArrayNode array) {
+            ArrayNode sorted = Yaml.MAPPER.createArrayNode();
+            array.forEach(element -> sorted.add(sorted(element)));
+            return sorted;
+        }
+        return node;
+    }
+
+    /**
+     * The model keeps fields it has no property for in additionalProperties instead of failing, so a misspelt
+     * field would pass silently; walk every model object and report them.
+     */
+    private static void collectUnknownFields(Object node, String path, List<String> unknown) {
+        if (node instanceof Collection<?> elements) {
+            int index = 0;
+            for (Object element : elements) {
+                collectUnknownFields(element, path + "[" + index++ + "]", unknown);
+            }
+            return;
+        }
+        if (node instanceof Map<?, ?> entries) {
+            entries.forEach((key, value) -> collectUnknownFields(value, path + "." + key, unknown));
+            return;
+        }
+        if (node == null || !node.getClass().getPackageName().startsWith("io.fabric8.kubernetes.api.model")) {
+            return;
+        }
+        for (Method getter : node.getClass().getMethods()) {
+            if (getter.getParameterCount() != 0 || Modifier.isStatic(getter.getModifiers()) || !getter.getName().startsWith("get")
+                    || getter.getDeclaringClass() != node.getClass()) {
+                continue;
+            }
+            Object value;
+            try {
+                value = getter.invoke(node);
+            } catch (IllegalAccessException | InvocationTargetException e) {
+                throw new IllegalStateException("Cannot read " + path + " with " + getter, e);
+            }
+            if (getter.getName().equals("getAdditionalProperties")) {
+                if (value instanceof Map<?, ?> extra && !extra.isEmpty()) {
+                    unknown.add(path + ": " + extra.keySet());
+                }
+            } else {
+                collectUnknownFields(value, path + "." + getter.getName().substring(3), unknown);
+            }
+        }
+    }
+}
