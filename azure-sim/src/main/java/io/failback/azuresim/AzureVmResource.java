@@ -66,6 +66,13 @@ public class AzureVmResource {
         return store.setWorkload(name, settings);
     }
 
+    @GET
+    @Path("/{name}/metrics")
+    @Operation(summary = "Disk activity: write rate, and blocks written since a failover created the VM from its replica")
+    public VmMetrics metrics(@PathParam("name") String name) {
+        return store.metrics(name);
+    }
+
     @POST
     @Path("/{name}/snapshots")
     @Operation(summary = "Take a consistent snapshot of all the VM's disks while it keeps running")

@@ -8,6 +8,7 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
@@ -44,6 +45,10 @@ public class ReplicaResource {
     }
 
     public record RecordRecoveryPoint(@NotNull Instant consistentAt, Map<String, Long> sourceTrackingPoints) {
+    }
+
+    public record RetainVmDisks(@NotNull @Pattern(regexp = CreateAzureVm.NAME_PATTERN) String vmName,
+            @NotEmpty Map<String, @NotNull Long> sourceTrackingPoints) {
     }
 
     public record FailoverToAzure(@NotNull @Pattern(regexp = CreateAzureVm.NAME_PATTERN) String vmName, @Valid WorkloadSettings workload) {
@@ -98,6 +103,25 @@ public class ReplicaResource {
         AzureVm vm = vms.createFromReplica(request.vmName(), replica, devices, request.workload());
         replicas.markFailedOver(item, vm.name());
         return Response.status(Response.Status.CREATED).entity(vm).build();
+    }
+
+    @POST
+    @Path("/replicas/{item}/retain")
+    @Operation(summary = "Commit after failback: keep the stopped Azure VM's final disk content as the item's replica storage")
+    public Replica retain(@PathParam("item") @Pattern(regexp = CreateAzureVm.NAME_PATTERN) String item,
+            @Valid @NotNull RetainVmDisks request) {
+        AzureVm vm = vms.get(request.vmName());
+        Map<String, io.failback.contracts.disk.VirtualDisk> disks = new LinkedHashMap<>();
+        vm.disks().forEach(d -> disks.put(d.diskId(), vms.disk(vm.name(), d.diskId())));
+        return replicas.retain(item, vm, disks, request.sourceTrackingPoints());
+    }
+
+    @DELETE
+    @Path("/replicas/{item}")
+    @Operation(summary = "Delete the item's replica storage and its disks")
+    public Response delete(@PathParam("item") String item) {
+        replicas.delete(item);
+        return Response.noContent().build();
     }
 
     @GET

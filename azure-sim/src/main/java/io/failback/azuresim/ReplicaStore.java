@@ -2,6 +2,7 @@ package io.failback.azuresim;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.failback.contracts.disk.BlockDevice;
+import io.failback.contracts.disk.BlockRanges;
 import io.failback.contracts.disk.CloudKey;
 import io.failback.contracts.disk.EncryptedReplicaDisk;
 import io.failback.contracts.disk.VirtualDisk;
@@ -77,6 +78,56 @@ public class ReplicaStore {
 
     public synchronized Replica recordRecoveryPoint(String itemName, Replica.RecoveryPoint point) {
         return save(get(itemName).withRecoveryPoint(point));
+    }
+
+    /**
+     * Commit after failback: the replica takes the final content of the stopped Azure VM's disks, so that it holds
+     * exactly what the on-premises VM started from. When the VM was created from this replica only the blocks it
+     * wrote since are copied; otherwise the replica is rebuilt from the VM's disks.
+     *
+     * @param sourceTrackingPoints the on-premises disks' tracking points when the VM started there: Reverse
+     *            Replicate sends what changed since
+     */
+    public synchronized Replica retain(String itemName, AzureVm vm, Map<String, VirtualDisk> vmDisks,
+            Map<String, Long> sourceTrackingPoints) {
+        if (vm.state() != AzureVmState.Stopped) {
+            throw ProblemException.conflict("AzureVmRunning", "virtual machine '" + vm.name() + "' is " + vm.state()
+                    + "; its disks can be kept as replica storage only once it is shut down");
+        }
+        if (!sourceTrackingPoints.keySet().equals(vmDisks.keySet())) {
+            throw ProblemException.badRequest("TrackingPointsMismatch", "tracking points are needed for exactly the disks "
+                    + vmDisks.keySet() + ", got " + sourceTrackingPoints.keySet());
+        }
+        Replica existing = replicas.get(itemName);
+        boolean vmCameFromIt = existing != null && vm.replicaOrigin() != null && itemName.equals(vm.replicaOrigin().itemName())
+                && existing.disks().equals(vm.disks());
+        if (vmCameFromIt) {
+            for (DiskSpec disk : vm.disks()) {
+                VirtualDisk from = vmDisks.get(disk.diskId());
+                BlockRanges written = from.changedSince(vm.replicaOrigin().trackingPoints().get(disk.diskId()));
+                LocalBlockCopy.copy(from, device(itemName, disk.diskId()), written.ranges(), false);
+            }
+        } else {
+            if (existing != null) {
+                delete(itemName);
+            }
+            create(itemName, vm.disks());
+            for (DiskSpec disk : vm.disks()) {
+                LocalBlockCopy.copyNonZero(vmDisks.get(disk.diskId()), device(itemName, disk.diskId()));
+            }
+        }
+        return recordRecoveryPoint(itemName, new Replica.RecoveryPoint(vm.stateChangedAt(), Map.copyOf(sourceTrackingPoints)));
+    }
+
+    /** Removes the replica storage and its disks (disable protection, or a replica rebuilt from scratch). */
+    public synchronized void delete(String itemName) {
+        get(itemName);
+        Map<String, BlockDevice> opened = devices.remove(itemName);
+        replicas.remove(itemName);
+        if (opened != null) {
+            closeAll(opened);
+        }
+        SiteFiles.deleteTree(root().resolve(itemName));
     }
 
     synchronized Replica markFailedOver(String itemName, String vmName) {

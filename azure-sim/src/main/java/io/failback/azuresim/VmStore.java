@@ -1,8 +1,8 @@
 package io.failback.azuresim;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.failback.contracts.blockstream.DiskFile;
 import io.failback.contracts.disk.BlockDevice;
+import io.failback.contracts.disk.GeneratedContent;
 import io.failback.contracts.disk.VirtualDisk;
 import io.failback.contracts.disk.VmDiskRegistry;
 import io.failback.contracts.disk.VmDisks;
@@ -106,11 +106,11 @@ public class VmStore {
         Random content = new Random(request.contentSeed() == null ? System.nanoTime() : request.contentSeed());
         int zeroPercent = request.zeroPercent() == null ? 40 : request.zeroPercent();
         for (VirtualDisk disk : created.disks()) {
-            writeGeneratedContent(disk, content, zeroPercent);
+            GeneratedContent.write(disk, content, zeroPercent);
         }
         Instant now = Instant.now();
         WorkloadSettings workload = request.workload() == null ? WorkloadSettings.DEFAULT : request.workload();
-        AzureVm vm = save(new AzureVm(request.name(), AzureVmState.Running, specs, workload, Map.of(), List.of(), now, now));
+        AzureVm vm = save(new AzureVm(request.name(), AzureVmState.Running, specs, workload, Map.of(), List.of(), null, now, now));
         disks.startWorkload(vm.name(), workload);
         return vm;
     }
@@ -125,29 +125,14 @@ public class VmStore {
         disks.delete(name, vmDir(name));
         VmDisks created = disks.create(name, vmDir(name), replica.disks());
         for (VirtualDisk disk : created.disks()) {
-            copyNonZeroBlocks(replicaDisks.get(disk.diskId()), disk);
+            LocalBlockCopy.copyNonZero(replicaDisks.get(disk.diskId()), disk);
         }
         Instant now = Instant.now();
         WorkloadSettings settings = workload == null ? WorkloadSettings.DEFAULT : workload;
-        AzureVm vm = save(new AzureVm(name, AzureVmState.Running, replica.disks(), settings, Map.of(), List.of(), now, now));
+        AzureVm vm = save(new AzureVm(name, AzureVmState.Running, replica.disks(), settings, Map.of(), List.of(),
+                new AzureVm.ReplicaOrigin(replica.itemName(), created.trackingPoints()), now, now));
         disks.startWorkload(name, settings);
         return vm;
-    }
-
-    private static void copyNonZeroBlocks(BlockDevice from, VirtualDisk to) {
-        int perRead = Math.max(1, MIB / from.blockSize());
-        ByteBuffer buffer = ByteBuffer.allocate(perRead * from.blockSize());
-        for (long block = 0; block < from.blockCount(); block += perRead) {
-            int n = (int) Math.min(perRead, from.blockCount() - block);
-            from.read(block, buffer.clear().limit(n * from.blockSize()));
-            for (int i = 0; i < n; i++) {
-                ByteBuffer one = buffer.slice(i * from.blockSize(), from.blockSize());
-                if (!DiskFile.isAllZero(one)) {
-                    to.writeBlocks(block + i, one);
-                }
-            }
-        }
-        to.force();
     }
 
     /**
@@ -207,6 +192,22 @@ public class VmStore {
         return save(vm.withState(AzureVmState.Deleted).withSnapshots(List.of()));
     }
 
+    /**
+     * What Azure Monitor would tell about the VM's disks: how fast it writes now, and how many blocks it wrote since
+     * a failover created it from replica storage (where its disks and the on-premises copy can differ).
+     */
+    public VmMetrics metrics(String name) {
+        AzureVm vm = get(name);
+        boolean writing = vm.state() == AzureVmState.Running && vm.workload().writesPerSecond() > 0;
+        List<VmMetrics.DiskMetrics> diskMetrics = vm.disks().stream().map(spec -> {
+            Long sinceFailover = vm.replicaOrigin() == null ? null
+                    : disks.get(name).disk(spec.diskId()).changedSince(vm.replicaOrigin().trackingPoints().get(spec.diskId())).blockCount();
+            return new VmMetrics.DiskMetrics(spec.diskId(), spec.sizeBytes(), spec.blockSize(), sinceFailover);
+        }).toList();
+        return new VmMetrics(name, vm.state(), writing ? vm.workload().writesPerSecond() : 0,
+                writing ? vm.workload().writeSizeBytes() : 0, diskMetrics);
+    }
+
     public VirtualDisk disk(String vmName, String diskId) {
         get(vmName);
         return disks.get(vmName).disk(diskId);
@@ -224,18 +225,5 @@ public class VmStore {
         SiteFiles.writeAtomically(json, vmDir(vm.name()).resolve("vm.json"), vm);
         vms.put(vm.name(), vm);
         return vm;
-    }
-
-    /** Extents of 1 MiB, each either left as a hole (zeros) or filled with random bytes. */
-    private static void writeGeneratedContent(VirtualDisk disk, Random random, int zeroPercent) {
-        byte[] extent = new byte[MIB];
-        for (long offset = 0; offset < disk.sizeBytes(); offset += MIB) {
-            if (random.nextInt(100) < zeroPercent) {
-                continue;
-            }
-            random.nextBytes(extent);
-            disk.write(offset, ByteBuffer.wrap(extent));
-        }
-        disk.force();
     }
 }

@@ -2,7 +2,6 @@ package io.failback.hostagent;
 
 import io.failback.contracts.disk.WorkloadSettings;
 import io.failback.contracts.site.CreateOnPremisesVm;
-import io.failback.hostagent.HostVm.HostDisk;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
@@ -77,15 +76,24 @@ public class HostVmResource {
 
     @PUT
     @Path("/vms/{name}")
-    @Operation(summary = "Create the VM with empty disks on the virtual switch of that name (the failback's CreateVmIfNotFound)")
+    @Operation(summary = "Create the VM on the virtual switch of that name: with empty disks (the failback's "
+            + "CreateVmIfNotFound), or with contentSeed as a VM that already lives here, its disks filled and consistent")
     public Response create(@PathParam("name") String name, @Valid @NotNull CreateVmBody body) {
-        HostVm vm = store.create(name, new CreateOnPremisesVm(body.disks(), body.virtualSwitchName()));
+        CreateOnPremisesVm request = new CreateOnPremisesVm(body.disks(), body.virtualSwitchName());
+        HostVm vm = body.contentSeed() == null ? store.create(name, request)
+                : store.createWithContent(name, request, body.contentSeed(), body.zeroPercent() == null ? 40 : body.zeroPercent());
         return Response.status(Response.Status.CREATED).entity(vm).build();
     }
 
-    /** The wire shape of {@link CreateOnPremisesVm}, with its validation. */
+    /**
+     * The wire shape of {@link CreateOnPremisesVm}, with its validation.
+     *
+     * @param contentSeed when set, the disks are filled with content generated from it (extents of 1 MiB, zeroPercent
+     *            of them holes) and the VM is an ordinary, bootable VM of this host
+     */
     public record CreateVmBody(@NotEmpty List<io.failback.contracts.site.@NotNull DiskSpec> disks,
-            @NotBlank String virtualSwitchName) {
+            @NotBlank String virtualSwitchName, Long contentSeed,
+            @jakarta.validation.constraints.Min(0) @jakarta.validation.constraints.Max(100) Integer zeroPercent) {
     }
 
     @POST
@@ -108,6 +116,20 @@ public class HostVmResource {
         return store.setWorkload(name, settings);
     }
 
+    @POST
+    @Path("/vms/{name}/snapshots")
+    @Operation(summary = "Take a consistent snapshot of all the VM's disks while it keeps running")
+    public Response snapshot(@PathParam("name") String name) {
+        return Response.status(Response.Status.CREATED).entity(store.snapshot(name)).build();
+    }
+
+    @DELETE
+    @Path("/vms/{name}/snapshots/{snapshotId}")
+    public Response deleteSnapshot(@PathParam("name") String name, @PathParam("snapshotId") String snapshotId) {
+        store.deleteSnapshot(name, snapshotId);
+        return Response.noContent().build();
+    }
+
     @DELETE
     @Path("/vms/{name}")
     @Operation(summary = "Delete the VM and its disks")
@@ -118,7 +140,8 @@ public class HostVmResource {
     @POST
     @Path("/vms/{name}/disks/{diskId}/verify")
     @Operation(summary = "Compare the disk's SHA-256 with the source's; on a match the disk becomes consistent")
-    public HostDisk verify(@PathParam("name") String name, @PathParam("diskId") String diskId, @Valid @NotNull VerifyDisk body) {
+    public HostVm.VerifiedDisk verify(@PathParam("name") String name, @PathParam("diskId") String diskId,
+            @Valid @NotNull VerifyDisk body) {
         if (!"SHA-256".equalsIgnoreCase(body.algorithm())) {
             throw io.failback.contracts.site.ProblemException.badRequest("UnsupportedDigest", "only SHA-256 digests are compared");
         }

@@ -1,7 +1,11 @@
 package io.failback.hostagent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.failback.contracts.blockstream.DiskFile;
+import io.failback.contracts.disk.GeneratedContent;
 import io.failback.contracts.disk.VirtualDisk;
+import io.failback.contracts.disk.VmDisks;
+import io.failback.contracts.disk.VmSnapshot;
 import io.failback.contracts.disk.VmDiskRegistry;
 import io.failback.contracts.disk.WorkloadSettings;
 import io.failback.contracts.site.CreateOnPremisesVm;
@@ -18,9 +22,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -42,9 +49,14 @@ public class HostVmStore {
 
     @PostConstruct
     void load() {
-        for (HostVm vm : SiteFiles.readAll(json, vmsDir(), "vm.json", HostVm.class)) {
+        for (HostVm stored : SiteFiles.readAll(json, vmsDir(), "vm.json", HostVm.class)) {
+            VmDisks open = disks.open(stored.name(), vmDir(stored.name()), stored.diskSpecs());
+            // Snapshots a crash dropped from the disks are dropped from the VM too.
+            List<VmSnapshot> surviving = stored.snapshots().stream()
+                    .filter(s -> open.disks().stream().allMatch(d -> d.snapshotIds().contains(s.snapshotId())))
+                    .toList();
+            HostVm vm = surviving.size() == stored.snapshots().size() ? stored : save(stored.withSnapshots(surviving));
             vms.put(vm.name(), vm);
-            disks.open(vm.name(), vmDir(vm.name()), vm.diskSpecs());
             if (vm.state() == HostVmState.Running) {
                 disks.startWorkload(vm.name(), vm.workload());
             }
@@ -90,10 +102,24 @@ public class HostVmStore {
         Instant now = Instant.now();
         // New disks hold no data yet: they are consistent only once a synchronization has filled and verified them.
         List<HostDisk> created = request.disks().stream()
-                .map(d -> new HostDisk(d.diskId(), d.sizeBytes(), d.blockSize(), false, null, 0))
+                .map(d -> new HostDisk(d.diskId(), d.sizeBytes(), d.blockSize(), false, null, 0, null))
                 .toList();
-        return save(new HostVm(name, HostVmState.Off, request.virtualSwitchName(), created, WorkloadSettings.DEFAULT, Map.of(),
+        return save(new HostVm(name, HostVmState.Off, request.virtualSwitchName(), created, WorkloadSettings.DEFAULT, List.of(),
                 now, now));
+    }
+
+    /** A VM that already lives on this host: disks filled with generated content, consistent, ready to boot. */
+    public synchronized HostVm createWithContent(String name, CreateOnPremisesVm request, long contentSeed, int zeroPercent) {
+        HostVm created = create(name, request);
+        Random content = new Random(contentSeed);
+        for (VirtualDisk disk : disks.get(name).disks()) {
+            GeneratedContent.write(disk, content, zeroPercent);
+        }
+        HostVm filled = created;
+        for (HostDisk disk : created.disks()) {
+            filled = filled.withDisk(disk.diskId(), d -> d.withConsistent(true));
+        }
+        return save(filled);
     }
 
     public synchronized HostVm start(String name) {
@@ -107,8 +133,7 @@ public class HostVmStore {
         if (vm.state() == HostVmState.Running) {
             return vm;
         }
-        // Changed-block tracking for Reverse Replicate counts from here.
-        HostVm running = save(vm.started(disks.get(name).trackingPoints()));
+        HostVm running = save(vm.withState(HostVmState.Running));
         disks.startWorkload(name, running.workload());
         return running;
     }
@@ -135,6 +160,7 @@ public class HostVmStore {
         if (vm.state() == HostVmState.Running) {
             throw ProblemException.conflict("VmRunning", "turn virtual machine '" + name + "' off before deleting it");
         }
+        dropSnapshots(vm);
         disks.delete(name, vmDir(name));
         try {
             Files.deleteIfExists(vmDir(name).resolve("vm.json"));
@@ -158,6 +184,8 @@ public class HostVmStore {
             throw ProblemException.conflict("VmRunning", "virtual machine '" + vmName
                     + "' is running on this host; turn it off before synchronizing data into its disks");
         }
+        // Data coming back from Azure replaces what replication snapshots showed: they are dropped.
+        vm = dropSnapshots(vm);
         // A full copy starts over: whatever an earlier, interrupted copy recorded no longer holds.
         save(vm.withDisk(diskId, d -> fullCopy ? d.withConsistent(false).withSyncProgress(null, 0) : d.withConsistent(false)));
         VirtualDisk disk = disks.get(vmName).disk(diskId);
@@ -174,16 +202,54 @@ public class HostVmStore {
         save(vm.withDisk(diskId, d -> d.withSyncProgress(syncId, blocksThrough)));
     }
 
-    /** Clears the disk's inconsistency marker if its digest equals the source's; otherwise it stays inconsistent. */
-    public synchronized HostDisk verify(String vmName, String diskId, String expectedDigest) {
+    /**
+     * Clears the disk's inconsistency marker if its own digest equals the source's; otherwise it stays inconsistent.
+     * The disk computes the digest itself (or reuses the one it computed when nothing was written since).
+     */
+    public synchronized HostVm.VerifiedDisk verify(String vmName, String diskId, String expectedDigest) {
         HostVm vm = get(vmName);
         requireDisk(vm, diskId);
-        String actual = disk(vmName, diskId).digest();
+        if (vm.state() == HostVmState.Running) {
+            throw ProblemException.conflict("VmRunning", "virtual machine '" + vmName + "' is running; only a stopped disk can be verified");
+        }
+        VirtualDisk disk = disk(vmName, diskId);
+        // The VM is off, so nothing writes between reading the point and the digest.
+        long trackingPoint = disk.trackingPoint();
+        String actual = disk.digest();
         if (!actual.equalsIgnoreCase(expectedDigest)) {
             throw ProblemException.conflict("DigestMismatch", "disk '" + diskId + "' of '" + vmName + "' has SHA-256 "
                     + actual + ", the source has " + expectedDigest + "; it stays inconsistent");
         }
-        return save(vm.withDisk(diskId, d -> d.withConsistent(true))).disk(diskId);
+        save(vm.withDisk(diskId, d -> d.verifiedAt(trackingPoint)));
+        return new HostVm.VerifiedDisk(diskId, DiskFile.DIGEST_ALGORITHM, actual, true);
+    }
+
+    /** A consistent snapshot of all the VM's disks, taken while it keeps running (what replication reads from). */
+    public synchronized VmSnapshot snapshot(String name) {
+        HostVm vm = get(name);
+        String id = UUID.randomUUID().toString();
+        VmSnapshot snapshot = new VmSnapshot(id, Instant.now(), disks.get(name).snapshot(id));
+        List<VmSnapshot> all = new ArrayList<>(vm.snapshots());
+        all.add(snapshot);
+        save(vm.withSnapshots(all));
+        return snapshot;
+    }
+
+    public synchronized void deleteSnapshot(String name, String snapshotId) {
+        HostVm vm = get(name);
+        if (vm.snapshots().stream().noneMatch(s -> s.snapshotId().equals(snapshotId))) {
+            throw ProblemException.notFound("SnapshotNotFound", "virtual machine '" + name + "' has no snapshot '" + snapshotId + "'");
+        }
+        disks.get(name).deleteSnapshot(snapshotId);
+        save(vm.withSnapshots(vm.snapshots().stream().filter(s -> !s.snapshotId().equals(snapshotId)).toList()));
+    }
+
+    private HostVm dropSnapshots(HostVm vm) {
+        if (vm.snapshots().isEmpty()) {
+            return vm;
+        }
+        vm.snapshots().forEach(s -> disks.get(vm.name()).deleteSnapshot(s.snapshotId()));
+        return save(vm.withSnapshots(List.of()));
     }
 
     private HostDisk requireDisk(HostVm vm, String diskId) {

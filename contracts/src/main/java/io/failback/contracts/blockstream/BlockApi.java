@@ -127,9 +127,9 @@ public final class BlockApi {
 
         router.get(disk + "/digest").handler(ctx -> blocking(vertx, () -> {
             BlockDevice file = disks.disk(vm(ctx), diskId(ctx));
-            BlockStreamSender.BlockReader reader = reader(ctx, file);
-            return new DiskDigest(file.diskId(), file.sizeBytes(), DiskFile.DIGEST_ALGORITHM,
-                    DiskFile.digest(reader, file.blockSize(), file.blockCount()));
+            String digest = ctx.request().getParam("snapshot") == null ? file.digest()
+                    : DiskFile.digest(reader(ctx, file), file.blockSize(), file.blockCount());
+            return new DiskDigest(file.diskId(), file.sizeBytes(), DiskFile.DIGEST_ALGORITHM, digest);
         }).onSuccess(digest -> answerJson(ctx.response(), 200, digest)).onFailure(e -> answerProblem(ctx, e)));
     }
 

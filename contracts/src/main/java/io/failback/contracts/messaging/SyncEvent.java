@@ -15,6 +15,7 @@ import java.util.List;
  * @param progress set on {@link Type#TaskProgress} and on the final {@link Type#TaskSucceeded} of a data task
  * @param verifications set on {@link Type#SyncSucceeded}: each disk's strong digest on both sides
  * @param checkpoint set on {@link Type#SyncSuspended}: what phase 2 continues from
+ * @param recoveryPoint set on the {@link Type#SyncSucceeded} of a replication: the moment the replica now holds
  */
 public record SyncEvent(
         int schemaVersion,
@@ -29,7 +30,8 @@ public record SyncEvent(
         TaskProgress progress,
         Failure failure,
         List<DiskVerification> verifications,
-        DeltaCheckpoint checkpoint) {
+        DeltaCheckpoint checkpoint,
+        Instant recoveryPoint) {
 
     public enum Type {
         TaskStarted,

@@ -11,14 +11,23 @@ public enum SyncTask {
     SnapshotSynchronization("Synchronize a snapshot of the Azure VM while it keeps running (delta changes only)"),
     FinalDeltaSynchronization("Synchronize the changes made since the snapshot"),
     StartOnPremisesVm("Start the virtual machine on-premises"),
-    DeleteAzureVm("Delete the virtual machine and its disks in Azure");
+    RetainReplicaInAzure("Keep the Azure disks' final state as replica storage for Reverse Replicate"),
+    DeleteAzureVm("Delete the virtual machine and its disks in Azure"),
+    ReplicateToAzure("Replicate the on-premises virtual machine's disks to Azure"),
+    ShutdownOnPremisesVm("Shut down the virtual machine on-premises"),
+    FailoverToAzure("Create and start the virtual machine in Azure from the replica");
 
     public static final java.util.List<SyncTask> PLANNED_FAILBACK = java.util.List.of(PrepareOnPremisesVm, ShutdownAzureVm, DataSynchronization,
             StartOnPremisesVm);
     /** ForDownTime: phase 1 up to the suspension, phase 2 after "Complete Failover" (resume). */
     public static final java.util.List<SyncTask> PLANNED_FAILBACK_DELTA = java.util.List.of(PrepareOnPremisesVm,
             SnapshotSynchronization, ShutdownAzureVm, FinalDeltaSynchronization, StartOnPremisesVm);
-    public static final java.util.List<SyncTask> FAILOVER_COMMIT = java.util.List.of(DeleteAzureVm);
+    public static final java.util.List<SyncTask> FAILOVER_COMMIT = java.util.List.of(RetainReplicaInAzure, DeleteAzureVm);
+    /** Enable protection, Reverse Replicate and each cycle of ongoing replication. */
+    public static final java.util.List<SyncTask> REPLICATION = java.util.List.of(ReplicateToAzure);
+    /** Planned failover PrimaryToRecovery: nothing written on-premises is left behind. */
+    public static final java.util.List<SyncTask> PLANNED_FAILOVER_TO_AZURE = java.util.List.of(ShutdownOnPremisesVm, ReplicateToAzure,
+            FailoverToAzure);
 
     private final String friendlyName;
 

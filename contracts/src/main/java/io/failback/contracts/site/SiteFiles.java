@@ -32,6 +32,20 @@ public final class SiteFiles {
         }
     }
 
+    /** Deletes a folder and everything in it; a folder that is not there is already deleted. */
+    public static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+
     /** Reads {@code <root>/<each folder>/<fileName>}, skipping folders without one. */
     public static <T> List<T> readAll(ObjectMapper json, Path root, String fileName, Class<T> type) {
         List<T> values = new ArrayList<>();
