@@ -44,14 +44,21 @@ abstract class CommandRun {
         commandId = reissuedCommandId;
     }
 
-    /** How a run ends when nothing failed: done (with the disks' proofs, if it moved data), or suspended. */
-    record Outcome(List<DiskVerification> verifications, DeltaCheckpoint suspendedAt) {
+    /**
+     * How a run ends when nothing failed: done (with the disks' proofs, if it moved data, and the recovery point a
+     * replication reached), or suspended.
+     */
+    record Outcome(List<DiskVerification> verifications, DeltaCheckpoint suspendedAt, Instant recoveryPoint) {
         static Outcome succeeded(List<DiskVerification> verifications) {
-            return new Outcome(verifications, null);
+            return new Outcome(verifications, null, null);
+        }
+
+        static Outcome replicated(List<DiskVerification> verifications, Instant recoveryPoint) {
+            return new Outcome(verifications, null, recoveryPoint);
         }
 
         static Outcome suspended(DeltaCheckpoint checkpoint) {
-            return new Outcome(null, checkpoint);
+            return new Outcome(null, checkpoint, null);
         }
     }
 
@@ -61,11 +68,18 @@ abstract class CommandRun {
     final Uni<Void> run() {
         return tasks()
                 .chain(outcome -> outcome.suspendedAt() != null
-                        ? emit(SyncEvent.Type.SyncSuspended, null, null, null, null, outcome.suspendedAt())
-                        : emit(SyncEvent.Type.SyncSucceeded, null, null, null, outcome.verifications()))
+                        ? emit(SyncEvent.Type.SyncSuspended, null, null, null, null, outcome.suspendedAt(), null)
+                        : emit(SyncEvent.Type.SyncSucceeded, null, null, null, outcome.verifications(), null,
+                                outcome.recoveryPoint()))
+                .invoke(() -> LOG.infof("%s on %s ended (command %s)", what(), command.itemName(), commandId))
                 .onFailure().call(this::reportFailure)
                 .onFailure().recoverWithNull()
                 .replaceWithVoid();
+    }
+
+    /** A job, or a cycle of ongoing replication (which is no job). */
+    private String what() {
+        return command.jobName() != null ? "job " + command.jobName() : "replication cycle";
     }
 
     protected final <T> Uni<T> task(SyncTask task, Supplier<Uni<T>> work) {
@@ -87,24 +101,24 @@ abstract class CommandRun {
     private Uni<Void> reportFailure(Throwable failure) {
         Failure reason = failure instanceof SiteCallException site ? new Failure(site.code(), site.getMessage())
                 : new Failure("InternalError", String.valueOf(failure.getMessage()));
-        LOG.warnf("job %s failed in task %s: %s", command.jobName(), currentTask, reason.message());
+        LOG.warnf("%s on %s failed in task %s: %s", what(), command.itemName(), currentTask, reason.message());
         Uni<Void> taskFailed = currentTask == null ? Uni.createFrom().voidItem()
                 : emit(SyncEvent.Type.TaskFailed, currentTask, lastProgress, reason, null);
         return taskFailed.chain(() -> emit(SyncEvent.Type.SyncFailed, null, null, reason, null))
-                .onFailure().invoke(e -> LOG.errorf("could not report the failure of job %s: %s", command.jobName(), e.getMessage()))
+                .onFailure().invoke(e -> LOG.errorf("could not report the failure of %s: %s", what(), e.getMessage()))
                 .onFailure().recoverWithNull();
     }
 
     private Uni<Void> emit(SyncEvent.Type type, SyncTask task, TaskProgress progress, Failure failure,
             List<DiskVerification> verifications) {
-        return emit(type, task, progress, failure, verifications, null);
+        return emit(type, task, progress, failure, verifications, null, null);
     }
 
     private Uni<Void> emit(SyncEvent.Type type, SyncTask task, TaskProgress progress, Failure failure,
-            List<DiskVerification> verifications, DeltaCheckpoint checkpoint) {
+            List<DiskVerification> verifications, DeltaCheckpoint checkpoint, Instant recoveryPoint) {
         SyncEvent event = new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), commandId,
                 command.jobName(), command.itemName(), type, task, sequence.incrementAndGet(), Instant.now(), progress, failure,
-                verifications == null ? null : new ArrayList<>(verifications), checkpoint);
+                verifications == null ? null : new ArrayList<>(verifications), checkpoint, recoveryPoint);
         return publisher.publish(event);
     }
 }

@@ -1,5 +1,6 @@
 package io.failback.sync;
 
+import io.failback.contracts.messaging.FailoverDirection;
 import io.failback.contracts.messaging.SyncCommand;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -7,13 +8,17 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.mutiny.ext.web.client.WebClient;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Queue;
 import org.jboss.logging.Logger;
 
 /**
- * Runs accepted commands in the background, one run per job: a command delivered again while its job runs is a
- * duplicate and is dropped.
+ * Runs accepted commands in the background. A command delivered again while its run is queued or running is a
+ * duplicate and is dropped (the run answers to the newer command id from then on). Runs on the same protected item
+ * go one after the other, in the order their commands arrived (Kafka keeps one item's commands in order): a
+ * replication cycle and a failover never write the same disks at once.
  */
 @ApplicationScoped
 public class FailbackRunner {
@@ -24,7 +29,10 @@ public class FailbackRunner {
     private final SyncEventPublisher publisher;
     private final WebClient web;
     private final HttpClient streams;
-    private final Map<String, CommandRun> running = new ConcurrentHashMap<>();
+    /** Accepted runs by their key; guarded by {@code this}. */
+    private final Map<String, CommandRun> accepted = new HashMap<>();
+    /** Per item, the runs waiting behind the one that runs; guarded by {@code this}. */
+    private final Map<String, Queue<CommandRun>> lanes = new HashMap<>();
 
     public FailbackRunner(Vertx vertx, io.vertx.mutiny.core.Vertx mutinyVertx, SyncConfig config, SyncEventPublisher publisher) {
         this.vertx = vertx;
@@ -35,29 +43,78 @@ public class FailbackRunner {
         this.streams = vertx.createHttpClient(new HttpClientOptions().setIdleTimeout(60).setMaxPoolSize(16));
     }
 
-    /** @return false when the job already runs here (a duplicate delivery) */
+    /** @return false when the command's run is already here (a duplicate delivery) */
     public boolean start(SyncCommand command) {
-        CommandRun run = runFor(command);
-        CommandRun already = running.putIfAbsent(command.jobName(), run);
-        if (already != null) {
-            LOG.infof("job %s is already running here; it answers to command %s from now on", command.jobName(), command.commandId());
-            already.adopt(command.commandId());
-            return false;
+        CommandRun run;
+        synchronized (this) {
+            CommandRun already = accepted.get(runKey(command));
+            if (already != null) {
+                LOG.infof("%s is already here; it answers to command %s from now on", runKey(command), command.commandId());
+                already.adopt(command.commandId());
+                return false;
+            }
+            run = runFor(command);
+            accepted.put(runKey(command), run);
+            Queue<CommandRun> lane = lanes.computeIfAbsent(command.itemName(), item -> new ArrayDeque<>());
+            lane.add(run);
+            if (lane.size() > 1) {
+                LOG.infof("%s waits for the run before it on %s", runKey(command), command.itemName());
+                return true;
+            }
         }
-        LOG.infof("job %s on %s started (command %s)", command.jobName(), command.itemName(), command.commandId());
-        run.run().subscribe().with(done -> running.remove(command.jobName()), e -> running.remove(command.jobName()));
+        launch(run);
         return true;
+    }
+
+    private void launch(CommandRun run) {
+        SyncCommand command = run.command;
+        LOG.infof("%s on %s started (command %s)", runKey(command), command.itemName(), command.commandId());
+        run.run().onTermination().invoke(() -> finished(run)).subscribe().with(done -> { }, e -> { });
+    }
+
+    private void finished(CommandRun run) {
+        CommandRun next;
+        synchronized (this) {
+            accepted.remove(runKey(run.command));
+            Queue<CommandRun> lane = lanes.get(run.command.itemName());
+            lane.remove(run);
+            next = lane.peek();
+            if (next == null) {
+                lanes.remove(run.command.itemName());
+            }
+        }
+        if (next != null) {
+            launch(next);
+        }
+    }
+
+    /** A job's run, or an item's replication cycle (which is no job). */
+    private static String runKey(SyncCommand command) {
+        return command.jobName() != null ? "job " + command.jobName() : "replication cycle of " + command.itemName();
     }
 
     private CommandRun runFor(SyncCommand command) {
         SiteClient azure = new SiteClient(web, config.azureUrl(), "azure-sim");
         if (command.failoverCommit() != null) {
-            return new FailoverCommitRun(command, azure, publisher);
+            SyncCommand.OnPremisesVm target = command.failoverCommit().target();
+            return new FailoverCommitRun(command, azure, hostClient(target), publisher);
         }
-        SyncCommand.OnPremisesVm target = command.plannedFailover().target();
-        SiteClient host = new SiteClient(web, target.hostUrl(), "host '" + target.providerId() + "'");
-        return new PlannedFailbackRun(command, azure, host, new BlockRelay(streams), new HashComparer(web), publisher, vertx,
-                config.progressInterval());
+        if (command.replicate() != null) {
+            return new ReplicationRun(command, command.replicate().source(), azure, hostClient(command.replicate().source()),
+                    new BlockRelay(streams), publisher, vertx, config.progressInterval());
+        }
+        if (command.plannedFailover().failoverDirection() == FailoverDirection.PrimaryToRecovery) {
+            SyncCommand.OnPremisesVm source = command.plannedFailover().onPremisesVm();
+            return new ReplicationRun(command, source, azure, hostClient(source), new BlockRelay(streams), publisher, vertx,
+                    config.progressInterval());
+        }
+        SyncCommand.OnPremisesVm target = command.plannedFailover().onPremisesVm();
+        return new PlannedFailbackRun(command, azure, hostClient(target), new BlockRelay(streams), new HashComparer(web), publisher,
+                vertx, config.progressInterval());
+    }
+
+    private SiteClient hostClient(SyncCommand.OnPremisesVm vm) {
+        return new SiteClient(web, vm.hostUrl(), "host '" + vm.providerId() + "'");
     }
 
     @PreDestroy

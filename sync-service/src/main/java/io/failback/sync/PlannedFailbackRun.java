@@ -39,27 +39,21 @@ import org.jboss.logging.Logger;
  * The target is checked first, before the Azure VM goes down, and every copy that ends the failback is proven with
  * SHA-256 on both sides before the on-premises VM may start.
  */
-final class PlannedFailbackRun extends CommandRun {
+final class PlannedFailbackRun extends DataRun {
     private static final Logger LOG = Logger.getLogger(PlannedFailbackRun.class);
 
     private final SyncCommand.PlannedFailover spec;
     private final SiteClient azure;
     private final SiteClient host;
-    private final BlockRelay relay;
     private final HashComparer hashes;
-    private final Vertx vertx;
-    private final Duration progressInterval;
 
     PlannedFailbackRun(SyncCommand command, SiteClient azure, SiteClient host, BlockRelay relay, HashComparer hashes,
             SyncEventPublisher publisher, Vertx vertx, Duration progressInterval) {
-        super(command, publisher);
+        super(command, publisher, relay, vertx, progressInterval);
         this.spec = command.plannedFailover();
         this.azure = azure;
         this.host = host;
-        this.relay = relay;
         this.hashes = hashes;
-        this.vertx = vertx;
-        this.progressInterval = progressInterval;
     }
 
     @Override
@@ -73,7 +67,7 @@ final class PlannedFailbackRun extends CommandRun {
     private Uni<Outcome> fullDownload() {
         return task(SyncTask.PrepareOnPremisesVm, () -> azureVm().call(this::ensureTargetVm))
                 .chain(() -> task(SyncTask.ShutdownAzureVm, this::shutdownAzureVm))
-                .chain(sourceVm -> task(SyncTask.DataSynchronization, () -> copyDisks(SyncTask.DataSynchronization, sourceVm,
+                .chain(sourceVm -> task(SyncTask.DataSynchronization, () -> copyDisks(SyncTask.DataSynchronization, sourceVm.disks(),
                         this::fullCopy).chain(() -> verify(sourceVm))))
                 .call(() -> task(SyncTask.StartOnPremisesVm, this::startOnPremisesVm))
                 .map(Outcome::succeeded);
@@ -82,10 +76,10 @@ final class PlannedFailbackRun extends CommandRun {
     private Uni<Outcome> snapshotPhase() {
         return task(SyncTask.PrepareOnPremisesVm, () -> azureVm().call(this::ensureTargetVm))
                 .chain(sourceVm -> task(SyncTask.SnapshotSynchronization, () -> azure
-                        .postForJson("/api/vms/" + spec.source().vmName() + "/snapshots", 201)
+                        .postForJson("/api/vms/" + spec.azureVm().vmName() + "/snapshots", 201)
                         .chain(snapshot -> {
                             DeltaCheckpoint checkpoint = checkpointOf(snapshot);
-                            return copyDisks(SyncTask.SnapshotSynchronization, sourceVm,
+                            return copyDisks(SyncTask.SnapshotSynchronization, sourceVm.disks(),
                                     disk -> deltaFromSnapshot(disk, checkpoint.snapshotId())).replaceWith(checkpoint);
                         })))
                 .map(Outcome::suspended);
@@ -94,9 +88,9 @@ final class PlannedFailbackRun extends CommandRun {
     private Uni<Outcome> finalPhase(DeltaCheckpoint checkpoint) {
         return task(SyncTask.ShutdownAzureVm, this::shutdownAzureVm)
                 .chain(sourceVm -> task(SyncTask.FinalDeltaSynchronization, () -> copyDisks(SyncTask.FinalDeltaSynchronization,
-                        sourceVm, disk -> changedSince(disk, checkpoint.trackingPoints().get(disk.diskId())))
+                        sourceVm.disks(), disk -> changedSince(disk, checkpoint.trackingPoints().get(disk.diskId())))
                         .chain(() -> verify(sourceVm))
-                        .call(() -> azure.delete("/api/vms/" + spec.source().vmName() + "/snapshots/" + checkpoint.snapshotId())
+                        .call(() -> azure.delete("/api/vms/" + spec.azureVm().vmName() + "/snapshots/" + checkpoint.snapshotId())
                                 .onFailure().invoke(e -> LOG.infof("snapshot %s not deleted: %s", checkpoint.snapshotId(), e.getMessage()))
                                 .onFailure().recoverWithNull())))
                 .call(() -> task(SyncTask.StartOnPremisesVm, this::startOnPremisesVm))
@@ -104,16 +98,16 @@ final class PlannedFailbackRun extends CommandRun {
     }
 
     private Uni<SiteVm> shutdownAzureVm() {
-        return azure.post("/api/vms/" + spec.source().vmName() + "/shutdown");
+        return azure.post("/api/vms/" + spec.azureVm().vmName() + "/shutdown");
     }
 
     private Uni<SiteVm> startOnPremisesVm() {
-        return host.post("/api/vms/" + spec.target().vmName() + "/start");
+        return host.post("/api/vms/" + spec.onPremisesVm().vmName() + "/start");
     }
 
     private Uni<SiteVm> azureVm() {
-        return azure.findVm(spec.source().vmName()).onItem().ifNull().failWith(() -> new SiteCallException("AzureVmNotFound",
-                "no virtual machine named '" + spec.source().vmName() + "' in Azure"));
+        return azure.findVm(spec.azureVm().vmName()).onItem().ifNull().failWith(() -> new SiteCallException("AzureVmNotFound",
+                "no virtual machine named '" + spec.azureVm().vmName() + "' in Azure"));
     }
 
     private static DeltaCheckpoint checkpointOf(JsonObject snapshot) {
@@ -142,22 +136,22 @@ final class PlannedFailbackRun extends CommandRun {
             }
             return host.getJsonArray("/api/host/certificates").chain(installed -> installed.contains(cloudKey)
                     ? Uni.createFrom().voidItem()
-                    : Uni.createFrom().failure(new SiteCallException("CertificateNotInstalled", "host '" + spec.target().providerId()
+                    : Uni.createFrom().failure(new SiteCallException("CertificateNotInstalled", "host '" + spec.onPremisesVm().providerId()
                             + "' does not hold certificate " + cloudKey + "; install it there (POST /api/host/certificates)")));
         });
     }
 
     /** The on-premises VM must exist with the same disks; CreateVmIfNotFound creates it on the same-named switch. */
     private Uni<Void> ensureTargetVm(SiteVm sourceVm) {
-        String vmName = spec.target().vmName();
+        String vmName = spec.onPremisesVm().vmName();
         return checkEncryptionKey().chain(() -> host.findVm(vmName)).chain(existing -> {
             if (existing == null) {
                 if (spec.recoveryVmCreationOption() != RecoveryVmCreationOption.CreateVmIfNotFound) {
                     return Uni.createFrom().failure(new SiteCallException("OnPremisesVmNotFound", "host '"
-                            + spec.target().providerId() + "' has no virtual machine '" + vmName
+                            + spec.onPremisesVm().providerId() + "' has no virtual machine '" + vmName
                             + "'; fail back with recoveryVmCreationOption CreateVmIfNotFound to create it"));
                 }
-                return host.createVm(vmName, new CreateOnPremisesVm(sourceVm.disks(), spec.target().virtualSwitchName()))
+                return host.createVm(vmName, new CreateOnPremisesVm(sourceVm.disks(), spec.onPremisesVm().virtualSwitchName()))
                         .replaceWithVoid();
             }
             if (!sameDisks(existing.disks(), sourceVm.disks())) {
@@ -173,20 +167,21 @@ final class PlannedFailbackRun extends CommandRun {
         return a.size() == b.size() && a.containsAll(b);
     }
 
-    /** Proves every disk: the Azure disk's SHA-256 must be the on-premises disk's, which the host checks itself. */
+    /**
+     * Proves every disk: both sites read their disk whole at the same time, then the host compares the Azure disk's
+     * SHA-256 with its own (which it remembers, nothing having been written since) and only on a match marks the disk
+     * consistent. Both digests are recorded.
+     */
     private Uni<List<DiskVerification>> verify(SiteVm sourceVm) {
-        String vmName = spec.target().vmName();
+        String vmName = spec.onPremisesVm().vmName();
         return Multi.createFrom().iterable(sourceVm.disks())
-                .onItem().transformToUniAndConcatenate(disk -> azure.digest(spec.source().vmName(), disk.diskId())
-                        .chain(source -> host.verify(vmName, disk.diskId(), source)
-                                .replaceWith(new DiskVerification(disk.diskId(), disk.sizeBytes(), source.algorithm(),
-                                        source.digest(), source.digest()))))
+                .onItem().transformToUniAndConcatenate(disk -> Uni.combine().all()
+                        .unis(azure.digest(diskPath(spec.azureVm().vmName(), disk), null), host.digest(diskPath(vmName, disk), null))
+                        .asTuple()
+                        .chain(digests -> host.verify(vmName, disk.diskId(), digests.getItem1())
+                                .map(targetDigest -> new DiskVerification(disk.diskId(), disk.sizeBytes(),
+                                        digests.getItem1().algorithm(), digests.getItem1().digest(), targetDigest))))
                 .collect().asList();
-    }
-
-    /** One disk's copy, started with the shared progress so its counters can be reported. */
-    private interface DiskCopy {
-        Uni<BlockWriteSummary> start(DiskSpec disk, Progress progress);
     }
 
     /**
@@ -195,7 +190,7 @@ final class PlannedFailbackRun extends CommandRun {
      * job, so the blocks already there are still right.
      */
     private DiskCopy fullCopy(DiskSpec disk) {
-        return (d, progress) -> host.getJson("/api/vms/" + spec.target().vmName()).chain(targetVm -> {
+        return (d, progress) -> host.getJson("/api/vms/" + spec.onPremisesVm().vmName()).chain(targetVm -> {
             long resumeFrom = resumePoint(targetVm, d);
             progress.scanned.addAndGet(d.sizeBytes());
             progress.toSend.addAndGet(d.sizeBytes() - resumeFrom * d.blockSize());
@@ -203,10 +198,10 @@ final class PlannedFailbackRun extends CommandRun {
             if (resumeFrom > 0) {
                 LOG.infof("job %s: disk %s resumes at block %d of %d", command.jobName(), d.diskId(), resumeFrom, d.blockCount());
                 return relayed(progress, counters -> relay.relay(sourceBlocks(d, "?first=" + resumeFrom),
-                        host.url(diskPath(spec.target().vmName(), d) + "/blocks" + syncId), counters));
+                        host.url(diskPath(spec.onPremisesVm().vmName(), d) + "/blocks" + syncId), counters));
             }
             return relayed(progress, counters -> relay.relay(sourceBlocks(d, ""),
-                    host.url(diskPath(spec.target().vmName(), d) + "/blocks" + syncId + "&fullCopy=true"), counters));
+                    host.url(diskPath(spec.onPremisesVm().vmName(), d) + "/blocks" + syncId + "&fullCopy=true"), counters));
         });
     }
 
@@ -226,13 +221,13 @@ final class PlannedFailbackRun extends CommandRun {
     /** Phase 1: hash the snapshot and the target side by side, then send the blocks whose hashes differ. */
     private DiskCopy deltaFromSnapshot(DiskSpec disk, String snapshotId) {
         return (d, progress) -> hashes.differingBlocks(
-                        azure.url(diskPath(spec.source().vmName(), d) + "/hashes?snapshot=" + snapshotId),
-                        host.url(diskPath(spec.target().vmName(), d) + "/hashes"), d.blockCount(),
+                        azure.url(diskPath(spec.azureVm().vmName(), d) + "/hashes?snapshot=" + snapshotId),
+                        host.url(diskPath(spec.onPremisesVm().vmName(), d) + "/hashes"), d.blockCount(),
                         blocks -> progress.scanned.addAndGet(blocks * d.blockSize()))
                 .chain(differing -> {
                     progress.toSend.addAndGet(differing.blockCount() * d.blockSize());
                     return relayed(progress, counters -> relay.relaySelected(
-                            azure.url(diskPath(spec.source().vmName(), d) + "/blocks/select?snapshot=" + snapshotId),
+                            azure.url(diskPath(spec.azureVm().vmName(), d) + "/blocks/select?snapshot=" + snapshotId),
                             differing.ranges(), targetBlocks(d, false), counters));
                 });
     }
@@ -244,7 +239,7 @@ final class PlannedFailbackRun extends CommandRun {
                 return Uni.createFrom().failure(new SiteCallException("CheckpointIncomplete", "the checkpoint has no tracking point for disk "
                         + d.diskId() + "; trigger the failback again"));
             }
-            return azure.getJson(diskPath(spec.source().vmName(), d) + "/changed-blocks?since=" + trackingPoint)
+            return azure.getJson(diskPath(spec.azureVm().vmName(), d) + "/changed-blocks?since=" + trackingPoint)
                     .chain(changed -> {
                         List<long[]> ranges = new ArrayList<>();
                         JsonArray runs = changed.getJsonArray("ranges");
@@ -255,68 +250,19 @@ final class PlannedFailbackRun extends CommandRun {
                         progress.scanned.addAndGet(d.sizeBytes());
                         progress.toSend.addAndGet(blocks * d.blockSize());
                         return relayed(progress, counters -> relay.relaySelected(
-                                azure.url(diskPath(spec.source().vmName(), d) + "/blocks/select"), ranges, targetBlocks(d, false),
+                                azure.url(diskPath(spec.azureVm().vmName(), d) + "/blocks/select"), ranges, targetBlocks(d, false),
                                 counters));
                     });
         };
     }
 
-    private Uni<BlockWriteSummary> relayed(Progress progress, Function<BlockRelay.Counters, Future<BlockWriteSummary>> relayCall) {
-        BlockRelay.Counters counters = new BlockRelay.Counters();
-        progress.current = counters;
-        return Uni.createFrom().completionStage(() -> relayCall.apply(counters).toCompletionStage())
-                .invoke(summary -> {
-                    progress.sentBefore += counters.bytesCovered();
-                    progress.current = null;
-                });
-    }
-
     private String sourceBlocks(DiskSpec disk, String query) {
-        return azure.url(diskPath(spec.source().vmName(), disk) + "/blocks" + query);
+        return azure.url(diskPath(spec.azureVm().vmName(), disk) + "/blocks" + query);
     }
 
     private String targetBlocks(DiskSpec disk, boolean fullCopy) {
-        return host.url(diskPath(spec.target().vmName(), disk) + "/blocks" + (fullCopy ? "?fullCopy=true" : ""));
+        return host.url(diskPath(spec.onPremisesVm().vmName(), disk) + "/blocks" + (fullCopy ? "?fullCopy=true" : ""));
     }
 
-    private static String diskPath(String vmName, DiskSpec disk) {
-        return "/api/vms/" + vmName + "/disks/" + disk.diskId();
-    }
 
-    /** Counters over all disks of one task, reported every progress interval. */
-    private static final class Progress {
-        final long bytesTotal;
-        final AtomicLong scanned = new AtomicLong();
-        final AtomicLong toSend = new AtomicLong();
-        volatile long sentBefore;
-        volatile BlockRelay.Counters current;
-        final RateMeter rate = new RateMeter(Instant.now(), 0);
-
-        Progress(long bytesTotal) {
-            this.bytesTotal = bytesTotal;
-        }
-
-        TaskProgress snapshot() {
-            BlockRelay.Counters now = current;
-            // Blocks delivered to the target, zero runs included: they are "sent" as a few bytes of run length.
-            long sent = sentBefore + (now == null ? 0 : now.bytesCovered());
-            double bytesPerSecond = rate.update(Instant.now(), sent);
-            long remaining = Math.max(0, toSend.get() - sent);
-            Long eta = bytesPerSecond > 0 ? (long) Math.ceil(remaining / bytesPerSecond) : null;
-            return new TaskProgress(bytesTotal, scanned.get(), toSend.get(), sent, bytesPerSecond, eta);
-        }
-    }
-
-    /** Copies the disks one after the other, reporting the task's progress while it runs and once at the end. */
-    private Uni<Void> copyDisks(SyncTask task, SiteVm sourceVm, Function<DiskSpec, DiskCopy> copyOf) {
-        Progress progress = new Progress(sourceVm.disks().stream().mapToLong(DiskSpec::sizeBytes).sum());
-        long timer = vertx.setPeriodic(progressInterval.toMillis(), id -> reportProgress(task, progress.snapshot())
-                .subscribe().with(ok -> { }, e -> LOG.debugf("progress report not sent: %s", e.getMessage())));
-        return Multi.createFrom().iterable(sourceVm.disks())
-                .onItem().transformToUniAndConcatenate(disk -> copyOf.apply(disk).start(disk, progress))
-                .collect().asList()
-                .eventually(() -> vertx.cancelTimer(timer))
-                .invoke(() -> lastProgress = progress.snapshot())
-                .replaceWithVoid();
-    }
 }

@@ -58,18 +58,40 @@ public final class SiteClient {
                 .onFailure(this::isTransport).transform(this::unreachable);
     }
 
+    /** The JSON document, or null when the site answers 404. */
+    public Uni<JsonObject> getJsonOrNull(String path) {
+        return web.getAbs(url(path)).send()
+                .map(response -> response.statusCode() == 404 ? null : expect(response, 200).bodyAsJsonObject())
+                .onFailure(this::isTransport).transform(this::unreachable);
+    }
+
     public Uni<io.vertx.core.json.JsonArray> getJsonArray(String path) {
         return web.getAbs(url(path)).send()
                 .map(response -> expect(response, 200).bodyAsJsonArray())
                 .onFailure(this::isTransport).transform(this::unreachable);
     }
 
+    /** DELETE, expecting 200 or 204. */
     public Uni<Void> delete(String path) {
         return web.deleteAbs(url(path)).send()
                 .map(response -> {
-                    expect(response, 200);
+                    expect(response, response.statusCode() == 204 ? 204 : 200);
                     return (Void) null;
                 })
+                .onFailure(this::isTransport).transform(this::unreachable);
+    }
+
+    /** POSTs a JSON body and answers the JSON reply, expecting {@code status}. */
+    public Uni<JsonObject> postJson(String path, Object body, int status) {
+        return web.postAbs(url(path)).sendJson(body)
+                .map(response -> expect(response, status).bodyAsJsonObject())
+                .onFailure(this::isTransport).transform(this::unreachable);
+    }
+
+    /** PUTs a JSON body and answers the JSON reply, expecting {@code status}. */
+    public Uni<JsonObject> putJson(String path, Object body, int status) {
+        return web.putAbs(url(path)).sendJson(body)
+                .map(response -> expect(response, status).bodyAsJsonObject())
                 .onFailure(this::isTransport).transform(this::unreachable);
     }
 
@@ -79,20 +101,21 @@ public final class SiteClient {
                 .onFailure(this::isTransport).transform(this::unreachable);
     }
 
-    public Uni<DiskDigest> digest(String vmName, String diskId) {
-        return web.getAbs(url("/api/vms/" + vmName + "/disks/" + diskId + "/digest")).send()
+    /** The SHA-256 of a disk under {@code diskPath} ({@code /api/vms/{vm}/disks/{disk}} or a replica's), or of a snapshot. */
+    public Uni<DiskDigest> digest(String diskPath, String snapshotId) {
+        return web.getAbs(url(diskPath + "/digest" + (snapshotId == null ? "" : "?snapshot=" + snapshotId))).send()
                 .map(response -> expect(response, 200).bodyAsJson(DiskDigest.class))
                 .onFailure(this::isTransport).transform(this::unreachable);
     }
 
-    /** Asks the target to compare its disk with the source's digest; a match makes the disk consistent there. */
-    public Uni<Void> verify(String vmName, String diskId, DiskDigest sourceDigest) {
+    /**
+     * Asks the host to compare its disk with the source's digest; a match makes the disk consistent there. Answers
+     * the digest the host computed itself.
+     */
+    public Uni<String> verify(String vmName, String diskId, DiskDigest sourceDigest) {
         return web.postAbs(url("/api/vms/" + vmName + "/disks/" + diskId + "/verify"))
                 .sendJson(Map.of("algorithm", sourceDigest.algorithm(), "digest", sourceDigest.digest()))
-                .map(response -> {
-                    expect(response, 200);
-                    return (Void) null;
-                })
+                .map(response -> expect(response, 200).bodyAsJsonObject().getString("digest"))
                 .onFailure(this::isTransport).transform(this::unreachable);
     }
 

@@ -30,24 +30,39 @@ public class SyncCommandConsumer {
         if (command.schemaVersion() != ContractVersions.SYNC_COMMAND) {
             throw new IllegalArgumentException("SyncCommand schema version " + command.schemaVersion() + " is not supported");
         }
-        if (command.jobName() == null || command.itemName() == null
-                || (command.plannedFailover() == null) == (command.failoverCommit() == null)) {
+        long operations = java.util.stream.Stream.of(command.plannedFailover(), command.failoverCommit(), command.replicate())
+                .filter(java.util.Objects::nonNull).count();
+        if (command.itemName() == null || operations != 1) {
             throw new IllegalArgumentException("SyncCommand " + command.commandId()
-                    + " must name a job and an item and carry exactly one of plannedFailover and failoverCommit");
+                    + " must name an item and carry exactly one of plannedFailover, failoverCommit and replicate");
+        }
+        if (command.jobName() == null && command.replicate() == null) {
+            throw new IllegalArgumentException("SyncCommand " + command.commandId() + " must name its job");
+        }
+        if (command.replicate() != null) {
+            SyncCommand.OnPremisesVm source = command.replicate().source();
+            if (source == null || source.hostUrl() == null || source.vmName() == null) {
+                throw new IllegalArgumentException("SyncCommand " + command.commandId() + " does not name the on-premises VM to replicate");
+            }
+            return command;
         }
         if (command.failoverCommit() != null) {
-            if (command.failoverCommit().source() == null || command.failoverCommit().source().vmName() == null) {
-                throw new IllegalArgumentException("SyncCommand " + command.commandId() + " does not name the Azure VM to delete");
+            SyncCommand.FailoverCommit commit = command.failoverCommit();
+            if (commit.source() == null || commit.source().vmName() == null || commit.target() == null
+                    || commit.target().hostUrl() == null) {
+                throw new IllegalArgumentException("SyncCommand " + command.commandId()
+                        + " does not name the Azure VM to delete and the on-premises VM it failed back to");
             }
             return command;
         }
         SyncCommand.PlannedFailover spec = command.plannedFailover();
-        if (spec.source() == null
-                || spec.target() == null || spec.target().hostUrl() == null || spec.dataSyncOption() == null) {
-            throw new IllegalArgumentException("SyncCommand " + command.commandId() + " lacks a job, an item, a source or a target");
+        if (spec.failoverDirection() == null || spec.azureVm() == null || spec.azureVm().vmName() == null
+                || spec.onPremisesVm() == null || spec.onPremisesVm().hostUrl() == null) {
+            throw new IllegalArgumentException("SyncCommand " + command.commandId()
+                    + " lacks the failover direction, the Azure VM or the on-premises VM");
         }
-        if (spec.failoverDirection() != FailoverDirection.RecoveryToPrimary) {
-            throw new IllegalArgumentException("sync-service runs failback (RecoveryToPrimary) only, not " + spec.failoverDirection());
+        if (spec.failoverDirection() == FailoverDirection.RecoveryToPrimary && spec.dataSyncOption() == null) {
+            throw new IllegalArgumentException("SyncCommand " + command.commandId() + " is a failback without a dataSyncOption");
         }
         return command;
     }

@@ -1,0 +1,164 @@
+package io.failback.sync;
+
+import io.failback.contracts.messaging.SyncCommand;
+import io.failback.contracts.messaging.SyncEvent.DiskVerification;
+import io.failback.contracts.messaging.SyncTask;
+import io.failback.contracts.site.DiskSpec;
+import io.failback.contracts.site.SiteVm;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jboss.logging.Logger;
+
+/**
+ * One replication of an on-premises VM into its replica storage in Azure, read from a consistent snapshot of the
+ * running VM: every block when the replica has no recovery point yet (initial replication), otherwise only the blocks
+ * the host's change tracking reports since the replica's recovery point. Only once every disk arrived does the
+ * replica record the snapshot's moment as its new recovery point; an interrupted replication leaves the old one, and
+ * the next sends the same blocks again (and more), so the replica converges.
+ * <p>
+ * A planned failover to Azure (PrimaryToRecovery) is the same replication, verified, between shutting the
+ * on-premises VM down and starting the Azure VM from the replica: nothing written on-premises is left behind.
+ */
+final class ReplicationRun extends DataRun {
+    private static final Logger LOG = Logger.getLogger(ReplicationRun.class);
+
+    private final SyncCommand.OnPremisesVm source;
+    private final SiteClient azure;
+    private final SiteClient host;
+
+    ReplicationRun(SyncCommand command, SyncCommand.OnPremisesVm source, SiteClient azure, SiteClient host, BlockRelay relay,
+            SyncEventPublisher publisher, Vertx vertx, Duration progressInterval) {
+        super(command, publisher, relay, vertx, progressInterval);
+        this.source = source;
+        this.azure = azure;
+        this.host = host;
+    }
+
+    private record Snapshot(String snapshotId, Instant createdAt, JsonObject trackingPoints) {
+    }
+
+    @Override
+    protected Uni<Outcome> tasks() {
+        if (command.replicate() != null) {
+            return replicateOnce(command.replicate().verify());
+        }
+        String azureVmName = command.plannedFailover().azureVm().vmName();
+        return task(SyncTask.ShutdownOnPremisesVm, () -> host.post("/api/vms/" + source.vmName() + "/stop"))
+                .chain(() -> replicateOnce(true))
+                .call(() -> task(SyncTask.FailoverToAzure, () -> azure.postJson("/api/replicas/" + command.itemName() + "/failover",
+                        Map.of("vmName", azureVmName), 201)));
+    }
+
+    private Uni<Outcome> replicateOnce(boolean verify) {
+        String vmName = source.vmName();
+        return task(SyncTask.ReplicateToAzure, () -> host.findVm(vmName)
+                .onItem().ifNull().failWith(() -> new SiteCallException("OnPremisesVmNotFound", "host '"
+                        + source.providerId() + "' has no virtual machine '" + vmName + "'"))
+                .chain(vm -> replica(vm).chain(replica -> host.postForJson("/api/vms/" + vmName + "/snapshots", 201)
+                        .map(s -> new Snapshot(s.getString("snapshotId"), s.getInstant("createdAt"), s.getJsonObject("trackingPoints")))
+                        .chain(snapshot -> replicate(vm, replica, snapshot, verify)
+                                .eventually(() -> host.delete("/api/vms/" + vmName + "/snapshots/" + snapshot.snapshotId())
+                                        .onFailure().invoke(e -> LOG.infof("snapshot %s not deleted: %s", snapshot.snapshotId(), e.getMessage()))
+                                        .onFailure().recoverWithNull())))));
+    }
+
+    private Uni<Outcome> replicate(SiteVm vm, JsonObject replica, Snapshot snapshot, boolean verify) {
+        JsonObject recoveryPoint = replica.getJsonObject("recoveryPoint");
+        JsonObject since = recoveryPoint == null ? null : recoveryPoint.getJsonObject("sourceTrackingPoints");
+        if (since == null) {
+            LOG.infof("%s: initial replication of %s", command.itemName(), vm.disks());
+        }
+        return copyDisks(SyncTask.ReplicateToAzure, vm.disks(), disk -> since == null ? everyBlock(snapshot)
+                : changedSince(snapshot, since.getLong(disk.diskId())))
+                .chain(() -> verify ? verify(vm.disks(), snapshot) : Uni.createFrom().item(List.<DiskVerification>of()))
+                .call(() -> azure.postJson("/api/replicas/" + command.itemName() + "/recoveryPoints",
+                        Map.of("consistentAt", snapshot.createdAt().toString(), "sourceTrackingPoints", snapshot.trackingPoints().getMap()),
+                        200))
+                .map(verifications -> Outcome.replicated(verifications, snapshot.createdAt()));
+    }
+
+    /** The item's replica storage; created empty, with the VM's disk layout, the first time. */
+    private Uni<JsonObject> replica(SiteVm vm) {
+        String path = "/api/replicas/" + command.itemName();
+        return azure.getJsonOrNull(path).chain(existing -> {
+            if (existing == null) {
+                List<Map<String, Object>> disks = vm.disks().stream()
+                        .map(d -> Map.<String, Object>of("diskId", d.diskId(), "sizeBytes", d.sizeBytes())).toList();
+                return azure.putJson(path, Map.of("disks", disks), 201);
+            }
+            List<DiskSpec> replicaDisks = existing.getJsonArray("disks").stream()
+                    .map(d -> ((JsonObject) d).mapTo(DiskSpec.class)).toList();
+            if (!(replicaDisks.size() == vm.disks().size() && replicaDisks.containsAll(vm.disks()))) {
+                return Uni.createFrom().failure(new SiteCallException("ReplicaLayoutMismatch", "the replica of '" + command.itemName()
+                        + "' has disks " + replicaDisks + ", the on-premises VM has " + vm.disks()
+                        + "; disable protection and enable it again"));
+            }
+            return Uni.createFrom().item(existing);
+        });
+    }
+
+    private DiskCopy everyBlock(Snapshot snapshot) {
+        return (disk, progress) -> {
+            progress.scanned.addAndGet(disk.sizeBytes());
+            progress.toSend.addAndGet(disk.sizeBytes());
+            return relayed(progress, counters -> relay.relay(
+                    host.url(diskPath(source.vmName(), disk) + "/blocks?snapshot=" + snapshot.snapshotId()),
+                    azure.url(replicaDiskPath(disk) + "/blocks?fullCopy=true"), counters));
+        };
+    }
+
+    private DiskCopy changedSince(Snapshot snapshot, Long trackingPoint) {
+        return (disk, progress) -> {
+            if (trackingPoint == null) {
+                return Uni.createFrom().failure(new SiteCallException("RecoveryPointIncomplete", "the replica's recovery point has "
+                        + "no tracking point for disk " + disk.diskId() + "; repair replication"));
+            }
+            return host.getJson(diskPath(source.vmName(), disk) + "/changed-blocks?since=" + trackingPoint).chain(changed -> {
+                List<long[]> ranges = new ArrayList<>();
+                JsonArray runs = changed.getJsonArray("ranges");
+                for (int i = 0; i < runs.size(); i++) {
+                    ranges.add(new long[] {runs.getJsonArray(i).getLong(0), runs.getJsonArray(i).getLong(1)});
+                }
+                long bytes = changed.getLong("blockCount") * disk.blockSize();
+                progress.scanned.addAndGet(bytes);
+                progress.toSend.addAndGet(bytes);
+                return relayed(progress, counters -> relay.relaySelected(
+                        host.url(diskPath(source.vmName(), disk) + "/blocks/select?snapshot=" + snapshot.snapshotId()), ranges,
+                        azure.url(replicaDiskPath(disk) + "/blocks"), counters));
+            });
+        };
+    }
+
+    /** The replica must now read exactly as the snapshot: both sides hash their disk at the same time. */
+    private Uni<List<DiskVerification>> verify(List<DiskSpec> disks, Snapshot snapshot) {
+        return Multi.createFrom().iterable(disks)
+                .onItem().transformToUniAndConcatenate(disk -> Uni.combine().all()
+                        .unis(host.digest(diskPath(source.vmName(), disk), snapshot.snapshotId()),
+                                azure.digest(replicaDiskPath(disk), null))
+                        .asTuple()
+                        .chain(digests -> {
+                            String source = digests.getItem1().digest();
+                            String target = digests.getItem2().digest();
+                            if (!source.equals(target)) {
+                                return Uni.createFrom().failure(new SiteCallException("ReplicaDigestMismatch", "the replica of disk "
+                                        + disk.diskId() + " has SHA-256 " + target + ", the on-premises snapshot has " + source
+                                        + "; repair replication"));
+                            }
+                            return Uni.createFrom().item(new DiskVerification(disk.diskId(), disk.sizeBytes(),
+                                    digests.getItem1().algorithm(), source, target));
+                        }))
+                .collect().asList();
+    }
+
+    private String replicaDiskPath(DiskSpec disk) {
+        return "/api/replicas/" + command.itemName() + "/disks/" + disk.diskId();
+    }
+}
