@@ -85,7 +85,7 @@ class FailbackJobLifecycleTest {
 
     private static SyncEvent event(String job, String item, SyncEvent.Type type, SyncTask task, long sequence) {
         return new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), commandOf(job), job, item, type, task, sequence,
-                Instant.now(), null, null, null, null);
+                Instant.now(), null, null, null, null, null);
     }
 
     @Test
@@ -104,8 +104,8 @@ class FailbackJobLifecycleTest {
         SyncCommand command = KafkaTestClient.JSON.readValue(published.value(), SyncCommand.class);
         assertEquals(DataSyncOption.ForSynchronization, command.plannedFailover().dataSyncOption());
         assertEquals(RecoveryVmCreationOption.CreateVmIfNotFound, command.plannedFailover().recoveryVmCreationOption());
-        assertEquals("http://127.0.0.1:1/host-lifecycle", command.plannedFailover().target().hostUrl());
-        assertEquals("vSwitch-Prod", command.plannedFailover().target().virtualSwitchName());
+        assertEquals("http://127.0.0.1:1/host-lifecycle", command.plannedFailover().onPremisesVm().hostUrl());
+        assertEquals("vSwitch-Prod", command.plannedFailover().onPremisesVm().virtualSwitchName());
 
         long sequence = 0;
         for (SyncTask task : SyncTask.PLANNED_FAILBACK) {
@@ -133,13 +133,15 @@ class FailbackJobLifecycleTest {
         given().get("/api/replicationProtectedItems/vm-lifecycle").then()
                 .body("properties.protectionState", equalTo("PlannedFailoverCommitRequired"));
 
-        // Commit: a command to delete the Azure VM; its success leaves the item on-premises, unprotected.
+        // Commit: a command to keep the Azure disks as the replica and delete the Azure VM; its success leaves the item
+        // on-premises, unprotected.
         String commit = given().post("/api/replicationProtectedItems/vm-lifecycle/failoverCommit")
-                .then().statusCode(202).body("properties.tasks.name", contains("PrerequisitesCheck", "DeleteAzureVm"))
+                .then().statusCode(202).body("properties.tasks.name", contains("PrerequisitesCheck", "RetainReplicaInAzure", "DeleteAzureVm"))
                 .extract().path("name");
         SyncCommand commitCommand = KafkaTestClient.JSON.readValue(KafkaTestClient.awaitRecord(Topics.SYNC_COMMANDS,
                 r -> r.value().contains(commit), Duration.ofSeconds(30)).value(), SyncCommand.class);
         assertEquals("vm-lifecycle", commitCommand.failoverCommit().source().vmName());
+        assertEquals("http://127.0.0.1:1/host-lifecycle", commitCommand.failoverCommit().target().hostUrl());
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-lifecycle", event(commit, "vm-lifecycle", SyncEvent.Type.TaskSucceeded, SyncTask.DeleteAzureVm, 1));
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-lifecycle", event(commit, "vm-lifecycle", SyncEvent.Type.SyncSucceeded, null, 2));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationProtectedItems/vm-lifecycle").then()
@@ -158,10 +160,10 @@ class FailbackJobLifecycleTest {
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-failing", event(job, "vm-failing", SyncEvent.Type.TaskStarted, SyncTask.ShutdownAzureVm, 1));
         SyncEvent failed = new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), commandOf(job), job, "vm-failing",
                 SyncEvent.Type.TaskFailed, SyncTask.ShutdownAzureVm, 2, Instant.now(), null,
-                new SyncEvent.Failure("AzureVmNotFound", "no virtual machine named 'vm-failing' in Azure"), null, null);
+                new SyncEvent.Failure("AzureVmNotFound", "no virtual machine named 'vm-failing' in Azure"), null, null, null);
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-failing", failed);
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-failing", new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(),
-                commandOf(job), job, "vm-failing", SyncEvent.Type.SyncFailed, null, 3, Instant.now(), null, failed.failure(), null, null));
+                commandOf(job), job, "vm-failing", SyncEvent.Type.SyncFailed, null, 3, Instant.now(), null, failed.failure(), null, null, null));
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationJobs/" + job).then()
                 .body("properties.state", equalTo("Failed"))

@@ -44,6 +44,27 @@ public final class FailbackApi {
                 .formatted(providerId, virtualSwitch, name), 201);
     }
 
+    /**
+     * Enables protection of an on-premises VM (an EnableProtection job replicates it to Azure); answers the item,
+     * whose {@code currentScenario.jobId} names the job.
+     */
+    public JsonNode enableProtection(String name, String providerId, String virtualSwitch) {
+        return send("PUT", jobService.resolve("/api/replicationProtectedItems/" + name), """
+                {"properties": {"activeLocation": "Primary", "primaryProviderId": "%s", "primaryVirtualSwitchName": "%s"}}"""
+                .formatted(providerId, virtualSwitch), 201);
+    }
+
+    /** Planned failover from on-premises to Azure; answers the job's name. */
+    public String failoverToAzure(String item) {
+        return send("POST", jobService.resolve("/api/replicationProtectedItems/" + item + "/plannedFailover"), """
+                {"properties": {"failoverDirection": "PrimaryToRecovery"}}""", 202).path("name").asText();
+    }
+
+    /** "Reverse Replicate" after a committed failback; answers the job's name. */
+    public String reverseReplicate(String item) {
+        return send("POST", jobService.resolve("/api/replicationProtectedItems/" + item + "/reprotect"), "", 202).path("name").asText();
+    }
+
     public void awaitProviderConnected(String providerId, Duration timeout) {
         awaitJson(jobService.resolve("/api/replicationRecoveryServicesProviders/" + providerId),
                 body -> "Connected".equals(body.path("properties").path("connectionStatus").asText()), timeout, body -> {

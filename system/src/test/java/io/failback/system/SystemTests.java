@@ -45,7 +45,7 @@ final class SystemTests {
             throws IOException {
         URI hostVm = system.hostAgentUrl(host.id()).resolve("/api/vms/" + vm);
         api.send("POST", URI.create(hostVm + "/stop"), "", 200);
-        long startPoint = api.get(hostVm).path("startTrackingPoints").path("disk-0").asLong();
+        long startPoint = api.get(hostVm).path("disks").get(0).path("verifiedTrackingPoint").asLong();
         JsonNode changed = api.get(URI.create(hostVm + "/disks/disk-0/changed-blocks?since=" + startPoint));
         Set<Long> writtenOnPremises = new HashSet<>();
         for (JsonNode range : changed.path("ranges")) {

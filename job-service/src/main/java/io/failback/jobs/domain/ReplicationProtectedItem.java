@@ -34,6 +34,11 @@ public class ReplicationProtectedItem extends PanacheEntityBase {
     public String replicationHealth;
     public String lastErrorMessage;
     public Instant lastSuccessfulFailoverTime;
+    /** The moment the replica in Azure last became consistent at (its latest recovery point); RPO counts from it. */
+    public Instant lastReplicatedTime;
+    /** The replication cycle of ongoing protection now under way, if any (it is no job). */
+    public String replicationCycleCommandId;
+    public Instant replicationCycleIssuedAt;
     @Version
     public long version;
 

@@ -21,7 +21,7 @@ public class SyncEventConsumer {
 
     @Incoming("sync-events")
     public Uni<Void> consume(SyncEvent event) {
-        if (event == null || event.eventId() == null || event.jobName() == null || event.type() == null) {
+        if (event == null || event.eventId() == null || event.itemName() == null || event.commandId() == null || event.type() == null) {
             return Uni.createFrom().failure(new IllegalArgumentException("the record is not a readable SyncEvent"));
         }
         if (event.schemaVersion() != ContractVersions.SYNC_EVENT) {
@@ -29,6 +29,6 @@ public class SyncEventConsumer {
                     "SyncEvent schema version " + event.schemaVersion() + " is not supported"));
         }
         return handler.apply(event)
-                .onFailure().invoke(e -> LOG.warnf(e, "event %s of job %s not applied", event.eventId(), event.jobName()));
+                .onFailure().invoke(e -> LOG.warnf(e, "event %s of job %s (item %s) not applied", event.eventId(), event.jobName(), event.itemName()));
     }
 }

@@ -5,6 +5,7 @@ import io.failback.jobs.domain.ReplicationProtectedItem;
 import io.failback.jobs.rest.Views.ItemProperties;
 import io.failback.jobs.rest.Views.JobProperties;
 import io.failback.jobs.rest.Views.Resource;
+import io.failback.jobs.service.FailbackEstimator;
 import io.failback.jobs.service.FailoverService;
 import io.failback.jobs.service.OutboxRelay;
 import io.failback.jobs.service.PlannedFailoverRequest;
@@ -30,10 +31,12 @@ public class ReplicationProtectedItemsResource {
 
     private final FailoverService failovers;
     private final OutboxRelay outboxRelay;
+    private final FailbackEstimator estimator;
 
-    public ReplicationProtectedItemsResource(FailoverService failovers, OutboxRelay outboxRelay) {
+    public ReplicationProtectedItemsResource(FailoverService failovers, OutboxRelay outboxRelay, FailbackEstimator estimator) {
         this.failovers = failovers;
         this.outboxRelay = outboxRelay;
+        this.estimator = estimator;
     }
 
     @GET
@@ -52,12 +55,26 @@ public class ReplicationProtectedItemsResource {
                 .map(Views::item);
     }
 
+    @GET
+    @Path("/{name}/failbackEstimate")
+    @Operation(summary = "How long a failback would take with each data-sync option, and how long the VM would be down",
+            description = "From the Azure VM's disks and write rate, and this installation's throughput in its last failbacks.")
+    public Uni<FailbackEstimator.Estimate> failbackEstimate(@PathParam("name") String name) {
+        return estimator.estimate(name);
+    }
+
     @PUT
     @Path("/{name}")
-    @Operation(summary = "Register a VM that runs in Azure after a committed failover, so that it can fail back")
+    @Operation(summary = "Enable protection of an on-premises VM (activeLocation Primary: starts initial replication), "
+            + "or register a VM running in Azure after a committed failover (Recovery), so that it can fail back")
     public Uni<Response> register(@PathParam("name") @Pattern(regexp = NAME, message = "must be 1-64 letters, digits, '.', '_' or '-'") String name,
             @Valid @NotNull RegisterItemRequest request) {
         return failovers.register(name, request)
+                .invoke(item -> {
+                    if (item.currentScenarioJobName != null) {
+                        outboxRelay.relaySoon();
+                    }
+                })
                 .map(item -> Response.created(URI.create("/api/replicationProtectedItems/" + name)).entity(Views.item(item)).build());
     }
 
@@ -75,6 +92,14 @@ public class ReplicationProtectedItemsResource {
             description = "Answers 202 with the job; follow it at the Location header.")
     public Uni<Response> failoverCommit(@PathParam("name") String name) {
         return failovers.failoverCommit(name).map(this::accepted);
+    }
+
+    @POST
+    @Path("/{name}/reprotect")
+    @Operation(summary = "Reverse Replicate: protect the on-premises VM again, sending only what changed since the failback",
+            description = "Answers 202 with the job; follow it at the Location header.")
+    public Uni<Response> reprotect(@PathParam("name") String name) {
+        return failovers.reprotect(name).map(this::accepted);
     }
 
     private Response accepted(ReplicationJob job) {

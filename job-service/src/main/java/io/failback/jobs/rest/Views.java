@@ -36,6 +36,7 @@ public final class Views {
     public record ItemProperties(String friendlyName, String protectionState, String protectionStateDescription,
             String activeLocation, List<ItemOperation> allowedOperations, CurrentScenario currentScenario,
             String replicationHealth, List<HealthError> healthErrors, Instant lastSuccessfulFailoverTime,
+            Instant lastReplicatedTime, Long rpoInSeconds,
             String primaryProviderId, String primaryVmName, String primaryVirtualSwitchName, String recoveryAzureVmName) {
     }
 
@@ -60,8 +61,17 @@ public final class Views {
         return new Resource<>("/replicationProtectedItems/" + item.name, item.name, "replicationProtectedItems",
                 new ItemProperties(item.friendlyName, item.protectionState.name(), item.protectionStateDescription,
                         item.activeLocation.name(), ItemStateMachine.allowedOperations(item), scenario, item.replicationHealth,
-                        errors, item.lastSuccessfulFailoverTime, item.primaryProviderId, item.primaryVmName,
+                        errors, item.lastSuccessfulFailoverTime, item.lastReplicatedTime, rpoSeconds(item), item.primaryProviderId,
+                        item.primaryVmName,
                         item.primaryVirtualSwitchName, item.recoveryAzureVmName));
+    }
+
+    /** While protected: how old the newest recovery point in Azure is, i.e. how much a disaster now would lose. */
+    private static Long rpoSeconds(ReplicationProtectedItem item) {
+        if (item.protectionState != io.failback.jobs.domain.ProtectionState.Protected || item.lastReplicatedTime == null) {
+            return null;
+        }
+        return Math.max(0, Duration.between(item.lastReplicatedTime, Instant.now()).toSeconds());
     }
 
     public static Resource<JobProperties> job(ReplicationJob job) {

@@ -35,6 +35,8 @@ public class FailoverService {
     public static final String PREREQUISITES_TASK = "PrerequisitesCheck";
     public static final String PLANNED_FAILOVER = "PlannedFailover";
     public static final String FAILOVER_COMMIT = "FailoverCommit";
+    public static final String ENABLE_PROTECTION = "EnableProtection";
+    public static final String REPROTECT = "Reprotect";
 
     private final OutboxWriter outbox;
     private final JobServiceConfig config;
@@ -52,21 +54,91 @@ public class FailoverService {
                 return Uni.createFrom().failure(ProblemException.conflict("ItemExists",
                         "replication protected item '" + name + "' already exists"));
             }
+            if (p.activeLocation() == ActiveLocation.Recovery && (p.recoveryAzureVmName() == null || p.recoveryAzureVmName().isBlank())) {
+                return Uni.createFrom().failure(ProblemException.badRequest("RecoveryAzureVmNameRequired",
+                        "an item running in Azure (activeLocation Recovery) must name its Azure VM in recoveryAzureVmName"));
+            }
             ReplicationProtectedItem item = new ReplicationProtectedItem();
             item.name = name;
             item.friendlyName = p.friendlyName() == null ? name : p.friendlyName();
             item.activeLocation = p.activeLocation();
             item.protectionState = ProtectionState.FailoverCompleted;
-            item.protectionStateDescription = p.activeLocation() == ActiveLocation.Recovery
-                    ? "Failover committed: running in Azure, not protected"
-                    : "Running on-premises, not protected";
+            item.protectionStateDescription = "Failover committed: running in Azure, not protected";
             item.primaryProviderId = p.primaryProviderId();
             item.primaryVmName = p.primaryVmName() == null ? name : p.primaryVmName();
             item.primaryVirtualSwitchName = p.primaryVirtualSwitchName();
-            item.recoveryAzureVmName = p.recoveryAzureVmName();
+            item.recoveryAzureVmName = p.recoveryAzureVmName() == null || p.recoveryAzureVmName().isBlank() ? name : p.recoveryAzureVmName();
             item.replicationHealth = "Normal";
-            return item.persist();
+            if (p.activeLocation() == ActiveLocation.Recovery) {
+                return item.persist();
+            }
+            return item.<ReplicationProtectedItem>persist()
+                    .call(persisted -> startReplicationJob(persisted, ENABLE_PROTECTION, "Enable protection",
+                            "Enabling protection: initial replication to Azure"))
+                    .replaceWith(item);
         });
+    }
+
+    /**
+     * "Reverse Replicate" after a committed failback: protection again, from the on-premises VM into the replica in
+     * Azure that Commit kept, so only what changed on-premises since the failback travels.
+     */
+    @WithTransaction
+    public Uni<ReplicationJob> reprotect(String itemName) {
+        return ReplicationProtectedItem.<ReplicationProtectedItem>findById(itemName)
+                .onItem().ifNull().failWith(() -> itemNotFound(itemName))
+                .chain(item -> {
+                    if (!ItemStateMachine.allows(item, ItemOperation.ReverseReplicate)) {
+                        return Uni.createFrom().failure(notAllowed(item, ItemOperation.ReverseReplicate));
+                    }
+                    return startReplicationJob(item, REPROTECT, "Reverse replicate",
+                            "Reverse replicating: sending the changes made on-premises to Azure");
+                });
+    }
+
+    /** A job of one verified replication (initial or delta, as the replica decides) that ends with the item Protected. */
+    private Uni<ReplicationJob> startReplicationJob(ReplicationProtectedItem item, String scenario, String friendlyName,
+            String description) {
+        return connectedProvider(item.primaryProviderId).chain(provider -> {
+            Instant now = Instant.now();
+            ReplicationJob job = newJob(item, scenario, friendlyName, now);
+            job.targetProviderId = provider.providerId;
+            job.details = new ReplicationJob.JobDetails(tasks("Prerequisites check for " + friendlyName.toLowerCase(java.util.Locale.ROOT),
+                    SyncTask.REPLICATION, now), List.of(), List.of(), null);
+            item.beginScenario(scenario, job.name, now);
+            item.protectionStateDescription = description;
+            SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name, item.name,
+                    now, null, null, new SyncCommand.Replicate(onPremisesVm(item, provider), true));
+            return job.<ReplicationJob>persist().call(() -> issue(job, command));
+        });
+    }
+
+    /** One cycle of ongoing replication for a Protected item: no job, its outcome updates the item's recovery point. */
+    public Uni<Void> issueReplicationCycle(ReplicationProtectedItem item, FabricProvider provider) {
+        Instant now = Instant.now();
+        SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), null, item.name, now,
+                null, null, new SyncCommand.Replicate(onPremisesVm(item, provider), false));
+        return outbox.add(Topics.SYNC_COMMANDS, item.name, command).invoke(message -> {
+            item.replicationCycleCommandId = command.commandId();
+            item.replicationCycleIssuedAt = now;
+        }).replaceWithVoid();
+    }
+
+    private static SyncCommand.OnPremisesVm onPremisesVm(ReplicationProtectedItem item, FabricProvider provider) {
+        return new SyncCommand.OnPremisesVm(provider.providerId, provider.baseUrl, item.primaryVmName, item.primaryVirtualSwitchName);
+    }
+
+    private static ReplicationJob newJob(ReplicationProtectedItem item, String scenario, String friendlyName, Instant now) {
+        ReplicationJob job = new ReplicationJob();
+        job.name = UUID.randomUUID().toString();
+        job.scenarioName = scenario;
+        job.friendlyName = friendlyName;
+        job.state = JobState.InProgress;
+        job.stateDescription = "In progress";
+        job.targetObjectId = item.name;
+        job.targetObjectName = item.friendlyName;
+        job.startTime = now;
+        return job;
     }
 
     @WithTransaction
@@ -78,12 +150,16 @@ public class FailoverService {
                         return Uni.createFrom().failure(notAllowed(item, ItemOperation.PlannedFailover));
                     }
                     FailoverDirection direction = request.properties().failoverDirection();
-                    if (direction != FailoverDirection.RecoveryToPrimary || item.activeLocation != ActiveLocation.Recovery) {
-                        return Uni.createFrom().failure(new ProblemException(422, "FailoverDirectionNotSupported",
-                                "item '" + itemName + "' runs at " + item.activeLocation + "; a planned failover " + direction
-                                        + " needs protection from the other site first (only failback, RecoveryToPrimary, is available here)"));
+                    if (direction == FailoverDirection.RecoveryToPrimary && item.activeLocation == ActiveLocation.Recovery) {
+                        return failback(item, request.properties().providerSpecificDetails());
                     }
-                    return failback(item, request.properties().providerSpecificDetails());
+                    if (direction == FailoverDirection.PrimaryToRecovery && item.activeLocation == ActiveLocation.Primary
+                            && item.protectionState == ProtectionState.Protected) {
+                        return failoverToAzure(item);
+                    }
+                    return Uni.createFrom().failure(new ProblemException(422, "FailoverDirectionNotSupported",
+                            "item '" + itemName + "' is active at " + item.activeLocation + " (" + item.protectionState + "); a planned failover "
+                                    + direction + " runs from the active site to the other, and PrimaryToRecovery needs the item Protected"));
                 });
     }
 
@@ -104,7 +180,29 @@ public class FailoverService {
         });
     }
 
-    /** A prerequisite of failback: the host has registered and is connected now. */
+    /**
+     * Planned failover to Azure: the on-premises VM shuts down, its last changes replicate (verified), and the VM
+     * starts in Azure from the replica. Commit then makes it final.
+     */
+    private Uni<ReplicationJob> failoverToAzure(ReplicationProtectedItem item) {
+        return connectedProvider(item.primaryProviderId).chain(provider -> {
+            Instant now = Instant.now();
+            ReplicationJob job = newJob(item, PLANNED_FAILOVER, "Planned failover (on-premises to Azure)", now);
+            job.failoverDirection = FailoverDirection.PrimaryToRecovery;
+            job.targetProviderId = provider.providerId;
+            job.details = new ReplicationJob.JobDetails(tasks("Prerequisites check for planned failover", SyncTask.PLANNED_FAILOVER_TO_AZURE,
+                    now), List.of(), List.of(), null);
+            item.beginScenario(PLANNED_FAILOVER, job.name, now);
+            item.protectionStateDescription = "Planned failover to Azure in progress";
+            SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name, item.name, now,
+                    new SyncCommand.PlannedFailover(FailoverDirection.PrimaryToRecovery, null, null,
+                            new SyncCommand.AzureVm(item.recoveryAzureVmName), onPremisesVm(item, provider), null, null),
+                    null, null);
+            return job.<ReplicationJob>persist().call(() -> issue(job, command));
+        });
+    }
+
+    /** A prerequisite of failback and of replication: the host has registered and is connected now. */
     private Uni<FabricProvider> connectedProvider(String providerId) {
         return FabricProvider.<FabricProvider>findById(providerId).chain(provider -> {
             if (provider == null) {
@@ -114,7 +212,7 @@ public class FailoverService {
             if (!provider.isConnected(Instant.now(), config.providerHeartbeatTimeout())) {
                 return Uni.createFrom().failure(ProblemException.conflict("ProviderNotConnected", "the on-premises Hyper-V host '"
                         + providerId + "' is not connected (last heartbeat " + provider.lastHeartbeat
-                        + "); failback needs a connected primary host"));
+                        + "); failback and replication need a connected host"));
             }
             return Uni.createFrom().item(provider);
         });
@@ -125,10 +223,8 @@ public class FailoverService {
         return new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name, item.name, now,
                 new SyncCommand.PlannedFailover(FailoverDirection.RecoveryToPrimary, job.dataSyncOption, job.recoveryVmCreationOption,
                         new SyncCommand.AzureVm(item.recoveryAzureVmName),
-                        new SyncCommand.OnPremisesVm(provider.providerId, provider.baseUrl, item.primaryVmName,
-                                item.primaryVirtualSwitchName),
-                        job.encryptionKeyId, completeFrom),
-                null);
+                        onPremisesVm(item, provider), job.encryptionKeyId, completeFrom),
+                null, null);
     }
 
     /**
@@ -160,15 +256,7 @@ public class FailoverService {
 
     private static ReplicationJob newFailbackJob(ReplicationProtectedItem item, DataSyncOption dataSync,
             RecoveryVmCreationOption creation, String targetProviderId, Instant now) {
-        ReplicationJob job = new ReplicationJob();
-        job.name = UUID.randomUUID().toString();
-        job.scenarioName = PLANNED_FAILOVER;
-        job.friendlyName = "Planned failover (Azure to on-premises)";
-        job.state = JobState.InProgress;
-        job.stateDescription = "In progress";
-        job.targetObjectId = item.name;
-        job.targetObjectName = item.friendlyName;
-        job.startTime = now;
+        ReplicationJob job = newJob(item, PLANNED_FAILOVER, "Planned failover (Azure to on-premises)", now);
         job.failoverDirection = FailoverDirection.RecoveryToPrimary;
         job.dataSyncOption = dataSync;
         job.recoveryVmCreationOption = creation;
@@ -179,7 +267,10 @@ public class FailoverService {
         return job;
     }
 
-    /** Commit after failback: deletes the Azure VM and its disks; the item is then unprotected on-premises. */
+    /**
+     * Commit after failback: Azure keeps the final disk content as replica storage, then deletes the Azure VM and its
+     * disks; the item is then unprotected on-premises until Reverse Replicate.
+     */
     @WithTransaction
     public Uni<ReplicationJob> failoverCommit(String itemName) {
         return ReplicationProtectedItem.<ReplicationProtectedItem>findById(itemName)
@@ -188,24 +279,40 @@ public class FailoverService {
                     if (!ItemStateMachine.allows(item, ItemOperation.Commit)) {
                         return Uni.createFrom().failure(notAllowed(item, ItemOperation.Commit));
                     }
-                    Instant now = Instant.now();
-                    ReplicationJob job = new ReplicationJob();
-                    job.name = UUID.randomUUID().toString();
-                    job.scenarioName = FAILOVER_COMMIT;
-                    job.friendlyName = "Commit";
-                    job.state = JobState.InProgress;
-                    job.stateDescription = "In progress";
-                    job.targetObjectId = item.name;
-                    job.targetObjectName = item.friendlyName;
-                    job.startTime = now;
-                    job.details = new ReplicationJob.JobDetails(tasks("Prerequisites check for commit", SyncTask.FAILOVER_COMMIT, now),
-                            List.of(), List.of(), null);
-                    item.beginScenario(FAILOVER_COMMIT, job.name, now);
-                    item.protectionStateDescription = "Commit in progress";
-                    SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name,
-                            item.name, now, null, new SyncCommand.FailoverCommit(new SyncCommand.AzureVm(item.recoveryAzureVmName)));
-                    return job.<ReplicationJob>persist().call(() -> issue(job, command));
+                    if (item.activeLocation == ActiveLocation.Recovery) {
+                        return commitInAzure(item);
+                    }
+                    return FabricProvider.<FabricProvider>findById(item.primaryProviderId).chain(provider -> {
+                        if (provider == null) {
+                            return Uni.createFrom().failure(new ProblemException(422, "ProviderNotFound", "the on-premises host '"
+                                    + item.primaryProviderId + "' the VM failed back to is not registered"));
+                        }
+                        Instant now = Instant.now();
+                        ReplicationJob job = newJob(item, FAILOVER_COMMIT, "Commit", now);
+                        job.details = new ReplicationJob.JobDetails(tasks("Prerequisites check for commit", SyncTask.FAILOVER_COMMIT, now),
+                                List.of(), List.of(), null);
+                        item.beginScenario(FAILOVER_COMMIT, job.name, now);
+                        item.protectionStateDescription = "Commit in progress";
+                        SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name,
+                                item.name, now, null, new SyncCommand.FailoverCommit(new SyncCommand.AzureVm(item.recoveryAzureVmName),
+                                        onPremisesVm(item, provider)), null);
+                        return job.<ReplicationJob>persist().call(() -> issue(job, command));
+                    });
                 });
+    }
+
+    /**
+     * Commit after a failover to Azure: nothing moves (the VM runs from the replica's data), the failover becomes
+     * final and the item is unprotected in Azure, ready to fail back.
+     */
+    private Uni<ReplicationJob> commitInAzure(ReplicationProtectedItem item) {
+        Instant now = Instant.now();
+        ReplicationJob job = newJob(item, FAILOVER_COMMIT, "Commit", now);
+        job.details = new ReplicationJob.JobDetails(tasks("Prerequisites check for commit", List.of(), now), List.of(), List.of(), null);
+        job.finish(JobState.Succeeded, "Completed", now);
+        item.protectionState = ProtectionState.FailoverCompleted;
+        item.protectionStateDescription = "Failover committed: running in Azure, not protected";
+        return job.persist();
     }
 
     /**

@@ -65,8 +65,7 @@ public class JobRedriver {
                     } catch (JsonProcessingException e) {
                         return Uni.createFrom().failure(e);
                     }
-                    SyncCommand again = new SyncCommand(previous.schemaVersion(), UUID.randomUUID().toString(), previous.jobName(),
-                            previous.itemName(), Instant.now(), previous.plannedFailover(), previous.failoverCommit());
+                    SyncCommand again = previous.reissued(UUID.randomUUID().toString(), Instant.now());
                     LOG.infof("job %s: sync-service silent since %s; command sent again as %s (attempt %d)", job.name,
                             job.lastActivityAt, again.commandId(), job.attempts + 1);
                     for (JobTask task : job.tasks()) {

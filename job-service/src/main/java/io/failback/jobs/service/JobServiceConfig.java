@@ -16,4 +16,14 @@ public interface JobServiceConfig {
      */
     @WithDefault("60s")
     Duration jobLease();
+
+    /**
+     * How often a Protected item replicates its changes to Azure (Hyper-V Replica offers 30 seconds, 5 and 15
+     * minutes): the RPO is at most about this plus the time one cycle takes.
+     */
+    @WithDefault("30s")
+    Duration replicationInterval();
+
+    /** azure-sim's management API, asked for disk metrics when estimating a failback. */
+    String azureUrl();
 }

@@ -6,9 +6,13 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 
 /**
- * {@code PUT /api/replicationProtectedItems/{name}}: records a VM that a failover to Azure has left running and
- * committed in Azure, ready to fail back. (Enabling protection of an on-premises VM comes with the replication data
- * plane.)
+ * {@code PUT /api/replicationProtectedItems/{name}}. With {@code activeLocation: Primary} it enables protection of
+ * the on-premises VM: an EnableProtection job replicates its disks to Azure (initial replication), then ongoing
+ * replication keeps the replica current. With {@code Recovery} it records a VM that a committed failover left
+ * running in Azure, ready to fail back.
+ *
+ * @param recoveryAzureVmName the VM in Azure: the one running there (Recovery), or the one a failover to Azure will
+ *            create (Primary; the item's name when omitted)
  */
 public record RegisterItemRequest(@NotNull @Valid Properties properties) {
 
@@ -18,6 +22,6 @@ public record RegisterItemRequest(@NotNull @Valid Properties properties) {
             @NotBlank String primaryProviderId,
             String primaryVmName,
             @NotBlank String primaryVirtualSwitchName,
-            @NotBlank String recoveryAzureVmName) {
+            String recoveryAzureVmName) {
     }
 }

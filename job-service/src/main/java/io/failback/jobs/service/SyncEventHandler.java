@@ -34,10 +34,43 @@ public class SyncEventHandler {
             ProcessedEvent processed = new ProcessedEvent();
             processed.eventId = event.eventId();
             processed.processedAt = Instant.now();
+            if (event.jobName() == null) {
+                return processed.persist().chain(() -> applyToReplicationCycle(event));
+            }
             return processed.persist()
                     .chain(() -> ReplicationJob.<ReplicationJob>findById(event.jobName()))
                     .chain(job -> job == null ? unknownJob(event) : applyToJob(job, event));
         });
+    }
+
+    /**
+     * A cycle of ongoing replication ended: its recovery point dates the item's RPO; a failure makes replication
+     * health a warning until a later cycle succeeds. Only the cycle the item waits for counts.
+     */
+    private Uni<Void> applyToReplicationCycle(SyncEvent event) {
+        if (event.type() != SyncEvent.Type.SyncSucceeded && event.type() != SyncEvent.Type.SyncFailed) {
+            return Uni.createFrom().voidItem();
+        }
+        return ReplicationProtectedItem.<ReplicationProtectedItem>findById(event.itemName()).invoke(item -> {
+            if (item == null || !event.commandId().equals(item.replicationCycleCommandId)) {
+                LOG.debugf("event %s ends replication cycle %s, which item %s does not wait for; ignored", event.eventId(),
+                        event.commandId(), event.itemName());
+                return;
+            }
+            item.replicationCycleCommandId = null;
+            item.replicationCycleIssuedAt = null;
+            if (event.type() == SyncEvent.Type.SyncSucceeded) {
+                if (event.recoveryPoint() != null && (item.lastReplicatedTime == null || event.recoveryPoint().isAfter(item.lastReplicatedTime))) {
+                    item.lastReplicatedTime = event.recoveryPoint();
+                }
+                item.replicationHealth = "Normal";
+                item.lastErrorMessage = null;
+            } else {
+                JobError error = errorOf(event);
+                item.replicationHealth = "Warning";
+                item.lastErrorMessage = error.errorCode() + ": replication cycle failed: " + error.message();
+            }
+        }).replaceWithVoid();
     }
 
     private Uni<Void> unknownJob(SyncEvent event) {
@@ -71,10 +104,13 @@ public class SyncEventHandler {
                 job.recordVerifications(event.verifications() == null ? List.of() : event.verifications());
                 return ReplicationProtectedItem.<ReplicationProtectedItem>findById(job.targetObjectId)
                         .invoke(item -> {
-                            if (FailoverService.FAILOVER_COMMIT.equals(job.scenarioName)) {
-                                commitSucceeded(item, job);
-                            } else {
-                                failbackSucceeded(item, job, at);
+                            if (item == null || !job.name.equals(item.currentScenarioJobName)) {
+                                return;
+                            }
+                            switch (job.scenarioName) {
+                                case FailoverService.FAILOVER_COMMIT -> commitSucceeded(item);
+                                case FailoverService.ENABLE_PROTECTION, FailoverService.REPROTECT -> protectionSucceeded(item, event);
+                                default -> failoverSucceeded(item, job, at);
                             }
                         }).replaceWithVoid();
             }
@@ -89,7 +125,7 @@ public class SyncEventHandler {
                 job.finish(JobState.Failed, error.message(), at);
                 job.addError(error);
                 return ReplicationProtectedItem.<ReplicationProtectedItem>findById(job.targetObjectId)
-                        .invoke(item -> failbackFailed(item, job, error)).replaceWithVoid();
+                        .invoke(item -> jobFailed(item, job, error)).replaceWithVoid();
             }
         }
         return Uni.createFrom().voidItem();
@@ -108,8 +144,14 @@ public class SyncEventHandler {
                 : new JobError(event.failure().code(), event.failure().message());
     }
 
-    private static void failbackSucceeded(ReplicationProtectedItem item, ReplicationJob job, Instant at) {
-        if (item == null || !job.name.equals(item.currentScenarioJobName)) {
+    private static void failoverSucceeded(ReplicationProtectedItem item, ReplicationJob job, Instant at) {
+        if (job.failoverDirection == io.failback.contracts.messaging.FailoverDirection.PrimaryToRecovery) {
+            item.endScenario();
+            item.activeLocation = ActiveLocation.Recovery;
+            item.protectionState = ProtectionState.PlannedFailoverCommitRequired;
+            item.protectionStateDescription = "Planned failover commit pending: running in Azure, Commit to make it final";
+            item.lastSuccessfulFailoverTime = at;
+            item.lastErrorMessage = null;
             return;
         }
         item.endScenario();
@@ -122,25 +164,38 @@ public class SyncEventHandler {
     }
 
     /** The Azure VM and its disks are gone; the VM runs on-premises, unprotected until Reverse Replicate. */
-    private static void commitSucceeded(ReplicationProtectedItem item, ReplicationJob job) {
-        if (item == null || !job.name.equals(item.currentScenarioJobName)) {
-            return;
-        }
+    private static void commitSucceeded(ReplicationProtectedItem item) {
         item.endScenario();
         item.protectionState = ProtectionState.FailoverCompleted;
         item.protectionStateDescription = "Failback committed: the Azure VM and its disks are deleted; Reverse Replicate to protect it again";
         item.lastErrorMessage = null;
     }
 
+    /** Initial replication or Reverse Replicate is done and verified: the item is protected from now on. */
+    private static void protectionSucceeded(ReplicationProtectedItem item, SyncEvent event) {
+        item.endScenario();
+        item.protectionState = ProtectionState.Protected;
+        item.activeLocation = ActiveLocation.Primary;
+        item.protectionStateDescription = "Protected: replicating from on-premises to Azure";
+        item.lastReplicatedTime = event.recoveryPoint();
+        item.replicationHealth = "Normal";
+        item.lastErrorMessage = null;
+    }
+
     /** The item stays in Azure: the VM there is the good copy, and failback can be triggered again. */
-    private static void failbackFailed(ReplicationProtectedItem item, ReplicationJob job, JobError error) {
+    private static void jobFailed(ReplicationProtectedItem item, ReplicationJob job, JobError error) {
         if (item == null || !job.name.equals(item.currentScenarioJobName)) {
             return;
         }
         item.endScenario();
-        item.protectionStateDescription = FailoverService.FAILOVER_COMMIT.equals(job.scenarioName)
-                ? "Commit failed; commit again"
-                : "Failback failed; the VM still runs from Azure data. Trigger the failover again";
+        item.protectionStateDescription = switch (job.scenarioName) {
+            case FailoverService.FAILOVER_COMMIT -> "Commit failed; commit again";
+            case FailoverService.ENABLE_PROTECTION, FailoverService.REPROTECT ->
+                    "Replication to Azure failed; not protected. Reverse Replicate to try again";
+            default -> job.failoverDirection == io.failback.contracts.messaging.FailoverDirection.PrimaryToRecovery
+                    ? "Failover to Azure failed; the VM stays on-premises (shut down). Start it there or trigger the failover again"
+                    : "Failback failed; the VM still runs from Azure data. Trigger the failover again";
+        };
         item.lastErrorMessage = error.errorCode() + ": " + error.message();
     }
 }

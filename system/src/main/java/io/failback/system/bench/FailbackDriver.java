@@ -105,7 +105,7 @@ final class FailbackDriver {
     long stopHostVm(String vm) {
         URI hostVm = hostAgent.resolve("/api/vms/" + vm);
         JsonNode stopped = api.send("POST", URI.create(hostVm + "/stop"), "", 200);
-        long since = stopped.path("startTrackingPoints").path("disk-0").asLong(0);
+        long since = stopped.path("disks").get(0).path("verifiedTrackingPoint").asLong(0);
         return api.get(URI.create(hostVm + "/disks/disk-0/changed-blocks?since=" + since)).path("blockCount").asLong();
     }
 

@@ -1,0 +1,166 @@
+package io.failback.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The seed's whole story for one VM through the REST API, on real processes, with both VMs writing while they run:
+ * protect (initial then ongoing replication), planned failover to Azure, Commit, failback with ForDownTime while the
+ * Azure VM keeps writing, "Complete Failover", Commit (the Azure VM and its disks are gone), and Reverse Replicate,
+ * which sends exactly the blocks written on-premises since the failback. Every step that moves data ends with the
+ * same SHA-256 on both sides.
+ */
+class ProtectionLifecycleIT {
+    private static final long DISK_BYTES = 64L << 20;
+    private static final String VM = "vm-story";
+    private static LocalSystem system;
+    private static FailbackApi api;
+
+    @BeforeAll
+    static void startSystem() throws IOException {
+        system = SystemTests.start("story", builder -> builder.environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "2s"));
+        api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
+    }
+
+    @AfterAll
+    static void stopSystem() {
+        if (system != null) {
+            system.close();
+        }
+    }
+
+    @Test
+    void protectFailOverCommitFailBackCommitAndReverseReplicate() throws Exception {
+        HostAgent host = system.hosts().get(0);
+        URI hostVm = system.hostAgentUrl(host.id()).resolve("/api/vms/" + VM);
+        URI azureVm = system.azureSimUrl().resolve("/api/vms/" + VM);
+        api.send("PUT", hostVm, """
+                {"disks": [{"diskId": "disk-0", "sizeBytes": %d, "blockSize": 65536}], "virtualSwitchName": "%s",
+                 "contentSeed": 11, "zeroPercent": 30}""".formatted(DISK_BYTES, host.virtualSwitches().get(0)), 201);
+        api.send("PUT", URI.create(hostVm + "/workload"), """
+                {"pattern": "HotSpot", "writesPerSecond": 300, "writeSizeBytes": 4096, "seed": 11}""", 200);
+        api.send("POST", URI.create(hostVm + "/start"), "", 200);
+        api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
+
+        // Protect: initial replication from a snapshot of the running VM, proven, then ongoing replication.
+        JsonNode protecting = api.enableProtection(VM, host.id(), host.virtualSwitches().get(0));
+        JsonNode enabled = succeeded(protecting.path("properties").path("currentScenario").path("jobId").asText());
+        assertEquals("EnableProtection", enabled.path("scenarioName").asText());
+        assertProven(enabled);
+        JsonNode item = api.item(VM).path("properties");
+        assertEquals("Protected", item.path("protectionState").asText(), item.toPrettyString());
+        assertTrue(item.path("rpoInSeconds").isNumber(), "a protected item reports its RPO: " + item);
+        Instant firstPoint = Instant.parse(item.path("lastReplicatedTime").asText());
+        JsonNode replicated = awaitItem(i -> Instant.parse(i.path("lastReplicatedTime").asText()).isAfter(firstPoint));
+        assertEquals("Normal", replicated.path("replicationHealth").asText());
+
+        // Planned failover to Azure: nothing written on-premises is left behind.
+        JsonNode failover = succeeded(api.failoverToAzure(VM));
+        assertProven(failover);
+        assertEquals("Off", api.get(hostVm).path("state").asText());
+        String onPremisesAtFailover = SystemTests.sha256(system.hostStorageDir(host.id()).resolve("vms/" + VM + "/disk-0.img"));
+        assertEquals(onPremisesAtFailover, failover.path("customDetails").path("verifications").get(0).path("targetDigest").asText(),
+                "the replica holds the on-premises disk as it was at shutdown");
+        assertEquals("Running", api.get(azureVm).path("state").asText());
+        item = api.item(VM).path("properties");
+        assertEquals("PlannedFailoverCommitRequired", item.path("protectionState").asText());
+        assertEquals("Recovery", item.path("activeLocation").asText());
+
+        succeeded(api.commit(VM));
+        item = api.item(VM).path("properties");
+        assertEquals("FailoverCompleted", item.path("protectionState").asText());
+        assertTrue(item.path("allowedOperations").toString().contains("PlannedFailover"), item.toPrettyString());
+
+        // Failback with ForDownTime while the Azure VM keeps writing.
+        api.send("PUT", URI.create(azureVm + "/workload"), """
+                {"pattern": "HotSpot", "writesPerSecond": 400, "writeSizeBytes": 4096, "seed": 12}""", 200);
+        JsonNode estimate = api.get(system.jobServiceUrl().resolve("/api/replicationProtectedItems/" + VM + "/failbackEstimate"));
+        assertEquals(DISK_BYTES, estimate.path("diskBytes").asLong(), estimate.toPrettyString());
+        assertTrue(estimate.path("blocksWrittenInAzureSinceFailover").asLong() > 0, estimate.toPrettyString());
+        JsonNode fullDownload = estimate.path("options").get(0);
+        JsonNode delta = estimate.path("options").get(1);
+        assertEquals("ForSynchronization", fullDownload.path("dataSyncOption").asText());
+        assertEquals("ForDownTime", delta.path("dataSyncOption").asText());
+        assertTrue(delta.path("bytesToSend").asLong() < fullDownload.path("bytesToSend").asLong(),
+                "the Azure VM came from the replica, so a delta sends less than the disk: " + estimate.toPrettyString());
+        assertTrue(delta.path("downtimeSeconds").asLong() <= fullDownload.path("downtimeSeconds").asLong(), estimate.toPrettyString());
+        String failback = api.failback(VM, "ForDownTime", "NoAction", null);
+        assertEquals("Suspended", api.awaitJobState(failback, Duration.ofSeconds(120), "Suspended", "Failed")
+                .path("properties").path("state").asText());
+        Thread.sleep(1000);
+        api.resume(failback);
+        assertProven(succeeded(failback));
+        SystemTests.assertOnPremisesHoldsTheAzureDisk(system, api, host, VM, DISK_BYTES);
+
+        // Commit: the Azure VM and its disks are deleted; Azure keeps their final state as the replica.
+        succeeded(api.commit(VM));
+        assertFalse(api.exists(azureVm), "Commit deletes the Azure VM");
+        assertFalse(system.azureStorageDir().resolve("vms/" + VM + "/disk-0.img").toFile().exists(), "and its disks");
+        item = api.item(VM).path("properties");
+        assertEquals("FailoverCompleted", item.path("protectionState").asText());
+        assertEquals("Primary", item.path("activeLocation").asText());
+        assertEquals("[\"ReverseReplicate\",\"DisableProtection\"]", item.path("allowedOperations").toString());
+
+        // The on-premises VM runs and writes; then Reverse Replicate sends exactly what it wrote since the failback.
+        api.send("POST", URI.create(hostVm + "/start"), "", 200);
+        Thread.sleep(1500);
+        api.send("POST", URI.create(hostVm + "/stop"), "", 200);
+        long verifiedAt = api.get(hostVm).path("disks").get(0).path("verifiedTrackingPoint").asLong();
+        JsonNode written = api.get(URI.create(hostVm + "/disks/disk-0/changed-blocks?since=" + verifiedAt));
+        long writtenBytes = written.path("blockCount").asLong() * written.path("blockSize").asLong();
+        assertTrue(writtenBytes > 0, "the on-premises VM wrote something");
+
+        JsonNode reprotect = succeeded(api.reverseReplicate(VM));
+        assertEquals("Reprotect", reprotect.path("scenarioName").asText());
+        assertProven(reprotect);
+        JsonNode replicationTask = reprotect.path("tasks").get(1);
+        assertEquals("ReplicateToAzure", replicationTask.path("name").asText());
+        assertEquals(writtenBytes, replicationTask.path("progress").path("bytesToSend").asLong(),
+                "Reverse Replicate sends only the blocks written on-premises since the failback");
+        String onPremises = SystemTests.sha256(system.hostStorageDir(host.id()).resolve("vms/" + VM + "/disk-0.img"));
+        assertEquals(onPremises, reprotect.path("customDetails").path("verifications").get(0).path("targetDigest").asText());
+        assertNotEquals(onPremisesAtFailover, onPremises);
+        item = api.item(VM).path("properties");
+        assertEquals("Protected", item.path("protectionState").asText());
+        assertEquals("Primary", item.path("activeLocation").asText());
+    }
+
+    private static JsonNode succeeded(String jobName) {
+        JsonNode job = api.awaitJobEnd(jobName, Duration.ofSeconds(180), update -> {
+        }).path("properties");
+        assertEquals("Succeeded", job.path("state").asText(), job.toPrettyString());
+        return job;
+    }
+
+    private static void assertProven(JsonNode job) {
+        JsonNode verifications = job.path("customDetails").path("verifications");
+        assertEquals(1, verifications.size(), job.toPrettyString());
+        JsonNode disk = verifications.get(0);
+        assertEquals("SHA-256", disk.path("algorithm").asText());
+        assertEquals(64, disk.path("sourceDigest").asText().length());
+        assertEquals(disk.path("sourceDigest").asText(), disk.path("targetDigest").asText());
+    }
+
+    private static JsonNode awaitItem(java.util.function.Predicate<JsonNode> condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode item = api.item(VM).path("properties");
+            if (condition.test(item)) {
+                return item;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("the item never reached the expected state: " + api.item(VM).toPrettyString());
+    }
+}
