@@ -30,6 +30,7 @@ final class Kubectl {
 
     static List<ObjectNode> kustomize(Path kubectl, Path dir) {
         try {
+            // Errors go to a file: a second pipe could fill up and block kubectl while its output is being read.
             Path errors = Files.createTempFile("kubectl-kustomize", ".err");
             try {
                 Process process = new ProcessBuilder(kubectl.toString(), "kustomize", dir.toString())

@@ -65,10 +65,6 @@ record Project(Path root, String version, String kafkaVersion, String postgresBi
         return deploy().resolve("overlays").resolve(name);
     }
 
-    String imageOf(String module) {
-        return IMAGE_REPOSITORY + module;
-    }
-
     private static String managedVersion(Element pom, String artifactId) {
         NodeList dependencies = child(child(pom, "dependencyManagement"), "dependencies").getElementsByTagName("dependency");
         for (int i = 0; i < dependencies.getLength(); i++) {

@@ -14,7 +14,6 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import java.nio.charset.StandardCharsets;
@@ -162,13 +161,6 @@ final class RenderedOverlay {
                 .filter(containerPort -> port.getStrVal().equals(containerPort.getName()))
                 .mapToInt(ContainerPort::getContainerPort)
                 .findFirst();
-    }
-
-    /** The Services whose selector matches the workload's pods. */
-    List<Service> servicesSelecting(Workload workload) {
-        return all(Service.class).stream()
-                .filter(service -> Selectors.matches(service.getSpec().getSelector(), workload.podLabels()))
-                .toList();
     }
 
     @Override
