@@ -1,7 +1,6 @@
 package io.failback.system.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -57,7 +56,7 @@ class ComposeFileTest {
         if (!composed.containsAll(Deploy.PROJECT.serviceModules())) {
             problems.add("runs " + composed + ", not every service module " + Deploy.PROJECT.serviceModules());
         }
-        assertTrue(problems.isEmpty(), COMPOSE_FILE + ":\n" + String.join("\n", problems));
+        Deploy.assertNone(COMPOSE_FILE, problems);
     }
 
     @Test
@@ -78,7 +77,7 @@ class ComposeFileTest {
             set.stream().filter(name -> !configuration.reads(name)).forEach(name ->
                     problems.add(entry.getKey() + ": sets " + name + ", which " + module + " does not read"));
         });
-        assertTrue(problems.isEmpty(), COMPOSE_FILE + ":\n" + String.join("\n", problems));
+        Deploy.assertNone(COMPOSE_FILE, problems);
     }
 
     @Test
@@ -169,7 +168,7 @@ class ComposeFileTest {
                 }
             }
         });
-        assertTrue(problems.isEmpty(), COMPOSE_FILE + ":\n" + String.join("\n", problems));
+        Deploy.assertNone(COMPOSE_FILE, problems);
     }
 
     private static String moduleOf(JsonNode service) {

@@ -1,5 +1,7 @@
 package io.failback.system.deploy;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.List;
@@ -58,6 +60,11 @@ final class Deploy {
             throw new IllegalArgumentException(module + " is not a service module of " + PROJECT.root());
         }
         return service;
+    }
+
+    /** Fails with every problem found, one a line, under what was checked; checks collect them all before failing. */
+    static void assertNone(Object checked, List<String> problems) {
+        assertTrue(problems.isEmpty(), () -> checked + ":\n" + String.join("\n", problems));
     }
 
     private static List<ObjectNode> copy(List<ObjectNode> documents) {

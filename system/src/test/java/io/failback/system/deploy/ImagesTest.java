@@ -35,7 +35,7 @@ class ImagesTest {
                 problems.add(workload + ": " + container.getImage() + " has no pinned version");
             }
         });
-        assertTrue(problems.isEmpty(), overlay + ":\n" + String.join("\n", problems));
+        Deploy.assertNone(overlay, problems);
     }
 
     /** Whatever runs Kafka or PostgreSQL in a cluster runs what the build's own tests run against. */
@@ -62,7 +62,7 @@ class ImagesTest {
             });
         }
         assertFalse(found.isEmpty(), "no overlay runs Kafka or PostgreSQL in the cluster");
-        assertTrue(problems.isEmpty(), String.join("\n", problems));
+        Deploy.assertNone("Kafka and PostgreSQL in " + Deploy.PROJECT.overlays(), problems);
     }
 
     @ParameterizedTest
@@ -95,7 +95,7 @@ class ImagesTest {
         if (!entrypoint.contains("quarkus-run.jar")) {
             problems.add("ENTRYPOINT " + entrypoint + " does not run quarkus-run.jar");
         }
-        assertTrue(problems.isEmpty(), file + ":\n" + String.join("\n", problems));
+        Deploy.assertNone(file, problems);
     }
 
     @ParameterizedTest
@@ -113,7 +113,7 @@ class ImagesTest {
                 problems.add(workload + " " + container.getName() + ": runs as " + run + ", the image's USER is " + built);
             }
         });
-        assertTrue(problems.isEmpty(), overlay + ":\n" + String.join("\n", problems));
+        Deploy.assertNone(overlay, problems);
     }
 
     static boolean isPinned(ImageName image) {

@@ -1,6 +1,5 @@
 package io.failback.system.deploy;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
@@ -45,7 +44,7 @@ class NetworkPolicyTest {
                 problems.add(workload + ": no NetworkPolicy selects it by its labels");
             }
         }
-        assertTrue(problems.isEmpty(), overlay + ":\n" + String.join("\n", problems));
+        Deploy.assertNone(overlay, problems);
     }
 
     @ParameterizedTest
@@ -77,7 +76,7 @@ class NetworkPolicyTest {
                 problems.add(api + ": clients cannot reach its API on " + port);
             }
         }
-        assertTrue(problems.isEmpty(), overlay + ":\n" + String.join("\n", problems));
+        Deploy.assertNone(overlay, problems);
     }
 
     @ParameterizedTest
@@ -125,7 +124,7 @@ class NetworkPolicyTest {
                 }
             }
         }
-        assertTrue(problems.isEmpty(), overlay + ":\n" + String.join("\n", problems));
+        Deploy.assertNone(overlay, problems);
     }
 
     private static List<Integer> containerPorts(Workload workload) {

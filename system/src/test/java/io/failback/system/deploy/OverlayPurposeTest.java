@@ -58,7 +58,7 @@ class OverlayPurposeTest {
                 problems.add(workload + ": no PodDisruptionBudget");
             }
         }
-        assertTrue(problems.isEmpty(), String.join("\n", problems));
+        Deploy.assertNone("prod", problems);
     }
 
     /**
@@ -90,6 +90,6 @@ class OverlayPurposeTest {
             }
         }
         assertFalse(checked.isEmpty(), "no overlay runs a broker in the cluster");
-        assertTrue(problems.isEmpty(), String.join("\n", problems));
+        Deploy.assertNone("sync-commands partitions", problems);
     }
 }

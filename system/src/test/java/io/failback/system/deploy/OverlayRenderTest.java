@@ -51,7 +51,7 @@ class OverlayRenderTest {
         for (HasMetadata resource : rendered.resources) {
             collectUnknownFields(resource, resource.getKind() + "/" + resource.getMetadata().getName(), unknown);
         }
-        assertTrue(unknown.isEmpty(), overlay + ": fields the Kubernetes model does not know (typos?):\n" + String.join("\n", unknown));
+        Deploy.assertNone(overlay + ": fields the Kubernetes model does not know (typos?)", unknown);
     }
 
     private static Map<String, ObjectNode> byId(List<ObjectNode> documents) {

@@ -49,7 +49,7 @@ class ServiceConfigurationTest {
                 unknown.add(workload + " runs " + container.getImage() + ", which no service module builds");
             }
         });
-        assertTrue(unknown.isEmpty(), overlay + ":\n" + String.join("\n", unknown));
+        Deploy.assertNone(overlay, unknown);
     }
 
     @ParameterizedTest
@@ -70,7 +70,7 @@ class ServiceConfigurationTest {
                 }
             }
         });
-        assertTrue(problems.isEmpty(), overlay + ":\n" + String.join("\n", problems));
+        Deploy.assertNone(overlay, problems);
     }
 
     @ParameterizedTest
@@ -90,7 +90,7 @@ class ServiceConfigurationTest {
                 problems.add(workload + " " + container.getName() + ": sets " + unread + ", which " + module + " does not read");
             }
         });
-        assertTrue(problems.isEmpty(), overlay + ":\n" + String.join("\n", problems));
+        Deploy.assertNone(overlay, problems);
     }
 
     @ParameterizedTest
@@ -129,7 +129,7 @@ class ServiceConfigurationTest {
                 });
             }
         }
-        assertTrue(problems.isEmpty(), overlay + ":\n" + String.join("\n", problems));
+        Deploy.assertNone(overlay, problems);
     }
 
     /**
@@ -171,7 +171,7 @@ class ServiceConfigurationTest {
                 }
             }
         }
-        assertTrue(problems.isEmpty(), overlay + ":\n" + String.join("\n", problems));
+        Deploy.assertNone(overlay, problems);
     }
 
     @ParameterizedTest
@@ -199,7 +199,7 @@ class ServiceConfigurationTest {
                 }
             }
         }
-        assertTrue(problems.isEmpty(), overlay + ":\n" + String.join("\n", problems));
+        Deploy.assertNone(overlay, problems);
     }
 
     /** An address such as FAILBACK_AZURE_URL=http://azure-sim:8082 that names a Service uses one of its ports. */
@@ -207,7 +207,7 @@ class ServiceConfigurationTest {
     @MethodSource("io.failback.system.deploy.Deploy#overlays")
     void addressesThatNameAServiceUseItsPorts(String overlay) {
         List<String> problems = new Connections(Deploy.overlay(overlay)).problems;
-        assertTrue(problems.isEmpty(), overlay + ":\n" + String.join("\n", problems));
+        Deploy.assertNone(overlay, problems);
     }
 
     /**
@@ -244,7 +244,7 @@ class ServiceConfigurationTest {
                 problems.add(host + ": advertises " + advertised + ", which reaches " + reached + " instead of this host alone");
             }
         }
-        assertTrue(problems.isEmpty(), overlay + ":\n" + String.join("\n", problems));
+        Deploy.assertNone(overlay, problems);
     }
 
     private static Optional<IntOrString> probePort(Probe probe) {

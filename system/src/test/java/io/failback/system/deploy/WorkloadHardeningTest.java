@@ -1,7 +1,6 @@
 package io.failback.system.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Capabilities;
 import io.fabric8.kubernetes.api.model.Container;
@@ -44,7 +43,7 @@ class WorkloadHardeningTest {
                 }
             });
         }));
-        assertTrue(problems.isEmpty(), overlay + ":\n" + String.join("\n", problems));
+        Deploy.assertNone(overlay, problems);
     }
 
     @ParameterizedTest
@@ -65,7 +64,7 @@ class WorkloadHardeningTest {
                 }
             }
         });
-        assertTrue(problems.isEmpty(), overlay + ":\n" + String.join("\n", problems));
+        Deploy.assertNone(overlay, problems);
     }
 
     @ParameterizedTest
@@ -121,7 +120,7 @@ class WorkloadHardeningTest {
                 }
             }
         }
-        assertTrue(problems.isEmpty(), overlay + ":\n" + String.join("\n", problems));
+        Deploy.assertNone(overlay, problems);
     }
 
     /** Quarkus needs nothing on its root filesystem but /tmp (Vert.x's file cache, the JVM's perf data). */
@@ -149,7 +148,7 @@ class WorkloadHardeningTest {
                 problems.add(where + "/tmp is not an emptyDir");
             }
         });
-        assertTrue(problems.isEmpty(), overlay + ":\n" + String.join("\n", problems));
+        Deploy.assertNone(overlay, problems);
     }
 
     @ParameterizedTest
