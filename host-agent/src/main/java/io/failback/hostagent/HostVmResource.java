@@ -1,6 +1,7 @@
 package io.failback.hostagent;
 
 import io.failback.contracts.disk.WorkloadSettings;
+import io.failback.contracts.blockstream.DiskFile;
 import io.failback.contracts.site.CreateOnPremisesVm;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
@@ -139,11 +140,12 @@ public class HostVmResource {
 
     @POST
     @Path("/vms/{name}/disks/{diskId}/verify")
-    @Operation(summary = "Compare the disk's SHA-256 with the source's; on a match the disk becomes consistent")
+    @Operation(summary = "Compare the disk's digest with the source's; on a match the disk becomes consistent")
     public HostVm.VerifiedDisk verify(@PathParam("name") String name, @PathParam("diskId") String diskId,
             @Valid @NotNull VerifyDisk body) {
-        if (!"SHA-256".equalsIgnoreCase(body.algorithm())) {
-            throw io.failback.contracts.site.ProblemException.badRequest("UnsupportedDigest", "only SHA-256 digests are compared");
+        if (!DiskFile.DIGEST_ALGORITHM.equals(body.algorithm())) {
+            throw io.failback.contracts.site.ProblemException.badRequest("UnsupportedDigest", "only " + DiskFile.DIGEST_ALGORITHM
+                    + " digests are compared");
         }
         return store.verify(name, diskId, body.digest());
     }

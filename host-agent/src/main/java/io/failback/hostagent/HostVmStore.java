@@ -217,7 +217,7 @@ public class HostVmStore {
         long trackingPoint = disk.trackingPoint();
         String actual = disk.digest();
         if (!actual.equalsIgnoreCase(expectedDigest)) {
-            throw ProblemException.conflict("DigestMismatch", "disk '" + diskId + "' of '" + vmName + "' has SHA-256 "
+            throw ProblemException.conflict("DigestMismatch", "disk '" + diskId + "' of '" + vmName + "' has digest "
                     + actual + ", the source has " + expectedDigest + "; it stays inconsistent");
         }
         save(vm.withDisk(diskId, d -> d.verifiedAt(trackingPoint)));

@@ -64,8 +64,8 @@ class FullDownloadFailbackIT {
         }
 
         Path azureDisk = system.azureStorageDir().resolve("vms/vm-e2e/disk-0.img");
-        String azureDigest = SystemTests.sha256(azureDisk);
-        assertNotEquals(sha256OfZeros(DISK_BYTES), azureDigest, "the Azure disk must hold real content, not zeros");
+        String azureDigest = SystemTests.diskDigest(azureDisk);
+        assertNotEquals(digestOfZeros(DISK_BYTES), azureDigest, "the Azure disk must hold real content, not zeros");
         JsonNode verification = properties.path("customDetails").path("verifications").get(0);
         assertEquals(azureDigest, verification.path("sourceDigest").asText(), "the digest recorded on the job is the Azure disk's");
         assertEquals(azureDigest, verification.path("targetDigest").asText());
@@ -98,13 +98,14 @@ class FullDownloadFailbackIT {
     }
 
 
-    private static String sha256OfZeros(long bytes) throws Exception {
-        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-        byte[] zeros = new byte[1 << 20];
-        for (long done = 0; done < bytes; done += zeros.length) {
-            sha256.update(zeros, 0, (int) Math.min(zeros.length, bytes - done));
+    /** The digest of an all-zero disk: SHA-256 over the SHA-256 of each all-zero block. */
+    private static String digestOfZeros(long bytes) throws Exception {
+        byte[] zeroBlockHash = MessageDigest.getInstance("SHA-256").digest(new byte[SystemTests.BLOCK_BYTES]);
+        MessageDigest listHash = MessageDigest.getInstance("SHA-256");
+        for (long done = 0; done < bytes; done += SystemTests.BLOCK_BYTES) {
+            listHash.update(zeroBlockHash);
         }
-        return HexFormat.of().formatHex(sha256.digest());
+        return HexFormat.of().formatHex(listHash.digest());
     }
 
 }

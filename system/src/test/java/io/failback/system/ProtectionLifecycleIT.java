@@ -69,7 +69,7 @@ class ProtectionLifecycleIT {
         JsonNode failover = succeeded(api.failoverToAzure(VM));
         assertProven(failover);
         assertEquals("Off", api.get(hostVm).path("state").asText());
-        String onPremisesAtFailover = SystemTests.sha256(system.hostStorageDir(host.id()).resolve("vms/" + VM + "/disk-0.img"));
+        String onPremisesAtFailover = SystemTests.diskDigest(system.hostStorageDir(host.id()).resolve("vms/" + VM + "/disk-0.img"));
         assertEquals(onPremisesAtFailover, failover.path("customDetails").path("verifications").get(0).path("targetDigest").asText(),
                 "the replica holds the on-premises disk as it was at shutdown");
         assertEquals("Running", api.get(azureVm).path("state").asText());
@@ -128,7 +128,7 @@ class ProtectionLifecycleIT {
         assertEquals("ReplicateToAzure", replicationTask.path("name").asText());
         assertEquals(writtenBytes, replicationTask.path("progress").path("bytesToSend").asLong(),
                 "Reverse Replicate sends only the blocks written on-premises since the failback");
-        String onPremises = SystemTests.sha256(system.hostStorageDir(host.id()).resolve("vms/" + VM + "/disk-0.img"));
+        String onPremises = SystemTests.diskDigest(system.hostStorageDir(host.id()).resolve("vms/" + VM + "/disk-0.img"));
         assertEquals(onPremises, reprotect.path("customDetails").path("verifications").get(0).path("targetDigest").asText());
         assertNotEquals(onPremisesAtFailover, onPremises);
         item = api.item(VM).path("properties");
@@ -147,7 +147,7 @@ class ProtectionLifecycleIT {
         JsonNode verifications = job.path("customDetails").path("verifications");
         assertEquals(1, verifications.size(), job.toPrettyString());
         JsonNode disk = verifications.get(0);
-        assertEquals("SHA-256", disk.path("algorithm").asText());
+        assertEquals("SHA-256/block-list", disk.path("algorithm").asText());
         assertEquals(64, disk.path("sourceDigest").asText().length());
         assertEquals(disk.path("sourceDigest").asText(), disk.path("targetDigest").asText());
     }

@@ -9,7 +9,6 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -23,17 +22,26 @@ final class SystemTests {
     }
 
     /** A whole system (Kafka, PostgreSQL, the services) in its own folder under target/it. */
+    static final int BLOCK_BYTES = 65536;
+
     static LocalSystem start(String name, UnaryOperator<LocalSystem.Builder> customize) throws IOException {
         Path workDir = Files.createDirectories(Path.of("target", "it")).resolve(name + "-" + System.currentTimeMillis());
         return customize.apply(LocalSystem.builder().workDir(workDir)).start();
     }
 
-    static String sha256(Path file) throws Exception {
-        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256)) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
+    /**
+     * A disk image's whole-disk digest as the sites define it (SHA-256 over the SHA-256 of each 64 KiB block), computed
+     * here independently from the file.
+     */
+    static String diskDigest(Path file) throws Exception {
+        MessageDigest blockHash = MessageDigest.getInstance("SHA-256");
+        MessageDigest listHash = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = Files.newInputStream(file)) {
+            for (byte[] block = in.readNBytes(BLOCK_BYTES); block.length > 0; block = in.readNBytes(BLOCK_BYTES)) {
+                listHash.update(blockHash.digest(block));
+            }
         }
-        return HexFormat.of().formatHex(sha256.digest());
+        return HexFormat.of().formatHex(listHash.digest());
     }
 
     /**

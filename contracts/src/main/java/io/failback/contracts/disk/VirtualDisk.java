@@ -18,7 +18,6 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -45,13 +44,12 @@ public final class VirtualDisk implements BlockDevice, Closeable {
     private final ObjectMapper json;
     private final Object[] stripes = new Object[STRIPES];
     private final AtomicLong sequence;
-    /** Writes under way; a digest read while one runs may mix old and new bytes, so it is not remembered. */
-    private final AtomicInteger writesInFlight = new AtomicInteger();
-    /** The last whole-disk digest, read while no write ran, and the tracking point it holds for. */
-    private volatile DigestAt lastDigest;
-
-    private record DigestAt(long trackingPoint, String digest) {
-    }
+    /**
+     * Each block's SHA-256 (32 bytes per block) and the write stamp of the content it was computed from (-1: none
+     * yet): a digest rehashes only the blocks written since. Allocated by the first digest; guarded by {@code this}.
+     */
+    private byte[] blockHashes;
+    private long[] hashedAt;
     private final AtomicLongArray lastWrite;
     private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
     private final boolean recoveredFromCrash;
@@ -165,12 +163,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         if (offset < 0 || offset + data.remaining() > base.sizeBytes()) {
             throw new IllegalArgumentException("write of " + data.remaining() + " bytes at " + offset + " is outside disk " + diskId);
         }
-        writesInFlight.incrementAndGet();
-        try {
-            writeStamped(offset, data, sequence.incrementAndGet());
-        } finally {
-            writesInFlight.decrementAndGet();
-        }
+        writeStamped(offset, data, sequence.incrementAndGet());
     }
 
     private void writeStamped(long offset, ByteBuffer data, long stamp) {
@@ -209,15 +202,10 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         if (!snapshots.isEmpty()) {
             throw ProblemException.conflict("DiskHasSnapshots", "disk '" + diskId + "' has snapshots; delete them before resetting it");
         }
-        writesInFlight.incrementAndGet();
-        try {
-            long stamp = sequence.incrementAndGet();
-            DiskFile.createZeroed(base.path(), base.sizeBytes());
-            for (int b = 0; b < lastWrite.length(); b++) {
-                lastWrite.set(b, stamp);
-            }
-        } finally {
-            writesInFlight.decrementAndGet();
+        long stamp = sequence.incrementAndGet();
+        DiskFile.createZeroed(base.path(), base.sizeBytes());
+        for (int b = 0; b < lastWrite.length(); b++) {
+            lastWrite.set(b, stamp);
         }
     }
 
@@ -233,25 +221,43 @@ public final class VirtualDisk implements BlockDevice, Closeable {
     }
 
     /**
-     * SHA-256 of the current content. A digest read while no write ran is remembered until the next write, so that
-     * proving a stopped disk twice (the site's own check after the one it reported) reads it once.
+     * The digest of the current content ({@link DiskFile#digest}). Only blocks written since the last digest are read
+     * and hashed again: each block is read under its stripe lock together with its write stamp, so a hash always
+     * belongs to the stamp it is filed under, even while the VM writes. One digest at a time per disk; a second caller
+     * finds the first one's work done.
      */
     @Override
-    public String digest() {
-        DigestAt remembered = lastDigest;
-        long before = sequence.get();
-        if (remembered != null && remembered.trackingPoint() == before && writesInFlight.get() == 0) {
-            return remembered.digest();
+    public synchronized String digest() {
+        int blockSize = base.blockSize();
+        int blocks = lastWrite.length();
+        if (blockHashes == null) {
+            blockHashes = new byte[blocks * 32];
+            hashedAt = new long[blocks];
+            java.util.Arrays.fill(hashedAt, -1);
         }
-        boolean quietBefore = writesInFlight.get() == 0;
-        String digest = DiskFile.digest(this::read, base.blockSize(), base.blockCount());
-        if (quietBefore && writesInFlight.get() == 0 && sequence.get() == before) {
-            lastDigest = new DigestAt(before, digest);
+        java.security.MessageDigest sha256 = DiskFile.sha256();
+        ByteBuffer block = ByteBuffer.allocate(blockSize);
+        for (int b = 0; b < blocks; b++) {
+            long stamp;
+            synchronized (stripe(b)) {
+                stamp = lastWrite.get(b);
+                if (hashedAt[b] == stamp) {
+                    continue;
+                }
+                base.read(b, block.clear());
+            }
+            sha256.update(block.flip());
+            try {
+                sha256.digest(blockHashes, b * 32, 32);
+            } catch (java.security.DigestException e) {
+                throw new IllegalStateException(e);
+            }
+            hashedAt[b] = stamp;
         }
-        return digest;
+        return DiskFile.digestOfBlockHashes(blockHashes);
     }
 
-    /** SHA-256 of the content the snapshot shows. */
+    /** The digest of the content the snapshot shows (read whole). */
     public String snapshotDigest(String snapshotId) {
         return DiskFile.digest((first, dst) -> readSnapshot(snapshotId, first, dst), base.blockSize(), base.blockCount());
     }

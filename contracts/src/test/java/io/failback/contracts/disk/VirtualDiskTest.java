@@ -57,6 +57,35 @@ class VirtualDiskTest {
     }
 
     @Test
+    void theDigestRehashesOnlyWrittenBlocksAndAlwaysEqualsTheFilesBlockListDigest() throws Exception {
+        VirtualDisk disk = VirtualDisk.create(JSON, dir, "disk-d", 32L * BLOCK, BLOCK);
+        byte[] content = new byte[32 * BLOCK];
+        new Random(5).nextBytes(content);
+        disk.write(0, ByteBuffer.wrap(content));
+        String first = disk.digest();
+        assertEquals(blockListDigest(VirtualDisk.imagePath(dir, "disk-d")), first);
+        assertEquals(first, disk.digest(), "nothing written since: the same digest");
+
+        disk.write(7L * BLOCK + 100, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        String second = disk.digest();
+        assertNotEquals(first, second, "a 3-byte write changes the digest");
+        assertEquals(blockListDigest(VirtualDisk.imagePath(dir, "disk-d")), second);
+        disk.zeroAll();
+        assertEquals(blockListDigest(VirtualDisk.imagePath(dir, "disk-d")), disk.digest());
+        disk.close();
+    }
+
+    /** SHA-256 over the SHA-256 of each block of the file, computed here from its bytes. */
+    private static String blockListDigest(Path image) throws Exception {
+        byte[] bytes = Files.readAllBytes(image);
+        java.security.MessageDigest list = java.security.MessageDigest.getInstance("SHA-256");
+        for (int offset = 0; offset < bytes.length; offset += BLOCK) {
+            list.update(java.security.MessageDigest.getInstance("SHA-256").digest(java.util.Arrays.copyOfRange(bytes, offset, offset + BLOCK)));
+        }
+        return java.util.HexFormat.of().formatHex(list.digest());
+    }
+
+    @Test
     void changedBlockTrackingReportsExactlyTheBlocksWrittenAfterEachPoint() {
         for (long seed = 1; seed <= 40; seed++) {
             Path diskDir = dir.resolve("seed-" + seed);
