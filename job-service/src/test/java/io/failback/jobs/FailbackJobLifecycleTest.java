@@ -176,6 +176,37 @@ class FailbackJobLifecycleTest {
     }
 
     @Test
+    void cancelEndsTheJobTellsSyncServiceToStopAndLetsTheFailbackBeTriggeredAgain() throws Exception {
+        heartbeat("host-cancel");
+        registerItem("vm-cancel", "host-cancel");
+        String job = failback("vm-cancel");
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-cancel", event(job, "vm-cancel", SyncEvent.Type.TaskStarted, SyncTask.DataSynchronization, 1));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationJobs/" + job).then()
+                .body("properties.allowedActions", contains("Cancel"))
+                .body("properties.tasks[3].state", equalTo("InProgress")));
+
+        given().post("/api/replicationJobs/" + job + "/cancel").then().statusCode(200)
+                .body("properties.state", equalTo("Cancelled"))
+                .body("properties.allowedActions", org.hamcrest.Matchers.empty());
+        SyncCommand cancel = KafkaTestClient.JSON.readValue(KafkaTestClient.awaitRecord(Topics.SYNC_COMMANDS,
+                r -> r.value().contains(job) && r.value().contains("\"cancel\":{"), Duration.ofSeconds(30)).value(), SyncCommand.class);
+        assertEquals(job, cancel.jobName());
+        assertEquals("vm-cancel", cancel.itemName());
+        given().get("/api/replicationJobs/" + job).then()
+                .body("properties.tasks.state", contains("Succeeded", "Cancelled", "Cancelled", "Cancelled", "Cancelled"));
+        given().get("/api/replicationProtectedItems/vm-cancel").then()
+                .body("properties.currentScenario", org.hamcrest.Matchers.nullValue())
+                .body("properties.allowedOperations", contains("PlannedFailover", "DisableProtection"));
+
+        // The run's last reports, sent before it stopped, change nothing; a second cancel is refused.
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-cancel", event(job, "vm-cancel", SyncEvent.Type.SyncSucceeded, null, 2));
+        heartbeat("host-cancel");
+        given().get("/api/replicationJobs/" + job).then().body("properties.state", equalTo("Cancelled"));
+        given().post("/api/replicationJobs/" + job + "/cancel").then().statusCode(409).body("type", equalTo("ActionNotAllowed"));
+        failback("vm-cancel");
+    }
+
+    @Test
     void badRequestsGetProblemDetails() {
         given().contentType(ContentType.JSON).body("{\"properties\": {\"failoverDirection\": \"Sideways\"}}")
                 .post("/api/replicationProtectedItems/whatever/plannedFailover")

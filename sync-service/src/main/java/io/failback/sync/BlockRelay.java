@@ -32,6 +32,8 @@ final class BlockRelay {
     static final class Counters {
         volatile long blocksCovered;
         volatile int blockSize;
+        /** Stops the relay under way (a cancel): both streams are reset and the relay fails. */
+        volatile Runnable abort = () -> { };
 
         long bytesCovered() {
             return blocksCovered * blockSize;
@@ -79,6 +81,11 @@ final class BlockRelay {
 
     private static void pipe(HttpClientResponse source, HttpClientRequest target, BlockStreamScanner scanner, Counters counters,
             Promise<BlockWriteSummary> done) {
+        counters.abort = () -> {
+            source.request().reset();
+            target.reset();
+            done.tryFail(new SiteCallException("Cancelled", "the block stream was stopped: the job was cancelled"));
+        };
         target.setChunked(true);
         // Room for a few MiB in flight: pausing the source for every network-sized chunk costs more than the copy.
         target.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);

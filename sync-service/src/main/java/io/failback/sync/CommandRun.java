@@ -31,12 +31,26 @@ abstract class CommandRun {
     /** The command this run answers to: job-service may re-issue the job's command, and then follows the new id. */
     private volatile String commandId;
     private volatile SyncTask currentTask;
+    private volatile boolean cancelled;
     protected volatile TaskProgress lastProgress;
 
     CommandRun(SyncCommand command, SyncEventPublisher publisher) {
         this.command = command;
         this.publisher = publisher;
         this.commandId = command.commandId();
+    }
+
+    /**
+     * The job was cancelled: the work under way stops now and no further task starts. What was written stays where
+     * it is (a target disk stays inconsistent), so triggering the operation again completes it.
+     */
+    final void cancel() {
+        cancelled = true;
+        abortWorkUnderWay();
+    }
+
+    /** Stops what the current task is doing, if it can be stopped (a block stream). */
+    protected void abortWorkUnderWay() {
     }
 
     /** A re-issued command for the job this run is carrying out: its events from now on answer to the new one. */
@@ -85,6 +99,9 @@ abstract class CommandRun {
     protected final <T> Uni<T> task(SyncTask task, Supplier<Uni<T>> work) {
         return Uni.createFrom().voidItem()
                 .invoke(() -> {
+                    if (cancelled) {
+                        throw new SiteCallException("Cancelled", "the job was cancelled before task " + task);
+                    }
                     currentTask = task;
                     lastProgress = null;
                 })

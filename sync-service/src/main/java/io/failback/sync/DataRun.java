@@ -21,6 +21,8 @@ abstract class DataRun extends CommandRun {
     private static final Logger LOG = Logger.getLogger(DataRun.class);
 
     protected final BlockRelay relay;
+    /** The relay under way, which a cancel stops. */
+    private volatile BlockRelay.Counters activeRelay;
     private final Vertx vertx;
     private final Duration progressInterval;
 
@@ -36,9 +38,18 @@ abstract class DataRun extends CommandRun {
         Uni<BlockWriteSummary> start(DiskSpec disk, Progress progress);
     }
 
+    @Override
+    protected void abortWorkUnderWay() {
+        BlockRelay.Counters relaying = activeRelay;
+        if (relaying != null) {
+            relaying.abort.run();
+        }
+    }
+
     protected final Uni<BlockWriteSummary> relayed(Progress progress, Function<BlockRelay.Counters, Future<BlockWriteSummary>> relayCall) {
         BlockRelay.Counters counters = new BlockRelay.Counters();
         progress.current = counters;
+        activeRelay = counters;
         return Uni.createFrom().completionStage(() -> relayCall.apply(counters).toCompletionStage())
                 .invoke(summary -> {
                     progress.sentBefore += counters.bytesCovered();

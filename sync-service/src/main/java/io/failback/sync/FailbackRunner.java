@@ -43,8 +43,12 @@ public class FailbackRunner {
         this.streams = vertx.createHttpClient(new HttpClientOptions().setIdleTimeout(60).setMaxPoolSize(16));
     }
 
-    /** @return false when the command's run is already here (a duplicate delivery) */
+    /** @return false when the command's run is already here (a duplicate delivery), or the command was a cancel */
     public boolean start(SyncCommand command) {
+        if (command.cancel() != null) {
+            cancel(command);
+            return false;
+        }
         CommandRun run;
         synchronized (this) {
             CommandRun already = accepted.get(runKey(command));
@@ -64,6 +68,20 @@ public class FailbackRunner {
         }
         launch(run);
         return true;
+    }
+
+    /** Stops the job's run, running or queued; a cancel for a run that is not here (it ended) changes nothing. */
+    private void cancel(SyncCommand command) {
+        CommandRun run;
+        synchronized (this) {
+            run = accepted.get(runKey(command));
+        }
+        if (run == null) {
+            LOG.infof("cancel of job %s: it does not run here", command.jobName());
+            return;
+        }
+        LOG.infof("job %s cancelled: %s", command.jobName(), command.cancel().reason());
+        run.cancel();
     }
 
     private void launch(CommandRun run) {

@@ -37,7 +37,7 @@ import org.jboss.logging.Logger;
  * changed-block tracking, no rescan), start the VM on-premises.</li>
  * </ul>
  * The target is checked first, before the Azure VM goes down, and every copy that ends the failback is proven with
- * SHA-256 on both sides before the on-premises VM may start.
+ * a whole-disk digest (SHA-256 over the blocks' SHA-256) on both sides before the on-premises VM may start.
  */
 final class PlannedFailbackRun extends DataRun {
     private static final Logger LOG = Logger.getLogger(PlannedFailbackRun.class);
@@ -81,7 +81,8 @@ final class PlannedFailbackRun extends DataRun {
                             DeltaCheckpoint checkpoint = checkpointOf(snapshot);
                             return copyDisks(SyncTask.SnapshotSynchronization, sourceVm.disks(),
                                     disk -> deltaFromSnapshot(disk, checkpoint.snapshotId())).replaceWith(checkpoint);
-                        })))
+                        }))
+                        .invoke(() -> prepareProofs(sourceVm)))
                 .map(Outcome::suspended);
     }
 
@@ -95,6 +96,21 @@ final class PlannedFailbackRun extends DataRun {
                                 .onFailure().recoverWithNull())))
                 .call(() -> task(SyncTask.StartOnPremisesVm, this::startOnPremisesVm))
                 .map(Outcome::succeeded);
+    }
+
+    /**
+     * While the job waits for "Complete Failover", both sites compute their disks' digests once, in the background:
+     * each disk keeps its blocks' hashes, so phase 2's proof rehashes only the blocks written after this, and the
+     * downtime depends on what changed, not on the disk's size. Nothing waits for it; a failure only costs time.
+     */
+    private void prepareProofs(SiteVm sourceVm) {
+        for (DiskSpec disk : sourceVm.disks()) {
+            Uni.combine().all().unis(azure.digest(diskPath(spec.azureVm().vmName(), disk), null),
+                            host.digest(diskPath(spec.onPremisesVm().vmName(), disk), null)).discardItems()
+                    .subscribe().with(done -> LOG.debugf("disk %s: digests prepared for phase 2", disk.diskId()),
+                            e -> LOG.infof("disk %s: digests not prepared for phase 2 (%s); phase 2 will read the disks whole",
+                                    disk.diskId(), e.getMessage()));
+        }
     }
 
     private Uni<SiteVm> shutdownAzureVm() {
@@ -168,9 +184,9 @@ final class PlannedFailbackRun extends DataRun {
     }
 
     /**
-     * Proves every disk: both sites read their disk whole at the same time, then the host compares the Azure disk's
-     * SHA-256 with its own (which it remembers, nothing having been written since) and only on a match marks the disk
-     * consistent. Both digests are recorded.
+     * Proves every disk: both sites compute their disk's digest at the same time (rehashing only the blocks written
+     * since their last one), then the host compares the Azure disk's digest with its own and only on a match marks
+     * the disk consistent. Both digests are recorded.
      */
     private Uni<List<DiskVerification>> verify(SiteVm sourceVm) {
         String vmName = spec.onPremisesVm().vmName();
@@ -185,32 +201,33 @@ final class PlannedFailbackRun extends DataRun {
     }
 
     /**
-     * Every block of the disk. A copy this job started before and that was interrupted (sync-service crashed, the
-     * connection broke) resumes from where the host recorded it durable: the Azure VM stays shut down for the whole
-     * job, so the blocks already there are still right.
+     * Every block of the disk. A copy that was interrupted (sync-service crashed, the connection broke, the job was
+     * cancelled) resumes from where the host recorded it durable, also under a new job: the copy is named after the
+     * Azure disk's shutdown tracking point, so it resumes only while the Azure VM has stayed shut down since, and the
+     * blocks already on the host are still right.
      */
     private DiskCopy fullCopy(DiskSpec disk) {
-        return (d, progress) -> host.getJson("/api/vms/" + spec.onPremisesVm().vmName()).chain(targetVm -> {
-            long resumeFrom = resumePoint(targetVm, d);
-            progress.scanned.addAndGet(d.sizeBytes());
-            progress.toSend.addAndGet(d.sizeBytes() - resumeFrom * d.blockSize());
-            String syncId = "?syncId=" + command.jobName();
-            if (resumeFrom > 0) {
-                LOG.infof("job %s: disk %s resumes at block %d of %d", command.jobName(), d.diskId(), resumeFrom, d.blockCount());
-                return relayed(progress, counters -> relay.relay(sourceBlocks(d, "?first=" + resumeFrom),
-                        host.url(diskPath(spec.onPremisesVm().vmName(), d) + "/blocks" + syncId), counters));
-            }
-            return relayed(progress, counters -> relay.relay(sourceBlocks(d, ""),
-                    host.url(diskPath(spec.onPremisesVm().vmName(), d) + "/blocks" + syncId + "&fullCopy=true"), counters));
-        });
+        return (d, progress) -> azure.getJson("/api/vms/" + spec.azureVm().vmName())
+                .map(source -> spec.azureVm().vmName() + "@" + source.getJsonObject("shutdownTrackingPoints").getLong(d.diskId()))
+                .chain(syncId -> host.getJson("/api/vms/" + spec.onPremisesVm().vmName()).chain(targetVm -> {
+                    long resumeFrom = resumePoint(targetVm, d, syncId);
+                    progress.scanned.addAndGet(d.sizeBytes());
+                    progress.toSend.addAndGet(d.sizeBytes() - resumeFrom * d.blockSize());
+                    String target = host.url(diskPath(spec.onPremisesVm().vmName(), d) + "/blocks?syncId=" + syncId);
+                    if (resumeFrom > 0) {
+                        LOG.infof("job %s: disk %s resumes at block %d of %d", command.jobName(), d.diskId(), resumeFrom, d.blockCount());
+                        return relayed(progress, counters -> relay.relay(sourceBlocks(d, "?first=" + resumeFrom), target, counters));
+                    }
+                    return relayed(progress, counters -> relay.relay(sourceBlocks(d, ""), target + "&fullCopy=true", counters));
+                }));
     }
 
-    /** Where this job's earlier, interrupted copy of the disk left off; 0 to start over. */
-    private long resumePoint(JsonObject targetVm, DiskSpec disk) {
+    /** Where an earlier, interrupted copy of the same source content into the disk left off; 0 to start over. */
+    private static long resumePoint(JsonObject targetVm, DiskSpec disk, String syncId) {
         JsonArray disks = targetVm.getJsonArray("disks");
         for (int i = 0; i < disks.size(); i++) {
             JsonObject d = disks.getJsonObject(i);
-            if (d.getString("diskId").equals(disk.diskId()) && command.jobName().equals(d.getString("syncId"))
+            if (d.getString("diskId").equals(disk.diskId()) && syncId.equals(d.getString("syncId"))
                     && !d.getBoolean("consistent", false)) {
                 return Math.min(d.getLong("syncedThrough", 0L), disk.blockCount());
             }
@@ -228,7 +245,7 @@ final class PlannedFailbackRun extends DataRun {
                     progress.toSend.addAndGet(differing.blockCount() * d.blockSize());
                     return relayed(progress, counters -> relay.relaySelected(
                             azure.url(diskPath(spec.azureVm().vmName(), d) + "/blocks/select?snapshot=" + snapshotId),
-                            differing.ranges(), targetBlocks(d, false), counters));
+                            differing.ranges(), targetBlocks(d), counters));
                 });
     }
 
@@ -250,7 +267,7 @@ final class PlannedFailbackRun extends DataRun {
                         progress.scanned.addAndGet(d.sizeBytes());
                         progress.toSend.addAndGet(blocks * d.blockSize());
                         return relayed(progress, counters -> relay.relaySelected(
-                                azure.url(diskPath(spec.azureVm().vmName(), d) + "/blocks/select"), ranges, targetBlocks(d, false),
+                                azure.url(diskPath(spec.azureVm().vmName(), d) + "/blocks/select"), ranges, targetBlocks(d),
                                 counters));
                     });
         };
@@ -260,8 +277,8 @@ final class PlannedFailbackRun extends DataRun {
         return azure.url(diskPath(spec.azureVm().vmName(), disk) + "/blocks" + query);
     }
 
-    private String targetBlocks(DiskSpec disk, boolean fullCopy) {
-        return host.url(diskPath(spec.onPremisesVm().vmName(), disk) + "/blocks" + (fullCopy ? "?fullCopy=true" : ""));
+    private String targetBlocks(DiskSpec disk) {
+        return host.url(diskPath(spec.onPremisesVm().vmName(), disk) + "/blocks");
     }
 
 

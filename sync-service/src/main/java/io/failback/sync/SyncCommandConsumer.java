@@ -30,14 +30,17 @@ public class SyncCommandConsumer {
         if (command.schemaVersion() != ContractVersions.SYNC_COMMAND) {
             throw new IllegalArgumentException("SyncCommand schema version " + command.schemaVersion() + " is not supported");
         }
-        long operations = java.util.stream.Stream.of(command.plannedFailover(), command.failoverCommit(), command.replicate())
-                .filter(java.util.Objects::nonNull).count();
+        long operations = java.util.stream.Stream.of(command.plannedFailover(), command.failoverCommit(), command.replicate(),
+                command.cancel()).filter(java.util.Objects::nonNull).count();
         if (command.itemName() == null || operations != 1) {
             throw new IllegalArgumentException("SyncCommand " + command.commandId()
-                    + " must name an item and carry exactly one of plannedFailover, failoverCommit and replicate");
+                    + " must name an item and carry exactly one of plannedFailover, failoverCommit, replicate and cancel");
         }
         if (command.jobName() == null && command.replicate() == null) {
             throw new IllegalArgumentException("SyncCommand " + command.commandId() + " must name its job");
+        }
+        if (command.cancel() != null) {
+            return command;
         }
         if (command.replicate() != null) {
             SyncCommand.OnPremisesVm source = command.replicate().source();

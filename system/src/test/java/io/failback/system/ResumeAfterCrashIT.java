@@ -71,10 +71,50 @@ class ResumeAfterCrashIT {
         assertEquals("DataSynchronization", copy.path("name").asText());
         assertEquals(DISK_BYTES - checkpoint * blockSize, copy.path("progress").path("bytesToSend").asLong(),
                 "the resumed copy sends only the blocks after the checkpoint");
-        String azureDigest = SystemTests.sha256(system.azureStorageDir().resolve("vms/vm-crash/disk-0.img"));
+        String azureDigest = SystemTests.diskDigest(system.azureStorageDir().resolve("vms/vm-crash/disk-0.img"));
         JsonNode verification = done.path("customDetails").path("verifications").get(0);
         assertEquals(azureDigest, verification.path("sourceDigest").asText());
         assertEquals(azureDigest, verification.path("targetDigest").asText(), "byte-identical after the resume");
+    }
+
+    @Test
+    void aCancelledFullDownloadLeavesTheDiskUnbootableAndTheNextFailbackCompletesItFromTheCheckpoint() throws Exception {
+        HostAgent host = system.hosts().get(0);
+        api.send("POST", system.azureSimUrl().resolve("/api/vms"), """
+                {"name": "vm-cancel", "disks": [{"diskId": "disk-0", "sizeBytes": %d}], "contentSeed": 6, "zeroPercent": 0,
+                 "workload": {"pattern": "RandomSmall", "writesPerSecond": 0, "writeSizeBytes": 4096, "seed": 6}}"""
+                .formatted(DISK_BYTES), 201);
+        api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
+        api.registerItemInAzure("vm-cancel", host.id(), host.virtualSwitches().get(0));
+
+        String cancelled = api.failbackWithFullDownload("vm-cancel", "CreateVmIfNotFound");
+        awaitBytesSent(cancelled, DISK_BYTES / 3);
+        JsonNode afterCancel = api.send("POST", system.jobServiceUrl().resolve("/api/replicationJobs/" + cancelled + "/cancel"), "", 200)
+                .path("properties");
+        assertEquals("Cancelled", afterCancel.path("state").asText(), afterCancel.toPrettyString());
+        assertEquals("Cancelled", afterCancel.path("tasks").get(3).path("state").asText());
+        assertEquals(409, api.exchange("POST", system.jobServiceUrl().resolve("/api/replicationJobs/" + cancelled + "/cancel"), "")
+                .statusCode(), "a cancelled job cannot be cancelled again");
+        JsonNode item = api.item("vm-cancel").path("properties");
+        assertTrue(item.path("allowedOperations").toString().contains("PlannedFailover"), "failback can be triggered again: " + item);
+
+        URI hostVm = system.hostAgentUrl(host.id()).resolve("/api/vms/vm-cancel");
+        JsonNode disk = settledDisk(hostVm);
+        long checkpoint = disk.path("syncedThrough").asLong();
+        assertEquals(false, disk.path("consistent").asBoolean(), "a half-copied disk is inconsistent");
+        assertTrue(checkpoint > 0 && checkpoint * disk.path("blockSize").asLong() < DISK_BYTES, "the stream stopped half-way: " + disk);
+        assertEquals(409, api.exchange("POST", URI.create(hostVm + "/start"), "").statusCode(), "it may not boot");
+
+        String again = api.failbackWithFullDownload("vm-cancel", "CreateVmIfNotFound");
+        JsonNode done = api.awaitJobEnd(again, Duration.ofSeconds(180), update -> {
+        }).path("properties");
+        assertEquals("Succeeded", done.path("state").asText(), done.toPrettyString());
+        assertEquals(DISK_BYTES - checkpoint * disk.path("blockSize").asLong(),
+                done.path("tasks").get(3).path("progress").path("bytesToSend").asLong(),
+                "the new failback sends only what the cancelled one had not made durable");
+        String azureDigest = SystemTests.diskDigest(system.azureStorageDir().resolve("vms/vm-cancel/disk-0.img"));
+        assertEquals(azureDigest, done.path("customDetails").path("verifications").get(0).path("targetDigest").asText());
+        assertEquals(azureDigest, SystemTests.diskDigest(system.hostStorageDir(host.id()).resolve("vms/vm-cancel/disk-0.img")));
     }
 
     /**

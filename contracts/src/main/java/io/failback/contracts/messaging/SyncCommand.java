@@ -6,8 +6,8 @@ import java.time.Instant;
  * job-service → sync-service, on {@link Topics#SYNC_COMMANDS}, keyed by {@code itemName}. Version
  * {@link ContractVersions#SYNC_COMMAND}.
  * <p>
- * Exactly one of {@code plannedFailover}, {@code failoverCommit} and {@code replicate} is set: the operation the job
- * carries out.
+ * Exactly one of {@code plannedFailover}, {@code failoverCommit}, {@code replicate} and {@code cancel} is set: the
+ * operation the job carries out, or (cancel) the end of the job's run.
  * <p>
  * Delivered at least once: sync-service treats a second command with the same {@code jobName} while the first runs
  * as a duplicate, and job-service ignores events for a job that already ended.
@@ -24,11 +24,19 @@ public record SyncCommand(
         Instant issuedAt,
         PlannedFailover plannedFailover,
         FailoverCommit failoverCommit,
-        Replicate replicate) {
+        Replicate replicate,
+        Cancel cancel) {
 
     /** The same work under a new command id: what job-service sends when it hands a job to sync-service again. */
     public SyncCommand reissued(String newCommandId, Instant at) {
-        return new SyncCommand(schemaVersion, newCommandId, jobName, itemName, at, plannedFailover, failoverCommit, replicate);
+        return new SyncCommand(schemaVersion, newCommandId, jobName, itemName, at, plannedFailover, failoverCommit, replicate, cancel);
+    }
+
+    /**
+     * Stop the run of job {@code jobName} (the user cancelled it): the block stream under way is cut and no further
+     * task starts. Written data stays; a target disk stays inconsistent until a later failback completes it.
+     */
+    public record Cancel(String reason) {
     }
 
     /**

@@ -34,6 +34,12 @@ public record JobTask(String taskId, String name, String friendlyName, JobState 
                 finalProgress == null ? progress : finalProgress, errors, sequence);
     }
 
+    /** A task that had not finished when its job was cancelled. */
+    public JobTask cancelled(Instant at) {
+        return state.isFinal() ? this : new JobTask(taskId, name, friendlyName, JobState.Cancelled, "Cancelled",
+                startTime, state == JobState.NotStarted ? null : at, progress, errors, lastSequence);
+    }
+
     public JobTask failed(Instant at, JobError error, long sequence) {
         return new JobTask(taskId, name, friendlyName, JobState.Failed, error.message(), startTime == null ? at : startTime, at,
                 progress, List.of(error), sequence);

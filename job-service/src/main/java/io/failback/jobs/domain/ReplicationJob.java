@@ -71,9 +71,25 @@ public class ReplicationJob extends PanacheEntityBase {
         }
     }
 
-    /** Allowed actions follow the state: a suspended job can be resumed ("Complete Failover"). */
+    /** Scenarios that can stop half-way: what they wrote stays marked, and triggering them again completes it. */
+    private static final java.util.Set<String> CANCELLABLE = java.util.Set.of("PlannedFailover", "EnableProtection", "Reprotect");
+
+    /**
+     * Allowed actions follow the state: a running failover or replication can be cancelled; a suspended one can be
+     * resumed ("Complete Failover") or cancelled. A commit runs to its end.
+     */
     public List<String> allowedActions() {
-        return state == JobState.Suspended ? List.of("Resume") : List.of();
+        if (state == JobState.Suspended) {
+            return List.of("Cancel", "Resume");
+        }
+        return state == JobState.InProgress && CANCELLABLE.contains(scenarioName) ? List.of("Cancel") : List.of();
+    }
+
+    /** Ends the job as Cancelled; its unfinished tasks are cancelled with it. */
+    public void cancel(Instant at, String description) {
+        List<JobTask> updated = tasks().stream().map(task -> task.cancelled(at)).toList();
+        details = new JobDetails(updated, details.errors(), details.verifications(), details.checkpoint());
+        finish(JobState.Cancelled, description, at);
     }
 
     public void suspend(DeltaCheckpoint checkpoint, String description) {

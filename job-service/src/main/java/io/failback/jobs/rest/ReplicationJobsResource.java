@@ -39,6 +39,18 @@ public class ReplicationJobsResource {
         });
     }
 
+    @POST
+    @Path("/{name}/cancel")
+    @Operation(summary = "Cancel a running or suspended failover or replication job",
+            description = "The job ends as Cancelled at once and its block streams stop. On-premises disks being written stay "
+                    + "inconsistent (the VM may not boot there); triggering the failover again completes the synchronization.")
+    public Uni<Response> cancel(@PathParam("name") String name) {
+        return failovers.cancel(name).map(job -> {
+            outboxRelay.relaySoon();
+            return Response.ok(Views.job(job)).build();
+        });
+    }
+
     @GET
     @WithSession
     public Uni<Views.Page<Resource<JobProperties>>> list(@QueryParam("state") JobState state) {

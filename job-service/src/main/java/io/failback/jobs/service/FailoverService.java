@@ -108,7 +108,7 @@ public class FailoverService {
             item.beginScenario(scenario, job.name, now);
             item.protectionStateDescription = description;
             SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name, item.name,
-                    now, null, null, new SyncCommand.Replicate(onPremisesVm(item, provider), true));
+                    now, null, null, new SyncCommand.Replicate(onPremisesVm(item, provider), true), null);
             return job.<ReplicationJob>persist().call(() -> issue(job, command));
         });
     }
@@ -117,7 +117,7 @@ public class FailoverService {
     public Uni<Void> issueReplicationCycle(ReplicationProtectedItem item, FabricProvider provider) {
         Instant now = Instant.now();
         SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), null, item.name, now,
-                null, null, new SyncCommand.Replicate(onPremisesVm(item, provider), false));
+                null, null, new SyncCommand.Replicate(onPremisesVm(item, provider), false), null);
         return outbox.add(Topics.SYNC_COMMANDS, item.name, command).invoke(message -> {
             item.replicationCycleCommandId = command.commandId();
             item.replicationCycleIssuedAt = now;
@@ -197,7 +197,7 @@ public class FailoverService {
             SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name, item.name, now,
                     new SyncCommand.PlannedFailover(FailoverDirection.PrimaryToRecovery, null, null,
                             new SyncCommand.AzureVm(item.recoveryAzureVmName), onPremisesVm(item, provider), null, null),
-                    null, null);
+                    null, null, null);
             return job.<ReplicationJob>persist().call(() -> issue(job, command));
         });
     }
@@ -224,7 +224,7 @@ public class FailoverService {
                 new SyncCommand.PlannedFailover(FailoverDirection.RecoveryToPrimary, job.dataSyncOption, job.recoveryVmCreationOption,
                         new SyncCommand.AzureVm(item.recoveryAzureVmName),
                         onPremisesVm(item, provider), job.encryptionKeyId, completeFrom),
-                null, null);
+                null, null, null);
     }
 
     /**
@@ -248,6 +248,46 @@ public class FailoverService {
                                 return issue(job, failbackCommand(job, item, provider, job.details.checkpoint(), now)).replaceWith(job);
                             }));
                 });
+    }
+
+    /**
+     * Cancel: the job ends now as Cancelled and sync-service is told to stop its run. What was copied stays, and an
+     * on-premises disk being written stays inconsistent (it may not boot): triggering the failover again completes
+     * the synchronization, resuming from what the host recorded durable rather than starting over.
+     */
+    @WithTransaction
+    public Uni<ReplicationJob> cancel(String jobName) {
+        return ReplicationJob.<ReplicationJob>findById(jobName)
+                .onItem().ifNull().failWith(() -> jobNotFound(jobName))
+                .chain(job -> {
+                    if (!job.allowedActions().contains("Cancel")) {
+                        return Uni.createFrom().failure(ProblemException.conflict("ActionNotAllowed", "job " + jobName + " ("
+                                + job.scenarioName + ") is " + job.state + "; it cannot be cancelled now (allowed actions: "
+                                + job.allowedActions() + ")"));
+                    }
+                    Instant now = Instant.now();
+                    job.cancel(now, "Cancelled by the user");
+                    return ReplicationProtectedItem.<ReplicationProtectedItem>findById(job.targetObjectId).chain(item -> {
+                        if (item != null && job.name.equals(item.currentScenarioJobName)) {
+                            item.endScenario();
+                            item.protectionStateDescription = cancelledDescription(job);
+                        }
+                        SyncCommand cancel = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name,
+                                job.targetObjectId, now, null, null, null, new SyncCommand.Cancel("cancelled by the user"));
+                        return outbox.add(Topics.SYNC_COMMANDS, job.targetObjectId, cancel).replaceWith(job);
+                    });
+                });
+    }
+
+    private static String cancelledDescription(ReplicationJob job) {
+        if (job.failoverDirection == FailoverDirection.RecoveryToPrimary) {
+            return "Failback cancelled: the VM still runs from Azure data (or is shut down there); on-premises disks being "
+                    + "synchronized stay inconsistent and may not boot. Trigger the failover again to complete the synchronization";
+        }
+        if (job.failoverDirection == FailoverDirection.PrimaryToRecovery) {
+            return "Failover to Azure cancelled: the VM stays on-premises; start it there or trigger the failover again";
+        }
+        return "Replication cancelled: not protected; Reverse Replicate to try again";
     }
 
     public static ProblemException jobNotFound(String name) {
@@ -295,7 +335,7 @@ public class FailoverService {
                         item.protectionStateDescription = "Commit in progress";
                         SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name,
                                 item.name, now, null, new SyncCommand.FailoverCommit(new SyncCommand.AzureVm(item.recoveryAzureVmName),
-                                        onPremisesVm(item, provider)), null);
+                                        onPremisesVm(item, provider)), null, null);
                         return job.<ReplicationJob>persist().call(() -> issue(job, command));
                     });
                 });
