@@ -10,18 +10,27 @@ import java.time.Instant;
 /**
  * Makes the Azure VM's disk differ from the on-premises copy in a given share of its blocks, the way
  * performance.md's rsync figures were made: whole 64 KiB blocks overwritten at random with new random data, by the
- * VM's own workload. The count is exact, from azure-sim's changed-block tracking.
+ * VM's own workload. The count is from azure-sim's changed-block tracking, and the writing slows down near the target
+ * so that it lands on it to within a few blocks.
  */
 final class AzureDiskChanger {
-    private static final Duration POLL = Duration.ofMillis(100);
     private static final int BLOCK_BYTES = 65536;
     /** The highest write rate; the brief's figure. */
     private static final int MAX_WRITES_PER_SECOND = 2000;
     /**
-     * The rate is lowered so that reaching the target takes at least this long: with a 100 ms poll, 2000 writes/s
-     * would overshoot 1% of a 4 GiB disk (655 blocks) by about a third; over two seconds it overshoots by a few percent.
+     * The rate is chosen so that reaching the target takes about this long: quick, yet slow enough that the polls
+     * below see the count climb.
      */
-    private static final double MIN_SECONDS = 2.0;
+    private static final double SECONDS_TO_TARGET = 2.0;
+    /** At full rate the count is polled this often, and the writing slows down this long before the target. */
+    private static final Duration FAST_POLL = Duration.ofMillis(100);
+    private static final double SLOW_DOWN_SECONDS = 0.25;
+    /**
+     * The workload writes every 20 ms; near the target it writes a tenth of its rate, at least one write a tick, and
+     * is polled every tick, so it stops within a few writes of the target.
+     */
+    private static final int MIN_FINAL_WRITES_PER_SECOND = 50;
+    private static final Duration FINAL_POLL = Duration.ofMillis(20);
 
     private final FailbackApi api;
     private final URI azure;
@@ -32,9 +41,19 @@ final class AzureDiskChanger {
     }
 
     /** Starts the VM (a failback leaves it shut down), changes {@code percent}% of its blocks, leaves it running idle. */
+    AzureChange startAndChange(String vm, double percent, long seed) {
+        start(vm);
+        return change(vm, percent, seed);
+    }
+
+    /** Starts the VM idle: its workload was set to write nothing when it was created or last changed. */
+    void start(String vm) {
+        api.send("POST", URI.create(vmUrl(vm) + "/start"), "", 200);
+    }
+
+    /** Changes {@code percent}% of the running VM's blocks, counted from now, and leaves it running idle. */
     AzureChange change(String vm, double percent, long seed) {
-        URI vmUrl = azure.resolve("/api/vms/" + vm);
-        api.send("POST", URI.create(vmUrl + "/start"), "", 200);
+        URI vmUrl = vmUrl(vm);
         // A snapshot is the public way to learn the disk's tracking point; the point stays valid without it, so the
         // snapshot goes at once and its copy-on-write costs the writes below nothing.
         JsonNode snapshot = api.send("POST", URI.create(vmUrl + "/snapshots"), "", 201);
@@ -47,24 +66,37 @@ final class AzureDiskChanger {
         }
         long totalBlocks = api.get(vmUrl).path("disks").get(0).path("sizeBytes").asLong() / BLOCK_BYTES;
         long target = Math.max(1, Math.round(totalBlocks * percent / 100));
-        int rate = (int) Math.max(50, Math.min(MAX_WRITES_PER_SECOND, Math.round(target / MIN_SECONDS)));
+        int rate = (int) Math.max(MIN_FINAL_WRITES_PER_SECOND, Math.min(MAX_WRITES_PER_SECOND, Math.round(target / SECONDS_TO_TARGET)));
+        int finalRate = Math.max(MIN_FINAL_WRITES_PER_SECOND, rate / 10);
+        long slowDownAt = Math.max(0, target - Math.round(rate * SLOW_DOWN_SECONDS));
 
         Instant started = Instant.now();
-        setWorkload(vmUrl, rate, seed);
-        Instant deadline = started.plus(Duration.ofSeconds(60 + target / rate * 3));
+        Instant deadline = started.plus(Duration.ofSeconds(60 + target / finalRate * 3));
         try {
-            while (api.get(changed).path("blockCount").asLong() < target) {
-                if (Instant.now().isAfter(deadline)) {
-                    throw new IllegalStateException("the Azure VM " + vm + " did not change " + target + " blocks in time");
-                }
-                FailbackDriver.sleep(POLL);
-            }
+            setWorkload(vmUrl, rate, seed);
+            awaitChangedBlocks(vm, changed, slowDownAt, FAST_POLL, deadline);
+            // A new seed: the same one would replay the writes just made, into blocks already counted.
+            setWorkload(vmUrl, finalRate, -seed);
+            awaitChangedBlocks(vm, changed, target, FINAL_POLL, deadline);
         } finally {
             setWorkload(vmUrl, 0, seed);
         }
         double seconds = FailbackDriver.secondsSince(started);
         // Counted after the stop: the last writes of the final tick are included.
-        return new AzureChange(api.get(changed).path("blockCount").asLong(), totalBlocks, rate, seconds);
+        return new AzureChange(api.get(changed).path("blockCount").asLong(), target, totalBlocks, rate, seconds);
+    }
+
+    private void awaitChangedBlocks(String vm, URI changed, long blocks, Duration poll, Instant deadline) {
+        while (api.get(changed).path("blockCount").asLong() < blocks) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("the Azure VM " + vm + " did not change " + blocks + " blocks in time");
+            }
+            FailbackDriver.sleep(poll);
+        }
+    }
+
+    private URI vmUrl(String vm) {
+        return azure.resolve("/api/vms/" + vm);
     }
 
     private void setWorkload(URI vmUrl, int writesPerSecond, long seed) {

@@ -1,22 +1,32 @@
 package io.failback.system.bench;
 
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * The options of {@code ./failback bench}.
  *
- * @param diskMib  size of the one disk of the benchmark VM (given in GiB; fractions allowed for quick tries)
- * @param runs     how often each measurement is repeated; the table shows medians
- * @param keepData keep the disks and images after the run (they take several times the disk size)
+ * @param diskMib       size of the one disk of the benchmark VM (given in GiB; fractions allowed for quick tries)
+ * @param runs          how often each measurement is repeated; the table shows medians
+ * @param memoryDiskMib the two disk sizes whose full downloads the sync-service memory comparison (P5) sets side by side
+ * @param memoryRuns    how often that comparison is repeated; 0 skips it
+ * @param keepData      keep the disks and images after the run (they take several times the disk size)
  */
-record BenchOptions(long diskMib, int runs, boolean keepData) {
+record BenchOptions(long diskMib, int runs, List<Long> memoryDiskMib, int memoryRuns, boolean keepData) {
 
     static final String USAGE = """
-            Usage: ./failback bench [--disk-gib N] [--runs R] [--keep-data]
-              --disk-gib N   size of the VM's one disk in GiB (default 4; 0.25 for a quick try)
-              --runs R       repeat every measurement R times and report medians (default 1)
-              --keep-data    keep the disks and image copies under .failback/bench-*/ (default: deleted, logs kept)
-            Starts the whole system on free ports, fails a VM back (full download, then ForDownTime deltas of 1% and
-            10% changed blocks), times rsync doing the same on the same images, prints a table and writes
-            docs/benchmarks.md.""";
+            Usage: ./failback bench [--disk-gib N] [--runs R] [--memory-gib A,B] [--memory-runs M] [--keep-data]
+              --disk-gib N      size of the VM's one disk in GiB (default 4; 0.25 for a quick try)
+              --runs R          repeat every measurement R times and report medians (default 1)
+              --memory-gib A,B  sync-service's peak memory is compared between full downloads of these two disk sizes
+                                in GiB, each in a freshly started sync-service (default 1,16)
+              --memory-runs M   repeat that comparison M times (default 1: at 16 GiB it takes minutes); 0 skips it
+              --keep-data       keep the disks and image copies under .failback/bench-*/ (default: deleted, logs kept)
+            Starts the whole system on free ports, fails a VM back (full download; ForDownTime deltas of 1% and 10%
+            changed blocks; a ForDownTime failback with 1% written while it is suspended; Commit, writes on-premises
+            and Reverse Replicate), times rsync doing the same on the same images, compares sync-service's peak memory
+            across disk sizes, prints a table and writes docs/benchmarks.md.""";
 
     BenchOptions {
         if (diskMib < 64) {
@@ -25,17 +35,29 @@ record BenchOptions(long diskMib, int runs, boolean keepData) {
         if (runs < 1 || runs > 20) {
             throw new IllegalArgumentException("--runs must be between 1 and 20");
         }
+        if (memoryDiskMib.size() != 2 || memoryDiskMib.stream().anyMatch(mib -> mib < 64)) {
+            throw new IllegalArgumentException("--memory-gib takes two sizes of at least 0.0625 GiB, e.g. 1,16");
+        }
+        if (memoryRuns < 0 || memoryRuns > 20) {
+            throw new IllegalArgumentException("--memory-runs must be between 0 and 20");
+        }
+        memoryDiskMib = List.copyOf(memoryDiskMib);
     }
 
     /** Null when help was asked for. */
     static BenchOptions parse(String[] args) {
         double diskGib = 4;
         int runs = 1;
+        List<Long> memoryDiskMib = List.of(1024L, 16384L);
+        int memoryRuns = 1;
         boolean keepData = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--disk-gib" -> diskGib = Double.parseDouble(value(args, ++i, "--disk-gib"));
                 case "--runs" -> runs = Integer.parseInt(value(args, ++i, "--runs"));
+                case "--memory-gib" -> memoryDiskMib = Arrays.stream(value(args, ++i, "--memory-gib").split(","))
+                        .map(gib -> mib(Double.parseDouble(gib.trim()))).toList();
+                case "--memory-runs" -> memoryRuns = Integer.parseInt(value(args, ++i, "--memory-runs"));
                 case "--keep-data" -> keepData = true;
                 case "-h", "--help", "help" -> {
                     return null;
@@ -43,7 +65,7 @@ record BenchOptions(long diskMib, int runs, boolean keepData) {
                 default -> throw new IllegalArgumentException("Unknown option " + args[i]);
             }
         }
-        return new BenchOptions(Math.round(diskGib * 1024), runs, keepData);
+        return new BenchOptions(mib(diskGib), runs, memoryDiskMib, memoryRuns, keepData);
     }
 
     private static String value(String[] args, int index, String option) {
@@ -53,17 +75,29 @@ record BenchOptions(long diskMib, int runs, boolean keepData) {
         return args[index];
     }
 
+    private static long mib(double gib) {
+        return Math.round(gib * 1024);
+    }
+
     long diskBytes() {
         return diskMib << 20;
     }
 
     /** "4 GiB", or "256 MiB" below a GiB. */
     String diskSize() {
-        return diskMib % 1024 == 0 ? diskMib / 1024 + " GiB" : diskMib + " MiB";
+        return size(diskMib);
+    }
+
+    static String size(long mib) {
+        return mib % 1024 == 0 ? mib / 1024 + " GiB" : mib + " MiB";
     }
 
     /** Time allowed for anything that scans or copies the whole disk once: generous, but never unbounded. */
-    java.time.Duration wholeDiskTimeout() {
-        return java.time.Duration.ofSeconds(120 + 150 * Math.max(1, diskMib / 1024));
+    Duration wholeDiskTimeout() {
+        return wholeDiskTimeout(diskMib);
+    }
+
+    static Duration wholeDiskTimeout(long diskMib) {
+        return Duration.ofSeconds(120 + 150 * Math.max(1, diskMib / 1024));
     }
 }

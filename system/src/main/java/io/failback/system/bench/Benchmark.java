@@ -2,10 +2,13 @@ package io.failback.system.bench;
 
 import io.failback.system.LocalSystem;
 import io.failback.system.ProjectLayout;
+import io.failback.system.bench.FailbackDriver.SuspendedDelta;
 import io.failback.system.bench.Measurements.AzureChange;
 import io.failback.system.bench.Measurements.DeltaRun;
 import io.failback.system.bench.Measurements.FullDownload;
+import io.failback.system.bench.Measurements.MemoryRun;
 import io.failback.system.bench.Measurements.Repetition;
+import io.failback.system.bench.Measurements.ReverseReplication;
 import io.failback.system.bench.Measurements.RsyncRun;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,6 +18,7 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,12 +27,23 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * {@code ./failback bench}: Failback's full download and ForDownTime deltas against rsync on the same images, on this
+ * {@code ./failback bench}: Failback's full download, ForDownTime deltas and phase 2 against rsync on the same images,
+ * Reverse Replicate against what was written on-premises, and sync-service's memory across disk sizes, on this
  * machine. Not a test: it asserts only that every job succeeded with its disks proven, and prints numbers.
  */
 public final class Benchmark {
     /** The shares of changed blocks performance.md measured rsync with. */
     private static final List<Integer> DELTA_PERCENTS = List.of(1, 10);
+    /** The share of blocks written in Azure while a ForDownTime failback is suspended (issue #4, P3). */
+    private static final int PERCENT_WRITTEN_WHILE_SUSPENDED = 1;
+    /**
+     * Before Reverse Replicate the on-premises VM makes random 4 KiB writes, as many as 1% of the disk's 64 KiB blocks,
+     * over this long.
+     */
+    private static final Duration ON_PREMISES_WRITING = Duration.ofSeconds(2);
+    private static final int ON_PREMISES_WRITE_BYTES = 4096;
+    private static final int ON_PREMISES_WRITES_PERCENT_OF_BLOCKS = 1;
+    private static final long BLOCK_BYTES = 65536;
 
     private final BenchOptions options;
     private final Path root;
@@ -66,6 +81,7 @@ public final class Benchmark {
         ZonedDateTime startedAt = ZonedDateTime.now();
         Instant start = Instant.now();
         List<Repetition> runs = new ArrayList<>();
+        List<MemoryRun> memoryRuns = new ArrayList<>();
         Map<String, Long> peakRss = new LinkedHashMap<>();
         Optional<String> rsyncUnavailable;
         String codeVersion = BuildSnapshot.codeVersion(root);
@@ -79,7 +95,10 @@ public final class Benchmark {
             rsyncUnavailable.ifPresent(reason -> say("rsync is skipped: " + reason));
             ProjectLayout build = BuildSnapshot.freeze(new ProjectLayout(root), workDir.resolve("build"));
             say("starting Kafka, PostgreSQL and the four services in " + root.relativize(workDir));
-            try (LocalSystem system = LocalSystem.builder().layout(build).workDir(workDir).start();
+            // Reverse Replicate leaves its item Protected, and ongoing replication would then run a cycle every 30 s
+            // in the middle of later measurements: the benchmark measures Reverse Replicate alone.
+            try (LocalSystem system = LocalSystem.builder().layout(build).workDir(workDir)
+                    .environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "24h").start();
                  RsyncPeer rsync = rsyncUnavailable.isPresent() ? null : RsyncPeer.start(workDir.resolve("rsync"), timeout)) {
                 FailbackDriver driver = new FailbackDriver(system, timeout);
                 AzureDiskChanger changer = new AzureDiskChanger(driver.api(), system.azureSimUrl());
@@ -88,9 +107,15 @@ public final class Benchmark {
                 for (int r = 1; r <= options.runs(); r++) {
                     runs.add(repetition(r, system, driver, changer, rsync));
                 }
-                // VmHWM is the peak over each process's life: read it while they still run.
+                // VmHWM is the peak over each process's life: read it while they still run, and before the memory
+                // comparison restarts sync-service.
                 for (String name : system.names()) {
                     system.process(name).flatMap(ProcStats::peakRssKib).ifPresent(kib -> peakRss.put(name, kib));
+                }
+                for (int m = 1; m <= options.memoryRuns(); m++) {
+                    for (long diskMib : options.memoryDiskMib()) {
+                        memoryRuns.add(memoryRun(m, diskMib, system));
+                    }
                 }
                 say("stopping the system");
             }
@@ -108,7 +133,7 @@ public final class Benchmark {
         }
         double minutes = Duration.between(start, Instant.now()).toSeconds() / 60.0;
         Report report = new Report(new Report.Inputs(options, machine, startedAt, minutes,
-                root.relativize(workDir).toString(), codeVersion, runs, peakRss, rsyncUnavailable));
+                root.relativize(workDir).toString(), codeVersion, runs, memoryRuns, peakRss, rsyncUnavailable));
         System.out.println();
         System.out.println(report.summary());
         Path doc = root.resolve("docs").resolve("benchmarks.md");
@@ -123,8 +148,9 @@ public final class Benchmark {
     }
 
     /**
-     * One repetition on a VM of its own: full download, then each delta, then rsync on copies of the Azure disk taken
-     * at the same moments (after the full download and after each change), so both copy the same bytes.
+     * One repetition on a VM of its own: full download, each delta, a failback with changes made while it is
+     * suspended, then Commit and Reverse Replicate; then rsync on copies of the Azure disk taken at the same moments
+     * (after the full download and after each change), so both copy the same bytes.
      */
     private Repetition repetition(int r, LocalSystem system, FailbackDriver driver, AzureDiskChanger changer, RsyncPeer rsync)
             throws IOException {
@@ -146,22 +172,36 @@ public final class Benchmark {
         List<DeltaRun> deltas = new ArrayList<>();
         long hostBlocks = full.hostBlocksAfter();
         for (int percent : DELTA_PERCENTS) {
-            AzureChange change = changer.change(vm, percent, 1000L * r + percent);
+            AzureChange change = changer.startAndChange(vm, percent, 1000L * r + percent);
             say("run %d: %d blocks (%.2f%%) changed in Azure; the on-premises VM wrote %d blocks since its start", r,
                     change.changedBlocks(), change.percent(), hostBlocks);
             sources.add(copy(azureDisk, images.resolve(vm + "-delta-" + percent + ".img")));
             Shell.sync();
-            DeltaRun delta = driver.deltaFailback(vm + "-delta-" + percent, vm, percent, change, hostBlocks);
-            say("run %d: delta %d%%: phase 1 %.2f s (the relay sent %s), phase 2 %.2f s (%s)", r, percent, delta.phase1Seconds(),
-                    Report.bytes(delta.phase1Usage().relayBytesWritten()), delta.phase2Seconds(),
-                    Report.bytes(delta.phase2Usage().relayBytesWritten()));
+            SuspendedDelta suspended = driver.deltaPhase1(vm + "-delta-" + percent, vm);
+            DeltaRun delta = driver.deltaPhase2(suspended, "delta " + percent + "%", change, null, hostBlocks);
+            say("run %d: delta %d%%: phase 1 %.2f s (the relay sent %s), proofs ready %.2f s later, phase 2 %.2f s (%s)", r,
+                    percent, delta.phase1Seconds(), Report.bytes(delta.phase1Usage().relayBytesWritten()), delta.proofsSeconds(),
+                    delta.phase2Seconds(), Report.bytes(delta.phase2Usage().relayBytesWritten()));
             deltas.add(delta);
             hostBlocks = delta.hostBlocksAfter();
         }
 
+        String item = vm + "-written-while-suspended";
+        DeltaRun afterSnapshot = writtenWhileSuspended(r, item, vm, azureDisk, images, sources, driver, changer, hostBlocks);
+
+        // The Commit below deletes the Azure VM.
         Shell.sync();
         double[] digests = driver.digestSeconds(vm);
-        say("run %d: SHA-256 of the whole disk alone: azure-sim %.2f s, host %.2f s", r, digests[0], digests[1]);
+        say("run %d: digest of the whole disk read whole: azure-sim %.2f s, host %.2f s", r, digests[0], digests[1]);
+
+        long writes = options.diskBytes() / BLOCK_BYTES * ON_PREMISES_WRITES_PERCENT_OF_BLOCKS / 100;
+        int writesPerSecond = (int) Math.max(1, Math.round(writes / (ON_PREMISES_WRITING.toMillis() / 1000.0)));
+        Shell.sync();
+        ReverseReplication reverse = driver.commitAndReverseReplicate(item, vm, writesPerSecond, ON_PREMISES_WRITE_BYTES,
+                ON_PREMISES_WRITING);
+        say("run %d: Commit %.2f s; the on-premises VM wrote %d blocks; Reverse Replicate %.2f s sent %s (relay %s)", r,
+                reverse.commitSeconds(), reverse.blocksWritten(), reverse.jobSeconds(),
+                Report.bytes(reverse.replicateToAzure().bytesSent()), Report.bytes(reverse.usage().relayBytesWritten()));
 
         List<RsyncRun> rsyncRuns = new ArrayList<>();
         if (rsync != null) {
@@ -169,29 +209,79 @@ public final class Benchmark {
             for (int i = 0; i < DELTA_PERCENTS.size(); i++) {
                 rsyncRuns.add(rsync.delta("delta " + DELTA_PERCENTS.get(i) + "%", sources.get(i + 1)));
             }
+            // The module holds the image of the last delta, which is the disk as phase 1 of the failback above found
+            // it: rsync rescans both files to find the 1% written since.
+            rsyncRuns.add(rsync.delta("rescan after " + PERCENT_WRITTEN_WHILE_SUSPENDED + "% written", sources.get(sources.size() - 1)));
             rsyncRuns.forEach(run -> say("run %d: rsync %s %.2f s (%s sent)", r, run.label(), run.seconds(),
                     Report.bytes(run.bytesSent())));
         }
         if (!options.keepData()) {
             sources.forEach(image -> image.toFile().delete());
-            driver.deleteVms(vm);
+            driver.deleteVms(vm, item);
         }
-        return new Repetition(full, deltas, digests, rsyncRuns);
+        return new Repetition(full, deltas, afterSnapshot, reverse, digests, rsyncRuns);
     }
 
     /**
-     * One small failback of each kind, not measured. The services' JIT compilers and connection pools start cold; a
-     * real failback runs on services that have been up for days, and without this the first measurement alone would
-     * pay for the warm-up.
+     * Issue #4's P3: a ForDownTime failback with nothing new in Azure before it, and 1% of the blocks written by the Azure
+     * VM after phase 1 took its snapshot, while the job waits for "Complete Failover". Phase 2 sends those blocks.
+     */
+    private DeltaRun writtenWhileSuspended(int r, String item, String vm, Path azureDisk, Path images, List<Path> sources,
+            FailbackDriver driver, AzureDiskChanger changer, long hostBlocks) {
+        // Idle once this failback starts it, so that Reverse Replicate afterwards counts only the writes it asked for.
+        driver.setHostWorkload(vm, 0);
+        changer.start(vm);
+        Shell.sync();
+        SuspendedDelta suspended = driver.deltaPhase1(item, vm);
+        AzureChange written = changer.change(vm, PERCENT_WRITTEN_WHILE_SUSPENDED, 1000L * r + 500);
+        sources.add(copy(azureDisk, images.resolve(item + ".img")));
+        Shell.sync();
+        DeltaRun run = driver.deltaPhase2(suspended, PERCENT_WRITTEN_WHILE_SUSPENDED + "% written while suspended", null,
+                written, hostBlocks);
+        say("run %d: %d blocks (%.2f%%) written in Azure while suspended: phase 2 %.2f s (FinalDeltaSynchronization %.2f s,"
+                + " the relay sent %s)", r, written.changedBlocks(), written.percent(), run.phase2Seconds(),
+                run.finalSync().seconds(), Report.bytes(run.phase2Usage().relayBytesWritten()));
+        return run;
+    }
+
+    /**
+     * Issue #4's P5: a full download in a sync-service started just for it, so that its peak resident set size belongs
+     * to that disk alone.
+     */
+    private MemoryRun memoryRun(int m, long diskMib, LocalSystem system) {
+        String vm = "bench-memory-" + m + "-" + diskMib;
+        say("memory %d: restarting sync-service, then a full download of a %s disk", m, BenchOptions.size(diskMib));
+        system.stopService(LocalSystem.SYNC_SERVICE);
+        system.startService(LocalSystem.SYNC_SERVICE);
+        FailbackDriver driver = new FailbackDriver(system, BenchOptions.wholeDiskTimeout(diskMib));
+        driver.createAzureVm(vm, diskMib << 20);
+        Shell.sync();
+        FullDownload full = driver.fullDownload(vm);
+        long peakKib = system.process(LocalSystem.SYNC_SERVICE).flatMap(ProcStats::peakRssKib)
+                .orElseThrow(() -> new IllegalStateException("cannot read sync-service's VmHWM from /proc"));
+        driver.deleteVms(vm, null);
+        say("memory %d: %s in %.1f s; sync-service's peak RSS %.0f MiB", m, BenchOptions.size(diskMib), full.jobSeconds(),
+                peakKib / 1024.0);
+        return new MemoryRun(diskMib, full.jobSeconds(), full.usage().relayBytesWritten(), peakKib);
+    }
+
+    /**
+     * One small failback of each kind, then Commit and Reverse Replicate, not measured. The services' JIT compilers and
+     * connection pools start cold; a real failback runs on services that have been up for days, and without this the
+     * first measurement alone would pay for the warm-up.
      */
     private void warmUp(FailbackDriver driver, AzureDiskChanger changer) {
         String vm = "bench-warm-up";
-        say("warming up: a full download and a delta of a 64 MiB VM, not measured");
+        String item = vm + "-delta";
+        say("warming up: a full download, a delta, Commit and Reverse Replicate of a 64 MiB VM, not measured");
         driver.createAzureVm(vm, 64L << 20);
         FullDownload full = driver.fullDownload(vm);
-        AzureChange change = changer.change(vm, 10, 7);
-        driver.deltaFailback(vm + "-delta", vm, 10, change, full.hostBlocksAfter());
-        driver.deleteVms(vm);
+        AzureChange change = changer.startAndChange(vm, 10, 7);
+        SuspendedDelta suspended = driver.deltaPhase1(item, vm);
+        AzureChange written = changer.change(vm, 1, 8);
+        driver.deltaPhase2(suspended, "warm-up", change, written, full.hostBlocksAfter());
+        driver.commitAndReverseReplicate(item, vm, 50, ON_PREMISES_WRITE_BYTES, Duration.ofMillis(500));
+        driver.deleteVms(vm, item);
     }
 
     /** A sparse copy of the disk image as it is now (the VM is shut down or idle, so the file is still). */
@@ -201,12 +291,14 @@ public final class Benchmark {
     }
 
     /**
-     * The Azure disk, the host's copy, three image copies and rsync's target (not sparse) take up to about five times
-     * the disk's size; better to say so now than to fail half-way.
+     * The Azure disk, the host's copy, the replica a Commit keeps, four image copies (all sparse, 57% data) and rsync's
+     * target (not sparse) take up to about six times the disk's size; the memory comparison's larger disk twice its
+     * size. Better to say so now than to fail half-way.
      */
     private void failIfTooLittleSpace() throws IOException {
         Files.createDirectories(workDir);
-        long needed = 5 * options.diskBytes() + (2L << 30);
+        long memoryComparison = options.memoryRuns() == 0 ? 0 : 2 * (Collections.max(options.memoryDiskMib()) << 20);
+        long needed = Math.max(6 * options.diskBytes(), memoryComparison) + (2L << 30);
         long free = Files.getFileStore(workDir).getUsableSpace();
         if (free < needed) {
             throw new IllegalStateException("%s has %.1f GiB free; a %s benchmark needs about %.1f GiB".formatted(workDir,

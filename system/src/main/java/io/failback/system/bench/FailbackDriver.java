@@ -7,11 +7,17 @@ import io.failback.system.LocalSystem;
 import io.failback.system.bench.Measurements.AzureChange;
 import io.failback.system.bench.Measurements.DeltaRun;
 import io.failback.system.bench.Measurements.FullDownload;
+import io.failback.system.bench.Measurements.ReverseReplication;
 import io.failback.system.bench.Measurements.TaskReport;
+import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Drives failbacks through the public APIs, as a user would, and times them from the client's side. The poll interval
@@ -30,6 +36,7 @@ final class FailbackDriver {
     private final URI azure;
     private final URI hostAgent;
     private final Duration timeout;
+    private final HttpClient slowRequests = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     FailbackDriver(LocalSystem system, Duration timeout) {
         this.system = system;
@@ -49,12 +56,27 @@ final class FailbackDriver {
         api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
     }
 
-    /** An idle VM in Azure with one disk shaped like performance.md's image: 1 MiB extents, 43% of them zero. */
+    /**
+     * An idle VM in Azure with one disk shaped like performance.md's image: 1 MiB extents, 43% of them zero. azure-sim
+     * writes the content before it answers, which for a 16 GiB disk takes longer than FailbackApi's 30 s per request.
+     */
     void createAzureVm(String vm, long diskBytes) {
-        api.send("POST", azure.resolve("/api/vms"), """
-                {"name": "%s", "disks": [{"diskId": "disk-0", "sizeBytes": %d}], "contentSeed": 1, "zeroPercent": 43,
-                 "workload": {"pattern": "RandomSmall", "writesPerSecond": 0, "writeSizeBytes": 4096, "seed": 1}}"""
-                .formatted(vm, diskBytes), 201);
+        HttpRequest request = HttpRequest.newBuilder(azure.resolve("/api/vms")).timeout(timeout)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("""
+                        {"name": "%s", "disks": [{"diskId": "disk-0", "sizeBytes": %d}], "contentSeed": 1, "zeroPercent": 43,
+                         "workload": {"pattern": "RandomSmall", "writesPerSecond": 0, "writeSizeBytes": 4096, "seed": 1}}"""
+                        .formatted(vm, diskBytes))).build();
+        try {
+            HttpResponse<String> response = slowRequests.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 201) {
+                throw new IllegalStateException("creating " + vm + " in azure-sim answered " + response.statusCode() + ": " + response.body());
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("creating " + vm + " in azure-sim failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     /** ForSynchronization + CreateVmIfNotFound of a VM the host does not have yet. */
@@ -70,11 +92,15 @@ final class FailbackDriver {
         return new FullDownload(job, seconds, TaskReport.all(done), usage, stopHostVm(vm));
     }
 
+    /** A ForDownTime failback between its phases: phase 1 done, the job Suspended, the proofs prepared. */
+    record SuspendedDelta(String vm, String job, double phase1Seconds, Usage phase1Usage, double proofsSeconds) {
+    }
+
     /**
-     * ForDownTime + NoAction after the Azure disk changed. The item of the previous failback waits for its commit
-     * (PlannedFailoverCommitRequired), so each run registers a new item for the same pair of VMs.
+     * Phase 1 of a ForDownTime + NoAction failback of the running Azure VM. The item of the previous failback waits for
+     * its commit (PlannedFailoverCommitRequired), so each run registers a new item for the same pair of VMs.
      */
-    DeltaRun deltaFailback(String item, String vm, int targetPercent, AzureChange change, long hostBlocksBefore) {
+    SuspendedDelta deltaPhase1(String item, String vm) {
         String state = api.get(azure.resolve("/api/vms/" + vm)).path("state").asText();
         if (!state.equals("Running")) {
             throw new IllegalStateException("the Azure VM must run before a ForDownTime failback; it is " + state);
@@ -85,17 +111,43 @@ final class FailbackDriver {
         String job = api.failback(item, "ForDownTime", "NoAction", null);
         awaitJob(job, "Suspended");
         double phase1 = secondsSince(posted);
-        Usage phase1End = Usage.of(system);
+        Usage phase1Usage = Usage.of(system).since(start);
+        Instant suspended = Instant.now();
+        awaitPreparedProofs(vm);
+        return new SuspendedDelta(vm, job, phase1, phase1Usage, secondsSince(suspended));
+    }
 
+    /**
+     * Phase 2, "Complete Failover": Resume → Succeeded, the downtime window. The changes are those the caller made
+     * before phase 1 and while the job was suspended.
+     */
+    DeltaRun deltaPhase2(SuspendedDelta suspended, String name, AzureChange beforeSnapshot, AzureChange afterSnapshot,
+            long hostBlocksBefore) {
+        Usage resumedAt = Usage.of(system);
         Instant resumed = Instant.now();
-        api.resume(job);
-        JsonNode done = awaitJob(job, "Succeeded");
+        api.resume(suspended.job());
+        JsonNode done = awaitJob(suspended.job(), "Succeeded");
         double phase2 = secondsSince(resumed);
-        Usage phase2End = Usage.of(system);
+        Usage phase2Usage = Usage.of(system).since(resumedAt);
         requireProven(done);
         // The SnapshotSynchronization task's counters are final once the job is Suspended, so the ended job has them all.
-        return new DeltaRun(targetPercent, job, change, hostBlocksBefore, phase1, phase1End.since(start), phase2,
-                phase2End.since(phase1End), TaskReport.all(done), stopHostVm(vm));
+        return new DeltaRun(name, beforeSnapshot, afterSnapshot, suspended.job(), hostBlocksBefore, suspended.phase1Seconds(),
+                suspended.phase1Usage(), suspended.proofsSeconds(), phase2, phase2Usage, TaskReport.all(done),
+                stopHostVm(suspended.vm()));
+    }
+
+    /**
+     * While a ForDownTime job waits for "Complete Failover", both sites compute their disks' digests in the background,
+     * so that phase 2 rehashes only what was written after. An operator resumes minutes later; the benchmark resumes
+     * as soon as they are ready, which it learns by asking each site for the digest: a site computes one digest of a
+     * disk at a time, so the answer comes when the background one is done, and finds nothing left to hash.
+     */
+    private void awaitPreparedProofs(String vm) {
+        String disk = "/api/vms/" + vm + "/disks/disk-0/digest";
+        CompletableFuture<JsonNode> azureDigest = CompletableFuture.supplyAsync(() -> api.get(azure.resolve(disk)));
+        CompletableFuture<JsonNode> hostDigest = CompletableFuture.supplyAsync(() -> api.get(hostAgent.resolve(disk)));
+        azureDigest.join();
+        hostDigest.join();
     }
 
     /**
@@ -110,24 +162,76 @@ final class FailbackDriver {
     }
 
     /**
-     * Times the SHA-256 of the whole disk on each site, alone, with both VMs stopped: every copy that ends a failback
-     * computes both, so this is the part of phase 2 that does not depend on how much changed.
+     * Commit of a failed-back item, then the on-premises VM runs its workload for {@code writing}, then Reverse
+     * Replicate. What it has to send is what host-agent's changed-block tracking counts since the disk was proven equal
+     * to Azure's at the end of the failback.
+     */
+    ReverseReplication commitAndReverseReplicate(String item, String vm, int writesPerSecond, int writeSizeBytes,
+            Duration writing) {
+        Instant committing = Instant.now();
+        awaitJob(api.commit(item), "Succeeded");
+        double commitSeconds = secondsSince(committing);
+
+        URI hostVm = hostAgent.resolve("/api/vms/" + vm);
+        api.send("PUT", URI.create(hostVm + "/workload"), """
+                {"pattern": "RandomSmall", "writesPerSecond": %d, "writeSizeBytes": %d, "seed": 1}"""
+                .formatted(writesPerSecond, writeSizeBytes), 200);
+        api.send("POST", URI.create(hostVm + "/start"), "", 200);
+        Instant started = Instant.now();
+        sleep(writing);
+        api.send("POST", URI.create(hostVm + "/stop"), "", 200);
+        double writingSeconds = secondsSince(started);
+        long verifiedAt = api.get(hostVm).path("disks").get(0).path("verifiedTrackingPoint").asLong();
+        JsonNode written = api.get(URI.create(hostVm + "/disks/disk-0/changed-blocks?since=" + verifiedAt));
+
+        Usage before = Usage.of(system);
+        Instant posted = Instant.now();
+        String job = api.reverseReplicate(item);
+        JsonNode done = awaitJob(job, "Succeeded");
+        double jobSeconds = secondsSince(posted);
+        Usage usage = Usage.of(system).since(before);
+        requireProven(done);
+        return new ReverseReplication(commitSeconds, writesPerSecond, writeSizeBytes, writingSeconds,
+                written.path("blockCount").asLong(), written.path("blockSize").asInt(), job, jobSeconds, TaskReport.all(done), usage);
+    }
+
+    /** Sets what the on-premises VM writes when a failback starts it (host-agent keeps it with the VM). */
+    void setHostWorkload(String vm, int writesPerSecond) {
+        api.send("PUT", hostAgent.resolve("/api/vms/" + vm + "/workload"), """
+                {"pattern": "RandomSmall", "writesPerSecond": %d, "writeSizeBytes": 4096, "seed": 1}"""
+                .formatted(writesPerSecond), 200);
+    }
+
+    /**
+     * Times the digest of the whole disk on each site, alone, with both VMs stopped. A site remembers its blocks'
+     * hashes and rehashes only what was written since, so the live disk's digest would answer at once here: a
+     * snapshot's digest is read whole, which is what a full download's proof costs, and what phase 2 costs when the
+     * remembered hashes do not help.
      */
     double[] digestSeconds(String vm) {
         double[] seconds = new double[2];
         URI[] sites = {azure, hostAgent};
         for (int i = 0; i < sites.length; i++) {
+            URI vmUrl = sites[i].resolve("/api/vms/" + vm);
+            String snapshot = api.send("POST", URI.create(vmUrl + "/snapshots"), "", 201).path("snapshotId").asText();
             Instant start = Instant.now();
-            api.get(sites[i].resolve("/api/vms/" + vm + "/disks/disk-0/digest"));
+            api.get(URI.create(vmUrl + "/disks/disk-0/digest?snapshot=" + snapshot));
             seconds[i] = secondsSince(start);
+            api.send("DELETE", URI.create(vmUrl + "/snapshots/" + snapshot), null, 204);
         }
         return seconds;
     }
 
-    /** Removes a repetition's VMs from both sites so that repetitions do not pile up disks. */
-    void deleteVms(String vm) {
+    /**
+     * Removes a repetition's VMs from both sites, and the replica a Commit kept in Azure for {@code committedItem}, so
+     * that repetitions do not pile up disks.
+     */
+    void deleteVms(String vm, String committedItem) {
         api.exchange("DELETE", azure.resolve("/api/vms/" + vm), null);
         api.exchange("DELETE", hostAgent.resolve("/api/vms/" + vm), null);
+        if (committedItem != null) {
+            api.exchange("DELETE", azure.resolve("/api/replicas/" + committedItem), null);
+        }
     }
 
     private void register(String item, String vm) {

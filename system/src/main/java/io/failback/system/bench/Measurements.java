@@ -59,24 +59,33 @@ final class Measurements {
         }
     }
 
-    /** The Azure VM's disk made to differ from the on-premises copy. */
-    record AzureChange(long changedBlocks, long totalBlocks, int writesPerSecond, double seconds) {
+    /**
+     * Blocks the Azure VM's workload wrote, counted by azure-sim's changed-block tracking.
+     *
+     * @param targetBlocks what was asked for: the share of the disk's blocks, rounded
+     */
+    record AzureChange(long changedBlocks, long targetBlocks, long totalBlocks, int writesPerSecond, double seconds) {
         double percent() {
             return 100.0 * changedBlocks / totalBlocks;
         }
     }
 
     /**
-     * ForDownTime after a change: phase 1 (POST → Suspended, the Azure VM keeps running) and phase 2 (Resume →
-     * Succeeded: the downtime window).
+     * A ForDownTime failback: phase 1 (POST → Suspended, the Azure VM keeps running) and phase 2 (Resume → Succeeded:
+     * the downtime window).
      *
-     * @param targetPercent    what was asked for: 1 or 10
+     * @param name             what the run shows, e.g. "delta 1%"
+     * @param beforeSnapshot   the change made in Azure before the failback; null if none
+     * @param afterSnapshot    the change made in Azure while the job was suspended; null if none
      * @param hostBlocksBefore blocks the on-premises VM had written since it last started: they differ from Azure too
+     * @param proofsSeconds    from Suspended until both sites' digests of their disks were ready (prepared in the
+     *                         background while the job waits); Resume comes after it, as an operator's would
      * @param tasks            every task of the job, as it ended
      * @param hostBlocksAfter  the same count after this failback started it again, until the benchmark stopped it
      */
-    record DeltaRun(int targetPercent, String jobName, AzureChange change, long hostBlocksBefore, double phase1Seconds,
-            Usage phase1Usage, double phase2Seconds, Usage phase2Usage, List<TaskReport> tasks, long hostBlocksAfter) {
+    record DeltaRun(String name, AzureChange beforeSnapshot, AzureChange afterSnapshot, String jobName, long hostBlocksBefore,
+            double phase1Seconds, Usage phase1Usage, double proofsSeconds, double phase2Seconds, Usage phase2Usage,
+            List<TaskReport> tasks, long hostBlocksAfter) {
 
         TaskReport snapshotSync() {
             return TaskReport.named(tasks, "SnapshotSynchronization");
@@ -96,14 +105,67 @@ final class Measurements {
         }
     }
 
+    /**
+     * Commit of a failback, then the on-premises VM writing, then Reverse Replicate ("reprotect").
+     *
+     * @param commitSeconds        the Commit job, POST → Succeeded (keeps the Azure disks as the replica, deletes the VM)
+     * @param writesPerSecond      the on-premises VM's workload: writes of {@code writeSizeBytes} anywhere on the disk
+     * @param writingSeconds       from the start's answer to the stop's answer
+     * @param blocksWritten        64 KiB blocks changed on-premises since the failback's proof, from host-agent's
+     *                             changed-block tracking: what Reverse Replicate has to send
+     * @param blockSize            the tracking's block size
+     * @param jobSeconds           the Reprotect job, POST → Succeeded
+     * @param usage                CPU and relay bytes during the Reprotect job
+     */
+    record ReverseReplication(double commitSeconds, int writesPerSecond, int writeSizeBytes, double writingSeconds,
+            long blocksWritten, int blockSize, String jobName, double jobSeconds, List<TaskReport> tasks, Usage usage) {
+
+        TaskReport replicateToAzure() {
+            return TaskReport.named(tasks, "ReplicateToAzure");
+        }
+
+        long bytesWritten() {
+            return blocksWritten * blockSize;
+        }
+
+        /** The writes the workload made: its rate over the time it ran, to within one 20 ms tick's worth. */
+        long estimatedWrites() {
+            return Math.round(writesPerSecond * writingSeconds);
+        }
+    }
+
+    /**
+     * A full download in a sync-service process started for it, and that process's peak resident set size.
+     *
+     * @param relayBytes what the relay sent to the host
+     */
+    record MemoryRun(long diskMib, double jobSeconds, long relayBytes, long syncServicePeakRssKib) {
+    }
+
     /** One timed rsync, including the {@code sync} after it. */
     record RsyncRun(String label, double seconds, long bytesSent, long bytesReceived, Usage usage) {
     }
 
     /**
-     * @param digestSeconds the SHA-256 of the whole disk timed alone on azure-sim and on the host, in that order
-     * @param rsync         empty when rsync was not available
+     * @param deltas        the ForDownTime failbacks with changes made before the snapshot
+     * @param afterSnapshot the ForDownTime failback whose changes were made while it was suspended
+     * @param digestSeconds the whole disk's digest read whole, timed alone on azure-sim and on the host, in that order
+     * @param rsync         empty when rsync was not available; else the full copy, one delta per entry of
+     *                      {@code deltas}, and the rescan after {@code afterSnapshot}'s change, in that order
      */
-    record Repetition(FullDownload full, List<DeltaRun> deltas, double[] digestSeconds, List<RsyncRun> rsync) {
+    record Repetition(FullDownload full, List<DeltaRun> deltas, DeltaRun afterSnapshot, ReverseReplication reverse,
+            double[] digestSeconds, List<RsyncRun> rsync) {
+
+        RsyncRun rsyncFull() {
+            return rsync.isEmpty() ? null : rsync.get(0);
+        }
+
+        RsyncRun rsyncDelta(int index) {
+            return rsync.isEmpty() ? null : rsync.get(1 + index);
+        }
+
+        RsyncRun rsyncRescan() {
+            return rsync.isEmpty() ? null : rsync.get(1 + deltas.size());
+        }
     }
 }
