@@ -5,6 +5,9 @@ public final class ContractVersions {
     public static final int SYNC_COMMAND = 1;
     public static final int SYNC_EVENT = 1;
     public static final int PROVIDER_HEARTBEAT = 1;
+    public static final int OPERATION_REQUEST = 1;
+    public static final int OPERATION_RESULT = 1;
+    public static final int STATE_CHANGE = 1;
 
     private ContractVersions() {
     }

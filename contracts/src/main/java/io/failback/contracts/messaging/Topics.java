@@ -11,6 +11,18 @@ public final class Topics {
     public static final String SYNC_EVENTS = "asr.sync-events";
     /** host-agent → job-service: each on-prem Hyper-V host says it is connected ({@link ProviderHeartbeat}). */
     public static final String PROVIDER_HEARTBEATS = "asr.provider-heartbeats";
+    /**
+     * Automation → job-service: every operation the REST API offers, as an {@link OperationRequest} keyed by its
+     * target (an item, a job or a plan).
+     */
+    public static final String OPERATIONS = "asr.operations";
+    /** job-service → automation: whether each {@link OperationRequest} was accepted, and its job ({@link OperationResult}). */
+    public static final String OPERATION_RESULTS = "asr.operation-results";
+    /**
+     * job-service → anyone: the state of a job (with its tasks) or of a protected item, each time it changes
+     * ({@link StateChange}), keyed by the job's or item's name.
+     */
+    public static final String STATE_CHANGES = "asr.state-changes";
     /** Where a consumer puts a record it cannot read, with the reason in the record's headers. */
     public static final String DEAD_LETTER_SUFFIX = ".dlq";
 

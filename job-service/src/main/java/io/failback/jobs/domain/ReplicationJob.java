@@ -52,6 +52,10 @@ public class ReplicationJob extends PanacheEntityBase {
     public String currentCommand;
     /** The last time sync-service was heard from about this job (or the job was (re)started). */
     public Instant lastActivityAt;
+    /** The request that started the job (REST Idempotency-Key, Kafka requestId), echoed on its state changes. */
+    public String requestId;
+    /** The highest {@link #version} published to the state-change topic; null before the first. */
+    public Long publishedVersion;
     public int attempts;
     /** Tasks, errors and verifications change together with the job: one JSON document in its row. */
     @JdbcTypeCode(SqlTypes.JSON)

@@ -41,6 +41,8 @@ public class ReplicationProtectedItem extends PanacheEntityBase {
     public Instant replicationCycleIssuedAt;
     @Version
     public long version;
+    /** The highest {@link #version} published to the state-change topic; null before the first. */
+    public Long publishedVersion;
 
     public void beginScenario(String scenarioName, String jobName, Instant at) {
         currentScenarioName = scenarioName;

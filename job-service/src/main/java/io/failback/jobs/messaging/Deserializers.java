@@ -15,6 +15,12 @@ public final class Deserializers {
         }
     }
 
+    public static class OperationRequestDeserializer extends ObjectMapperDeserializer<io.failback.contracts.messaging.OperationRequest> {
+        public OperationRequestDeserializer() {
+            super(io.failback.contracts.messaging.OperationRequest.class);
+        }
+    }
+
     public static class ProviderHeartbeatDeserializer extends ObjectMapperDeserializer<ProviderHeartbeat> {
         public ProviderHeartbeatDeserializer() {
             super(ProviderHeartbeat.class);

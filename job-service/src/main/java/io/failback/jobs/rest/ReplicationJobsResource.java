@@ -1,39 +1,66 @@
 package io.failback.jobs.rest;
 
+import io.failback.contracts.messaging.OperationRequest;
+import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.domain.JobState;
 import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.rest.Views.JobProperties;
 import io.failback.jobs.rest.Views.Resource;
 import io.failback.jobs.service.FailoverService;
+import io.failback.jobs.service.Operations;
 import io.failback.jobs.service.OutboxRelay;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.quarkus.panache.common.Page;
+import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
-import jakarta.ws.rs.core.Response;
-import java.net.URI;
-import org.eclipse.microprofile.openapi.annotations.Operation;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.resteasy.reactive.RestStreamElementType;
 
 @Path("/api/replicationJobs")
 public class ReplicationJobsResource {
-    private final FailoverService failovers;
-    private final OutboxRelay outboxRelay;
+    private static final long STREAM_POLL_MILLIS = 1000;
 
-    public ReplicationJobsResource(FailoverService failovers, OutboxRelay outboxRelay) {
-        this.failovers = failovers;
+    private final Operations operations;
+    private final OutboxRelay outboxRelay;
+    private final Vertx vertx;
+
+    public ReplicationJobsResource(Operations operations, OutboxRelay outboxRelay, Vertx vertx) {
+        this.operations = operations;
         this.outboxRelay = outboxRelay;
+        this.vertx = vertx;
     }
 
     @POST
     @Path("/{name}/resume")
     @Operation(summary = "Resume a suspended job: for a ForDownTime failback this is \"Complete Failover\"",
             description = "Shuts the Azure VM down, sends the changes made since the snapshot and starts the VM on-premises.")
-    public Uni<Response> resume(@PathParam("name") String name) {
-        return failovers.resume(name).map(job -> {
+    public Uni<Response> resume(@PathParam("name") String name,
+            @HeaderParam(ReplicationProtectedItemsResource.IDEMPOTENCY_KEY) String idempotencyKey) {
+        return operations.start(idempotencyKey, OperationRequest.Operation.ResumeJob, name, null).map(job -> {
             outboxRelay.relaySoon();
             return Response.accepted(Views.job(job)).location(URI.create("/api/replicationJobs/" + job.name)).build();
         });
@@ -44,20 +71,40 @@ public class ReplicationJobsResource {
     @Operation(summary = "Cancel a running or suspended failover or replication job",
             description = "The job ends as Cancelled at once and its block streams stop. On-premises disks being written stay "
                     + "inconsistent (the VM may not boot there); triggering the failover again completes the synchronization.")
-    public Uni<Response> cancel(@PathParam("name") String name) {
-        return failovers.cancel(name).map(job -> {
+    public Uni<Response> cancel(@PathParam("name") String name,
+            @HeaderParam(ReplicationProtectedItemsResource.IDEMPOTENCY_KEY) String idempotencyKey) {
+        return operations.start(idempotencyKey, OperationRequest.Operation.CancelJob, name, null).map(job -> {
             outboxRelay.relaySoon();
             return Response.ok(Views.job(job)).build();
         });
     }
 
+    /**
+     * Newest first, {@code $top} at a time; {@code nextLink} carries on where the page ended (stable while new jobs
+     * start, since they sort before it).
+     */
     @GET
     @WithSession
-    public Uni<Views.Page<Resource<JobProperties>>> list(@QueryParam("state") JobState state) {
-        Sort newestFirst = Sort.by("startTime", Sort.Direction.Descending);
-        Uni<java.util.List<ReplicationJob>> jobs = state == null ? ReplicationJob.listAll(newestFirst)
-                : ReplicationJob.list("state", newestFirst, state);
-        return jobs.map(list -> new Views.Page<>(list.stream().map(Views::job).toList(), null));
+    public Uni<Views.Page<Resource<JobProperties>>> list(@QueryParam("state") JobState state,
+            @QueryParam("$top") @DefaultValue("100") @Min(1) @Max(1000) int top, @QueryParam("$skipToken") String skipToken) {
+        StringBuilder query = new StringBuilder("1 = 1");
+        Parameters parameters = new Parameters();
+        if (state != null) {
+            query.append(" and state = :state");
+            parameters.and("state", state);
+        }
+        if (skipToken != null) {
+            JobCursor after = JobCursor.parse(skipToken);
+            query.append(" and (startTime < :startTime or (startTime = :startTime and name > :name))");
+            parameters.and("startTime", after.startTime()).and("name", after.name());
+        }
+        Sort newestFirst = Sort.by("startTime", Sort.Direction.Descending).and("name");
+        return ReplicationJob.<ReplicationJob>find(query.toString(), newestFirst, parameters).page(Page.ofSize(top + 1)).list()
+                .map(jobs -> {
+                    List<ReplicationJob> page = jobs.size() > top ? jobs.subList(0, top) : jobs;
+                    String next = jobs.size() > top ? nextLink(state, top, page.get(page.size() - 1)) : null;
+                    return new Views.Page<>(page.stream().map(Views::job).toList(), next);
+                });
     }
 
     @GET
@@ -67,5 +114,78 @@ public class ReplicationJobsResource {
         return ReplicationJob.<ReplicationJob>findById(name)
                 .onItem().ifNull().failWith(() -> FailoverService.jobNotFound(name))
                 .map(Views::job);
+    }
+
+    /**
+     * The job as Server-Sent Events: its current state at once, then each change (state, tasks, progress) as it
+     * happens, checked every second; the stream ends after the job reaches a final state.
+     * {@code curl -N http://127.0.0.1:8080/api/replicationJobs/{name}/events}
+     */
+    @GET
+    @Path("/{name}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Follow a job's progress as a stream of Server-Sent Events, until it ends")
+    public Multi<Resource<JobProperties>> events(@PathParam("name") String name) {
+        // Reads run on this request's own context, one after the other, as Hibernate Reactive requires.
+        Context context = Vertx.currentContext();
+        return Multi.createFrom().emitter(emitter -> {
+            AtomicReference<Resource<JobProperties>> last = new AtomicReference<>();
+            AtomicBoolean reading = new AtomicBoolean();
+            AtomicReference<Long> timer = new AtomicReference<>();
+            Runnable poll = () -> {
+                if (!reading.compareAndSet(false, true)) {
+                    return;
+                }
+                Panache.withSession(() -> ReplicationJob.<ReplicationJob>findById(name)).subscribe().with(job -> {
+                    reading.set(false);
+                    if (job == null) {
+                        emitter.fail(FailoverService.jobNotFound(name));
+                        return;
+                    }
+                    Resource<JobProperties> view = Views.job(job);
+                    if (!view.equals(last.getAndSet(view))) {
+                        emitter.emit(view);
+                    }
+                    if (job.state.isFinal()) {
+                        emitter.complete();
+                    }
+                }, failure -> {
+                    reading.set(false);
+                    emitter.fail(failure);
+                });
+            };
+            emitter.onTermination(() -> {
+                Long id = timer.get();
+                if (id != null) {
+                    vertx.cancelTimer(id);
+                }
+            });
+            context.runOnContext(v -> {
+                poll.run();
+                timer.set(vertx.setPeriodic(STREAM_POLL_MILLIS, id -> poll.run()));
+            });
+        });
+    }
+
+    private static String nextLink(JobState state, int top, ReplicationJob last) {
+        return "/api/replicationJobs?$top=" + top + (state == null ? "" : "&state=" + state) + "&$skipToken="
+                + new JobCursor(last.startTime, last.name).token();
+    }
+
+    /** Where a page of jobs ended, as an opaque token. */
+    record JobCursor(Instant startTime, String name) {
+        String token() {
+            return Base64.getUrlEncoder().withoutPadding().encodeToString((startTime + "|" + name).getBytes(StandardCharsets.UTF_8));
+        }
+
+        static JobCursor parse(String token) {
+            try {
+                String[] parts = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8).split("\\|", 2);
+                return new JobCursor(Instant.parse(parts[0]), parts[1]);
+            } catch (RuntimeException e) {
+                throw ProblemException.badRequest("InvalidSkipToken", "$skipToken is not one this API handed out");
+            }
+        }
     }
 }

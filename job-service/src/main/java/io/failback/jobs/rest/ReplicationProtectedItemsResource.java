@@ -5,7 +5,10 @@ import io.failback.jobs.domain.ReplicationProtectedItem;
 import io.failback.jobs.rest.Views.ItemProperties;
 import io.failback.jobs.rest.Views.JobProperties;
 import io.failback.jobs.rest.Views.Resource;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.failback.contracts.messaging.OperationRequest;
 import io.failback.jobs.service.FailbackEstimator;
+import io.failback.jobs.service.Operations;
 import io.failback.jobs.service.FailoverService;
 import io.failback.jobs.service.OutboxRelay;
 import io.failback.jobs.service.PlannedFailoverRequest;
@@ -15,7 +18,14 @@ import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.QueryParam;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
@@ -29,21 +39,46 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 public class ReplicationProtectedItemsResource {
     static final String NAME = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
 
+    /** Names the request: the same key again (a retried POST) answers the job the first one started. */
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
     private final FailoverService failovers;
+    private final Operations operations;
     private final OutboxRelay outboxRelay;
     private final FailbackEstimator estimator;
+    private final ObjectMapper json;
 
-    public ReplicationProtectedItemsResource(FailoverService failovers, OutboxRelay outboxRelay, FailbackEstimator estimator) {
+    public ReplicationProtectedItemsResource(FailoverService failovers, Operations operations, OutboxRelay outboxRelay,
+            FailbackEstimator estimator, ObjectMapper json) {
         this.failovers = failovers;
+        this.operations = operations;
         this.outboxRelay = outboxRelay;
         this.estimator = estimator;
+        this.json = json;
     }
 
     @GET
     @WithSession
-    public Uni<Views.Page<Resource<ItemProperties>>> list() {
-        return ReplicationProtectedItem.<ReplicationProtectedItem>listAll(io.quarkus.panache.common.Sort.by("name"))
-                .map(items -> new Views.Page<>(items.stream().map(Views::item).toList(), null));
+    public Uni<Views.Page<Resource<ItemProperties>>> list(
+            @QueryParam("$top") @DefaultValue("100") @Min(1) @Max(1000) int top, @QueryParam("$skipToken") String skipToken) {
+        String after = skipToken == null ? "" : afterName(skipToken);
+        return ReplicationProtectedItem.<ReplicationProtectedItem>find("name > ?1", io.quarkus.panache.common.Sort.by("name"), after)
+                .page(io.quarkus.panache.common.Page.ofSize(top + 1)).list()
+                .map(items -> {
+                    java.util.List<ReplicationProtectedItem> page = items.size() > top ? items.subList(0, top) : items;
+                    String next = items.size() > top ? "/api/replicationProtectedItems?$top=" + top + "&$skipToken="
+                            + Base64.getUrlEncoder().withoutPadding().encodeToString(
+                                    page.get(page.size() - 1).name.getBytes(StandardCharsets.UTF_8)) : null;
+                    return new Views.Page<>(page.stream().map(Views::item).toList(), next);
+                });
+    }
+
+    private static String afterName(String skipToken) {
+        try {
+            return new String(Base64.getUrlDecoder().decode(skipToken), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw io.failback.contracts.site.ProblemException.badRequest("InvalidSkipToken", "$skipToken is not one this API handed out");
+        }
     }
 
     @GET
@@ -82,24 +117,34 @@ public class ReplicationProtectedItemsResource {
     @Path("/{name}/plannedFailover")
     @Operation(summary = "Planned failover; with failoverDirection RecoveryToPrimary it is a failback from Azure",
             description = "Answers 202 with the job; follow it at the Location header.")
-    public Uni<Response> plannedFailover(@PathParam("name") String name, @Valid @NotNull PlannedFailoverRequest request) {
-        return failovers.plannedFailover(name, request).map(this::accepted);
+    public Uni<Response> plannedFailover(@PathParam("name") String name, @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey,
+            @Valid @NotNull PlannedFailoverRequest request) {
+        return operations.start(idempotencyKey, OperationRequest.Operation.PlannedFailover, name, json.valueToTree(request.properties())).map(this::accepted);
+    }
+
+    @POST
+    @Path("/{name}/unplannedFailover")
+    @Operation(summary = "Unplanned failover; refused in the failback direction (RecoveryToPrimary), which must lose no data")
+    public Uni<Response> unplannedFailover(@PathParam("name") String name, @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey,
+            @Valid @NotNull PlannedFailoverRequest request) {
+        return operations.start(idempotencyKey, OperationRequest.Operation.UnplannedFailover, name, json.valueToTree(request.properties()))
+                .map(this::accepted);
     }
 
     @POST
     @Path("/{name}/failoverCommit")
     @Operation(summary = "Commit the failover; after failback this deletes the Azure VM and its disks",
             description = "Answers 202 with the job; follow it at the Location header.")
-    public Uni<Response> failoverCommit(@PathParam("name") String name) {
-        return failovers.failoverCommit(name).map(this::accepted);
+    public Uni<Response> failoverCommit(@PathParam("name") String name, @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey) {
+        return operations.start(idempotencyKey, OperationRequest.Operation.FailoverCommit, name, null).map(this::accepted);
     }
 
     @POST
     @Path("/{name}/reprotect")
     @Operation(summary = "Reverse Replicate: protect the on-premises VM again, sending only what changed since the failback",
             description = "Answers 202 with the job; follow it at the Location header.")
-    public Uni<Response> reprotect(@PathParam("name") String name) {
-        return failovers.reprotect(name).map(this::accepted);
+    public Uni<Response> reprotect(@PathParam("name") String name, @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey) {
+        return operations.start(idempotencyKey, OperationRequest.Operation.Reprotect, name, null).map(this::accepted);
     }
 
     private Response accepted(ReplicationJob job) {

@@ -40,10 +40,12 @@ public class FailoverService {
 
     private final OutboxWriter outbox;
     private final JobServiceConfig config;
+    private final RecoveryPlanService recoveryPlans;
 
-    public FailoverService(OutboxWriter outbox, JobServiceConfig config) {
+    public FailoverService(OutboxWriter outbox, JobServiceConfig config, RecoveryPlanService recoveryPlans) {
         this.outbox = outbox;
         this.config = config;
+        this.recoveryPlans = recoveryPlans;
     }
 
     @WithTransaction
@@ -181,6 +183,32 @@ public class FailoverService {
     }
 
     /**
+     * Unplanned failover. Never in the failback direction: failback must lose no data, which only the planned
+     * failover's shutdown and final synchronization guarantee. From on-premises to Azure (starting from the latest
+     * recovery point without reaching the lost site) it is not built yet, and says so.
+     */
+    @WithTransaction
+    public Uni<ReplicationJob> unplannedFailover(String itemName, PlannedFailoverRequest request) {
+        return ReplicationProtectedItem.<ReplicationProtectedItem>findById(itemName)
+                .onItem().ifNull().failWith(() -> itemNotFound(itemName))
+                .chain(item -> {
+                    if (request.properties().failoverDirection() == FailoverDirection.RecoveryToPrimary) {
+                        return Uni.createFrom().failure(new ProblemException(422, "UnplannedFailbackNotSupported",
+                                "only a planned failover may run in the failback direction (RecoveryToPrimary): it shuts the Azure VM down "
+                                        + "and synchronizes every change before the VM starts on-premises, so nothing is lost; an unplanned "
+                                        + "failover would drop what the Azure VM wrote since. Use plannedFailover"));
+                    }
+                    if (!ItemStateMachine.allows(item, ItemOperation.UnplannedFailover)) {
+                        return Uni.createFrom().failure(notAllowed(item, ItemOperation.UnplannedFailover));
+                    }
+                    return Uni.createFrom().failure(new ProblemException(422, "UnplannedFailoverNotAvailable",
+                            "an unplanned failover to Azure (from the latest recovery point, without the on-premises site) is not "
+                                    + "available yet; while the on-premises host is reachable use plannedFailover PrimaryToRecovery, "
+                                    + "which also loses nothing"));
+                });
+    }
+
+    /**
      * Planned failover to Azure: the on-premises VM shuts down, its last changes replicate (verified), and the VM
      * starts in Azure from the replica. Commit then makes it final.
      */
@@ -236,6 +264,9 @@ public class FailoverService {
         return ReplicationJob.<ReplicationJob>findById(jobName)
                 .onItem().ifNull().failWith(() -> jobNotFound(jobName))
                 .chain(job -> {
+                    if (RecoveryPlanService.isPlanJob(job)) {
+                        return recoveryPlans.resume(job);
+                    }
                     if (!job.allowedActions().contains("Resume") || job.details.checkpoint() == null) {
                         return Uni.createFrom().failure(ProblemException.conflict("ActionNotAllowed", "job " + jobName + " is "
                                 + job.state + "; Resume is allowed only while it is Suspended (allowed actions: " + job.allowedActions() + ")"));
@@ -260,6 +291,9 @@ public class FailoverService {
         return ReplicationJob.<ReplicationJob>findById(jobName)
                 .onItem().ifNull().failWith(() -> jobNotFound(jobName))
                 .chain(job -> {
+                    if (RecoveryPlanService.isPlanJob(job)) {
+                        return recoveryPlans.cancel(job);
+                    }
                     if (!job.allowedActions().contains("Cancel")) {
                         return Uni.createFrom().failure(ProblemException.conflict("ActionNotAllowed", "job " + jobName + " ("
                                 + job.scenarioName + ") is " + job.state + "; it cannot be cancelled now (allowed actions: "

@@ -1,0 +1,31 @@
+package io.failback.contracts.messaging;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Automation → job-service, on {@link Topics#OPERATIONS}, keyed by {@code target}. Version
+ * {@link ContractVersions#OPERATION_REQUEST}. Each operation is the REST API's, with the same body.
+ * <p>
+ * {@code requestId} makes it idempotent: a request delivered again (or sent again by the client) with the same id
+ * and the same content is answered with the job the first one started; the same id with different content is
+ * rejected. REST's {@code Idempotency-Key} header shares these ids. The outcome goes to
+ * {@link Topics#OPERATION_RESULTS}; the job's progress to {@link Topics#STATE_CHANGES}, both carrying the id.
+ *
+ * @param target the protected item's name, or for {@link Operation#ResumeJob} and {@link Operation#CancelJob} the job's
+ * @param properties the REST body's {@code properties} (plannedFailover, enableProtection); null where REST has none
+ */
+public record OperationRequest(int schemaVersion, String requestId, Operation operation, String target, JsonNode properties) {
+
+    public enum Operation {
+        /** PUT /api/replicationProtectedItems/{target}: with activeLocation Primary, enable protection. */
+        EnableProtection,
+        PlannedFailover,
+        UnplannedFailover,
+        FailoverCommit,
+        /** Reverse Replicate. */
+        Reprotect,
+        /** "Complete Failover" of a suspended job. */
+        ResumeJob,
+        CancelJob
+    }
+}

@@ -1,0 +1,130 @@
+package io.failback.jobs.service;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.failback.contracts.messaging.OperationRequest.Operation;
+import io.failback.contracts.site.ProblemException;
+import io.failback.jobs.domain.OperationRequestRecord;
+import io.failback.jobs.domain.ReplicationJob;
+import io.failback.jobs.domain.ReplicationProtectedItem;
+import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.Validator;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Set;
+
+/**
+ * Every operation that starts or acts on a job, by name, for both interfaces: REST (with an optional
+ * Idempotency-Key) and Kafka ({@code requestId}). A request id is recorded in the transaction that starts the job, so
+ * a repeated request (a retried POST, a redelivered record) gets the same job and starts nothing.
+ */
+@ApplicationScoped
+public class Operations {
+    private final FailoverService failovers;
+    private final Validator validator;
+    private final ObjectMapper json;
+    /** Canonical JSON (sorted keys) so that the same body always has the same fingerprint. */
+    private final ObjectMapper canonical;
+
+    public Operations(FailoverService failovers, Validator validator, ObjectMapper json) {
+        this.failovers = failovers;
+        this.validator = validator;
+        this.json = json;
+        this.canonical = json.copy().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+    }
+
+    /**
+     * @param requestId null to run without idempotency
+     * @param properties the REST body's {@code properties}, or null where the operation takes none
+     */
+    @WithTransaction
+    public Uni<ReplicationJob> start(String requestId, Operation operation, String target, JsonNode properties) {
+        if (requestId == null) {
+            return dispatch(operation, target, properties);
+        }
+        if (requestId.isBlank() || requestId.length() > 200) {
+            return Uni.createFrom().failure(ProblemException.badRequest("InvalidRequestId", "a request id is 1 to 200 characters"));
+        }
+        String fingerprint = fingerprint(operation, target, properties);
+        return OperationRequestRecord.<OperationRequestRecord>findById(requestId).chain(seen -> {
+            if (seen != null) {
+                if (!seen.fingerprint.equals(fingerprint)) {
+                    return Uni.createFrom().failure(new ProblemException(422, "RequestIdReused", "request id '" + requestId
+                            + "' was used for " + seen.operation + " on '" + seen.target + "' with other content; use a new id"));
+                }
+                return ReplicationJob.<ReplicationJob>findById(seen.jobName);
+            }
+            return dispatch(operation, target, properties).call(job -> {
+                if (job.requestId == null) {
+                    job.requestId = requestId;
+                }
+                OperationRequestRecord record = new OperationRequestRecord();
+                record.requestId = requestId;
+                record.operation = operation.name();
+                record.target = target;
+                record.fingerprint = fingerprint;
+                record.jobName = job.name;
+                record.createdAt = Instant.now();
+                return record.persist();
+            });
+        });
+    }
+
+    private Uni<ReplicationJob> dispatch(Operation operation, String target, JsonNode properties) {
+        return switch (operation) {
+            case EnableProtection -> failovers.register(target, body(properties, RegisterItemRequest.class))
+                    .chain(item -> jobOf(item, target));
+            case PlannedFailover -> failovers.plannedFailover(target, body(properties, PlannedFailoverRequest.class));
+            case UnplannedFailover -> failovers.unplannedFailover(target, body(properties, PlannedFailoverRequest.class));
+            case FailoverCommit -> failovers.failoverCommit(target);
+            case Reprotect -> failovers.reprotect(target);
+            case ResumeJob -> failovers.resume(target);
+            case CancelJob -> failovers.cancel(target);
+        };
+    }
+
+    private static Uni<ReplicationJob> jobOf(ReplicationProtectedItem item, String target) {
+        if (item.currentScenarioJobName == null) {
+            return Uni.createFrom().failure(new ProblemException(422, "NotAnOperation", "'" + target
+                    + "' was registered as running in Azure; that starts no job (EnableProtection needs activeLocation Primary)"));
+        }
+        return ReplicationJob.findById(item.currentScenarioJobName);
+    }
+
+    /** The body as the REST API would read it: {@code {"properties": ...}}, with the same validation. */
+    private <T> T body(JsonNode properties, Class<T> type) {
+        if (properties == null || properties.isNull()) {
+            throw ProblemException.badRequest("MissingProperties", "this operation needs the request's properties");
+        }
+        T body;
+        try {
+            body = json.treeToValue(json.createObjectNode().set("properties", properties), type);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw ProblemException.badRequest("UnreadableProperties", "the properties are not what this operation takes: "
+                    + e.getMessage());
+        }
+        Set<ConstraintViolation<T>> violations = validator.validate(body);
+        if (!violations.isEmpty()) {
+            io.failback.contracts.site.Problem problem = ProblemException.invalid(violations);
+            throw new ProblemException(problem.status(), problem.type(), problem.detail());
+        }
+        return body;
+    }
+
+    private String fingerprint(Operation operation, String target, JsonNode properties) {
+        try {
+            String content = operation + "\n" + target + "\n" + canonical.writeValueAsString(canonical.treeToValue(
+                    properties == null ? json.nullNode() : properties, Object.class));
+            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(content.getBytes(StandardCharsets.UTF_8)));
+        } catch (JsonProcessingException | java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

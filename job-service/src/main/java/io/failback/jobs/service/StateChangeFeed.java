@@ -1,0 +1,79 @@
+package io.failback.jobs.service;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.failback.contracts.messaging.ContractVersions;
+import io.failback.contracts.messaging.StateChange;
+import io.failback.jobs.domain.ReplicationJob;
+import io.failback.jobs.domain.ReplicationProtectedItem;
+import io.failback.jobs.rest.Views;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.panache.common.Page;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.List;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+/**
+ * Publishes every job and protected item whose row changed since it was last published, as a {@link StateChange}
+ * with its row version. The version a row carries is marked published only after Kafka acknowledged it, so a crash
+ * in between publishes it again (consumers keep the highest version per name). Marking uses a bulk update, which
+ * does not bump the row's version.
+ */
+@ApplicationScoped
+public class StateChangeFeed {
+    private static final Logger LOG = Logger.getLogger(StateChangeFeed.class);
+    private static final int BATCH = 200;
+
+    private final MutinyEmitter<StateChange> changes;
+    private final ObjectMapper json;
+
+    public StateChangeFeed(@Channel("state-changes") MutinyEmitter<StateChange> changes, ObjectMapper json) {
+        this.changes = changes;
+        this.json = json;
+    }
+
+    @Scheduled(every = "0.5s", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> publishChanges() {
+        return Panache.withSession(() -> ReplicationJob.<ReplicationJob>find("publishedVersion is null or version > publishedVersion")
+                        .page(Page.ofSize(BATCH)).list())
+                .chain(this::publishJobs)
+                .chain(() -> Panache.withSession(() -> ReplicationProtectedItem.<ReplicationProtectedItem>find(
+                        "publishedVersion is null or version > publishedVersion").page(Page.ofSize(BATCH)).list()))
+                .chain(this::publishItems)
+                .onFailure().invoke(e -> LOG.warnf("publishing state changes failed: %s; will retry", e.getMessage()))
+                .onFailure().recoverWithNull()
+                .replaceWithVoid();
+    }
+
+    private Uni<Void> publishJobs(List<ReplicationJob> jobs) {
+        return Multi.createFrom().iterable(jobs)
+                .onItem().transformToUniAndConcatenate(job -> publish(new StateChange(ContractVersions.STATE_CHANGE, StateChange.Kind.Job,
+                        job.name, job.version, job.requestId, Instant.now(), json.valueToTree(Views.job(job))))
+                        .chain(() -> Panache.withTransaction(() -> ReplicationJob.update(
+                                "publishedVersion = ?1 where name = ?2 and (publishedVersion is null or publishedVersion < ?1)",
+                                job.version, job.name))))
+                .collect().last().replaceWithVoid();
+    }
+
+    private Uni<Void> publishItems(List<ReplicationProtectedItem> items) {
+        return Multi.createFrom().iterable(items)
+                .onItem().transformToUniAndConcatenate(item -> publish(new StateChange(ContractVersions.STATE_CHANGE,
+                        StateChange.Kind.ProtectedItem, item.name, item.version, null, Instant.now(), json.valueToTree(Views.item(item))))
+                        .chain(() -> Panache.withTransaction(() -> ReplicationProtectedItem.update(
+                                "publishedVersion = ?1 where name = ?2 and (publishedVersion is null or publishedVersion < ?1)",
+                                item.version, item.name))))
+                .collect().last().replaceWithVoid();
+    }
+
+    private Uni<Void> publish(StateChange change) {
+        return changes.sendMessage(Message.of(change)
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(change.name()).build()));
+    }
+}

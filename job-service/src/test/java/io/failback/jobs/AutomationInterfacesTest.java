@@ -1,0 +1,223 @@
+package io.failback.jobs;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.failback.contracts.messaging.ContractVersions;
+import io.failback.contracts.messaging.OperationRequest;
+import io.failback.contracts.messaging.OperationResult;
+import io.failback.contracts.messaging.ProviderHeartbeat;
+import io.failback.contracts.messaging.StateChange;
+import io.failback.contracts.messaging.SyncCommand;
+import io.failback.contracts.messaging.SyncEvent;
+import io.failback.contracts.messaging.SyncTask;
+import io.failback.contracts.messaging.Topics;
+import io.failback.testing.KafkaBrokerTestResource;
+import io.failback.testing.PostgresTestResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What automation drives job-service with, on a real broker and database: idempotency keys on REST, the Kafka
+ * command API with its results and state-change feed, pagination, and the job's Server-Sent Events stream.
+ */
+@QuarkusTest
+@WithTestResource(KafkaBrokerTestResource.class)
+@WithTestResource(PostgresTestResource.class)
+class AutomationInterfacesTest {
+    private static final String FAILBACK = """
+            {"properties": {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": {
+              "instanceType": "HyperVReplicaAzureFailback", "dataSyncOption": "ForDownTime", "recoveryVmCreationOption": "CreateVmIfNotFound"}}}""";
+
+    @ConfigProperty(name = "quarkus.http.test-port")
+    int port;
+
+    private static void registerInAzure(String name, String providerId) {
+        // A fresh heartbeat each time: the first ones may be consumed late, when the test profile's 4 s timeout has passed.
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            KafkaTestClient.send(Topics.PROVIDER_HEARTBEATS, providerId, new ProviderHeartbeat(ContractVersions.PROVIDER_HEARTBEAT,
+                    providerId, providerId, "http://127.0.0.1:1/" + providerId, List.of("vSwitch-Prod"), Instant.now()));
+            given().get("/api/replicationRecoveryServicesProviders/" + providerId)
+                    .then().body("properties.connectionStatus", equalTo("Connected"));
+        });
+        given().contentType(ContentType.JSON).body("""
+                {"properties": {"activeLocation": "Recovery", "primaryProviderId": "%s", "primaryVirtualSwitchName": "vSwitch-Prod",
+                  "recoveryAzureVmName": "%s"}}""".formatted(providerId, name))
+                .put("/api/replicationProtectedItems/" + name).then().statusCode(201);
+    }
+
+    @Test
+    void anIdempotencyKeyMakesARetriedPostAnswerTheSameJobAndStartNothingNew() {
+        registerInAzure("vm-retry", "host-retry");
+        String first = given().contentType(ContentType.JSON).header("Idempotency-Key", "retry-1").body(FAILBACK)
+                .post("/api/replicationProtectedItems/vm-retry/plannedFailover").then().statusCode(202)
+                .body("properties.requestId", equalTo("retry-1")).extract().path("name");
+        String again = given().contentType(ContentType.JSON).header("Idempotency-Key", "retry-1").body(FAILBACK)
+                .post("/api/replicationProtectedItems/vm-retry/plannedFailover").then().statusCode(202).extract().path("name");
+        assertEquals(first, again, "the retry answers the job the first request started");
+        given().contentType(ContentType.JSON).header("Idempotency-Key", "retry-1")
+                .body(FAILBACK.replace("ForDownTime", "ForSynchronization"))
+                .post("/api/replicationProtectedItems/vm-retry/plannedFailover").then().statusCode(422)
+                .body("type", equalTo("RequestIdReused"));
+        // Without a key the same request is a new one, and the item is busy.
+        given().contentType(ContentType.JSON).body(FAILBACK).post("/api/replicationProtectedItems/vm-retry/plannedFailover")
+                .then().statusCode(409).body("type", equalTo("OperationNotAllowed"));
+        assertEquals(1, given().get("/api/replicationJobs?$top=1000").then().extract().<List<String>>path("value.properties.targetObjectId")
+                .stream().filter("vm-retry"::equals).count(), "one job for the item");
+    }
+
+    @Test
+    void theKafkaCommandApiRunsOperationsAnswersEachRequestAndFeedsEveryStateChange() throws Exception {
+        registerInAzure("vm-kafka", "host-kafka");
+        JsonNode failback = KafkaTestClient.JSON.readTree(FAILBACK).path("properties");
+        OperationRequest request = new OperationRequest(ContractVersions.OPERATION_REQUEST, "kafka-1",
+                OperationRequest.Operation.PlannedFailover, "vm-kafka", failback);
+        KafkaTestClient.send(Topics.OPERATIONS, "vm-kafka", request);
+        OperationResult accepted = result("kafka-1");
+        assertTrue(accepted.accepted(), String.valueOf(accepted));
+        String job = accepted.jobName();
+        SyncCommand command = KafkaTestClient.JSON.readValue(KafkaTestClient.awaitRecord(Topics.SYNC_COMMANDS,
+                r -> r.value().contains(job), Duration.ofSeconds(30)).value(), SyncCommand.class);
+
+        // The same request again (a redelivery) starts nothing: the same job is answered.
+        KafkaTestClient.send(Topics.OPERATIONS, "vm-kafka", request);
+        await().atMost(Duration.ofSeconds(30)).until(() -> results("kafka-1").size() == 2);
+        assertEquals(job, results("kafka-1").get(1).jobName());
+
+        // A refused operation is an answer, not a poison message.
+        KafkaTestClient.send(Topics.OPERATIONS, "vm-kafka", new OperationRequest(ContractVersions.OPERATION_REQUEST, "kafka-2",
+                OperationRequest.Operation.UnplannedFailover, "vm-kafka", failback));
+        OperationResult refused = result("kafka-2");
+        assertFalse(refused.accepted());
+        assertEquals(422, refused.problem().status());
+        assertEquals("UnplannedFailbackNotSupported", refused.problem().type());
+
+        // sync-service's phase 1 suspends the job; Resume through Kafka; the feed shows each state with the request id.
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-kafka", new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(),
+                command.commandId(), job, "vm-kafka", SyncEvent.Type.SyncSuspended, null, 1, Instant.now(), null, null, null,
+                new io.failback.contracts.messaging.DeltaCheckpoint("snap-1", java.util.Map.of("disk-0", 7L)), null));
+        JsonNode suspended = stateChange(job, "Suspended");
+        assertEquals("kafka-1", suspended.path("requestId").asText());
+        registerInAzure("vm-kafka-keepalive", "host-kafka"); // Resume checks the host is still connected: a fresh heartbeat
+        KafkaTestClient.send(Topics.OPERATIONS, job, new OperationRequest(ContractVersions.OPERATION_REQUEST, "kafka-3",
+                OperationRequest.Operation.ResumeJob, job, null));
+        assertTrue(result("kafka-3").accepted());
+        stateChange(job, "InProgress");
+        KafkaTestClient.send(Topics.OPERATIONS, job, new OperationRequest(ContractVersions.OPERATION_REQUEST, "kafka-4",
+                OperationRequest.Operation.CancelJob, job, null));
+        assertTrue(result("kafka-4").accepted());
+        JsonNode cancelled = stateChange(job, "Cancelled");
+        assertEquals("Cancelled", cancelled.path("resource").path("properties").path("tasks").get(1).path("state").asText());
+        KafkaTestClient.awaitRecord(Topics.STATE_CHANGES, r -> r.key().equals("vm-kafka") && r.value().contains("FailoverCompleted"),
+                Duration.ofSeconds(30));
+
+        // A record that is not a request goes to the dead-letter topic, and the channel keeps working.
+        KafkaTestClient.send(Topics.OPERATIONS, "vm-kafka", "not a request");
+        KafkaTestClient.awaitRecord(Topics.OPERATIONS + Topics.DEAD_LETTER_SUFFIX, r -> "vm-kafka".equals(r.key()), Duration.ofSeconds(30));
+        KafkaTestClient.send(Topics.OPERATIONS, "vm-none", new OperationRequest(ContractVersions.OPERATION_REQUEST, "kafka-5",
+                OperationRequest.Operation.FailoverCommit, "vm-none", null));
+        assertEquals(404, result("kafka-5").problem().status());
+    }
+
+    @Test
+    void listsComeInPagesThatChainThroughNextLink() {
+        for (int i = 0; i < 5; i++) {
+            registerInAzure("vm-page-" + i, "host-page");
+        }
+        List<String> names = new ArrayList<>();
+        String next = "/api/replicationProtectedItems?$top=2";
+        int pages = 0;
+        while (next != null) {
+            var page = given().get(next).then().statusCode(200).body("value.size()", org.hamcrest.Matchers.lessThanOrEqualTo(2)).extract();
+            names.addAll(page.<List<String>>path("value.name"));
+            next = page.path("nextLink");
+            pages++;
+        }
+        assertTrue(pages >= 3, "five items or more come in pages of two: " + pages);
+        assertTrue(names.containsAll(List.of("vm-page-0", "vm-page-1", "vm-page-2", "vm-page-3", "vm-page-4")), names.toString());
+        assertEquals(names.size(), names.stream().distinct().count(), "no item twice: " + names);
+        given().get("/api/replicationProtectedItems?$top=0").then().statusCode(400);
+        given().get("/api/replicationJobs?$skipToken=nonsense").then().statusCode(400).body("type", equalTo("InvalidSkipToken"));
+    }
+
+    @Test
+    void aJobCanBeFollowedAsServerSentEventsUntilItEnds() throws Exception {
+        registerInAzure("vm-stream", "host-stream");
+        String job = given().contentType(ContentType.JSON).body(FAILBACK)
+                .post("/api/replicationProtectedItems/vm-stream/plannedFailover").then().statusCode(202).extract().path("name");
+        HttpClient http = HttpClient.newHttpClient();
+        CompletableFuture<List<String>> events = http.sendAsync(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/api/replicationJobs/" + job + "/events")).build(),
+                HttpResponse.BodyHandlers.ofInputStream()).thenApply(response -> {
+                    assertEquals(200, response.statusCode());
+                    assertTrue(response.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+                    List<String> data = new ArrayList<>();
+                    try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                            if (line.startsWith("data:")) {
+                                data.add(line.substring(5).trim());
+                            }
+                        }
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    return data;
+                });
+        Thread.sleep(1500);
+        given().post("/api/replicationJobs/" + job + "/cancel").then().statusCode(200);
+        List<String> received = events.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(received.size() >= 2, "the state at once, then the change: " + received);
+        assertTrue(received.get(0).contains("\"state\":\"InProgress\""), received.get(0));
+        assertTrue(received.get(received.size() - 1).contains("\"state\":\"Cancelled\""), "the stream ends with the final state");
+        given().get("/api/replicationJobs/no-such-job/events").then().statusCode(404).body("type", equalTo("JobNotFound"));
+    }
+
+    private static OperationResult result(String requestId) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> !results(requestId).isEmpty());
+        return results(requestId).get(0);
+    }
+
+    private static List<OperationResult> results(String requestId) {
+        return KafkaTestClient.allRecords(Topics.OPERATION_RESULTS).stream().filter(r -> requestId.equals(r.key())).map(r -> {
+            try {
+                return KafkaTestClient.JSON.readValue(r.value(), OperationResult.class);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).toList();
+    }
+
+    private static JsonNode stateChange(String job, String state) throws Exception {
+        String value = KafkaTestClient.awaitRecord(Topics.STATE_CHANGES,
+                r -> r.key().equals(job) && r.value().contains("\"state\":\"" + state + "\""), Duration.ofSeconds(30)).value();
+        JsonNode change = KafkaTestClient.JSON.readTree(value);
+        assertEquals(StateChange.Kind.Job.name(), change.path("kind").asText());
+        assertTrue(change.path("version").asLong() >= 0);
+        return change;
+    }
+}
