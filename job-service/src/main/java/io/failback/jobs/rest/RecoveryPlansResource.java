@@ -1,0 +1,91 @@
+package io.failback.jobs.rest;
+
+import io.failback.jobs.domain.ReplicationJob;
+import io.failback.jobs.rest.RecoveryPlansView.RecoveryPlanProperties;
+import io.failback.jobs.rest.Views.Resource;
+import io.failback.jobs.service.OutboxRelay;
+import io.failback.jobs.service.PlannedFailoverRequest;
+import io.failback.jobs.service.RecoveryPlanRequest;
+import io.failback.jobs.service.RecoveryPlanService;
+import io.smallrye.mutiny.Uni;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
+@Path("/api/replicationRecoveryPlans")
+public class RecoveryPlansResource {
+    private final RecoveryPlanService plans;
+    private final OutboxRelay outboxRelay;
+
+    public RecoveryPlansResource(RecoveryPlanService plans, OutboxRelay outboxRelay) {
+        this.plans = plans;
+        this.outboxRelay = outboxRelay;
+    }
+
+    @GET
+    public Uni<Views.Page<Resource<RecoveryPlanProperties>>> list() {
+        return plans.list().map(overviews -> new Views.Page<>(overviews.stream().map(RecoveryPlansView::plan).toList(), null));
+    }
+
+    @GET
+    @Path("/{name}")
+    public Uni<Resource<RecoveryPlanProperties>> get(@PathParam("name") String name) {
+        return plans.find(name).map(RecoveryPlansView::plan);
+    }
+
+    @PUT
+    @Path("/{name}")
+    @Operation(summary = "Create or replace a recovery plan: ordered groups of protected items with start and end actions",
+            description = "Groups run Shutdown, Failover, then Boot groups in order; only Boot groups hold items, which run in "
+                    + "parallel within their group. 201 when created, 200 when replaced; 409 while the plan's job runs.")
+    public Uni<Response> save(@PathParam("name") @Pattern(regexp = ReplicationProtectedItemsResource.NAME,
+            message = "must be 1-64 letters, digits, '.', '_' or '-'") String name, @Valid @NotNull RecoveryPlanRequest request) {
+        return plans.save(name, request).map(saved -> saved.created()
+                ? Response.created(URI.create("/api/replicationRecoveryPlans/" + name)).entity(RecoveryPlansView.plan(saved.overview())).build()
+                : Response.ok(RecoveryPlansView.plan(saved.overview())).build());
+    }
+
+    @DELETE
+    @Path("/{name}")
+    @Operation(summary = "Delete a recovery plan (its items and jobs stay); 409 while its job runs")
+    public Uni<Response> delete(@PathParam("name") String name) {
+        return plans.delete(name).map(deleted -> Response.noContent().build());
+    }
+
+    @POST
+    @Path("/{name}/plannedFailover")
+    @Operation(summary = "Planned failover of every item of the plan, as one job; RecoveryToPrimary is the failback",
+            description = "Same body as an item's plannedFailover. With ForDownTime every item's snapshot synchronizes at once, then "
+                    + "the job suspends; Resume completes the groups in order. Answers 202 with the job.")
+    public Uni<Response> plannedFailover(@PathParam("name") String name, @Valid @NotNull PlannedFailoverRequest request) {
+        return plans.plannedFailover(name, request).map(this::accepted);
+    }
+
+    @POST
+    @Path("/{name}/failoverCommit")
+    @Operation(summary = "Commit every item of the plan, group by group, as one job; answers 202 with the job")
+    public Uni<Response> failoverCommit(@PathParam("name") String name) {
+        return plans.failoverCommit(name).map(this::accepted);
+    }
+
+    @POST
+    @Path("/{name}/reprotect")
+    @Operation(summary = "Reverse Replicate every item of the plan, group by group, as one job; answers 202 with the job")
+    public Uni<Response> reprotect(@PathParam("name") String name) {
+        return plans.reprotect(name).map(this::accepted);
+    }
+
+    private Response accepted(ReplicationJob job) {
+        outboxRelay.relaySoon(); // the transaction committed: send the item jobs' commands now rather than at the next sweep
+        return Response.accepted(Views.job(job)).location(URI.create("/api/replicationJobs/" + job.name)).build();
+    }
+}
