@@ -45,13 +45,7 @@ class ProtectionLifecycleIT {
         HostAgent host = system.hosts().get(0);
         URI hostVm = system.hostAgentUrl(host.id()).resolve("/api/vms/" + VM);
         URI azureVm = system.azureSimUrl().resolve("/api/vms/" + VM);
-        api.send("PUT", hostVm, """
-                {"disks": [{"diskId": "disk-0", "sizeBytes": %d, "blockSize": 65536}], "virtualSwitchName": "%s",
-                 "contentSeed": 11, "zeroPercent": 30}""".formatted(DISK_BYTES, host.virtualSwitches().get(0)), 201);
-        api.send("PUT", URI.create(hostVm + "/workload"), """
-                {"pattern": "HotSpot", "writesPerSecond": 300, "writeSizeBytes": 4096, "seed": 11}""", 200);
-        api.send("POST", URI.create(hostVm + "/start"), "", 200);
-        api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
+        startOnPremisesVm(host, hostVm, 11, "HotSpot", 300);
 
         // Protect: initial replication from a snapshot of the running VM, proven, then ongoing replication.
         JsonNode protecting = api.enableProtection(VM, host.id(), host.virtualSwitches().get(0));
@@ -134,6 +128,70 @@ class ProtectionLifecycleIT {
         item = api.item(VM).path("properties");
         assertEquals("Protected", item.path("protectionState").asText());
         assertEquals("Primary", item.path("activeLocation").asText());
+    }
+
+    /** The same story through the Kafka command API alone: requests on asr.operations, every state read from Kafka. */
+    @Test
+    void theWholeStoryThroughKafkaCommandsAlone() throws Exception {
+        HostAgent host = system.hosts().get(0);
+        String vm = "vm-kafka";
+        URI hostVm = system.hostAgentUrl(host.id()).resolve("/api/vms/" + vm);
+        startOnPremisesVm(host, hostVm, 21, "RandomSmall", 200);
+        Duration jobTimeout = Duration.ofSeconds(180);
+
+        try (KafkaAutomation kafka = new KafkaAutomation(system.kafkaBootstrapServers())) {
+            String protect = kafka.request("EnableProtection", vm, """
+                    {"activeLocation": "Primary", "primaryProviderId": "%s", "primaryVirtualSwitchName": "%s"}"""
+                    .formatted(host.id(), host.virtualSwitches().get(0)));
+            assertProven(kafkaSucceeded(kafka, protect, jobTimeout));
+            kafka.awaitItem(vm, "Protected", jobTimeout);
+
+            assertProven(kafkaSucceeded(kafka, kafka.request("PlannedFailover", vm, "{\"failoverDirection\": \"PrimaryToRecovery\"}"),
+                    jobTimeout));
+            kafkaSucceeded(kafka, kafka.request("FailoverCommit", vm, null), jobTimeout);
+
+            String failback = kafka.request("PlannedFailover", vm, """
+                    {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": {"instanceType": "HyperVReplicaAzureFailback",
+                      "dataSyncOption": "ForDownTime", "recoveryVmCreationOption": "NoAction"}}""");
+            assertEquals("Suspended", kafka.awaitJob(failback, jobTimeout, "Suspended", "Failed").path("state").asText());
+            assertEquals(failback, kafka.request("ResumeJob", failback, null));
+            assertProven(kafkaSucceeded(kafka, failback, jobTimeout));
+            SystemTests.assertOnPremisesHoldsTheAzureDisk(system, api, host, vm, DISK_BYTES);
+
+            kafkaSucceeded(kafka, kafka.request("FailoverCommit", vm, null), jobTimeout);
+            assertFalse(api.exists(system.azureSimUrl().resolve("/api/vms/" + vm)), "Commit deletes the Azure VM");
+
+            api.send("POST", URI.create(hostVm + "/start"), "", 200);
+            Thread.sleep(1000);
+            api.send("POST", URI.create(hostVm + "/stop"), "", 200);
+            long verifiedAt = api.get(hostVm).path("disks").get(0).path("verifiedTrackingPoint").asLong();
+            JsonNode written = api.get(URI.create(hostVm + "/disks/disk-0/changed-blocks?since=" + verifiedAt));
+            JsonNode reprotect = kafkaSucceeded(kafka, kafka.request("Reprotect", vm, null), jobTimeout);
+            assertProven(reprotect);
+            assertEquals(written.path("blockCount").asLong() * written.path("blockSize").asLong(),
+                    reprotect.path("tasks").get(1).path("progress").path("bytesToSend").asLong(),
+                    "Reverse Replicate sends only the blocks written on-premises since the failback");
+            assertEquals(SystemTests.diskDigest(system.hostStorageDir(host.id()).resolve("vms/" + vm + "/disk-0.img")),
+                    reprotect.path("customDetails").path("verifications").get(0).path("targetDigest").asText());
+            kafka.awaitItem(vm, "Protected", jobTimeout);
+        }
+    }
+
+    /** A VM that lives on the host: seeded content, running and writing with {@code pattern}. */
+    private static void startOnPremisesVm(HostAgent host, URI hostVm, long seed, String pattern, int writesPerSecond) {
+        api.send("PUT", hostVm, """
+                {"disks": [{"diskId": "disk-0", "sizeBytes": %d, "blockSize": 65536}], "virtualSwitchName": "%s",
+                 "contentSeed": %d, "zeroPercent": 30}""".formatted(DISK_BYTES, host.virtualSwitches().get(0), seed), 201);
+        api.send("PUT", URI.create(hostVm + "/workload"), """
+                {"pattern": "%s", "writesPerSecond": %d, "writeSizeBytes": 4096, "seed": %d}""".formatted(pattern, writesPerSecond, seed), 200);
+        api.send("POST", URI.create(hostVm + "/start"), "", 200);
+        api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
+    }
+
+    private static JsonNode kafkaSucceeded(KafkaAutomation kafka, String jobName, Duration timeout) throws Exception {
+        JsonNode job = kafka.awaitJob(jobName, timeout, "Succeeded", "Failed", "Cancelled");
+        assertEquals("Succeeded", job.path("state").asText(), job.toPrettyString());
+        return job;
     }
 
     private static JsonNode succeeded(String jobName) {

@@ -18,9 +18,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * sync-service killed (SIGKILL) in the middle of a full download: the target stays inconsistent, job-service hands the
- * job to the restarted sync-service when its lease runs out, and the copy resumes from the host's last durable
- * checkpoint — sending only what was left — and ends byte-identical.
+ * Interruptions of a full download, on real processes: sync-service killed (SIGKILL) — the target stays inconsistent,
+ * job-service hands the job to the restarted sync-service when its lease runs out, and the copy resumes from the
+ * host's last durable checkpoint, sending only what was left; a cancel — the next failback completes the copy from the
+ * checkpoint; job-service killed and restarted — the job still completes. Every copy ends byte-identical.
  */
 class ResumeAfterCrashIT {
     private static final long DISK_BYTES = 768L << 20;
@@ -43,12 +44,7 @@ class ResumeAfterCrashIT {
     @Test
     void aFullDownloadResumesAfterSyncServiceIsKilledAndSendsOnlyWhatWasLeft() throws Exception {
         HostAgent host = system.hosts().get(0);
-        api.send("POST", system.azureSimUrl().resolve("/api/vms"), """
-                {"name": "vm-crash", "disks": [{"diskId": "disk-0", "sizeBytes": %d}], "contentSeed": 5, "zeroPercent": 0,
-                 "workload": {"pattern": "RandomSmall", "writesPerSecond": 0, "writeSizeBytes": 4096, "seed": 5}}"""
-                .formatted(DISK_BYTES), 201);
-        api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
-        api.registerItemInAzure("vm-crash", host.id(), host.virtualSwitches().get(0));
+        quietAzureVmReadyToFailBack(host, "vm-crash", 5);
 
         String jobName = api.failbackWithFullDownload("vm-crash", "CreateVmIfNotFound");
         awaitBytesSent(jobName, DISK_BYTES * 2 / 5);
@@ -80,12 +76,7 @@ class ResumeAfterCrashIT {
     @Test
     void aCancelledFullDownloadLeavesTheDiskUnbootableAndTheNextFailbackCompletesItFromTheCheckpoint() throws Exception {
         HostAgent host = system.hosts().get(0);
-        api.send("POST", system.azureSimUrl().resolve("/api/vms"), """
-                {"name": "vm-cancel", "disks": [{"diskId": "disk-0", "sizeBytes": %d}], "contentSeed": 6, "zeroPercent": 0,
-                 "workload": {"pattern": "RandomSmall", "writesPerSecond": 0, "writeSizeBytes": 4096, "seed": 6}}"""
-                .formatted(DISK_BYTES), 201);
-        api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
-        api.registerItemInAzure("vm-cancel", host.id(), host.virtualSwitches().get(0));
+        quietAzureVmReadyToFailBack(host, "vm-cancel", 6);
 
         String cancelled = api.failbackWithFullDownload("vm-cancel", "CreateVmIfNotFound");
         awaitBytesSent(cancelled, DISK_BYTES / 3);
@@ -114,7 +105,39 @@ class ResumeAfterCrashIT {
                 "the new failback sends only what the cancelled one had not made durable");
         String azureDigest = SystemTests.diskDigest(system.azureStorageDir().resolve("vms/vm-cancel/disk-0.img"));
         assertEquals(azureDigest, done.path("customDetails").path("verifications").get(0).path("targetDigest").asText());
-        assertEquals(azureDigest, SystemTests.diskDigest(system.hostStorageDir(host.id()).resolve("vms/vm-cancel/disk-0.img")));
+        // The VM started on-premises and writes there: every block it did not write holds the Azure disk's bytes.
+        SystemTests.assertOnPremisesHoldsTheAzureDisk(system, api, host, "vm-cancel", DISK_BYTES);
+    }
+
+    @Test
+    void jobServiceKilledMidFailbackAndRestartedStillCompletesTheJob() throws Exception {
+        HostAgent host = system.hosts().get(0);
+        quietAzureVmReadyToFailBack(host, "vm-restart", 7);
+
+        String jobName = api.failbackWithFullDownload("vm-restart", "CreateVmIfNotFound");
+        awaitBytesSent(jobName, DISK_BYTES / 4);
+        system.killService(LocalSystem.JOB_SERVICE);
+        // sync-service carries on meanwhile; its events wait in Kafka for job-service to come back.
+        Thread.sleep(2000);
+        system.startService(LocalSystem.JOB_SERVICE);
+
+        JsonNode done = api.awaitJobEnd(jobName, Duration.ofSeconds(180), update -> {
+        }).path("properties");
+        assertEquals("Succeeded", done.path("state").asText(), done.toPrettyString());
+        String azureDigest = SystemTests.diskDigest(system.azureStorageDir().resolve("vms/vm-restart/disk-0.img"));
+        assertEquals(azureDigest, done.path("customDetails").path("verifications").get(0).path("targetDigest").asText());
+        assertEquals("PlannedFailoverCommitRequired", api.item("vm-restart").path("properties").path("protectionState").asText());
+        SystemTests.assertOnPremisesHoldsTheAzureDisk(system, api, host, "vm-restart", DISK_BYTES);
+    }
+
+    /** A VM in Azure that writes nothing (so the copy can be timed and cut), registered to fail back to {@code host}. */
+    private static void quietAzureVmReadyToFailBack(HostAgent host, String vm, long contentSeed) {
+        api.send("POST", system.azureSimUrl().resolve("/api/vms"), """
+                {"name": "%s", "disks": [{"diskId": "disk-0", "sizeBytes": %d}], "contentSeed": %d, "zeroPercent": 0,
+                 "workload": {"pattern": "RandomSmall", "writesPerSecond": 0, "writeSizeBytes": 4096, "seed": 1}}"""
+                .formatted(vm, DISK_BYTES, contentSeed), 201);
+        api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
+        api.registerItemInAzure(vm, host.id(), host.virtualSwitches().get(0));
     }
 
     /**
