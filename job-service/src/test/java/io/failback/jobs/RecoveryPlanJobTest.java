@@ -13,6 +13,7 @@ import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.contracts.messaging.ContractVersions;
 import io.failback.contracts.messaging.DeltaCheckpoint;
@@ -32,6 +33,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -102,8 +104,14 @@ class RecoveryPlanJobTest {
                 .then().statusCode(200).body("properties.friendlyName", equalTo("Finance"))
                 .body("properties.groups[0].replicationProtectedItems.id", contains("vm-crud-2", "vm-crud-1"));
         putPlan("plan-crud-other", plan(group("Boot", "vm-crud-1"))).then().statusCode(201);
-        given().get("/api/replicationRecoveryPlans").then().statusCode(200)
-                .body("value.name", hasItem("plan-crud")).body("value.name", hasItem("plan-crud-other"));
+        List<String> listed = new ArrayList<>();
+        for (String page = "/api/replicationRecoveryPlans?$top=1"; page != null; ) {
+            JsonPath body = given().get(page).then().statusCode(200).body("value.size()", equalTo(1)).extract().jsonPath();
+            listed.addAll(body.getList("value.name", String.class));
+            page = body.getString("nextLink");
+        }
+        assertTrue(listed.containsAll(List.of("plan-crud", "plan-crud-other")), listed.toString());
+        assertEquals(listed.stream().sorted().distinct().toList(), listed, "one plan a page, in name order, none twice");
 
         given().delete("/api/replicationRecoveryPlans/plan-crud").then().statusCode(204);
         given().get("/api/replicationRecoveryPlans/plan-crud").then().statusCode(404);
@@ -228,6 +236,7 @@ class RecoveryPlanJobTest {
                 .body("properties.errors[0].errorCode", equalTo("AzureVmNotFound"))
                 .body("properties.errors[0].message", containsString("vm-plan-first (job " + first + ")"))
                 .body("properties.tasks.find { it.name == 'Group1/vm-plan-first' }.state", equalTo("Failed"))
+                .body("properties.tasks.find { it.name == 'Group1' }.state", equalTo("Failed"))
                 .body("properties.tasks.find { it.name == 'Group2/vm-plan-later' }.state", equalTo("NotStarted")));
         given().get("/api/replicationProtectedItems/vm-plan-later").then()
                 .body("properties.currentScenario", nullValue())

@@ -1,5 +1,6 @@
 package io.failback.jobs.rest;
 
+import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.rest.RecoveryPlansView.RecoveryPlanProperties;
 import io.failback.jobs.rest.Views.Resource;
@@ -9,16 +10,23 @@ import io.failback.jobs.service.RecoveryPlanRequest;
 import io.failback.jobs.service.RecoveryPlanService;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 @Path("/api/replicationRecoveryPlans")
@@ -31,9 +39,24 @@ public class RecoveryPlansResource {
         this.outboxRelay = outboxRelay;
     }
 
+    /** {@code $top} plans at a time in name order; {@code nextLink} carries the last name seen. */
     @GET
-    public Uni<Views.Page<Resource<RecoveryPlanProperties>>> list() {
-        return plans.list().map(overviews -> new Views.Page<>(overviews.stream().map(RecoveryPlansView::plan).toList(), null));
+    public Uni<Views.Page<Resource<RecoveryPlanProperties>>> list(
+            @QueryParam("$top") @DefaultValue("100") @Min(1) @Max(1000) int top, @QueryParam("$skipToken") String skipToken) {
+        return plans.list(skipToken == null ? "" : afterName(skipToken), top + 1).map(overviews -> {
+            List<RecoveryPlanService.Overview> page = overviews.size() > top ? overviews.subList(0, top) : overviews;
+            String next = overviews.size() > top ? "/api/replicationRecoveryPlans?$top=" + top + "&$skipToken=" + Base64.getUrlEncoder()
+                    .withoutPadding().encodeToString(page.get(page.size() - 1).plan().name.getBytes(StandardCharsets.UTF_8)) : null;
+            return new Views.Page<>(page.stream().map(RecoveryPlansView::plan).toList(), next);
+        });
+    }
+
+    private static String afterName(String skipToken) {
+        try {
+            return new String(Base64.getUrlDecoder().decode(skipToken), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badRequest("InvalidSkipToken", "$skipToken is not one this API handed out");
+        }
     }
 
     @GET

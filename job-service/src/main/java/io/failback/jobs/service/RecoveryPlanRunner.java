@@ -324,6 +324,9 @@ public class RecoveryPlanRunner {
         Instant now = Instant.now();
         ReplicationJob job = run.job();
         job.updateTask(taskName, task -> task.failed(now, error, task.lastSequence()));
+        if (taskName.contains("/")) {
+            job.updateTask(taskName.substring(0, taskName.indexOf('/')), task -> task.failed(now, error, task.lastSequence()));
+        }
         job.addError(error);
         job.finish(JobState.Failed, error.message(), now);
         run.plan().endScenario();

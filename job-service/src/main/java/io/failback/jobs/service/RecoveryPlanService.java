@@ -16,6 +16,7 @@ import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.domain.ReplicationProtectedItem;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -76,7 +77,7 @@ public class RecoveryPlanService {
                     plan.name = name;
                     plan.friendlyName = request.properties().friendlyName() == null ? name : request.properties().friendlyName();
                     plan.definition = new RecoveryPlan.Definition(groups);
-                    return items(plan).chain(items -> {
+                    return items(plan.itemNames()).chain(items -> {
                         List<String> unknown = plan.itemNames().stream().filter(item -> !items.containsKey(item)).toList();
                         if (!unknown.isEmpty()) {
                             return Uni.createFrom().failure(new ProblemException(422, "ItemNotFound",
@@ -92,16 +93,15 @@ public class RecoveryPlanService {
     public Uni<Overview> find(String name) {
         return RecoveryPlan.<RecoveryPlan>findById(name)
                 .onItem().ifNull().failWith(() -> planNotFound(name))
-                .chain(plan -> items(plan).map(items -> overview(plan, items)));
+                .chain(plan -> items(plan.itemNames()).map(items -> overview(plan, items)));
     }
 
+    /** Up to {@code limit} plans in name order, after {@code afterName}. */
     @WithSession
-    public Uni<List<Overview>> list() {
-        return RecoveryPlan.<RecoveryPlan>listAll(Sort.by("name")).chain(plans -> ReplicationProtectedItem.<ReplicationProtectedItem>listAll()
-                .map(items -> {
-                    Map<String, ReplicationProtectedItem> byName = items.stream().collect(Collectors.toMap(item -> item.name, Function.identity()));
-                    return plans.stream().map(plan -> overview(plan, byName)).toList();
-                }));
+    public Uni<List<Overview>> list(String afterName, int limit) {
+        return RecoveryPlan.<RecoveryPlan>find("name > ?1", Sort.by("name"), afterName).page(Page.ofSize(limit)).list()
+                .chain(plans -> items(plans.stream().flatMap(plan -> plan.itemNames().stream()).distinct().toList())
+                        .map(items -> plans.stream().map(plan -> overview(plan, items)).toList()));
     }
 
     /** Deletes the plan (never its items or jobs); not while its job runs. */
@@ -155,7 +155,7 @@ public class RecoveryPlanService {
                     if (plan.currentScenarioJobName != null) {
                         return Uni.createFrom().failure(busy(plan));
                     }
-                    return items(plan).chain(items -> {
+                    return items(plan.itemNames()).chain(items -> {
                         List<String> notReady = plan.itemNames().stream()
                                 .map(name -> whyNotReady(name, items.get(name), operation, direction))
                                 .filter(why -> why != null)
@@ -227,8 +227,7 @@ public class RecoveryPlanService {
         return runner.load(job).chain(runner::cancel).replaceWith(job);
     }
 
-    private static Uni<Map<String, ReplicationProtectedItem>> items(RecoveryPlan plan) {
-        List<String> names = plan.itemNames();
+    private static Uni<Map<String, ReplicationProtectedItem>> items(List<String> names) {
         if (names.isEmpty()) {
             return Uni.createFrom().item(Map.of());
         }
