@@ -117,6 +117,9 @@ public class FailbackRunner {
             SyncCommand.OnPremisesVm target = command.failoverCommit().target();
             return new FailoverCommitRun(command, azure, hostClient(target), publisher);
         }
+        if (command.failoverCancel() != null) {
+            return new FailoverCancelRun(command, azure, hostClient(command.failoverCancel().onPremisesVm()), publisher);
+        }
         if (command.replicate() != null) {
             return new ReplicationRun(command, command.replicate().source(), azure, hostClient(command.replicate().source()),
                     new BlockRelay(streams), publisher, vertx, config.progressInterval());

@@ -31,15 +31,24 @@ public class SyncCommandConsumer {
             throw new IllegalArgumentException("SyncCommand schema version " + command.schemaVersion() + " is not supported");
         }
         long operations = java.util.stream.Stream.of(command.plannedFailover(), command.failoverCommit(), command.replicate(),
-                command.cancel()).filter(java.util.Objects::nonNull).count();
+                command.cancel(), command.failoverCancel()).filter(java.util.Objects::nonNull).count();
         if (command.itemName() == null || operations != 1) {
             throw new IllegalArgumentException("SyncCommand " + command.commandId()
-                    + " must name an item and carry exactly one of plannedFailover, failoverCommit, replicate and cancel");
+                    + " must name an item and carry exactly one of plannedFailover, failoverCommit, replicate, failoverCancel and cancel");
         }
         if (command.jobName() == null && command.replicate() == null) {
             throw new IllegalArgumentException("SyncCommand " + command.commandId() + " must name its job");
         }
         if (command.cancel() != null) {
+            return command;
+        }
+        if (command.failoverCancel() != null) {
+            SyncCommand.FailoverCancel undo = command.failoverCancel();
+            if (undo.failoverDirection() == null || undo.azureVm() == null || undo.onPremisesVm() == null
+                    || undo.onPremisesVm().hostUrl() == null) {
+                throw new IllegalArgumentException("SyncCommand " + command.commandId()
+                        + " does not say which failover to undo between which VMs");
+            }
             return command;
         }
         if (command.replicate() != null) {

@@ -98,6 +98,35 @@ class FullDownloadFailbackIT {
     }
 
 
+    @Test
+    void cancelFailoverBeforeCommitRunsTheVmInAzureAgain() throws Exception {
+        HostAgent host = system.hosts().get(0);
+        api.createAzureVm("vm-undo", DISK_BYTES, 7L);
+        api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
+        api.registerItemInAzure("vm-undo", host.id(), host.virtualSwitches().get(0));
+        String failback = api.failbackWithFullDownload("vm-undo", "CreateVmIfNotFound");
+        assertEquals("Succeeded", api.awaitJobEnd(failback, Duration.ofSeconds(120), update -> {
+        }).path("properties").path("state").asText());
+        URI azureVm = system.azureSimUrl().resolve("/api/vms/vm-undo");
+        URI hostVm = system.hostAgentUrl(host.id()).resolve("/api/vms/vm-undo");
+        assertEquals("Stopped", api.get(azureVm).path("state").asText());
+        assertEquals("Running", api.get(hostVm).path("state").asText());
+
+        String cancel = api.send("POST", system.jobServiceUrl().resolve("/api/replicationProtectedItems/vm-undo/failoverCancel"), "", 202)
+                .path("name").asText();
+        JsonNode done = api.awaitJobEnd(cancel, Duration.ofSeconds(120), update -> {
+        }).path("properties");
+        assertEquals("Succeeded", done.path("state").asText(), done.toPrettyString());
+        assertEquals("Running", api.get(azureVm).path("state").asText(), "the VM runs in Azure again");
+        assertEquals("Off", api.get(hostVm).path("state").asText(), "and no longer on-premises");
+        JsonNode item = api.item("vm-undo").path("properties");
+        assertEquals("FailoverCompleted", item.path("protectionState").asText());
+        assertEquals("Recovery", item.path("activeLocation").asText());
+        assertEquals("PlannedFailover", item.path("allowedOperations").get(0).asText());
+        assertEquals(409, api.exchange("POST", system.jobServiceUrl().resolve("/api/replicationProtectedItems/vm-undo/failoverCancel"), "")
+                .statusCode(), "there is no failover left to cancel");
+    }
+
     /** The digest of an all-zero disk: SHA-256 over the SHA-256 of each all-zero block. */
     private static String digestOfZeros(long bytes) throws Exception {
         byte[] zeroBlockHash = MessageDigest.getInstance("SHA-256").digest(new byte[SystemTests.BLOCK_BYTES]);

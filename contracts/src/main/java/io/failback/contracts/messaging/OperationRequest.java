@@ -22,6 +22,8 @@ public record OperationRequest(int schemaVersion, String requestId, Operation op
         PlannedFailover,
         UnplannedFailover,
         FailoverCommit,
+        /** Undo a failover that is not committed. */
+        FailoverCancel,
         /** Reverse Replicate. */
         Reprotect,
         /** "Complete Failover" of a suspended job. */

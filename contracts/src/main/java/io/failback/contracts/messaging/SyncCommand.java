@@ -6,8 +6,8 @@ import java.time.Instant;
  * job-service → sync-service, on {@link Topics#SYNC_COMMANDS}, keyed by {@code itemName}. Version
  * {@link ContractVersions#SYNC_COMMAND}.
  * <p>
- * Exactly one of {@code plannedFailover}, {@code failoverCommit}, {@code replicate} and {@code cancel} is set: the
- * operation the job carries out, or (cancel) the end of the job's run.
+ * Exactly one of {@code plannedFailover}, {@code failoverCommit}, {@code replicate}, {@code failoverCancel} and
+ * {@code cancel} is set: the operation the job carries out, or (cancel) the end of the job's run.
  * <p>
  * Delivered at least once: sync-service treats a second command with the same {@code jobName} while the first runs
  * as a duplicate, and job-service ignores events for a job that already ended.
@@ -25,11 +25,21 @@ public record SyncCommand(
         PlannedFailover plannedFailover,
         FailoverCommit failoverCommit,
         Replicate replicate,
-        Cancel cancel) {
+        Cancel cancel,
+        FailoverCancel failoverCancel) {
 
     /** The same work under a new command id: what job-service sends when it hands a job to sync-service again. */
     public SyncCommand reissued(String newCommandId, Instant at) {
-        return new SyncCommand(schemaVersion, newCommandId, jobName, itemName, at, plannedFailover, failoverCommit, replicate, cancel);
+        return new SyncCommand(schemaVersion, newCommandId, jobName, itemName, at, plannedFailover, failoverCommit, replicate, cancel,
+                failoverCancel);
+    }
+
+    /**
+     * Undo a failover that is not committed: the VM runs again where it ran before. {@code failoverDirection} is the
+     * direction of the failover being undone: RecoveryToPrimary (a failback) shuts the on-premises VM down and starts
+     * the Azure VM again; PrimaryToRecovery deletes the Azure VM made from the replica and starts the on-premises VM.
+     */
+    public record FailoverCancel(FailoverDirection failoverDirection, AzureVm azureVm, OnPremisesVm onPremisesVm) {
     }
 
     /**

@@ -15,7 +15,8 @@ public enum SyncTask {
     DeleteAzureVm("Delete the virtual machine and its disks in Azure"),
     ReplicateToAzure("Replicate the on-premises virtual machine's disks to Azure"),
     ShutdownOnPremisesVm("Shut down the virtual machine on-premises"),
-    FailoverToAzure("Create and start the virtual machine in Azure from the replica");
+    FailoverToAzure("Create and start the virtual machine in Azure from the replica"),
+    StartAzureVm("Start the virtual machine in Azure again");
 
     public static final java.util.List<SyncTask> PLANNED_FAILBACK = java.util.List.of(PrepareOnPremisesVm, ShutdownAzureVm, DataSynchronization,
             StartOnPremisesVm);
@@ -25,6 +26,10 @@ public enum SyncTask {
     public static final java.util.List<SyncTask> FAILOVER_COMMIT = java.util.List.of(RetainReplicaInAzure, DeleteAzureVm);
     /** Enable protection, Reverse Replicate and each cycle of ongoing replication. */
     public static final java.util.List<SyncTask> REPLICATION = java.util.List.of(ReplicateToAzure);
+    /** Cancel of a failback that was not committed: the VM runs from Azure again. */
+    public static final java.util.List<SyncTask> FAILBACK_CANCEL = java.util.List.of(ShutdownOnPremisesVm, StartAzureVm);
+    /** Cancel of a failover to Azure that was not committed: the VM runs on-premises again. */
+    public static final java.util.List<SyncTask> FAILOVER_TO_AZURE_CANCEL = java.util.List.of(DeleteAzureVm, StartOnPremisesVm);
     /** Planned failover PrimaryToRecovery: nothing written on-premises is left behind. */
     public static final java.util.List<SyncTask> PLANNED_FAILOVER_TO_AZURE = java.util.List.of(ShutdownOnPremisesVm, ReplicateToAzure,
             FailoverToAzure);

@@ -76,7 +76,8 @@ public class ReplicationJob extends PanacheEntityBase {
     }
 
     /** Scenarios that can stop half-way: what they wrote stays marked, and triggering them again completes it. */
-    private static final java.util.Set<String> CANCELLABLE = java.util.Set.of("PlannedFailover", "EnableProtection", "Reprotect");
+    private static final java.util.Set<String> CANCELLABLE = java.util.Set.of("PlannedFailover", "EnableProtection", "Reprotect",
+            "RecoveryPlanPlannedFailover", "RecoveryPlanReprotect");
 
     /**
      * Allowed actions follow the state: a running failover or replication can be cancelled; a suspended one can be

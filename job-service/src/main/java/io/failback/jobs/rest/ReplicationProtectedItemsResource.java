@@ -140,6 +140,14 @@ public class ReplicationProtectedItemsResource {
     }
 
     @POST
+    @Path("/{name}/failoverCancel")
+    @Operation(summary = "Cancel a failover that is not committed: the VM runs again where it ran before",
+            description = "Answers 202 with the job; follow it at the Location header.")
+    public Uni<Response> failoverCancel(@PathParam("name") String name, @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey) {
+        return operations.start(idempotencyKey, OperationRequest.Operation.FailoverCancel, name, null).map(this::accepted);
+    }
+
+    @POST
     @Path("/{name}/reprotect")
     @Operation(summary = "Reverse Replicate: protect the on-premises VM again, sending only what changed since the failback",
             description = "Answers 202 with the job; follow it at the Location header.")

@@ -37,6 +37,7 @@ public class FailoverService {
     public static final String FAILOVER_COMMIT = "FailoverCommit";
     public static final String ENABLE_PROTECTION = "EnableProtection";
     public static final String REPROTECT = "Reprotect";
+    public static final String FAILOVER_CANCEL = "FailoverCancel";
 
     private final OutboxWriter outbox;
     private final JobServiceConfig config;
@@ -110,7 +111,7 @@ public class FailoverService {
             item.beginScenario(scenario, job.name, now);
             item.protectionStateDescription = description;
             SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name, item.name,
-                    now, null, null, new SyncCommand.Replicate(onPremisesVm(item, provider), true), null);
+                    now, null, null, new SyncCommand.Replicate(onPremisesVm(item, provider), true), null, null);
             return job.<ReplicationJob>persist().call(() -> issue(job, command));
         });
     }
@@ -119,7 +120,7 @@ public class FailoverService {
     public Uni<Void> issueReplicationCycle(ReplicationProtectedItem item, FabricProvider provider) {
         Instant now = Instant.now();
         SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), null, item.name, now,
-                null, null, new SyncCommand.Replicate(onPremisesVm(item, provider), false), null);
+                null, null, new SyncCommand.Replicate(onPremisesVm(item, provider), false), null, null);
         return outbox.add(Topics.SYNC_COMMANDS, item.name, command).invoke(message -> {
             item.replicationCycleCommandId = command.commandId();
             item.replicationCycleIssuedAt = now;
@@ -225,7 +226,7 @@ public class FailoverService {
             SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name, item.name, now,
                     new SyncCommand.PlannedFailover(FailoverDirection.PrimaryToRecovery, null, null,
                             new SyncCommand.AzureVm(item.recoveryAzureVmName), onPremisesVm(item, provider), null, null),
-                    null, null, null);
+                    null, null, null, null);
             return job.<ReplicationJob>persist().call(() -> issue(job, command));
         });
     }
@@ -252,7 +253,7 @@ public class FailoverService {
                 new SyncCommand.PlannedFailover(FailoverDirection.RecoveryToPrimary, job.dataSyncOption, job.recoveryVmCreationOption,
                         new SyncCommand.AzureVm(item.recoveryAzureVmName),
                         onPremisesVm(item, provider), job.encryptionKeyId, completeFrom),
-                null, null, null);
+                null, null, null, null);
     }
 
     /**
@@ -307,7 +308,7 @@ public class FailoverService {
                             item.protectionStateDescription = cancelledDescription(job);
                         }
                         SyncCommand cancel = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name,
-                                job.targetObjectId, now, null, null, null, new SyncCommand.Cancel("cancelled by the user"));
+                                job.targetObjectId, now, null, null, null, new SyncCommand.Cancel("cancelled by the user"), null);
                         return outbox.add(Topics.SYNC_COMMANDS, job.targetObjectId, cancel).replaceWith(job);
                     });
                 });
@@ -369,7 +370,41 @@ public class FailoverService {
                         item.protectionStateDescription = "Commit in progress";
                         SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name,
                                 item.name, now, null, new SyncCommand.FailoverCommit(new SyncCommand.AzureVm(item.recoveryAzureVmName),
-                                        onPremisesVm(item, provider)), null, null);
+                                        onPremisesVm(item, provider)), null, null, null);
+                        return job.<ReplicationJob>persist().call(() -> issue(job, command));
+                    });
+                });
+    }
+
+    /**
+     * "Cancel failover" before Commit: the VM runs again where it ran before the failover. After a failback the
+     * on-premises VM shuts down and the Azure VM starts again from its own disks (what the on-premises VM wrote since
+     * stays there only); after a failover to Azure the Azure VM made from the replica is deleted and the on-premises VM
+     * starts again, protected as before.
+     */
+    @WithTransaction
+    public Uni<ReplicationJob> failoverCancel(String itemName) {
+        return ReplicationProtectedItem.<ReplicationProtectedItem>findById(itemName)
+                .onItem().ifNull().failWith(() -> itemNotFound(itemName))
+                .chain(item -> {
+                    if (!ItemStateMachine.allows(item, ItemOperation.CancelFailover)) {
+                        return Uni.createFrom().failure(notAllowed(item, ItemOperation.CancelFailover));
+                    }
+                    FailoverDirection undone = item.activeLocation == ActiveLocation.Primary ? FailoverDirection.RecoveryToPrimary
+                            : FailoverDirection.PrimaryToRecovery;
+                    return connectedProvider(item.primaryProviderId).chain(provider -> {
+                        Instant now = Instant.now();
+                        ReplicationJob job = newJob(item, FAILOVER_CANCEL, "Cancel failover", now);
+                        job.failoverDirection = undone;
+                        job.targetProviderId = provider.providerId;
+                        job.details = new ReplicationJob.JobDetails(tasks("Prerequisites check for cancel failover",
+                                undone == FailoverDirection.RecoveryToPrimary ? SyncTask.FAILBACK_CANCEL : SyncTask.FAILOVER_TO_AZURE_CANCEL,
+                                now), List.of(), List.of(), null);
+                        item.beginScenario(FAILOVER_CANCEL, job.name, now);
+                        item.protectionStateDescription = "Cancelling the failover";
+                        SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name,
+                                item.name, now, null, null, null, null, new SyncCommand.FailoverCancel(undone,
+                                        new SyncCommand.AzureVm(item.recoveryAzureVmName), onPremisesVm(item, provider)));
                         return job.<ReplicationJob>persist().call(() -> issue(job, command));
                     });
                 });

@@ -83,6 +83,7 @@ public class Operations {
             case PlannedFailover -> failovers.plannedFailover(target, body(properties, PlannedFailoverRequest.class));
             case UnplannedFailover -> failovers.unplannedFailover(target, body(properties, PlannedFailoverRequest.class));
             case FailoverCommit -> failovers.failoverCommit(target);
+            case FailoverCancel -> failovers.failoverCancel(target);
             case Reprotect -> failovers.reprotect(target);
             case ResumeJob -> failovers.resume(target);
             case CancelJob -> failovers.cancel(target);

@@ -110,6 +110,7 @@ public class SyncEventHandler {
                             switch (job.scenarioName) {
                                 case FailoverService.FAILOVER_COMMIT -> commitSucceeded(item);
                                 case FailoverService.ENABLE_PROTECTION, FailoverService.REPROTECT -> protectionSucceeded(item, event);
+                                case FailoverService.FAILOVER_CANCEL -> failoverCancelled(item, job);
                                 default -> failoverSucceeded(item, job, at);
                             }
                         }).replaceWithVoid();
@@ -171,6 +172,22 @@ public class SyncEventHandler {
         item.lastErrorMessage = null;
     }
 
+    /** The VM runs again where it ran before the failover that was cancelled. */
+    private static void failoverCancelled(ReplicationProtectedItem item, ReplicationJob job) {
+        item.endScenario();
+        item.lastErrorMessage = null;
+        if (job.failoverDirection == io.failback.contracts.messaging.FailoverDirection.RecoveryToPrimary) {
+            item.activeLocation = ActiveLocation.Recovery;
+            item.protectionState = ProtectionState.FailoverCompleted;
+            item.protectionStateDescription = "Failback cancelled: the VM runs in Azure again; what it wrote on-premises since the "
+                    + "failback stays on-premises only";
+        } else {
+            item.activeLocation = ActiveLocation.Primary;
+            item.protectionState = ProtectionState.Protected;
+            item.protectionStateDescription = "Failover to Azure cancelled: the VM runs on-premises again, protected";
+        }
+    }
+
     /** Initial replication or Reverse Replicate is done and verified: the item is protected from now on. */
     private static void protectionSucceeded(ReplicationProtectedItem item, SyncEvent event) {
         item.endScenario();
@@ -190,6 +207,7 @@ public class SyncEventHandler {
         item.endScenario();
         item.protectionStateDescription = switch (job.scenarioName) {
             case FailoverService.FAILOVER_COMMIT -> "Commit failed; commit again";
+            case FailoverService.FAILOVER_CANCEL -> "Cancel failover failed; cancel it again or commit";
             case FailoverService.ENABLE_PROTECTION, FailoverService.REPROTECT ->
                     "Replication to Azure failed; not protected. Reverse Replicate to try again";
             default -> job.failoverDirection == io.failback.contracts.messaging.FailoverDirection.PrimaryToRecovery
