@@ -58,7 +58,7 @@ class AutomationInterfacesTest {
     int port;
 
     private static void registerInAzure(String name, String providerId) {
-        // A fresh heartbeat each time: the first ones may be consumed late, when the test profile's 4 s timeout has passed.
+        // A fresh heartbeat each time: the first ones may be consumed late, when the test profile's 10 s timeout has passed.
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
             KafkaTestClient.send(Topics.PROVIDER_HEARTBEATS, providerId, new ProviderHeartbeat(ContractVersions.PROVIDER_HEARTBEAT,
                     providerId, providerId, "http://127.0.0.1:1/" + providerId, List.of("vSwitch-Prod"), Instant.now()));
@@ -147,6 +147,29 @@ class AutomationInterfacesTest {
         KafkaTestClient.send(Topics.OPERATIONS, "vm-none", new OperationRequest(ContractVersions.OPERATION_REQUEST, "kafka-5",
                 OperationRequest.Operation.Reprotect, "vm-none", null));
         assertEquals("ItemNotFound", result("kafka-5").problem().type());
+    }
+
+    @Test
+    void aRecoveryPlanFailsBackThroughKafkaAndARepeatedRequestStartsNothingNew() throws Exception {
+        registerInAzure("vm-kplan-a", "host-kplan");
+        registerInAzure("vm-kplan-b", "host-kplan");
+        given().contentType(ContentType.JSON).body("""
+                {"properties": {"groups": [
+                  {"groupType": "Boot", "replicationProtectedItems": [{"id": "vm-kplan-a"}]},
+                  {"groupType": "Boot", "replicationProtectedItems": [{"id": "vm-kplan-b"}]}]}}""")
+                .put("/api/replicationRecoveryPlans/plan-kafka").then().statusCode(201);
+        registerInAzure("vm-kplan-keepalive", "host-kplan");
+        OperationRequest request = new OperationRequest(ContractVersions.OPERATION_REQUEST, "plan-1",
+                OperationRequest.Operation.RecoveryPlanPlannedFailover, "plan-kafka", KafkaTestClient.JSON.readTree(FAILBACK).path("properties"));
+        KafkaTestClient.send(Topics.OPERATIONS, "plan-kafka", request);
+        OperationResult accepted = result("plan-1");
+        assertTrue(accepted.accepted(), String.valueOf(accepted));
+        given().get("/api/replicationJobs/" + accepted.jobName()).then()
+                .body("properties.targetObjectId", equalTo("plan-kafka"))
+                .body("properties.requestId", equalTo("plan-1"));
+        KafkaTestClient.send(Topics.OPERATIONS, "plan-kafka", request);
+        await().atMost(Duration.ofSeconds(30)).until(() -> results("plan-1").size() == 2);
+        assertEquals(accepted.jobName(), results("plan-1").get(1).jobName(), "the repeated request answers the same plan job");
     }
 
     @Test

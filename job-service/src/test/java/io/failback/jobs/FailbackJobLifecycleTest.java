@@ -242,8 +242,8 @@ class FailbackJobLifecycleTest {
     void aHostThatStopsSendingHeartbeatsBecomesNotConnectedAndFailbackToItIsRefused() {
         registerItem("vm-silent", "host-silent");
         heartbeat("host-silent");
-        // The test profile's heartbeat timeout is 4 s.
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/api/replicationRecoveryServicesProviders/host-silent")
+        // The test profile's heartbeat timeout is 10 s.
+        await().atMost(Duration.ofSeconds(45)).untilAsserted(() -> given().get("/api/replicationRecoveryServicesProviders/host-silent")
                 .then().body("properties.connectionStatus", equalTo("NotConnected")));
         given().contentType(ContentType.JSON)
                 .body("{\"properties\": {\"failoverDirection\": \"RecoveryToPrimary\", \"providerSpecificDetails\": {\"dataSyncOption\": \"ForSynchronization\"}}}")

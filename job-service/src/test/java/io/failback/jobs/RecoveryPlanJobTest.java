@@ -352,7 +352,7 @@ class RecoveryPlanJobTest {
     }
 
     /**
-     * A fresh heartbeat until the host counts as connected: the test profile forgets a host after 4 s, which a heartbeat
+     * A fresh heartbeat until the host counts as connected: the test profile forgets a host after 10 s, which a heartbeat
      * can take to arrive while the consumer first finds the topic.
      */
     private static void heartbeat(String providerId) {

@@ -11,7 +11,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  * rejected. REST's {@code Idempotency-Key} header shares these ids. The outcome goes to
  * {@link Topics#OPERATION_RESULTS}; the job's progress to {@link Topics#STATE_CHANGES}, both carrying the id.
  *
- * @param target the protected item's name, or for {@link Operation#ResumeJob} and {@link Operation#CancelJob} the job's
+ * @param target the protected item's name; for {@link Operation#ResumeJob} and {@link Operation#CancelJob} the job's;
+ *            for the RecoveryPlan operations the plan's
  * @param properties the REST body's {@code properties} (plannedFailover, enableProtection); null where REST has none
  */
 public record OperationRequest(int schemaVersion, String requestId, Operation operation, String target, JsonNode properties) {
@@ -28,6 +29,10 @@ public record OperationRequest(int schemaVersion, String requestId, Operation op
         Reprotect,
         /** "Complete Failover" of a suspended job. */
         ResumeJob,
-        CancelJob
+        CancelJob,
+        /** Target: a recovery plan. The same body as PlannedFailover; one job for the plan. */
+        RecoveryPlanPlannedFailover,
+        RecoveryPlanFailoverCommit,
+        RecoveryPlanReprotect
     }
 }

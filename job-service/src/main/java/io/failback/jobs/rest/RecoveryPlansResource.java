@@ -1,9 +1,12 @@
 package io.failback.jobs.rest;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.failback.contracts.messaging.OperationRequest;
 import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.rest.RecoveryPlansView.RecoveryPlanProperties;
 import io.failback.jobs.rest.Views.Resource;
+import io.failback.jobs.service.Operations;
 import io.failback.jobs.service.OutboxRelay;
 import io.failback.jobs.service.PlannedFailoverRequest;
 import io.failback.jobs.service.RecoveryPlanRequest;
@@ -17,6 +20,7 @@ import jakarta.validation.constraints.Pattern;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
@@ -32,11 +36,15 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 @Path("/api/replicationRecoveryPlans")
 public class RecoveryPlansResource {
     private final RecoveryPlanService plans;
+    private final Operations operations;
     private final OutboxRelay outboxRelay;
+    private final ObjectMapper json;
 
-    public RecoveryPlansResource(RecoveryPlanService plans, OutboxRelay outboxRelay) {
+    public RecoveryPlansResource(RecoveryPlanService plans, Operations operations, OutboxRelay outboxRelay, ObjectMapper json) {
         this.plans = plans;
+        this.operations = operations;
         this.outboxRelay = outboxRelay;
+        this.json = json;
     }
 
     /** {@code $top} plans at a time in name order; {@code nextLink} carries the last name seen. */
@@ -89,22 +97,27 @@ public class RecoveryPlansResource {
     @Operation(summary = "Planned failover of every item of the plan, as one job; RecoveryToPrimary is the failback",
             description = "Same body as an item's plannedFailover. With ForDownTime every item's snapshot synchronizes at once, then "
                     + "the job suspends; Resume completes the groups in order. Answers 202 with the job.")
-    public Uni<Response> plannedFailover(@PathParam("name") String name, @Valid @NotNull PlannedFailoverRequest request) {
-        return plans.plannedFailover(name, request).map(this::accepted);
+    public Uni<Response> plannedFailover(@PathParam("name") String name,
+            @HeaderParam(ReplicationProtectedItemsResource.IDEMPOTENCY_KEY) String idempotencyKey,
+            @Valid @NotNull PlannedFailoverRequest request) {
+        return operations.start(idempotencyKey, OperationRequest.Operation.RecoveryPlanPlannedFailover, name,
+                json.valueToTree(request.properties())).map(this::accepted);
     }
 
     @POST
     @Path("/{name}/failoverCommit")
     @Operation(summary = "Commit every item of the plan, group by group, as one job; answers 202 with the job")
-    public Uni<Response> failoverCommit(@PathParam("name") String name) {
-        return plans.failoverCommit(name).map(this::accepted);
+    public Uni<Response> failoverCommit(@PathParam("name") String name,
+            @HeaderParam(ReplicationProtectedItemsResource.IDEMPOTENCY_KEY) String idempotencyKey) {
+        return operations.start(idempotencyKey, OperationRequest.Operation.RecoveryPlanFailoverCommit, name, null).map(this::accepted);
     }
 
     @POST
     @Path("/{name}/reprotect")
     @Operation(summary = "Reverse Replicate every item of the plan, group by group, as one job; answers 202 with the job")
-    public Uni<Response> reprotect(@PathParam("name") String name) {
-        return plans.reprotect(name).map(this::accepted);
+    public Uni<Response> reprotect(@PathParam("name") String name,
+            @HeaderParam(ReplicationProtectedItemsResource.IDEMPOTENCY_KEY) String idempotencyKey) {
+        return operations.start(idempotencyKey, OperationRequest.Operation.RecoveryPlanReprotect, name, null).map(this::accepted);
     }
 
     private Response accepted(ReplicationJob job) {
