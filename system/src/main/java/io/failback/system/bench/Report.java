@@ -11,6 +11,7 @@ import io.failback.system.bench.Measurements.TaskReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -164,8 +165,9 @@ final class Report {
             double phase1 = median(runs, run -> run.deltas().get(onePercent).phase1Seconds());
             double rsyncDelta = median(runs, run -> rsyncSeconds(run.rsyncDelta(onePercent)));
             targets.add(timeTarget("P2", "delta at 1%: phase 1 (POST → Suspended) ÷ rsync delta", 0.5, phase1, rsyncDelta,
-                    ("SnapshotSynchronization %s s: both sites read and hash (XXH64) their whole disk at once; what differs"
-                            + " is small").formatted(seconds(median(runs, run -> run.deltas().get(onePercent).snapshotSync().seconds())))));
+                    ("SnapshotSynchronization %s s: both sites read and hash (XXH64) their whole disk at once, which grows"
+                            + " with the disk; what differs is small").formatted(
+                            seconds(median(runs, run -> run.deltas().get(onePercent).snapshotSync().seconds())))));
             targets.add(phase1BytesTarget(runs, onePercent));
         }
 
@@ -240,7 +242,7 @@ final class Report {
 
     /** The phase 2 tasks: those that started after phase 1's SnapshotSynchronization ended. */
     private static double phase2TaskSeconds(DeltaRun run) {
-        java.time.Instant suspendedAt = run.snapshotSync().end();
+        Instant suspendedAt = run.snapshotSync().end();
         return run.tasks().stream().filter(task -> task.start() != null && suspendedAt != null && task.start().isAfter(suspendedAt))
                 .mapToDouble(TaskReport::seconds).filter(s -> !Double.isNaN(s)).sum();
     }
