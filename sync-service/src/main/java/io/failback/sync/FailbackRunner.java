@@ -122,12 +122,19 @@ public class FailbackRunner {
         }
         if (command.replicate() != null) {
             return new ReplicationRun(command, command.replicate().source(), azure, hostClient(command.replicate().source()),
-                    new BlockRelay(streams), publisher, vertx, config.progressInterval());
+                    new BlockRelay(streams), new HashComparer(web), publisher, vertx, config.progressInterval());
+        }
+        if (command.unplannedFailover() != null) {
+            SyncCommand.OnPremisesVm shutDown = command.unplannedFailover().shutDownOnPremisesVm();
+            return new RecoveryInAzureRun(command, azure, shutDown == null ? null : hostClient(shutDown), publisher);
+        }
+        if (command.testFailover() != null || command.testFailoverCleanup() != null || command.disableProtection() != null) {
+            return new RecoveryInAzureRun(command, azure, null, publisher);
         }
         if (command.plannedFailover().failoverDirection() == FailoverDirection.PrimaryToRecovery) {
             SyncCommand.OnPremisesVm source = command.plannedFailover().onPremisesVm();
-            return new ReplicationRun(command, source, azure, hostClient(source), new BlockRelay(streams), publisher, vertx,
-                    config.progressInterval());
+            return new ReplicationRun(command, source, azure, hostClient(source), new BlockRelay(streams), new HashComparer(web),
+                    publisher, vertx, config.progressInterval());
         }
         SyncCommand.OnPremisesVm target = command.plannedFailover().onPremisesVm();
         return new PlannedFailbackRun(command, azure, hostClient(target), new BlockRelay(streams), new HashComparer(web), publisher,

@@ -19,7 +19,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -256,14 +255,10 @@ final class PlannedFailbackRun extends DataRun {
                 return Uni.createFrom().failure(new SiteCallException("CheckpointIncomplete", "the checkpoint has no tracking point for disk "
                         + d.diskId() + "; trigger the failback again"));
             }
-            return azure.getJson(diskPath(spec.azureVm().vmName(), d) + "/changed-blocks?since=" + trackingPoint)
+            return azure.changedBlocks(diskPath(spec.azureVm().vmName(), d), trackingPoint)
                     .chain(changed -> {
-                        List<long[]> ranges = new ArrayList<>();
-                        JsonArray runs = changed.getJsonArray("ranges");
-                        for (int i = 0; i < runs.size(); i++) {
-                            ranges.add(new long[] {runs.getJsonArray(i).getLong(0), runs.getJsonArray(i).getLong(1)});
-                        }
-                        long blocks = changed.getLong("blockCount");
+                        List<long[]> ranges = changed.ranges();
+                        long blocks = changed.blockCount();
                         progress.scanned.addAndGet(d.sizeBytes());
                         progress.toSend.addAndGet(blocks * d.blockSize());
                         return relayed(progress, counters -> relay.relaySelected(

@@ -8,11 +8,9 @@ import io.failback.contracts.site.SiteVm;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.jboss.logging.Logger;
@@ -33,13 +31,15 @@ final class ReplicationRun extends DataRun {
     private final SyncCommand.OnPremisesVm source;
     private final SiteClient azure;
     private final SiteClient host;
+    private final HashComparer hashes;
 
     ReplicationRun(SyncCommand command, SyncCommand.OnPremisesVm source, SiteClient azure, SiteClient host, BlockRelay relay,
-            SyncEventPublisher publisher, Vertx vertx, Duration progressInterval) {
+            HashComparer hashes, SyncEventPublisher publisher, Vertx vertx, Duration progressInterval) {
         super(command, publisher, relay, vertx, progressInterval);
         this.source = source;
         this.azure = azure;
         this.host = host;
+        this.hashes = hashes;
     }
 
     private record Snapshot(String snapshotId, Instant createdAt, JsonObject trackingPoints) {
@@ -48,36 +48,36 @@ final class ReplicationRun extends DataRun {
     @Override
     protected Uni<Outcome> tasks() {
         if (command.replicate() != null) {
-            return replicateOnce(command.replicate().verify());
+            return replicateOnce(command.replicate().verify(), command.replicate().resynchronize());
         }
         String azureVmName = command.plannedFailover().azureVm().vmName();
         return task(SyncTask.ShutdownOnPremisesVm, () -> host.post("/api/vms/" + source.vmName() + "/stop"))
-                .chain(() -> replicateOnce(true))
+                .chain(() -> replicateOnce(true, false))
                 .call(() -> task(SyncTask.FailoverToAzure, () -> azure.postJson("/api/replicas/" + command.itemName() + "/failover",
                         Map.of("vmName", azureVmName), 201)));
     }
 
-    private Uni<Outcome> replicateOnce(boolean verify) {
+    private Uni<Outcome> replicateOnce(boolean verify, boolean resynchronize) {
         String vmName = source.vmName();
         return task(SyncTask.ReplicateToAzure, () -> host.findVm(vmName)
                 .onItem().ifNull().failWith(() -> new SiteCallException("OnPremisesVmNotFound", "host '"
                         + source.providerId() + "' has no virtual machine '" + vmName + "'"))
                 .chain(vm -> replica(vm).chain(replica -> host.postForJson("/api/vms/" + vmName + "/snapshots", 201)
                         .map(s -> new Snapshot(s.getString("snapshotId"), s.getInstant("createdAt"), s.getJsonObject("trackingPoints")))
-                        .chain(snapshot -> replicate(vm, replica, snapshot, verify)
+                        .chain(snapshot -> replicate(vm, replica, snapshot, verify, resynchronize)
                                 .eventually(() -> host.delete("/api/vms/" + vmName + "/snapshots/" + snapshot.snapshotId())
                                         .onFailure().invoke(e -> LOG.infof("snapshot %s not deleted: %s", snapshot.snapshotId(), e.getMessage()))
                                         .onFailure().recoverWithNull())))));
     }
 
-    private Uni<Outcome> replicate(SiteVm vm, JsonObject replica, Snapshot snapshot, boolean verify) {
+    private Uni<Outcome> replicate(SiteVm vm, JsonObject replica, Snapshot snapshot, boolean verify, boolean resynchronize) {
         JsonObject recoveryPoint = replica.getJsonObject("recoveryPoint");
         JsonObject since = recoveryPoint == null ? null : recoveryPoint.getJsonObject("sourceTrackingPoints");
         if (since == null) {
             LOG.infof("%s: initial replication of %s", command.itemName(), vm.disks());
         }
-        return copyDisks(SyncTask.ReplicateToAzure, vm.disks(), disk -> since == null ? everyBlock(snapshot)
-                : changedSince(snapshot, since.getLong(disk.diskId())))
+        return copyDisks(SyncTask.ReplicateToAzure, vm.disks(), disk -> resynchronize ? differingBlocks(snapshot)
+                : since == null ? everyBlock(snapshot) : changedSince(snapshot, since.getLong(disk.diskId())))
                 .chain(() -> verify ? verify(vm.disks(), snapshot) : Uni.createFrom().item(List.<DiskVerification>of()))
                 .call(() -> azure.postJson("/api/replicas/" + command.itemName() + "/recoveryPoints",
                         Map.of("consistentAt", snapshot.createdAt().toString(), "sourceTrackingPoints", snapshot.trackingPoints().getMap()),
@@ -121,20 +121,37 @@ final class ReplicationRun extends DataRun {
                 return Uni.createFrom().failure(new SiteCallException("RecoveryPointIncomplete", "the replica's recovery point has "
                         + "no tracking point for disk " + disk.diskId() + "; repair replication"));
             }
-            return host.getJson(diskPath(source.vmName(), disk) + "/changed-blocks?since=" + trackingPoint).chain(changed -> {
-                List<long[]> ranges = new ArrayList<>();
-                JsonArray runs = changed.getJsonArray("ranges");
-                for (int i = 0; i < runs.size(); i++) {
-                    ranges.add(new long[] {runs.getJsonArray(i).getLong(0), runs.getJsonArray(i).getLong(1)});
-                }
-                long bytes = changed.getLong("blockCount") * disk.blockSize();
+            return host.changedBlocks(diskPath(source.vmName(), disk), trackingPoint).chain(changed -> {
+                long bytes = changed.blockCount() * disk.blockSize();
                 progress.scanned.addAndGet(bytes);
                 progress.toSend.addAndGet(bytes);
-                return relayed(progress, counters -> relay.relaySelected(
-                        host.url(diskPath(source.vmName(), disk) + "/blocks/select?snapshot=" + snapshot.snapshotId()), ranges,
-                        azure.url(replicaDiskPath(disk) + "/blocks"), counters));
+                return sendSelected(snapshot, disk, changed.ranges(), progress);
             });
         };
+    }
+
+    /**
+     * Repair replication: change tracking is not trusted; both sites hash every block at once (the host its snapshot,
+     * Azure the replica) and only the blocks whose hashes differ travel.
+     */
+    private DiskCopy differingBlocks(Snapshot snapshot) {
+        return (disk, progress) -> hashes.differingBlocks(
+                        host.url(diskPath(source.vmName(), disk) + "/hashes?snapshot=" + snapshot.snapshotId()),
+                        azure.url(replicaDiskPath(disk) + "/hashes"), disk.blockCount(),
+                        blocks -> progress.scanned.addAndGet(blocks * disk.blockSize()))
+                .chain(differing -> {
+                    LOG.infof("%s: resynchronizing disk %s: %d of %d blocks differ", command.itemName(), disk.diskId(),
+                            differing.blockCount(), disk.blockCount());
+                    progress.toSend.addAndGet(differing.blockCount() * disk.blockSize());
+                    return sendSelected(snapshot, disk, differing.ranges(), progress);
+                });
+    }
+
+    private Uni<io.failback.contracts.site.BlockWriteSummary> sendSelected(Snapshot snapshot, DiskSpec disk, List<long[]> ranges,
+            Progress progress) {
+        return relayed(progress, counters -> relay.relaySelected(
+                host.url(diskPath(source.vmName(), disk) + "/blocks/select?snapshot=" + snapshot.snapshotId()), ranges,
+                azure.url(replicaDiskPath(disk) + "/blocks"), counters));
     }
 
     /** The replica must now read exactly as the snapshot: both sides hash their disk at the same time. */

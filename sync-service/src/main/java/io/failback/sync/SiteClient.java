@@ -71,6 +71,22 @@ public final class SiteClient {
                 .onFailure(this::isTransport).transform(this::unreachable);
     }
 
+    /** The blocks of a disk written since {@code trackingPoint}, as the site's changed-block tracking reports them. */
+    public Uni<ChangedBlocks> changedBlocks(String diskPath, long trackingPoint) {
+        return getJson(diskPath + "/changed-blocks?since=" + trackingPoint).map(changed -> {
+            io.vertx.core.json.JsonArray runs = changed.getJsonArray("ranges");
+            java.util.List<long[]> ranges = new java.util.ArrayList<>(runs.size());
+            for (int i = 0; i < runs.size(); i++) {
+                ranges.add(new long[] {runs.getJsonArray(i).getLong(0), runs.getJsonArray(i).getLong(1)});
+            }
+            return new ChangedBlocks(ranges, changed.getLong("blockCount"));
+        });
+    }
+
+    /** Runs of {@code [firstBlock, blockCount]}, and how many blocks they hold together. */
+    public record ChangedBlocks(java.util.List<long[]> ranges, long blockCount) {
+    }
+
     /** DELETE, expecting 200 or 204. */
     public Uni<Void> delete(String path) {
         return web.deleteAbs(url(path)).send()

@@ -30,16 +30,33 @@ public class SyncCommandConsumer {
         if (command.schemaVersion() != ContractVersions.SYNC_COMMAND) {
             throw new IllegalArgumentException("SyncCommand schema version " + command.schemaVersion() + " is not supported");
         }
-        long operations = java.util.stream.Stream.of(command.plannedFailover(), command.failoverCommit(), command.replicate(),
-                command.cancel(), command.failoverCancel()).filter(java.util.Objects::nonNull).count();
-        if (command.itemName() == null || operations != 1) {
-            throw new IllegalArgumentException("SyncCommand " + command.commandId()
-                    + " must name an item and carry exactly one of plannedFailover, failoverCommit, replicate, failoverCancel and cancel");
+        if (command.itemName() == null || command.operations().size() != 1) {
+            throw new IllegalArgumentException("SyncCommand " + command.commandId() + " must name an item and carry exactly one of "
+                    + "plannedFailover, unplannedFailover, testFailover, testFailoverCleanup, failoverCommit, failoverCancel, replicate, "
+                    + "disableProtection and cancel");
         }
         if (command.jobName() == null && command.replicate() == null) {
             throw new IllegalArgumentException("SyncCommand " + command.commandId() + " must name its job");
         }
-        if (command.cancel() != null) {
+        if (command.cancel() != null || command.disableProtection() != null) {
+            return command;
+        }
+        if (command.unplannedFailover() != null) {
+            SyncCommand.UnplannedFailover spec = command.unplannedFailover();
+            SyncCommand.OnPremisesVm shutDown = spec.shutDownOnPremisesVm();
+            if (spec.azureVm() == null || spec.azureVm().vmName() == null
+                    || (shutDown != null && (shutDown.hostUrl() == null || shutDown.vmName() == null))) {
+                throw new IllegalArgumentException("SyncCommand " + command.commandId() + " does not name the Azure VM to start "
+                        + "(or names an on-premises VM to shut down without its host)");
+            }
+            return command;
+        }
+        SyncCommand.AzureVm testVm = command.testFailover() != null ? command.testFailover().testVm()
+                : command.testFailoverCleanup() != null ? command.testFailoverCleanup().testVm() : null;
+        if (command.testFailover() != null || command.testFailoverCleanup() != null) {
+            if (testVm == null || testVm.vmName() == null) {
+                throw new IllegalArgumentException("SyncCommand " + command.commandId() + " does not name the test VM");
+            }
             return command;
         }
         if (command.failoverCancel() != null) {

@@ -27,6 +27,16 @@ public record OperationRequest(int schemaVersion, String requestId, Operation op
         FailoverCancel,
         /** Reverse Replicate. */
         Reprotect,
+        /** Properties as REST's testFailover body: a test VM in Azure from the latest recovery point. */
+        TestFailover,
+        /** Properties {@code {comments}} or null. */
+        TestFailoverCleanup,
+        /** Resynchronize an unhealthy replication. */
+        RepairReplication,
+        /** REST's {@code remove}; properties {@code {disableProtectionReason}} or null. */
+        DisableProtection,
+        /** Target: a failed job, run again. */
+        RestartJob,
         /** "Complete Failover" of a suspended job. */
         ResumeJob,
         CancelJob,

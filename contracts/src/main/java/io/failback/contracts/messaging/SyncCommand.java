@@ -6,8 +6,11 @@ import java.time.Instant;
  * job-service → sync-service, on {@link Topics#SYNC_COMMANDS}, keyed by {@code itemName}. Version
  * {@link ContractVersions#SYNC_COMMAND}.
  * <p>
- * Exactly one of {@code plannedFailover}, {@code failoverCommit}, {@code replicate}, {@code failoverCancel} and
- * {@code cancel} is set: the operation the job carries out, or (cancel) the end of the job's run.
+ * Exactly one operation is set: {@code plannedFailover}, {@code unplannedFailover}, {@code testFailover},
+ * {@code testFailoverCleanup}, {@code failoverCommit}, {@code failoverCancel}, {@code replicate},
+ * {@code disableProtection} — the work the job carries out — or {@code cancel}, the end of the job's run. The last
+ * four of the first list were added within version 1: a consumer that does not know them finds no operation it
+ * knows and dead-letters the command rather than guessing.
  * <p>
  * Delivered at least once: sync-service treats a second command with the same {@code jobName} while the first runs
  * as a duplicate, and job-service ignores events for a job that already ended.
@@ -26,12 +29,63 @@ public record SyncCommand(
         FailoverCommit failoverCommit,
         Replicate replicate,
         Cancel cancel,
-        FailoverCancel failoverCancel) {
+        FailoverCancel failoverCancel,
+        UnplannedFailover unplannedFailover,
+        TestFailover testFailover,
+        TestFailoverCleanup testFailoverCleanup,
+        DisableProtection disableProtection) {
+
+    /** What a command asks for: exactly one of these is set on it. */
+    public sealed interface Operation permits PlannedFailover, UnplannedFailover, TestFailover, TestFailoverCleanup, FailoverCommit,
+            FailoverCancel, Replicate, DisableProtection, Cancel {
+    }
+
+    /** A new command (version {@link ContractVersions#SYNC_COMMAND}) carrying {@code operation}. */
+    public static SyncCommand of(String commandId, String jobName, String itemName, Instant issuedAt, Operation operation) {
+        return new SyncCommand(ContractVersions.SYNC_COMMAND, commandId, jobName, itemName, issuedAt,
+                operation instanceof PlannedFailover o ? o : null, operation instanceof FailoverCommit o ? o : null,
+                operation instanceof Replicate o ? o : null, operation instanceof Cancel o ? o : null,
+                operation instanceof FailoverCancel o ? o : null, operation instanceof UnplannedFailover o ? o : null,
+                operation instanceof TestFailover o ? o : null, operation instanceof TestFailoverCleanup o ? o : null,
+                operation instanceof DisableProtection o ? o : null);
+    }
+
+    /** The operations set on this command: one on a valid command. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public java.util.List<Operation> operations() {
+        return java.util.stream.Stream.<Operation>of(plannedFailover, unplannedFailover, testFailover, testFailoverCleanup, failoverCommit,
+                failoverCancel, replicate, disableProtection, cancel).filter(java.util.Objects::nonNull).toList();
+    }
 
     /** The same work under a new command id: what job-service sends when it hands a job to sync-service again. */
     public SyncCommand reissued(String newCommandId, Instant at) {
         return new SyncCommand(schemaVersion, newCommandId, jobName, itemName, at, plannedFailover, failoverCommit, replicate, cancel,
-                failoverCancel);
+                failoverCancel, unplannedFailover, testFailover, testFailoverCleanup, disableProtection);
+    }
+
+    /**
+     * Unplanned failover to Azure: the on-premises site may be lost, so nothing is replicated first. The Azure VM
+     * starts from the replica's latest recovery point; what the on-premises VM wrote after it is not in Azure.
+     *
+     * @param shutDownOnPremisesVm the on-premises VM to shut down first (the request's sourceSiteOperations
+     *            Required, when its host still answers); null to leave the on-premises site alone
+     */
+    public record UnplannedFailover(AzureVm azureVm, OnPremisesVm shutDownOnPremisesVm) implements Operation {
+    }
+
+    /**
+     * Test failover: a separate VM in Azure, started from a copy of the replica's latest recovery point, while the
+     * protected VM keeps running on-premises and replicating. Nothing else changes.
+     */
+    public record TestFailover(AzureVm testVm) implements Operation {
+    }
+
+    /** Delete the VM (and its disks) that a test failover created. A VM already gone is success. */
+    public record TestFailoverCleanup(AzureVm testVm) implements Operation {
+    }
+
+    /** Disable protection: delete the item's replica storage in Azure. A replica already gone is success. */
+    public record DisableProtection() implements Operation {
     }
 
     /**
@@ -39,14 +93,14 @@ public record SyncCommand(
      * direction of the failover being undone: RecoveryToPrimary (a failback) shuts the on-premises VM down and starts
      * the Azure VM again; PrimaryToRecovery deletes the Azure VM made from the replica and starts the on-premises VM.
      */
-    public record FailoverCancel(FailoverDirection failoverDirection, AzureVm azureVm, OnPremisesVm onPremisesVm) {
+    public record FailoverCancel(FailoverDirection failoverDirection, AzureVm azureVm, OnPremisesVm onPremisesVm) implements Operation {
     }
 
     /**
      * Stop the run of job {@code jobName} (the user cancelled it): the block stream under way is cut and no further
      * task starts. Written data stays; a target disk stays inconsistent until a later failback completes it.
      */
-    public record Cancel(String reason) {
+    public record Cancel(String reason) implements Operation {
     }
 
     /**
@@ -55,7 +109,7 @@ public record SyncCommand(
      *
      * @param target the on-premises VM the failback started: its start tracking points date the retained replica
      */
-    public record FailoverCommit(AzureVm source, OnPremisesVm target) {
+    public record FailoverCommit(AzureVm source, OnPremisesVm target) implements Operation {
     }
 
     /**
@@ -64,8 +118,10 @@ public record SyncCommand(
      * since the replica's recovery point (ongoing replication, and Reverse Replicate after a failback).
      *
      * @param verify prove the replica equal to the snapshot with SHA-256 on both sides (reads both disks whole)
+     * @param resynchronize repair replication: ignore change tracking, compare every block's hash on both sides and
+     *            send the blocks that differ (added within version 1; absent means false)
      */
-    public record Replicate(OnPremisesVm source, boolean verify) {
+    public record Replicate(OnPremisesVm source, boolean verify, boolean resynchronize) implements Operation {
     }
 
     /**
@@ -88,7 +144,7 @@ public record SyncCommand(
             AzureVm azureVm,
             OnPremisesVm onPremisesVm,
             String encryptionKeyId,
-            DeltaCheckpoint completeFrom) {
+            DeltaCheckpoint completeFrom) implements Operation {
     }
 
     public record AzureVm(String vmName) {

@@ -16,7 +16,10 @@ public enum SyncTask {
     ReplicateToAzure("Replicate the on-premises virtual machine's disks to Azure"),
     ShutdownOnPremisesVm("Shut down the virtual machine on-premises"),
     FailoverToAzure("Create and start the virtual machine in Azure from the replica"),
-    StartAzureVm("Start the virtual machine in Azure again");
+    StartAzureVm("Start the virtual machine in Azure again"),
+    TestFailoverToAzure("Create and start a test virtual machine in Azure from the latest recovery point"),
+    DeleteTestAzureVm("Delete the test virtual machine and its disks in Azure"),
+    DeleteReplicaInAzure("Delete the replica storage in Azure");
 
     public static final java.util.List<SyncTask> PLANNED_FAILBACK = java.util.List.of(PrepareOnPremisesVm, ShutdownAzureVm, DataSynchronization,
             StartOnPremisesVm);
@@ -33,6 +36,12 @@ public enum SyncTask {
     /** Planned failover PrimaryToRecovery: nothing written on-premises is left behind. */
     public static final java.util.List<SyncTask> PLANNED_FAILOVER_TO_AZURE = java.util.List.of(ShutdownOnPremisesVm, ReplicateToAzure,
             FailoverToAzure);
+
+    /** Unplanned failover to Azure: from the latest recovery point, shutting the on-premises VM down only if asked. */
+    public static final java.util.List<SyncTask> UNPLANNED_FAILOVER_TO_AZURE = java.util.List.of(ShutdownOnPremisesVm, FailoverToAzure);
+    public static final java.util.List<SyncTask> TEST_FAILOVER = java.util.List.of(TestFailoverToAzure);
+    public static final java.util.List<SyncTask> TEST_FAILOVER_CLEANUP = java.util.List.of(DeleteTestAzureVm);
+    public static final java.util.List<SyncTask> DISABLE_PROTECTION = java.util.List.of(DeleteReplicaInAzure);
 
     private final String friendlyName;
 

@@ -5,8 +5,12 @@ public enum ItemOperation {
     PlannedFailover,
     UnplannedFailover,
     TestFailover,
+    /** Delete the VM a test failover created. */
+    TestFailoverCleanup,
     Commit,
     CancelFailover,
     ReverseReplicate,
+    /** Resynchronize: compare every block's hash with the replica's and send those that differ. */
+    RepairReplication,
     DisableProtection
 }

@@ -77,17 +77,31 @@ public class ReplicationJob extends PanacheEntityBase {
 
     /** Scenarios that can stop half-way: what they wrote stays marked, and triggering them again completes it. */
     private static final java.util.Set<String> CANCELLABLE = java.util.Set.of("PlannedFailover", "EnableProtection", "Reprotect",
-            "RecoveryPlanPlannedFailover", "RecoveryPlanReprotect");
+            "RepairReplication", "RecoveryPlanPlannedFailover", "RecoveryPlanReprotect");
 
     /**
      * Allowed actions follow the state: a running failover or replication can be cancelled; a suspended one can be
-     * resumed ("Complete Failover") or cancelled. A commit runs to its end.
+     * resumed ("Complete Failover") or cancelled; a failed job of an item operation can be restarted (its command runs
+     * again: every step of it is a no-op when already done). A commit runs to its end.
      */
     public List<String> allowedActions() {
         if (state == JobState.Suspended) {
             return List.of("Cancel", "Resume");
         }
+        if (state == JobState.Failed) {
+            return currentCommand != null && ItemStateMachine.operationOf(scenarioName) != null ? List.of("Restart") : List.of();
+        }
         return state == JobState.InProgress && CANCELLABLE.contains(scenarioName) ? List.of("Cancel") : List.of();
+    }
+
+    /** Runs the job again after it failed: it is in progress once more, its unfinished tasks not started. */
+    public void restart(Instant at) {
+        List<JobTask> reset = tasks().stream().map(task -> task.state() != JobState.Succeeded && task.state() != JobState.NotStarted
+                ? JobTask.notStarted(task.name(), task.friendlyName()) : task).toList();
+        details = new JobDetails(reset, details.errors(), details.verifications(), details.checkpoint());
+        state = JobState.InProgress;
+        stateDescription = "Restarted at " + at;
+        endTime = null;
     }
 
     /** Ends the job as Cancelled; its unfinished tasks are cancelled with it. */

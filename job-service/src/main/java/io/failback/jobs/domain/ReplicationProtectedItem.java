@@ -36,6 +36,10 @@ public class ReplicationProtectedItem extends PanacheEntityBase {
     public Instant lastSuccessfulFailoverTime;
     /** The moment the replica in Azure last became consistent at (its latest recovery point); RPO counts from it. */
     public Instant lastReplicatedTime;
+    /** The VM a test failover started in Azure, until test failover cleanup deletes it. */
+    public String testFailoverVmName;
+    /** What the user wrote about the test when cleaning it up; the last test's. */
+    public String testFailoverComments;
     /** The replication cycle of ongoing protection now under way, if any (it is no job). */
     public String replicationCycleCommandId;
     public Instant replicationCycleIssuedAt;

@@ -20,6 +20,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Size;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -67,6 +68,18 @@ public class ReplicationJobsResource {
     }
 
     @POST
+    @Path("/{name}/restart")
+    @Operation(summary = "Restart a failed job: its work runs again, skipping what was done; the item must still allow it",
+            description = "Answers 202 with the job; 409 unless it failed and its item allows the operation now.")
+    public Uni<Response> restart(@PathParam("name") String name,
+            @HeaderParam(ReplicationProtectedItemsResource.IDEMPOTENCY_KEY) String idempotencyKey) {
+        return operations.start(idempotencyKey, OperationRequest.Operation.RestartJob, name, null).map(job -> {
+            outboxRelay.relaySoon();
+            return Response.accepted(Views.job(job)).location(URI.create("/api/replicationJobs/" + job.name)).build();
+        });
+    }
+
+    @POST
     @Path("/{name}/cancel")
     @Operation(summary = "Cancel a running or suspended failover or replication job",
             description = "The job ends as Cancelled at once and its block streams stop. On-premises disks being written stay "
@@ -86,12 +99,25 @@ public class ReplicationJobsResource {
     @GET
     @WithSession
     public Uni<Views.Page<Resource<JobProperties>>> list(@QueryParam("state") JobState state,
+            @QueryParam("scenarioName") @Size(max = 64) String scenarioName, @QueryParam("targetObjectId") @Size(max = 64) String targetObjectId,
             @QueryParam("$top") @DefaultValue("100") @Min(1) @Max(1000) int top, @QueryParam("$skipToken") String skipToken) {
         StringBuilder query = new StringBuilder("1 = 1");
         Parameters parameters = new Parameters();
+        StringBuilder filters = new StringBuilder();
         if (state != null) {
             query.append(" and state = :state");
             parameters.and("state", state);
+            filters.append("&state=").append(state);
+        }
+        if (scenarioName != null) {
+            query.append(" and scenarioName = :scenarioName");
+            parameters.and("scenarioName", scenarioName);
+            filters.append("&scenarioName=").append(java.net.URLEncoder.encode(scenarioName, StandardCharsets.UTF_8));
+        }
+        if (targetObjectId != null) {
+            query.append(" and targetObjectId = :targetObjectId");
+            parameters.and("targetObjectId", targetObjectId);
+            filters.append("&targetObjectId=").append(java.net.URLEncoder.encode(targetObjectId, StandardCharsets.UTF_8));
         }
         if (skipToken != null) {
             JobCursor after = JobCursor.parse(skipToken);
@@ -102,7 +128,7 @@ public class ReplicationJobsResource {
         return ReplicationJob.<ReplicationJob>find(query.toString(), newestFirst, parameters).page(Page.ofSize(top + 1)).list()
                 .map(jobs -> {
                     List<ReplicationJob> page = jobs.size() > top ? jobs.subList(0, top) : jobs;
-                    String next = jobs.size() > top ? nextLink(state, top, page.get(page.size() - 1)) : null;
+                    String next = jobs.size() > top ? nextLink(filters.toString(), top, page.get(page.size() - 1)) : null;
                     return new Views.Page<>(page.stream().map(Views::job).toList(), next);
                 });
     }
@@ -168,8 +194,8 @@ public class ReplicationJobsResource {
         });
     }
 
-    private static String nextLink(JobState state, int top, ReplicationJob last) {
-        return "/api/replicationJobs?$top=" + top + (state == null ? "" : "&state=" + state) + "&$skipToken="
+    private static String nextLink(String filters, int top, ReplicationJob last) {
+        return "/api/replicationJobs?$top=" + top + filters + "&$skipToken="
                 + new JobCursor(last.startTime, last.name).token();
     }
 

@@ -10,6 +10,7 @@ import io.failback.contracts.messaging.OperationRequest;
 import io.failback.jobs.service.FailbackEstimator;
 import io.failback.jobs.service.Operations;
 import io.failback.jobs.service.FailoverService;
+import io.failback.jobs.service.ItemOperationRequests;
 import io.failback.jobs.service.OutboxRelay;
 import io.failback.jobs.service.PlannedFailoverRequest;
 import io.failback.jobs.service.RegisterItemRequest;
@@ -119,16 +120,49 @@ public class ReplicationProtectedItemsResource {
             description = "Answers 202 with the job; follow it at the Location header.")
     public Uni<Response> plannedFailover(@PathParam("name") String name, @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey,
             @Valid @NotNull PlannedFailoverRequest request) {
-        return operations.start(idempotencyKey, OperationRequest.Operation.PlannedFailover, name, json.valueToTree(request.properties())).map(this::accepted);
+        return start(idempotencyKey, OperationRequest.Operation.PlannedFailover, name, request.properties());
     }
 
     @POST
     @Path("/{name}/unplannedFailover")
-    @Operation(summary = "Unplanned failover; refused in the failback direction (RecoveryToPrimary), which must lose no data")
+    @Operation(summary = "Unplanned failover to Azure from the latest recovery point, without replicating first (the on-premises "
+            + "site may be lost); refused in the failback direction (RecoveryToPrimary), which must lose no data",
+            description = "sourceSiteOperations Required shuts the on-premises VM down first. Answers 202 with the job.")
     public Uni<Response> unplannedFailover(@PathParam("name") String name, @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey,
-            @Valid @NotNull PlannedFailoverRequest request) {
-        return operations.start(idempotencyKey, OperationRequest.Operation.UnplannedFailover, name, json.valueToTree(request.properties()))
-                .map(this::accepted);
+            @Valid @NotNull ItemOperationRequests.UnplannedFailover request) {
+        return start(idempotencyKey, OperationRequest.Operation.UnplannedFailover, name, request.properties());
+    }
+
+    @POST
+    @Path("/{name}/testFailover")
+    @Operation(summary = "Test failover: a test VM ('<vm>-test') starts in Azure from the latest recovery point while protection goes on",
+            description = "Answers 202 with the job. Clean up with testFailoverCleanup.")
+    public Uni<Response> testFailover(@PathParam("name") String name, @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey,
+            @Valid @NotNull ItemOperationRequests.TestFailover request) {
+        return start(idempotencyKey, OperationRequest.Operation.TestFailover, name, request.properties());
+    }
+
+    @POST
+    @Path("/{name}/testFailoverCleanup")
+    @Operation(summary = "Delete the test failover's VM and its disks; the comments stay on the item")
+    public Uni<Response> testFailoverCleanup(@PathParam("name") String name, @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey,
+            @Valid ItemOperationRequests.TestFailoverCleanup request) {
+        return start(idempotencyKey, OperationRequest.Operation.TestFailoverCleanup, name, request == null ? null : request.properties());
+    }
+
+    @POST
+    @Path("/{name}/repairReplication")
+    @Operation(summary = "Resynchronize an unhealthy replication: compare every block with the replica's and send those that differ")
+    public Uni<Response> repairReplication(@PathParam("name") String name, @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey) {
+        return start(idempotencyKey, OperationRequest.Operation.RepairReplication, name, null);
+    }
+
+    @POST
+    @Path("/{name}/remove")
+    @Operation(summary = "Disable protection: delete the replica in Azure, then the item; the VM keeps running where it runs")
+    public Uni<Response> disableProtection(@PathParam("name") String name, @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey,
+            @Valid ItemOperationRequests.DisableProtection request) {
+        return start(idempotencyKey, OperationRequest.Operation.DisableProtection, name, request == null ? null : request.properties());
     }
 
     @POST
@@ -136,7 +170,7 @@ public class ReplicationProtectedItemsResource {
     @Operation(summary = "Commit the failover; after failback this deletes the Azure VM and its disks",
             description = "Answers 202 with the job; follow it at the Location header.")
     public Uni<Response> failoverCommit(@PathParam("name") String name, @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey) {
-        return operations.start(idempotencyKey, OperationRequest.Operation.FailoverCommit, name, null).map(this::accepted);
+        return start(idempotencyKey, OperationRequest.Operation.FailoverCommit, name, null);
     }
 
     @POST
@@ -144,7 +178,7 @@ public class ReplicationProtectedItemsResource {
     @Operation(summary = "Cancel a failover that is not committed: the VM runs again where it ran before",
             description = "Answers 202 with the job; follow it at the Location header.")
     public Uni<Response> failoverCancel(@PathParam("name") String name, @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey) {
-        return operations.start(idempotencyKey, OperationRequest.Operation.FailoverCancel, name, null).map(this::accepted);
+        return start(idempotencyKey, OperationRequest.Operation.FailoverCancel, name, null);
     }
 
     @POST
@@ -152,7 +186,13 @@ public class ReplicationProtectedItemsResource {
     @Operation(summary = "Reverse Replicate: protect the on-premises VM again, sending only what changed since the failback",
             description = "Answers 202 with the job; follow it at the Location header.")
     public Uni<Response> reprotect(@PathParam("name") String name, @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey) {
-        return operations.start(idempotencyKey, OperationRequest.Operation.Reprotect, name, null).map(this::accepted);
+        return start(idempotencyKey, OperationRequest.Operation.Reprotect, name, null);
+    }
+
+    /** Every POST that starts a job: through {@link Operations}, so a repeated Idempotency-Key answers the same job. */
+    private Uni<Response> start(String idempotencyKey, OperationRequest.Operation operation, String name, Object properties) {
+        return operations.start(idempotencyKey, operation, name, properties == null ? null : json.valueToTree(properties))
+                .map(this::accepted);
     }
 
     private Response accepted(ReplicationJob job) {

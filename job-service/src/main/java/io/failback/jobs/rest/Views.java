@@ -36,7 +36,7 @@ public final class Views {
     public record ItemProperties(String friendlyName, String protectionState, String protectionStateDescription,
             String activeLocation, List<ItemOperation> allowedOperations, CurrentScenario currentScenario,
             String replicationHealth, List<HealthError> healthErrors, Instant lastSuccessfulFailoverTime,
-            Instant lastReplicatedTime, Long rpoInSeconds,
+            Instant lastReplicatedTime, Long rpoInSeconds, String testFailoverState, String testFailoverStateDescription,
             String primaryProviderId, String primaryVmName, String primaryVirtualSwitchName, String recoveryAzureVmName) {
     }
 
@@ -61,9 +61,24 @@ public final class Views {
         return new Resource<>("/replicationProtectedItems/" + item.name, item.name, "replicationProtectedItems",
                 new ItemProperties(item.friendlyName, item.protectionState.name(), item.protectionStateDescription,
                         item.activeLocation.name(), ItemStateMachine.allowedOperations(item), scenario, item.replicationHealth,
-                        errors, item.lastSuccessfulFailoverTime, item.lastReplicatedTime, rpoSeconds(item), item.primaryProviderId,
+                        errors, item.lastSuccessfulFailoverTime, item.lastReplicatedTime, rpoSeconds(item), testFailoverState(item),
+                        testFailoverStateDescription(item), item.primaryProviderId,
                         item.primaryVmName,
                         item.primaryVirtualSwitchName, item.recoveryAzureVmName));
+    }
+
+    private static String testFailoverState(ReplicationProtectedItem item) {
+        if (io.failback.jobs.service.FailoverService.TEST_FAILOVER.equals(item.currentScenarioName)) {
+            return "TestFailoverInProgress";
+        }
+        return item.testFailoverVmName != null ? "TestFailoverCompleted" : "None";
+    }
+
+    private static String testFailoverStateDescription(ReplicationProtectedItem item) {
+        if (item.testFailoverVmName != null) {
+            return "Test VM '" + item.testFailoverVmName + "' runs in Azure; clean up the test failover to delete it";
+        }
+        return item.testFailoverComments == null ? null : "Last test cleaned up: " + item.testFailoverComments;
     }
 
     /** While protected: how old the newest recovery point in Azure is, i.e. how much a disaster now would lose. */

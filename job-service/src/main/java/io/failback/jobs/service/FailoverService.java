@@ -1,6 +1,5 @@
 package io.failback.jobs.service;
 
-import io.failback.contracts.messaging.ContractVersions;
 import io.failback.contracts.messaging.DataSyncOption;
 import io.failback.contracts.messaging.DeltaCheckpoint;
 import io.failback.contracts.messaging.FailoverDirection;
@@ -16,6 +15,7 @@ import io.failback.jobs.domain.ItemStateMachine;
 import io.failback.jobs.domain.JobState;
 import io.failback.jobs.domain.JobTask;
 import io.failback.jobs.domain.ProtectionState;
+import io.failback.jobs.domain.RecoveryPlan;
 import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.domain.ReplicationProtectedItem;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
@@ -38,15 +38,23 @@ public class FailoverService {
     public static final String ENABLE_PROTECTION = "EnableProtection";
     public static final String REPROTECT = "Reprotect";
     public static final String FAILOVER_CANCEL = "FailoverCancel";
+    public static final String UNPLANNED_FAILOVER = "UnplannedFailover";
+    public static final String TEST_FAILOVER = "TestFailover";
+    public static final String TEST_FAILOVER_CLEANUP = "TestFailoverCleanup";
+    public static final String REPAIR_REPLICATION = "RepairReplication";
+    public static final String DISABLE_PROTECTION = "DisableProtection";
 
     private final OutboxWriter outbox;
     private final JobServiceConfig config;
     private final RecoveryPlanService recoveryPlans;
+    private final com.fasterxml.jackson.databind.ObjectMapper json;
 
-    public FailoverService(OutboxWriter outbox, JobServiceConfig config, RecoveryPlanService recoveryPlans) {
+    public FailoverService(OutboxWriter outbox, JobServiceConfig config, RecoveryPlanService recoveryPlans,
+            com.fasterxml.jackson.databind.ObjectMapper json) {
         this.outbox = outbox;
         this.config = config;
         this.recoveryPlans = recoveryPlans;
+        this.json = json;
     }
 
     @WithTransaction
@@ -110,8 +118,7 @@ public class FailoverService {
                     SyncTask.REPLICATION, now), List.of(), List.of(), null);
             item.beginScenario(scenario, job.name, now);
             item.protectionStateDescription = description;
-            SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name, item.name,
-                    now, null, null, new SyncCommand.Replicate(onPremisesVm(item, provider), true), null, null);
+            SyncCommand command = command(job.name, item.name, now, new SyncCommand.Replicate(onPremisesVm(item, provider), true, false));
             return job.<ReplicationJob>persist().call(() -> issue(job, command));
         });
     }
@@ -119,8 +126,7 @@ public class FailoverService {
     /** One cycle of ongoing replication for a Protected item: no job, its outcome updates the item's recovery point. */
     public Uni<Void> issueReplicationCycle(ReplicationProtectedItem item, FabricProvider provider) {
         Instant now = Instant.now();
-        SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), null, item.name, now,
-                null, null, new SyncCommand.Replicate(onPremisesVm(item, provider), false), null, null);
+        SyncCommand command = command(null, item.name, now, new SyncCommand.Replicate(onPremisesVm(item, provider), false, false));
         return outbox.add(Topics.SYNC_COMMANDS, item.name, command).invoke(message -> {
             item.replicationCycleCommandId = command.commandId();
             item.replicationCycleIssuedAt = now;
@@ -185,11 +191,13 @@ public class FailoverService {
 
     /**
      * Unplanned failover. Never in the failback direction: failback must lose no data, which only the planned
-     * failover's shutdown and final synchronization guarantee. From on-premises to Azure (starting from the latest
-     * recovery point without reaching the lost site) it is not built yet, and says so.
+     * failover's shutdown and final synchronization guarantee. To Azure it starts the VM from the replica's latest
+     * recovery point without replicating first, so it works when the on-premises site is lost; what the VM wrote
+     * there after that point is not in Azure (the RPO). With sourceSiteOperations Required the on-premises VM is shut
+     * down first, so that the two copies never run at once.
      */
     @WithTransaction
-    public Uni<ReplicationJob> unplannedFailover(String itemName, PlannedFailoverRequest request) {
+    public Uni<ReplicationJob> unplannedFailover(String itemName, ItemOperationRequests.UnplannedFailover request) {
         return ReplicationProtectedItem.<ReplicationProtectedItem>findById(itemName)
                 .onItem().ifNull().failWith(() -> itemNotFound(itemName))
                 .chain(item -> {
@@ -202,10 +210,189 @@ public class FailoverService {
                     if (!ItemStateMachine.allows(item, ItemOperation.UnplannedFailover)) {
                         return Uni.createFrom().failure(notAllowed(item, ItemOperation.UnplannedFailover));
                     }
-                    return Uni.createFrom().failure(new ProblemException(422, "UnplannedFailoverNotAvailable",
-                            "an unplanned failover to Azure (from the latest recovery point, without the on-premises site) is not "
-                                    + "available yet; while the on-premises host is reachable use plannedFailover PrimaryToRecovery, "
-                                    + "which also loses nothing"));
+                    if (item.lastReplicatedTime == null) {
+                        return Uni.createFrom().failure(ProblemException.conflict("NoRecoveryPoint", "'" + itemName
+                                + "' has no recovery point in Azure yet: initial replication has not completed"));
+                    }
+                    boolean shutDownFirst = request.properties().sourceSiteOperations() == ItemOperationRequests.SourceSiteOperations.Required;
+                    Uni<FabricProvider> provider = shutDownFirst ? connectedProvider(item.primaryProviderId) : Uni.createFrom().nullItem();
+                    return provider.chain(host -> {
+                        Instant now = Instant.now();
+                        ReplicationJob job = newJob(item, UNPLANNED_FAILOVER, "Unplanned failover (on-premises to Azure)", now);
+                        job.failoverDirection = FailoverDirection.PrimaryToRecovery;
+                        job.targetProviderId = host == null ? null : host.providerId;
+                        job.details = new ReplicationJob.JobDetails(tasks("Prerequisites check for unplanned failover",
+                                shutDownFirst ? SyncTask.UNPLANNED_FAILOVER_TO_AZURE : List.of(SyncTask.FailoverToAzure), now),
+                                List.of(), List.of(), null);
+                        item.beginScenario(UNPLANNED_FAILOVER, job.name, now);
+                        item.protectionStateDescription = "Unplanned failover to Azure in progress, from the recovery point of "
+                                + item.lastReplicatedTime;
+                        // A replication cycle answered after this point must not move the recovery point any more.
+                        item.replicationCycleCommandId = null;
+                        item.replicationCycleIssuedAt = null;
+                        return job.<ReplicationJob>persist().call(() -> issue(job, command(job.name, item.name, now,
+                                new SyncCommand.UnplannedFailover(new SyncCommand.AzureVm(item.recoveryAzureVmName),
+                                        host == null ? null : onPremisesVm(item, host)))));
+                    });
+                });
+    }
+
+    /**
+     * Test failover: a VM named {@link #testVmName} starts in Azure from the replica's latest recovery point, while the
+     * protected VM keeps running on-premises and replicating. The item stays Protected; test failover cleanup deletes
+     * the test VM.
+     */
+    @WithTransaction
+    public Uni<ReplicationJob> testFailover(String itemName, ItemOperationRequests.TestFailover request) {
+        return ReplicationProtectedItem.<ReplicationProtectedItem>findById(itemName)
+                .onItem().ifNull().failWith(() -> itemNotFound(itemName))
+                .chain(item -> {
+                    if (!ItemStateMachine.allows(item, ItemOperation.TestFailover)) {
+                        return Uni.createFrom().failure(notAllowed(item, ItemOperation.TestFailover));
+                    }
+                    if (request.properties().failoverDirection() != FailoverDirection.PrimaryToRecovery) {
+                        return Uni.createFrom().failure(new ProblemException(422, "FailoverDirectionNotSupported",
+                                "a test failover runs from the protected on-premises VM's replica into Azure (PrimaryToRecovery)"));
+                    }
+                    if (item.lastReplicatedTime == null) {
+                        return Uni.createFrom().failure(ProblemException.conflict("NoRecoveryPoint", "'" + itemName
+                                + "' has no recovery point in Azure yet: initial replication has not completed"));
+                    }
+                    Instant now = Instant.now();
+                    ReplicationJob job = newJob(item, TEST_FAILOVER, "Test failover", now);
+                    job.failoverDirection = FailoverDirection.PrimaryToRecovery;
+                    job.details = new ReplicationJob.JobDetails(tasks("Prerequisites check for test failover", SyncTask.TEST_FAILOVER, now),
+                            List.of(), List.of(), null);
+                    item.beginScenario(TEST_FAILOVER, job.name, now);
+                    item.protectionStateDescription = "Test failover in progress";
+                    return job.<ReplicationJob>persist().call(() -> issue(job, command(job.name, item.name, now,
+                            new SyncCommand.TestFailover(new SyncCommand.AzureVm(testVmName(item))))));
+                });
+    }
+
+    /** The VM a test failover of {@code item} creates in Azure, beside the name a real failover would use. */
+    public static String testVmName(ReplicationProtectedItem item) {
+        return item.recoveryAzureVmName + "-test";
+    }
+
+    /** Deletes the test VM; the comments stay on the item. */
+    @WithTransaction
+    public Uni<ReplicationJob> testFailoverCleanup(String itemName, ItemOperationRequests.TestFailoverCleanup request) {
+        return ReplicationProtectedItem.<ReplicationProtectedItem>findById(itemName)
+                .onItem().ifNull().failWith(() -> itemNotFound(itemName))
+                .chain(item -> {
+                    if (!ItemStateMachine.allows(item, ItemOperation.TestFailoverCleanup)) {
+                        return Uni.createFrom().failure(notAllowed(item, ItemOperation.TestFailoverCleanup));
+                    }
+                    Instant now = Instant.now();
+                    ReplicationJob job = newJob(item, TEST_FAILOVER_CLEANUP, "Test failover cleanup", now);
+                    job.details = new ReplicationJob.JobDetails(tasks("Prerequisites check for test failover cleanup",
+                            SyncTask.TEST_FAILOVER_CLEANUP, now), List.of(), List.of(), null);
+                    item.beginScenario(TEST_FAILOVER_CLEANUP, job.name, now);
+                    item.protectionStateDescription = "Cleaning up the test failover";
+                    item.testFailoverComments = request == null ? null : request.properties().comments();
+                    return job.<ReplicationJob>persist().call(() -> issue(job, command(job.name, item.name, now,
+                            new SyncCommand.TestFailoverCleanup(new SyncCommand.AzureVm(item.testFailoverVmName)))));
+                });
+    }
+
+    /**
+     * Repair replication ("resynchronize"): when replication is unhealthy, compare every block's hash of a snapshot
+     * of the on-premises VM with the replica's and send the blocks that differ, then prove the replica with a digest.
+     */
+    @WithTransaction
+    public Uni<ReplicationJob> repairReplication(String itemName) {
+        return ReplicationProtectedItem.<ReplicationProtectedItem>findById(itemName)
+                .onItem().ifNull().failWith(() -> itemNotFound(itemName))
+                .chain(item -> {
+                    if (!ItemStateMachine.allows(item, ItemOperation.RepairReplication)) {
+                        return Uni.createFrom().failure(notAllowed(item, ItemOperation.RepairReplication));
+                    }
+                    return connectedProvider(item.primaryProviderId).chain(provider -> {
+                        Instant now = Instant.now();
+                        ReplicationJob job = newJob(item, REPAIR_REPLICATION, "Repair replication", now);
+                        job.targetProviderId = provider.providerId;
+                        job.details = new ReplicationJob.JobDetails(tasks("Prerequisites check for repair replication",
+                                SyncTask.REPLICATION, now), List.of(), List.of(), null);
+                        item.beginScenario(REPAIR_REPLICATION, job.name, now);
+                        item.protectionStateDescription = "Resynchronizing: comparing every block with the replica's";
+                        return job.<ReplicationJob>persist().call(() -> issue(job, command(job.name, item.name, now,
+                                new SyncCommand.Replicate(onPremisesVm(item, provider), true, true))));
+                    });
+                });
+    }
+
+    /**
+     * Disable protection: replication stops and the replica storage in Azure is deleted; once that is done the item
+     * is removed. The VM itself keeps running where it runs. An item that a recovery plan lists cannot be removed.
+     */
+    @WithTransaction
+    public Uni<ReplicationJob> disableProtection(String itemName, ItemOperationRequests.DisableProtection request) {
+        return ReplicationProtectedItem.<ReplicationProtectedItem>findById(itemName)
+                .onItem().ifNull().failWith(() -> itemNotFound(itemName))
+                .chain(item -> {
+                    if (!ItemStateMachine.allows(item, ItemOperation.DisableProtection)) {
+                        return Uni.createFrom().failure(notAllowed(item, ItemOperation.DisableProtection));
+                    }
+                    return RecoveryPlan.<RecoveryPlan>listAll().chain(plans -> {
+                        List<String> listing = plans.stream().filter(plan -> plan.itemNames().contains(itemName)).map(plan -> plan.name).toList();
+                        if (!listing.isEmpty()) {
+                            return Uni.createFrom().failure(ProblemException.conflict("ItemInRecoveryPlan", "'" + itemName
+                                    + "' belongs to recovery plans " + listing + "; remove it from them first"));
+                        }
+                        Instant now = Instant.now();
+                        ReplicationJob job = newJob(item, DISABLE_PROTECTION, "Disable protection", now);
+                        job.details = new ReplicationJob.JobDetails(tasks("Prerequisites check for disable protection",
+                                SyncTask.DISABLE_PROTECTION, now), List.of(), List.of(), null);
+                        item.beginScenario(DISABLE_PROTECTION, job.name, now);
+                        item.protectionStateDescription = "Disabling protection"
+                                + (request == null || request.properties().disableProtectionReason() == null ? ""
+                                        : " (" + request.properties().disableProtectionReason() + ")");
+                        item.replicationCycleCommandId = null;
+                        item.replicationCycleIssuedAt = null;
+                        return job.<ReplicationJob>persist().call(() -> issue(job, command(job.name, item.name, now,
+                                new SyncCommand.DisableProtection())));
+                    });
+                });
+    }
+
+    /**
+     * Restart of a failed job: its command runs again under a new id, and every step of it is a no-op where it was
+     * already done (a failback resumes from the host's checkpoint). The item must still allow what the job does.
+     */
+    @WithTransaction
+    public Uni<ReplicationJob> restart(String jobName) {
+        return ReplicationJob.<ReplicationJob>findById(jobName)
+                .onItem().ifNull().failWith(() -> jobNotFound(jobName))
+                .chain(job -> {
+                    if (!job.allowedActions().contains("Restart")) {
+                        return Uni.createFrom().failure(ProblemException.conflict("ActionNotAllowed", "job " + jobName + " ("
+                                + job.scenarioName + ") is " + job.state + "; only a failed job of an item operation can be restarted "
+                                + "(allowed actions: " + job.allowedActions() + ")"));
+                    }
+                    ItemOperation operation = ItemStateMachine.operationOf(job.scenarioName);
+                    return ReplicationProtectedItem.<ReplicationProtectedItem>findById(job.targetObjectId)
+                            .onItem().ifNull().failWith(() -> itemNotFound(job.targetObjectId))
+                            .chain(item -> {
+                                if (!ItemStateMachine.allows(item, operation)) {
+                                    return Uni.createFrom().failure(notAllowed(item, operation));
+                                }
+                                Uni<FabricProvider> host = job.targetProviderId == null ? Uni.createFrom().nullItem()
+                                        : connectedProvider(job.targetProviderId);
+                                return host.chain(() -> {
+                                    SyncCommand previous;
+                                    try {
+                                        previous = json.readValue(job.currentCommand, SyncCommand.class);
+                                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                                        return Uni.createFrom().failure(e);
+                                    }
+                                    Instant now = Instant.now();
+                                    job.restart(now);
+                                    item.beginScenario(job.scenarioName, job.name, now);
+                                    item.protectionStateDescription = job.friendlyName + " restarted";
+                                    return issue(job, previous.reissued(UUID.randomUUID().toString(), now)).replaceWith(job);
+                                });
+                            });
                 });
     }
 
@@ -223,10 +410,8 @@ public class FailoverService {
                     now), List.of(), List.of(), null);
             item.beginScenario(PLANNED_FAILOVER, job.name, now);
             item.protectionStateDescription = "Planned failover to Azure in progress";
-            SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name, item.name, now,
-                    new SyncCommand.PlannedFailover(FailoverDirection.PrimaryToRecovery, null, null,
-                            new SyncCommand.AzureVm(item.recoveryAzureVmName), onPremisesVm(item, provider), null, null),
-                    null, null, null, null);
+            SyncCommand command = command(job.name, item.name, now, new SyncCommand.PlannedFailover(FailoverDirection.PrimaryToRecovery,
+                    null, null, new SyncCommand.AzureVm(item.recoveryAzureVmName), onPremisesVm(item, provider), null, null));
             return job.<ReplicationJob>persist().call(() -> issue(job, command));
         });
     }
@@ -249,11 +434,9 @@ public class FailoverService {
 
     private static SyncCommand failbackCommand(ReplicationJob job, ReplicationProtectedItem item, FabricProvider provider,
             DeltaCheckpoint completeFrom, Instant now) {
-        return new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name, item.name, now,
-                new SyncCommand.PlannedFailover(FailoverDirection.RecoveryToPrimary, job.dataSyncOption, job.recoveryVmCreationOption,
-                        new SyncCommand.AzureVm(item.recoveryAzureVmName),
-                        onPremisesVm(item, provider), job.encryptionKeyId, completeFrom),
-                null, null, null, null);
+        return command(job.name, item.name, now, new SyncCommand.PlannedFailover(FailoverDirection.RecoveryToPrimary, job.dataSyncOption,
+                job.recoveryVmCreationOption, new SyncCommand.AzureVm(item.recoveryAzureVmName), onPremisesVm(item, provider),
+                job.encryptionKeyId, completeFrom));
     }
 
     /**
@@ -307,8 +490,7 @@ public class FailoverService {
                             item.endScenario();
                             item.protectionStateDescription = cancelledDescription(job);
                         }
-                        SyncCommand cancel = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name,
-                                job.targetObjectId, now, null, null, null, new SyncCommand.Cancel("cancelled by the user"), null);
+                        SyncCommand cancel = command(job.name, job.targetObjectId, now, new SyncCommand.Cancel("cancelled by the user"));
                         return outbox.add(Topics.SYNC_COMMANDS, job.targetObjectId, cancel).replaceWith(job);
                     });
                 });
@@ -368,9 +550,8 @@ public class FailoverService {
                                 List.of(), List.of(), null);
                         item.beginScenario(FAILOVER_COMMIT, job.name, now);
                         item.protectionStateDescription = "Commit in progress";
-                        SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name,
-                                item.name, now, null, new SyncCommand.FailoverCommit(new SyncCommand.AzureVm(item.recoveryAzureVmName),
-                                        onPremisesVm(item, provider)), null, null, null);
+                        SyncCommand command = command(job.name, item.name, now, new SyncCommand.FailoverCommit(
+                                new SyncCommand.AzureVm(item.recoveryAzureVmName), onPremisesVm(item, provider)));
                         return job.<ReplicationJob>persist().call(() -> issue(job, command));
                     });
                 });
@@ -402,9 +583,8 @@ public class FailoverService {
                                 now), List.of(), List.of(), null);
                         item.beginScenario(FAILOVER_CANCEL, job.name, now);
                         item.protectionStateDescription = "Cancelling the failover";
-                        SyncCommand command = new SyncCommand(ContractVersions.SYNC_COMMAND, UUID.randomUUID().toString(), job.name,
-                                item.name, now, null, null, null, null, new SyncCommand.FailoverCancel(undone,
-                                        new SyncCommand.AzureVm(item.recoveryAzureVmName), onPremisesVm(item, provider)));
+                        SyncCommand command = command(job.name, item.name, now, new SyncCommand.FailoverCancel(undone,
+                                new SyncCommand.AzureVm(item.recoveryAzureVmName), onPremisesVm(item, provider)));
                         return job.<ReplicationJob>persist().call(() -> issue(job, command));
                     });
                 });
@@ -435,6 +615,10 @@ public class FailoverService {
             job.lastActivityAt = Instant.now();
             job.attempts++;
         }).replaceWithVoid();
+    }
+
+    private static SyncCommand command(String jobName, String itemName, Instant now, SyncCommand.Operation operation) {
+        return SyncCommand.of(UUID.randomUUID().toString(), jobName, itemName, now, operation);
     }
 
     private static List<JobTask> tasks(String prerequisites, List<SyncTask> syncTasks, Instant now) {

@@ -83,7 +83,12 @@ public class Operations {
             case EnableProtection -> failovers.register(target, body(properties, RegisterItemRequest.class))
                     .chain(item -> jobOf(item, target));
             case PlannedFailover -> failovers.plannedFailover(target, body(properties, PlannedFailoverRequest.class));
-            case UnplannedFailover -> failovers.unplannedFailover(target, body(properties, PlannedFailoverRequest.class));
+            case UnplannedFailover -> failovers.unplannedFailover(target, body(properties, ItemOperationRequests.UnplannedFailover.class));
+            case TestFailover -> failovers.testFailover(target, body(properties, ItemOperationRequests.TestFailover.class));
+            case TestFailoverCleanup -> failovers.testFailoverCleanup(target, optionalBody(properties, ItemOperationRequests.TestFailoverCleanup.class));
+            case RepairReplication -> failovers.repairReplication(target);
+            case DisableProtection -> failovers.disableProtection(target, optionalBody(properties, ItemOperationRequests.DisableProtection.class));
+            case RestartJob -> failovers.restart(target);
             case FailoverCommit -> failovers.failoverCommit(target);
             case FailoverCancel -> failovers.failoverCancel(target);
             case Reprotect -> failovers.reprotect(target);
@@ -101,6 +106,10 @@ public class Operations {
                     + "' was registered as running in Azure; that starts no job (EnableProtection needs activeLocation Primary)"));
         }
         return ReplicationJob.findById(item.currentScenarioJobName);
+    }
+
+    private <T> T optionalBody(JsonNode properties, Class<T> type) {
+        return properties == null || properties.isNull() ? null : body(properties, type);
     }
 
     /** The body as the REST API would read it: {@code {"properties": ...}}, with the same validation. */

@@ -1,6 +1,9 @@
 package io.failback.jobs.service;
 
+import io.failback.contracts.messaging.ContractVersions;
+import io.failback.contracts.messaging.StateChange;
 import io.failback.contracts.messaging.SyncEvent;
+import io.failback.contracts.messaging.Topics;
 import io.failback.jobs.domain.ActiveLocation;
 import io.failback.jobs.domain.JobError;
 import io.failback.jobs.domain.JobState;
@@ -23,6 +26,16 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class SyncEventHandler {
     private static final Logger LOG = Logger.getLogger(SyncEventHandler.class);
+
+    /** Cycle failures that another cycle cannot fix: the replica no longer matches what change tracking assumes. */
+    private static final java.util.Set<String> NEEDS_RESYNCHRONIZATION = java.util.Set.of("ReplicaDigestMismatch",
+            "RecoveryPointIncomplete", "InvalidTrackingPoint", "ReplicaLayoutMismatch");
+
+    private final OutboxWriter outbox;
+
+    public SyncEventHandler(OutboxWriter outbox) {
+        this.outbox = outbox;
+    }
 
     @WithTransaction
     public Uni<Void> apply(SyncEvent event) {
@@ -67,8 +80,9 @@ public class SyncEventHandler {
                 item.lastErrorMessage = null;
             } else {
                 JobError error = errorOf(event);
-                item.replicationHealth = "Warning";
-                item.lastErrorMessage = error.errorCode() + ": replication cycle failed: " + error.message();
+                item.replicationHealth = NEEDS_RESYNCHRONIZATION.contains(error.errorCode()) ? "Critical" : "Warning";
+                item.lastErrorMessage = error.errorCode() + ": replication cycle failed: " + error.message()
+                        + (NEEDS_RESYNCHRONIZATION.contains(error.errorCode()) ? " (repair replication to resynchronize)" : "");
             }
         }).replaceWithVoid();
     }
@@ -109,11 +123,20 @@ public class SyncEventHandler {
                             }
                             switch (job.scenarioName) {
                                 case FailoverService.FAILOVER_COMMIT -> commitSucceeded(item);
-                                case FailoverService.ENABLE_PROTECTION, FailoverService.REPROTECT -> protectionSucceeded(item, event);
+                                case FailoverService.ENABLE_PROTECTION, FailoverService.REPROTECT, FailoverService.REPAIR_REPLICATION ->
+                                        protectionSucceeded(item, event);
                                 case FailoverService.FAILOVER_CANCEL -> failoverCancelled(item, job);
+                                case FailoverService.TEST_FAILOVER -> testFailoverSucceeded(item);
+                                case FailoverService.TEST_FAILOVER_CLEANUP -> testFailoverCleanedUp(item);
+                                case FailoverService.DISABLE_PROTECTION -> {
+                                    // Removed below, with the last word on its state.
+                                }
                                 default -> failoverSucceeded(item, job, at);
                             }
-                        }).replaceWithVoid();
+                        })
+                        .call(item -> item != null && job.name.equals(item.currentScenarioJobName)
+                                && FailoverService.DISABLE_PROTECTION.equals(job.scenarioName) ? remove(item, job, at) : Uni.createFrom().voidItem())
+                        .replaceWithVoid();
             }
             case SyncSuspended -> {
                 if (job.state == JobState.InProgress) {
@@ -145,12 +168,38 @@ public class SyncEventHandler {
                 : new JobError(event.failure().code(), event.failure().message());
     }
 
+    /**
+     * Protection is disabled and the replica deleted: the item goes, and its last state change (a null resource, one
+     * version past its last) goes out through the outbox in this transaction, so that followers of the feed learn it.
+     */
+    private Uni<Void> remove(ReplicationProtectedItem item, ReplicationJob job, Instant at) {
+        StateChange removed = new StateChange(ContractVersions.STATE_CHANGE, StateChange.Kind.ProtectedItem, item.name, item.version + 1,
+                job.requestId, at, null);
+        return outbox.add(Topics.STATE_CHANGES, item.name, removed).chain(message -> item.delete());
+    }
+
+    private static void testFailoverSucceeded(ReplicationProtectedItem item) {
+        item.endScenario();
+        item.testFailoverVmName = FailoverService.testVmName(item);
+        item.protectionStateDescription = "Protected; test failover done: '" + item.testFailoverVmName
+                + "' runs in Azure from the latest recovery point. Clean up the test failover to delete it";
+    }
+
+    private static void testFailoverCleanedUp(ReplicationProtectedItem item) {
+        item.endScenario();
+        item.testFailoverVmName = null;
+        item.protectionStateDescription = "Protected: replicating from on-premises to Azure";
+    }
+
     private static void failoverSucceeded(ReplicationProtectedItem item, ReplicationJob job, Instant at) {
         if (job.failoverDirection == io.failback.contracts.messaging.FailoverDirection.PrimaryToRecovery) {
             item.endScenario();
             item.activeLocation = ActiveLocation.Recovery;
             item.protectionState = ProtectionState.PlannedFailoverCommitRequired;
-            item.protectionStateDescription = "Planned failover commit pending: running in Azure, Commit to make it final";
+            item.protectionStateDescription = FailoverService.UNPLANNED_FAILOVER.equals(job.scenarioName)
+                    ? "Unplanned failover commit pending: running in Azure from the recovery point of " + item.lastReplicatedTime
+                            + " (what the on-premises VM wrote after it is not in Azure); Commit to make it final"
+                    : "Planned failover commit pending: running in Azure, Commit to make it final";
             item.lastSuccessfulFailoverTime = at;
             item.lastErrorMessage = null;
             return;
@@ -210,10 +259,17 @@ public class SyncEventHandler {
             case FailoverService.FAILOVER_CANCEL -> "Cancel failover failed; cancel it again or commit";
             case FailoverService.ENABLE_PROTECTION, FailoverService.REPROTECT ->
                     "Replication to Azure failed; not protected. Reverse Replicate to try again";
+            case FailoverService.REPAIR_REPLICATION -> "Repair replication failed; the replica is not consistent. Repair it again";
+            case FailoverService.TEST_FAILOVER -> "Test failover failed; protection goes on. Restart the job or test again";
+            case FailoverService.TEST_FAILOVER_CLEANUP -> "Test failover cleanup failed; restart the job";
+            case FailoverService.DISABLE_PROTECTION -> "Disable protection failed; restart the job";
             default -> job.failoverDirection == io.failback.contracts.messaging.FailoverDirection.PrimaryToRecovery
                     ? "Failover to Azure failed; the VM stays on-premises (shut down). Start it there or trigger the failover again"
                     : "Failback failed; the VM still runs from Azure data. Trigger the failover again";
         };
         item.lastErrorMessage = error.errorCode() + ": " + error.message();
+        if (FailoverService.REPAIR_REPLICATION.equals(job.scenarioName)) {
+            item.replicationHealth = "Critical";
+        }
     }
 }
