@@ -22,7 +22,13 @@ public class HeartbeatConsumer {
         if (heartbeat == null || heartbeat.providerId() == null || heartbeat.providerId().isBlank()) {
             return Uni.createFrom().failure(new IllegalArgumentException("the record is not a readable ProviderHeartbeat"));
         }
+        // A heartbeat that cannot be recorded now (the database is away, job-service is stopping) is worth nothing
+        // later: the host sends the next one in a few seconds. It is dropped, not dead-lettered.
         return registry.heartbeat(heartbeat)
+                .onFailure(TransientFailures::isTransient).recoverWithUni(e -> {
+                    LOG.infof("heartbeat of %s not recorded: %s; the next one will be", heartbeat.providerId(), e.getMessage());
+                    return Uni.createFrom().voidItem();
+                })
                 .onFailure().invoke(e -> LOG.warnf(e, "heartbeat of %s not recorded", heartbeat.providerId()));
     }
 }

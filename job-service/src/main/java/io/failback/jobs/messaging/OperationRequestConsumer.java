@@ -48,7 +48,9 @@ public class OperationRequestConsumer {
             return Uni.createFrom().failure(new IllegalArgumentException(
                     "OperationRequest schema version " + request.schemaVersion() + " is not supported"));
         }
-        return operations.start(request.requestId(), request.operation(), request.target(), request.properties())
+        // Retried while the database is away: a redelivered request with its requestId starts nothing twice.
+        return TransientFailures.retried(() -> operations.start(request.requestId(), request.operation(), request.target(),
+                        request.properties()))
                 .invoke(outboxRelay::relaySoon)
                 .map(job -> new OperationResult(ContractVersions.OPERATION_RESULT, request.requestId(), request.operation(),
                         request.target(), true, job.name, null, Instant.now()))

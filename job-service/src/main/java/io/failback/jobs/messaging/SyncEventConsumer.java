@@ -19,15 +19,6 @@ public class SyncEventConsumer {
         this.handler = handler;
     }
 
-    private static boolean isConcurrentChange(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof org.hibernate.StaleStateException || cause instanceof jakarta.persistence.OptimisticLockException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     @Incoming("sync-events")
     public Uni<Void> consume(SyncEvent event) {
         if (event == null || event.eventId() == null || event.itemName() == null || event.commandId() == null || event.type() == null) {
@@ -37,10 +28,11 @@ public class SyncEventConsumer {
             return Uni.createFrom().failure(new IllegalArgumentException(
                     "SyncEvent schema version " + event.schemaVersion() + " is not supported"));
         }
-        // Another transaction changed the same job or item first (an operation, a plan step): apply again on fresh rows
-        // rather than dead-letter a good event.
-        return handler.apply(event)
-                .onFailure(SyncEventConsumer::isConcurrentChange).retry().withBackOff(java.time.Duration.ofMillis(50)).atMost(5)
+        // Another transaction changed the same job or item first (an operation, a plan step), or the database is away
+        // for a moment: apply again on fresh rows rather than dead-letter a good event.
+        return TransientFailures.retried(() -> handler.apply(event)
+                        .onFailure().invoke(e -> LOG.infof("event %s of job %s (item %s) not applied yet: %s", event.eventId(),
+                                event.jobName(), event.itemName(), e.getMessage())))
                 .onFailure().invoke(e -> LOG.warnf(e, "event %s of job %s (item %s) not applied", event.eventId(), event.jobName(), event.itemName()));
     }
 }
