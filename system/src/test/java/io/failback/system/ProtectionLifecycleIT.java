@@ -138,26 +138,26 @@ class ProtectionLifecycleIT {
             String protect = kafka.request("EnableProtection", vm, """
                     {"activeLocation": "Primary", "primaryProviderId": "%s", "primaryVirtualSwitchName": "%s"}"""
                     .formatted(host.id(), host.virtualSwitches().get(0)));
-            assertProven(kafkaSucceeded(kafka, protect, jobTimeout));
+            assertProven(kafka.awaitSucceeded(protect, jobTimeout));
             kafka.awaitItem(vm, "Protected", jobTimeout);
 
-            assertProven(kafkaSucceeded(kafka, kafka.request("PlannedFailover", vm, "{\"failoverDirection\": \"PrimaryToRecovery\"}"),
+            assertProven(kafka.awaitSucceeded(kafka.request("PlannedFailover", vm, "{\"failoverDirection\": \"PrimaryToRecovery\"}"),
                     jobTimeout));
-            kafkaSucceeded(kafka, kafka.request("FailoverCommit", vm, null), jobTimeout);
+            kafka.awaitSucceeded(kafka.request("FailoverCommit", vm, null), jobTimeout);
 
             String failback = kafka.request("PlannedFailover", vm, """
                     {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": {"instanceType": "HyperVReplicaAzureFailback",
                       "dataSyncOption": "ForDownTime", "recoveryVmCreationOption": "NoAction"}}""");
             assertEquals("Suspended", kafka.awaitJob(failback, jobTimeout, "Suspended", "Failed").path("state").asText());
             assertEquals(failback, kafka.request("ResumeJob", failback, null));
-            assertProven(kafkaSucceeded(kafka, failback, jobTimeout));
+            assertProven(kafka.awaitSucceeded(failback, jobTimeout));
             SystemTests.assertOnPremisesHoldsTheAzureDisk(system, api, host, vm, DISK_BYTES);
 
-            kafkaSucceeded(kafka, kafka.request("FailoverCommit", vm, null), jobTimeout);
+            kafka.awaitSucceeded(kafka.request("FailoverCommit", vm, null), jobTimeout);
             assertFalse(api.exists(system.azureSimUrl().resolve("/api/vms/" + vm)), "Commit deletes the Azure VM");
 
             long writtenBytes = SystemTests.writeOnPremisesSinceFailback(system, api, host, vm);
-            JsonNode reprotect = kafkaSucceeded(kafka, kafka.request("Reprotect", vm, null), jobTimeout);
+            JsonNode reprotect = kafka.awaitSucceeded(kafka.request("Reprotect", vm, null), jobTimeout);
             assertProven(reprotect);
             assertEquals(writtenBytes,
                     reprotect.path("tasks").get(1).path("progress").path("bytesToSend").asLong(),
@@ -166,12 +166,6 @@ class ProtectionLifecycleIT {
                     reprotect.path("customDetails").path("verifications").get(0).path("targetDigest").asText());
             kafka.awaitItem(vm, "Protected", jobTimeout);
         }
-    }
-
-    private static JsonNode kafkaSucceeded(KafkaAutomation kafka, String jobName, Duration timeout) throws Exception {
-        JsonNode job = kafka.awaitJob(jobName, timeout, "Succeeded", "Failed", "Cancelled");
-        assertEquals("Succeeded", job.path("state").asText(), job.toPrettyString());
-        return job;
     }
 
     private static JsonNode awaitItem(java.util.function.Predicate<JsonNode> condition) throws InterruptedException {
