@@ -147,7 +147,6 @@ final class KafkaAutomation implements AutoCloseable {
     public void close() throws InterruptedException {
         producer.close();
         consumer.wakeup();
-        reader.interrupt();
         reader.join(5000);
     }
 }
