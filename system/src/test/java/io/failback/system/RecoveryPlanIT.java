@@ -70,7 +70,9 @@ class RecoveryPlanIT {
 
     @BeforeAll
     static void startSystem() throws IOException {
-        system = SystemTests.start("plan", builder -> builder);
+        // No ongoing replication in between (ProtectionLifecycleIT shows it): only the plan's jobs write the replicas, so
+        // each replica file can be compared with what the job that wrote it proved.
+        system = SystemTests.start("plan", builder -> builder.environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "1h"));
         api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
         plans = new RecoveryPlanApi(api, system.jobServiceUrl());
         host = system.hosts().get(0);
@@ -119,6 +121,8 @@ class RecoveryPlanIT {
             JsonNode enabled = succeeded(operator, protections.get(vm.name()));
             assertEquals("EnableProtection", enabled.path("scenarioName").asText());
             assertProven(enabled);
+            assertEquals(verification(enabled).path("targetDigest").asText(), SystemTests.diskDigest(replicaDisk(vm)),
+                    vm.name() + ": the replica holds the snapshot the job proved");
             operator.awaitItem(vm.name(), item -> is(item, "Protected", "Primary"));
         }
         plans.createBootOrderPlan(plan, groups.stream().map(group -> group.stream().map(Vm::name).toList()).toList());
