@@ -28,7 +28,8 @@ final class KafkaAutomation implements AutoCloseable {
 
     private final KafkaProducer<String, String> producer;
     private final KafkaConsumer<String, String> consumer;
-    private final List<ConsumerRecord<String, String>> received = new CopyOnWriteArrayList<>();
+    /** Every record read so far, in the order read, with its value parsed. */
+    private final List<Received> received = new CopyOnWriteArrayList<>();
     private final Thread reader;
 
     KafkaAutomation(String bootstrapServers) {
@@ -44,7 +45,7 @@ final class KafkaAutomation implements AutoCloseable {
         reader = new Thread(() -> {
             try {
                 while (!Thread.currentThread().isInterrupted()) {
-                    consumer.poll(Duration.ofMillis(200)).forEach(received::add);
+                    consumer.poll(Duration.ofMillis(200)).forEach(record -> received.add(Received.of(record)));
                 }
             } catch (WakeupException closing) {
                 // close() woke the poll
@@ -55,6 +56,20 @@ final class KafkaAutomation implements AutoCloseable {
         reader.start();
     }
 
+    private record Received(String topic, String key, JsonNode value) {
+        static Received of(ConsumerRecord<String, String> record) {
+            try {
+                return new Received(record.topic(), record.key(), JSON.readTree(record.value()));
+            } catch (java.io.IOException e) {
+                return new Received(record.topic(), record.key(), JSON.nullNode());
+            }
+        }
+
+        JsonNode properties() {
+            return value.path("resource").path("properties");
+        }
+    }
+
     /** Sends one operation and answers the job it started, failing with the problem if it was refused. */
     String request(String operation, String target, String propertiesJson) throws Exception {
         String requestId = UUID.randomUUID().toString();
@@ -62,7 +77,7 @@ final class KafkaAutomation implements AutoCloseable {
                 {"schemaVersion": 1, "requestId": "%s", "operation": "%s", "target": "%s", "properties": %s}"""
                 .formatted(requestId, operation, target, propertiesJson == null ? "null" : propertiesJson);
         producer.send(new ProducerRecord<>("asr.operations", target, request)).get();
-        JsonNode result = await("asr.operation-results", r -> requestId.equals(r.key()), Duration.ofSeconds(60));
+        JsonNode result = await("asr.operation-results", r -> requestId.equals(r.key()), Duration.ofSeconds(60)).value();
         if (!result.path("accepted").asBoolean()) {
             throw new AssertionError(operation + " on " + target + " was refused: " + result.path("problem"));
         }
@@ -72,30 +87,55 @@ final class KafkaAutomation implements AutoCloseable {
     /** The job's state as published once it reached one of {@code states}. */
     JsonNode awaitJob(String jobName, Duration timeout, String... states) throws Exception {
         List<String> wanted = List.of(states);
-        return await("asr.state-changes", r -> jobName.equals(r.key()) && wanted.contains(stateOf(r)), timeout)
-                .path("resource").path("properties");
+        return await("asr.state-changes", r -> jobName.equals(r.key()) && wanted.contains(r.properties().path("state").asText()), timeout)
+                .properties();
     }
 
-    /** The item's state as published once it reached {@code protectionState}. */
-    JsonNode awaitItem(String itemName, String protectionState, Duration timeout) throws Exception {
-        return await("asr.state-changes", r -> itemName.equals(r.key()) && r.value().contains("\"protectionState\":\"" + protectionState + "\""),
-                timeout).path("resource").path("properties");
-    }
-
-    private static String stateOf(ConsumerRecord<String, String> record) {
-        try {
-            return JSON.readTree(record.value()).path("resource").path("properties").path("state").asText();
-        } catch (java.io.IOException e) {
-            return "";
+    /** The job as published once it ended, asserting that it succeeded. */
+    JsonNode awaitSucceeded(String jobName, Duration timeout) throws Exception {
+        JsonNode job = awaitJob(jobName, timeout, "Succeeded", "Failed", "Cancelled");
+        if (!"Succeeded".equals(job.path("state").asText())) {
+            throw new AssertionError("job " + jobName + " did not succeed: " + job.toPrettyString());
         }
+        return job;
     }
 
-    private JsonNode await(String topic, Predicate<ConsumerRecord<String, String>> matches, Duration timeout) throws Exception {
+    /** The item as last published (its highest version seen) once that is in {@code protectionState}. */
+    JsonNode awaitItem(String itemName, String protectionState, Duration timeout) throws Exception {
+        return awaitItem(itemName, item -> protectionState.equals(item.path("protectionState").asText()), timeout);
+    }
+
+    /**
+     * The item as last published once that satisfies {@code condition}: the record with the highest {@code version}
+     * read for it, as the contract says to keep (an older state read later does not count).
+     */
+    JsonNode awaitItem(String itemName, Predicate<JsonNode> condition, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Received latest = null;
+        while (System.nanoTime() < deadline) {
+            latest = null;
+            for (Received record : received) {
+                if (record.topic().equals("asr.state-changes") && itemName.equals(record.key())
+                        && "ProtectedItem".equals(record.value().path("kind").asText())
+                        && (latest == null || record.value().path("version").asLong() > latest.value().path("version").asLong())) {
+                    latest = record;
+                }
+            }
+            if (latest != null && condition.test(latest.properties())) {
+                return latest.properties();
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("item " + itemName + " as last published within " + timeout + " is not as expected: "
+                + (latest == null ? "nothing published" : latest.properties().toPrettyString()));
+    }
+
+    private Received await(String topic, Predicate<Received> matches, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            for (ConsumerRecord<String, String> record : received) {
+            for (Received record : received) {
                 if (record.topic().equals(topic) && matches.test(record)) {
-                    return JSON.readTree(record.value());
+                    return record;
                 }
             }
             Thread.sleep(100);
@@ -107,7 +147,6 @@ final class KafkaAutomation implements AutoCloseable {
     public void close() throws InterruptedException {
         producer.close();
         consumer.wakeup();
-        reader.interrupt();
         reader.join(5000);
     }
 }

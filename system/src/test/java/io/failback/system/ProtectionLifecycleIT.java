@@ -1,5 +1,7 @@
 package io.failback.system;
 
+import static io.failback.system.SystemTests.assertProven;
+import static io.failback.system.SystemTests.succeeded;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -45,11 +47,11 @@ class ProtectionLifecycleIT {
         HostAgent host = system.hosts().get(0);
         URI hostVm = system.hostAgentUrl(host.id()).resolve("/api/vms/" + VM);
         URI azureVm = system.azureSimUrl().resolve("/api/vms/" + VM);
-        startOnPremisesVm(host, hostVm, 11, "HotSpot", 300);
+        SystemTests.startOnPremisesVm(system, api, host, VM, DISK_BYTES, 11, "HotSpot", 300);
 
         // Protect: initial replication from a snapshot of the running VM, proven, then ongoing replication.
         JsonNode protecting = api.enableProtection(VM, host.id(), host.virtualSwitches().get(0));
-        JsonNode enabled = succeeded(protecting.path("properties").path("currentScenario").path("jobId").asText());
+        JsonNode enabled = succeeded(api, protecting.path("properties").path("currentScenario").path("jobId").asText());
         assertEquals("EnableProtection", enabled.path("scenarioName").asText());
         assertProven(enabled);
         JsonNode item = api.item(VM).path("properties");
@@ -60,7 +62,7 @@ class ProtectionLifecycleIT {
         assertEquals("Normal", replicated.path("replicationHealth").asText());
 
         // Planned failover to Azure: nothing written on-premises is left behind.
-        JsonNode failover = succeeded(api.failoverToAzure(VM));
+        JsonNode failover = succeeded(api, api.failoverToAzure(VM));
         assertProven(failover);
         assertEquals("Off", api.get(hostVm).path("state").asText());
         String onPremisesAtFailover = SystemTests.diskDigest(system.hostStorageDir(host.id()).resolve("vms/" + VM + "/disk-0.img"));
@@ -71,7 +73,7 @@ class ProtectionLifecycleIT {
         assertEquals("PlannedFailoverCommitRequired", item.path("protectionState").asText());
         assertEquals("Recovery", item.path("activeLocation").asText());
 
-        succeeded(api.commit(VM));
+        succeeded(api, api.commit(VM));
         item = api.item(VM).path("properties");
         assertEquals("FailoverCompleted", item.path("protectionState").asText());
         assertTrue(item.path("allowedOperations").toString().contains("PlannedFailover"), item.toPrettyString());
@@ -92,13 +94,13 @@ class ProtectionLifecycleIT {
         String failback = api.failback(VM, "ForDownTime", "NoAction", null);
         assertEquals("Suspended", api.awaitJobState(failback, Duration.ofSeconds(120), "Suspended", "Failed")
                 .path("properties").path("state").asText());
-        Thread.sleep(1000);
+        SystemTests.awaitNextWrite(api, URI.create(azureVm + "/disks/disk-0")); // the Azure VM keeps writing between the phases
         api.resume(failback);
-        assertProven(succeeded(failback));
+        assertProven(succeeded(api, failback));
         SystemTests.assertOnPremisesHoldsTheAzureDisk(system, api, host, VM, DISK_BYTES);
 
         // Commit: the Azure VM and its disks are deleted; Azure keeps their final state as the replica.
-        succeeded(api.commit(VM));
+        succeeded(api, api.commit(VM));
         assertFalse(api.exists(azureVm), "Commit deletes the Azure VM");
         assertFalse(system.azureStorageDir().resolve("vms/" + VM + "/disk-0.img").toFile().exists(), "and its disks");
         item = api.item(VM).path("properties");
@@ -107,15 +109,9 @@ class ProtectionLifecycleIT {
         assertEquals("[\"ReverseReplicate\",\"DisableProtection\"]", item.path("allowedOperations").toString());
 
         // The on-premises VM runs and writes; then Reverse Replicate sends exactly what it wrote since the failback.
-        api.send("POST", URI.create(hostVm + "/start"), "", 200);
-        Thread.sleep(1500);
-        api.send("POST", URI.create(hostVm + "/stop"), "", 200);
-        long verifiedAt = api.get(hostVm).path("disks").get(0).path("verifiedTrackingPoint").asLong();
-        JsonNode written = api.get(URI.create(hostVm + "/disks/disk-0/changed-blocks?since=" + verifiedAt));
-        long writtenBytes = written.path("blockCount").asLong() * written.path("blockSize").asLong();
-        assertTrue(writtenBytes > 0, "the on-premises VM wrote something");
+        long writtenBytes = SystemTests.writeOnPremisesSinceFailback(system, api, host, VM);
 
-        JsonNode reprotect = succeeded(api.reverseReplicate(VM));
+        JsonNode reprotect = succeeded(api, api.reverseReplicate(VM));
         assertEquals("Reprotect", reprotect.path("scenarioName").asText());
         assertProven(reprotect);
         JsonNode replicationTask = reprotect.path("tasks").get(1);
@@ -135,79 +131,41 @@ class ProtectionLifecycleIT {
     void theWholeStoryThroughKafkaCommandsAlone() throws Exception {
         HostAgent host = system.hosts().get(0);
         String vm = "vm-kafka";
-        URI hostVm = system.hostAgentUrl(host.id()).resolve("/api/vms/" + vm);
-        startOnPremisesVm(host, hostVm, 21, "RandomSmall", 200);
+        SystemTests.startOnPremisesVm(system, api, host, vm, DISK_BYTES, 21, "RandomSmall", 200);
         Duration jobTimeout = Duration.ofSeconds(180);
 
         try (KafkaAutomation kafka = new KafkaAutomation(system.kafkaBootstrapServers())) {
             String protect = kafka.request("EnableProtection", vm, """
                     {"activeLocation": "Primary", "primaryProviderId": "%s", "primaryVirtualSwitchName": "%s"}"""
                     .formatted(host.id(), host.virtualSwitches().get(0)));
-            assertProven(kafkaSucceeded(kafka, protect, jobTimeout));
+            assertProven(kafka.awaitSucceeded(protect, jobTimeout));
             kafka.awaitItem(vm, "Protected", jobTimeout);
 
-            assertProven(kafkaSucceeded(kafka, kafka.request("PlannedFailover", vm, "{\"failoverDirection\": \"PrimaryToRecovery\"}"),
+            assertProven(kafka.awaitSucceeded(kafka.request("PlannedFailover", vm, "{\"failoverDirection\": \"PrimaryToRecovery\"}"),
                     jobTimeout));
-            kafkaSucceeded(kafka, kafka.request("FailoverCommit", vm, null), jobTimeout);
+            kafka.awaitSucceeded(kafka.request("FailoverCommit", vm, null), jobTimeout);
 
             String failback = kafka.request("PlannedFailover", vm, """
                     {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": {"instanceType": "HyperVReplicaAzureFailback",
                       "dataSyncOption": "ForDownTime", "recoveryVmCreationOption": "NoAction"}}""");
             assertEquals("Suspended", kafka.awaitJob(failback, jobTimeout, "Suspended", "Failed").path("state").asText());
             assertEquals(failback, kafka.request("ResumeJob", failback, null));
-            assertProven(kafkaSucceeded(kafka, failback, jobTimeout));
+            assertProven(kafka.awaitSucceeded(failback, jobTimeout));
             SystemTests.assertOnPremisesHoldsTheAzureDisk(system, api, host, vm, DISK_BYTES);
 
-            kafkaSucceeded(kafka, kafka.request("FailoverCommit", vm, null), jobTimeout);
+            kafka.awaitSucceeded(kafka.request("FailoverCommit", vm, null), jobTimeout);
             assertFalse(api.exists(system.azureSimUrl().resolve("/api/vms/" + vm)), "Commit deletes the Azure VM");
 
-            api.send("POST", URI.create(hostVm + "/start"), "", 200);
-            Thread.sleep(1000);
-            api.send("POST", URI.create(hostVm + "/stop"), "", 200);
-            long verifiedAt = api.get(hostVm).path("disks").get(0).path("verifiedTrackingPoint").asLong();
-            JsonNode written = api.get(URI.create(hostVm + "/disks/disk-0/changed-blocks?since=" + verifiedAt));
-            JsonNode reprotect = kafkaSucceeded(kafka, kafka.request("Reprotect", vm, null), jobTimeout);
+            long writtenBytes = SystemTests.writeOnPremisesSinceFailback(system, api, host, vm);
+            JsonNode reprotect = kafka.awaitSucceeded(kafka.request("Reprotect", vm, null), jobTimeout);
             assertProven(reprotect);
-            assertEquals(written.path("blockCount").asLong() * written.path("blockSize").asLong(),
+            assertEquals(writtenBytes,
                     reprotect.path("tasks").get(1).path("progress").path("bytesToSend").asLong(),
                     "Reverse Replicate sends only the blocks written on-premises since the failback");
             assertEquals(SystemTests.diskDigest(system.hostStorageDir(host.id()).resolve("vms/" + vm + "/disk-0.img")),
                     reprotect.path("customDetails").path("verifications").get(0).path("targetDigest").asText());
             kafka.awaitItem(vm, "Protected", jobTimeout);
         }
-    }
-
-    /** A VM that lives on the host: seeded content, running and writing with {@code pattern}. */
-    private static void startOnPremisesVm(HostAgent host, URI hostVm, long seed, String pattern, int writesPerSecond) {
-        api.send("PUT", hostVm, """
-                {"disks": [{"diskId": "disk-0", "sizeBytes": %d, "blockSize": 65536}], "virtualSwitchName": "%s",
-                 "contentSeed": %d, "zeroPercent": 30}""".formatted(DISK_BYTES, host.virtualSwitches().get(0), seed), 201);
-        api.send("PUT", URI.create(hostVm + "/workload"), """
-                {"pattern": "%s", "writesPerSecond": %d, "writeSizeBytes": 4096, "seed": %d}""".formatted(pattern, writesPerSecond, seed), 200);
-        api.send("POST", URI.create(hostVm + "/start"), "", 200);
-        api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
-    }
-
-    private static JsonNode kafkaSucceeded(KafkaAutomation kafka, String jobName, Duration timeout) throws Exception {
-        JsonNode job = kafka.awaitJob(jobName, timeout, "Succeeded", "Failed", "Cancelled");
-        assertEquals("Succeeded", job.path("state").asText(), job.toPrettyString());
-        return job;
-    }
-
-    private static JsonNode succeeded(String jobName) {
-        JsonNode job = api.awaitJobEnd(jobName, Duration.ofSeconds(180), update -> {
-        }).path("properties");
-        assertEquals("Succeeded", job.path("state").asText(), job.toPrettyString());
-        return job;
-    }
-
-    private static void assertProven(JsonNode job) {
-        JsonNode verifications = job.path("customDetails").path("verifications");
-        assertEquals(1, verifications.size(), job.toPrettyString());
-        JsonNode disk = verifications.get(0);
-        assertEquals("SHA-256/block-list", disk.path("algorithm").asText());
-        assertEquals(64, disk.path("sourceDigest").asText().length());
-        assertEquals(disk.path("sourceDigest").asText(), disk.path("targetDigest").asText());
     }
 
     private static JsonNode awaitItem(java.util.function.Predicate<JsonNode> condition) throws InterruptedException {

@@ -24,17 +24,17 @@ final class RecoveryPlanApi {
         return api.send("PUT", plan(name), "{\"properties\": {\"groups\": [" + groups + "]}}", 201);
     }
 
-    /** Planned failover of the whole plan from Azure to on-premises; answers the plan job's name. */
-    String failback(String name, String dataSyncOption, String recoveryVmCreationOption) {
-        return api.send("POST", URI.create(plan(name) + "/plannedFailover"), """
-                {"properties": {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": {
-                  "instanceType": "HyperVReplicaAzureFailback", "dataSyncOption": "%s",
-                  "recoveryVmCreationOption": "%s"}}}""".formatted(dataSyncOption, recoveryVmCreationOption), 202).path("name").asText();
+    JsonNode get(String name) {
+        return api.get(plan(name));
     }
 
-    /** Commit of every item of the plan; answers the plan job's name. */
-    String commit(String name) {
-        return api.send("POST", URI.create(plan(name) + "/failoverCommit"), "", 202).path("name").asText();
+    /**
+     * POSTs the plan operation ({@code plannedFailover}, {@code failoverCommit}, {@code reprotect}), with
+     * {@code {"properties": ...}} when it takes a body; answers the plan job's name.
+     */
+    String start(String name, String operation, String propertiesJson) {
+        return api.send("POST", URI.create(plan(name) + "/" + operation), propertiesJson == null ? "" : "{\"properties\": " + propertiesJson + "}",
+                202).path("name").asText();
     }
 
     private URI plan(String name) {

@@ -1,45 +1,81 @@
 package io.failback.system;
 
+import static io.failback.system.SystemTests.assertProven;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A recovery plan of three VMs in two boot groups fails back from Azure on real processes with ForDownTime while every
- * Azure VM keeps writing: one plan job synchronizes every VM's snapshot, suspends, and one Resume completes the groups
- * in order (the second group's VM shuts down in Azure only once the first group's VMs run on-premises). Every disk ends
- * byte-identical to its Azure disk at shutdown; the plan's Commit then deletes the Azure VMs.
+ * The seed's whole story for a recovery plan of three VMs in two boot groups, on real processes with a real Kafka
+ * broker and PostgreSQL: once through the REST API, once through the Kafka command API alone. Every VM runs and
+ * writes on-premises and is protected; the plan fails over to Azure group by group and is committed; it fails back
+ * with ForDownTime while every Azure VM keeps writing (one plan job synchronizes every VM's snapshot, suspends, and one
+ * Resume completes the groups in boot order: the second group's VM shuts down in Azure only once the first group's
+ * VMs run on-premises); Commit deletes the Azure VMs and their disks; Reverse Replicate sends exactly the blocks each
+ * VM wrote on-premises since the failback. Each step that moves data ends with every disk byte-identical on both
+ * sides, checked here on the image files themselves.
  */
 class RecoveryPlanIT {
     private static final Duration JOB_TIMEOUT = Duration.ofSeconds(180);
-    /** Two database VMs boot first, then the web VM; small disks, each written its own way while it runs in Azure. */
-    private static final List<Vm> VMS = List.of(
-            new Vm("vm-plan-db-1", 16L << 20, "\"pattern\": \"HotSpot\", \"writesPerSecond\": 400, \"writeSizeBytes\": 4096, \"seed\": 31"),
-            new Vm("vm-plan-db-2", 24L << 20, "\"pattern\": \"RandomSmall\", \"writesPerSecond\": 600, \"writeSizeBytes\": 8192, \"seed\": 32"),
-            new Vm("vm-plan-web", 32L << 20, "\"pattern\": \"Sequential\", \"writesPerSecond\": 300, \"writeSizeBytes\": 16384, \"seed\": 33"));
+    private static final Pattern JOB_NAME = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    private static final String FAILOVER_TO_AZURE = "{\"failoverDirection\": \"PrimaryToRecovery\"}";
+    private static final String FAILBACK_FOR_DOWNTIME = """
+            {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": {"instanceType": "HyperVReplicaAzureFailback",
+              "dataSyncOption": "ForDownTime", "recoveryVmCreationOption": "NoAction"}}""";
     private static LocalSystem system;
     private static FailbackApi api;
     private static RecoveryPlanApi plans;
+    private static HostAgent host;
 
-    private record Vm(String name, long diskBytes, String workload) {
+    /** A VM of a story: its one disk, and how it writes wherever it runs. */
+    private record Vm(String name, long diskBytes, long seed, String pattern, int writesPerSecond) {
+    }
+
+    /** How a story sends its operations and follows its jobs and items: REST, or Kafka alone. */
+    private interface Operator {
+        /** Enables protection of the on-premises VM; answers the EnableProtection job. */
+        String enableProtection(String vm) throws Exception;
+
+        /** Starts a plan operation ({@code PlannedFailover}, {@code FailoverCommit}, {@code Reprotect}); answers the plan job. */
+        String plan(String operation, String plan, String propertiesJson) throws Exception;
+
+        void resume(String job) throws Exception;
+
+        /** The job's properties once it reached one of {@code states}. */
+        JsonNode awaitJob(String job, String... states) throws Exception;
+
+        /** The item's properties once they satisfy {@code condition}. */
+        JsonNode awaitItem(String item, Predicate<JsonNode> condition) throws Exception;
+
+        /** Checks the plan's {@code allowedOperations}, where this interface can read the plan. */
+        void assertPlanAllows(String plan, String allowedOperations);
     }
 
     @BeforeAll
     static void startSystem() throws IOException {
-        system = SystemTests.start("plan", builder -> builder);
+        // No ongoing replication in between (ProtectionLifecycleIT shows it): only the plan's jobs write the replicas, so
+        // each replica file can be compared with what the job that wrote it proved.
+        system = SystemTests.start("plan", builder -> builder.environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "1h"));
         api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
         plans = new RecoveryPlanApi(api, system.jobServiceUrl());
+        host = system.hosts().get(0);
     }
 
     @AfterAll
@@ -50,78 +86,224 @@ class RecoveryPlanIT {
     }
 
     @Test
-    void aPlanFailsBackWritingVmsGroupByGroupWithOneResumeAndLosesNoWrite() throws Exception {
-        HostAgent host = system.hosts().get(0);
-        for (Vm vm : VMS) {
-            api.send("POST", system.azureSimUrl().resolve("/api/vms"), """
-                    {"name": "%s", "disks": [{"diskId": "disk-0", "sizeBytes": %d}], "contentSeed": %d, "zeroPercent": 40,
-                     "workload": {%s}}""".formatted(vm.name(), vm.diskBytes(), vm.diskBytes(), vm.workload()), 201);
-        }
-        api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
-        VMS.forEach(vm -> api.registerItemInAzure(vm.name(), host.id(), host.virtualSwitches().get(0)));
-        plans.createBootOrderPlan("plan-three-tier", List.of(List.of("vm-plan-db-1", "vm-plan-db-2"), List.of("vm-plan-web")));
-
-        // Phase 1 for every VM at once, each in its own item job, while the Azure VMs keep running; then one suspension.
-        String planJob = plans.failback("plan-three-tier", "ForDownTime", "CreateVmIfNotFound");
-        Map<String, String> itemJobs = new LinkedHashMap<>();
-        VMS.forEach(vm -> itemJobs.put(vm.name(), api.item(vm.name()).path("properties").path("currentScenario").path("jobId").asText()));
-        JsonNode suspended = api.awaitJobState(planJob, JOB_TIMEOUT, "Suspended", "Failed").path("properties");
-        assertEquals("Suspended", suspended.path("state").asText(), suspended.toPrettyString());
-        assertEquals("Succeeded", task(suspended, "SnapshotSynchronization").path("state").asText());
-        for (String vm : itemJobs.keySet()) {
-            assertEquals("Suspended", api.job(itemJobs.get(vm)).path("properties").path("state").asText(), vm);
-            assertEquals("Running", api.get(system.azureSimUrl().resolve("/api/vms/" + vm)).path("state").asText(), vm);
-        }
-        Thread.sleep(1500); // the Azure VMs keep writing between the phases
-
-        api.resume(planJob);
-        JsonNode done = api.awaitJobEnd(planJob, JOB_TIMEOUT, update -> {
-        }).path("properties");
-        assertEquals("Succeeded", done.path("state").asText(), done.toPrettyString());
-        for (JsonNode task : done.path("tasks")) {
-            assertEquals("Succeeded", task.path("state").asText(), task.toPrettyString());
-        }
-        Instant group1Ended = Instant.parse(task(done, "Group1").path("endTime").asText());
-        assertFalse(Instant.parse(task(done, "Group2/vm-plan-web").path("startTime").asText()).isBefore(group1Ended),
-                "group 2 starts after group 1 ended: " + done.path("tasks").toPrettyString());
-        // The data plane's own times agree: the web VM shut down in Azure only after both database VMs were on-premises.
-        Instant webShutdown = Instant.parse(task(itemJob(itemJobs, "vm-plan-web"), "ShutdownAzureVm").path("startTime").asText());
-        for (String db : List.of("vm-plan-db-1", "vm-plan-db-2")) {
-            Instant dbStarted = Instant.parse(task(itemJob(itemJobs, db), "StartOnPremisesVm").path("endTime").asText());
-            assertTrue(dbStarted.isBefore(webShutdown), db + " started on-premises at " + dbStarted + ", web shut down at " + webShutdown);
-        }
-
-        for (Vm vm : VMS) {
-            JsonNode itemJob = itemJob(itemJobs, vm.name());
-            assertEquals("Succeeded", itemJob.path("state").asText(), vm.name());
-            assertTrue(task(itemJob, "FinalDeltaSynchronization").path("progress").path("bytesToSend").asLong() > 0,
-                    vm.name() + " wrote in Azure after its snapshot, and phase 2 sent that");
-            JsonNode verification = itemJob.path("customDetails").path("verifications").get(0);
-            assertEquals(verification.path("sourceDigest").asText(), verification.path("targetDigest").asText(), vm.name());
-            assertEquals(verification.path("sourceDigest").asText(),
-                    SystemTests.diskDigest(system.azureStorageDir().resolve("vms/" + vm.name() + "/disk-0.img")),
-                    vm.name() + ": the proof is the Azure disk as it was at shutdown");
-            SystemTests.assertOnPremisesHoldsTheAzureDisk(system, api, host, vm.name(), vm.diskBytes());
-        }
-
-        // Commit of the plan: every Azure VM and its disks are deleted.
-        String commit = plans.commit("plan-three-tier");
-        JsonNode committed = api.awaitJobEnd(commit, JOB_TIMEOUT, update -> {
-        }).path("properties");
-        assertEquals("Succeeded", committed.path("state").asText(), committed.toPrettyString());
-        for (String vm : itemJobs.keySet()) {
-            assertFalse(api.exists(system.azureSimUrl().resolve("/api/vms/" + vm)), vm + ": Commit deletes the Azure VM");
-            assertFalse(system.azureStorageDir().resolve("vms/" + vm + "/disk-0.img").toFile().exists(), vm + ": and its disk");
-            JsonNode item = api.item(vm).path("properties");
-            assertEquals("FailoverCompleted", item.path("protectionState").asText(), vm);
-            assertEquals("Primary", item.path("activeLocation").asText(), vm);
-        }
-        assertEquals("[\"ReverseReplicate\"]", api.get(system.jobServiceUrl().resolve("/api/replicationRecoveryPlans/plan-three-tier"))
-                .path("properties").path("allowedOperations").toString());
+    void theWholeStoryOfAPlanThroughRest() throws Exception {
+        wholeStory("plan-rest", List.of(
+                List.of(new Vm("vm-rest-db-1", 16L << 20, 31, "HotSpot", 300), new Vm("vm-rest-db-2", 24L << 20, 32, "RandomSmall", 300)),
+                List.of(new Vm("vm-rest-web", 32L << 20, 33, "Sequential", 200))), new Rest());
     }
 
-    private static JsonNode itemJob(Map<String, String> itemJobs, String vm) {
-        return api.job(itemJobs.get(vm)).path("properties");
+    /**
+     * Every operation is a request on asr.operations answered on asr.operation-results, and every job and item is
+     * followed on asr.state-changes. The plan itself is created through REST: the Kafka command API has no operation
+     * that creates or changes a plan.
+     */
+    @Test
+    void theWholeStoryOfAPlanThroughKafkaCommandsAlone() throws Exception {
+        try (KafkaAutomation kafka = new KafkaAutomation(system.kafkaBootstrapServers())) {
+            wholeStory("plan-kafka", List.of(
+                    List.of(new Vm("vm-kafka-db-1", 8L << 20, 41, "RandomSmall", 300), new Vm("vm-kafka-db-2", 16L << 20, 42, "HotSpot", 300)),
+                    List.of(new Vm("vm-kafka-web", 24L << 20, 43, "Sequential", 200))), new Kafka(kafka));
+        }
+    }
+
+    private static void wholeStory(String plan, List<List<Vm>> groups, Operator operator) throws Exception {
+        List<Vm> vms = groups.stream().flatMap(List::stream).toList();
+
+        // Protect: every VM runs and writes on-premises; initial replication of a snapshot of each, proven.
+        for (Vm vm : vms) {
+            SystemTests.startOnPremisesVm(system, api, host, vm.name(), vm.diskBytes(), vm.seed(), vm.pattern(), vm.writesPerSecond());
+        }
+        Map<String, String> protections = new HashMap<>();
+        for (Vm vm : vms) {
+            protections.put(vm.name(), operator.enableProtection(vm.name()));
+        }
+        for (Vm vm : vms) {
+            JsonNode enabled = succeeded(operator, protections.get(vm.name()));
+            assertEquals("EnableProtection", enabled.path("scenarioName").asText());
+            assertProven(enabled);
+            assertEquals(verification(enabled).path("targetDigest").asText(), SystemTests.diskDigest(replicaDisk(vm)),
+                    vm.name() + ": the replica holds the snapshot the job proved");
+            operator.awaitItem(vm.name(), item -> is(item, "Protected", "Primary"));
+        }
+        plans.createBootOrderPlan(plan, groups.stream().map(group -> group.stream().map(Vm::name).toList()).toList());
+        operator.assertPlanAllows(plan, "[\"PlannedFailover\"]");
+
+        // Planned failover to Azure, group by group: each VM shuts down on-premises, its last changes replicate, it
+        // starts in Azure from the replica, which holds exactly the on-premises disk as it was at shutdown.
+        JsonNode failover = succeeded(operator, operator.plan("PlannedFailover", plan, FAILOVER_TO_AZURE));
+        assertEquals("RecoveryPlanPlannedFailover", failover.path("scenarioName").asText());
+        assertGroupsRanInOrder(failover, groups);
+        Map<String, JsonNode> failovers = itemJobs(operator, failover, vms, "PlannedFailover");
+        Map<String, String> atFailover = new HashMap<>();
+        for (Vm vm : vms) {
+            JsonNode itemJob = failovers.get(vm.name());
+            assertEquals("PrimaryToRecovery", itemJob.path("customDetails").path("failoverDirection").asText());
+            assertProven(itemJob);
+            assertEquals("Off", api.get(hostVm(vm)).path("state").asText(), vm.name());
+            String onPremises = SystemTests.diskDigest(onPremisesDisk(vm));
+            assertEquals(onPremises, verification(itemJob).path("targetDigest").asText(), vm.name());
+            assertEquals(onPremises, SystemTests.diskDigest(replicaDisk(vm)), vm.name() + ": the replica is the on-premises disk at shutdown");
+            atFailover.put(vm.name(), onPremises);
+            assertEquals("Running", api.get(azureVm(vm)).path("state").asText(), vm.name());
+            operator.awaitItem(vm.name(), item -> is(item, "PlannedFailoverCommitRequired", "Recovery"));
+        }
+        assertDataPlaneInBootOrder(groups, failovers, "FailoverToAzure", "ShutdownOnPremisesVm");
+
+        JsonNode committedInAzure = succeeded(operator, operator.plan("FailoverCommit", plan, null));
+        assertGroupsRanInOrder(committedInAzure, groups);
+        itemJobs(operator, committedInAzure, vms, "FailoverCommit");
+        for (Vm vm : vms) {
+            operator.awaitItem(vm.name(), item -> is(item, "FailoverCompleted", "Recovery"));
+        }
+        operator.assertPlanAllows(plan, "[\"PlannedFailover\"]");
+
+        // Failback with ForDownTime while every Azure VM keeps writing: phase 1 for every VM at once, one suspension.
+        for (Vm vm : vms) {
+            api.send("PUT", URI.create(azureVm(vm) + "/workload"), """
+                    {"pattern": "%s", "writesPerSecond": 400, "writeSizeBytes": 8192, "seed": %d}""".formatted(vm.pattern(), vm.seed() + 100), 200);
+        }
+        String failback = operator.plan("PlannedFailover", plan, FAILBACK_FOR_DOWNTIME);
+        JsonNode suspended = operator.awaitJob(failback, "Suspended", "Failed", "Cancelled", "Succeeded");
+        assertEquals("Suspended", suspended.path("state").asText(), suspended.toPrettyString());
+        assertEquals("Succeeded", task(suspended, "SnapshotSynchronization").path("state").asText());
+        assertTrue(suspended.path("allowedActions").toString().contains("Resume"), suspended.toPrettyString());
+        for (Vm vm : vms) {
+            JsonNode itemJob = operator.awaitJob(itemJobName(suspended, vm), "Suspended", "Failed", "Cancelled", "Succeeded");
+            assertEquals("Suspended", itemJob.path("state").asText(), vm.name() + ": " + itemJob.toPrettyString());
+            assertEquals("Succeeded", task(itemJob, "SnapshotSynchronization").path("state").asText(), vm.name());
+            assertEquals("Running", api.get(azureVm(vm)).path("state").asText(), vm.name());
+            assertEquals(409, api.exchange("POST", URI.create(hostVm(vm) + "/start"), "").statusCode(),
+                    vm.name() + ": a half-synchronized on-premises VM may not boot");
+        }
+        for (Vm vm : vms) {
+            SystemTests.awaitNextWrite(api, URI.create(azureVm(vm) + "/disks/disk-0")); // written after its snapshot
+        }
+
+        operator.resume(failback);
+        JsonNode failedBack = succeeded(operator, failback);
+        assertGroupsRanInOrder(failedBack, groups);
+        Map<String, JsonNode> failbacks = itemJobs(operator, failedBack, vms, "PlannedFailover");
+        assertDataPlaneInBootOrder(groups, failbacks, "StartOnPremisesVm", "ShutdownAzureVm");
+        Map<String, String> atFailback = new HashMap<>();
+        for (Vm vm : vms) {
+            JsonNode itemJob = failbacks.get(vm.name());
+            assertEquals("RecoveryToPrimary", itemJob.path("customDetails").path("failoverDirection").asText());
+            assertProven(itemJob);
+            assertTrue(task(itemJob, "FinalDeltaSynchronization").path("progress").path("bytesToSend").asLong() > 0,
+                    vm.name() + " wrote in Azure after its snapshot, and phase 2 sent that");
+            String azure = SystemTests.diskDigest(azureDisk(vm));
+            assertEquals(azure, verification(itemJob).path("sourceDigest").asText(), vm.name() + ": the proof is the Azure disk at shutdown");
+            atFailback.put(vm.name(), azure);
+            SystemTests.assertOnPremisesHoldsTheAzureDisk(system, api, host, vm.name(), vm.diskBytes());
+            operator.awaitItem(vm.name(), item -> is(item, "PlannedFailoverCommitRequired", "Primary"));
+        }
+
+        // Commit: every Azure VM and its disks are deleted; Azure keeps each disk's final state as the replica.
+        JsonNode committed = succeeded(operator, operator.plan("FailoverCommit", plan, null));
+        assertGroupsRanInOrder(committed, groups);
+        itemJobs(operator, committed, vms, "FailoverCommit");
+        for (Vm vm : vms) {
+            assertFalse(api.exists(azureVm(vm)), vm.name() + ": Commit deletes the Azure VM");
+            assertFalse(azureDisk(vm).toFile().exists(), vm.name() + ": and its disk");
+            assertEquals(atFailback.get(vm.name()), SystemTests.diskDigest(replicaDisk(vm)), vm.name() + ": the replica is the Azure disk at shutdown");
+            JsonNode item = operator.awaitItem(vm.name(), i -> is(i, "FailoverCompleted", "Primary"));
+            assertEquals("[\"ReverseReplicate\",\"DisableProtection\"]", item.path("allowedOperations").toString(), vm.name());
+        }
+        operator.assertPlanAllows(plan, "[\"ReverseReplicate\"]");
+
+        // The VMs run and write on-premises; Reverse Replicate then sends exactly what each wrote since the failback.
+        Map<String, Long> written = new HashMap<>();
+        for (Vm vm : vms) {
+            written.put(vm.name(), SystemTests.writeOnPremisesSinceFailback(system, api, host, vm.name()));
+        }
+        JsonNode reprotected = succeeded(operator, operator.plan("Reprotect", plan, null));
+        assertEquals("RecoveryPlanReprotect", reprotected.path("scenarioName").asText());
+        assertGroupsRanInOrder(reprotected, groups);
+        Map<String, JsonNode> reprotections = itemJobs(operator, reprotected, vms, "Reprotect");
+        for (Vm vm : vms) {
+            JsonNode itemJob = reprotections.get(vm.name());
+            assertProven(itemJob);
+            assertEquals(written.get(vm.name()), task(itemJob, "ReplicateToAzure").path("progress").path("bytesToSend").asLong(),
+                    vm.name() + ": Reverse Replicate sends only the blocks written on-premises since the failback");
+            String onPremises = SystemTests.diskDigest(onPremisesDisk(vm));
+            assertEquals(onPremises, verification(itemJob).path("targetDigest").asText(), vm.name());
+            assertEquals(onPremises, SystemTests.diskDigest(replicaDisk(vm)), vm.name() + ": the replica is the on-premises disk");
+            assertNotEquals(atFailover.get(vm.name()), onPremises, vm.name() + " changed since it failed over to Azure");
+            operator.awaitItem(vm.name(), item -> is(item, "Protected", "Primary"));
+        }
+        operator.assertPlanAllows(plan, "[\"PlannedFailover\"]");
+    }
+
+    /** The plan job's item jobs, each ended, succeeded and of {@code scenario}, by item name. */
+    private static Map<String, JsonNode> itemJobs(Operator operator, JsonNode planJob, List<Vm> vms, String scenario) throws Exception {
+        Map<String, JsonNode> jobs = new HashMap<>();
+        for (Vm vm : vms) {
+            JsonNode job = succeeded(operator, itemJobName(planJob, vm));
+            assertEquals(scenario, job.path("scenarioName").asText(), job.toPrettyString());
+            assertEquals(vm.name(), job.path("targetObjectId").asText());
+            jobs.put(vm.name(), job);
+        }
+        return jobs;
+    }
+
+    /** The item job that the plan job's task for {@code vm} names. */
+    private static String itemJobName(JsonNode planJob, Vm vm) {
+        for (JsonNode task : planJob.path("tasks")) {
+            if (task.path("name").asText().endsWith("/" + vm.name())) {
+                Matcher job = JOB_NAME.matcher(task.path("stateDescription").asText());
+                assertTrue(job.find(), "the plan's task for " + vm.name() + " names its item job: " + task);
+                return job.group();
+            }
+        }
+        throw new AssertionError("no task for " + vm.name() + " in " + planJob.toPrettyString());
+    }
+
+    /** Every task of the plan job succeeded, and each group's item tasks started only once the group before ended. */
+    private static void assertGroupsRanInOrder(JsonNode planJob, List<List<Vm>> groups) {
+        for (JsonNode task : planJob.path("tasks")) {
+            assertEquals("Succeeded", task.path("state").asText(), task.toPrettyString());
+        }
+        for (int g = 1; g < groups.size(); g++) {
+            Instant previousEnded = Instant.parse(task(planJob, "Group" + g).path("endTime").asText());
+            for (Vm vm : groups.get(g)) {
+                Instant started = Instant.parse(task(planJob, "Group" + (g + 1) + "/" + vm.name()).path("startTime").asText());
+                assertFalse(started.isBefore(previousEnded), vm.name() + " started before group " + g + " ended: "
+                        + planJob.path("tasks").toPrettyString());
+            }
+        }
+    }
+
+    /**
+     * The data plane's own times agree with the plan: each VM of a later group began {@code laterTask} only after
+     * every VM of the group before had finished {@code earlierTask}.
+     */
+    private static void assertDataPlaneInBootOrder(List<List<Vm>> groups, Map<String, JsonNode> itemJobs, String earlierTask,
+            String laterTask) {
+        for (int g = 1; g < groups.size(); g++) {
+            for (Vm later : groups.get(g)) {
+                Instant began = Instant.parse(task(itemJobs.get(later.name()), laterTask).path("startTime").asText());
+                for (Vm earlier : groups.get(g - 1)) {
+                    Instant finished = Instant.parse(task(itemJobs.get(earlier.name()), earlierTask).path("endTime").asText());
+                    assertFalse(began.isBefore(finished), later.name() + " began " + laterTask + " at " + began + ", before "
+                            + earlier.name() + " finished " + earlierTask + " at " + finished);
+                }
+            }
+        }
+    }
+
+    private static JsonNode succeeded(Operator operator, String job) throws Exception {
+        JsonNode ended = operator.awaitJob(job, "Succeeded", "Failed", "Cancelled");
+        assertEquals("Succeeded", ended.path("state").asText(), ended.toPrettyString());
+        return ended;
+    }
+
+    private static boolean is(JsonNode item, String protectionState, String activeLocation) {
+        return protectionState.equals(item.path("protectionState").asText()) && activeLocation.equals(item.path("activeLocation").asText())
+                && !item.hasNonNull("currentScenario");
+    }
+
+    private static JsonNode verification(JsonNode job) {
+        return job.path("customDetails").path("verifications").get(0);
     }
 
     private static JsonNode task(JsonNode jobProperties, String name) {
@@ -131,5 +313,105 @@ class RecoveryPlanIT {
             }
         }
         throw new AssertionError("no task " + name + " in " + jobProperties.toPrettyString());
+    }
+
+    private static URI hostVm(Vm vm) {
+        return system.hostAgentUrl(host.id()).resolve("/api/vms/" + vm.name());
+    }
+
+    private static URI azureVm(Vm vm) {
+        return system.azureSimUrl().resolve("/api/vms/" + vm.name());
+    }
+
+    private static Path onPremisesDisk(Vm vm) {
+        return system.hostStorageDir(host.id()).resolve("vms/" + vm.name() + "/disk-0.img");
+    }
+
+    private static Path azureDisk(Vm vm) {
+        return system.azureStorageDir().resolve("vms/" + vm.name() + "/disk-0.img");
+    }
+
+    /** The item's replica storage in Azure (not sealed: the cloud does not encrypt here). */
+    private static Path replicaDisk(Vm vm) {
+        return system.azureStorageDir().resolve("replicas/" + vm.name() + "/disk-0.img");
+    }
+
+    /** Operations and reads through job-service's REST API. */
+    private static final class Rest implements Operator {
+        @Override
+        public String enableProtection(String vm) {
+            return api.enableProtection(vm, host.id(), host.virtualSwitches().get(0)).path("properties").path("currentScenario")
+                    .path("jobId").asText();
+        }
+
+        @Override
+        public String plan(String operation, String plan, String propertiesJson) {
+            String path = Character.toLowerCase(operation.charAt(0)) + operation.substring(1); // plannedFailover, failoverCommit, reprotect
+            return plans.start(plan, path, propertiesJson);
+        }
+
+        @Override
+        public void resume(String job) {
+            api.resume(job);
+        }
+
+        @Override
+        public JsonNode awaitJob(String job, String... states) {
+            return api.awaitJobState(job, JOB_TIMEOUT, states).path("properties");
+        }
+
+        @Override
+        public JsonNode awaitItem(String item, Predicate<JsonNode> condition) throws InterruptedException {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            JsonNode properties = api.item(item).path("properties");
+            while (!condition.test(properties)) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("item " + item + " is not as expected: " + properties.toPrettyString());
+                }
+                Thread.sleep(250);
+                properties = api.item(item).path("properties");
+            }
+            return properties;
+        }
+
+        @Override
+        public void assertPlanAllows(String plan, String allowedOperations) {
+            assertEquals(allowedOperations, plans.get(plan).path("properties").path("allowedOperations").toString(), plan);
+        }
+    }
+
+    /** Operations as requests on asr.operations; jobs and items as published on asr.state-changes. */
+    private record Kafka(KafkaAutomation kafka) implements Operator {
+        @Override
+        public String enableProtection(String vm) throws Exception {
+            return kafka.request("EnableProtection", vm, """
+                    {"activeLocation": "Primary", "primaryProviderId": "%s", "primaryVirtualSwitchName": "%s"}"""
+                    .formatted(host.id(), host.virtualSwitches().get(0)));
+        }
+
+        @Override
+        public String plan(String operation, String plan, String propertiesJson) throws Exception {
+            return kafka.request("RecoveryPlan" + operation, plan, propertiesJson);
+        }
+
+        @Override
+        public void resume(String job) throws Exception {
+            assertEquals(job, kafka.request("ResumeJob", job, null));
+        }
+
+        @Override
+        public JsonNode awaitJob(String job, String... states) throws Exception {
+            return kafka.awaitJob(job, JOB_TIMEOUT, states);
+        }
+
+        @Override
+        public JsonNode awaitItem(String item, Predicate<JsonNode> condition) throws Exception {
+            return kafka.awaitItem(item, condition, Duration.ofSeconds(60));
+        }
+
+        /** Plans are not on asr.state-changes (only jobs and items are), so there is nothing to read here. */
+        @Override
+        public void assertPlanAllows(String plan, String allowedOperations) {
+        }
     }
 }

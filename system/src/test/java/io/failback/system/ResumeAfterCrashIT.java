@@ -5,14 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,9 +53,7 @@ class ResumeAfterCrashIT {
         assertEquals(409, api.exchange("POST", URI.create(hostVm + "/start"), "").statusCode(), "it may not boot");
 
         system.startService(LocalSystem.SYNC_SERVICE);
-        JsonNode done = api.awaitJobEnd(jobName, Duration.ofSeconds(180), update -> {
-        }).path("properties");
-        assertEquals("Succeeded", done.path("state").asText(), done.toPrettyString());
+        JsonNode done = SystemTests.succeeded(api, jobName);
 
         JsonNode copy = done.path("tasks").get(3);
         assertEquals("DataSynchronization", copy.path("name").asText());
@@ -97,9 +89,7 @@ class ResumeAfterCrashIT {
         assertEquals(409, api.exchange("POST", URI.create(hostVm + "/start"), "").statusCode(), "it may not boot");
 
         String again = api.failbackWithFullDownload("vm-cancel", "CreateVmIfNotFound");
-        JsonNode done = api.awaitJobEnd(again, Duration.ofSeconds(180), update -> {
-        }).path("properties");
-        assertEquals("Succeeded", done.path("state").asText(), done.toPrettyString());
+        JsonNode done = SystemTests.succeeded(api, again);
         assertEquals(DISK_BYTES - checkpoint * disk.path("blockSize").asLong(),
                 done.path("tasks").get(3).path("progress").path("bytesToSend").asLong(),
                 "the new failback sends only what the cancelled one had not made durable");
@@ -121,9 +111,7 @@ class ResumeAfterCrashIT {
         Thread.sleep(2000);
         system.startService(LocalSystem.JOB_SERVICE);
 
-        JsonNode done = api.awaitJobEnd(jobName, Duration.ofSeconds(180), update -> {
-        }).path("properties");
-        assertEquals("Succeeded", done.path("state").asText(), done.toPrettyString());
+        JsonNode done = SystemTests.succeeded(api, jobName);
         String azureDigest = SystemTests.diskDigest(system.azureStorageDir().resolve("vms/vm-restart/disk-0.img"));
         assertEquals(azureDigest, done.path("customDetails").path("verifications").get(0).path("targetDigest").asText());
         assertEquals("PlannedFailoverCommitRequired", api.item("vm-restart").path("properties").path("protectionState").asText());

@@ -10,13 +10,17 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 
-/** What the end-to-end tests share: starting a whole system in target/it, and looking at disks the way a user can. */
+/**
+ * What the end-to-end tests share: starting a whole system in target/it, VMs that live on-premises, following jobs to
+ * their end, and looking at disks the way a user can.
+ */
 final class SystemTests {
     private SystemTests() {
     }
@@ -80,5 +84,72 @@ final class SystemTests {
             }
         }
         assertEquals(diskBytes / blockSize - writtenOnPremises.size(), identical, vm);
+    }
+
+    /** Waits (3 minutes at most) for the job to end and asserts that it succeeded; answers its properties. */
+    static JsonNode succeeded(FailbackApi api, String jobName) {
+        JsonNode job = api.awaitJobEnd(jobName, Duration.ofSeconds(180), update -> {
+        }).path("properties");
+        assertEquals("Succeeded", job.path("state").asText(), job.toPrettyString());
+        return job;
+    }
+
+    /** The job proved its one disk: the same SHA-256 hash list computed on both sides. */
+    static void assertProven(JsonNode jobProperties) {
+        JsonNode verifications = jobProperties.path("customDetails").path("verifications");
+        assertEquals(1, verifications.size(), jobProperties.toPrettyString());
+        JsonNode disk = verifications.get(0);
+        assertEquals("SHA-256/block-list", disk.path("algorithm").asText());
+        assertEquals(64, disk.path("sourceDigest").asText().length());
+        assertEquals(disk.path("sourceDigest").asText(), disk.path("targetDigest").asText());
+    }
+
+    /**
+     * A VM that lives on the host: one disk of content generated from {@code seed}, running and writing with
+     * {@code pattern}; returns once the host is connected to job-service.
+     */
+    static void startOnPremisesVm(LocalSystem system, FailbackApi api, HostAgent host, String vm, long diskBytes, long seed,
+            String pattern, int writesPerSecond) {
+        URI hostVm = system.hostAgentUrl(host.id()).resolve("/api/vms/" + vm);
+        api.send("PUT", hostVm, """
+                {"disks": [{"diskId": "disk-0", "sizeBytes": %d, "blockSize": 65536}], "virtualSwitchName": "%s",
+                 "contentSeed": %d, "zeroPercent": 30}""".formatted(diskBytes, host.virtualSwitches().get(0), seed), 201);
+        api.send("PUT", URI.create(hostVm + "/workload"), """
+                {"pattern": "%s", "writesPerSecond": %d, "writeSizeBytes": 4096, "seed": %d}""".formatted(pattern, writesPerSecond, seed), 200);
+        api.send("POST", URI.create(hostVm + "/start"), "", 200);
+        api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
+    }
+
+    /**
+     * Starts the on-premises VM that failed back, waits until it has written to its disk, and stops it; answers the
+     * bytes of the blocks written since the failback verified the disk: what Reverse Replicate has to send.
+     */
+    static long writeOnPremisesSinceFailback(LocalSystem system, FailbackApi api, HostAgent host, String vm) throws InterruptedException {
+        URI hostVm = system.hostAgentUrl(host.id()).resolve("/api/vms/" + vm);
+        URI disk = URI.create(hostVm + "/disks/disk-0");
+        api.send("POST", URI.create(hostVm + "/start"), "", 200);
+        awaitNextWrite(api, disk);
+        api.send("POST", URI.create(hostVm + "/stop"), "", 200);
+        long verifiedAt = api.get(hostVm).path("disks").get(0).path("verifiedTrackingPoint").asLong();
+        JsonNode written = api.get(URI.create(disk + "/changed-blocks?since=" + verifiedAt));
+        long writtenBytes = written.path("blockCount").asLong() * written.path("blockSize").asLong();
+        assertTrue(writtenBytes > 0, vm + " wrote on-premises: " + written);
+        return writtenBytes;
+    }
+
+    /**
+     * Waits until a running VM writes to the disk (a site's {@code /api/vms/{vm}/disks/{disk}}) after this call: its
+     * change tracking reports a block changed since the tracking point it is at now.
+     */
+    static void awaitNextWrite(FailbackApi api, URI disk) throws InterruptedException {
+        long now = api.get(URI.create(disk + "/changed-blocks?since=0")).path("trackingPoint").asLong();
+        URI since = URI.create(disk + "/changed-blocks?since=" + now);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (api.get(since).path("blockCount").asLong() == 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("nothing written to " + disk + " within 60 s; is its VM running with a workload?");
+            }
+            Thread.sleep(100);
+        }
     }
 }
