@@ -225,6 +225,52 @@ class AutomationInterfacesTest {
         given().get("/api/replicationJobs/no-such-job/events").then().statusCode(404).body("type", equalTo("JobNotFound"));
     }
 
+    @Test
+    void kafkaAloneRegistersItemsAndCreatesAndDeletesRecoveryPlansWhichTheFeedFollows() throws Exception {
+        // A heartbeat so that the host is known; registering a VM running in Azure starts no job.
+        KafkaTestClient.send(Topics.PROVIDER_HEARTBEATS, "host-plans", new ProviderHeartbeat(ContractVersions.PROVIDER_HEARTBEAT,
+                "host-plans", "host-plans", "http://127.0.0.1:1/host-plans", List.of("vSwitch-Prod"), Instant.now()));
+        KafkaTestClient.send(Topics.OPERATIONS, "vm-plan-k1", new OperationRequest(ContractVersions.OPERATION_REQUEST, "plans-1",
+                OperationRequest.Operation.EnableProtection, "vm-plan-k1", KafkaTestClient.JSON.readTree("""
+                        {"activeLocation": "Recovery", "primaryProviderId": "host-plans", "primaryVirtualSwitchName": "vSwitch-Prod",
+                         "recoveryAzureVmName": "vm-plan-k1"}""")));
+        OperationResult registered = result("plans-1");
+        assertTrue(registered.accepted(), String.valueOf(registered));
+        assertEquals(null, registered.jobName(), "registering a VM in Azure starts no job");
+        given().get("/api/replicationProtectedItems/vm-plan-k1").then().statusCode(200)
+                .body("properties.protectionState", equalTo("FailoverCompleted"));
+
+        String plan = """
+                {"groups": [{"groupType": "Boot", "replicationProtectedItems": [{"id": "vm-plan-k1"}]}]}""";
+        OperationRequest put = new OperationRequest(ContractVersions.OPERATION_REQUEST, "plans-2",
+                OperationRequest.Operation.PutRecoveryPlan, "plan-k", KafkaTestClient.JSON.readTree(plan));
+        KafkaTestClient.send(Topics.OPERATIONS, "plan-k", put);
+        assertTrue(result("plans-2").accepted());
+        given().get("/api/replicationRecoveryPlans/plan-k").then().statusCode(200)
+                .body("properties.allowedOperations", hasSize(1));
+        JsonNode published = KafkaTestClient.JSON.readTree(KafkaTestClient.awaitRecord(Topics.STATE_CHANGES,
+                r -> "plan-k".equals(r.key()) && r.value().contains("\"kind\":\"RecoveryPlan\""), Duration.ofSeconds(30)).value());
+        assertEquals("vm-plan-k1", published.path("resource").path("properties").path("groups").get(0)
+                .path("replicationProtectedItems").get(0).path("id").asText());
+        // A plan naming an item that does not exist is refused as REST refuses it.
+        KafkaTestClient.send(Topics.OPERATIONS, "plan-bad", new OperationRequest(ContractVersions.OPERATION_REQUEST, "plans-3",
+                OperationRequest.Operation.PutRecoveryPlan, "plan-bad", KafkaTestClient.JSON.readTree(plan.replace("vm-plan-k1", "vm-none"))));
+        assertEquals(422, result("plans-3").problem().status());
+
+        KafkaTestClient.send(Topics.OPERATIONS, "plan-k", new OperationRequest(ContractVersions.OPERATION_REQUEST, "plans-4",
+                OperationRequest.Operation.DeleteRecoveryPlan, "plan-k", null));
+        assertTrue(result("plans-4").accepted());
+        given().get("/api/replicationRecoveryPlans/plan-k").then().statusCode(404);
+        JsonNode removed = KafkaTestClient.JSON.readTree(KafkaTestClient.awaitRecord(Topics.STATE_CHANGES,
+                r -> "plan-k".equals(r.key()) && r.value().contains("\"resource\":null"), Duration.ofSeconds(30)).value());
+        assertTrue(removed.path("version").asLong() > published.path("version").asLong(), "the removal outranks the plan's last state");
+        // The same delete again (a redelivery) answers as the first did and changes nothing.
+        KafkaTestClient.send(Topics.OPERATIONS, "plan-k", new OperationRequest(ContractVersions.OPERATION_REQUEST, "plans-4",
+                OperationRequest.Operation.DeleteRecoveryPlan, "plan-k", null));
+        await().atMost(Duration.ofSeconds(30)).until(() -> results("plans-4").size() == 2);
+        assertTrue(results("plans-4").get(1).accepted());
+    }
+
     private static OperationResult result(String requestId) {
         await().atMost(Duration.ofSeconds(30)).until(() -> !results(requestId).isEmpty());
         return results(requestId).get(0);

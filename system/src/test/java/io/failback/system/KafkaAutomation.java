@@ -110,13 +110,22 @@ final class KafkaAutomation implements AutoCloseable {
      * read for it, as the contract says to keep (an older state read later does not count).
      */
     JsonNode awaitItem(String itemName, Predicate<JsonNode> condition, Duration timeout) throws Exception {
+        return awaitLatest("ProtectedItem", itemName, condition, timeout);
+    }
+
+    /** The recovery plan as last published once that satisfies {@code condition}. */
+    JsonNode awaitPlan(String planName, Predicate<JsonNode> condition, Duration timeout) throws Exception {
+        return awaitLatest("RecoveryPlan", planName, condition, timeout);
+    }
+
+    private JsonNode awaitLatest(String kind, String itemName, Predicate<JsonNode> condition, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         Received latest = null;
         while (System.nanoTime() < deadline) {
             latest = null;
             for (Received record : received) {
                 if (record.topic().equals("asr.state-changes") && itemName.equals(record.key())
-                        && "ProtectedItem".equals(record.value().path("kind").asText())
+                        && kind.equals(record.value().path("kind").asText())
                         && (latest == null || record.value().path("version").asLong() > latest.value().path("version").asLong())) {
                     latest = record;
                 }
@@ -126,7 +135,7 @@ final class KafkaAutomation implements AutoCloseable {
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("item " + itemName + " as last published within " + timeout + " is not as expected: "
+        throw new AssertionError(kind + " " + itemName + " as last published within " + timeout + " is not as expected: "
                 + (latest == null ? "nothing published" : latest.properties().toPrettyString()));
     }
 

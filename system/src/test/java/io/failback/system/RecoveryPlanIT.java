@@ -64,8 +64,11 @@ class RecoveryPlanIT {
         /** The item's properties once they satisfy {@code condition}. */
         JsonNode awaitItem(String item, Predicate<JsonNode> condition) throws Exception;
 
-        /** Checks the plan's {@code allowedOperations}, where this interface can read the plan. */
-        void assertPlanAllows(String plan, String allowedOperations);
+        /** Creates the plan with one Boot group per list, in order. */
+        void createPlan(String plan, List<List<String>> bootGroups) throws Exception;
+
+        /** Checks the plan's {@code allowedOperations}. */
+        void assertPlanAllows(String plan, String allowedOperations) throws Exception;
     }
 
     @BeforeAll
@@ -94,8 +97,7 @@ class RecoveryPlanIT {
 
     /**
      * Every operation is a request on asr.operations answered on asr.operation-results, and every job and item is
-     * followed on asr.state-changes. The plan itself is created through REST: the Kafka command API has no operation
-     * that creates or changes a plan.
+     * followed on asr.state-changes; the plan itself is created with a PutRecoveryPlan request and followed there too.
      */
     @Test
     void theWholeStoryOfAPlanThroughKafkaCommandsAlone() throws Exception {
@@ -125,7 +127,7 @@ class RecoveryPlanIT {
                     vm.name() + ": the replica holds the snapshot the job proved");
             operator.awaitItem(vm.name(), item -> is(item, "Protected", "Primary"));
         }
-        plans.createBootOrderPlan(plan, groups.stream().map(group -> group.stream().map(Vm::name).toList()).toList());
+        operator.createPlan(plan, groups.stream().map(group -> group.stream().map(Vm::name).toList()).toList());
         operator.assertPlanAllows(plan, "[\"PlannedFailover\"]");
 
         // Planned failover to Azure, group by group: each VM shuts down on-premises, its last changes replicate, it
@@ -375,6 +377,11 @@ class RecoveryPlanIT {
         }
 
         @Override
+        public void createPlan(String plan, List<List<String>> bootGroups) {
+            plans.createBootOrderPlan(plan, bootGroups);
+        }
+
+        @Override
         public void assertPlanAllows(String plan, String allowedOperations) {
             assertEquals(allowedOperations, plans.get(plan).path("properties").path("allowedOperations").toString(), plan);
         }
@@ -409,9 +416,20 @@ class RecoveryPlanIT {
             return kafka.awaitItem(item, condition, Duration.ofSeconds(60));
         }
 
-        /** Plans are not on asr.state-changes (only jobs and items are), so there is nothing to read here. */
         @Override
-        public void assertPlanAllows(String plan, String allowedOperations) {
+        public void createPlan(String plan, List<List<String>> bootGroups) throws Exception {
+            String groups = bootGroups.stream()
+                    .map(items -> items.stream().map(item -> "{\"id\": \"" + item + "\"}").collect(java.util.stream.Collectors.joining(", ",
+                            "{\"groupType\": \"Boot\", \"replicationProtectedItems\": [", "]}")))
+                    .collect(java.util.stream.Collectors.joining(", "));
+            kafka.request("PutRecoveryPlan", plan, "{\"groups\": [" + groups + "]}");
+        }
+
+        /** The plan as last published on asr.state-changes: each time its row changes, with its allowed operations then. */
+        @Override
+        public void assertPlanAllows(String plan, String allowedOperations) throws Exception {
+            kafka.awaitPlan(plan, properties -> allowedOperations.equals(properties.path("allowedOperations").toString()),
+                    Duration.ofSeconds(60));
         }
     }
 }

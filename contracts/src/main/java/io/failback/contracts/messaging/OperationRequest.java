@@ -18,8 +18,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 public record OperationRequest(int schemaVersion, String requestId, Operation operation, String target, JsonNode properties) {
 
     public enum Operation {
-        /** PUT /api/replicationProtectedItems/{target}: with activeLocation Primary, enable protection. */
+        /**
+         * PUT /api/replicationProtectedItems/{target}: with activeLocation Primary, enable protection (a job); with
+         * Recovery, register a VM running in Azure (no job: the result's jobName is null).
+         */
         EnableProtection,
+        /** PUT /api/replicationRecoveryPlans/{target}, properties as its body's; starts no job. */
+        PutRecoveryPlan,
+        /** DELETE /api/replicationRecoveryPlans/{target}; starts no job. */
+        DeleteRecoveryPlan,
         PlannedFailover,
         UnplannedFailover,
         FailoverCommit,

@@ -11,13 +11,14 @@ import java.time.Instant;
  * (duplicates and reordering are harmless).
  *
  * @param requestId the request that started the job (REST Idempotency-Key or Kafka requestId), when there was one
- * @param resource the REST API's resource: {@code {id, name, type, properties}}
+ * @param resource the REST API's resource: {@code {id, name, type, properties}}; null when the item or plan was removed
  */
 public record StateChange(int schemaVersion, Kind kind, String name, long version, String requestId, Instant at,
         JsonNode resource) {
 
     public enum Kind {
         Job,
-        ProtectedItem
+        ProtectedItem,
+        RecoveryPlan
     }
 }

@@ -36,6 +36,8 @@ public class RecoveryPlan extends PanacheEntityBase {
     public Map<String, String> itemJobs = Map.of();
     @Version
     public long version;
+    /** The highest {@link #version} published to the state-change topic; null before the first. */
+    public Long publishedVersion;
 
     /**
      * @param groups in the order they run (inside an object: the reactive PostgreSQL client reads a jsonb column as a

@@ -53,7 +53,7 @@ public class OperationRequestConsumer {
                         request.properties()))
                 .invoke(outboxRelay::relaySoon)
                 .map(job -> new OperationResult(ContractVersions.OPERATION_RESULT, request.requestId(), request.operation(),
-                        request.target(), true, job.name, null, Instant.now()))
+                        request.target(), true, job == null ? null : job.name, null, Instant.now()))
                 .onFailure(ProblemException.class).recoverWithItem(e -> {
                     ProblemException problem = (ProblemException) e;
                     LOG.infof("operation %s on %s (request %s) refused: %s", request.operation(), request.target(), request.requestId(),

@@ -42,6 +42,9 @@ public class Operations {
     }
 
     /**
+     * Answers the job the operation started, or null for the operations that start none (registering a VM running
+     * in Azure, saving or deleting a recovery plan).
+     *
      * @param requestId null to run without idempotency
      * @param properties the REST body's {@code properties}, or null where the operation takes none
      */
@@ -60,10 +63,10 @@ public class Operations {
                     return Uni.createFrom().failure(new ProblemException(422, "RequestIdReused", "request id '" + requestId
                             + "' was used for " + seen.operation + " on '" + seen.target + "' with other content; use a new id"));
                 }
-                return ReplicationJob.<ReplicationJob>findById(seen.jobName);
+                return seen.jobName == null ? Uni.createFrom().nullItem() : ReplicationJob.<ReplicationJob>findById(seen.jobName);
             }
             return dispatch(operation, target, properties).call(job -> {
-                if (job.requestId == null) {
+                if (job != null && job.requestId == null) {
                     job.requestId = requestId;
                 }
                 OperationRequestRecord record = new OperationRequestRecord();
@@ -71,7 +74,7 @@ public class Operations {
                 record.operation = operation.name();
                 record.target = target;
                 record.fingerprint = fingerprint;
-                record.jobName = job.name;
+                record.jobName = job == null ? null : job.name;
                 record.createdAt = Instant.now();
                 return record.persist();
             });
@@ -81,7 +84,10 @@ public class Operations {
     private Uni<ReplicationJob> dispatch(Operation operation, String target, JsonNode properties) {
         return switch (operation) {
             case EnableProtection -> failovers.register(target, body(properties, RegisterItemRequest.class))
-                    .chain(item -> jobOf(item, target));
+                    .chain(item -> item.currentScenarioJobName == null ? Uni.createFrom().<ReplicationJob>nullItem()
+                            : ReplicationJob.<ReplicationJob>findById(item.currentScenarioJobName));
+            case PutRecoveryPlan -> plans.save(target, body(properties, RecoveryPlanRequest.class)).map(saved -> (ReplicationJob) null);
+            case DeleteRecoveryPlan -> plans.delete(target).map(deleted -> (ReplicationJob) null);
             case PlannedFailover -> failovers.plannedFailover(target, body(properties, PlannedFailoverRequest.class));
             case UnplannedFailover -> failovers.unplannedFailover(target, body(properties, ItemOperationRequests.UnplannedFailover.class));
             case TestFailover -> failovers.testFailover(target, body(properties, ItemOperationRequests.TestFailover.class));
@@ -98,14 +104,6 @@ public class Operations {
             case RecoveryPlanFailoverCommit -> plans.failoverCommit(target);
             case RecoveryPlanReprotect -> plans.reprotect(target);
         };
-    }
-
-    private static Uni<ReplicationJob> jobOf(ReplicationProtectedItem item, String target) {
-        if (item.currentScenarioJobName == null) {
-            return Uni.createFrom().failure(new ProblemException(422, "NotAnOperation", "'" + target
-                    + "' was registered as running in Azure; that starts no job (EnableProtection needs activeLocation Primary)"));
-        }
-        return ReplicationJob.findById(item.currentScenarioJobName);
     }
 
     private <T> T optionalBody(JsonNode properties, Class<T> type) {

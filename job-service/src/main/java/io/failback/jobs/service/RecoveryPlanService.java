@@ -48,8 +48,11 @@ public class RecoveryPlanService {
 
     private final RecoveryPlanRunner runner;
 
-    public RecoveryPlanService(RecoveryPlanRunner runner) {
+    private final OutboxWriter outbox;
+
+    public RecoveryPlanService(RecoveryPlanRunner runner, OutboxWriter outbox) {
         this.runner = runner;
+        this.outbox = outbox;
     }
 
     /** A plan with the operations allowed on it now (those allowed on every one of its items, while no plan job runs). */
@@ -109,7 +112,12 @@ public class RecoveryPlanService {
     public Uni<Void> delete(String name) {
         return RecoveryPlan.<RecoveryPlan>findById(name)
                 .onItem().ifNull().failWith(() -> planNotFound(name))
-                .chain(plan -> plan.currentScenarioJobName != null ? Uni.createFrom().failure(busy(plan)) : plan.delete());
+                .chain(plan -> plan.currentScenarioJobName != null ? Uni.createFrom().failure(busy(plan))
+                        // Followers of the state-change feed learn of the removal from a last change, one version on.
+                        : outbox.add(io.failback.contracts.messaging.Topics.STATE_CHANGES, name, new io.failback.contracts.messaging.StateChange(
+                                io.failback.contracts.messaging.ContractVersions.STATE_CHANGE,
+                                io.failback.contracts.messaging.StateChange.Kind.RecoveryPlan, name, plan.version + 1, null,
+                                java.time.Instant.now(), null)).chain(message -> plan.delete()));
     }
 
     /**

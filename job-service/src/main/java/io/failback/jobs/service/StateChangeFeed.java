@@ -3,7 +3,10 @@ package io.failback.jobs.service;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.failback.contracts.messaging.ContractVersions;
 import io.failback.contracts.messaging.StateChange;
+import io.failback.contracts.site.ProblemException;
+import io.failback.jobs.domain.RecoveryPlan;
 import io.failback.jobs.domain.ReplicationJob;
+import io.failback.jobs.rest.RecoveryPlansView;
 import io.failback.jobs.domain.ReplicationProtectedItem;
 import io.failback.jobs.rest.Views;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -34,9 +37,13 @@ public class StateChangeFeed {
     private final MutinyEmitter<StateChange> changes;
     private final ObjectMapper json;
 
-    public StateChangeFeed(@Channel("state-changes") MutinyEmitter<StateChange> changes, ObjectMapper json) {
+    private final RecoveryPlanService recoveryPlans;
+
+    public StateChangeFeed(@Channel("state-changes") MutinyEmitter<StateChange> changes, ObjectMapper json,
+            RecoveryPlanService recoveryPlans) {
         this.changes = changes;
         this.json = json;
+        this.recoveryPlans = recoveryPlans;
     }
 
     @Scheduled(every = "0.5s", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -47,6 +54,9 @@ public class StateChangeFeed {
                 .chain(() -> Panache.withSession(() -> ReplicationProtectedItem.<ReplicationProtectedItem>find(
                         "publishedVersion is null or version > publishedVersion").page(Page.ofSize(BATCH)).list()))
                 .chain(this::publishItems)
+                .chain(() -> Panache.withSession(() -> RecoveryPlan.<RecoveryPlan>find(
+                        "publishedVersion is null or version > publishedVersion").page(Page.ofSize(BATCH)).list()))
+                .chain(this::publishPlans)
                 .onFailure().invoke(e -> LOG.warnf("publishing state changes failed: %s; will retry", e.getMessage()))
                 .onFailure().recoverWithNull()
                 .replaceWithVoid();
@@ -69,6 +79,23 @@ public class StateChangeFeed {
                         .chain(() -> Panache.withTransaction(() -> ReplicationProtectedItem.update(
                                 "publishedVersion = ?1 where name = ?2 and (publishedVersion is null or publishedVersion < ?1)",
                                 item.version, item.name))))
+                .collect().last().replaceWithVoid();
+    }
+
+    /**
+     * A plan as the REST API shows it, each time its row changes (definition, current job). Its allowedOperations
+     * follow its items too; a follower that needs them fresh reads the items' changes.
+     */
+    private Uni<Void> publishPlans(List<RecoveryPlan> plans) {
+        return Multi.createFrom().iterable(plans)
+                .onItem().transformToUniAndConcatenate(plan -> recoveryPlans.find(plan.name)
+                        .chain(overview -> publish(new StateChange(ContractVersions.STATE_CHANGE, StateChange.Kind.RecoveryPlan, plan.name,
+                                overview.plan().version, null, Instant.now(), json.valueToTree(RecoveryPlansView.plan(overview))))
+                                .chain(() -> Panache.withTransaction(() -> RecoveryPlan.update(
+                                        "publishedVersion = ?1 where name = ?2 and (publishedVersion is null or publishedVersion < ?1)",
+                                        overview.plan().version, plan.name))))
+                        // Deleted since it was read: its removal goes out through the outbox.
+                        .onFailure(ProblemException.class).recoverWithNull())
                 .collect().last().replaceWithVoid();
     }
 
