@@ -224,4 +224,55 @@ class ProtectionOperationsTest {
                 {"properties": {"activeLocation": "Primary", "primaryProviderId": "host-remove", "primaryVirtualSwitchName": "vSwitch-Prod"}}""")
                 .put(ITEMS + "vm-remove").then().statusCode(201);
     }
+
+    @Test
+    void aRecoveryPlanTestsThenFailsOverUnplannedGroupByGroup() throws Exception {
+        protect("vm-plan-t1", "host-plan-t");
+        protect("vm-plan-t2", "host-plan-t");
+        given().contentType(ContentType.JSON).body("""
+                {"properties": {"groups": [{"groupType": "Boot", "replicationProtectedItems": [{"id": "vm-plan-t1"}]},
+                                           {"groupType": "Boot", "replicationProtectedItems": [{"id": "vm-plan-t2"}]}]}}""")
+                .put("/api/replicationRecoveryPlans/plan-t").then().statusCode(201)
+                .body("properties.allowedOperations", contains("PlannedFailover", "UnplannedFailover", "TestFailover"));
+
+        String test = post("/api/replicationRecoveryPlans/plan-t/testFailover", "{\"properties\": {\"failoverDirection\": \"PrimaryToRecovery\"}}", 202);
+        playItemJobsInGroupOrder(test, List.of("vm-plan-t1", "vm-plan-t2"), command -> assertNotNull(command.testFailover()));
+        awaitJob(test, "Succeeded");
+        given().get("/api/replicationRecoveryPlans/plan-t").then().body("properties.allowedOperations", contains("TestFailoverCleanup"));
+
+        String cleanup = post("/api/replicationRecoveryPlans/plan-t/testFailoverCleanup", null, 202);
+        playItemJobsInGroupOrder(cleanup, List.of("vm-plan-t1", "vm-plan-t2"), command -> assertNotNull(command.testFailoverCleanup()));
+        awaitJob(cleanup, "Succeeded");
+
+        String failover = post("/api/replicationRecoveryPlans/plan-t/unplannedFailover",
+                "{\"properties\": {\"failoverDirection\": \"PrimaryToRecovery\", \"sourceSiteOperations\": \"NotRequired\"}}", 202);
+        playItemJobsInGroupOrder(failover, List.of("vm-plan-t1", "vm-plan-t2"), command -> assertNotNull(command.unplannedFailover()));
+        awaitJob(failover, "Succeeded");
+        for (String item : List.of("vm-plan-t1", "vm-plan-t2")) {
+            given().get(ITEMS + item).then().body("properties.protectionState", equalTo("PlannedFailoverCommitRequired"))
+                    .body("properties.activeLocation", equalTo("Recovery"));
+        }
+        given().get("/api/replicationRecoveryPlans/plan-t").then().body("properties.allowedOperations", contains("Commit"));
+    }
+
+    /**
+     * Plays sync-service for a plan job's item jobs: each item's job appears only once the item before it (the group
+     * before) succeeded.
+     */
+    private static void playItemJobsInGroupOrder(String planJob, List<String> items, java.util.function.Consumer<SyncCommand> check)
+            throws Exception {
+        for (int i = 0; i < items.size(); i++) {
+            String item = items.get(i);
+            String itemJob = await().atMost(Duration.ofSeconds(30)).until(
+                    () -> given().get(ITEMS + item).then().extract().<String>path("properties.currentScenario.jobId"),
+                    job -> job != null && !job.equals(planJob)); // the plan job holds the item until its group's turn
+            for (String later : items.subList(i + 1, items.size())) {
+                given().get(ITEMS + later).then().body("properties.currentScenario.jobId", equalTo(planJob));
+            }
+            SyncCommand command = commandOf(itemJob);
+            check.accept(command);
+            succeed(command, null);
+            awaitJob(itemJob, "Succeeded");
+        }
+    }
 }

@@ -49,6 +49,12 @@ public record OperationRequest(int schemaVersion, String requestId, Operation op
         CancelJob,
         /** Target: a recovery plan. The same body as PlannedFailover; one job for the plan. */
         RecoveryPlanPlannedFailover,
+        /** The same body as UnplannedFailover; one job for the plan. */
+        RecoveryPlanUnplannedFailover,
+        /** The same body as TestFailover; one job for the plan. */
+        RecoveryPlanTestFailover,
+        /** The same body as TestFailoverCleanup, or null. */
+        RecoveryPlanTestFailoverCleanup,
         RecoveryPlanFailoverCommit,
         RecoveryPlanReprotect
     }

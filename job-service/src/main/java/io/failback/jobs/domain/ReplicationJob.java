@@ -43,6 +43,10 @@ public class ReplicationJob extends PanacheEntityBase {
     public RecoveryVmCreationOption recoveryVmCreationOption;
     /** The on-premises host the failback goes to. */
     public String targetProviderId;
+    /** An unplanned failover's sourceSiteOperations (Required shuts the on-premises VMs down first); a plan job passes it on. */
+    public String sourceSiteOperations;
+    /** What a test failover's cleanup should record, for a plan job to pass on to its items. */
+    public String testFailoverComments;
     /** The cloud key's certificate the failback named, for a cloud that encrypts data. */
     public String encryptionKeyId;
     /** The command sync-service works on for this job now; events of earlier commands are stale. */

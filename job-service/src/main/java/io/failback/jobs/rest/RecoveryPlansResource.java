@@ -6,6 +6,7 @@ import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.rest.RecoveryPlansView.RecoveryPlanProperties;
 import io.failback.jobs.rest.Views.Resource;
+import io.failback.jobs.service.ItemOperationRequests;
 import io.failback.jobs.service.Operations;
 import io.failback.jobs.service.OutboxRelay;
 import io.failback.jobs.service.PlannedFailoverRequest;
@@ -102,6 +103,37 @@ public class RecoveryPlansResource {
             @Valid @NotNull PlannedFailoverRequest request) {
         return operations.start(idempotencyKey, OperationRequest.Operation.RecoveryPlanPlannedFailover, name,
                 json.valueToTree(request.properties())).map(this::accepted);
+    }
+
+    @POST
+    @Path("/{name}/unplannedFailover")
+    @Operation(summary = "Unplanned failover of every item to Azure, from each one's latest recovery point, group by group, as one job",
+            description = "Same body as an item's unplannedFailover. Answers 202 with the job.")
+    public Uni<Response> unplannedFailover(@PathParam("name") String name,
+            @HeaderParam(ReplicationProtectedItemsResource.IDEMPOTENCY_KEY) String idempotencyKey,
+            @Valid @NotNull ItemOperationRequests.UnplannedFailover request) {
+        return operations.start(idempotencyKey, OperationRequest.Operation.RecoveryPlanUnplannedFailover, name,
+                json.valueToTree(request.properties())).map(this::accepted);
+    }
+
+    @POST
+    @Path("/{name}/testFailover")
+    @Operation(summary = "Test failover of every item: test VMs in Azure from the latest recovery points, group by group, as one job")
+    public Uni<Response> testFailover(@PathParam("name") String name,
+            @HeaderParam(ReplicationProtectedItemsResource.IDEMPOTENCY_KEY) String idempotencyKey,
+            @Valid @NotNull ItemOperationRequests.TestFailover request) {
+        return operations.start(idempotencyKey, OperationRequest.Operation.RecoveryPlanTestFailover, name,
+                json.valueToTree(request.properties())).map(this::accepted);
+    }
+
+    @POST
+    @Path("/{name}/testFailoverCleanup")
+    @Operation(summary = "Delete every item's test VM, as one job")
+    public Uni<Response> testFailoverCleanup(@PathParam("name") String name,
+            @HeaderParam(ReplicationProtectedItemsResource.IDEMPOTENCY_KEY) String idempotencyKey,
+            @Valid ItemOperationRequests.TestFailoverCleanup request) {
+        return operations.start(idempotencyKey, OperationRequest.Operation.RecoveryPlanTestFailoverCleanup, name,
+                request == null ? null : json.valueToTree(request.properties())).map(this::accepted);
     }
 
     @POST

@@ -103,6 +103,10 @@ public class Operations {
             case RecoveryPlanPlannedFailover -> plans.plannedFailover(target, body(properties, PlannedFailoverRequest.class));
             case RecoveryPlanFailoverCommit -> plans.failoverCommit(target);
             case RecoveryPlanReprotect -> plans.reprotect(target);
+            case RecoveryPlanUnplannedFailover -> plans.unplannedFailover(target, body(properties, ItemOperationRequests.UnplannedFailover.class));
+            case RecoveryPlanTestFailover -> plans.testFailover(target, body(properties, ItemOperationRequests.TestFailover.class));
+            case RecoveryPlanTestFailoverCleanup -> plans.testFailoverCleanup(target,
+                    optionalBody(properties, ItemOperationRequests.TestFailoverCleanup.class));
         };
     }
 

@@ -295,6 +295,14 @@ public class RecoveryPlanRunner {
                             job.failoverDirection == FailoverDirection.RecoveryToPrimary ? "HyperVReplicaAzureFailback" : "HyperVReplicaAzure",
                             job.dataSyncOption, job.recoveryVmCreationOption, job.targetProviderId, job.encryptionKeyId))));
             case RecoveryPlanService.FAILOVER_COMMIT -> failovers.failoverCommit(item);
+            case RecoveryPlanService.UNPLANNED_FAILOVER -> failovers.unplannedFailover(item, new ItemOperationRequests.UnplannedFailover(
+                    new ItemOperationRequests.UnplannedFailover.Properties(FailoverDirection.PrimaryToRecovery,
+                            job.sourceSiteOperations == null ? null : ItemOperationRequests.SourceSiteOperations.valueOf(job.sourceSiteOperations),
+                            null)));
+            case RecoveryPlanService.TEST_FAILOVER -> failovers.testFailover(item, new ItemOperationRequests.TestFailover(
+                    new ItemOperationRequests.TestFailover.Properties(FailoverDirection.PrimaryToRecovery, null, null)));
+            case RecoveryPlanService.TEST_FAILOVER_CLEANUP -> failovers.testFailoverCleanup(item, new ItemOperationRequests.TestFailoverCleanup(
+                    new ItemOperationRequests.TestFailoverCleanup.Properties(job.testFailoverComments)));
             default -> failovers.reprotect(item);
         };
     }
@@ -385,6 +393,9 @@ public class RecoveryPlanRunner {
         return switch (job.scenarioName) {
             case RecoveryPlanService.PLANNED_FAILOVER -> ItemOperation.PlannedFailover;
             case RecoveryPlanService.FAILOVER_COMMIT -> ItemOperation.Commit;
+            case RecoveryPlanService.UNPLANNED_FAILOVER -> ItemOperation.UnplannedFailover;
+            case RecoveryPlanService.TEST_FAILOVER -> ItemOperation.TestFailover;
+            case RecoveryPlanService.TEST_FAILOVER_CLEANUP -> ItemOperation.TestFailoverCleanup;
             default -> ItemOperation.ReverseReplicate;
         };
     }
@@ -396,6 +407,9 @@ public class RecoveryPlanRunner {
     private static String verb(ItemOperation operation) {
         return switch (operation) {
             case PlannedFailover -> "Planned failover";
+            case UnplannedFailover -> "Unplanned failover";
+            case TestFailover -> "Test failover";
+            case TestFailoverCleanup -> "Test failover cleanup";
             case Commit -> "Commit";
             default -> "Reverse replicate";
         };

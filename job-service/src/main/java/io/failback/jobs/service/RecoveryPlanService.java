@@ -41,10 +41,14 @@ public class RecoveryPlanService {
     public static final String PLANNED_FAILOVER = "RecoveryPlanPlannedFailover";
     public static final String FAILOVER_COMMIT = "RecoveryPlanFailoverCommit";
     public static final String REPROTECT = "RecoveryPlanReprotect";
-    static final List<String> SCENARIOS = List.of(PLANNED_FAILOVER, FAILOVER_COMMIT, REPROTECT);
+    public static final String UNPLANNED_FAILOVER = "RecoveryPlanUnplannedFailover";
+    public static final String TEST_FAILOVER = "RecoveryPlanTestFailover";
+    public static final String TEST_FAILOVER_CLEANUP = "RecoveryPlanTestFailoverCleanup";
+    static final List<String> SCENARIOS = List.of(PLANNED_FAILOVER, FAILOVER_COMMIT, REPROTECT, UNPLANNED_FAILOVER, TEST_FAILOVER,
+            TEST_FAILOVER_CLEANUP);
     /** The operations a whole plan offers, each run on every item of it. */
-    private static final List<ItemOperation> PLAN_OPERATIONS = List.of(ItemOperation.PlannedFailover, ItemOperation.Commit,
-            ItemOperation.ReverseReplicate);
+    private static final List<ItemOperation> PLAN_OPERATIONS = List.of(ItemOperation.PlannedFailover, ItemOperation.UnplannedFailover,
+            ItemOperation.TestFailover, ItemOperation.TestFailoverCleanup, ItemOperation.Commit, ItemOperation.ReverseReplicate);
 
     private final RecoveryPlanRunner runner;
 
@@ -146,6 +150,39 @@ public class RecoveryPlanService {
     public Uni<ReplicationJob> failoverCommit(String planName) {
         return start(planName, FAILOVER_COMMIT, ItemOperation.Commit, null, "Commit", job -> {
         });
+    }
+
+    /**
+     * Unplanned failover of every item to Azure, from each one's latest recovery point, group by group; the body is
+     * an item's (sourceSiteOperations Required shuts each on-premises VM down first). Refused in the failback direction.
+     */
+    @WithTransaction
+    public Uni<ReplicationJob> unplannedFailover(String planName, ItemOperationRequests.UnplannedFailover request) {
+        if (request.properties().failoverDirection() != FailoverDirection.PrimaryToRecovery) {
+            return Uni.createFrom().failure(new ProblemException(422, "UnplannedFailbackNotSupported",
+                    "only a planned failover may run in the failback direction (RecoveryToPrimary): it loses no data"));
+        }
+        return start(planName, UNPLANNED_FAILOVER, ItemOperation.UnplannedFailover, FailoverDirection.PrimaryToRecovery,
+                "Unplanned failover (on-premises to Azure)", job -> job.sourceSiteOperations = request.properties().sourceSiteOperations() == null
+                        ? null : request.properties().sourceSiteOperations().name());
+    }
+
+    /** Test failover of every item: test VMs from the latest recovery points, group by group, while protection goes on. */
+    @WithTransaction
+    public Uni<ReplicationJob> testFailover(String planName, ItemOperationRequests.TestFailover request) {
+        if (request.properties().failoverDirection() != FailoverDirection.PrimaryToRecovery) {
+            return Uni.createFrom().failure(new ProblemException(422, "FailoverDirectionNotSupported",
+                    "a test failover runs from the protected on-premises VMs' replicas into Azure (PrimaryToRecovery)"));
+        }
+        return start(planName, TEST_FAILOVER, ItemOperation.TestFailover, FailoverDirection.PrimaryToRecovery, "Test failover", job -> {
+        });
+    }
+
+    /** Deletes every item's test VM. */
+    @WithTransaction
+    public Uni<ReplicationJob> testFailoverCleanup(String planName, ItemOperationRequests.TestFailoverCleanup request) {
+        return start(planName, TEST_FAILOVER_CLEANUP, ItemOperation.TestFailoverCleanup, null, "Test failover cleanup",
+                job -> job.testFailoverComments = request == null ? null : request.properties().comments());
     }
 
     /** "Reverse Replicate" of every item after a committed failback. */
