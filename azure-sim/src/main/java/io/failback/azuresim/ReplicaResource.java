@@ -91,17 +91,9 @@ public class ReplicaResource {
 
     @POST
     @Path("/replicas/{item}/failover")
-    @Operation(summary = "Failover to Azure: start a VM whose disks are a copy of the replica at its recovery point")
+    @Operation(summary = "Failover to Azure: start a VM whose disks are a copy of the replica at exactly its latest recovery point")
     public Response failover(@PathParam("item") String item, @Valid @NotNull FailoverToAzure request) {
-        Replica replica = replicas.get(item);
-        if (replica.recoveryPoint() == null) {
-            throw ProblemException.conflict("NoRecoveryPoint", "replica of '" + item
-                    + "' has no recovery point yet: initial replication has not completed");
-        }
-        Map<String, io.failback.contracts.disk.BlockDevice> devices = new LinkedHashMap<>();
-        replica.disks().forEach(d -> devices.put(d.diskId(), replicas.device(item, d.diskId())));
-        AzureVm vm = vms.createFromReplica(request.vmName(), replica, devices, request.workload());
-        replicas.markFailedOver(item, vm.name());
+        AzureVm vm = replicas.failover(item, request.vmName(), request.workload());
         return Response.status(Response.Status.CREATED).entity(vm).build();
     }
 
