@@ -103,11 +103,12 @@ public class ReplicaStore {
 
     /**
      * Failover to Azure: a running VM whose disks are a copy of the replica at exactly its latest recovery point,
-     * whatever a replication cycle cut off half-way left in the replica. The replica is first rolled back to the point
-     * (it then holds what the VM started from, which Commit after failback relies on); the copy reads the point, so
-     * a block written meanwhile cannot slip in.
+     * whatever a replication cycle cut off half-way left in the replica. A failover proper first rolls the replica
+     * back to the point (it then holds what the VM started from, which Commit after failback relies on) and records
+     * the VM as the one the item failed over to. A test failover ({@code test}) copies the point without changing
+     * the replica or the item: replication goes on into it, and the test VM's disks are a copy of their own.
      */
-    public synchronized AzureVm failover(String itemName, String vmName, WorkloadSettings workload) {
+    public synchronized AzureVm failover(String itemName, String vmName, WorkloadSettings workload, boolean test) {
         Replica replica = get(itemName);
         if (replica.recoveryPoint() == null) {
             throw ProblemException.conflict("NoRecoveryPoint", "replica of '" + itemName
@@ -117,15 +118,19 @@ public class ReplicaStore {
         Map<String, BlockDevice> atPoint = new LinkedHashMap<>();
         for (DiskSpec disk : replica.disks()) {
             JournaledReplicaDisk journaled = journaled(itemName, disk.diskId());
-            int restored = journaled.rollBack();
-            if (restored > 0) {
-                LOG.infof("replica of %s, disk %s: %d blocks written after the recovery point put back before failover",
-                        itemName, disk.diskId(), restored);
+            if (!test) {
+                int restored = journaled.rollBack();
+                if (restored > 0) {
+                    LOG.infof("replica of %s, disk %s: %d blocks written after the recovery point put back before failover",
+                            itemName, disk.diskId(), restored);
+                }
             }
             atPoint.put(disk.diskId(), journaled.atRecoveryPoint());
         }
         AzureVm vm = vms.createFromReplica(vmName, replica, atPoint, workload);
-        markFailedOver(itemName, vm.name());
+        if (!test) {
+            markFailedOver(itemName, vm.name());
+        }
         return vm;
     }
 
@@ -148,8 +153,10 @@ public class ReplicaStore {
                     + vmDisks.keySet() + ", got " + sourceTrackingPoints.keySet());
         }
         Replica existing = replicas.get(itemName);
+        // A test failover's VM came from the replica too, but the replica went on after it: only the VM of the
+        // failover proper starts from what the replica holds once rolled back.
         boolean vmCameFromIt = existing != null && vm.replicaOrigin() != null && itemName.equals(vm.replicaOrigin().itemName())
-                && existing.disks().equals(vm.disks());
+                && vm.name().equals(existing.failedOverTo()) && existing.disks().equals(vm.disks());
         if (vmCameFromIt) {
             for (DiskSpec disk : vm.disks()) {
                 VirtualDisk from = vmDisks.get(disk.diskId());

@@ -117,7 +117,7 @@ class AzureSiteTest {
                         "plaintext at byte " + at + " found in the journal");
             }
         }
-        assertEquals(ReplicaFailoverTest.digest(atPoint), ReplicaFailoverTest.failover("vm-sealed-journal", "vm-sealed-journal"));
+        assertEquals(ReplicaFailoverTest.digest(atPoint), ReplicaFailoverTest.failover("vm-sealed-journal", "vm-sealed-journal", false));
     }
 
     @Test

@@ -104,9 +104,9 @@ class ReplicaFailoverTest {
         }
     }
 
-    static String failover(String item, String vmName) {
+    static String failover(String item, String vmName, boolean test) {
         given().contentType(ContentType.JSON)
-                .body("{\"vmName\": \"" + vmName + "\""
+                .body("{\"vmName\": \"" + vmName + "\", \"test\": " + test
                         + ", \"workload\": {\"pattern\": \"RandomSmall\", \"writesPerSecond\": 0, \"writeSizeBytes\": 4096, \"seed\": 1}}")
                 .post("/api/replicas/" + item + "/failover").then().statusCode(201)
                 .body("name", equalTo(vmName)).body("state", equalTo("Running")).body("replicaOrigin.itemName", equalTo(item));
@@ -141,12 +141,50 @@ class ReplicaFailoverTest {
         assertEquals(mixed, replica.liveDigest(), "the replica holds the mix");
         assertTrue(Files.size(STORAGE.resolve("replicas/vm-cut/disk-0.undo")) > 18L * BLOCK, "what the cycle overwrote is journaled (blocks 30 and 31 were zeros)");
 
-        String vmDigest = failover("vm-cut", "vm-cut");
+        String vmDigest = failover("vm-cut", "vm-cut", false);
 
         assertEquals(atPoint, vmDigest, "the VM starts from the recovery point, not from the mix");
         assertEquals(atPoint, replica.liveDigest(), "the replica was rolled back to it");
         given().get("/api/replicas/vm-cut").then().body("failedOverTo", equalTo("vm-cut"));
         given().contentType(ContentType.JSON).body("{\"vmName\": \"vm-cut\"}").post("/api/replicas/vm-cut/failover")
                 .then().statusCode(409).body("type", equalTo("AzureVmExists"));
+    }
+
+    @Test
+    void aTestFailoverStartsAVmFromTheRecoveryPointAndReplicationGoesOn() throws Exception {
+        Replica replica = new Replica("vm-drill", 2);
+        given().contentType(ContentType.JSON).body("{\"vmName\": \"vm-drill-test\", \"test\": true}")
+                .post("/api/replicas/vm-drill/failover").then().statusCode(409).body("type", equalTo("NoRecoveryPoint"));
+        replica.cycle(false, range(0, 16));
+        replica.recordRecoveryPoint("2026-11-26T10:00:00Z", 10);
+        String first = digest(replica.content);
+        replica.cycle(true, range(4, 17)); // a cycle under way: its first batch is in the replica
+        String underWay = replica.liveDigest();
+        assertNotEquals(first, underWay);
+
+        assertEquals(first, failover("vm-drill", "vm-drill-test", true));
+
+        given().get("/api/replicas/vm-drill").then().statusCode(200).body("failedOverTo", nullValue())
+                .body("recoveryPoint.consistentAt", equalTo("2026-11-26T10:00:00Z"));
+        assertEquals(underWay, replica.liveDigest(), "the replica is left as replication left it");
+        given().contentType(ContentType.JSON).body("{\"vmName\": \"vm-drill-test\", \"test\": true}")
+                .post("/api/replicas/vm-drill/failover").then().statusCode(409).body("type", equalTo("AzureVmExists"));
+
+        // Replication goes on: the next cycle completes and becomes the recovery point.
+        replica.cycle(false, range(4, 17));
+        replica.cycle(false, 40, 41);
+        replica.recordRecoveryPoint("2026-11-26T10:05:00Z", 20);
+        String second = digest(replica.content);
+        assertEquals(second, replica.liveDigest());
+        assertNotEquals(first, second);
+        assertEquals(first, given().get("/api/vms/vm-drill-test/disks/disk-0/digest").then().extract().path("digest"),
+                "the test VM's disks are a copy of their own");
+
+        // Clean-up of the drill, another one, then the failover proper.
+        given().delete("/api/vms/vm-drill-test").then().statusCode(200);
+        assertEquals(second, failover("vm-drill", "vm-drill-test", true));
+        given().get("/api/replicas/vm-drill").then().body("failedOverTo", nullValue());
+        assertEquals(second, failover("vm-drill", "vm-drill", false));
+        given().get("/api/replicas/vm-drill").then().body("failedOverTo", equalTo("vm-drill"));
     }
 }

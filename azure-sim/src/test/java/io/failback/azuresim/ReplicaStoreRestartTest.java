@@ -2,6 +2,8 @@ package io.failback.azuresim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -24,9 +26,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Replica storage across an azure-sim restart, on real files: a fresh {@link ReplicaStore} (and {@link VmStore},
- * {@link CloudEncryption}) over the same folder, after a clean stop or after a crash (the first instances are dropped
- * without closing anything).
+ * Replica storage on real files, built as azure-sim builds it but without Quarkus, so that it can be restarted: a
+ * fresh {@link ReplicaStore} (and {@link VmStore}, {@link CloudEncryption}) over the same folder, after a clean stop or
+ * after a crash (the first instances are dropped without closing anything).
  */
 class ReplicaStoreRestartTest {
     private static final int BLOCK = 64 * 1024;
@@ -122,11 +124,57 @@ class ReplicaStoreRestartTest {
 
         Site after = start();
         assertEquals(atPoint, after.replicas().journaled("vm-01", "disk-0").atRecoveryPoint().digest());
-        AzureVm vm = after.replicas().failover("vm-01", "vm-01", WorkloadSettings.IDLE);
+        AzureVm vm = after.replicas().failover("vm-01", "vm-01", WorkloadSettings.IDLE, false);
 
         assertEquals(atPoint, after.vms().disk(vm.name(), "disk-0").digest(), "the VM starts from the recovery point");
         assertEquals(atPoint, after.replicas().device("vm-01", "disk-0").digest(), "the replica was rolled back to it");
         assertEquals("vm-01", after.replicas().get("vm-01").failedOverTo());
         assertEquals(0, after.replicas().journaled("vm-01", "disk-0").journaledBlocks());
+    }
+
+    @ParameterizedTest(name = "sealed={0}")
+    @CsvSource({"false", "true"})
+    void aTestFailoverCopiesTheRecoveryPointAndLeavesTheReplicaAsReplicationLeftIt(boolean sealed) throws Exception {
+        Site site = start();
+        if (sealed) {
+            site.encryption().enable();
+        }
+        site.replicas().create("vm-02", List.of(new DiskSpec("disk-0", (long) BLOCKS * BLOCK, BLOCK)));
+        byte[] content = new byte[BLOCKS * BLOCK];
+        Random random = new Random(3);
+        BlockDevice device = site.replicas().device("vm-02", "disk-0");
+        write(device, content, random, 0, 1, 2, 3);
+        site.replicas().recordRecoveryPoint("vm-02", new Replica.RecoveryPoint(Instant.parse("2026-11-26T10:00:00Z"), Map.of("disk-0", 5L)));
+        String atPoint = digestOf(content);
+        write(device, content, random, 1, 2, 30);
+        String cycleSoFar = digestOf(content);
+
+        AzureVm test = site.replicas().failover("vm-02", "vm-02-test", WorkloadSettings.IDLE, true);
+
+        assertEquals(atPoint, site.vms().disk(test.name(), "disk-0").digest());
+        assertNotNull(test.replicaOrigin());
+        assertNull(site.replicas().get("vm-02").failedOverTo(), "a test failover is no failover");
+        assertEquals(cycleSoFar, device.digest(), "the cycle under way keeps what it wrote");
+        assertEquals(3, site.replicas().journaled("vm-02", "disk-0").journaledBlocks());
+    }
+
+    @org.junit.jupiter.api.Test
+    void committingATestVmRebuildsTheReplicaFromItForTheReplicaWentOnAfterIt() throws Exception {
+        Site site = start();
+        site.replicas().create("vm-03", List.of(new DiskSpec("disk-0", (long) BLOCKS * BLOCK, BLOCK)));
+        byte[] content = new byte[BLOCKS * BLOCK];
+        Random random = new Random(4);
+        BlockDevice device = site.replicas().device("vm-03", "disk-0");
+        write(device, content, random, 0, 1, 2, 3);
+        site.replicas().recordRecoveryPoint("vm-03", new Replica.RecoveryPoint(Instant.parse("2026-11-26T10:00:00Z"), Map.of("disk-0", 5L)));
+        AzureVm test = site.replicas().failover("vm-03", "vm-03-test", WorkloadSettings.IDLE, true);
+        write(device, content, random, 2, 3, 4);
+        site.replicas().recordRecoveryPoint("vm-03", new Replica.RecoveryPoint(Instant.parse("2026-11-26T10:05:00Z"), Map.of("disk-0", 9L)));
+        site.vms().disk(test.name(), "disk-0").write(10L * BLOCK, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        AzureVm stopped = site.vms().shutdown(test.name());
+
+        site.replicas().retain("vm-03", stopped, Map.of("disk-0", site.vms().disk(test.name(), "disk-0")), Map.of("disk-0", 12L));
+
+        assertEquals(site.vms().disk(test.name(), "disk-0").digest(), site.replicas().device("vm-03", "disk-0").digest());
     }
 }
