@@ -41,8 +41,12 @@ import java.util.Map;
  * <li>One <b>append-only file</b> rather than a sparse copy plus a set of saved block numbers: saving a batch is one
  * sequential write and one force, where a sparse sealed device and a separate set would need three forces, and a
  * torn append is recognised by its checksum.</li>
- * <li><b>Batched</b>: a block stream's batch (about 1 MiB) reaches the disk as one {@link #writeRuns} call, so a
- * scattered delta costs one journal force per batch, not one per block.</li>
+ * <li><b>Group commit</b>: forcing the journal before each write would cost a force per block stream batch (1 MiB;
+ * the batch reaches the disk as one {@link #writeRuns} call, so at least not one per block) — that force, not the
+ * extra bytes, was most of the journal's cost. So a write's old content is appended at once, but the write itself is
+ * held back (copied, at most {@link #HELD_BYTES} of them) until one force covers the records of all held writes;
+ * then they go to the disk. Nothing acknowledged is at risk: the block API answers a stream only after
+ * {@link #force()}, which releases what is held, and reads, rollbacks, resets and recovery points release first.</li>
  * </ul>
  * A full copy into a replica that has a recovery point ({@link #zeroAll()}) first saves every block that holds data
  * — as costly as the copy itself, and the only way the point survives a full copy that does not finish.
@@ -51,10 +55,13 @@ import java.util.Map;
  * recovery point any more is left from before a point was recorded, when the disk was already consistent and forced,
  * and is dropped. A rollback cut off by a crash leaves the journal as it was, so the next one simply does it again.
  * <p>
- * Thread-safe: writes, rollbacks and reads of the recovery point are serialized; live reads go straight to the disk.
+ * Thread-safe: writes, rollbacks and reads of the recovery point are serialized; live reads release held writes,
+ * then go straight to the disk.
  */
 final class JournaledReplicaDisk implements BlockDevice, Closeable {
     private static final int BATCH_BYTES = 1 << 20;
+    /** How much a writer may have written before the journal records of its blocks are forced (group commit). */
+    static final int HELD_BYTES = 8 << 20;
 
     private final BlockDevice disk;
     private final StoredForm stored;
@@ -63,6 +70,9 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
     private UndoLog journal;
     /** The blocks saved in the journal: overwritten since the recovery point. */
     private final Map<Long, UndoLog.Entry> saved = new HashMap<>();
+    /** Writes (copies, in order) whose blocks' records are appended but not forced yet: they wait for the force. */
+    private final List<Run> held = new ArrayList<>();
+    private long heldBytes;
 
     private JournaledReplicaDisk(BlockDevice disk, Path journalFile) {
         this.disk = disk;
@@ -100,6 +110,7 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
 
     /** The replica now holds the recovery point {@code tag}: makes that durable and starts an empty journal. */
     synchronized void recoveryPointRecorded(String tag) {
+        release();
         disk.force();
         startJournal(tag);
     }
@@ -119,6 +130,7 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
      * recovery point. Returns how many blocks it put back.
      */
     synchronized int rollBack() {
+        release();
         if (journal == null || saved.isEmpty()) {
             return 0;
         }
@@ -171,6 +183,9 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
     /** The current content (a cycle's blocks included): what sync-service's verification hashes. */
     @Override
     public void read(long firstBlock, ByteBuffer dst) {
+        synchronized (this) {
+            release();
+        }
         disk.read(firstBlock, dst);
     }
 
@@ -179,27 +194,41 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
         writeRuns(List.of(new Run(firstBlock, blocks)));
     }
 
-    /** Saves the blocks of all the runs not saved yet (one forced append), then writes the runs. */
+    /**
+     * Without a recovery point, writes the runs. With one, appends the old content of the blocks not saved yet to the
+     * journal (one append) and holds the runs back until the journal is forced: once {@link #HELD_BYTES} are held, or
+     * at {@link #force()} (which the block API calls before it answers), or before anything reads or resets the disk.
+     */
     @Override
     public synchronized void writeRuns(List<Run> runs) {
-        if (journal != null) {
-            List<Long> first = new ArrayList<>();
-            for (Run run : runs) {
-                long count = run.blocks().remaining() / blockSize();
-                for (long block = run.firstBlock(); block < run.firstBlock() + count; block++) {
-                    if (!saved.containsKey(block)) {
-                        first.add(block);
-                    }
+        if (journal == null) {
+            disk.writeRuns(runs);
+            return;
+        }
+        List<Long> first = new ArrayList<>();
+        for (Run run : runs) {
+            long count = run.blocks().remaining() / blockSize();
+            for (long block = run.firstBlock(); block < run.firstBlock() + count; block++) {
+                if (!saved.containsKey(block)) {
+                    first.add(block);
                 }
             }
-            save(first, false);
         }
-        disk.writeRuns(runs);
+        save(first, false, false);
+        for (Run run : runs) {
+            ByteBuffer copy = ByteBuffer.allocate(run.blocks().remaining()).put(run.blocks().duplicate()).flip();
+            held.add(new Run(run.firstBlock(), copy));
+            heldBytes += copy.remaining();
+        }
+        if (heldBytes >= HELD_BYTES) {
+            release();
+        }
     }
 
     /** A full copy begins: with a recovery point, every block holding data is saved first. */
     @Override
     public synchronized void zeroAll() {
+        release();
         if (journal != null) {
             List<Long> unsaved = new ArrayList<>();
             for (long block = 0; block < blockCount(); block++) {
@@ -207,23 +236,30 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
                     unsaved.add(block);
                 }
             }
-            save(unsaved, true);
+            save(unsaved, true, true);
         }
         disk.zeroAll();
     }
 
     @Override
     public void force() {
+        synchronized (this) {
+            release();
+        }
         disk.force();
     }
 
     @Override
     public String digest() {
+        synchronized (this) {
+            release();
+        }
         return disk.digest();
     }
 
     @Override
     public synchronized void close() {
+        release();
         if (journal != null) {
             journal.close();
         }
@@ -237,11 +273,11 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
     }
 
     /**
-     * Appends the blocks' current stored form to the journal, about 1 MiB per write, and forces it once: only then
-     * may they be overwritten. With {@code skipZeros} blocks holding zeros are left out (a full copy's reset: they
-     * read as zeros afterwards anyway, and are saved if the copy writes them).
+     * Appends the blocks' current stored form to the journal, about 1 MiB per write, forced at the end with
+     * {@code force}; the blocks may be overwritten only once it is. With {@code skipZeros} blocks holding zeros are
+     * left out (a full copy's reset: they read as zeros afterwards anyway, and are saved if the copy writes them).
      */
-    private void save(List<Long> blocks, boolean skipZeros) {
+    private void save(List<Long> blocks, boolean skipZeros, boolean force) {
         if (blocks.isEmpty()) {
             return;
         }
@@ -265,9 +301,20 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
                 batch.clear();
             }
         }
-        if (appended) {
+        if (appended && force) {
             journal.force();
         }
+    }
+
+    /** Forces the journal, then writes what was held back for it (in order: a later write of a block wins). */
+    private void release() {
+        if (held.isEmpty()) {
+            return;
+        }
+        journal.force();
+        disk.writeRuns(List.copyOf(held));
+        held.clear();
+        heldBytes = 0;
     }
 
     private void startJournal(String tag) {

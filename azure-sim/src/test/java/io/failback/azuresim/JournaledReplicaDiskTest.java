@@ -106,6 +106,7 @@ class JournaledReplicaDiskTest {
         crashed.recoveryPointRecorded("p1");
         byte[] atPoint = content.clone();
         write(crashed, 1, 3, 4);
+        crashed.force(); // the block API answered this stream: its blocks are on the disk
         long journalBytes = crashed.journalBytes();
         // The process dies (nothing closed) in the middle of its next append.
         Path file = UndoLog.path(dir, "disk-0");
@@ -121,6 +122,30 @@ class JournaledReplicaDiskTest {
             assertArrayEquals(atPoint, readAll(restarted.atRecoveryPoint()));
             restarted.rollBack();
             assertArrayEquals(atPoint, readAll(restarted));
+        }
+    }
+
+    @Test
+    void writesWaitForTheForceOfTheirJournalRecordsUntilEnoughAreHeld() {
+        int blocks = JournaledReplicaDisk.HELD_BYTES / BLOCK + 4;
+        VirtualDisk underneath = VirtualDisk.create(JSON, dir, "big", (long) blocks * BLOCK, BLOCK);
+        try (JournaledReplicaDisk journaled = JournaledReplicaDisk.open(underneath, dir, "p1")) {
+            byte[] block = new byte[BLOCK];
+            random.nextBytes(block);
+            journaled.writeBlocks(0, ByteBuffer.wrap(block));
+            ByteBuffer onDisk = ByteBuffer.allocate(BLOCK);
+            underneath.read(0, onDisk);
+            assertArrayEquals(new byte[BLOCK], onDisk.array(), "held until the journal is forced");
+            ByteBuffer live = ByteBuffer.allocate(BLOCK);
+            journaled.read(0, live);
+            assertArrayEquals(block, live.array(), "a read releases what is held");
+
+            for (int b = 1; b < blocks; b++) {
+                journaled.writeBlocks(b, ByteBuffer.wrap(block));
+            }
+            underneath.read(blocks - 5, onDisk.clear());
+            assertArrayEquals(block, onDisk.array(), "released once " + JournaledReplicaDisk.HELD_BYTES + " bytes were held");
+            assertEquals(blocks, journaled.journaledBlocks());
         }
     }
 

@@ -29,7 +29,7 @@ class ReplicaJournalBench {
     private static final int BLOCKS = (int) (SIZE / BLOCK);
     private static final int DELTA = BLOCKS / 100;
     private static final int BATCH = Integer.getInteger("bench.batch", 16);
-    private static final int ROUNDS = 7;
+    private static final int ROUNDS = Integer.getInteger("bench.rounds", 7);
 
     @TempDir
     Path dir;

@@ -27,7 +27,7 @@ class ReplicaJournalHttpBench {
     private static final int BLOCK = 64 * 1024;
     private static final long SIZE = 4L << 30;
     private static final int DELTA = (int) (SIZE / BLOCK / 100);
-    private static final int ROUNDS = 7;
+    private static final int ROUNDS = Integer.getInteger("bench.rounds", 7);
 
     @Test
     void aOnePercentDeltaCyclePostedWithAndWithoutTheJournal() {
@@ -43,7 +43,7 @@ class ReplicaJournalHttpBench {
         long[] without = new long[ROUNDS];
         long[] with = new long[ROUNDS];
         for (int round = 0; round < ROUNDS; round++) {
-            given().contentType(ContentType.JSON).body("{\"consistentAt\": \"2026-11-26T10:0" + round + ":00Z\", \"sourceTrackingPoints\": {\"disk-0\": " + round + "}}")
+            given().contentType(ContentType.JSON).body("{\"consistentAt\": \"2026-11-26T10:" + String.format("%02d", round) + ":00Z\", \"sourceTrackingPoints\": {\"disk-0\": " + round + "}}")
                     .post("/api/replicas/bench-journaled/recoveryPoints").then().statusCode(200);
             without[round] = post("bench-plain", body);
             with[round] = post("bench-journaled", body);
