@@ -66,6 +66,16 @@ class ReplicaFailoverTest {
          * the batches that arrived whole, then refuses the stream.
          */
         void cycle(boolean cutOff, int... blocks) {
+            stream("", cutOff, blocks);
+        }
+
+        /** A full copy ({@code fullCopy=true}: the disk is reset to zeros first) of {@code blocks}, the rest zeros. */
+        void fullCopy(boolean cutOff, int... blocks) {
+            java.util.Arrays.fill(content, (byte) 0);
+            stream("?fullCopy=true", cutOff, blocks);
+        }
+
+        private void stream(String query, boolean cutOff, int... blocks) {
             ByteBuffer stream = ByteBuffer.allocate(blocks.length * (BLOCK + BlockStreamFormat.FRAME_OVERHEAD_BYTES) + 200);
             BlockStreamEncoder encoder = new BlockStreamEncoder();
             encoder.header(stream, new StreamHeader(BLOCK, (long) BLOCKS * BLOCK, 0, BLOCKS));
@@ -79,7 +89,7 @@ class ReplicaFailoverTest {
             }
             byte[] body = new byte[stream.flip().remaining()];
             stream.get(body);
-            given().contentType(BlockStreamFormat.MEDIA_TYPE).body(body).post("/api/replicas/" + item + "/disks/disk-0/blocks")
+            given().contentType(BlockStreamFormat.MEDIA_TYPE).body(body).post("/api/replicas/" + item + "/disks/disk-0/blocks" + query)
                     .then().statusCode(cutOff ? 422 : 200);
             // What the replica holds now: every block of a whole stream; of a cut-off one, the whole batches.
             int written = cutOff ? blocks.length / 16 * 16 : blocks.length;
@@ -148,6 +158,21 @@ class ReplicaFailoverTest {
         given().get("/api/replicas/vm-cut").then().body("failedOverTo", equalTo("vm-cut"));
         given().contentType(ContentType.JSON).body("{\"vmName\": \"vm-cut\"}").post("/api/replicas/vm-cut/failover")
                 .then().statusCode(409).body("type", equalTo("AzureVmExists"));
+    }
+
+    @Test
+    void aFullCopyCutOffHalfWayLeavesTheRecoveryPoint() {
+        Replica replica = new Replica("vm-full", 3);
+        replica.fullCopy(false, range(0, 40));
+        replica.recordRecoveryPoint("2026-11-26T10:00:00Z", 1);
+        String atPoint = digest(replica.content);
+
+        replica.fullCopy(true, range(10, 20));
+        assertEquals(digest(replica.content), replica.liveDigest(), "the replica holds 16 blocks of the new copy, zeros elsewhere");
+        assertNotEquals(atPoint, replica.liveDigest());
+
+        assertEquals(atPoint, failover("vm-full", "vm-full", false));
+        assertEquals(atPoint, replica.liveDigest());
     }
 
     @Test
