@@ -11,7 +11,7 @@ import java.util.Map;
  *
  * @param encryptionCertificateId the cloud key its blocks are sealed with at rest, null when stored in the clear
  * @param recoveryPoint the latest moment the replica is known consistent at; null until the first one
- * @param failedOverTo the Azure VM last created from it
+ * @param failedOverTo the Azure VM the last failover created from it (a test failover does not count)
  */
 public record Replica(String itemName, List<DiskSpec> disks, String encryptionCertificateId, RecoveryPoint recoveryPoint,
         String failedOverTo, Instant createdAt) {

@@ -51,7 +51,12 @@ public class ReplicaResource {
             @NotEmpty Map<String, @NotNull Long> sourceTrackingPoints) {
     }
 
-    public record FailoverToAzure(@NotNull @Pattern(regexp = CreateAzureVm.NAME_PATTERN) String vmName, @Valid WorkloadSettings workload) {
+    /**
+     * @param test a test failover: the VM starts from the recovery point, but the item does not fail over and
+     *            replication goes on into the replica (default false)
+     */
+    public record FailoverToAzure(@NotNull @Pattern(regexp = CreateAzureVm.NAME_PATTERN) String vmName, @Valid WorkloadSettings workload,
+            Boolean test) {
     }
 
     @GET
@@ -91,17 +96,10 @@ public class ReplicaResource {
 
     @POST
     @Path("/replicas/{item}/failover")
-    @Operation(summary = "Failover to Azure: start a VM whose disks are a copy of the replica at its recovery point")
+    @Operation(summary = "Failover to Azure (or with test=true a test failover): start a VM whose disks are a copy of the "
+            + "replica at exactly its latest recovery point")
     public Response failover(@PathParam("item") String item, @Valid @NotNull FailoverToAzure request) {
-        Replica replica = replicas.get(item);
-        if (replica.recoveryPoint() == null) {
-            throw ProblemException.conflict("NoRecoveryPoint", "replica of '" + item
-                    + "' has no recovery point yet: initial replication has not completed");
-        }
-        Map<String, io.failback.contracts.disk.BlockDevice> devices = new LinkedHashMap<>();
-        replica.disks().forEach(d -> devices.put(d.diskId(), replicas.device(item, d.diskId())));
-        AzureVm vm = vms.createFromReplica(request.vmName(), replica, devices, request.workload());
-        replicas.markFailedOver(item, vm.name());
+        AzureVm vm = replicas.failover(item, request.vmName(), request.workload(), Boolean.TRUE.equals(request.test()));
         return Response.status(Response.Status.CREATED).entity(vm).build();
     }
 

@@ -115,13 +115,21 @@ public class VmStore {
         return vm;
     }
 
-    /** A failover to Azure: a running VM whose disks start as a copy of the replica's (zero blocks skipped). */
-    public synchronized AzureVm createFromReplica(String name, Replica replica, Map<String, BlockDevice> replicaDisks,
-            WorkloadSettings workload) {
+    /** Refuses a name an existing VM has (a deleted VM's name is free again). */
+    public void requireNameFree(String name) {
         AzureVm existing = vms.get(name);
         if (existing != null && existing.state() != AzureVmState.Deleted) {
             throw ProblemException.conflict("AzureVmExists", "a virtual machine named '" + name + "' already exists");
         }
+    }
+
+    /**
+     * A failover to Azure: a running VM whose disks start as a copy of {@code replicaDisks} (zero blocks skipped): the
+     * replica's disks as they were at its recovery point.
+     */
+    public synchronized AzureVm createFromReplica(String name, Replica replica, Map<String, BlockDevice> replicaDisks,
+            WorkloadSettings workload) {
+        requireNameFree(name);
         disks.delete(name, vmDir(name));
         VmDisks created = disks.create(name, vmDir(name), replica.disks());
         for (VirtualDisk disk : created.disks()) {

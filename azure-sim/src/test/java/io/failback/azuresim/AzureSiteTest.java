@@ -100,6 +100,27 @@ class AzureSiteTest {
     }
 
     @Test
+    void aSealedReplicasUndoJournalHoldsNoPlaintextAndItsFailoverStartsFromTheRecoveryPoint() throws Exception {
+        given().post("/api/encryption/enable").then().statusCode(200).body("enabled", equalTo(true));
+        ReplicaFailoverTest.Replica replica = new ReplicaFailoverTest.Replica("vm-sealed-journal", 4);
+        given().get("/api/replicas/vm-sealed-journal").then().body("encryptionCertificateId", org.hamcrest.Matchers.notNullValue());
+        replica.cycle(false, ReplicaFailoverTest.range(0, 16));
+        replica.recordRecoveryPoint("2026-11-26T10:00:00Z", 7);
+        byte[] atPoint = replica.content.clone();
+        replica.cycle(false, ReplicaFailoverTest.range(0, 16)); // a cycle whose recovery point is never recorded
+
+        byte[] journal = Files.readAllBytes(STORAGE.resolve("replicas/vm-sealed-journal/disk-0.undo"));
+        assertTrue(journal.length > 16 * BLOCK, "the 16 overwritten blocks are journaled: " + journal.length + " bytes");
+        for (byte[] content : new byte[][] {atPoint, replica.content}) {
+            for (int at = 0; at + 32 <= 16 * BLOCK; at += 8192) {
+                assertTrue(JournaledReplicaDiskTest.indexOf(journal, java.util.Arrays.copyOfRange(content, at, at + 32)) < 0,
+                        "plaintext at byte " + at + " found in the journal");
+            }
+        }
+        assertEquals(ReplicaFailoverTest.digest(atPoint), ReplicaFailoverTest.failover("vm-sealed-journal", "vm-sealed-journal", false));
+    }
+
+    @Test
     void aSnapshotOverTheApiKeepsItsMomentWhileTheVmWrites() throws Exception {
         given().contentType(ContentType.JSON).body("""
                 {"name": "vm-busy", "disks": [{"diskId": "disk-0", "sizeBytes": 8388608}], "contentSeed": 9,

@@ -8,6 +8,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Writes a block stream arriving on an HTTP request body into a disk. Decoding (and checksum verification) happens
@@ -226,16 +228,18 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
             return !bytes.hasRemaining();
         }
 
-        /** Adjacent blocks go to the disk as one write. */
+        /** Adjacent blocks go to the disk as one run, and the batch's runs as one call. */
         void writeTo() {
             int blockSize = disk.blockSize();
+            List<BlockDevice.Run> runs = new ArrayList<>();
             int runStart = 0;
             for (int i = 1; i <= count; i++) {
                 if (i == count || indexes[i] != indexes[i - 1] + 1) {
-                    disk.writeBlocks(indexes[runStart], bytes.slice(runStart * blockSize, (i - runStart) * blockSize));
+                    runs.add(new BlockDevice.Run(indexes[runStart], bytes.slice(runStart * blockSize, (i - runStart) * blockSize)));
                     runStart = i;
                 }
             }
+            disk.writeRuns(runs);
         }
     }
 }

@@ -29,12 +29,15 @@ public final class EncryptedReplicaDisk implements BlockDevice, Closeable {
     private final DiskFile seals;
     private final SecretKeySpec key;
     private final SecureRandom random = new SecureRandom();
+    /** A block's stored form when it holds zeros (and the zeros it reads as). */
+    private final byte[] zeros;
 
     private EncryptedReplicaDisk(String diskId, DiskFile data, DiskFile seals, CloudKey key) {
         this.diskId = diskId;
         this.data = data;
         this.seals = seals;
         this.key = new SecretKeySpec(key.key(), "AES");
+        this.zeros = new byte[NONCE + data.blockSize() + TAG];
     }
 
     public static EncryptedReplicaDisk create(Path dir, String diskId, long sizeBytes, int blockSize, CloudKey key) {
@@ -83,28 +86,73 @@ public final class EncryptedReplicaDisk implements BlockDevice, Closeable {
     @Override
     public void read(long firstBlock, ByteBuffer dst) {
         int blockSize = data.blockSize();
-        ByteBuffer seal = ByteBuffer.allocate(SEAL);
-        ByteBuffer sealed = ByteBuffer.allocate(blockSize + TAG);
+        ByteBuffer stored = ByteBuffer.allocate(storedBlockBytes());
         for (long block = firstBlock; dst.hasRemaining(); block++) {
-            seals.read(block, seal.clear());
-            ByteBuffer out = dst.slice(dst.position(), blockSize);
-            if (DiskFile.isAllZero(seal.flip())) {
-                out.put(new byte[blockSize]);
-            } else {
-                data.read(block, sealed.clear().limit(blockSize));
-                sealed.limit(blockSize + TAG).put(blockSize, seal, NONCE, TAG).position(0);
-                try {
-                    Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-                    cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG * 8, seal.array(), 0, NONCE));
-                    cipher.updateAAD(associatedData(block));
-                    cipher.doFinal(sealed, out);
-                } catch (GeneralSecurityException e) {
-                    throw new IllegalStateException("block " + block + " of replica disk '" + diskId
-                            + "' fails authentication: tampered with, or sealed under another key", e);
-                }
-            }
+            readStored(block, stored.clear());
+            openStored(block, stored.flip(), dst.slice(dst.position(), blockSize));
             dst.position(dst.position() + blockSize);
         }
+    }
+
+    /**
+     * Bytes of one block as it is stored: nonce (12) | ciphertext (block size) | tag (16), the layout of a SEALED
+     * frame's payload. All zeros for a block never written or written as zeros.
+     */
+    public int storedBlockBytes() {
+        return NONCE + data.blockSize() + TAG;
+    }
+
+    /**
+     * Reads one block as stored, without opening it ({@link #storedBlockBytes()} bytes into {@code dst}): what a
+     * journal of old content keeps, so that it never holds the block in the clear.
+     */
+    public void readStored(long block, ByteBuffer dst) {
+        int blockSize = data.blockSize();
+        int at = dst.position();
+        ByteBuffer seal = ByteBuffer.allocate(SEAL);
+        seals.read(block, seal);
+        if (DiskFile.isAllZero(seal.flip())) {
+            dst.put(zeros);
+            return;
+        }
+        data.read(block, dst.slice(at + NONCE, blockSize));
+        dst.put(at, seal, 0, NONCE).put(at + NONCE + blockSize, seal, NONCE, TAG).position(at + storedBlockBytes());
+    }
+
+    /** Puts back a block's stored form that {@link #readStored} read from the same block of this disk. */
+    public void writeStored(long block, ByteBuffer src) {
+        int blockSize = data.blockSize();
+        int at = src.position();
+        data.write(block, src.slice(at + NONCE, blockSize));
+        seals.write(block, ByteBuffer.allocate(SEAL).put(src.slice(at, NONCE)).put(src.slice(at + NONCE + blockSize, TAG)).flip());
+        src.position(at + storedBlockBytes());
+    }
+
+    /**
+     * Opens block {@code block}'s stored form into {@code dst} (one block); fails when it does not authenticate for
+     * that block of this disk under this key.
+     */
+    public void openStored(long block, ByteBuffer stored, ByteBuffer dst) {
+        int blockSize = data.blockSize();
+        int at = stored.position();
+        ByteBuffer nonce = stored.slice(at, NONCE);
+        ByteBuffer tag = stored.slice(at + NONCE + blockSize, TAG);
+        if (DiskFile.isAllZero(nonce) && DiskFile.isAllZero(tag)) {
+            dst.put(zeros, 0, blockSize);
+        } else {
+            byte[] iv = new byte[NONCE];
+            nonce.get(iv);
+            try {
+                Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+                cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG * 8, iv));
+                cipher.updateAAD(associatedData(block));
+                cipher.doFinal(stored.slice(at + NONCE, blockSize + TAG), dst);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("block " + block + " of replica disk '" + diskId
+                        + "' fails authentication: tampered with, or sealed under another key", e);
+            }
+        }
+        stored.position(at + storedBlockBytes());
     }
 
     @Override

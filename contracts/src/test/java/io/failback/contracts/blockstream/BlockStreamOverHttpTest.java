@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.failback.contracts.disk.BlockDevice;
 import io.failback.contracts.disk.VirtualDisk;
 import io.failback.contracts.site.BlockWriteSummary;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
@@ -16,6 +18,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -127,5 +131,99 @@ class BlockStreamOverHttpTest {
         relay(port, "");
 
         assertEquals(source.digest(), target.digest());
+    }
+
+    @Test
+    void scatteredBlocksReachTheDiskAsOneWriteRunsCallPerBatch() throws Exception {
+        VirtualDisk target = VirtualDisk.create(JSON, dir, "target", 8L << 20, BLOCK);
+        List<Integer> runsPerCall = new ArrayList<>();
+        BlockDevice counting = new BlockDevice() {
+            @Override
+            public String diskId() {
+                return target.diskId();
+            }
+
+            @Override
+            public int blockSize() {
+                return target.blockSize();
+            }
+
+            @Override
+            public long sizeBytes() {
+                return target.sizeBytes();
+            }
+
+            @Override
+            public void read(long firstBlock, ByteBuffer dst) {
+                target.read(firstBlock, dst);
+            }
+
+            @Override
+            public void writeBlocks(long firstBlock, ByteBuffer blocks) {
+                target.writeBlocks(firstBlock, blocks);
+            }
+
+            @Override
+            public void writeRuns(List<Run> runs) {
+                runsPerCall.add(runs.size());
+                BlockDevice.super.writeRuns(runs);
+            }
+
+            @Override
+            public void zeroAll() {
+                target.zeroAll();
+            }
+
+            @Override
+            public void force() {
+                target.force();
+            }
+
+            @Override
+            public String digest() {
+                return target.digest();
+            }
+        };
+        Router router = Router.router(vertx);
+        BlockApi.register(vertx, router, new BlockApi.Disks() {
+            @Override
+            public BlockDevice disk(String vmName, String diskId) {
+                return counting;
+            }
+
+            @Override
+            public BlockDevice openForWrite(String vmName, String diskId, boolean fullCopy) {
+                return counting;
+            }
+        });
+        server = vertx.createHttpServer().requestHandler(router).listen(0).toCompletionStage().toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        // 40 single blocks, every other one: 40 runs of one block.
+        byte[] content = new byte[40 * BLOCK];
+        new Random(5).nextBytes(content);
+        ByteBuffer stream = ByteBuffer.allocate(content.length + 40 * BlockStreamFormat.FRAME_OVERHEAD_BYTES + 200);
+        BlockStreamEncoder encoder = new BlockStreamEncoder();
+        encoder.header(stream, new StreamHeader(BLOCK, 8L << 20, 0, 128));
+        for (int i = 0; i < 40; i++) {
+            encoder.data(stream, 2L * i, ByteBuffer.wrap(content, i * BLOCK, BLOCK));
+        }
+        encoder.end(stream, 128);
+        byte[] body = new byte[stream.flip().remaining()];
+        stream.get(body);
+        HttpClient client = vertx.createHttpClient();
+        String answer = client.request(new RequestOptions().setMethod(HttpMethod.POST).setPort(server.actualPort())
+                .setHost("127.0.0.1").setURI("/api/vms/vm/disks/d/blocks"))
+                .compose(request -> request.send(Buffer.buffer(body)))
+                .compose(response -> response.body().map(answered -> response.statusCode() + " " + answered))
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertEquals("200", answer.substring(0, 3), answer);
+
+        // Batches of 1 MiB (16 blocks): three calls, not forty.
+        assertEquals(List.of(16, 16, 8), runsPerCall);
+        for (int i = 0; i < 40; i++) {
+            ByteBuffer block = ByteBuffer.allocate(BLOCK);
+            target.read(2L * i, block);
+            assertEquals(ByteBuffer.wrap(content, i * BLOCK, BLOCK), block.flip(), "block " + 2 * i);
+        }
     }
 }

@@ -77,6 +77,38 @@ class EncryptedReplicaDiskTest {
     }
 
     @Test
+    void aBlocksStoredFormIsSealedAndPutsTheBlockBackWhereItCameFrom() throws Exception {
+        CloudKey key = CloudKey.generate();
+        byte[] old = randomBlocks(1, 4);
+        try (EncryptedReplicaDisk disk = EncryptedReplicaDisk.create(dir, "disk-0", 8L * BLOCK, BLOCK, key)) {
+            assertEquals(BLOCK + 28, disk.storedBlockBytes());
+            disk.writeBlocks(2, ByteBuffer.wrap(old));
+            ByteBuffer stored = ByteBuffer.allocate(disk.storedBlockBytes());
+            disk.readStored(2, stored);
+            assertFalse(stored.hasRemaining());
+            assertFalse(indexOf(stored.array(), java.util.Arrays.copyOfRange(old, 100, 132)) >= 0, "plaintext in the stored form");
+            ByteBuffer opened = ByteBuffer.allocate(BLOCK);
+            disk.openStored(2, stored.flip(), opened);
+            assertArrayEquals(old, opened.array());
+
+            disk.writeBlocks(2, ByteBuffer.wrap(randomBlocks(1, 5)));
+            disk.writeStored(2, stored.flip());
+            ByteBuffer read = ByteBuffer.allocate(BLOCK);
+            disk.read(2, read);
+            assertArrayEquals(old, read.array(), "the old block is back");
+            // Another block's place: it does not authenticate there.
+            assertThrows(IllegalStateException.class, () -> disk.openStored(3, stored.flip(), ByteBuffer.allocate(BLOCK)));
+
+            ByteBuffer never = ByteBuffer.allocate(disk.storedBlockBytes());
+            disk.readStored(5, never);
+            assertArrayEquals(new byte[disk.storedBlockBytes()], never.array(), "a block never written is stored as zeros");
+            disk.writeStored(2, never.flip());
+            disk.read(2, read.clear());
+            assertArrayEquals(new byte[BLOCK], read.array());
+        }
+    }
+
+    @Test
     void theCertificateIdNamesTheKey() {
         CloudKey key = CloudKey.generate();
         assertEquals(key.certificateId(), CloudKey.of(key.key()).certificateId());
