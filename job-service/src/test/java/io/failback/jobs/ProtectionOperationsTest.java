@@ -226,6 +226,25 @@ class ProtectionOperationsTest {
     }
 
     @Test
+    void theTwoSitesAreFabricsWithPairedProtectionContainersThatHoldTheItems() throws Exception {
+        protect("vm-fabric", "host-fabric");
+        given().get("/api/replicationFabrics").then().statusCode(200).body("value.name", contains("hyperv-site", "azure"));
+        given().get("/api/replicationFabrics/hyperv-site").then().body("properties.fabricType", equalTo("HyperVSite"))
+                .body("properties.providers.name", org.hamcrest.Matchers.hasItem("host-fabric"));
+        given().get("/api/replicationFabrics/hyperv-site/replicationProtectionContainers").then()
+                .body("value[0].properties.role", equalTo("Primary")).body("value[0].properties.pairingStatus", equalTo("Paired"))
+                .body("value[0].properties.pairedProtectionContainerId",
+                        equalTo("/replicationFabrics/azure/replicationProtectionContainers/azure-container"));
+        given().get("/api/replicationFabrics/hyperv-site/replicationProtectionContainers/hyperv-site-container/replicationProtectedItems")
+                .then().statusCode(200).body("value.name", org.hamcrest.Matchers.hasItem("vm-fabric"));
+        given().get("/api/replicationFabrics/azure/replicationProtectionContainers/azure-container").then()
+                .body("properties.role", equalTo("Recovery"));
+        given().get("/api/replicationFabrics/vmware").then().statusCode(404).body("type", equalTo("FabricNotFound"));
+        given().get("/api/replicationFabrics/azure/replicationProtectionContainers/other").then().statusCode(404)
+                .body("type", equalTo("ProtectionContainerNotFound"));
+    }
+
+    @Test
     void aRecoveryPlanTestsThenFailsOverUnplannedGroupByGroup() throws Exception {
         protect("vm-plan-t1", "host-plan-t");
         protect("vm-plan-t2", "host-plan-t");

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 /**
  * What Azure does for a protected VM besides planned failover, on real processes: a test failover while protection
  * goes on and its cleanup, repair replication of a replica changed behind its back, an unplanned failover after the
- * on-premises host is lost, and disable protection. Every VM started from the replica holds the on-premises disk's
+ * on-premises host is lost, failback with a full download after the on-premises VM was deleted, and disable
+ * protection. Every VM started from the replica holds the on-premises disk's
  * bytes in every block it has not written itself since.
  */
 class RecoveryInAzureIT {
@@ -41,7 +42,9 @@ class RecoveryInAzureIT {
     static void startSystem() throws IOException {
         system = SystemTests.start("azure-recovery", builder -> builder
                 .environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "2s")
-                .environment(LocalSystem.JOB_SERVICE, "FAILBACK_PROVIDER_HEARTBEAT_TIMEOUT", "6s"));
+                .environment(LocalSystem.JOB_SERVICE, "FAILBACK_PROVIDER_HEARTBEAT_TIMEOUT", "6s")
+                // A heartbeat a second, so that a busy machine never lets a live host look lost within those 6 s.
+                .environment("host-agent-host-a", "HOST_AGENT_HEARTBEAT_INTERVAL", "1s"));
         api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
     }
 
@@ -53,7 +56,7 @@ class RecoveryInAzureIT {
     }
 
     @Test
-    void testFailoverRepairUnplannedFailoverAndDisableProtection() throws Exception {
+    void testFailoverRepairUnplannedFailoverFailbackToADeletedVmAndDisableProtection() throws Exception {
         HostAgent host = system.hosts().get(0);
         URI hostVm = system.hostAgentUrl(host.id()).resolve("/api/vms/" + VM);
         api.send("PUT", hostVm, """
@@ -125,16 +128,26 @@ class RecoveryInAzureIT {
             assertEquals("Recovery", item.path("activeLocation").asText());
             succeeded(post("/failoverCommit", null));
             assertEquals("FailoverCompleted", api.item(VM).path("properties").path("protectionState").asText());
-
-            // Disable protection: the replica goes, then the item; the VM keeps running in Azure.
-            succeeded(post("/remove", "{\"properties\": {\"disableProtectionReason\": \"NotSpecified\"}}"));
-            assertFalse(api.exists(item("")), "the item is removed");
-            assertFalse(api.exists(system.azureSimUrl().resolve("/api/replicas/" + VM)), "its replica is deleted");
-            assertFalse(Files.exists(replicaDisk), "with its disk");
-            assertEquals("Running", api.get(system.azureSimUrl().resolve("/api/vms/" + VM)).path("state").asText());
         } finally {
             system.startService(host.serviceName());
         }
+
+        // The host comes back without the VM (rebuilt, or the VM was deleted): a full download creates it again on the
+        // switch of the same name, with every byte the Azure VM had at shutdown.
+        api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
+        api.send("DELETE", hostVm, "", 200);
+        assertFalse(Files.exists(onPremisesDisk), "the on-premises VM and its disk are gone");
+        succeeded(api.failbackWithFullDownload(VM, "CreateVmIfNotFound"));
+        SystemTests.assertOnPremisesHoldsTheAzureDisk(system, api, host, VM, DISK_BYTES);
+        succeeded(post("/failoverCommit", null));
+        assertFalse(api.exists(system.azureSimUrl().resolve("/api/vms/" + VM)), "Commit deleted the Azure VM");
+
+        // Disable protection: the replica Commit kept goes, then the item; the VM stays on-premises.
+        succeeded(post("/remove", "{\"properties\": {\"disableProtectionReason\": \"NotSpecified\"}}"));
+        assertFalse(api.exists(item("")), "the item is removed");
+        assertFalse(api.exists(system.azureSimUrl().resolve("/api/replicas/" + VM)), "its replica is deleted");
+        assertFalse(Files.exists(replicaDisk), "with its disk");
+        assertTrue(api.exists(hostVm), "the VM stays on-premises");
     }
 
     private static URI item(String operation) {

@@ -45,6 +45,9 @@ class RecoveryPlanIT {
     private static HostAgent host;
 
     /** A VM of a story: its one disk, and how it writes wherever it runs. */
+    /** What a plan of protected items offers: the operations every item allows, among those a plan runs. */
+    private static final String PROTECTED_PLAN_ALLOWS = "[\"PlannedFailover\",\"UnplannedFailover\",\"TestFailover\"]";
+
     private record Vm(String name, long diskBytes, long seed, String pattern, int writesPerSecond) {
     }
 
@@ -128,7 +131,7 @@ class RecoveryPlanIT {
             operator.awaitItem(vm.name(), item -> is(item, "Protected", "Primary"));
         }
         operator.createPlan(plan, groups.stream().map(group -> group.stream().map(Vm::name).toList()).toList());
-        operator.assertPlanAllows(plan, "[\"PlannedFailover\"]");
+        operator.assertPlanAllows(plan, PROTECTED_PLAN_ALLOWS);
 
         // Planned failover to Azure, group by group: each VM shuts down on-premises, its last changes replicate, it
         // starts in Azure from the replica, which holds exactly the on-premises disk as it was at shutdown.
@@ -233,7 +236,7 @@ class RecoveryPlanIT {
             assertNotEquals(atFailover.get(vm.name()), onPremises, vm.name() + " changed since it failed over to Azure");
             operator.awaitItem(vm.name(), item -> is(item, "Protected", "Primary"));
         }
-        operator.assertPlanAllows(plan, "[\"PlannedFailover\"]");
+        operator.assertPlanAllows(plan, PROTECTED_PLAN_ALLOWS);
     }
 
     /** The plan job's item jobs, each ended, succeeded and of {@code scenario}, by item name. */
