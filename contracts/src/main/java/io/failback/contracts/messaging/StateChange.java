@@ -6,8 +6,8 @@ import java.time.Instant;
 /**
  * job-service → anyone, on {@link Topics#STATE_CHANGES}, keyed by {@code name}. Version
  * {@link ContractVersions#STATE_CHANGE}. The whole state of a job (with its tasks and progress) or of a protected
- * item, as the REST API shows it, each time it changes. Changes closer together than the feed's interval (half a
- * second) arrive as one: a consumer keeps, per name, the highest {@code version} and ignores lower or equal ones
+ * item (or recovery plan), as the REST API shows it, each time it changes. Changes closer together than the feed's
+ * interval (a second) arrive as one: a consumer keeps, per name, the highest {@code version} and ignores lower or equal ones
  * (duplicates and reordering are harmless).
  *
  * @param requestId the request that started the job (REST Idempotency-Key or Kafka requestId), when there was one

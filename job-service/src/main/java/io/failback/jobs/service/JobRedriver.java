@@ -37,7 +37,8 @@ public class JobRedriver {
         this.relay = relay;
     }
 
-    @Scheduled(every = "5s", delayed = "5s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "5s", delayed = "5s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     Uni<Void> redriveSilentJobs() {
         Instant silentSince = Instant.now().minus(config.jobLease());
         return Panache.withTransaction(() -> ReplicationJob.<ReplicationJob>list(

@@ -40,7 +40,8 @@ public class OutboxRelay {
     }
 
     /** Delayed so that the first sweep finds the Kafka channels wired (the scheduler starts before messaging). */
-    @Scheduled(every = "1s", delayed = "3s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "1s", delayed = "3s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void sweep() {
         relaySoon();
     }

@@ -27,7 +27,8 @@ public class RecoveryPlanOrchestrator {
         this.relay = relay;
     }
 
-    @Scheduled(every = "1s", delayed = "3s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "1s", delayed = "3s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     Uni<Void> advanceRunningPlans() {
         return Panache.withSession(() -> ReplicationJob.<ReplicationJob>list("state = ?1 and scenarioName in ?2", JobState.InProgress,
                 RecoveryPlanService.SCENARIOS))

@@ -33,7 +33,8 @@ public class ReplicationScheduler {
         this.relay = relay;
     }
 
-    @Scheduled(every = "1s", delayed = "3s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "1s", delayed = "3s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     Uni<Void> issueDueCycles() {
         Instant now = Instant.now();
         return Panache.withTransaction(() -> ReplicationProtectedItem.<ReplicationProtectedItem>list(

@@ -46,7 +46,8 @@ public class StateChangeFeed {
         this.recoveryPlans = recoveryPlans;
     }
 
-    @Scheduled(every = "0.5s", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "1s", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     Uni<Void> publishChanges() {
         return Panache.withSession(() -> ReplicationJob.<ReplicationJob>find("publishedVersion is null or version > publishedVersion")
                         .page(Page.ofSize(BATCH)).list())
