@@ -9,12 +9,13 @@ import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.domain.OperationRequestRecord;
 import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.domain.ReplicationProtectedItem;
-import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validator;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Set;
@@ -48,8 +49,23 @@ public class Operations {
      * @param requestId null to run without idempotency
      * @param properties the REST body's {@code properties}, or null where the operation takes none
      */
-    @WithTransaction
     public Uni<ReplicationJob> start(String requestId, Operation operation, String target, JsonNode properties) {
+        // Another transaction changed the same item or plan first (a sync event, the replication scheduler): the
+        // whole operation runs again on fresh rows, in a new transaction, rather than failing the request.
+        return Uni.createFrom().deferred(() -> Panache.withTransaction(() -> startInTransaction(requestId, operation, target, properties)))
+                .onFailure(Operations::isConcurrentChange).retry().withBackOff(Duration.ofMillis(50), Duration.ofMillis(500)).atMost(5);
+    }
+
+    private static boolean isConcurrentChange(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof org.hibernate.StaleStateException || cause instanceof jakarta.persistence.OptimisticLockException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Uni<ReplicationJob> startInTransaction(String requestId, Operation operation, String target, JsonNode properties) {
         if (requestId == null) {
             return dispatch(operation, target, properties);
         }
