@@ -1,14 +1,10 @@
 package io.failback.jobs.rest;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.failback.contracts.messaging.OperationRequest;
 import io.failback.contracts.site.ProblemException;
-import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.rest.RecoveryPlansView.RecoveryPlanProperties;
 import io.failback.jobs.rest.Views.Resource;
 import io.failback.jobs.service.ItemOperationRequests;
-import io.failback.jobs.service.Operations;
-import io.failback.jobs.service.OutboxRelay;
 import io.failback.jobs.service.PlannedFailoverRequest;
 import io.failback.jobs.service.RecoveryPlanRequest;
 import io.failback.jobs.service.RecoveryPlanService;
@@ -37,15 +33,11 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 @Path("/api/replicationRecoveryPlans")
 public class RecoveryPlansResource {
     private final RecoveryPlanService plans;
-    private final Operations operations;
-    private final OutboxRelay outboxRelay;
-    private final ObjectMapper json;
+    private final JobStarts jobStarts;
 
-    public RecoveryPlansResource(RecoveryPlanService plans, Operations operations, OutboxRelay outboxRelay, ObjectMapper json) {
+    RecoveryPlansResource(RecoveryPlanService plans, JobStarts jobStarts) {
         this.plans = plans;
-        this.operations = operations;
-        this.outboxRelay = outboxRelay;
-        this.json = json;
+        this.jobStarts = jobStarts;
     }
 
     /** {@code $top} plans at a time in name order; {@code nextLink} carries the last name seen. */
@@ -101,8 +93,7 @@ public class RecoveryPlansResource {
     public Uni<Response> plannedFailover(@PathParam("name") String name,
             @HeaderParam(ReplicationProtectedItemsResource.IDEMPOTENCY_KEY) String idempotencyKey,
             @Valid @NotNull PlannedFailoverRequest request) {
-        return operations.start(idempotencyKey, OperationRequest.Operation.RecoveryPlanPlannedFailover, name,
-                json.valueToTree(request.properties())).map(this::accepted);
+        return jobStarts.start(idempotencyKey, OperationRequest.Operation.RecoveryPlanPlannedFailover, name, request.properties());
     }
 
     @POST
@@ -112,8 +103,7 @@ public class RecoveryPlansResource {
     public Uni<Response> unplannedFailover(@PathParam("name") String name,
             @HeaderParam(ReplicationProtectedItemsResource.IDEMPOTENCY_KEY) String idempotencyKey,
             @Valid @NotNull ItemOperationRequests.UnplannedFailover request) {
-        return operations.start(idempotencyKey, OperationRequest.Operation.RecoveryPlanUnplannedFailover, name,
-                json.valueToTree(request.properties())).map(this::accepted);
+        return jobStarts.start(idempotencyKey, OperationRequest.Operation.RecoveryPlanUnplannedFailover, name, request.properties());
     }
 
     @POST
@@ -122,8 +112,7 @@ public class RecoveryPlansResource {
     public Uni<Response> testFailover(@PathParam("name") String name,
             @HeaderParam(ReplicationProtectedItemsResource.IDEMPOTENCY_KEY) String idempotencyKey,
             @Valid @NotNull ItemOperationRequests.TestFailover request) {
-        return operations.start(idempotencyKey, OperationRequest.Operation.RecoveryPlanTestFailover, name,
-                json.valueToTree(request.properties())).map(this::accepted);
+        return jobStarts.start(idempotencyKey, OperationRequest.Operation.RecoveryPlanTestFailover, name, request.properties());
     }
 
     @POST
@@ -132,8 +121,7 @@ public class RecoveryPlansResource {
     public Uni<Response> testFailoverCleanup(@PathParam("name") String name,
             @HeaderParam(ReplicationProtectedItemsResource.IDEMPOTENCY_KEY) String idempotencyKey,
             @Valid ItemOperationRequests.TestFailoverCleanup request) {
-        return operations.start(idempotencyKey, OperationRequest.Operation.RecoveryPlanTestFailoverCleanup, name,
-                request == null ? null : json.valueToTree(request.properties())).map(this::accepted);
+        return jobStarts.start(idempotencyKey, OperationRequest.Operation.RecoveryPlanTestFailoverCleanup, name, request == null ? null : request.properties());
     }
 
     @POST
@@ -141,7 +129,7 @@ public class RecoveryPlansResource {
     @Operation(summary = "Commit every item of the plan, group by group, as one job; answers 202 with the job")
     public Uni<Response> failoverCommit(@PathParam("name") String name,
             @HeaderParam(ReplicationProtectedItemsResource.IDEMPOTENCY_KEY) String idempotencyKey) {
-        return operations.start(idempotencyKey, OperationRequest.Operation.RecoveryPlanFailoverCommit, name, null).map(this::accepted);
+        return jobStarts.start(idempotencyKey, OperationRequest.Operation.RecoveryPlanFailoverCommit, name, null);
     }
 
     @POST
@@ -149,11 +137,6 @@ public class RecoveryPlansResource {
     @Operation(summary = "Reverse Replicate every item of the plan, group by group, as one job; answers 202 with the job")
     public Uni<Response> reprotect(@PathParam("name") String name,
             @HeaderParam(ReplicationProtectedItemsResource.IDEMPOTENCY_KEY) String idempotencyKey) {
-        return operations.start(idempotencyKey, OperationRequest.Operation.RecoveryPlanReprotect, name, null).map(this::accepted);
-    }
-
-    private Response accepted(ReplicationJob job) {
-        outboxRelay.relaySoon(); // the transaction committed: send the item jobs' commands now rather than at the next sweep
-        return Response.accepted(Views.job(job)).location(URI.create("/api/replicationJobs/" + job.name)).build();
+        return jobStarts.start(idempotencyKey, OperationRequest.Operation.RecoveryPlanReprotect, name, null);
     }
 }

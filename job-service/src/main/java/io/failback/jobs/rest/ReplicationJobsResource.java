@@ -31,7 +31,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
@@ -48,8 +47,10 @@ public class ReplicationJobsResource {
     private final Operations operations;
     private final OutboxRelay outboxRelay;
     private final Vertx vertx;
+    private final JobStarts jobStarts;
 
-    public ReplicationJobsResource(Operations operations, OutboxRelay outboxRelay, Vertx vertx) {
+    ReplicationJobsResource(Operations operations, OutboxRelay outboxRelay, Vertx vertx, JobStarts jobStarts) {
+        this.jobStarts = jobStarts;
         this.operations = operations;
         this.outboxRelay = outboxRelay;
         this.vertx = vertx;
@@ -61,10 +62,7 @@ public class ReplicationJobsResource {
             description = "Shuts the Azure VM down, sends the changes made since the snapshot and starts the VM on-premises.")
     public Uni<Response> resume(@PathParam("name") String name,
             @HeaderParam(ReplicationProtectedItemsResource.IDEMPOTENCY_KEY) String idempotencyKey) {
-        return operations.start(idempotencyKey, OperationRequest.Operation.ResumeJob, name, null).map(job -> {
-            outboxRelay.relaySoon();
-            return Response.accepted(Views.job(job)).location(URI.create("/api/replicationJobs/" + job.name)).build();
-        });
+        return jobStarts.start(idempotencyKey, OperationRequest.Operation.ResumeJob, name, null);
     }
 
     @POST
@@ -73,10 +71,7 @@ public class ReplicationJobsResource {
             description = "Answers 202 with the job; 409 unless it failed and its item allows the operation now.")
     public Uni<Response> restart(@PathParam("name") String name,
             @HeaderParam(ReplicationProtectedItemsResource.IDEMPOTENCY_KEY) String idempotencyKey) {
-        return operations.start(idempotencyKey, OperationRequest.Operation.RestartJob, name, null).map(job -> {
-            outboxRelay.relaySoon();
-            return Response.accepted(Views.job(job)).location(URI.create("/api/replicationJobs/" + job.name)).build();
-        });
+        return jobStarts.start(idempotencyKey, OperationRequest.Operation.RestartJob, name, null);
     }
 
     @POST

@@ -1,14 +1,10 @@
 package io.failback.jobs.rest;
 
-import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.domain.ReplicationProtectedItem;
 import io.failback.jobs.rest.Views.ItemProperties;
-import io.failback.jobs.rest.Views.JobProperties;
 import io.failback.jobs.rest.Views.Resource;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.failback.contracts.messaging.OperationRequest;
 import io.failback.jobs.service.FailbackEstimator;
-import io.failback.jobs.service.Operations;
 import io.failback.jobs.service.FailoverService;
 import io.failback.jobs.service.ItemOperationRequests;
 import io.failback.jobs.service.OutboxRelay;
@@ -44,18 +40,16 @@ public class ReplicationProtectedItemsResource {
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
     private final FailoverService failovers;
-    private final Operations operations;
     private final OutboxRelay outboxRelay;
     private final FailbackEstimator estimator;
-    private final ObjectMapper json;
+    private final JobStarts jobStarts;
 
-    public ReplicationProtectedItemsResource(FailoverService failovers, Operations operations, OutboxRelay outboxRelay,
-            FailbackEstimator estimator, ObjectMapper json) {
+    ReplicationProtectedItemsResource(FailoverService failovers, OutboxRelay outboxRelay, FailbackEstimator estimator,
+            JobStarts jobStarts) {
         this.failovers = failovers;
-        this.operations = operations;
         this.outboxRelay = outboxRelay;
         this.estimator = estimator;
-        this.json = json;
+        this.jobStarts = jobStarts;
     }
 
     @GET
@@ -189,16 +183,7 @@ public class ReplicationProtectedItemsResource {
         return start(idempotencyKey, OperationRequest.Operation.Reprotect, name, null);
     }
 
-    /** Every POST that starts a job: through {@link Operations}, so a repeated Idempotency-Key answers the same job. */
     private Uni<Response> start(String idempotencyKey, OperationRequest.Operation operation, String name, Object properties) {
-        return operations.start(idempotencyKey, operation, name, properties == null ? null : json.valueToTree(properties))
-                .map(this::accepted);
+        return jobStarts.start(idempotencyKey, operation, name, properties);
     }
-
-    private Response accepted(ReplicationJob job) {
-        outboxRelay.relaySoon(); // the transaction committed: send its command now rather than at the next sweep
-        Resource<JobProperties> view = Views.job(job);
-        return Response.accepted(view).location(URI.create("/api/replicationJobs/" + job.name)).build();
-    }
-
 }

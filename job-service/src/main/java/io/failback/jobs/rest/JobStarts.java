@@ -1,0 +1,39 @@
+package io.failback.jobs.rest;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.failback.contracts.messaging.OperationRequest;
+import io.failback.jobs.domain.ReplicationJob;
+import io.failback.jobs.service.Operations;
+import io.failback.jobs.service.OutboxRelay;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.net.URI;
+
+/**
+ * What every REST POST that starts or resumes a job does: the operation goes through {@link Operations} (so a
+ * repeated Idempotency-Key answers the job the first request started), the outbox is relayed at once, and the answer
+ * is 202 with the job and its Location.
+ */
+@ApplicationScoped
+class JobStarts {
+    private final Operations operations;
+    private final OutboxRelay outboxRelay;
+    private final ObjectMapper json;
+
+    JobStarts(Operations operations, OutboxRelay outboxRelay, ObjectMapper json) {
+        this.operations = operations;
+        this.outboxRelay = outboxRelay;
+        this.json = json;
+    }
+
+    /** @param properties the request body's {@code properties}, or null where the operation takes none */
+    Uni<jakarta.ws.rs.core.Response> start(String idempotencyKey, OperationRequest.Operation operation, String target, Object properties) {
+        return operations.start(idempotencyKey, operation, target, properties == null ? null : json.valueToTree(properties))
+                .map(this::accepted);
+    }
+
+    private jakarta.ws.rs.core.Response accepted(ReplicationJob job) {
+        outboxRelay.relaySoon(); // the transaction committed: send its commands now rather than at the next sweep
+        return jakarta.ws.rs.core.Response.accepted(Views.job(job)).location(URI.create("/api/replicationJobs/" + job.name)).build();
+    }
+}
