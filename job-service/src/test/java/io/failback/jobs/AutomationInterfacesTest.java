@@ -200,7 +200,8 @@ class AutomationInterfacesTest {
                 .post("/api/replicationProtectedItems/vm-stream/plannedFailover").then().statusCode(202).extract().path("name");
         HttpClient http = HttpClient.newHttpClient();
         CompletableFuture<List<String>> events = http.sendAsync(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/api/replicationJobs/" + job + "/events")).build(),
+                        URI.create("http://127.0.0.1:" + port + "/api/replicationJobs/" + job + "/events"))
+                        .header("Authorization", TestTokens.bearer(TestTokens.reader())).build(),
                 HttpResponse.BodyHandlers.ofInputStream()).thenApply(response -> {
                     assertEquals(200, response.statusCode());
                     assertTrue(response.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));

@@ -21,5 +21,7 @@ public class OperationRequestRecord extends PanacheEntityBase {
     public String target;
     public String fingerprint;
     public String jobName;
+    /** Who asked (a token's subject, or the Kafka command API). */
+    public String startedBy;
     public Instant createdAt;
 }

@@ -56,6 +56,8 @@ public class ReplicationJob extends PanacheEntityBase {
     public String currentCommand;
     /** The last time sync-service was heard from about this job (or the job was (re)started). */
     public Instant lastActivityAt;
+    /** Who started the job: the subject of the caller's token, or {@code kafka:asr.operations} for the Kafka command API. */
+    public String startedBy;
     /** The request that started the job (REST Idempotency-Key, Kafka requestId), echoed on its state changes. */
     public String requestId;
     /** The highest {@link #version} published to the state-change topic; null before the first. */

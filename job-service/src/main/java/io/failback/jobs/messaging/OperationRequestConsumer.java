@@ -26,6 +26,12 @@ import org.jboss.logging.Logger;
 public class OperationRequestConsumer {
     private static final Logger LOG = Logger.getLogger(OperationRequestConsumer.class);
 
+    /**
+     * Who a job started here is named after: the command API's boundary is the broker's (who may write to the topic),
+     * so no caller identity travels in the record.
+     */
+    static final String STARTED_BY = "kafka:" + io.failback.contracts.messaging.Topics.OPERATIONS;
+
     private final Operations operations;
     private final OutboxRelay outboxRelay;
     private final MutinyEmitter<OperationResult> results;
@@ -49,7 +55,7 @@ public class OperationRequestConsumer {
                     "OperationRequest schema version " + request.schemaVersion() + " is not supported"));
         }
         // Retried while the database is away: a redelivered request with its requestId starts nothing twice.
-        return TransientFailures.retried(() -> operations.start(request.requestId(), request.operation(), request.target(),
+        return TransientFailures.retried(() -> operations.start(request.requestId(), STARTED_BY, request.operation(), request.target(),
                         request.properties()))
                 .invoke(outboxRelay::relaySoon)
                 .map(job -> new OperationResult(ContractVersions.OPERATION_RESULT, request.requestId(), request.operation(),

@@ -1,5 +1,7 @@
 package io.failback.jobs.rest;
 
+import io.failback.jobs.security.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.domain.ActiveLocation;
 import io.failback.jobs.domain.FabricProvider;
@@ -24,6 +26,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
  * protected item belongs to the on-premises site's container, wherever it runs now ({@code activeLocation} says).
  * Read-only: the sites exist because their services run.
  */
+@RolesAllowed(Roles.READER)
 @Path("/api/replicationFabrics")
 public class FabricsResource {
     static final String ON_PREMISES = "hyperv-site";

@@ -5,6 +5,8 @@ import io.failback.contracts.messaging.OperationRequest;
 import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.service.Operations;
 import io.failback.jobs.service.OutboxRelay;
+import io.failback.jobs.security.Callers;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URI;
@@ -19,17 +21,24 @@ class JobStarts {
     private final Operations operations;
     private final OutboxRelay outboxRelay;
     private final ObjectMapper json;
+    private final SecurityIdentity caller;
 
-    JobStarts(Operations operations, OutboxRelay outboxRelay, ObjectMapper json) {
+    JobStarts(Operations operations, OutboxRelay outboxRelay, ObjectMapper json, SecurityIdentity caller) {
         this.operations = operations;
         this.outboxRelay = outboxRelay;
         this.json = json;
+        this.caller = caller;
+    }
+
+    /** Runs the operation for this request's caller; the answer is the job, or null for an operation that starts none. */
+    Uni<ReplicationJob> run(String idempotencyKey, OperationRequest.Operation operation, String target, Object properties) {
+        return operations.start(idempotencyKey, Callers.subject(caller), operation, target,
+                properties == null ? null : json.valueToTree(properties));
     }
 
     /** @param properties the request body's {@code properties}, or null where the operation takes none */
     Uni<jakarta.ws.rs.core.Response> start(String idempotencyKey, OperationRequest.Operation operation, String target, Object properties) {
-        return operations.start(idempotencyKey, operation, target, properties == null ? null : json.valueToTree(properties))
-                .map(this::accepted);
+        return run(idempotencyKey, operation, target, properties).map(this::accepted);
     }
 
     private jakarta.ws.rs.core.Response accepted(ReplicationJob job) {

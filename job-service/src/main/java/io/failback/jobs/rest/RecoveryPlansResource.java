@@ -1,5 +1,7 @@
 package io.failback.jobs.rest;
 
+import io.failback.jobs.security.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import io.failback.contracts.messaging.OperationRequest;
 import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.rest.RecoveryPlansView.RecoveryPlanProperties;
@@ -30,6 +32,7 @@ import java.util.Base64;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
+@RolesAllowed(Roles.READER)
 @Path("/api/replicationRecoveryPlans")
 public class RecoveryPlansResource {
     private final RecoveryPlanService plans;
@@ -67,6 +70,7 @@ public class RecoveryPlansResource {
     }
 
     @PUT
+    @RolesAllowed(Roles.CONTRIBUTOR)
     @Path("/{name}")
     @Operation(summary = "Create or replace a recovery plan: ordered groups of protected items with start and end actions",
             description = "Groups run Shutdown, Failover, then Boot groups in order; only Boot groups hold items, which run in "
@@ -79,6 +83,7 @@ public class RecoveryPlansResource {
     }
 
     @DELETE
+    @RolesAllowed(Roles.CONTRIBUTOR)
     @Path("/{name}")
     @Operation(summary = "Delete a recovery plan (its items and jobs stay); 409 while its job runs")
     public Uni<Response> delete(@PathParam("name") String name) {
@@ -86,6 +91,7 @@ public class RecoveryPlansResource {
     }
 
     @POST
+    @RolesAllowed(Roles.OPERATOR)
     @Path("/{name}/plannedFailover")
     @Operation(summary = "Planned failover of every item of the plan, as one job; RecoveryToPrimary is the failback",
             description = "Same body as an item's plannedFailover. With ForDownTime every item's snapshot synchronizes at once, then "
@@ -97,6 +103,7 @@ public class RecoveryPlansResource {
     }
 
     @POST
+    @RolesAllowed(Roles.OPERATOR)
     @Path("/{name}/unplannedFailover")
     @Operation(summary = "Unplanned failover of every item to Azure, from each one's latest recovery point, group by group, as one job",
             description = "Same body as an item's unplannedFailover. Answers 202 with the job.")
@@ -107,6 +114,7 @@ public class RecoveryPlansResource {
     }
 
     @POST
+    @RolesAllowed(Roles.OPERATOR)
     @Path("/{name}/testFailover")
     @Operation(summary = "Test failover of every item: test VMs in Azure from the latest recovery points, group by group, as one job")
     public Uni<Response> testFailover(@PathParam("name") String name,
@@ -116,6 +124,7 @@ public class RecoveryPlansResource {
     }
 
     @POST
+    @RolesAllowed(Roles.OPERATOR)
     @Path("/{name}/testFailoverCleanup")
     @Operation(summary = "Delete every item's test VM, as one job")
     public Uni<Response> testFailoverCleanup(@PathParam("name") String name,
@@ -125,6 +134,7 @@ public class RecoveryPlansResource {
     }
 
     @POST
+    @RolesAllowed(Roles.OPERATOR)
     @Path("/{name}/failoverCommit")
     @Operation(summary = "Commit every item of the plan, group by group, as one job; answers 202 with the job")
     public Uni<Response> failoverCommit(@PathParam("name") String name,
@@ -133,6 +143,7 @@ public class RecoveryPlansResource {
     }
 
     @POST
+    @RolesAllowed(Roles.OPERATOR)
     @Path("/{name}/reprotect")
     @Operation(summary = "Reverse Replicate every item of the plan, group by group, as one job; answers 202 with the job")
     public Uni<Response> reprotect(@PathParam("name") String name,

@@ -1,5 +1,7 @@
 package io.failback.jobs.rest;
 
+import io.failback.jobs.security.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.domain.FabricProvider;
 import io.failback.jobs.rest.Views.ProviderProperties;
@@ -14,6 +16,7 @@ import jakarta.ws.rs.PathParam;
 import java.time.Instant;
 
 /** The on-premises Hyper-V hosts, with whether each is connected (heard from within the heartbeat timeout). */
+@RolesAllowed(Roles.READER)
 @Path("/api/replicationRecoveryServicesProviders")
 public class RecoveryServicesProvidersResource {
     private final JobServiceConfig config;

@@ -1,5 +1,7 @@
 package io.failback.jobs.rest;
 
+import io.failback.jobs.security.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import io.failback.contracts.messaging.OperationRequest;
 import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.domain.JobState;
@@ -7,7 +9,6 @@ import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.rest.Views.JobProperties;
 import io.failback.jobs.rest.Views.Resource;
 import io.failback.jobs.service.FailoverService;
-import io.failback.jobs.service.Operations;
 import io.failback.jobs.service.OutboxRelay;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
@@ -40,23 +41,23 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
+@RolesAllowed(Roles.READER)
 @Path("/api/replicationJobs")
 public class ReplicationJobsResource {
     private static final long STREAM_POLL_MILLIS = 1000;
 
-    private final Operations operations;
     private final OutboxRelay outboxRelay;
     private final Vertx vertx;
     private final JobStarts jobStarts;
 
-    ReplicationJobsResource(Operations operations, OutboxRelay outboxRelay, Vertx vertx, JobStarts jobStarts) {
+    ReplicationJobsResource(OutboxRelay outboxRelay, Vertx vertx, JobStarts jobStarts) {
         this.jobStarts = jobStarts;
-        this.operations = operations;
         this.outboxRelay = outboxRelay;
         this.vertx = vertx;
     }
 
     @POST
+    @RolesAllowed(Roles.OPERATOR)
     @Path("/{name}/resume")
     @Operation(summary = "Resume a suspended job: for a ForDownTime failback this is \"Complete Failover\"",
             description = "Shuts the Azure VM down, sends the changes made since the snapshot and starts the VM on-premises.")
@@ -66,6 +67,7 @@ public class ReplicationJobsResource {
     }
 
     @POST
+    @RolesAllowed(Roles.OPERATOR)
     @Path("/{name}/restart")
     @Operation(summary = "Restart a failed job: its work runs again, skipping what was done; the item must still allow it",
             description = "Answers 202 with the job; 409 unless it failed and its item allows the operation now.")
@@ -75,13 +77,14 @@ public class ReplicationJobsResource {
     }
 
     @POST
+    @RolesAllowed(Roles.OPERATOR)
     @Path("/{name}/cancel")
     @Operation(summary = "Cancel a running or suspended failover or replication job",
             description = "The job ends as Cancelled at once and its block streams stop. On-premises disks being written stay "
                     + "inconsistent (the VM may not boot there); triggering the failover again completes the synchronization.")
     public Uni<Response> cancel(@PathParam("name") String name,
             @HeaderParam(ReplicationProtectedItemsResource.IDEMPOTENCY_KEY) String idempotencyKey) {
-        return operations.start(idempotencyKey, OperationRequest.Operation.CancelJob, name, null).map(job -> {
+        return jobStarts.run(idempotencyKey, OperationRequest.Operation.CancelJob, name, null).map(job -> {
             outboxRelay.relaySoon();
             return Response.ok(Views.job(job)).build();
         });

@@ -1,5 +1,7 @@
 package io.failback.jobs.rest;
 
+import io.failback.jobs.security.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import io.failback.jobs.domain.ReplicationProtectedItem;
 import io.failback.jobs.rest.Views.ItemProperties;
 import io.failback.jobs.rest.Views.Resource;
@@ -10,6 +12,7 @@ import io.failback.jobs.service.ItemOperationRequests;
 import io.failback.jobs.service.OutboxRelay;
 import io.failback.jobs.service.PlannedFailoverRequest;
 import io.failback.jobs.service.RegisterItemRequest;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
@@ -32,6 +35,7 @@ import java.net.URI;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
+@RolesAllowed(Roles.READER)
 @Path("/api/replicationProtectedItems")
 public class ReplicationProtectedItemsResource {
     static final String NAME = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
@@ -39,14 +43,11 @@ public class ReplicationProtectedItemsResource {
     /** Names the request: the same key again (a retried POST) answers the job the first one started. */
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
-    private final FailoverService failovers;
     private final OutboxRelay outboxRelay;
     private final FailbackEstimator estimator;
     private final JobStarts jobStarts;
 
-    ReplicationProtectedItemsResource(FailoverService failovers, OutboxRelay outboxRelay, FailbackEstimator estimator,
-            JobStarts jobStarts) {
-        this.failovers = failovers;
+    ReplicationProtectedItemsResource(OutboxRelay outboxRelay, FailbackEstimator estimator, JobStarts jobStarts) {
         this.outboxRelay = outboxRelay;
         this.estimator = estimator;
         this.jobStarts = jobStarts;
@@ -94,21 +95,25 @@ public class ReplicationProtectedItemsResource {
     }
 
     @PUT
+    @RolesAllowed(Roles.CONTRIBUTOR)
     @Path("/{name}")
     @Operation(summary = "Enable protection of an on-premises VM (activeLocation Primary: starts initial replication), "
             + "or register a VM running in Azure after a committed failover (Recovery), so that it can fail back")
     public Uni<Response> register(@PathParam("name") @Pattern(regexp = NAME, message = "must be 1-64 letters, digits, '.', '_' or '-'") String name,
             @Valid @NotNull RegisterItemRequest request) {
-        return failovers.register(name, request)
-                .invoke(item -> {
-                    if (item.currentScenarioJobName != null) {
+        // Through Operations, as every other change: the EnableProtection job names its caller.
+        return jobStarts.run(null, OperationRequest.Operation.EnableProtection, name, request.properties())
+                .invoke(job -> {
+                    if (job != null) {
                         outboxRelay.relaySoon();
                     }
                 })
+                .chain(job -> Panache.withSession(() -> ReplicationProtectedItem.<ReplicationProtectedItem>findById(name)))
                 .map(item -> Response.created(URI.create("/api/replicationProtectedItems/" + name)).entity(Views.item(item)).build());
     }
 
     @POST
+    @RolesAllowed(Roles.OPERATOR)
     @Path("/{name}/plannedFailover")
     @Operation(summary = "Planned failover; with failoverDirection RecoveryToPrimary it is a failback from Azure",
             description = "Answers 202 with the job; follow it at the Location header.")
@@ -118,6 +123,7 @@ public class ReplicationProtectedItemsResource {
     }
 
     @POST
+    @RolesAllowed(Roles.OPERATOR)
     @Path("/{name}/unplannedFailover")
     @Operation(summary = "Unplanned failover to Azure from the latest recovery point, without replicating first (the on-premises "
             + "site may be lost); refused in the failback direction (RecoveryToPrimary), which must lose no data",
@@ -128,6 +134,7 @@ public class ReplicationProtectedItemsResource {
     }
 
     @POST
+    @RolesAllowed(Roles.OPERATOR)
     @Path("/{name}/testFailover")
     @Operation(summary = "Test failover: a test VM ('<vm>-test') starts in Azure from the latest recovery point while protection goes on",
             description = "Answers 202 with the job. Clean up with testFailoverCleanup.")
@@ -137,6 +144,7 @@ public class ReplicationProtectedItemsResource {
     }
 
     @POST
+    @RolesAllowed(Roles.OPERATOR)
     @Path("/{name}/testFailoverCleanup")
     @Operation(summary = "Delete the test failover's VM and its disks; the comments stay on the item")
     public Uni<Response> testFailoverCleanup(@PathParam("name") String name, @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey,
@@ -145,6 +153,7 @@ public class ReplicationProtectedItemsResource {
     }
 
     @POST
+    @RolesAllowed(Roles.OPERATOR)
     @Path("/{name}/repairReplication")
     @Operation(summary = "Resynchronize an unhealthy replication: compare every block with the replica's and send those that differ")
     public Uni<Response> repairReplication(@PathParam("name") String name, @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey) {
@@ -152,6 +161,7 @@ public class ReplicationProtectedItemsResource {
     }
 
     @POST
+    @RolesAllowed(Roles.CONTRIBUTOR)
     @Path("/{name}/remove")
     @Operation(summary = "Disable protection: delete the replica in Azure, then the item; the VM keeps running where it runs")
     public Uni<Response> disableProtection(@PathParam("name") String name, @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey,
@@ -160,6 +170,7 @@ public class ReplicationProtectedItemsResource {
     }
 
     @POST
+    @RolesAllowed(Roles.OPERATOR)
     @Path("/{name}/failoverCommit")
     @Operation(summary = "Commit the failover; after failback this deletes the Azure VM and its disks",
             description = "Answers 202 with the job; follow it at the Location header.")
@@ -168,6 +179,7 @@ public class ReplicationProtectedItemsResource {
     }
 
     @POST
+    @RolesAllowed(Roles.OPERATOR)
     @Path("/{name}/failoverCancel")
     @Operation(summary = "Cancel a failover that is not committed: the VM runs again where it ran before",
             description = "Answers 202 with the job; follow it at the Location header.")
@@ -176,6 +188,7 @@ public class ReplicationProtectedItemsResource {
     }
 
     @POST
+    @RolesAllowed(Roles.OPERATOR)
     @Path("/{name}/reprotect")
     @Operation(summary = "Reverse Replicate: protect the on-premises VM again, sending only what changed since the failback",
             description = "Answers 202 with the job; follow it at the Location header.")

@@ -42,7 +42,7 @@ public final class Views {
 
     public record JobProperties(String scenarioName, String friendlyName, JobState state, String stateDescription,
             List<String> allowedActions, Instant startTime, Instant endTime, String targetObjectId, String targetObjectName,
-            List<JobError> errors, List<JobTask> tasks, FailoverDetails customDetails, String requestId) {
+            List<JobError> errors, List<JobTask> tasks, FailoverDetails customDetails, String requestId, String startedBy) {
     }
 
     public record FailoverDetails(String instanceType, String failoverDirection, String dataSyncOption,
@@ -94,7 +94,7 @@ public final class Views {
                 new JobProperties(job.scenarioName, job.friendlyName, job.state, job.stateDescription, job.allowedActions(), job.startTime,
                         job.endTime, job.targetObjectId, job.targetObjectName, job.errors(), job.tasks(),
                         new FailoverDetails("FailoverJobDetails", name(job.failoverDirection), name(job.dataSyncOption),
-                                name(job.recoveryVmCreationOption), job.targetProviderId, job.verifications()), job.requestId));
+                                name(job.recoveryVmCreationOption), job.targetProviderId, job.verifications()), job.requestId, job.startedBy));
     }
 
     public static Resource<ProviderProperties> provider(FabricProvider provider, Instant now, Duration heartbeatTimeout) {

@@ -47,12 +47,13 @@ public class Operations {
      * in Azure, saving or deleting a recovery plan).
      *
      * @param requestId null to run without idempotency
+     * @param startedBy who asks: a token's subject, or the interface that carried the request; a job it starts names it
      * @param properties the REST body's {@code properties}, or null where the operation takes none
      */
-    public Uni<ReplicationJob> start(String requestId, Operation operation, String target, JsonNode properties) {
+    public Uni<ReplicationJob> start(String requestId, String startedBy, Operation operation, String target, JsonNode properties) {
         // Another transaction changed the same item or plan first (a sync event, the replication scheduler): the
         // whole operation runs again on fresh rows, in a new transaction, rather than failing the request.
-        return Uni.createFrom().deferred(() -> Panache.withTransaction(() -> startInTransaction(requestId, operation, target, properties)))
+        return Uni.createFrom().deferred(() -> Panache.withTransaction(() -> startInTransaction(requestId, startedBy, operation, target, properties)))
                 .onFailure(Operations::isConcurrentChange).retry().withBackOff(Duration.ofMillis(50), Duration.ofMillis(500)).atMost(5);
     }
 
@@ -65,9 +66,10 @@ public class Operations {
         return false;
     }
 
-    private Uni<ReplicationJob> startInTransaction(String requestId, Operation operation, String target, JsonNode properties) {
+    private Uni<ReplicationJob> startInTransaction(String requestId, String startedBy, Operation operation, String target,
+            JsonNode properties) {
         if (requestId == null) {
-            return dispatch(operation, target, properties);
+            return dispatch(operation, target, properties).invoke(job -> nameStarter(job, startedBy));
         }
         if (requestId.isBlank() || requestId.length() > 200) {
             return Uni.createFrom().failure(ProblemException.badRequest("InvalidRequestId", "a request id is 1 to 200 characters"));
@@ -82,6 +84,7 @@ public class Operations {
                 return seen.jobName == null ? Uni.createFrom().nullItem() : ReplicationJob.<ReplicationJob>findById(seen.jobName);
             }
             return dispatch(operation, target, properties).call(job -> {
+                nameStarter(job, startedBy);
                 if (job != null && job.requestId == null) {
                     job.requestId = requestId;
                 }
@@ -91,10 +94,18 @@ public class Operations {
                 record.target = target;
                 record.fingerprint = fingerprint;
                 record.jobName = job == null ? null : job.name;
+                record.startedBy = startedBy;
                 record.createdAt = Instant.now();
                 return record.persist();
             });
         });
+    }
+
+    /** A job is named after whoever started it; resuming or cancelling it later does not rename it. */
+    private static void nameStarter(ReplicationJob job, String startedBy) {
+        if (job != null && job.startedBy == null) {
+            job.startedBy = startedBy;
+        }
     }
 
     private Uni<ReplicationJob> dispatch(Operation operation, String target, JsonNode properties) {
