@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.oneOf;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
@@ -256,6 +257,14 @@ class ArmSurfaceTest {
 
         given().get("/api/replicationProtectedItems/nobody-arm").then().statusCode(404)
                 .contentType("application/problem+json").body("type", equalTo("ItemNotFound"));
+
+        // A path or method the surface does not serve is an ARM error too, not the framework's page.
+        given().get(arm(VAULT + "/replicationPolicies")).then().statusCode(404).contentType(ContentType.JSON)
+                .body("error.code", equalTo("NotFound"));
+        given().contentType(ContentType.JSON).body("{}").patch(arm(ITEMS + "nobody-arm")).then().statusCode(oneOf(404, 405))
+                .contentType(ContentType.JSON).body("error.code", oneOf("NotFound", "MethodNotAllowed"));
+        given().get("/api/replicationPolicies").then().statusCode(404).contentType("application/problem+json")
+                .body("type", equalTo("NotFound"));
     }
 
     @Test

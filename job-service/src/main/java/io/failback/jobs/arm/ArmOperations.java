@@ -6,7 +6,7 @@ import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.domain.JobState;
 import io.failback.jobs.domain.OperationRequestRecord;
 import io.failback.jobs.domain.ReplicationJob;
-import io.failback.jobs.rest.JobStarts;
+import io.failback.jobs.service.CallerOperations;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 
 /**
  * Long-running operations as ARM and the SDK run them. An operation that starts or acts on a job goes through the same
- * {@link JobStarts} as {@code /api}, with the operation id as its request id: the caller's
+ * {@link CallerOperations} as {@code /api}, with the operation id as its request id: the caller's
  * {@code x-ms-client-request-id} (the SDK keeps it on every retry of the request), else a new UUID. So a retried POST
  * finds the request record of the first one (in PostgreSQL, in the job's transaction) and starts nothing new, also
  * after a restart of this service, and its answer names the same operation. The answer is 202 with
@@ -44,11 +44,11 @@ public class ArmOperations {
     public record StatusProperties(String operation, String jobId) {
     }
 
-    private final JobStarts jobStarts;
+    private final CallerOperations callerOperations;
     private final ArmConfig config;
 
-    public ArmOperations(JobStarts jobStarts, ArmConfig config) {
-        this.jobStarts = jobStarts;
+    public ArmOperations(CallerOperations callerOperations, ArmConfig config) {
+        this.callerOperations = callerOperations;
         this.config = config;
     }
 
@@ -67,7 +67,7 @@ public class ArmOperations {
     /** Starts (or, for a retried request, finds) the operation and answers 202 with the links to follow it. */
     public Uni<Response> start(VaultScope vault, String clientRequestId, Operation operation, String target, Object properties) {
         String operationId = operationId(clientRequestId);
-        return jobStarts.runAndRelay(operationId, operation, target, properties)
+        return callerOperations.runAndRelay(operationId, operation, target, properties)
                 .map(job -> accepted(vault, operationId, job == null ? null : ArmViews.job(vault, job)));
     }
 

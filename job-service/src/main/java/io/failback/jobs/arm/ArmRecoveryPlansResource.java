@@ -6,7 +6,7 @@ import io.failback.jobs.arm.ArmViews.ArmPage;
 import io.failback.jobs.arm.ArmViews.ArmResource;
 import io.failback.jobs.arm.ArmViews.PlanProperties;
 import io.failback.jobs.domain.RecoveryPlan;
-import io.failback.jobs.rest.JobStarts;
+import io.failback.jobs.service.CallerOperations;
 import io.failback.jobs.security.Roles;
 import io.failback.jobs.service.RecoveryPlanService;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -38,13 +38,13 @@ public class ArmRecoveryPlansResource {
 
     private final ArmConfig config;
     private final ArmOperations operations;
-    private final JobStarts jobStarts;
+    private final CallerOperations callerOperations;
     private final RecoveryPlanService plans;
 
-    public ArmRecoveryPlansResource(ArmConfig config, ArmOperations operations, JobStarts jobStarts, RecoveryPlanService plans) {
+    public ArmRecoveryPlansResource(ArmConfig config, ArmOperations operations, CallerOperations callerOperations, RecoveryPlanService plans) {
         this.config = config;
         this.operations = operations;
-        this.jobStarts = jobStarts;
+        this.callerOperations = callerOperations;
         this.plans = plans;
     }
 
@@ -72,7 +72,7 @@ public class ArmRecoveryPlansResource {
             @PathParam("recoveryPlanName") @Pattern(regexp = NAME, message = "must be 1-64 letters, digits, '.', '_' or '-'") String name,
             @HeaderParam(ArmOperations.CLIENT_REQUEST_ID) String clientRequestId, @Valid @NotNull ArmInputs.CreateRecoveryPlanInput input) {
         String requestId = operations.operationId(clientRequestId);
-        return Panache.withSession(() -> RecoveryPlan.<RecoveryPlan>findById(name)).chain(existing -> jobStarts
+        return Panache.withSession(() -> RecoveryPlan.<RecoveryPlan>findById(name)).chain(existing -> callerOperations
                 .run(requestId, Operation.PutRecoveryPlan, name, input.toService(existing == null ? name : existing.friendlyName))
                 .chain(none -> plans.find(name))
                 .map(overview -> Response.status(existing == null ? 201 : 200).entity(ArmViews.plan(vault, overview)).build()));
@@ -84,7 +84,7 @@ public class ArmRecoveryPlansResource {
     @Path("/{recoveryPlanName}")
     public Uni<Response> delete(@BeanParam VaultScope vault, @PathParam("recoveryPlanName") String name,
             @HeaderParam(ArmOperations.CLIENT_REQUEST_ID) String clientRequestId) {
-        return jobStarts.run(operations.operationId(clientRequestId), Operation.DeleteRecoveryPlan, name, null)
+        return callerOperations.run(operations.operationId(clientRequestId), Operation.DeleteRecoveryPlan, name, null)
                 .map(none -> Response.noContent().build())
                 .onFailure(failure -> failure instanceof ProblemException problem && problem.status() == 404)
                 .recoverWithItem(Response.noContent().build());

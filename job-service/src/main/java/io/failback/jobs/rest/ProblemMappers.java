@@ -45,6 +45,14 @@ public class ProblemMappers {
         return problem(new Problem("ConcurrentChange", "Conflict", 409, "the resource changed while this request ran; try again"), uri);
     }
 
+    /** No endpoint at this path, or not with this method: the same error shape as everything else, not the framework's page. */
+    @ServerExceptionMapper({jakarta.ws.rs.NotFoundException.class, jakarta.ws.rs.NotAllowedException.class})
+    public Response noSuchEndpoint(jakarta.ws.rs.WebApplicationException e, UriInfo uri, jakarta.ws.rs.core.Request request) {
+        int status = e.getResponse().getStatus();
+        return problem(new Problem(status == 405 ? "MethodNotAllowed" : "NotFound", status == 405 ? "Method Not Allowed" : "Not Found",
+                status, "this API has no " + request.getMethod() + " " + uri.getPath()), uri);
+    }
+
     private static Response problem(Problem problem, UriInfo uri) {
         if (AccessRefusals.isArm(uri.getPath())) {
             return ArmErrors.of(problem);
