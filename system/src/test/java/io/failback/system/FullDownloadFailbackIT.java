@@ -35,7 +35,7 @@ class FullDownloadFailbackIT {
     @BeforeAll
     static void startSystem() throws IOException {
         system = SystemTests.start("full-download", builder -> builder);
-        api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
+        api = system.api();
     }
 
     @AfterAll
