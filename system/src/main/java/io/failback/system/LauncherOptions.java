@@ -105,7 +105,9 @@ final class LauncherOptions {
             }
             options.apply(flag, value);
         }
-        if (options.tlsCertificate != null || options.tlsKey != null || options.tlsCa != null) {
+        // Only 'up' serves the certificate; 'stop' or 'token' must work whatever the environment says about it.
+        boolean bringsCertificate = options.tlsCertificate != null || options.tlsKey != null || options.tlsCa != null;
+        if (options.command.equals("up") && bringsCertificate) {
             if (options.tlsCertificate == null || options.tlsKey == null) {
                 throw new IllegalArgumentException("--tls-cert and --tls-key (FAILBACK_TLS_CERT, FAILBACK_TLS_KEY) go together");
             }
