@@ -14,16 +14,17 @@ import java.net.URI;
 /**
  * What every REST POST that starts or resumes a job does: the operation goes through {@link Operations} (so a
  * repeated Idempotency-Key answers the job the first request started), the outbox is relayed at once, and the answer
- * is 202 with the job and its Location.
+ * is 202 with the job and its Location. The ARM surface ({@code io.failback.jobs.arm}) runs its operations through
+ * {@link #run}/{@link #runAndRelay} too, and only renders the answer its own way.
  */
 @ApplicationScoped
-class JobStarts {
+public class JobStarts {
     private final Operations operations;
     private final OutboxRelay outboxRelay;
     private final ObjectMapper json;
     private final SecurityIdentity caller;
 
-    JobStarts(Operations operations, OutboxRelay outboxRelay, ObjectMapper json, SecurityIdentity caller) {
+    public JobStarts(Operations operations, OutboxRelay outboxRelay, ObjectMapper json, SecurityIdentity caller) {
         this.operations = operations;
         this.outboxRelay = outboxRelay;
         this.json = json;
@@ -31,9 +32,21 @@ class JobStarts {
     }
 
     /** Runs the operation for this request's caller; the answer is the job, or null for an operation that starts none. */
-    Uni<ReplicationJob> run(String idempotencyKey, OperationRequest.Operation operation, String target, Object properties) {
+    public Uni<ReplicationJob> run(String idempotencyKey, OperationRequest.Operation operation, String target, Object properties) {
         return operations.start(idempotencyKey, Callers.subject(caller), operation, target,
                 properties == null ? null : json.valueToTree(properties));
+    }
+
+    /**
+     * Runs the operation as {@link #run} does and, when it started or acted on a job, sends that job's commands at once
+     * (the transaction committed) rather than at the next sweep of the outbox.
+     */
+    public Uni<ReplicationJob> runAndRelay(String idempotencyKey, OperationRequest.Operation operation, String target, Object properties) {
+        return run(idempotencyKey, operation, target, properties).invoke(job -> {
+            if (job != null) {
+                outboxRelay.relaySoon();
+            }
+        });
     }
 
     /** @param properties the request body's {@code properties}, or null where the operation takes none */

@@ -1,0 +1,163 @@
+package io.failback.jobs.arm;
+
+import io.failback.contracts.site.ProblemException;
+import io.failback.jobs.arm.ArmViews.ArmPage;
+import io.failback.jobs.arm.ArmViews.ArmResource;
+import io.failback.jobs.arm.ArmViews.ContainerProperties;
+import io.failback.jobs.arm.ArmViews.FabricProperties;
+import io.failback.jobs.arm.ArmViews.ProtectableItemProperties;
+import io.failback.jobs.arm.ArmViews.ProviderProperties;
+import io.failback.jobs.domain.FabricProvider;
+import io.failback.jobs.domain.ReplicationProtectedItem;
+import io.failback.jobs.security.Roles;
+import io.failback.jobs.service.JobServiceConfig;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.quarkus.panache.common.Sort;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.BeanParam;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The two sites as ARM fabrics, read-only: {@code hyperv-site} (its Hyper-V hosts are its recovery services
+ * providers; its one protection container holds every protected item and, as protectable items, the VMs of its
+ * connected hosts) and {@code azure}. Fabric and container names match whatever their case, as ARM names do.
+ */
+@RolesAllowed(Roles.READER)
+@Path(ArmPaths.VAULT + "/" + ArmPaths.FABRICS)
+public class ArmFabricsResource {
+    private final JobServiceConfig config;
+    private final OnPremisesVmLocator vms;
+
+    public ArmFabricsResource(JobServiceConfig config, OnPremisesVmLocator vms) {
+        this.config = config;
+        this.vms = vms;
+    }
+
+    @GET
+    @WithSession
+    public Uni<ArmPage<ArmResource<FabricProperties>>> list(@BeanParam VaultScope vault) {
+        return onPremisesHealth().map(health -> new ArmPage<>(List.of(ArmViews.fabric(vault, ArmPaths.ON_PREMISES_FABRIC, health),
+                ArmViews.fabric(vault, ArmPaths.AZURE_FABRIC, "Normal")), null));
+    }
+
+    @GET
+    @Path("/{fabricName}")
+    @WithSession
+    public Uni<ArmResource<FabricProperties>> get(@BeanParam VaultScope vault, @PathParam("fabricName") String fabricName) {
+        String fabric = fabric(fabricName);
+        return ArmPaths.AZURE_FABRIC.equals(fabric) ? Uni.createFrom().item(ArmViews.fabric(vault, fabric, "Normal"))
+                : onPremisesHealth().map(health -> ArmViews.fabric(vault, fabric, health));
+    }
+
+    @GET
+    @Path("/{fabricName}/" + ArmPaths.CONTAINERS)
+    @WithSession
+    public Uni<ArmPage<ArmResource<ContainerProperties>>> containers(@BeanParam VaultScope vault, @PathParam("fabricName") String fabricName) {
+        String fabric = fabric(fabricName);
+        return ReplicationProtectedItem.count().map(count -> new ArmPage<>(List.of(ArmViews.container(vault, fabric, count)), null));
+    }
+
+    @GET
+    @Path("/{fabricName}/" + ArmPaths.CONTAINERS + "/{protectionContainerName}")
+    @WithSession
+    public Uni<ArmResource<ContainerProperties>> container(@BeanParam VaultScope vault, @PathParam("fabricName") String fabricName,
+            @PathParam("protectionContainerName") String containerName) {
+        String fabric = container(fabricName, containerName);
+        return ReplicationProtectedItem.count().map(count -> ArmViews.container(vault, fabric, count));
+    }
+
+    @GET
+    @Path("/{fabricName}/" + ArmPaths.PROVIDERS)
+    @WithSession
+    public Uni<ArmPage<ArmResource<ProviderProperties>>> providers(@BeanParam VaultScope vault, @PathParam("fabricName") String fabricName) {
+        return ArmPaths.AZURE_FABRIC.equals(fabric(fabricName)) ? Uni.createFrom().item(new ArmPage<>(List.of(), null))
+                : ArmVaultResource.providerPage(vault, config);
+    }
+
+    @GET
+    @Path("/{fabricName}/" + ArmPaths.PROVIDERS + "/{providerName}")
+    @WithSession
+    public Uni<ArmResource<ProviderProperties>> provider(@BeanParam VaultScope vault, @PathParam("fabricName") String fabricName,
+            @PathParam("providerName") String providerName) {
+        if (!ArmPaths.ON_PREMISES_FABRIC.equals(fabric(fabricName))) {
+            throw providerNotFound(providerName);
+        }
+        return FabricProvider.<FabricProvider>findById(providerName)
+                .onItem().ifNull().failWith(() -> providerNotFound(providerName))
+                .chain(provider -> ArmVaultResource.itemCounts().map(counts -> ArmViews.provider(vault, provider,
+                        provider.isConnected(Instant.now(), config.providerHeartbeatTimeout()),
+                        counts.getOrDefault(provider.providerId, 0L).intValue())));
+    }
+
+    /** The VMs of the connected on-premises hosts, each saying whether it is protected; none in Azure's container. */
+    @GET
+    @Path("/{fabricName}/" + ArmPaths.CONTAINERS + "/{protectionContainerName}/" + ArmPaths.PROTECTABLE_ITEMS)
+    public Uni<ArmPage<ArmResource<ProtectableItemProperties>>> protectableItems(@BeanParam VaultScope vault,
+            @PathParam("fabricName") String fabricName, @PathParam("protectionContainerName") String containerName) {
+        if (!ArmPaths.ON_PREMISES_FABRIC.equals(container(fabricName, containerName))) {
+            return Uni.createFrom().item(new ArmPage<>(List.of(), null));
+        }
+        return vms.listAll().chain(found -> protectedVms().map(items -> new ArmPage<>(found.stream()
+                .map(vm -> ArmViews.protectableItem(vault, vm, items.get(vm.providerId() + "/" + vm.vm().name()))).toList(), null)));
+    }
+
+    @GET
+    @Path("/{fabricName}/" + ArmPaths.CONTAINERS + "/{protectionContainerName}/" + ArmPaths.PROTECTABLE_ITEMS + "/{protectableItemName}")
+    public Uni<ArmResource<ProtectableItemProperties>> protectableItem(@BeanParam VaultScope vault, @PathParam("fabricName") String fabricName,
+            @PathParam("protectionContainerName") String containerName, @PathParam("protectableItemName") String name) {
+        if (!ArmPaths.ON_PREMISES_FABRIC.equals(container(fabricName, containerName))) {
+            throw ProblemException.notFound("ProtectableItemNotFound", "Azure's container has no protectable items");
+        }
+        return vms.locate(name).chain(vm -> protectedVms().map(items -> ArmViews.protectableItem(vault, vm,
+                items.get(vm.providerId() + "/" + vm.vm().name()))));
+    }
+
+    /** The protected items by "host/VM name". */
+    private static Uni<Map<String, String>> protectedVms() {
+        return Panache.withSession(() -> ReplicationProtectedItem.<ReplicationProtectedItem>listAll()).map(items -> items.stream()
+                .filter(item -> item.primaryProviderId != null)
+                .collect(Collectors.toMap(item -> item.primaryProviderId + "/" + (item.primaryVmName == null ? item.name : item.primaryVmName),
+                        item -> item.name, (first, second) -> first)));
+    }
+
+    private Uni<String> onPremisesHealth() {
+        Instant now = Instant.now();
+        return FabricProvider.<FabricProvider>listAll(Sort.by("providerId")).map(providers -> providers.isEmpty()
+                || providers.stream().anyMatch(p -> !p.isConnected(now, config.providerHeartbeatTimeout())) ? "Warning" : "Normal");
+    }
+
+    /** The fabric's canonical name, or 404 {@code FabricNotFound}. */
+    static String fabric(String name) {
+        if (ArmPaths.ON_PREMISES_FABRIC.equalsIgnoreCase(name)) {
+            return ArmPaths.ON_PREMISES_FABRIC;
+        }
+        if (ArmPaths.AZURE_FABRIC.equalsIgnoreCase(name)) {
+            return ArmPaths.AZURE_FABRIC;
+        }
+        throw ProblemException.notFound("FabricNotFound", "no fabric '" + name + "'; the fabrics are '" + ArmPaths.ON_PREMISES_FABRIC
+                + "' and '" + ArmPaths.AZURE_FABRIC + "'");
+    }
+
+    /** The canonical name of the fabric holding this container, or 404 {@code ProtectionContainerNotFound}. */
+    static String container(String fabricName, String containerName) {
+        String fabric = fabric(fabricName);
+        String expected = ArmPaths.ON_PREMISES_FABRIC.equals(fabric) ? ArmPaths.ON_PREMISES_CONTAINER : ArmPaths.AZURE_CONTAINER;
+        if (!expected.equalsIgnoreCase(containerName)) {
+            throw ProblemException.notFound("ProtectionContainerNotFound", "fabric '" + fabric + "' has no protection container '"
+                    + containerName + "'; it has '" + expected + "'");
+        }
+        return fabric;
+    }
+
+    private static ProblemException providerNotFound(String name) {
+        return ProblemException.notFound("ProviderNotFound", "no Hyper-V host '" + name + "' has registered");
+    }
+}
