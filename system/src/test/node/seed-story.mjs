@@ -178,15 +178,18 @@ async function reverseReplicate(step, abortSignal) {
 
 /**
  * Starts an operation and waits for its poller to end, as begin...AndWait does, then checks that the job behind it
- * has ended too and prints the step's line. {@code expectedJob}: the job the operation acts on when it is known (a
- * resume), else the job its status monitor names.
+ * has ended too and prints the step's line. {@code expectedJob}: the job the operation acts on, when it is known.
  */
 async function runToEnd(step, operation, abortSignal, begin, expectedJob) {
     const started = Date.now();
     const exchange = exchangeRecorder();
     const poller = await begin({ onResponse: exchange.onResponse, abortSignal });
     await poller.pollUntilDone({ abortSignal });
-    await report(step, operation, expectedJob ?? exchange.jobName(), exchange, started, abortSignal);
+    const jobName = exchange.jobName();
+    if (expectedJob && jobName !== expectedJob) {
+        throw new Error(`${operation}'s operation follows job ${jobName}, not ${expectedJob}`);
+    }
+    await report(step, operation, jobName, exchange, started, abortSignal);
 }
 
 /** Reads the job and the item after an operation's poller ended: the job must have ended, and succeeded. */
@@ -211,27 +214,34 @@ async function report(step, operation, jobName, exchange, started, abortSignal) 
 }
 
 /**
- * Watches an operation's raw responses (the SDK hands each to onResponse): the first one names the operation's
- * status monitor (Azure-AsyncOperation, whose last segment is the job's name in Site Recovery), the later ones are
- * the poller's status polls.
+ * Watches an operation's raw responses (the SDK hands each to onResponse): the first one is the answer to the request
+ * (202 with the operation's status monitor in Azure-AsyncOperation), the later ones the poller's GETs. The job behind
+ * the operation is named by the status body's properties.jobId (an ARM job id), else by the 202's body when that is
+ * the job itself.
  */
 function exchangeRecorder() {
     const responses = [];
+    const lastSegment = (url) => new URL(url, "https://x").pathname.split("/").pop();
     return {
-        onResponse: (raw) => responses.push({ status: raw.status, headers: raw.headers.toJSON(), url: raw.request.url }),
+        onResponse: (raw) => responses.push({
+            status: raw.status, headers: raw.headers.toJSON(), url: raw.request.url, body: raw.parsedBody,
+        }),
         polls: () => Math.max(0, responses.length - 1),
         operationId: () => {
             const monitor = responses[0]?.headers["azure-asyncoperation"];
-            return monitor ? new URL(monitor).pathname.split("/").pop() : undefined;
+            return monitor ? lastSegment(monitor) : undefined;
         },
         jobName() {
-            const first = responses[0];
-            const monitor = first?.headers["azure-asyncoperation"];
-            if (!monitor) {
-                throw new Error(`the operation's first answer (${first?.status} from ${first?.url}) has no Azure-AsyncOperation header: `
-                    + `${JSON.stringify(first?.headers)}`);
+            const jobId = responses.map((r) => r.body?.properties?.jobId).filter((id) => typeof id === "string").pop();
+            if (jobId) {
+                return lastSegment(jobId);
             }
-            return new URL(monitor).pathname.split("/").pop();
+            const first = responses[0];
+            if (typeof first?.body?.type === "string" && first.body.type.endsWith("/replicationJobs") && first.body.name) {
+                return first.body.name;
+            }
+            throw new Error(`no answer names the operation's job (first: ${first?.status} from ${first?.url}, `
+                + `headers ${JSON.stringify(first?.headers)}, body ${JSON.stringify(first?.body)})`);
         },
     };
 }
