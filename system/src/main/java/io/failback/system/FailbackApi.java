@@ -13,20 +13,30 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * The calls a user makes to drive a failback, over plain HTTP: set up a VM in Azure (the simulator), register it with
- * job-service, trigger the failback and follow the job. Shared by the launcher's demo and the end-to-end tests, so
- * that what the README shows is what the tests prove.
+ * The calls a user makes to drive a failback: set up a VM in Azure (the simulator, plain HTTP), register it with
+ * job-service, trigger the failback and follow the job (HTTPS, trusting job-service's CA, with a bearer token). Shared
+ * by the launcher's demo, the benchmark and the end-to-end tests, so that what the README shows is what the tests
+ * prove. Every request to job-service carries {@code Authorization: Bearer}; requests to the sites (azure-sim, the
+ * host agents) never do.
  */
 public final class FailbackApi {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
+    private final JobServiceAccess access;
     private final URI jobService;
     private final URI azureSim;
 
-    public FailbackApi(URI jobService, URI azureSim) {
-        this.jobService = jobService;
+    public FailbackApi(JobServiceAccess jobService, URI azureSim) {
+        this.access = jobService;
+        this.jobService = jobService.url();
         this.azureSim = azureSim;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(jobService.trust()).build();
+    }
+
+    /** job-service's base URL. */
+    public URI jobService() {
+        return jobService;
     }
 
     /** A running VM in Azure with one disk of generated content (seeded, so runs reproduce). */
@@ -110,12 +120,23 @@ public final class FailbackApi {
                 .path("name").asText();
     }
 
-    /** Sends and answers the status code and body, whatever the status. */
+    /** Sends and answers the status code and body, whatever the status; to job-service with a Contributor token. */
     public HttpResponse<String> exchange(String method, URI uri, String jsonBody) {
+        return exchange(method, uri, jsonBody, access.serves(uri) ? access.bearerTokens().get() : null);
+    }
+
+    /**
+     * Sends with the given bearer token, or none when it is null, whatever the URI; answers the status code and body
+     * whatever the status. For checking what job-service answers callers with other roles or without a token.
+     */
+    public HttpResponse<String> exchange(String method, URI uri, String jsonBody, String bearerToken) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
                 .method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(jsonBody));
         if (jsonBody != null) {
             request.header("Content-Type", "application/json");
+        }
+        if (bearerToken != null) {
+            request.header("Authorization", "Bearer " + bearerToken);
         }
         try {
             return http.send(request.build(), HttpResponse.BodyHandlers.ofString());

@@ -3,6 +3,7 @@ package io.failback.system;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintStream;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,7 +25,7 @@ public final class FailbackDemo implements DemoScenario {
 
     @Override
     public void run(SystemEndpoints endpoints) {
-        FailbackApi api = new FailbackApi(endpoints.jobService(), endpoints.azureSim());
+        FailbackApi api = new FailbackApi(endpoints.jobServiceAccess(), endpoints.azureSim());
         Map.Entry<String, URI> host = endpoints.hostAgents().entrySet().iterator().next();
         String switchName = api.get(host.getValue().resolve("/api/host")).path("virtualSwitches").get(0).asText();
 
@@ -84,19 +85,29 @@ public final class FailbackDemo implements DemoScenario {
 
     private void printByHand(SystemEndpoints endpoints, String hostId, String switchName) {
         URI jobs = endpoints.jobService();
+        // job-service: HTTPS with its CA trusted, and a token in a shell variable, so that none is printed here.
+        String jobService = "curl -s --cacert " + relativeToWorkingDir(endpoints.jobServiceAccess().trustedCertificates())
+                + " -H \"Authorization: Bearer $TOKEN\"";
         out.println();
         out.println("Do it by hand with another VM (see README.md):");
+        out.println("  TOKEN=$(./failback token --role Contributor)");
         out.println("  curl -s -X POST " + endpoints.azureSim().resolve("/api/vms")
                 + " -H 'Content-Type: application/json' -d '{\"name\":\"vm-02\",\"disks\":[{\"diskId\":\"disk-0\",\"sizeBytes\":67108864}]}'");
-        out.println("  curl -s -X PUT " + jobs.resolve("/api/replicationProtectedItems/vm-02")
+        out.println("  " + jobService + " -X PUT " + jobs.resolve("/api/replicationProtectedItems/vm-02")
                 + " -H 'Content-Type: application/json' -d '{\"properties\":{\"activeLocation\":\"Recovery\",\"primaryProviderId\":\""
                 + hostId + "\",\"primaryVirtualSwitchName\":\"" + switchName + "\",\"recoveryAzureVmName\":\"vm-02\"}}'");
-        out.println("  curl -s -X POST " + jobs.resolve("/api/replicationProtectedItems/vm-02/plannedFailover")
+        out.println("  " + jobService + " -X POST " + jobs.resolve("/api/replicationProtectedItems/vm-02/plannedFailover")
                 + " -H 'Content-Type: application/json' -d '{\"properties\":{\"failoverDirection\":\"RecoveryToPrimary\","
                 + "\"providerSpecificDetails\":{\"instanceType\":\"HyperVReplicaAzureFailback\",\"dataSyncOption\":\"ForSynchronization\","
                 + "\"recoveryVmCreationOption\":\"CreateVmIfNotFound\"}}}'");
-        out.println("  curl -s " + jobs.resolve("/api/replicationJobs") + "     # follow the job");
+        out.println("  " + jobService + " " + jobs.resolve("/api/replicationJobs") + "     # follow the job");
         out.println("  API docs: " + jobs.resolve("/q/swagger-ui"));
         out.println();
+    }
+
+    /** {@code .failback/tls/ca.pem} rather than the absolute path, when run from the checkout as the README does. */
+    private static String relativeToWorkingDir(Path file) {
+        Path workingDir = Path.of("").toAbsolutePath();
+        return file.startsWith(workingDir) ? workingDir.relativize(file).toString() : file.toString();
     }
 }

@@ -2,11 +2,12 @@ package io.failback.system;
 
 /**
  * The ports {@code ./failback up} listens on. Further host agents take the ports after {@code firstHostAgent}.
+ * job-service serves only HTTPS, on {@code jobService} (8443, the usual HTTPS alternative port); the others plain HTTP.
  */
 public record FixedPorts(int jobService, int syncService, int azureSim, int firstHostAgent,
                          int kafka, int kafkaController, int postgres) {
 
-    public static final FixedPorts DEFAULTS = new FixedPorts(8080, 8081, 8082, 8083, 9092, 9093, 5433);
+    public static final FixedPorts DEFAULTS = new FixedPorts(8443, 8081, 8082, 8083, 9092, 9093, 5433);
 
     public FixedPorts withJobService(int port) {
         return new FixedPorts(port, syncService, azureSim, firstHostAgent, kafka, kafkaController, postgres);

@@ -3,8 +3,8 @@ package io.failback.system;
 import java.io.PrintStream;
 
 /**
- * {@code ./failback up|stop|status}: runs the whole system as processes on this machine. See
- * {@link LauncherOptions#USAGE}.
+ * {@code ./failback up|stop|status|token}: runs the whole system as processes on this machine, and signs tokens for
+ * its API. See {@link LauncherOptions#USAGE}.
  */
 public final class Launcher {
 
@@ -48,6 +48,7 @@ public final class Launcher {
             case "up" -> new UpCommand(layout, runDirectory, options, new FailbackDemo(out), out, err).run();
             case "stop" -> new StopCommand(runDirectory, out).run();
             case "status" -> new StatusCommand(runDirectory, out).run();
+            case "token" -> new TokenCommand(layout.stateDir().resolve("jwt"), options, out).run();
             case "help" -> {
                 out.print(LauncherOptions.USAGE);
                 yield 0;

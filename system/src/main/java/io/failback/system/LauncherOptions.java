@@ -1,8 +1,13 @@
 package io.failback.system;
 
+import io.failback.system.security.JobServiceTls;
+import io.failback.system.security.TokenRole;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** The command line of {@code ./failback}: a command and {@code --flag value} (or {@code --flag=value}) options. */
 final class LauncherOptions {
@@ -14,10 +19,11 @@ final class LauncherOptions {
             "  up       start Kafka, PostgreSQL and the services, run the demo, stay in the foreground until Ctrl-C",
             "  stop     stop a running 'up' (from another terminal) and anything it left behind",
             "  status   say whether Failback runs and which services answer ready",
+            "  token    print a bearer token for job-service's API (only the token: TOKEN=$(./failback token --role Operator))",
             "  build    rebuild everything (./mvnw -DskipTests install)",
             "",
             "Options of 'up':",
-            "  --job-service-port N       default 8080",
+            "  --job-service-port N       HTTPS, default 8443 (job-service serves no plain HTTP)",
             "  --sync-service-port N      default 8081",
             "  --azure-sim-port N         default 8082",
             "  --host-agent-port N        default 8083; further hosts take the next ports",
@@ -33,6 +39,17 @@ final class LauncherOptions {
             "  --datasource-username U    default postgres",
             "  --datasource-password P    default postgres",
             "  --no-demo                  start everything but do not run the demo",
+            "  --tls-cert FILE --tls-key FILE   job-service serves this certificate (PEM, may be followed by its chain)",
+            "                             and key (PEM, unencrypted) instead of one from the local CA in .failback/tls/",
+            "                             (env FAILBACK_TLS_CERT, FAILBACK_TLS_KEY); it must name 127.0.0.1, where the",
+            "                             launcher calls it",
+            "  --tls-ca FILE              the CA that signed --tls-cert, which the launcher's clients trust",
+            "                             (env FAILBACK_TLS_CA); without it they trust the certificate itself",
+            "",
+            "Options of 'token' (signed by the local issuer in .failback/jwt/, which job-service trusts):",
+            "  --role Reader|Operator|Contributor   default Reader",
+            "  --subject NAME             who the token names (its 'sub'); default the user name",
+            "  --hours N                  how long it is valid; default 1, at most " + TokenCommand.MAX_HOURS,
             "");
 
     private String command = "help";
@@ -44,6 +61,13 @@ final class LauncherOptions {
     private String datasourcePassword;
     private Datasource externalDatasource;
     private boolean runDemo = true;
+    private String tlsCertificate;
+    private String tlsKey;
+    private String tlsCa;
+    private JobServiceTls bringYourOwnTls;
+    private TokenRole tokenRole = TokenRole.READER;
+    private String tokenSubject;
+    private int tokenHours = 1;
 
     /** @throws IllegalArgumentException with a message for the user */
     static LauncherOptions parse(String[] args, Map<String, String> environment) {
@@ -52,6 +76,9 @@ final class LauncherOptions {
         options.datasourceUrl = blankToNull(environment.get("FAILBACK_DATASOURCE_URL"));
         options.datasourceUsername = environment.getOrDefault("FAILBACK_DATASOURCE_USERNAME", PostgresServer.USERNAME);
         options.datasourcePassword = environment.getOrDefault("FAILBACK_DATASOURCE_PASSWORD", PostgresServer.PASSWORD);
+        options.tlsCertificate = blankToNull(environment.get("FAILBACK_TLS_CERT"));
+        options.tlsKey = blankToNull(environment.get("FAILBACK_TLS_KEY"));
+        options.tlsCa = blankToNull(environment.get("FAILBACK_TLS_CA"));
 
         List<String> rest = new ArrayList<>(List.of(args));
         if (!rest.isEmpty() && !rest.get(0).startsWith("-")) {
@@ -78,6 +105,15 @@ final class LauncherOptions {
             }
             options.apply(flag, value);
         }
+        // Only 'up' serves the certificate; 'stop' or 'token' must work whatever the environment says about it.
+        boolean bringsCertificate = options.tlsCertificate != null || options.tlsKey != null || options.tlsCa != null;
+        if (options.command.equals("up") && bringsCertificate) {
+            if (options.tlsCertificate == null || options.tlsKey == null) {
+                throw new IllegalArgumentException("--tls-cert and --tls-key (FAILBACK_TLS_CERT, FAILBACK_TLS_KEY) go together");
+            }
+            options.bringYourOwnTls = JobServiceTls.bringYourOwn(Path.of(options.tlsCertificate), Path.of(options.tlsKey),
+                    options.tlsCa == null ? null : Path.of(options.tlsCa));
+        }
         if (options.datasourceUrl != null) {
             options.externalDatasource = Datasource.of(options.datasourceUrl, options.datasourceUsername,
                     options.datasourcePassword);
@@ -99,6 +135,12 @@ final class LauncherOptions {
             case "--datasource-url" -> datasourceUrl = value;
             case "--datasource-username" -> datasourceUsername = value;
             case "--datasource-password" -> datasourcePassword = value;
+            case "--tls-cert" -> tlsCertificate = value;
+            case "--tls-key" -> tlsKey = value;
+            case "--tls-ca" -> tlsCa = value;
+            case "--role" -> tokenRole = TokenRole.parse(value);
+            case "--subject" -> tokenSubject = value;
+            case "--hours" -> tokenHours = hours(flag, value);
             default -> throw new IllegalArgumentException("Unknown option " + flag);
         }
     }
@@ -115,6 +157,18 @@ final class LauncherOptions {
         throw new IllegalArgumentException(flag + " needs a port number, got " + value);
     }
 
+    private static int hours(String flag, String value) {
+        try {
+            int hours = Integer.parseInt(value);
+            if (hours > 0 && hours <= TokenCommand.MAX_HOURS) {
+                return hours;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException(flag + " needs a number of hours from 1 to " + TokenCommand.MAX_HOURS + ", got " + value);
+    }
+
     private static String blankToNull(String value) {
         return value == null || value.isBlank() ? null : value;
     }
@@ -127,6 +181,19 @@ final class LauncherOptions {
         return runDemo;
     }
 
+    TokenRole tokenRole() {
+        return tokenRole;
+    }
+
+    /** The {@code --subject}, if given. */
+    Optional<String> tokenSubject() {
+        return Optional.ofNullable(tokenSubject);
+    }
+
+    Duration tokenLifetime() {
+        return Duration.ofHours(tokenHours);
+    }
+
     /** Applies the ports, hosts and external infrastructure to a system being configured. */
     LocalSystem.Builder configure(LocalSystem.Builder builder) {
         builder.fixedPorts(ports);
@@ -136,6 +203,9 @@ final class LauncherOptions {
         }
         if (externalDatasource != null) {
             builder.externalDatasource(externalDatasource);
+        }
+        if (bringYourOwnTls != null) {
+            builder.jobServiceTls(bringYourOwnTls);
         }
         return builder;
     }

@@ -1,5 +1,8 @@
 package io.failback.system;
 
+import io.failback.system.security.JobServiceTls;
+import io.failback.system.security.LocalCertificates;
+import io.failback.system.security.LocalIssuer;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -22,7 +25,7 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>{@code
  * try (LocalSystem system = LocalSystem.builder().workDir(dir).start()) {
- *     URI jobs = system.jobServiceUrl();
+ *     FailbackApi api = system.api();   // HTTPS to job-service, trusting its CA, with Contributor tokens
  *     system.killService(LocalSystem.JOB_SERVICE);
  *     system.startService(LocalSystem.JOB_SERVICE);
  * }
@@ -31,6 +34,11 @@ import java.util.concurrent.CountDownLatch;
  * Processes start in dependency order (PostgreSQL, Kafka, azure-sim and host agents, then sync-service and
  * job-service) and stop in the reverse order. {@link #close()} also runs at JVM exit, so a test that forgets it
  * leaves no process behind.
+ *
+ * <p>job-service serves only HTTPS and wants a bearer token on every API call. The system has its own token issuer
+ * ({@link LocalIssuer}, keys in {@code jwt/}) and its own CA with job-service's certificate ({@link LocalCertificates},
+ * in {@code tls/}), both under the work directory unless {@link Builder#securityDir} says otherwise, made on first
+ * start and kept; a certificate the user brings ({@link Builder#jobServiceTls}) replaces the local one.
  */
 public final class LocalSystem implements AutoCloseable {
 
@@ -49,6 +57,11 @@ public final class LocalSystem implements AutoCloseable {
     private final String kafkaBootstrapServers;
     private final Datasource datasource;
     private final boolean withServices;
+    /** Null with {@link Builder#infrastructureOnly()}. */
+    private final LocalIssuer issuer;
+    /** Null with {@link Builder#infrastructureOnly()}. */
+    private final JobServiceTls jobServiceTls;
+    private JobServiceAccess jobServiceAccess;
     /** In start order. */
     private final Map<String, Component> components = new LinkedHashMap<>();
     private final Map<String, Integer> portsToClaim = new LinkedHashMap<>();
@@ -99,32 +112,42 @@ public final class LocalSystem implements AutoCloseable {
             kafkaBootstrapServers = builder.externalKafka;
         }
         if (withServices) {
+            Path securityDir = builder.securityDir != null ? builder.securityDir.toAbsolutePath() : workDir;
+            issuer = LocalIssuer.openOrCreate(securityDir.resolve("jwt"));
+            jobServiceTls = builder.jobServiceTls != null ? builder.jobServiceTls
+                    : LocalCertificates.openOrCreate(securityDir.resolve("tls"));
             addServices(layout, ports, hostPorts, builder.extraEnvironment);
+        } else {
+            issuer = null;
+            jobServiceTls = null;
         }
     }
 
     private void addServices(ProjectLayout layout, FixedPorts ports, List<Integer> hostPorts,
                              Map<String, Map<String, String>> extraEnvironment) {
         URI azureUrl = URI.create("http://127.0.0.1:" + ports.azureSim());
-        addService(layout, AZURE_SIM, AZURE_SIM, ports.azureSim(),
+        addService(layout, AZURE_SIM, AZURE_SIM, ports.azureSim(), null,
                 Map.of("AZURE_SIM_STORAGE_DIR", azureStorageDir().toString()), extraEnvironment);
         for (int i = 0; i < hosts.size(); i++) {
             HostAgent host = hosts.get(i);
             int port = hostPorts.get(i);
-            addService(layout, host.serviceName(), ProjectLayout.HOST_AGENT, port, Map.of(
+            addService(layout, host.serviceName(), ProjectLayout.HOST_AGENT, port, null, Map.of(
                     "HOST_AGENT_PROVIDER_ID", host.id(),
                     "HOST_AGENT_NAME", host.hostName(),
                     "HOST_AGENT_VIRTUAL_SWITCHES", String.join(",", host.virtualSwitches()),
                     "HOST_AGENT_STORAGE_DIR", hostStorageDir(host.id()).toString(),
                     "HOST_AGENT_ADVERTISED_URL", "http://127.0.0.1:" + port), extraEnvironment);
         }
-        addService(layout, SYNC_SERVICE, SYNC_SERVICE, ports.syncService(),
+        addService(layout, SYNC_SERVICE, SYNC_SERVICE, ports.syncService(), null,
                 Map.of("FAILBACK_AZURE_URL", azureUrl.toString()), extraEnvironment);
-        addService(layout, JOB_SERVICE, JOB_SERVICE, ports.jobService(), Map.of(
+        Map<String, String> jobServiceEnvironment = new HashMap<>(Map.of(
                 "QUARKUS_DATASOURCE_REACTIVE_URL", datasource.url(),
                 "QUARKUS_DATASOURCE_USERNAME", datasource.username(),
                 "QUARKUS_DATASOURCE_PASSWORD", datasource.password(),
-                "FAILBACK_AZURE_URL", azureUrl.toString()), extraEnvironment);
+                "FAILBACK_AZURE_URL", azureUrl.toString()));
+        jobServiceEnvironment.putAll(issuer.jobServiceEnvironment());
+        addService(layout, JOB_SERVICE, JOB_SERVICE, ports.jobService(), jobServiceTls, jobServiceEnvironment,
+                extraEnvironment);
         for (String name : extraEnvironment.keySet()) {
             if (!(components.get(name) instanceof QuarkusService)) {
                 throw new IllegalArgumentException("Extra environment for unknown service " + name);
@@ -132,12 +155,13 @@ public final class LocalSystem implements AutoCloseable {
         }
     }
 
-    private void addService(ProjectLayout layout, String name, String module, int port, Map<String, String> environment,
-                            Map<String, Map<String, String>> extraEnvironment) {
+    /** A service on {@code port}: HTTPS only with {@code tls}, plain HTTP when it is null. */
+    private void addService(ProjectLayout layout, String name, String module, int port, JobServiceTls tls,
+                            Map<String, String> environment, Map<String, Map<String, String>> extraEnvironment) {
         Map<String, String> env = new HashMap<>(environment);
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrapServers);
         env.putAll(extraEnvironment.getOrDefault(name, Map.of()));
-        add(new QuarkusService(name, layout.serviceJar(module), port, env, workDir, logFile(name), listener), port);
+        add(new QuarkusService(name, layout.serviceJar(module), port, tls, env, workDir, logFile(name), listener), port);
     }
 
     private void add(Component component, int port) {
@@ -284,8 +308,41 @@ public final class LocalSystem implements AutoCloseable {
         return List.copyOf(components.values());
     }
 
+    /** job-service's HTTPS base URL, like {@code https://127.0.0.1:8443}. */
     public URI jobServiceUrl() {
         return serviceUrl(JOB_SERVICE);
+    }
+
+    /** What a client needs to call job-service: its URL, trust in its certificate, and Contributor tokens. */
+    public synchronized JobServiceAccess jobServiceAccess() {
+        if (jobServiceAccess == null) {
+            JobServiceTls tls = requireServices(jobServiceTls);
+            jobServiceAccess = new JobServiceAccess(jobServiceUrl(), tls.trustAnchors(), tls.clientContext(),
+                    issuer.contributorTokens("failback-launcher"));
+        }
+        return jobServiceAccess;
+    }
+
+    /** A client of this system's APIs, as {@link FailbackApi} describes it. */
+    public FailbackApi api() {
+        return new FailbackApi(jobServiceAccess(), azureSimUrl());
+    }
+
+    /** The issuer whose tokens this system's job-service accepts, e.g. to sign a Reader token in a test. */
+    public LocalIssuer issuer() {
+        return requireServices(issuer);
+    }
+
+    /** job-service's certificate and key, and what clients trust for it. */
+    public JobServiceTls jobServiceTls() {
+        return requireServices(jobServiceTls);
+    }
+
+    private <T> T requireServices(T part) {
+        if (part == null) {
+            throw new IllegalStateException("This system runs only Kafka and PostgreSQL (infrastructureOnly)");
+        }
+        return part;
     }
 
     public URI syncServiceUrl() {
@@ -300,7 +357,10 @@ public final class LocalSystem implements AutoCloseable {
         return serviceUrl(host(hostId).serviceName());
     }
 
-    /** Base URL, like {@code http://127.0.0.1:41234}, of a service by name ({@code host-agent-<hostId>} for hosts). */
+    /**
+     * Base URL, like {@code http://127.0.0.1:41234}, of a service by name ({@code host-agent-<hostId>} for hosts);
+     * job-service's is {@code https://}.
+     */
     public URI serviceUrl(String name) {
         if (component(name) instanceof QuarkusService service) {
             return service.baseUrl();
@@ -354,7 +414,7 @@ public final class LocalSystem implements AutoCloseable {
             hostUrls.put(host.id(), hostAgentUrl(host.id()));
             hostDirs.put(host.id(), hostStorageDir(host.id()));
         }
-        return new SystemEndpoints(jobServiceUrl(), syncServiceUrl(), azureSimUrl(), hostUrls, kafkaBootstrapServers,
+        return new SystemEndpoints(jobServiceAccess(), syncServiceUrl(), azureSimUrl(), hostUrls, kafkaBootstrapServers,
                 datasource, azureStorageDir(), hostDirs);
     }
 
@@ -428,8 +488,25 @@ public final class LocalSystem implements AutoCloseable {
         private Duration readyTimeout = Duration.ofSeconds(120);
         private ProcessListener listener = new ReportUnexpectedExits();
         private final Map<String, Map<String, String>> extraEnvironment = new HashMap<>();
+        private Path securityDir;
+        private JobServiceTls jobServiceTls;
 
         private Builder() {
+        }
+
+        /**
+         * Where the token issuer's keys ({@code jwt/}) and the local CA and job-service's certificate ({@code tls/})
+         * are kept; the work directory by default.
+         */
+        public Builder securityDir(Path securityDir) {
+            this.securityDir = securityDir;
+            return this;
+        }
+
+        /** job-service serves this certificate instead of one from the local CA. */
+        public Builder jobServiceTls(JobServiceTls tls) {
+            this.jobServiceTls = tls;
+            return this;
         }
 
         /** The checkout to run; by default found from {@code FAILBACK_HOME} or the current directory. */

@@ -1,5 +1,6 @@
 package io.failback.system;
 
+import io.failback.system.security.JobServiceTls;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,30 +13,58 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
 
-/** One of the packaged Quarkus services, run as {@code java -jar quarkus-run.jar} in its own JVM. */
+/**
+ * One of the packaged Quarkus services, run as {@code java -jar quarkus-run.jar} in its own JVM, serving plain HTTP on
+ * its port, or only HTTPS when it is given a certificate.
+ */
 final class QuarkusService extends ChildProcessComponent {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient PLAIN_HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final Path jar;
     private final int port;
+    private final boolean https;
+    private final HttpClient readinessClient;
     private final Map<String, String> environment;
     private final Path workDir;
 
+    /** A service on plain HTTP. */
     QuarkusService(String name, Path jar, int port, Map<String, String> environment, Path workDir, Path logFile,
                    ProcessListener listener) {
+        this(name, jar, port, null, environment, workDir, logFile, listener);
+    }
+
+    /** A service that serves only HTTPS on {@code port} with {@code tls}, or plain HTTP when {@code tls} is null. */
+    QuarkusService(String name, Path jar, int port, JobServiceTls tls, Map<String, String> environment, Path workDir,
+                   Path logFile, ProcessListener listener) {
         super(name, logFile, listener);
         this.jar = jar;
         this.port = port;
+        this.https = tls != null;
         this.workDir = workDir;
         this.environment = new HashMap<>(environment);
         this.environment.put("QUARKUS_HTTP_HOST", "127.0.0.1");
-        this.environment.put("QUARKUS_HTTP_PORT", String.valueOf(port));
+        if (https) {
+            this.environment.putAll(tls.quarkusEnvironment(port));
+            // No plain HTTP listener is opened (QUARKUS_HTTP_INSECURE_REQUESTS=disabled); should one ever be, it takes a
+            // free port rather than 8080, which another service or another checkout may hold.
+            this.environment.put("QUARKUS_HTTP_PORT", "0");
+            this.readinessClient = readinessClient(tls.clientContext());
+        } else {
+            this.environment.put("QUARKUS_HTTP_PORT", String.valueOf(port));
+            this.readinessClient = PLAIN_HTTP;
+        }
+    }
+
+    /** A client for readiness checks over HTTPS that trusts what {@code trust} trusts. */
+    static HttpClient readinessClient(SSLContext trust) {
+        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).sslContext(trust).build();
     }
 
     URI baseUrl() {
-        return URI.create("http://127.0.0.1:" + port);
+        return URI.create((https ? "https" : "http") + "://127.0.0.1:" + port);
     }
 
     int port() {
@@ -71,17 +100,23 @@ final class QuarkusService extends ChildProcessComponent {
     }
 
     boolean isReady() {
-        return isReady(readinessUrl());
+        return isReady(readinessUrl(), readinessClient);
     }
 
     URI readinessUrl() {
         return baseUrl().resolve("/q/health/ready");
     }
 
+    /** Whether a plain HTTP service answers 200 on its readiness URL. */
     static boolean isReady(URI readinessUrl) {
+        return isReady(readinessUrl, PLAIN_HTTP);
+    }
+
+    /** Whether the service answers 200 on its readiness URL; an HTTPS one only with a certificate {@code client} trusts. */
+    static boolean isReady(URI readinessUrl, HttpClient client) {
         HttpRequest request = HttpRequest.newBuilder(readinessUrl).timeout(Duration.ofSeconds(2)).GET().build();
         try {
-            return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            return client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {

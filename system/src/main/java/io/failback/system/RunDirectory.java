@@ -25,6 +25,8 @@ final class RunDirectory {
     static final String LAUNCHER = "launcher";
     private static final String PID_SUFFIX = ".pid";
     private static final String ENDPOINTS = "endpoints";
+    /** The path of the PEM certificates that job-service's HTTPS is checked against. */
+    private static final String JOB_SERVICE_TRUST = "job-service-trust";
 
     private final Path dir;
 
@@ -99,10 +101,24 @@ final class RunDirectory {
         return addresses;
     }
 
-    /** Removes every pid file and the endpoints. */
+    /** Which certificates {@code status} trusts when it asks job-service over HTTPS whether it is ready. */
+    void writeJobServiceTrust(Path trustedCertificates) {
+        write(dir.resolve(JOB_SERVICE_TRUST), trustedCertificates.toAbsolutePath() + System.lineSeparator());
+    }
+
+    Optional<Path> readJobServiceTrust() {
+        try {
+            return Optional.of(Path.of(Files.readString(dir.resolve(JOB_SERVICE_TRUST)).trim())).filter(Files::isRegularFile);
+        } catch (IOException noFile) {
+            return Optional.empty();
+        }
+    }
+
+    /** Removes every pid file, the endpoints and the trust. */
     void clear() {
         pidFiles().forEach(RunDirectory::delete);
         delete(dir.resolve(ENDPOINTS));
+        delete(dir.resolve(JOB_SERVICE_TRUST));
     }
 
     private Iterable<Path> pidFiles() {

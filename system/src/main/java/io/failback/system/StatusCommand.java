@@ -1,5 +1,6 @@
 package io.failback.system;
 
+import io.failback.system.security.JobServiceTls;
 import java.io.PrintStream;
 import java.net.URI;
 import java.util.Map;
@@ -32,9 +33,16 @@ record StatusCommand(RunDirectory runDirectory, PrintStream out) {
         return launcher.isPresent() ? 0 : 3;
     }
 
-    private static String state(String address) {
+    private String state(String address) {
         if (address.startsWith("http://")) {
             return QuarkusService.isReady(URI.create(address).resolve("/q/health/ready")) ? "ready" : "not ready";
+        }
+        if (address.startsWith("https://")) {
+            // Trusting exactly what 'up' trusts for job-service; without it there is nothing to check the server against.
+            return runDirectory.readJobServiceTrust()
+                    .map(trust -> QuarkusService.isReady(URI.create(address).resolve("/q/health/ready"),
+                            QuarkusService.readinessClient(JobServiceTls.trusting(trust))) ? "ready" : "not ready")
+                    .orElse("unknown (no trusted certificate recorded)");
         }
         Matcher port = PORT.matcher(address);
         if (address.contains("127.0.0.1") && port.find()) {

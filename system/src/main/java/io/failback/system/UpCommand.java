@@ -69,7 +69,9 @@ final class UpCommand {
             return 1;
         }
         runDirectory.writeEndpoints(addresses(system));
+        runDirectory.writeJobServiceTrust(system.jobServiceTls().trustAnchors());
         printTable(system);
+        printApiAccess(system);
         runDemo(system);
         out.println("Failback is running. Press Ctrl-C to stop it, or run ./failback stop in another terminal.");
         awaitShutdown();
@@ -149,6 +151,16 @@ final class UpCommand {
         out.printf(format, "NAME", "ADDRESS", "LOG");
         addresses(system).forEach((name, address) -> out.printf(format, name, address,
                 system.names().contains(name) ? relative(system.logFile(name)) : "(external)"));
+        out.println();
+    }
+
+    /** Where the API is, what to trust and how to get a token; never a token itself. */
+    private void printApiAccess(LocalSystem system) {
+        String ca = relative(system.jobServiceTls().trustAnchors());
+        out.println("job-service API: " + system.jobServiceUrl() + " (HTTPS only, certificates trusted in " + ca + ")");
+        out.println("  a token:  TOKEN=$(./failback token --role Operator)     (Reader, Operator or Contributor)");
+        out.println("  a call:   curl --cacert " + ca + " -H \"Authorization: Bearer $TOKEN\" "
+                + system.jobServiceUrl().resolve("/api/replicationJobs"));
         out.println();
     }
 

@@ -32,7 +32,7 @@ class DeltaFailbackIT {
     @BeforeAll
     static void startSystem() throws IOException {
         system = SystemTests.start("delta", builder -> builder);
-        api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
+        api = system.api();
     }
 
     @AfterAll

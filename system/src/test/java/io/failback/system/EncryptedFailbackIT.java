@@ -33,7 +33,7 @@ class EncryptedFailbackIT {
     @BeforeAll
     static void startSystem() throws IOException {
         system = SystemTests.start("encrypted", builder -> builder);
-        api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
+        api = system.api();
         certificateId = api.send("POST", system.azureSimUrl().resolve("/api/encryption/enable"), "", 200).path("certificateId").asText();
         api.awaitProviderConnected(system.hosts().get(0).id(), Duration.ofSeconds(60));
     }

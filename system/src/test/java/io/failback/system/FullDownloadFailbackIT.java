@@ -1,9 +1,12 @@
 package io.failback.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.failback.system.security.LocalIssuer;
+import io.failback.system.security.TokenRole;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -12,6 +15,7 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.net.URI;
+import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -24,7 +28,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The walking skeleton, end to end on real processes: a Kafka broker, PostgreSQL, azure-sim, one host-agent,
- * sync-service and job-service. A failback triggered over HTTP must leave the on-premises disk byte-identical to the
+ * sync-service and job-service. A failback triggered over the API (HTTPS, with a token) must leave the on-premises disk byte-identical to the
  * Azure disk, proven here by hashing both image files directly, not by asking the services.
  */
 class FullDownloadFailbackIT {
@@ -35,7 +39,7 @@ class FullDownloadFailbackIT {
     @BeforeAll
     static void startSystem() throws IOException {
         system = SystemTests.start("full-download", builder -> builder);
-        api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
+        api = system.api();
     }
 
     @AfterAll
@@ -125,6 +129,27 @@ class FullDownloadFailbackIT {
         assertEquals("PlannedFailover", item.path("allowedOperations").get(0).asText());
         assertEquals(409, api.exchange("POST", system.jobServiceUrl().resolve("/api/replicationProtectedItems/vm-undo/failoverCancel"), "")
                 .statusCode(), "there is no failover left to cancel");
+    }
+
+    @Test
+    void jobServiceAnswersOnlyOverHttpsAndOnlyToTokensOfItsIssuerWithTheRole() {
+        URI items = system.jobServiceUrl().resolve("/api/replicationProtectedItems");
+        assertEquals("https", items.getScheme());
+        assertFalse(QuarkusService.isReady(URI.create("http://" + items.getAuthority() + "/q/health/ready")),
+                "no plain HTTP on job-service's port");
+
+        assertEquals(401, api.exchange("GET", items, null, null).statusCode(), "no token");
+        String reader = system.issuer().issue(TokenRole.READER, "it-reader", Duration.ofMinutes(5));
+        assertEquals(200, api.exchange("GET", items, null, reader).statusCode(), "a Reader reads");
+        HttpResponse<String> refused = api.exchange("PUT", URI.create(items + "/vm-denied"), """
+                {"properties": {"activeLocation": "Recovery", "primaryProviderId": "host-a",
+                  "primaryVirtualSwitchName": "vSwitch-Prod", "recoveryAzureVmName": "vm-denied"}}""", reader);
+        assertEquals(403, refused.statusCode(), refused.body());
+        assertEquals("AuthorizationFailed", FailbackApi.json(refused.body()).path("type").asText());
+
+        String otherIssuers = LocalIssuer.openOrCreate(system.workDir().resolve("another-issuer"))
+                .issue(TokenRole.CONTRIBUTOR, "it-intruder", Duration.ofMinutes(5));
+        assertEquals(401, api.exchange("GET", items, null, otherIssuers).statusCode(), "a key job-service does not trust");
     }
 
     /** The digest of an all-zero disk: SHA-256 over the SHA-256 of each all-zero block. */

@@ -32,7 +32,7 @@ class ProtectionLifecycleIT {
     @BeforeAll
     static void startSystem() throws IOException {
         system = SystemTests.start("story", builder -> builder.environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "2s"));
-        api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
+        api = system.api();
     }
 
     @AfterAll

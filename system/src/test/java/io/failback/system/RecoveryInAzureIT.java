@@ -45,7 +45,7 @@ class RecoveryInAzureIT {
                 .environment(LocalSystem.JOB_SERVICE, "FAILBACK_PROVIDER_HEARTBEAT_TIMEOUT", "6s")
                 // A heartbeat a second, so that a busy machine never lets a live host look lost within those 6 s.
                 .environment("host-agent-host-a", "HOST_AGENT_HEARTBEAT_INTERVAL", "1s"));
-        api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
+        api = system.api();
     }
 
     @AfterAll

@@ -5,7 +5,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** The recovery plan calls a user makes over plain HTTP, beside {@link FailbackApi}'s calls on single items. */
+/** The recovery plan calls a user makes (HTTPS with a token, through FailbackApi), beside {@link FailbackApi}'s calls on single items. */
 final class RecoveryPlanApi {
     private final FailbackApi api;
     private final URI jobService;

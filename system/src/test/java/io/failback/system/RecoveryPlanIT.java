@@ -79,7 +79,7 @@ class RecoveryPlanIT {
         // No ongoing replication in between (ProtectionLifecycleIT shows it): only the plan's jobs write the replicas, so
         // each replica file can be compared with what the job that wrote it proved.
         system = SystemTests.start("plan", builder -> builder.environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "1h"));
-        api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
+        api = system.api();
         plans = new RecoveryPlanApi(api, system.jobServiceUrl());
         host = system.hosts().get(0);
     }

@@ -25,7 +25,7 @@ class ResumeAfterCrashIT {
     @BeforeAll
     static void startSystem() throws IOException {
         system = SystemTests.start("crash", builder -> builder.environment(LocalSystem.JOB_SERVICE, "FAILBACK_JOB_LEASE", "6s"));
-        api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
+        api = system.api();
     }
 
     @AfterAll

@@ -34,7 +34,7 @@ class SiteBehaviourIT {
     static void startSystem() throws IOException {
         system = SystemTests.start("sites", builder -> builder.host(ORIGINAL).host(NEW_HARDWARE).host(WRONG_SWITCH)
                             .environment(LocalSystem.JOB_SERVICE, "FAILBACK_PROVIDER_HEARTBEAT_TIMEOUT", "6s"));
-        api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
+        api = system.api();
         for (HostAgent host : system.hosts()) {
             api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
         }

@@ -20,7 +20,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Drives failbacks through the public APIs, as a user would, and times them from the client's side. The poll interval
+ * Drives failbacks through the public APIs, as a user would (job-service over HTTPS with a Contributor token from the
+ * system's own issuer), and times them from the client's side. The poll interval
  * is part of what is measured, so jobs are polled more often than FailbackApi does, but not too often either: every
  * poll costs job-service a database read, and at 20 polls a second a minute-long copy lost a sixth of a core to them.
  */
@@ -40,7 +41,7 @@ final class FailbackDriver {
 
     FailbackDriver(LocalSystem system, Duration timeout) {
         this.system = system;
-        this.api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
+        this.api = system.api();
         this.host = system.hosts().get(0);
         this.jobs = system.jobServiceUrl();
         this.azure = system.azureSimUrl();

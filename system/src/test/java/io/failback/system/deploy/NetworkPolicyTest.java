@@ -70,7 +70,7 @@ class NetworkPolicyTest {
             }
         }
         for (Workload api : rendered.workloadsRunning(API_MODULE)) {
-            int port = Deploy.service(API_MODULE).httpPort();
+            int port = apiPort(rendered, api);
             if (!rules.allows(new TrafficRules.Outside(), rules.pod(api), TrafficRules.TCP, port)
                     || !rules.allows(POD_ELSEWHERE, rules.pod(api), TrafficRules.TCP, port)) {
                 problems.add(api + ": clients cannot reach its API on " + port);
@@ -94,7 +94,7 @@ class NetworkPolicyTest {
                         problems.add(from + " may reach " + to + ":" + port + ", which its configuration never names");
                     }
                 }
-                boolean api = rendered.workloadsRunning(API_MODULE).contains(to) && port == Deploy.service(API_MODULE).httpPort();
+                boolean api = rendered.workloadsRunning(API_MODULE).contains(to) && port == apiPort(rendered, to);
                 if (!api && (rules.allows(new TrafficRules.Outside(), rules.pod(to), TrafficRules.TCP, port)
                         || rules.allows(POD_ELSEWHERE, rules.pod(to), TrafficRules.TCP, port))) {
                     problems.add(to + ":" + port + " takes connections from outside the namespace");
@@ -136,5 +136,12 @@ class NetworkPolicyTest {
 
     private static boolean isEmpty(List<?> list) {
         return list == null || list.isEmpty();
+    }
+
+    /** The port the API's container serves (HTTPS only when so configured), which clients reach from anywhere. */
+    private static int apiPort(RenderedOverlay rendered, Workload api) {
+        return api.containers().stream().filter(container -> API_MODULE.equals(Workload.moduleOf(container)))
+                .map(container -> Listener.of(rendered, container, API_MODULE).port()).findFirst()
+                .orElse(Deploy.service(API_MODULE).httpPort());
     }
 }

@@ -34,7 +34,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ServiceConfigurationTest {
     private static final Map<String, String> QUARKUS_HEALTH = Map.of(
             "startup", "/q/health/started", "readiness", "/q/health/ready", "liveness", "/q/health/live");
-    private static final String HTTP_PORT_VARIABLE = "QUARKUS_HTTP_PORT";
 
     @ParameterizedTest
     @MethodSource("io.failback.system.deploy.Deploy#overlays")
@@ -111,10 +110,14 @@ class ServiceConfigurationTest {
                     }));
                     continue;
                 }
-                String override = rendered.literalEnvironment(container).get(HTTP_PORT_VARIABLE);
-                int httpPort = override != null ? Integer.parseInt(override) : Deploy.service(module).httpPort();
-                if (ports.stream().noneMatch(port -> port.getContainerPort() == httpPort && "http".equals(port.getName()))) {
-                    problems.add(where + "no containerPort named http at " + module + "'s quarkus.http.port " + httpPort + ": " + ports);
+                Listener listener = Listener.of(rendered, container, module);
+                int httpPort = listener.port();
+                if (ports.stream().noneMatch(port -> port.getContainerPort() == httpPort && listener.portName().equals(port.getName()))) {
+                    problems.add(where + "no containerPort named " + listener.portName() + " at " + module + "'s "
+                            + (listener.httpsOnly() ? "quarkus.http.ssl-port " : "quarkus.http.port ") + httpPort + ": " + ports);
+                }
+                if (listener.httpsOnly()) {
+                    certificateFilesOnSecretVolume(workload, container, rendered).forEach(problem -> problems.add(where + problem));
                 }
                 WorkloadHardeningTest.probes(container).forEach((kind, probe) -> {
                     HTTPGetAction get = probe == null ? null : probe.getHttpGet();
@@ -126,10 +129,35 @@ class ServiceConfigurationTest {
                     if (port.isEmpty() || port.getAsInt() != httpPort) {
                         problems.add(where + "the " + kind + " probe asks port " + get.getPort().getValue() + ", the service listens on " + httpPort);
                     }
+                    String scheme = Objects.requireNonNullElse(get.getScheme(), "HTTP");
+                    if (!scheme.equals(listener.scheme())) {
+                        problems.add(where + "the " + kind + " probe speaks " + scheme + ", the service serves " + listener.scheme());
+                    }
                 });
             }
         }
         Deploy.assertNone(overlay, problems);
+    }
+
+    /**
+     * An HTTPS-only service reads its certificate and key (Quarkus's TLS registry, PEM) from a mounted Secret, the
+     * shape cert-manager writes ({@code tls.crt}, {@code tls.key}), not from its image.
+     */
+    private static List<String> certificateFilesOnSecretVolume(Workload workload, Container container, RenderedOverlay rendered) {
+        List<String> problems = new ArrayList<>();
+        Map<String, String> environment = rendered.literalEnvironment(container);
+        Map<String, String> secretVolumes = new java.util.HashMap<>();
+        Objects.requireNonNullElse(workload.template().getSpec().getVolumes(), List.<io.fabric8.kubernetes.api.model.Volume>of()).stream().filter(volume -> volume.getSecret() != null)
+                .forEach(volume -> secretVolumes.put(volume.getName(), volume.getSecret().getSecretName()));
+        for (String variable : List.of("QUARKUS_TLS_KEY_STORE_PEM_SERVER_CERT", "QUARKUS_TLS_KEY_STORE_PEM_SERVER_KEY")) {
+            String file = environment.get(variable);
+            boolean onSecret = file != null && Objects.requireNonNullElse(container.getVolumeMounts(), List.<VolumeMount>of()).stream()
+                    .anyMatch(mount -> secretVolumes.containsKey(mount.getName()) && Path.of(file).startsWith(mount.getMountPath()));
+            if (!onSecret) {
+                problems.add("serves HTTPS only, but " + variable + "=" + file + " is not on a mounted Secret");
+            }
+        }
+        return problems;
     }
 
     /**
