@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.failback.system.security.TokenRole;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -44,11 +45,12 @@ class OfficialSdkIT {
     static void startSystem() throws Exception {
         SeedStoryScript.install(); // before the system starts: a missing Node fails at once
         system = SystemTests.start("official-sdk", builder -> builder.environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "2s"));
-        api = new FailbackApi(system.jobServiceUrl(), system.azureSimUrl());
+        api = system.api();
         story = new SeedStoryScript(Map.of(
                 "FAILBACK_ARM_ENDPOINT", system.jobServiceUrl().toString(),
-                "FAILBACK_TOKEN", contributorToken(),
-                "NODE_EXTRA_CA_CERTS", localCa().toAbsolutePath().toString(),
+                // Contributor: enabling protection needs it; an hour outlasts the story.
+                "FAILBACK_TOKEN", system.issuer().issue(TokenRole.CONTRIBUTOR, "official-sdk-it", Duration.ofHours(1)),
+                "NODE_EXTRA_CA_CERTS", system.jobServiceTls().trustAnchors().toAbsolutePath().toString(),
                 "FAILBACK_VM", VM),
                 system.workDir().resolve("sdk-trace.jsonl"), STEP_TIMEOUT);
     }
@@ -180,14 +182,5 @@ class OfficialSdkIT {
                 Files.delete(path);
             }
         }
-    }
-
-    // Until the launcher serves job-service over HTTPS with a local issuer, these two have nothing to answer.
-    private static String contributorToken() {
-        throw new AssertionError("no local token issuer yet");
-    }
-
-    private static Path localCa() {
-        throw new AssertionError("no local CA yet");
     }
 }
