@@ -89,6 +89,7 @@ final class SeedStoryScript {
         List<JsonNode> lines = new ArrayList<>();
         for (String line : out.split("\n")) {
             if (!line.isBlank()) {
+                System.out.println("seed-story.mjs: " + line); // each operation, its job and how long it took, in the build's log
                 lines.add(FailbackApi.json(line));
             }
         }
