@@ -382,6 +382,7 @@ class ArmSurfaceTest {
     void enableProtectionFindsTheVmsHostAndVirtualSwitchAmongTheConnectedHosts() throws IOException {
         HttpServer hostA = fakeHost(Map.of("vm-arm-onprem", "vSwitch-Lab", "vm-arm-twice", "vSwitch-Prod"));
         HttpServer hostB = fakeHost(Map.of("vm-arm-twice", "vSwitch-Prod"));
+        boolean hostAStopped = false;
         try {
             heartbeat("host-arm-a", "http://127.0.0.1:" + hostA.getAddress().getPort());
             heartbeat("host-arm-b", "http://127.0.0.1:" + hostB.getAddress().getPort());
@@ -417,8 +418,17 @@ class ArmSurfaceTest {
                     .then().statusCode(409).body("error.code", equalTo("ProtectableItemAmbiguous"));
             given().contentType(ContentType.JSON).body("{\"properties\": {}}").put(arm(ITEMS + "vm-arm-unnamed"))
                     .then().statusCode(400).body("error.code", equalTo("ProtectableItemRequired"));
-        } finally {
+
+            // The SDK retries the PUT with the same client request id after the VM's host went away: the same operation.
             hostA.stop(0);
+            hostAStopped = true;
+            given().contentType(ContentType.JSON).header("x-ms-client-request-id", operationId).body(enable.formatted("vm-arm-onprem"))
+                    .put(arm(ITEMS + "vm-arm-onprem")).then().statusCode(202)
+                    .header("Azure-AsyncOperation", equalTo(accepted.header("Azure-AsyncOperation")));
+        } finally {
+            if (!hostAStopped) {
+                hostA.stop(0);
+            }
             hostB.stop(0);
         }
     }

@@ -7,6 +7,7 @@ import io.failback.jobs.domain.JobState;
 import io.failback.jobs.domain.OperationRequestRecord;
 import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.rest.JobStarts;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.Response;
@@ -68,6 +69,20 @@ public class ArmOperations {
         String operationId = operationId(clientRequestId);
         return jobStarts.runAndRelay(operationId, operation, target, properties)
                 .map(job -> accepted(vault, operationId, job == null ? null : ArmViews.job(vault, job)));
+    }
+
+    /**
+     * The answer to a request whose operation already ran (a retry with the same client request id), or null when
+     * this id names no earlier {@code operation} on {@code target}. For requests whose preparation asks other
+     * services first (enable protection asks the hosts), so that a retry answers what the first request did even if
+     * a host has gone meanwhile; anything else with the id is left to {@link #start} to judge.
+     */
+    public Uni<Response> replay(VaultScope vault, String operationId, Operation operation, String target) {
+        return Panache.withSession(() -> OperationRequestRecord.<OperationRequestRecord>findById(operationId)
+                .chain(record -> record == null || !operation.name().equals(record.operation) || !target.equals(record.target)
+                        ? Uni.createFrom().<Response>nullItem()
+                        : (record.jobName == null ? Uni.createFrom().<ReplicationJob>nullItem() : ReplicationJob.<ReplicationJob>findById(record.jobName))
+                                .map(job -> accepted(vault, operationId, job == null ? null : ArmViews.job(vault, job)))));
     }
 
     /** 202 with the operation's status and result links; the body (the job, if any) is for people, the SDK ignores it. */

@@ -85,7 +85,8 @@ public class ArmProtectedItemsResource {
         onPremises(fabric, container, name);
         String vmName = input.vmName();
         String operationId = operations.operationId(clientRequestId);
-        return vms.locate(vmName).chain(found -> {
+        return operations.replay(vault, operationId, Operation.EnableProtection, name).chain(done -> done != null
+                ? Uni.createFrom().item(done) : vms.locate(vmName).chain(found -> {
             if (found.vm().virtualSwitchName() == null || found.vm().virtualSwitchName().isBlank()) {
                 return Uni.createFrom().failure(new ProblemException(422, "VmNotConnectedToSwitch", "VM '" + vmName + "' on host '"
                         + found.providerId() + "' is not connected to a virtual switch; failback recreates VMs on the switch they had"));
@@ -93,7 +94,7 @@ public class ArmProtectedItemsResource {
             RegisterItemRequest.Properties properties = new RegisterItemRequest.Properties(vmName, ActiveLocation.Primary,
                     found.providerId(), vmName, found.vm().virtualSwitchName(), input.targetAzureVmName());
             return operations.start(vault, operationId, Operation.EnableProtection, name, properties);
-        });
+        }));
     }
 
     /** ARM's purge: here it disables protection, as {@code remove} does (the replica in Azure goes, then the item). */
