@@ -293,11 +293,16 @@ function redact(headers) {
 
 function sleep(ms, abortSignal) {
     return new Promise((resolve, reject) => {
-        const timer = setTimeout(resolve, ms);
-        abortSignal.addEventListener("abort", () => {
+        const onAbort = () => {
             clearTimeout(timer);
             reject(abortSignal.reason);
-        }, { once: true });
+        };
+        // Removed when the timer fires, so a long wait does not pile listeners on the step's signal.
+        const timer = setTimeout(() => {
+            abortSignal.removeEventListener("abort", onAbort);
+            resolve();
+        }, ms);
+        abortSignal.addEventListener("abort", onAbort, { once: true });
     });
 }
 
