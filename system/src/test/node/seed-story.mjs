@@ -4,8 +4,8 @@
 // (planned failover RecoveryToPrimary with ForDownTime), "Complete Failover" of the suspended job, Commit, and
 // Reverse Replicate. Nothing of the SDK is patched: only the endpoint and the credential differ from Azure.
 //
-//   node seed-story.mjs [step...]      steps: enableProtection failoverToAzure commit failback reverseReplicate
-//                                      (none: the whole story in order, Commit after each failover)
+//   node seed-story.mjs [step...]      steps: fabrics enableProtection failoverToAzure commit failback reverseReplicate
+//                                      (none: the whole story in order, Commit after each failover; fabrics only reads)
 //
 // OfficialSdkIT runs it one step at a time and acts on the sites in between (stops the VM, compares the disks).
 // Every step prints one JSON line per operation on stdout: {step, operation, job, scenarioName, jobState, item, ...}.
@@ -66,6 +66,7 @@ const items = client.replicationProtectedItems;
 const jobs = client.replicationJobs;
 
 const steps = {
+    fabrics,
     enableProtection,
     failoverToAzure,
     commit,
@@ -91,6 +92,20 @@ for (const name of story) {
 }
 
 // --- the steps ---
+
+/** Reads only: the fabrics and their protection containers, through the SDK's paged iterators. */
+async function fabrics(step, abortSignal) {
+    const started = Date.now();
+    const found = [];
+    for await (const fabric of client.replicationFabrics.list(vault, resourceGroup, { abortSignal })) {
+        const containers = [];
+        for await (const container of client.replicationProtectionContainers.listByReplicationFabrics(vault, resourceGroup, fabric.name, { abortSignal })) {
+            containers.push(container.name);
+        }
+        found.push({ name: fabric.name, id: fabric.id, containers });
+    }
+    print({ step, operation: "replicationFabrics.list", fabrics: found, seconds: secondsSince(started) });
+}
 
 /** PUT create of the protected item: Failback finds the host that has the VM from the protectable item's name. */
 async function enableProtection(step, abortSignal) {

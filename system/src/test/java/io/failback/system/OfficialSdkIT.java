@@ -16,7 +16,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -76,6 +78,22 @@ class OfficialSdkIT {
         URI azureVm = system.azureSimUrl().resolve("/api/vms/" + VM);
         Path onPremisesDisk = system.hostStorageDir(host.id()).resolve("vms/" + VM + "/disk-0.img");
         SystemTests.startOnPremisesVm(system, api, host, VM, DISK_BYTES, 31, "HotSpot", 100);
+
+        // Reads through the SDK's paged iterators: the two sites, each with its protection container.
+        JsonNode fabrics = onlyLine(story.run("fabrics"), "replicationFabrics.list");
+        Map<String, String> containers = new TreeMap<>();
+        fabrics.path("fabrics").forEach(fabric -> containers.put(fabric.path("name").asText(), fabric.path("containers").toString()));
+        assertEquals(Map.of("hyperv-site", "[\"hyperv-site-container\"]", "azure", "[\"azure-container\"]"), containers, fabrics.toString());
+
+        // TLS is checked: without the local CA, Node refuses job-service's certificate.
+        JsonNode untrusted = story.withEnvironment("NODE_EXTRA_CA_CERTS", null).failure("fabrics").path("error");
+        assertTrue(untrusted.toString().toLowerCase(Locale.ROOT).contains("cert"), "a certificate error: " + untrusted);
+        // The token's role is checked: a Reader cannot enable protection, and nothing happens.
+        String readerToken = system.issuer().issue(TokenRole.READER, "official-sdk-it-reader", Duration.ofMinutes(10));
+        JsonNode refused = story.withEnvironment("FAILBACK_TOKEN", readerToken).failure("enableProtection").path("error");
+        assertEquals(403, refused.path("statusCode").asInt(), refused.toString());
+        assertTrue(refused.toString().contains("AuthorizationFailed"), refused.toString());
+        assertFalse(api.exists(system.jobServiceUrl().resolve("/api/replicationProtectedItems/" + VM)), "a refused request protects nothing");
 
         // Enable protection: PUT create of the protected item, for the VM the host has.
         JsonNode enabled = onlyLine(story.run("enableProtection"), "replicationProtectedItems.beginCreateAndWait");

@@ -9,6 +9,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -59,14 +60,47 @@ final class SeedStoryScript {
         Files.writeString(marker, lock + "\n");
     }
 
+    /** The same script with one variable changed, or removed when {@code value} is null. */
+    SeedStoryScript withEnvironment(String name, String value) {
+        Map<String, String> changed = new HashMap<>(environment);
+        if (value == null) {
+            changed.remove(name);
+        } else {
+            changed.put(name, value);
+        }
+        return new SeedStoryScript(changed, traceFile, stepTimeout);
+    }
+
     /**
      * Runs the given steps and answers the JSON lines they printed; throws with everything the script said, and the
      * last HTTP exchanges it recorded, when it exits non-zero or runs out of time.
      */
     List<JsonNode> run(String... steps) throws IOException, InterruptedException {
+        Outcome outcome = execute(steps);
+        if (outcome.exitCode != 0) {
+            throw new AssertionError(outcome.describe(steps) + traceTail(6));
+        }
+        return outcome.lines();
+    }
+
+    /** Runs steps that must fail and answers the error the failing step printed ({@code {step, error}}). */
+    JsonNode failure(String... steps) throws IOException, InterruptedException {
+        Outcome outcome = execute(steps);
+        List<JsonNode> lines = outcome.lines();
+        JsonNode last = lines.isEmpty() ? null : lines.get(lines.size() - 1);
+        if (outcome.exitCode == 0 || last == null || !last.has("error")) {
+            throw new AssertionError("expected a failure. " + outcome.describe(steps));
+        }
+        return last;
+    }
+
+    private Outcome execute(String... steps) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("node", "seed-story.mjs"));
         command.addAll(List.of(steps));
         ProcessBuilder builder = new ProcessBuilder(command).directory(NODE_PROJECT.toFile());
+        // Only what this script is given: no CA, token or switched-off TLS check leaks in from the build's environment.
+        builder.environment().keySet().removeIf(name -> name.startsWith("FAILBACK_")
+                || name.equals("NODE_EXTRA_CA_CERTS") || name.equals("NODE_TLS_REJECT_UNAUTHORIZED"));
         builder.environment().putAll(environment);
         builder.environment().put("FAILBACK_SDK_TRACE", traceFile.toString());
         builder.environment().put("FAILBACK_STEP_TIMEOUT_SECONDS", Long.toString(stepTimeout.toSeconds()));
@@ -78,22 +112,29 @@ final class SeedStoryScript {
         if (!exited) {
             process.destroyForcibly().waitFor();
         }
-        String out = Files.readString(stdout);
-        String err = Files.readString(stderr);
+        Outcome outcome = new Outcome(exited ? process.exitValue() : -1, Files.readString(stdout), Files.readString(stderr));
         Files.delete(stdout);
         Files.delete(stderr);
-        if (!exited || process.exitValue() != 0) {
-            throw new AssertionError("seed-story.mjs " + String.join(" ", steps) + (exited ? " exited " + process.exitValue() : " hung")
-                    + "\n--- stdout\n" + out + "--- stderr\n" + err + "--- the last HTTP exchanges (" + traceFile + ")\n" + traceTail(6));
-        }
-        List<JsonNode> lines = new ArrayList<>();
-        for (String line : out.split("\n")) {
-            if (!line.isBlank()) {
-                System.out.println("seed-story.mjs: " + line); // each operation, its job and how long it took, in the build's log
-                lines.add(FailbackApi.json(line));
+        return outcome;
+    }
+
+    /** @param exitCode -1 when the script hung and was killed */
+    private record Outcome(int exitCode, String out, String err) {
+        List<JsonNode> lines() {
+            List<JsonNode> lines = new ArrayList<>();
+            for (String line : out.split("\n")) {
+                if (!line.isBlank()) {
+                    System.out.println("seed-story.mjs: " + line); // each operation, its job and how long it took, in the build's log
+                    lines.add(FailbackApi.json(line));
+                }
             }
+            return lines;
         }
-        return lines;
+
+        String describe(String... steps) {
+            return "seed-story.mjs " + String.join(" ", steps) + (exitCode < 0 ? " hung" : " exited " + exitCode)
+                    + "\n--- stdout\n" + out + "--- stderr\n" + err + "--- the last HTTP exchanges\n";
+        }
     }
 
     private String traceTail(int exchanges) throws IOException {
