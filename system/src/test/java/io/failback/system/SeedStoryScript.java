@@ -56,7 +56,9 @@ final class SeedStoryScript {
         if (Files.exists(marker) && Files.readString(marker).trim().equals(lock)) {
             return;
         }
-        run(List.of("npm", "ci", "--no-audit", "--no-fund"), NODE_PROJECT, Duration.ofMinutes(5), "npm is not on the PATH");
+        // On Windows npm is a batch file, which ProcessBuilder does not find by its bare name.
+        String npm = System.getProperty("os.name").startsWith("Windows") ? "npm.cmd" : "npm";
+        run(List.of(npm, "ci", "--no-audit", "--no-fund"), NODE_PROJECT, Duration.ofMinutes(5), "npm is not on the PATH");
         Files.writeString(marker, lock + "\n");
     }
 
