@@ -46,6 +46,7 @@ class OfficialSdkIT {
     @BeforeAll
     static void startSystem() throws Exception {
         SeedStoryScript.install(); // before the system starts: a missing Node fails at once
+        // Ongoing replication every 2 s, so the SDK's operations meet replication cycles in flight, as they would in Azure.
         system = SystemTests.start("official-sdk", builder -> builder.environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "2s"));
         api = system.api();
         story = new SeedStoryScript(Map.of(
