@@ -58,8 +58,8 @@ const credential = {
 };
 
 const client = new SiteRecoveryManagementClient(credential, subscriptionId, {
+    // Moves every URL (the operations have no base URL of their own) and the token's scope ({endpoint}/.default).
     endpoint,
-    $host: endpoint, // 5.1.0 fills its URLs' {$host} from this, not from endpoint
     additionalPolicies: traceFile ? [{ policy: tracePolicy(traceFile), position: "perRetry" }] : [],
 });
 const items = client.replicationProtectedItems;
