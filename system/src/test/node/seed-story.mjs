@@ -117,7 +117,7 @@ async function enableProtection(step, abortSignal) {
         },
     };
     await runToEnd(step, "replicationProtectedItems.beginCreateAndWait", abortSignal, (options) =>
-        items.beginCreate(vault, resourceGroup, fabric, container, vm, input, options));
+        items.beginCreateAndWait(vault, resourceGroup, fabric, container, vm, input, options));
 }
 
 async function failoverToAzure(step, abortSignal) {
@@ -125,12 +125,12 @@ async function failoverToAzure(step, abortSignal) {
         properties: { failoverDirection: "PrimaryToRecovery", providerSpecificDetails: { instanceType: "HyperVReplicaAzure" } },
     };
     await runToEnd(step, "replicationProtectedItems.beginPlannedFailoverAndWait", abortSignal, (options) =>
-        items.beginPlannedFailover(vault, resourceGroup, fabric, container, vm, input, options));
+        items.beginPlannedFailoverAndWait(vault, resourceGroup, fabric, container, vm, input, options));
 }
 
 async function commit(step, abortSignal) {
     await runToEnd(step, "replicationProtectedItems.beginFailoverCommitAndWait", abortSignal, (options) =>
-        items.beginFailoverCommit(vault, resourceGroup, fabric, container, vm, options));
+        items.beginFailoverCommitAndWait(vault, resourceGroup, fabric, container, vm, options));
 }
 
 /**
@@ -175,7 +175,7 @@ async function failback(step, abortSignal) {
     });
 
     await runToEnd(step, "replicationJobs.beginResumeAndWait", abortSignal, (options) =>
-        jobs.beginResume(vault, resourceGroup, jobName, { properties: { comments: "Complete Failover" } }, options), jobName);
+        jobs.beginResumeAndWait(vault, resourceGroup, jobName, { properties: { comments: "Complete Failover" } }, options), jobName);
 
     await poller.pollUntilDone({ abortSignal });
     await report(step, "replicationProtectedItems.beginPlannedFailover", jobName, exchange, started, abortSignal);
@@ -186,20 +186,20 @@ async function reverseReplicate(step, abortSignal) {
         properties: { failoverDirection: "PrimaryToRecovery", providerSpecificDetails: { instanceType: "HyperVReplicaAzure" } },
     };
     await runToEnd(step, "replicationProtectedItems.beginReprotectAndWait", abortSignal, (options) =>
-        items.beginReprotect(vault, resourceGroup, fabric, container, vm, input, options));
+        items.beginReprotectAndWait(vault, resourceGroup, fabric, container, vm, input, options));
 }
 
 // --- what every step shares ---
 
 /**
- * Starts an operation and waits for its poller to end, as begin...AndWait does, then checks that the job behind it
- * has ended too and prints the step's line. {@code expectedJob}: the job the operation acts on, when it is known.
+ * Runs an operation through the SDK's begin...AndWait (which polls until the operation ends), then checks that the job
+ * behind it has ended too and prints the step's line. {@code expectedJob}: the job the operation acts on, when known.
+ * The abort signal reaches every request, the polls included (they take the operation's options).
  */
-async function runToEnd(step, operation, abortSignal, begin, expectedJob) {
+async function runToEnd(step, operation, abortSignal, beginAndWait, expectedJob) {
     const started = Date.now();
     const exchange = exchangeRecorder();
-    const poller = await begin({ onResponse: exchange.onResponse, abortSignal });
-    await poller.pollUntilDone({ abortSignal });
+    await beginAndWait({ onResponse: exchange.onResponse, abortSignal });
     const jobName = exchange.jobName();
     if (expectedJob && jobName !== expectedJob) {
         throw new Error(`${operation}'s operation follows job ${jobName}, not ${expectedJob}`);
