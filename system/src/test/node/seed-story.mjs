@@ -20,6 +20,8 @@
 //   FAILBACK_FABRIC, FAILBACK_CONTAINER    the on-premises fabric and its container (hyperv-site, hyperv-site-container)
 //   FAILBACK_POLICY_ID     optional: a replication policy's ARM id for enable protection
 //   FAILBACK_STEP_TIMEOUT_SECONDS   how long one step may take (300)
+//   FAILBACK_SUSPENDED_SECONDS      how long the failback stays Suspended before "Complete Failover" (0); the Azure VM
+//                                   keeps running and writing meanwhile, and phase 2 sends what it wrote
 //   FAILBACK_SDK_TRACE     optional: a file that gets one JSON line per HTTP exchange (Authorization redacted)
 
 import { appendFileSync } from "node:fs";
@@ -43,6 +45,7 @@ const fabric = env("FAILBACK_FABRIC", "hyperv-site");
 const container = env("FAILBACK_CONTAINER", "hyperv-site-container");
 const policyId = process.env.FAILBACK_POLICY_ID || undefined;
 const stepTimeoutMs = Number(env("FAILBACK_STEP_TIMEOUT_SECONDS", "300")) * 1000;
+const suspendedMs = Number(env("FAILBACK_SUSPENDED_SECONDS", "0")) * 1000;
 const traceFile = process.env.FAILBACK_SDK_TRACE || undefined;
 
 if (!endpoint.startsWith("https://")) {
@@ -171,8 +174,9 @@ async function failback(step, abortSignal) {
     print({
         step, operation: "replicationJobs.get", phase: "suspended", job: jobName, scenarioName: job.properties.scenarioName,
         jobState: job.properties.state, allowedActions: job.properties.allowedActions ?? [], operationDone: poller.isDone(),
-        statusPolls: exchange.polls(), seconds: secondsSince(started),
+        statusPolls: exchange.polls(), seconds: secondsSince(started), suspendedSeconds: suspendedMs / 1000,
     });
+    await sleep(suspendedMs, abortSignal);
 
     await runToEnd(step, "replicationJobs.beginResumeAndWait", abortSignal, (options) =>
         jobs.beginResumeAndWait(vault, resourceGroup, jobName, { properties: { comments: "Complete Failover" } }, options), jobName);

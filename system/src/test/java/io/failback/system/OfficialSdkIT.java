@@ -54,7 +54,9 @@ class OfficialSdkIT {
                 // Contributor: enabling protection needs it; an hour outlasts the story.
                 "FAILBACK_TOKEN", system.issuer().issue(TokenRole.CONTRIBUTOR, "official-sdk-it", Duration.ofHours(1)),
                 "NODE_EXTRA_CA_CERTS", system.jobServiceTls().trustAnchors().toAbsolutePath().toString(),
-                "FAILBACK_VM", VM),
+                "FAILBACK_VM", VM,
+                // Between the phases the Azure VM writes for a while, so that phase 2 has something to send.
+                "FAILBACK_SUSPENDED_SECONDS", "1.5"),
                 system.workDir().resolve("sdk-trace.jsonl"), STEP_TIMEOUT);
     }
 
@@ -136,7 +138,11 @@ class OfficialSdkIT {
         assertEquals(failbackJob, failedBack.path("job").asText());
         assertSucceeded(failedBack, "PlannedFailover");
         assertEquals("Primary", failedBack.path("item").path("activeLocation").asText(), failedBack.toString());
-        assertProven(api.job(failbackJob).path("properties"));
+        JsonNode failbackProperties = api.job(failbackJob).path("properties");
+        assertProven(failbackProperties);
+        long phase2ToSend = task(failbackProperties, "FinalDeltaSynchronization").path("progress").path("bytesToSend").asLong();
+        assertTrue(phase2ToSend > 0 && phase2ToSend < DISK_BYTES,
+                "phase 2 sends the blocks the Azure VM wrote while the job was suspended, not the disk: " + phase2ToSend);
         // Byte for byte: every block the on-premises VM did not write since it started is the Azure disk's.
         SystemTests.assertOnPremisesHoldsTheAzureDisk(system, api, host, VM, DISK_BYTES);
 
@@ -158,6 +164,15 @@ class OfficialSdkIT {
                 "Reverse Replicate sends only the blocks written on-premises since the failback");
         assertSameBytes(onPremisesDisk, system.azureStorageDir().resolve("replicas/" + VM + "/disk-0.img"));
         passed = true;
+    }
+
+    private static JsonNode task(JsonNode jobProperties, String name) {
+        for (JsonNode task : jobProperties.path("tasks")) {
+            if (name.equals(task.path("name").asText())) {
+                return task;
+            }
+        }
+        throw new AssertionError("no task " + name + ": " + jobProperties.toPrettyString());
     }
 
     private static JsonNode onlyLine(List<JsonNode> lines, String operation) {
