@@ -30,12 +30,6 @@ final class QuarkusService extends ChildProcessComponent {
     private final Map<String, String> environment;
     private final Path workDir;
 
-    /** A service on plain HTTP. */
-    QuarkusService(String name, Path jar, int port, Map<String, String> environment, Path workDir, Path logFile,
-                   ProcessListener listener) {
-        this(name, jar, port, null, environment, workDir, logFile, listener);
-    }
-
     /** A service that serves only HTTPS on {@code port} with {@code tls}, or plain HTTP when {@code tls} is null. */
     QuarkusService(String name, Path jar, int port, JobServiceTls tls, Map<String, String> environment, Path workDir,
                    Path logFile, ProcessListener listener) {

@@ -97,7 +97,9 @@ public final class Benchmark {
             say("starting Kafka, PostgreSQL and the four services in " + root.relativize(workDir));
             // Reverse Replicate leaves its item Protected, and ongoing replication would then run a cycle every 30 s
             // in the middle of later measurements: the benchmark measures Reverse Replicate alone.
-            try (LocalSystem system = LocalSystem.builder().layout(build).workDir(workDir)
+            // The same issuer and CA as ./failback up (.failback/jwt, .failback/tls): ./failback token and the CA
+            // users already trust work against the benchmark's job-service too.
+            try (LocalSystem system = LocalSystem.builder().layout(build).workDir(workDir).securityDir(root.resolve(".failback"))
                     .environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "24h").start();
                  RsyncPeer rsync = rsyncUnavailable.isPresent() ? null : RsyncPeer.start(workDir.resolve("rsync"), timeout)) {
                 FailbackDriver driver = new FailbackDriver(system, timeout);
