@@ -101,106 +101,76 @@ public class ArmProtectedItemsResource {
     @DELETE
     @RolesAllowed(Roles.CONTRIBUTOR)
     @Path("/{replicatedProtectedItemName}")
-    public Uni<Response> purge(@BeanParam VaultScope vault, @PathParam("fabricName") String fabric,
-            @PathParam("protectionContainerName") String container, @PathParam("replicatedProtectedItemName") String name,
-            @HeaderParam(ArmOperations.CLIENT_REQUEST_ID) String clientRequestId) {
-        onPremises(fabric, container, name);
-        return operations.start(vault, clientRequestId, Operation.DisableProtection, name, null);
+    public Uni<Response> purge(@BeanParam ItemCall call) {
+        return call.start(operations, Operation.DisableProtection, null);
     }
 
     @POST
     @RolesAllowed(Roles.CONTRIBUTOR)
     @Path("/{replicatedProtectedItemName}/remove")
-    public Uni<Response> remove(@BeanParam VaultScope vault, @PathParam("fabricName") String fabric,
-            @PathParam("protectionContainerName") String container, @PathParam("replicatedProtectedItemName") String name,
-            @HeaderParam(ArmOperations.CLIENT_REQUEST_ID) String clientRequestId, @Valid ArmInputs.DisableProtectionInput input) {
-        onPremises(fabric, container, name);
-        return operations.start(vault, clientRequestId, Operation.DisableProtection, name, input == null ? null : input.toService());
+    public Uni<Response> remove(@BeanParam ItemCall call, @Valid ArmInputs.DisableProtectionInput input) {
+        return call.start(operations, Operation.DisableProtection, input == null ? null : input.toService());
     }
 
     /** With failoverDirection RecoveryToPrimary and HyperVReplicaAzureFailback details, the failback. */
     @POST
     @RolesAllowed(Roles.OPERATOR)
     @Path("/{replicatedProtectedItemName}/plannedFailover")
-    public Uni<Response> plannedFailover(@BeanParam VaultScope vault, @PathParam("fabricName") String fabric,
-            @PathParam("protectionContainerName") String container, @PathParam("replicatedProtectedItemName") String name,
-            @HeaderParam(ArmOperations.CLIENT_REQUEST_ID) String clientRequestId, @Valid @NotNull ArmInputs.PlannedFailoverInput input) {
-        onPremises(fabric, container, name);
-        return operations.start(vault, clientRequestId, Operation.PlannedFailover, name, input.toService());
+    public Uni<Response> plannedFailover(@BeanParam ItemCall call, @Valid @NotNull ArmInputs.PlannedFailoverInput input) {
+        return call.start(operations, Operation.PlannedFailover, input.toService());
     }
 
     @POST
     @RolesAllowed(Roles.OPERATOR)
     @Path("/{replicatedProtectedItemName}/unplannedFailover")
-    public Uni<Response> unplannedFailover(@BeanParam VaultScope vault, @PathParam("fabricName") String fabric,
-            @PathParam("protectionContainerName") String container, @PathParam("replicatedProtectedItemName") String name,
-            @HeaderParam(ArmOperations.CLIENT_REQUEST_ID) String clientRequestId, @Valid @NotNull ArmInputs.UnplannedFailoverInput input) {
-        onPremises(fabric, container, name);
-        return operations.start(vault, clientRequestId, Operation.UnplannedFailover, name, input.toService());
+    public Uni<Response> unplannedFailover(@BeanParam ItemCall call, @Valid @NotNull ArmInputs.UnplannedFailoverInput input) {
+        return call.start(operations, Operation.UnplannedFailover, input.toService());
     }
 
     @POST
     @RolesAllowed(Roles.OPERATOR)
     @Path("/{replicatedProtectedItemName}/testFailover")
-    public Uni<Response> testFailover(@BeanParam VaultScope vault, @PathParam("fabricName") String fabric,
-            @PathParam("protectionContainerName") String container, @PathParam("replicatedProtectedItemName") String name,
-            @HeaderParam(ArmOperations.CLIENT_REQUEST_ID) String clientRequestId, @Valid @NotNull ArmInputs.TestFailoverInput input) {
-        onPremises(fabric, container, name);
-        return operations.start(vault, clientRequestId, Operation.TestFailover, name, input.toService());
+    public Uni<Response> testFailover(@BeanParam ItemCall call, @Valid @NotNull ArmInputs.TestFailoverInput input) {
+        return call.start(operations, Operation.TestFailover, input.toService());
     }
 
     @POST
     @RolesAllowed(Roles.OPERATOR)
     @Path("/{replicatedProtectedItemName}/testFailoverCleanup")
-    public Uni<Response> testFailoverCleanup(@BeanParam VaultScope vault, @PathParam("fabricName") String fabric,
-            @PathParam("protectionContainerName") String container, @PathParam("replicatedProtectedItemName") String name,
-            @HeaderParam(ArmOperations.CLIENT_REQUEST_ID) String clientRequestId, @Valid ArmInputs.TestFailoverCleanupInput input) {
-        onPremises(fabric, container, name);
-        return operations.start(vault, clientRequestId, Operation.TestFailoverCleanup, name, input == null ? null : input.toService());
+    public Uni<Response> testFailoverCleanup(@BeanParam ItemCall call, @Valid ArmInputs.TestFailoverCleanupInput input) {
+        return call.start(operations, Operation.TestFailoverCleanup, input == null ? null : input.toService());
     }
 
     @POST
     @RolesAllowed(Roles.OPERATOR)
     @Path("/{replicatedProtectedItemName}/failoverCommit")
-    public Uni<Response> failoverCommit(@BeanParam VaultScope vault, @PathParam("fabricName") String fabric,
-            @PathParam("protectionContainerName") String container, @PathParam("replicatedProtectedItemName") String name,
-            @HeaderParam(ArmOperations.CLIENT_REQUEST_ID) String clientRequestId) {
-        onPremises(fabric, container, name);
-        return operations.start(vault, clientRequestId, Operation.FailoverCommit, name, null);
+    public Uni<Response> failoverCommit(@BeanParam ItemCall call) {
+        return call.start(operations, Operation.FailoverCommit, null);
     }
 
     @POST
     @RolesAllowed(Roles.OPERATOR)
     @Path("/{replicatedProtectedItemName}/failoverCancel")
-    public Uni<Response> failoverCancel(@BeanParam VaultScope vault, @PathParam("fabricName") String fabric,
-            @PathParam("protectionContainerName") String container, @PathParam("replicatedProtectedItemName") String name,
-            @HeaderParam(ArmOperations.CLIENT_REQUEST_ID) String clientRequestId) {
-        onPremises(fabric, container, name);
-        return operations.start(vault, clientRequestId, Operation.FailoverCancel, name, null);
+    public Uni<Response> failoverCancel(@BeanParam ItemCall call) {
+        return call.start(operations, Operation.FailoverCancel, null);
     }
 
     /** "Reverse Replicate" (ARM spells it reProtect). */
     @POST
     @RolesAllowed(Roles.OPERATOR)
     @Path("/{replicatedProtectedItemName}/reProtect")
-    public Uni<Response> reProtect(@BeanParam VaultScope vault, @PathParam("fabricName") String fabric,
-            @PathParam("protectionContainerName") String container, @PathParam("replicatedProtectedItemName") String name,
-            @HeaderParam(ArmOperations.CLIENT_REQUEST_ID) String clientRequestId, @Valid ArmInputs.ReverseReplicationInput input) {
-        onPremises(fabric, container, name);
+    public Uni<Response> reProtect(@BeanParam ItemCall call, @Valid ArmInputs.ReverseReplicationInput input) {
         if (input != null) {
             input.check();
         }
-        return operations.start(vault, clientRequestId, Operation.Reprotect, name, null);
+        return call.start(operations, Operation.Reprotect, null);
     }
 
     @POST
     @RolesAllowed(Roles.OPERATOR)
     @Path("/{replicatedProtectedItemName}/repairReplication")
-    public Uni<Response> repairReplication(@BeanParam VaultScope vault, @PathParam("fabricName") String fabric,
-            @PathParam("protectionContainerName") String container, @PathParam("replicatedProtectedItemName") String name,
-            @HeaderParam(ArmOperations.CLIENT_REQUEST_ID) String clientRequestId) {
-        onPremises(fabric, container, name);
-        return operations.start(vault, clientRequestId, Operation.RepairReplication, name, null);
+    public Uni<Response> repairReplication(@BeanParam ItemCall call) {
+        return call.start(operations, Operation.RepairReplication, null);
     }
 
     /** Items live in the on-premises container: under Azure's there is no item of that name. */
