@@ -130,6 +130,16 @@ public final class FailbackApi {
      * whatever the status. For checking what job-service answers callers with other roles or without a token.
      */
     public HttpResponse<String> exchange(String method, URI uri, String jsonBody, String bearerToken) {
+        return exchange(method, uri, jsonBody, bearerToken, java.util.Map.of());
+    }
+
+    /** As {@link #exchange(String, URI, String)}, with more request headers (an ARM client's {@code x-ms-client-request-id}). */
+    public HttpResponse<String> exchangeWithHeaders(String method, URI uri, String jsonBody, java.util.Map<String, String> headers) {
+        return exchange(method, uri, jsonBody, access.serves(uri) ? access.bearerTokens().get() : null, headers);
+    }
+
+    private HttpResponse<String> exchange(String method, URI uri, String jsonBody, String bearerToken,
+            java.util.Map<String, String> headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
                 .method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(jsonBody));
         if (jsonBody != null) {
@@ -138,6 +148,7 @@ public final class FailbackApi {
         if (bearerToken != null) {
             request.header("Authorization", "Bearer " + bearerToken);
         }
+        headers.forEach(request::header);
         try {
             return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

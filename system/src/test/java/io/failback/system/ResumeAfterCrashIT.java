@@ -99,19 +99,42 @@ class ResumeAfterCrashIT {
         SystemTests.assertOnPremisesHoldsTheAzureDisk(system, api, host, "vm-cancel", DISK_BYTES);
     }
 
+    /**
+     * Started through the ARM surface, as an Azure SDK would: after the restart the SDK's retry of the same POST (same
+     * x-ms-client-request-id, as its pipeline sends after a lost connection) answers the same operation and starts
+     * nothing, and the operation's status follows the job to its end.
+     */
     @Test
     void jobServiceKilledMidFailbackAndRestartedStillCompletesTheJob() throws Exception {
         HostAgent host = system.hosts().get(0);
         quietAzureVmReadyToFailBack(host, "vm-restart", 7);
 
-        String jobName = api.failbackWithFullDownload("vm-restart", "CreateVmIfNotFound");
+        URI failback = system.jobServiceUrl().resolve("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dr/providers/"
+                + "Microsoft.RecoveryServices/vaults/vault/replicationFabrics/hyperv-site/replicationProtectionContainers/"
+                + "hyperv-site-container/replicationProtectedItems/vm-restart/plannedFailover?api-version=2023-06-01");
+        String body = """
+                {"properties": {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": {
+                  "instanceType": "HyperVReplicaAzureFailback", "dataSyncOption": "ForSynchronization",
+                  "recoveryVmCreationOption": "CreateVmIfNotFound"}}}""";
+        java.util.Map<String, String> requestId = java.util.Map.of("x-ms-client-request-id", "restart-" + java.util.UUID.randomUUID());
+        java.net.http.HttpResponse<String> started = api.exchangeWithHeaders("POST", failback, body, requestId);
+        assertEquals(202, started.statusCode(), started.body());
+        String operation = started.headers().firstValue("Azure-AsyncOperation").orElseThrow();
+        String jobName = FailbackApi.json(started.body()).path("name").asText();
         awaitBytesSent(jobName, DISK_BYTES / 4);
         system.killService(LocalSystem.JOB_SERVICE);
         // sync-service carries on meanwhile; its events wait in Kafka for job-service to come back.
         Thread.sleep(2000);
         system.startService(LocalSystem.JOB_SERVICE);
 
+        java.net.http.HttpResponse<String> retried = api.exchangeWithHeaders("POST", failback, body, requestId);
+        assertEquals(202, retried.statusCode(), retried.body());
+        assertEquals(operation, retried.headers().firstValue("Azure-AsyncOperation").orElseThrow(), "the same operation");
+        assertEquals(jobName, FailbackApi.json(retried.body()).path("name").asText(), "the same job, none new");
         JsonNode done = SystemTests.succeeded(api, jobName);
+        assertEquals("Succeeded", api.get(URI.create(operation)).path("status").asText());
+        assertEquals(1, api.get(system.jobServiceUrl().resolve("/api/replicationJobs?targetObjectId=vm-restart&scenarioName=PlannedFailover"))
+                .path("value").size(), "one failback job for the item");
         String azureDigest = SystemTests.diskDigest(system.azureStorageDir().resolve("vms/vm-restart/disk-0.img"));
         assertEquals(azureDigest, done.path("customDetails").path("verifications").get(0).path("targetDigest").asText());
         assertEquals("PlannedFailoverCommitRequired", api.item("vm-restart").path("properties").path("protectionState").asText());
