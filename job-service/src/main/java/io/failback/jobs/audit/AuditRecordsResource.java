@@ -1,7 +1,7 @@
 package io.failback.jobs.audit;
 
 import io.failback.contracts.site.ProblemException;
-import io.failback.jobs.rest.Views;
+import io.failback.jobs.view.Views;
 import io.failback.jobs.security.Roles;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.panache.common.Page;

@@ -1,14 +1,15 @@
 package io.failback.jobs.rest;
 
+import io.failback.jobs.view.Views;
 import io.failback.jobs.security.Roles;
 import jakarta.annotation.security.RolesAllowed;
 import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.domain.ActiveLocation;
 import io.failback.jobs.domain.FabricProvider;
 import io.failback.jobs.domain.ReplicationProtectedItem;
-import io.failback.jobs.rest.Views.ItemProperties;
-import io.failback.jobs.rest.Views.ProviderProperties;
-import io.failback.jobs.rest.Views.Resource;
+import io.failback.jobs.view.Views.ItemProperties;
+import io.failback.jobs.view.Views.ProviderProperties;
+import io.failback.jobs.view.Views.Resource;
 import io.failback.jobs.service.JobServiceConfig;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.panache.common.Sort;

@@ -1,5 +1,6 @@
 package io.failback.jobs.rest;
 
+import io.failback.jobs.view.Views;
 import io.failback.contracts.messaging.OperationRequest;
 import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.service.CallerOperations;

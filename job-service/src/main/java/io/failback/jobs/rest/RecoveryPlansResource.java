@@ -1,11 +1,13 @@
 package io.failback.jobs.rest;
 
+import io.failback.jobs.view.RecoveryPlansView;
+import io.failback.jobs.view.Views;
 import io.failback.jobs.security.Roles;
 import jakarta.annotation.security.RolesAllowed;
 import io.failback.contracts.messaging.OperationRequest;
 import io.failback.contracts.site.ProblemException;
-import io.failback.jobs.rest.RecoveryPlansView.RecoveryPlanProperties;
-import io.failback.jobs.rest.Views.Resource;
+import io.failback.jobs.view.RecoveryPlansView.RecoveryPlanProperties;
+import io.failback.jobs.view.Views.Resource;
 import io.failback.jobs.service.ItemOperationRequests;
 import io.failback.jobs.service.PlannedFailoverRequest;
 import io.failback.jobs.service.RecoveryPlanRequest;

@@ -1,13 +1,14 @@
 package io.failback.jobs.rest;
 
+import io.failback.jobs.view.Views;
 import io.failback.jobs.security.Roles;
 import jakarta.annotation.security.RolesAllowed;
 import io.failback.contracts.messaging.OperationRequest;
 import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.domain.JobState;
 import io.failback.jobs.domain.ReplicationJob;
-import io.failback.jobs.rest.Views.JobProperties;
-import io.failback.jobs.rest.Views.Resource;
+import io.failback.jobs.view.Views.JobProperties;
+import io.failback.jobs.view.Views.Resource;
 import io.failback.jobs.service.FailoverService;
 import io.failback.jobs.service.OutboxRelay;
 import io.quarkus.hibernate.reactive.panache.Panache;

@@ -1,10 +1,11 @@
 package io.failback.jobs.rest;
 
+import io.failback.jobs.view.Views;
 import io.failback.jobs.security.Roles;
 import jakarta.annotation.security.RolesAllowed;
 import io.failback.jobs.domain.ReplicationProtectedItem;
-import io.failback.jobs.rest.Views.ItemProperties;
-import io.failback.jobs.rest.Views.Resource;
+import io.failback.jobs.view.Views.ItemProperties;
+import io.failback.jobs.view.Views.Resource;
 import io.failback.contracts.messaging.OperationRequest;
 import io.failback.jobs.service.FailbackEstimator;
 import io.failback.jobs.service.FailoverService;

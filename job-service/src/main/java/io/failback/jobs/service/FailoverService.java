@@ -46,14 +46,11 @@ public class FailoverService {
 
     private final OutboxWriter outbox;
     private final JobServiceConfig config;
-    private final RecoveryPlanService recoveryPlans;
     private final com.fasterxml.jackson.databind.ObjectMapper json;
 
-    public FailoverService(OutboxWriter outbox, JobServiceConfig config, RecoveryPlanService recoveryPlans,
-            com.fasterxml.jackson.databind.ObjectMapper json) {
+    public FailoverService(OutboxWriter outbox, JobServiceConfig config, com.fasterxml.jackson.databind.ObjectMapper json) {
         this.outbox = outbox;
         this.config = config;
-        this.recoveryPlans = recoveryPlans;
         this.json = json;
     }
 
@@ -447,53 +444,46 @@ public class FailoverService {
     public Uni<ReplicationJob> resume(String jobName) {
         return ReplicationJob.<ReplicationJob>findById(jobName)
                 .onItem().ifNull().failWith(() -> jobNotFound(jobName))
-                .chain(job -> {
-                    if (RecoveryPlanService.isPlanJob(job)) {
-                        return recoveryPlans.resume(job);
-                    }
-                    if (!job.allowedActions().contains("Resume") || job.details.checkpoint() == null) {
-                        return Uni.createFrom().failure(ProblemException.conflict("ActionNotAllowed", "job " + jobName + " is "
-                                + job.state + "; Resume is allowed only while it is Suspended (allowed actions: " + job.allowedActions() + ")"));
-                    }
-                    return ReplicationProtectedItem.<ReplicationProtectedItem>findById(job.targetObjectId)
-                            .chain(item -> connectedProvider(job.targetProviderId).chain(provider -> {
-                                Instant now = Instant.now();
-                                job.state = JobState.InProgress;
-                                job.stateDescription = "Completing the failover";
-                                return issue(job, failbackCommand(job, item, provider, job.details.checkpoint(), now)).replaceWith(job);
-                            }));
-                });
+                .chain(this::resume);
+    }
+
+    /** {@link #resume(String)} of an item's job already read in this transaction; a plan's job is its plan's to resume ({@link JobActions}). */
+    Uni<ReplicationJob> resume(ReplicationJob job) {
+        if (!job.allowedActions().contains("Resume") || job.details.checkpoint() == null) {
+            return Uni.createFrom().failure(ProblemException.conflict("ActionNotAllowed", "job " + job.name + " is "
+                    + job.state + "; Resume is allowed only while it is Suspended (allowed actions: " + job.allowedActions() + ")"));
+        }
+        return ReplicationProtectedItem.<ReplicationProtectedItem>findById(job.targetObjectId)
+                .chain(item -> connectedProvider(job.targetProviderId).chain(provider -> {
+                    Instant now = Instant.now();
+                    job.state = JobState.InProgress;
+                    job.stateDescription = "Completing the failover";
+                    return issue(job, failbackCommand(job, item, provider, job.details.checkpoint(), now)).replaceWith(job);
+                }));
     }
 
     /**
      * Cancel: the job ends now as Cancelled and sync-service is told to stop its run. What was copied stays, and an
      * on-premises disk being written stays inconsistent (it may not boot): triggering the failover again completes
-     * the synchronization, resuming from what the host recorded durable rather than starting over.
+     * the synchronization, resuming from what the host recorded durable rather than starting over. For an item's job
+     * already read in this transaction; a plan's job is its plan's to cancel ({@link JobActions}).
      */
-    @WithTransaction
-    public Uni<ReplicationJob> cancel(String jobName) {
-        return ReplicationJob.<ReplicationJob>findById(jobName)
-                .onItem().ifNull().failWith(() -> jobNotFound(jobName))
-                .chain(job -> {
-                    if (RecoveryPlanService.isPlanJob(job)) {
-                        return recoveryPlans.cancel(job);
-                    }
-                    if (!job.allowedActions().contains("Cancel")) {
-                        return Uni.createFrom().failure(ProblemException.conflict("ActionNotAllowed", "job " + jobName + " ("
-                                + job.scenarioName + ") is " + job.state + "; it cannot be cancelled now (allowed actions: "
-                                + job.allowedActions() + ")"));
-                    }
-                    Instant now = Instant.now();
-                    job.cancel(now, "Cancelled by the user");
-                    return ReplicationProtectedItem.<ReplicationProtectedItem>findById(job.targetObjectId).chain(item -> {
-                        if (item != null && job.name.equals(item.currentScenarioJobName)) {
-                            item.endScenario();
-                            item.protectionStateDescription = cancelledDescription(job);
-                        }
-                        SyncCommand cancel = command(job.name, job.targetObjectId, now, new SyncCommand.Cancel("cancelled by the user"));
-                        return outbox.add(Topics.SYNC_COMMANDS, job.targetObjectId, cancel).replaceWith(job);
-                    });
-                });
+    Uni<ReplicationJob> cancel(ReplicationJob job) {
+        if (!job.allowedActions().contains("Cancel")) {
+            return Uni.createFrom().failure(ProblemException.conflict("ActionNotAllowed", "job " + job.name + " ("
+                    + job.scenarioName + ") is " + job.state + "; it cannot be cancelled now (allowed actions: "
+                    + job.allowedActions() + ")"));
+        }
+        Instant now = Instant.now();
+        job.cancel(now, "Cancelled by the user");
+        return ReplicationProtectedItem.<ReplicationProtectedItem>findById(job.targetObjectId).chain(item -> {
+            if (item != null && job.name.equals(item.currentScenarioJobName)) {
+                item.endScenario();
+                item.protectionStateDescription = cancelledDescription(job);
+            }
+            SyncCommand cancel = command(job.name, job.targetObjectId, now, new SyncCommand.Cancel("cancelled by the user"));
+            return outbox.add(Topics.SYNC_COMMANDS, job.targetObjectId, cancel).replaceWith(job);
+        });
     }
 
     private static String cancelledDescription(ReplicationJob job) {

@@ -29,14 +29,17 @@ import java.util.Set;
 public class Operations {
     private final FailoverService failovers;
     private final RecoveryPlanService plans;
+    private final JobActions jobActions;
     private final Validator validator;
     private final ObjectMapper json;
     /** Canonical JSON (sorted keys) so that the same body always has the same fingerprint. */
     private final ObjectMapper canonical;
 
-    public Operations(FailoverService failovers, RecoveryPlanService plans, Validator validator, ObjectMapper json) {
+    public Operations(FailoverService failovers, RecoveryPlanService plans, JobActions jobActions, Validator validator,
+            ObjectMapper json) {
         this.failovers = failovers;
         this.plans = plans;
+        this.jobActions = jobActions;
         this.validator = validator;
         this.json = json;
         this.canonical = json.copy().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
@@ -125,8 +128,8 @@ public class Operations {
             case FailoverCommit -> failovers.failoverCommit(target);
             case FailoverCancel -> failovers.failoverCancel(target);
             case Reprotect -> failovers.reprotect(target);
-            case ResumeJob -> failovers.resume(target);
-            case CancelJob -> failovers.cancel(target);
+            case ResumeJob -> jobActions.resume(target);
+            case CancelJob -> jobActions.cancel(target);
             case RecoveryPlanPlannedFailover -> plans.plannedFailover(target, body(properties, PlannedFailoverRequest.class));
             case RecoveryPlanFailoverCommit -> plans.failoverCommit(target);
             case RecoveryPlanReprotect -> plans.reprotect(target);

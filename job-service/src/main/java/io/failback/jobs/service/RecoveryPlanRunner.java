@@ -347,9 +347,8 @@ public class RecoveryPlanRunner {
      * and gives back the items whose turn had not come.
      */
     Uni<Void> cancel(Run run) {
-        List<String> cancellable = run.itemJobs().values().stream()
+        List<ReplicationJob> cancellable = run.itemJobs().values().stream()
                 .filter(itemJob -> itemJob.allowedActions().contains("Cancel"))
-                .map(itemJob -> itemJob.name)
                 .toList();
         return Multi.createFrom().iterable(cancellable)
                 .onItem().transformToUniAndConcatenate(failovers::cancel)

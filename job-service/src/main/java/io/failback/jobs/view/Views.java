@@ -1,4 +1,4 @@
-package io.failback.jobs.rest;
+package io.failback.jobs.view;
 
 import io.failback.contracts.messaging.SyncEvent.DiskVerification;
 import io.failback.jobs.domain.FabricProvider;

@@ -1,4 +1,4 @@
-package io.failback.jobs.service;
+package io.failback.jobs.messaging;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.failback.contracts.messaging.ContractVersions;
@@ -6,9 +6,10 @@ import io.failback.contracts.messaging.StateChange;
 import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.domain.RecoveryPlan;
 import io.failback.jobs.domain.ReplicationJob;
-import io.failback.jobs.rest.RecoveryPlansView;
+import io.failback.jobs.view.RecoveryPlansView;
 import io.failback.jobs.domain.ReplicationProtectedItem;
-import io.failback.jobs.rest.Views;
+import io.failback.jobs.service.RecoveryPlanService;
+import io.failback.jobs.view.Views;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.panache.common.Page;
 import io.quarkus.scheduler.Scheduled;

@@ -1,10 +1,10 @@
-package io.failback.jobs.rest;
+package io.failback.jobs.view;
 
 import io.failback.jobs.domain.ItemOperation;
 import io.failback.jobs.domain.RecoveryPlan;
 import io.failback.jobs.domain.RecoveryPlanGroup;
-import io.failback.jobs.rest.Views.CurrentScenario;
-import io.failback.jobs.rest.Views.Resource;
+import io.failback.jobs.view.Views.CurrentScenario;
+import io.failback.jobs.view.Views.Resource;
 import io.failback.jobs.service.RecoveryPlanService;
 import java.util.List;
 
