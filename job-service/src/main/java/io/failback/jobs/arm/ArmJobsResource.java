@@ -10,12 +10,12 @@ import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.security.Roles;
 import io.failback.jobs.service.FailoverService;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
-import io.quarkus.panache.common.Page;
-import io.quarkus.panache.common.Parameters;
-import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
+import io.failback.jobs.repository.JobQueries;
+import io.failback.jobs.repository.JobQueries.JobCursor;
+import io.failback.jobs.repository.JobQueries.JobFilter;
 import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -61,45 +61,30 @@ public class ArmJobsResource {
     @GET
     @WithSession
     public Uni<ArmPage<ArmResource<JobProperties>>> list(@BeanParam VaultScope vault, @QueryParam("$filter") String filter) {
-        StringBuilder query = new StringBuilder("1 = 1");
-        Parameters parameters = new Parameters();
-        applyFilter(filter, query, parameters);
         String skipToken = vault.query(Paging.SKIP_TOKEN);
-        if (skipToken != null && !skipToken.isEmpty()) {
-            String[] cursor = Paging.after(skipToken).split("\\|", 2);
-            try {
-                parameters.and("cursorStart", Instant.parse(cursor[0])).and("cursorName", cursor[1]);
-            } catch (RuntimeException e) {
-                throw ProblemException.badRequest("InvalidSkipToken", "$skipToken is not one this API handed out");
-            }
-            query.append(" and (startTime < :cursorStart or (startTime = :cursorStart and name > :cursorName))");
-        }
-        int pageSize = config.pageSize();
-        Sort newestFirst = Sort.by("startTime", Sort.Direction.Descending).and("name");
-        return ReplicationJob.<ReplicationJob>find(query.toString(), newestFirst, parameters).page(Page.ofSize(pageSize + 1)).list()
-                .map(jobs -> {
-                    List<ReplicationJob> page = jobs.size() > pageSize ? jobs.subList(0, pageSize) : jobs;
-                    String next = null;
-                    if (jobs.size() > pageSize) {
-                        ReplicationJob last = page.get(page.size() - 1);
-                        String token = "%24skipToken=" + Paging.token(last.startTime + "|" + last.name);
-                        next = vault.link(vault.requestPath(), (filter == null ? "" : "%24filter="
-                                + URLEncoder.encode(filter, StandardCharsets.UTF_8).replace("+", "%20") + "&") + token);
-                    }
-                    return new ArmPage<>(page.stream().map(job -> ArmViews.job(vault, job)).toList(), next);
-                });
+        JobCursor after = skipToken == null || skipToken.isEmpty() ? null : JobCursor.parse(skipToken);
+        return JobQueries.newestFirst(parseFilter(filter), after, config.pageSize())
+                .map(page -> new ArmPage<>(page.jobs().stream().map(job -> ArmViews.job(vault, job)).toList(), page.next() == null ? null
+                        : vault.link(vault.requestPath(), (filter == null ? "" : "%24filter="
+                                + URLEncoder.encode(filter, StandardCharsets.UTF_8).replace("+", "%20") + "&")
+                                + "%24skipToken=" + page.next().token())));
     }
 
-    private static void applyFilter(String filter, StringBuilder query, Parameters parameters) {
+    private static JobFilter parseFilter(String filter) {
         if (filter == null || filter.isBlank()) {
-            return;
+            return JobFilter.ALL;
         }
+        List<JobState> states = null;
+        String scenarioName = null;
+        String targetObjectId = null;
+        Instant from = null;
+        Instant to = null;
         Matcher clause = CLAUSE.matcher(filter);
         while (clause.find()) {
             String value = clause.group(3);
             switch (clause.group(1).toLowerCase(Locale.ROOT)) {
                 case "jobstatus" -> {
-                    List<JobState> states = new ArrayList<>();
+                    states = new ArrayList<>();
                     for (String state : value.split(",")) {
                         try {
                             states.add(JobState.valueOf(state.trim()));
@@ -108,30 +93,17 @@ public class ArmJobsResource {
                                     + java.util.Arrays.toString(JobState.values()));
                         }
                     }
-                    query.append(" and state in :states");
-                    parameters.and("states", states);
                 }
-                case "jobname" -> {
-                    query.append(" and scenarioName = :scenarioName");
-                    parameters.and("scenarioName", value);
-                }
-                case "targetobjectid" -> {
-                    query.append(" and targetObjectId = :targetObjectId");
-                    parameters.and("targetObjectId", value);
-                }
-                case "starttime" -> {
-                    query.append(" and startTime >= :from");
-                    parameters.and("from", time(value));
-                }
-                case "endtime" -> {
-                    query.append(" and startTime <= :to");
-                    parameters.and("to", time(value));
-                }
+                case "jobname" -> scenarioName = value;
+                case "targetobjectid" -> targetObjectId = value;
+                case "starttime" -> from = time(value);
+                case "endtime" -> to = time(value);
                 default -> {
                     // fabricId, affectedObjectTypes, jobOutputType, timezoneOffset: one fabric pair, one kind of object.
                 }
             }
         }
+        return new JobFilter(states, scenarioName, targetObjectId, from, to);
     }
 
     private static Instant time(String value) {

@@ -4,7 +4,6 @@ import io.failback.jobs.view.Views;
 import io.failback.jobs.security.Roles;
 import jakarta.annotation.security.RolesAllowed;
 import io.failback.contracts.messaging.OperationRequest;
-import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.domain.JobState;
 import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.view.Views.JobProperties;
@@ -13,9 +12,6 @@ import io.failback.jobs.service.FailoverService;
 import io.failback.jobs.service.OutboxRelay;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
-import io.quarkus.panache.common.Page;
-import io.quarkus.panache.common.Parameters;
-import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
@@ -23,6 +19,9 @@ import io.vertx.core.Vertx;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Size;
+import io.failback.jobs.repository.JobQueries;
+import io.failback.jobs.repository.JobQueries.JobCursor;
+import io.failback.jobs.repository.JobQueries.JobFilter;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -34,8 +33,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -100,36 +97,20 @@ public class ReplicationJobsResource {
     public Uni<Views.Page<Resource<JobProperties>>> list(@QueryParam("state") JobState state,
             @QueryParam("scenarioName") @Size(max = 64) String scenarioName, @QueryParam("targetObjectId") @Size(max = 64) String targetObjectId,
             @QueryParam("$top") @DefaultValue("100") @Min(1) @Max(1000) int top, @QueryParam("$skipToken") String skipToken) {
-        StringBuilder query = new StringBuilder("1 = 1");
-        Parameters parameters = new Parameters();
         StringBuilder filters = new StringBuilder();
         if (state != null) {
-            query.append(" and state = :state");
-            parameters.and("state", state);
             filters.append("&state=").append(state);
         }
         if (scenarioName != null) {
-            query.append(" and scenarioName = :scenarioName");
-            parameters.and("scenarioName", scenarioName);
             filters.append("&scenarioName=").append(java.net.URLEncoder.encode(scenarioName, StandardCharsets.UTF_8));
         }
         if (targetObjectId != null) {
-            query.append(" and targetObjectId = :targetObjectId");
-            parameters.and("targetObjectId", targetObjectId);
             filters.append("&targetObjectId=").append(java.net.URLEncoder.encode(targetObjectId, StandardCharsets.UTF_8));
         }
-        if (skipToken != null) {
-            JobCursor after = JobCursor.parse(skipToken);
-            query.append(" and (startTime < :startTime or (startTime = :startTime and name > :name))");
-            parameters.and("startTime", after.startTime()).and("name", after.name());
-        }
-        Sort newestFirst = Sort.by("startTime", Sort.Direction.Descending).and("name");
-        return ReplicationJob.<ReplicationJob>find(query.toString(), newestFirst, parameters).page(Page.ofSize(top + 1)).list()
-                .map(jobs -> {
-                    List<ReplicationJob> page = jobs.size() > top ? jobs.subList(0, top) : jobs;
-                    String next = jobs.size() > top ? nextLink(filters.toString(), top, page.get(page.size() - 1)) : null;
-                    return new Views.Page<>(page.stream().map(Views::job).toList(), next);
-                });
+        JobFilter filter = new JobFilter(state == null ? null : List.of(state), scenarioName, targetObjectId, null, null);
+        return JobQueries.newestFirst(filter, skipToken == null ? null : JobCursor.parse(skipToken), top)
+                .map(page -> new Views.Page<>(page.jobs().stream().map(Views::job).toList(),
+                        page.next() == null ? null : "/api/replicationJobs?$top=" + top + filters + "&$skipToken=" + page.next().token()));
     }
 
     @GET
@@ -191,26 +172,5 @@ public class ReplicationJobsResource {
                 timer.set(vertx.setPeriodic(STREAM_POLL_MILLIS, id -> poll.run()));
             });
         });
-    }
-
-    private static String nextLink(String filters, int top, ReplicationJob last) {
-        return "/api/replicationJobs?$top=" + top + filters + "&$skipToken="
-                + new JobCursor(last.startTime, last.name).token();
-    }
-
-    /** Where a page of jobs ended, as an opaque token. */
-    record JobCursor(Instant startTime, String name) {
-        String token() {
-            return Base64.getUrlEncoder().withoutPadding().encodeToString((startTime + "|" + name).getBytes(StandardCharsets.UTF_8));
-        }
-
-        static JobCursor parse(String token) {
-            try {
-                String[] parts = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8).split("\\|", 2);
-                return new JobCursor(Instant.parse(parts[0]), parts[1]);
-            } catch (RuntimeException e) {
-                throw ProblemException.badRequest("InvalidSkipToken", "$skipToken is not one this API handed out");
-            }
-        }
     }
 }
