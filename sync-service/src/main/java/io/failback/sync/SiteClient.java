@@ -14,8 +14,10 @@ import io.vertx.mutiny.ext.web.client.WebClient;
 import java.util.Map;
 
 /**
- * The management calls sync-service makes to either site (azure-sim or a host-agent), all non-blocking. An error
- * answer becomes a {@link SiteCallException} carrying the site's problem type and detail.
+ * The management calls sync-service makes to either site (azure-sim or a host-agent), all non-blocking. Answers are
+ * decoded into records, never read field by field: those of {@code contracts} for what both sites answer, {@link
+ * SiteAnswers} for what only one does. An error answer becomes a {@link SiteCallException} carrying the site's problem
+ * type and detail.
  */
 public final class SiteClient {
     private final WebClient web;
