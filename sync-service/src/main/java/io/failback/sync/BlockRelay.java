@@ -2,6 +2,7 @@ package io.failback.sync;
 
 import io.failback.contracts.blockstream.BlockStreamScanner;
 import io.failback.contracts.blockstream.BlockStreamFormat;
+import io.failback.contracts.disk.BlockRanges;
 import io.failback.contracts.site.BlockWriteSummary;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -10,7 +11,7 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.Json;
 import java.util.List;
 
 /**
@@ -46,10 +47,8 @@ final class BlockRelay {
 
     /** Relays the blocks a JSON selection ({@code {"ranges": [[first, count], ...]}}) asks the source for. */
     Future<BlockWriteSummary> relaySelected(String sourceSelectUrl, List<long[]> ranges, String targetUrl, Counters counters) {
-        JsonObject selection = new JsonObject().put("ranges", new io.vertx.core.json.JsonArray(
-                ranges.stream().map(r -> new io.vertx.core.json.JsonArray().add(r[0]).add(r[1])).toList()));
         return relay(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(sourceSelectUrl)
-                .putHeader("Content-Type", "application/json"), io.vertx.core.buffer.Buffer.buffer(selection.encode()), targetUrl, counters);
+                .putHeader("Content-Type", "application/json"), Json.encodeToBuffer(new BlockRanges(ranges)), targetUrl, counters);
     }
 
     private Future<BlockWriteSummary> relay(RequestOptions sourceRequest, io.vertx.core.buffer.Buffer sourceBody, String targetUrl,
@@ -99,7 +98,12 @@ final class BlockRelay {
             response.body().onComplete(body -> {
                 String text = body.succeeded() ? body.result().toString() : "";
                 if (response.statusCode() == 200) {
-                    done.tryComplete(new JsonObject(text).mapTo(BlockWriteSummary.class));
+                    try {
+                        done.tryComplete(Json.decodeValue(text, BlockWriteSummary.class));
+                    } catch (RuntimeException unreadable) {
+                        done.tryFail(new SiteCallException("SiteCallFailed", "the target answered an unreadable write summary: "
+                                + unreadable.getMessage()));
+                    }
                 } else {
                     // The target refused or failed the stream early: stop reading the source.
                     source.request().reset();

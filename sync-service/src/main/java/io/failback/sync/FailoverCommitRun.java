@@ -4,8 +4,6 @@ import io.failback.contracts.messaging.SyncCommand;
 import io.failback.contracts.messaging.SyncTask;
 import io.failback.contracts.site.SiteVm;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,21 +36,19 @@ final class FailoverCommitRun extends CommandRun {
     }
 
     private Uni<Void> retainReplica(SiteVm azureVm) {
-        return host.getJson("/api/vms/" + commit.target().vmName()).chain(onPremisesVm -> {
+        return host.get("/api/vms/" + commit.target().vmName(), SiteAnswers.HostVm.class).chain(onPremisesVm -> {
             Map<String, Long> verifiedAt = new LinkedHashMap<>();
-            JsonArray disks = onPremisesVm.getJsonArray("disks");
-            for (int i = 0; i < disks.size(); i++) {
-                JsonObject disk = disks.getJsonObject(i);
-                Long point = disk.getLong("verifiedTrackingPoint");
+            for (SiteAnswers.HostDisk disk : onPremisesVm.disks()) {
+                Long point = disk.verifiedTrackingPoint();
                 if (point == null) {
                     return Uni.createFrom().failure(new SiteCallException("OnPremisesDiskNotVerified", "disk "
-                            + disk.getString("diskId") + " of '" + commit.target().vmName()
+                            + disk.diskId() + " of '" + commit.target().vmName()
                             + "' was never verified equal to Azure's; the failback did not complete"));
                 }
-                verifiedAt.put(disk.getString("diskId"), point);
+                verifiedAt.put(disk.diskId(), point);
             }
             return azure.postJson("/api/replicas/" + command.itemName() + "/retain",
-                    Map.of("vmName", azureVm.name(), "sourceTrackingPoints", verifiedAt), 200).replaceWithVoid();
+                    Map.of("vmName", azureVm.name(), "sourceTrackingPoints", verifiedAt), 200);
         });
     }
 }

@@ -1,6 +1,7 @@
 package io.failback.sync;
 
 import io.failback.contracts.blockstream.BlockHashes;
+import io.failback.contracts.blockstream.BlockStreamException;
 import io.failback.contracts.disk.BlockRanges;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -11,7 +12,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongConsumer;
-import java.util.zip.CRC32C;
 
 /**
  * Finds the blocks in which two disks differ by comparing their per-block hash lists, which both sites compute at
@@ -64,19 +64,10 @@ final class HashComparer {
         if (response.statusCode() != 200) {
             throw SiteClient.failureOf(side, response.statusCode(), response.bodyAsString());
         }
-        ByteBuffer bytes = ByteBuffer.wrap(response.body().getBytes());
-        int count = (int) window[1];
-        if (bytes.remaining() != BlockHashes.HEADER_BYTES + count * Long.BYTES + 4 || bytes.getInt(0) != BlockHashes.MAGIC
-                || bytes.getShort(6) != BlockHashes.ALGORITHM_XXH64 || bytes.getLong(12) != window[0] || bytes.getLong(20) != count) {
-            throw new SiteCallException("InvalidHashList", side + " sent a hash list that does not match the window requested");
+        try {
+            return BlockHashes.parse(ByteBuffer.wrap(response.body().getBytes()), window[0], (int) window[1]);
+        } catch (BlockStreamException e) {
+            throw new SiteCallException("InvalidHashList", side + " sent an invalid hash list: " + e.getMessage());
         }
-        CRC32C crc = new CRC32C();
-        crc.update(bytes.slice(BlockHashes.HEADER_BYTES, count * Long.BYTES));
-        if ((int) crc.getValue() != bytes.getInt(BlockHashes.HEADER_BYTES + count * Long.BYTES)) {
-            throw new SiteCallException("InvalidHashList", side + "'s hash list fails its checksum");
-        }
-        long[] hashes = new long[count];
-        bytes.position(BlockHashes.HEADER_BYTES).asLongBuffer().get(hashes);
-        return hashes;
     }
 }

@@ -1,5 +1,6 @@
 package io.failback.sync;
 
+import io.failback.contracts.disk.VmSnapshot;
 import io.failback.contracts.messaging.DataSyncOption;
 import io.failback.contracts.messaging.DeltaCheckpoint;
 import io.failback.contracts.messaging.RecoveryVmCreationOption;
@@ -15,13 +16,10 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
@@ -75,7 +73,7 @@ final class PlannedFailbackRun extends DataRun {
     private Uni<Outcome> snapshotPhase() {
         return task(SyncTask.PrepareOnPremisesVm, () -> azureVm().call(this::ensureTargetVm))
                 .chain(sourceVm -> task(SyncTask.SnapshotSynchronization, () -> azure
-                        .postForJson("/api/vms/" + spec.azureVm().vmName() + "/snapshots", 201)
+                        .snapshot(spec.azureVm().vmName())
                         .chain(snapshot -> {
                             DeltaCheckpoint checkpoint = checkpointOf(snapshot);
                             return copyDisks(SyncTask.SnapshotSynchronization, sourceVm.disks(),
@@ -125,10 +123,8 @@ final class PlannedFailbackRun extends DataRun {
                 "no virtual machine named '" + spec.azureVm().vmName() + "' in Azure"));
     }
 
-    private static DeltaCheckpoint checkpointOf(JsonObject snapshot) {
-        Map<String, Long> points = new LinkedHashMap<>();
-        snapshot.getJsonObject("trackingPoints").forEach(e -> points.put(e.getKey(), ((Number) e.getValue()).longValue()));
-        return new DeltaCheckpoint(snapshot.getString("snapshotId"), points);
+    private static DeltaCheckpoint checkpointOf(VmSnapshot snapshot) {
+        return new DeltaCheckpoint(snapshot.snapshotId(), new LinkedHashMap<>(snapshot.trackingPoints()));
     }
 
     /**
@@ -136,11 +132,11 @@ final class PlannedFailbackRun extends DataRun {
      * certificate, and the host must hold it. Checked before anything is shut down or written.
      */
     private Uni<Void> checkEncryptionKey() {
-        return azure.getJson("/api/encryption").chain(setting -> {
-            if (!setting.getBoolean("enabled", false)) {
+        return azure.get("/api/encryption", SiteAnswers.EncryptionSetting.class).chain(setting -> {
+            if (!setting.enabled()) {
                 return Uni.createFrom().voidItem();
             }
-            String cloudKey = setting.getString("certificateId");
+            String cloudKey = setting.certificateId();
             if (spec.encryptionKeyId() == null || spec.encryptionKeyId().isBlank()) {
                 return Uni.createFrom().failure(new SiteCallException("EncryptionKeyRequired", "the cloud encrypts replicated data: "
                         + "fail back with encryptionKeyId, the certificate issued when data encryption was enabled (" + cloudKey + ")"));
@@ -149,7 +145,7 @@ final class PlannedFailbackRun extends DataRun {
                 return Uni.createFrom().failure(new SiteCallException("EncryptionKeyMismatch", "certificate " + spec.encryptionKeyId()
                         + " is not the cloud's data-encryption certificate; nothing was shut down or written"));
             }
-            return host.getJsonArray("/api/host/certificates").chain(installed -> installed.contains(cloudKey)
+            return host.get("/api/host/certificates", String[].class).chain(installed -> List.of(installed).contains(cloudKey)
                     ? Uni.createFrom().voidItem()
                     : Uni.createFrom().failure(new SiteCallException("CertificateNotInstalled", "host '" + spec.onPremisesVm().providerId()
                             + "' does not hold certificate " + cloudKey + "; install it there (POST /api/host/certificates)")));
@@ -206,9 +202,9 @@ final class PlannedFailbackRun extends DataRun {
      * blocks already on the host are still right.
      */
     private DiskCopy fullCopy(DiskSpec disk) {
-        return (d, progress) -> azure.getJson("/api/vms/" + spec.azureVm().vmName())
-                .map(source -> spec.azureVm().vmName() + "@" + source.getJsonObject("shutdownTrackingPoints").getLong(d.diskId()))
-                .chain(syncId -> host.getJson("/api/vms/" + spec.onPremisesVm().vmName()).chain(targetVm -> {
+        return (d, progress) -> azure.get("/api/vms/" + spec.azureVm().vmName(), SiteAnswers.AzureVm.class)
+                .map(source -> spec.azureVm().vmName() + "@" + source.shutdownTrackingPoints().get(d.diskId()))
+                .chain(syncId -> host.get("/api/vms/" + spec.onPremisesVm().vmName(), SiteAnswers.HostVm.class).chain(targetVm -> {
                     long resumeFrom = resumePoint(targetVm, d, syncId);
                     progress.scanned.addAndGet(d.sizeBytes());
                     progress.toSend.addAndGet(d.sizeBytes() - resumeFrom * d.blockSize());
@@ -222,13 +218,10 @@ final class PlannedFailbackRun extends DataRun {
     }
 
     /** Where an earlier, interrupted copy of the same source content into the disk left off; 0 to start over. */
-    private static long resumePoint(JsonObject targetVm, DiskSpec disk, String syncId) {
-        JsonArray disks = targetVm.getJsonArray("disks");
-        for (int i = 0; i < disks.size(); i++) {
-            JsonObject d = disks.getJsonObject(i);
-            if (d.getString("diskId").equals(disk.diskId()) && syncId.equals(d.getString("syncId"))
-                    && !d.getBoolean("consistent", false)) {
-                return Math.min(d.getLong("syncedThrough", 0L), disk.blockCount());
+    private static long resumePoint(SiteAnswers.HostVm targetVm, DiskSpec disk, String syncId) {
+        for (SiteAnswers.HostDisk d : targetVm.disks()) {
+            if (d.diskId().equals(disk.diskId()) && syncId.equals(d.syncId()) && !d.consistent()) {
+                return Math.min(d.syncedThrough(), disk.blockCount());
             }
         }
         return 0;

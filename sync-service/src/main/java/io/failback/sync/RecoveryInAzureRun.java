@@ -3,7 +3,6 @@ package io.failback.sync;
 import io.failback.contracts.messaging.SyncCommand;
 import io.failback.contracts.messaging.SyncTask;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
 
@@ -32,12 +31,11 @@ final class RecoveryInAzureRun extends CommandRun {
             String testVm = command.testFailover().testVm().vmName();
             // A test VM left by an earlier attempt is replaced: the test starts from the recovery point of now.
             work = task(SyncTask.TestFailoverToAzure, () -> deleteVmIfPresent(testVm)
-                    .chain(() -> azure.postJson(replicaPath() + "/failover", Map.of("vmName", testVm, "test", true), 201))
-                    .replaceWithVoid());
+                    .chain(() -> azure.postJson(replicaPath() + "/failover", Map.of("vmName", testVm, "test", true), 201)));
         } else if (command.testFailoverCleanup() != null) {
             work = task(SyncTask.DeleteTestAzureVm, () -> deleteVmIfPresent(command.testFailoverCleanup().testVm().vmName()));
         } else {
-            work = task(SyncTask.DeleteReplicaInAzure, () -> azure.getJsonOrNull(replicaPath())
+            work = task(SyncTask.DeleteReplicaInAzure, () -> azure.getOrNull(replicaPath(), SiteAnswers.Replica.class)
                     .chain(replica -> replica == null ? Uni.createFrom().voidItem() : azure.delete(replicaPath())));
         }
         return work.replaceWith(Outcome.succeeded(List.of()));
@@ -48,12 +46,12 @@ final class RecoveryInAzureRun extends CommandRun {
         Uni<Void> shutdown = spec.shutDownOnPremisesVm() == null ? Uni.createFrom().voidItem()
                 : task(SyncTask.ShutdownOnPremisesVm, () -> host.post("/api/vms/" + spec.shutDownOnPremisesVm().vmName() + "/stop"))
                         .replaceWithVoid();
-        return shutdown.chain(() -> task(SyncTask.FailoverToAzure, () -> azure.getJsonOrNull("/api/vms/" + azureVm).chain(existing -> {
-            if (existing == null || "Deleted".equals(existing.getString("state"))) {
-                return azure.postJson(replicaPath() + "/failover", Map.of("vmName", azureVm), 201).replaceWithVoid();
+        return shutdown.chain(() -> task(SyncTask.FailoverToAzure, () -> azure.getOrNull("/api/vms/" + azureVm, SiteAnswers.AzureVm.class).chain(existing -> {
+            if (existing == null || "Deleted".equals(existing.state())) {
+                return azure.postJson(replicaPath() + "/failover", Map.of("vmName", azureVm), 201);
             }
-            JsonObject origin = existing.getJsonObject("replicaOrigin");
-            if (origin != null && command.itemName().equals(origin.getString("itemName"))) {
+            SiteAnswers.ReplicaOrigin origin = existing.replicaOrigin();
+            if (origin != null && command.itemName().equals(origin.itemName())) {
                 return Uni.createFrom().voidItem(); // this failover created it already: a redelivered command
             }
             return Uni.createFrom().failure(new SiteCallException("AzureVmExists", "a virtual machine named '" + azureVm

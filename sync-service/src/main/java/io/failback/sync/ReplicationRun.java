@@ -1,5 +1,6 @@
 package io.failback.sync;
 
+import io.failback.contracts.disk.VmSnapshot;
 import io.failback.contracts.messaging.SyncCommand;
 import io.failback.contracts.messaging.SyncEvent.DiskVerification;
 import io.failback.contracts.messaging.SyncTask;
@@ -8,9 +9,7 @@ import io.failback.contracts.site.SiteVm;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.jboss.logging.Logger;
@@ -42,9 +41,6 @@ final class ReplicationRun extends DataRun {
         this.hashes = hashes;
     }
 
-    private record Snapshot(String snapshotId, Instant createdAt, JsonObject trackingPoints) {
-    }
-
     @Override
     protected Uni<Outcome> tasks() {
         if (command.replicate() != null) {
@@ -62,40 +58,38 @@ final class ReplicationRun extends DataRun {
         return task(SyncTask.ReplicateToAzure, () -> host.findVm(vmName)
                 .onItem().ifNull().failWith(() -> new SiteCallException("OnPremisesVmNotFound", "host '"
                         + source.providerId() + "' has no virtual machine '" + vmName + "'"))
-                .chain(vm -> replica(vm).chain(replica -> host.postForJson("/api/vms/" + vmName + "/snapshots", 201)
-                        .map(s -> new Snapshot(s.getString("snapshotId"), s.getInstant("createdAt"), s.getJsonObject("trackingPoints")))
+                .chain(vm -> replica(vm).chain(replica -> host.snapshot(vmName)
                         .chain(snapshot -> replicate(vm, replica, snapshot, verify, resynchronize)
                                 .eventually(() -> host.delete("/api/vms/" + vmName + "/snapshots/" + snapshot.snapshotId())
                                         .onFailure().invoke(e -> LOG.infof("snapshot %s not deleted: %s", snapshot.snapshotId(), e.getMessage()))
                                         .onFailure().recoverWithNull())))));
     }
 
-    private Uni<Outcome> replicate(SiteVm vm, JsonObject replica, Snapshot snapshot, boolean verify, boolean resynchronize) {
-        JsonObject recoveryPoint = replica.getJsonObject("recoveryPoint");
-        JsonObject since = recoveryPoint == null ? null : recoveryPoint.getJsonObject("sourceTrackingPoints");
+    private Uni<Outcome> replicate(SiteVm vm, SiteAnswers.Replica replica, VmSnapshot snapshot, boolean verify, boolean resynchronize) {
+        SiteAnswers.RecoveryPoint recoveryPoint = replica.recoveryPoint();
+        Map<String, Long> since = recoveryPoint == null ? null : recoveryPoint.sourceTrackingPoints();
         if (since == null) {
             LOG.infof("%s: initial replication of %s", command.itemName(), vm.disks());
         }
         return copyDisks(SyncTask.ReplicateToAzure, vm.disks(), disk -> resynchronize ? differingBlocks(snapshot)
-                : since == null ? everyBlock(snapshot) : changedSince(snapshot, since.getLong(disk.diskId())))
+                : since == null ? everyBlock(snapshot) : changedSince(snapshot, since.get(disk.diskId())))
                 .chain(() -> verify ? verify(vm.disks(), snapshot) : Uni.createFrom().item(List.<DiskVerification>of()))
                 .call(() -> azure.postJson("/api/replicas/" + command.itemName() + "/recoveryPoints",
-                        Map.of("consistentAt", snapshot.createdAt().toString(), "sourceTrackingPoints", snapshot.trackingPoints().getMap()),
+                        Map.of("consistentAt", snapshot.createdAt().toString(), "sourceTrackingPoints", snapshot.trackingPoints()),
                         200))
                 .map(verifications -> Outcome.replicated(verifications, snapshot.createdAt()));
     }
 
     /** The item's replica storage; created empty, with the VM's disk layout, the first time. */
-    private Uni<JsonObject> replica(SiteVm vm) {
+    private Uni<SiteAnswers.Replica> replica(SiteVm vm) {
         String path = "/api/replicas/" + command.itemName();
-        return azure.getJsonOrNull(path).chain(existing -> {
+        return azure.getOrNull(path, SiteAnswers.Replica.class).chain(existing -> {
             if (existing == null) {
                 List<Map<String, Object>> disks = vm.disks().stream()
                         .map(d -> Map.<String, Object>of("diskId", d.diskId(), "sizeBytes", d.sizeBytes())).toList();
-                return azure.putJson(path, Map.of("disks", disks), 201);
+                return azure.putJson(path, Map.of("disks", disks), 201, SiteAnswers.Replica.class);
             }
-            List<DiskSpec> replicaDisks = existing.getJsonArray("disks").stream()
-                    .map(d -> ((JsonObject) d).mapTo(DiskSpec.class)).toList();
+            List<DiskSpec> replicaDisks = existing.disks();
             if (!(replicaDisks.size() == vm.disks().size() && replicaDisks.containsAll(vm.disks()))) {
                 return Uni.createFrom().failure(new SiteCallException("ReplicaLayoutMismatch", "the replica of '" + command.itemName()
                         + "' has disks " + replicaDisks + ", the on-premises VM has " + vm.disks()
@@ -105,7 +99,7 @@ final class ReplicationRun extends DataRun {
         });
     }
 
-    private DiskCopy everyBlock(Snapshot snapshot) {
+    private DiskCopy everyBlock(VmSnapshot snapshot) {
         return (disk, progress) -> {
             progress.scanned.addAndGet(disk.sizeBytes());
             progress.toSend.addAndGet(disk.sizeBytes());
@@ -115,7 +109,7 @@ final class ReplicationRun extends DataRun {
         };
     }
 
-    private DiskCopy changedSince(Snapshot snapshot, Long trackingPoint) {
+    private DiskCopy changedSince(VmSnapshot snapshot, Long trackingPoint) {
         return (disk, progress) -> {
             if (trackingPoint == null) {
                 return Uni.createFrom().failure(new SiteCallException("RecoveryPointIncomplete", "the replica's recovery point has "
@@ -134,7 +128,7 @@ final class ReplicationRun extends DataRun {
      * Repair replication: change tracking is not trusted; both sites hash every block at once (the host its snapshot,
      * Azure the replica) and only the blocks whose hashes differ travel.
      */
-    private DiskCopy differingBlocks(Snapshot snapshot) {
+    private DiskCopy differingBlocks(VmSnapshot snapshot) {
         return (disk, progress) -> hashes.differingBlocks(
                         host.url(diskPath(source.vmName(), disk) + "/hashes?snapshot=" + snapshot.snapshotId()),
                         azure.url(replicaDiskPath(disk) + "/hashes"), disk.blockCount(),
@@ -147,7 +141,7 @@ final class ReplicationRun extends DataRun {
                 });
     }
 
-    private Uni<io.failback.contracts.site.BlockWriteSummary> sendSelected(Snapshot snapshot, DiskSpec disk, List<long[]> ranges,
+    private Uni<io.failback.contracts.site.BlockWriteSummary> sendSelected(VmSnapshot snapshot, DiskSpec disk, List<long[]> ranges,
             Progress progress) {
         return relayed(progress, counters -> relay.relaySelected(
                 host.url(diskPath(source.vmName(), disk) + "/blocks/select?snapshot=" + snapshot.snapshotId()), ranges,
@@ -155,7 +149,7 @@ final class ReplicationRun extends DataRun {
     }
 
     /** The replica must now read exactly as the snapshot: both sides hash their disk at the same time. */
-    private Uni<List<DiskVerification>> verify(List<DiskSpec> disks, Snapshot snapshot) {
+    private Uni<List<DiskVerification>> verify(List<DiskSpec> disks, VmSnapshot snapshot) {
         return Multi.createFrom().iterable(disks)
                 .onItem().transformToUniAndConcatenate(disk -> Uni.combine().all()
                         .unis(host.digest(diskPath(source.vmName(), disk), snapshot.snapshotId()),

@@ -1,18 +1,23 @@
 package io.failback.sync;
 
+import io.failback.contracts.blockstream.BlockApi;
+import io.failback.contracts.disk.VmSnapshot;
 import io.failback.contracts.site.CreateOnPremisesVm;
 import io.failback.contracts.site.DiskDigest;
+import io.failback.contracts.site.Problem;
 import io.failback.contracts.site.SiteVm;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.Json;
 import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.ext.web.client.HttpResponse;
 import io.vertx.mutiny.ext.web.client.WebClient;
 import java.util.Map;
 
 /**
- * The management calls sync-service makes to either site (azure-sim or a host-agent), all non-blocking. An error
- * answer becomes a {@link SiteCallException} carrying the site's problem type and detail.
+ * The management calls sync-service makes to either site (azure-sim or a host-agent), all non-blocking. Answers are
+ * decoded into records, never read field by field: those of {@code contracts} for what both sites answer, {@link
+ * SiteAnswers} for what only one does. An error answer becomes a {@link SiteCallException} carrying the site's problem
+ * type and detail.
  */
 public final class SiteClient {
     private final WebClient web;
@@ -45,46 +50,47 @@ public final class SiteClient {
                 .onFailure(this::isTransport).transform(this::unreachable);
     }
 
-    /** POSTs and answers the JSON body, expecting {@code status}. */
-    public Uni<JsonObject> postForJson(String path, int status) {
-        return web.postAbs(url(path)).send()
-                .map(response -> expect(response, status).bodyAsJsonObject())
+    /** GETs the JSON answer as {@code type}. */
+    public <T> Uni<T> get(String path, Class<T> type) {
+        return web.getAbs(url(path)).send()
+                .map(response -> expect(response, 200).bodyAsJson(type))
                 .onFailure(this::isTransport).transform(this::unreachable);
     }
 
-    public Uni<JsonObject> getJson(String path) {
+    /** GETs the JSON answer as {@code type}, or null when the site answers 404. */
+    public <T> Uni<T> getOrNull(String path, Class<T> type) {
         return web.getAbs(url(path)).send()
-                .map(response -> expect(response, 200).bodyAsJsonObject())
+                .map(response -> response.statusCode() == 404 ? null : expect(response, 200).bodyAsJson(type))
                 .onFailure(this::isTransport).transform(this::unreachable);
     }
 
-    /** The JSON document, or null when the site answers 404. */
-    public Uni<JsonObject> getJsonOrNull(String path) {
-        return web.getAbs(url(path)).send()
-                .map(response -> response.statusCode() == 404 ? null : expect(response, 200).bodyAsJsonObject())
+    /** POSTs a JSON body, expecting {@code status}; the reply is not read. */
+    public Uni<Void> postJson(String path, Object body, int status) {
+        return web.postAbs(url(path)).sendJson(body)
+                .map(response -> {
+                    expect(response, status);
+                    return (Void) null;
+                })
                 .onFailure(this::isTransport).transform(this::unreachable);
     }
 
-    public Uni<io.vertx.core.json.JsonArray> getJsonArray(String path) {
-        return web.getAbs(url(path)).send()
-                .map(response -> expect(response, 200).bodyAsJsonArray())
+    /** PUTs a JSON body and answers the JSON reply as {@code type}, expecting {@code status}. */
+    public <T> Uni<T> putJson(String path, Object body, int status, Class<T> type) {
+        return web.putAbs(url(path)).sendJson(body)
+                .map(response -> expect(response, status).bodyAsJson(type))
+                .onFailure(this::isTransport).transform(this::unreachable);
+    }
+
+    /** A consistent snapshot of all the VM's disks while it runs, with each disk's tracking point. */
+    public Uni<VmSnapshot> snapshot(String vmName) {
+        return web.postAbs(url("/api/vms/" + vmName + "/snapshots")).send()
+                .map(response -> expect(response, 201).bodyAsJson(VmSnapshot.class))
                 .onFailure(this::isTransport).transform(this::unreachable);
     }
 
     /** The blocks of a disk written since {@code trackingPoint}, as the site's changed-block tracking reports them. */
-    public Uni<ChangedBlocks> changedBlocks(String diskPath, long trackingPoint) {
-        return getJson(diskPath + "/changed-blocks?since=" + trackingPoint).map(changed -> {
-            io.vertx.core.json.JsonArray runs = changed.getJsonArray("ranges");
-            java.util.List<long[]> ranges = new java.util.ArrayList<>(runs.size());
-            for (int i = 0; i < runs.size(); i++) {
-                ranges.add(new long[] {runs.getJsonArray(i).getLong(0), runs.getJsonArray(i).getLong(1)});
-            }
-            return new ChangedBlocks(ranges, changed.getLong("blockCount"));
-        });
-    }
-
-    /** Runs of {@code [firstBlock, blockCount]}, and how many blocks they hold together. */
-    public record ChangedBlocks(java.util.List<long[]> ranges, long blockCount) {
+    public Uni<BlockApi.ChangedBlocks> changedBlocks(String diskPath, long trackingPoint) {
+        return get(diskPath + "/changed-blocks?since=" + trackingPoint, BlockApi.ChangedBlocks.class);
     }
 
     /** DELETE, expecting 200 or 204. */
@@ -94,20 +100,6 @@ public final class SiteClient {
                     expect(response, response.statusCode() == 204 ? 204 : 200);
                     return (Void) null;
                 })
-                .onFailure(this::isTransport).transform(this::unreachable);
-    }
-
-    /** POSTs a JSON body and answers the JSON reply, expecting {@code status}. */
-    public Uni<JsonObject> postJson(String path, Object body, int status) {
-        return web.postAbs(url(path)).sendJson(body)
-                .map(response -> expect(response, status).bodyAsJsonObject())
-                .onFailure(this::isTransport).transform(this::unreachable);
-    }
-
-    /** PUTs a JSON body and answers the JSON reply, expecting {@code status}. */
-    public Uni<JsonObject> putJson(String path, Object body, int status) {
-        return web.putAbs(url(path)).sendJson(body)
-                .map(response -> expect(response, status).bodyAsJsonObject())
                 .onFailure(this::isTransport).transform(this::unreachable);
     }
 
@@ -131,7 +123,7 @@ public final class SiteClient {
     public Uni<String> verify(String vmName, String diskId, DiskDigest sourceDigest) {
         return web.postAbs(url("/api/vms/" + vmName + "/disks/" + diskId + "/verify"))
                 .sendJson(Map.of("algorithm", sourceDigest.algorithm(), "digest", sourceDigest.digest()))
-                .map(response -> expect(response, 200).bodyAsJsonObject().getString("digest"))
+                .map(response -> expect(response, 200).bodyAsJson(SiteAnswers.VerifiedDisk.class).digest())
                 .onFailure(this::isTransport).transform(this::unreachable);
     }
 
@@ -147,9 +139,11 @@ public final class SiteClient {
         String type = "SiteCallFailed";
         String detail = body;
         try {
-            JsonObject problem = new JsonObject(body);
-            type = problem.getString("type", type);
-            detail = problem.getString("detail", body);
+            Problem problem = Json.decodeValue(body, Problem.class);
+            if (problem != null) {
+                type = problem.type() == null ? type : problem.type();
+                detail = problem.detail() == null ? body : problem.detail();
+            }
         } catch (RuntimeException notJson) {
             // keep the raw body as the detail
         }

@@ -52,6 +52,29 @@ public final class BlockHashes implements ChunkedSender.Producer {
         return XXH64.hash(block, block.position(), block.remaining(), 0);
     }
 
+    /**
+     * Reads a whole hash list, as {@link #send} writes it, and answers its hashes in block order. The list must cover
+     * exactly {@code blockCount} blocks from {@code firstBlock} (the range that was asked for).
+     *
+     * @throws BlockStreamException when the list is not a version 1 XXH64 list of that range, or fails a checksum
+     */
+    public static long[] parse(ByteBuffer list, long firstBlock, int blockCount) {
+        ByteBuffer bytes = list.slice().order(java.nio.ByteOrder.BIG_ENDIAN);
+        if (bytes.remaining() != HEADER_BYTES + blockCount * Long.BYTES + 4 || bytes.getInt(0) != MAGIC
+                || bytes.getShort(6) != ALGORITHM_XXH64 || bytes.getLong(12) != firstBlock || bytes.getLong(20) != blockCount) {
+            throw new BlockStreamException("the hash list does not match the range requested (blocks " + firstBlock + " + "
+                    + blockCount + ")");
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes.slice(HEADER_BYTES, blockCount * Long.BYTES));
+        if ((int) crc.getValue() != bytes.getInt(HEADER_BYTES + blockCount * Long.BYTES)) {
+            throw new BlockStreamException("the hash list fails its checksum");
+        }
+        long[] hashes = new long[blockCount];
+        bytes.position(HEADER_BYTES).asLongBuffer().get(hashes);
+        return hashes;
+    }
+
     public static Future<Void> send(Vertx vertx, BlockStreamSender.BlockReader reader, StreamHeader range,
             HttpServerResponse response) {
         return ChunkedSender.send(vertx, response, MEDIA_TYPE,

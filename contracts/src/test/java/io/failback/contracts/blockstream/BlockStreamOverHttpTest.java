@@ -2,6 +2,7 @@ package io.failback.contracts.blockstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.failback.contracts.disk.BlockDevice;
@@ -106,6 +107,58 @@ class BlockStreamOverHttpTest {
         assertEquals("200", answer.substring(0, 3), answer);
         answer = answer.substring(4);
         return new JsonObject(answer).mapTo(BlockWriteSummary.class);
+    }
+
+    private byte[] get(int port, String uri) throws Exception {
+        HttpClient client = vertx.createHttpClient();
+        return client.request(new RequestOptions().setMethod(HttpMethod.GET).setPort(port).setHost("127.0.0.1").setURI(uri))
+                .compose(r -> r.send()).compose(response -> {
+                    assertEquals(200, response.statusCode());
+                    return response.body();
+                })
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).getBytes();
+    }
+
+    @Test
+    void aHashListReadBackHoldsEachBlocksHashOfTheRangeAskedFor() throws Exception {
+        VirtualDisk source = disk("source", 16L << 20, 3);
+        int port = serve(source, disk("target", 16L << 20, 4));
+
+        long[] hashes = BlockHashes.parse(ByteBuffer.wrap(get(port, "/api/vms/vm/disks/d/hashes?first=16&count=100")), 16, 100);
+
+        ByteBuffer block = ByteBuffer.allocate(BLOCK);
+        for (int i = 0; i < 100; i++) {
+            source.read(16 + i, block.clear());
+            assertEquals(BlockHashes.hash(block.clear()), hashes[i], "block " + (16 + i));
+        }
+    }
+
+    @Test
+    void aHashListOfAnotherRangeOrWithAFlippedBitIsRefused() throws Exception {
+        int port = serve(disk("source", 8L << 20, 5), disk("target", 8L << 20, 6));
+        byte[] list = get(port, "/api/vms/vm/disks/d/hashes?first=0&count=64");
+
+        assertThrows(BlockStreamException.class, () -> BlockHashes.parse(ByteBuffer.wrap(list), 1, 64));
+        assertThrows(BlockStreamException.class, () -> BlockHashes.parse(ByteBuffer.wrap(list), 0, 63));
+        list[BlockHashes.HEADER_BYTES + 9] ^= 1;
+        assertThrows(BlockStreamException.class, () -> BlockHashes.parse(ByteBuffer.wrap(list), 0, 64));
+    }
+
+    @Test
+    void changedBlocksAnswerReadsBackAsItsRecord() throws Exception {
+        VirtualDisk source = disk("source", 8L << 20, 7);
+        long since = source.trackingPoint();
+        source.write(3L * BLOCK, ByteBuffer.wrap(new byte[2 * BLOCK]));
+        source.write(9L * BLOCK + 17, ByteBuffer.wrap(new byte[5]));
+        int port = serve(source, disk("target", 8L << 20, 8));
+
+        BlockApi.ChangedBlocks changed = JSON.readValue(get(port, "/api/vms/vm/disks/d/changed-blocks?since=" + since),
+                BlockApi.ChangedBlocks.class);
+
+        assertEquals(since, changed.since());
+        assertEquals(3, changed.blockCount());
+        assertEquals(List.of(List.of(3L, 2L), List.of(9L, 1L)),
+                changed.ranges().stream().map(r -> List.of(r[0], r[1])).toList());
     }
 
     @Test
