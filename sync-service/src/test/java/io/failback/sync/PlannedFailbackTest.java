@@ -106,6 +106,50 @@ class PlannedFailbackTest {
     }
 
     @Test
+    void aSourceThatDiesMidStreamFailsTheDataTaskAsInterruptedAndTheOnPremisesVmIsNotStarted() {
+        StandInSites.azure.addVm(azureVm, content(5)).crashHalfWay = true;
+
+        SyncTopics.send(command(RecoveryVmCreationOption.CreateVmIfNotFound));
+        List<SyncEvent> events = SyncTopics.eventsOfRun(job, RUN_TIMEOUT);
+
+        assertEquals(List.of(SyncTask.PrepareOnPremisesVm, SyncTask.ShutdownAzureVm, SyncTask.DataSynchronization), tasksStarted(events));
+        assertInOrder(events);
+        SyncEvent taskFailed = events.get(events.size() - 2);
+        assertEquals(Type.TaskFailed, taskFailed.type(), () -> "events: " + events);
+        assertEquals(SyncTask.DataSynchronization, taskFailed.task());
+        assertEquals("BlockStreamInterrupted", taskFailed.failure().code(), () -> "failure: " + taskFailed.failure());
+        assertEquals(Type.SyncFailed, events.get(events.size() - 1).type());
+
+        StandInSites.Host.HostVm target = StandInSites.host.vms.get(hostVm);
+        assertFalse(target.consistent, "the half-written disk stays inconsistent");
+        assertEquals("Off", target.state);
+    }
+
+    @Test
+    void aCheckpointOfAnotherShutdownIsNotResumedTheCopyStartsOver() {
+        byte[] source = content(6);
+        StandInSites.Azure.AzureVm azure = StandInSites.azure.addVm(azureVm, source);
+        azure.state = "Stopped";
+        azure.shutdownTrackingPoint = azure.disk.trackingPoint();
+        // Left by a copy of an earlier shutdown: the Azure VM has run (and written) since, so these blocks are stale.
+        byte[] stale = content(7);
+        StandInSites.Host.HostVm interrupted = StandInSites.host.addVm(hostVm, stale);
+        interrupted.syncId = azureVm + "@" + (azure.shutdownTrackingPoint - 1);
+        interrupted.syncedThrough = BLOCKS / 2;
+
+        SyncTopics.send(command(RecoveryVmCreationOption.NoAction));
+        List<SyncEvent> events = SyncTopics.eventsOfRun(job, RUN_TIMEOUT);
+
+        assertEquals(Type.SyncSucceeded, events.get(events.size() - 1).type(), () -> "events: " + events);
+        assertEquals(List.of("GET /api/vms/" + azureVm + "/disks/disk0/blocks"), StandInSites.azure.requests.stream()
+                .filter(r -> r.startsWith("GET /api/vms/" + azureVm + "/disks/disk0/blocks")).toList());
+        assertTrue(StandInSites.host.requests.stream().anyMatch(r -> r.startsWith("POST /api/vms/" + hostVm + "/disks/disk0/blocks")
+                && r.contains("fullCopy=true")));
+        assertArrayEquals(source, StandInSites.bytes(interrupted.disk));
+        assertEquals("Running", interrupted.state);
+    }
+
+    @Test
     void aMissingOnPremisesVmWithoutCreateVmIfNotFoundFailsThePreparationBeforeAzureIsShutDown() {
         StandInSites.azure.addVm(azureVm, content(3));
 

@@ -2,6 +2,9 @@ package io.failback.sync;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.failback.contracts.blockstream.BlockApi;
+import io.failback.contracts.blockstream.BlockStreamEncoder;
+import io.failback.contracts.blockstream.BlockStreamFormat;
+import io.failback.contracts.blockstream.StreamHeader;
 import io.failback.contracts.blockstream.DiskFile;
 import io.failback.contracts.disk.BlockDevice;
 import io.failback.contracts.disk.VirtualDisk;
@@ -22,6 +25,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -136,6 +140,8 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
             volatile Long shutdownTrackingPoint;
             /** Reads of blocks at or after this one fail, as a site whose storage breaks half-way through a copy; -1 never. */
             volatile long failReadsFrom = -1;
+            /** The site dies in the middle of sending the disk: the connection drops after half the stream. */
+            volatile boolean crashHalfWay;
 
             AzureVm(VirtualDisk disk) {
                 this.disk = disk;
@@ -181,6 +187,17 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
                     vm.shutdownTrackingPoint = vm.disk.trackingPoint();
                 }
                 json(ctx, 200, view(ctx.pathParam("vm"), vm));
+            });
+            router.get("/api/vms/:vm/disks/:disk/blocks").handler(ctx -> {
+                AzureVm vm = vms.get(ctx.pathParam("vm"));
+                if (vm == null || !vm.crashHalfWay) {
+                    ctx.next();
+                    return;
+                }
+                byte[] stream = encode(bytes(vm.disk));
+                ctx.response().setChunked(true).putHeader("Content-Type", BlockStreamFormat.MEDIA_TYPE);
+                ctx.response().write(io.vertx.core.buffer.Buffer.buffer(Arrays.copyOf(stream, stream.length / 2)))
+                        .onComplete(written -> ctx.request().connection().close());
             });
             BlockApi.register(vertx, router, new BlockApi.Disks() {
                 @Override
@@ -336,6 +353,24 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
                     .put("disks", new JsonArray().add(diskSpec(vm.disk).put("consistent", vm.consistent).put("syncId", vm.syncId)
                             .put("syncedThrough", vm.syncedThrough)));
         }
+    }
+
+    /** A complete block stream of every block of {@code content}: DATA frames, and ZEROS for all-zero blocks. */
+    private static byte[] encode(byte[] content) {
+        int blocks = content.length / BLOCK;
+        BlockStreamEncoder encoder = new BlockStreamEncoder();
+        ByteBuffer out = ByteBuffer.allocate(content.length + blocks * 64 + 1024);
+        encoder.header(out, new StreamHeader(BLOCK, content.length, 0, blocks));
+        for (int block = 0; block < blocks; block++) {
+            ByteBuffer data = ByteBuffer.wrap(content, block * BLOCK, BLOCK).slice();
+            if (DiskFile.isAllZero(data)) {
+                encoder.zeros(out, block, 1);
+            } else {
+                encoder.data(out, block, data);
+            }
+        }
+        encoder.end(out, blocks);
+        return Arrays.copyOf(out.array(), out.position());
     }
 
     /** A disk whose reads fail from one block on: the site's storage breaks in the middle of a copy. */
