@@ -24,6 +24,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -118,10 +119,34 @@ class PlannedFailbackTest {
         assertEquals(Type.TaskFailed, taskFailed.type(), () -> "events: " + events);
         assertEquals(SyncTask.DataSynchronization, taskFailed.task());
         assertEquals("BlockStreamInterrupted", taskFailed.failure().code(), () -> "failure: " + taskFailed.failure());
+        assertTrue(taskFailed.failure().message().startsWith("reading the source failed"),
+                () -> "the message blames the site that died, not the target: " + taskFailed.failure().message());
         assertEquals(Type.SyncFailed, events.get(events.size() - 1).type());
 
         StandInSites.Host.HostVm target = StandInSites.host.vms.get(hostVm);
         assertFalse(target.consistent, "the half-written disk stays inconsistent");
+        assertEquals("Off", target.state);
+    }
+
+    @Test
+    void aCancelStopsTheCopyUnderWayAndTheDataTaskFailsAsCancelled() {
+        StandInSites.azure.addVm(azureVm, content(8)).stallHalfWay = true;
+
+        SyncTopics.send(command(RecoveryVmCreationOption.CreateVmIfNotFound));
+        Awaitility.await().atMost(RUN_TIMEOUT).until(() -> StandInSites.host.requests.stream()
+                .anyMatch(r -> r.startsWith("POST /api/vms/" + hostVm + "/disks/disk0/blocks")));
+        SyncTopics.send(SyncCommand.of("cancel-" + id, job, "item-" + id, Instant.now(), new SyncCommand.Cancel("the user cancelled")));
+        List<SyncEvent> events = SyncTopics.eventsOfRun(job, RUN_TIMEOUT);
+
+        assertEquals(List.of(SyncTask.PrepareOnPremisesVm, SyncTask.ShutdownAzureVm, SyncTask.DataSynchronization), tasksStarted(events));
+        assertInOrder(events);
+        SyncEvent taskFailed = events.get(events.size() - 2);
+        assertEquals(Type.TaskFailed, taskFailed.type(), () -> "events: " + events);
+        assertEquals(SyncTask.DataSynchronization, taskFailed.task());
+        assertEquals("Cancelled", taskFailed.failure().code(), () -> "failure: " + taskFailed.failure());
+        assertEquals(Type.SyncFailed, events.get(events.size() - 1).type());
+        StandInSites.Host.HostVm target = StandInSites.host.vms.get(hostVm);
+        assertFalse(target.consistent, "written data stays; the disk stays inconsistent");
         assertEquals("Off", target.state);
     }
 

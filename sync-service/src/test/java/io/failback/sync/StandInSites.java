@@ -142,6 +142,8 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
             volatile long failReadsFrom = -1;
             /** The site dies in the middle of sending the disk: the connection drops after half the stream. */
             volatile boolean crashHalfWay;
+            /** The site stops sending in the middle of the disk and keeps the connection open (a stalled copy). */
+            volatile boolean stallHalfWay;
 
             AzureVm(VirtualDisk disk) {
                 this.disk = disk;
@@ -190,14 +192,18 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
             });
             router.get("/api/vms/:vm/disks/:disk/blocks").handler(ctx -> {
                 AzureVm vm = vms.get(ctx.pathParam("vm"));
-                if (vm == null || !vm.crashHalfWay) {
+                if (vm == null || !(vm.crashHalfWay || vm.stallHalfWay)) {
                     ctx.next();
                     return;
                 }
                 byte[] stream = encode(bytes(vm.disk));
                 ctx.response().setChunked(true).putHeader("Content-Type", BlockStreamFormat.MEDIA_TYPE);
                 ctx.response().write(io.vertx.core.buffer.Buffer.buffer(Arrays.copyOf(stream, stream.length / 2)))
-                        .onComplete(written -> ctx.request().connection().close());
+                        .onComplete(written -> {
+                            if (vm.crashHalfWay) {
+                                ctx.request().connection().close();
+                            }
+                        });
             });
             BlockApi.register(vertx, router, new BlockApi.Disks() {
                 @Override
