@@ -60,6 +60,7 @@ class PlannedFailbackTest {
 
         assertEquals(SyncTask.PLANNED_FAILBACK, tasksStarted(events));
         assertInOrder(events);
+        assertEquals("cmd-" + id, events.get(0).commandId(), "the events answer the command");
         SyncEvent last = events.get(events.size() - 1);
         assertEquals(Type.SyncSucceeded, last.type(), () -> "events: " + events);
         assertEquals(1, last.verifications().size());
@@ -175,6 +176,62 @@ class PlannedFailbackTest {
     }
 
     @Test
+    void forDownTimeCopiesASnapshotWhileAzureRunsThenOnlyTheBlocksWrittenSinceAfterTheShutdown() {
+        byte[] original = content(9);
+        StandInSites.Azure.AzureVm azure = StandInSites.azure.addVm(azureVm, original);
+
+        SyncTopics.send(command("cmd-" + id, deltaFailback(null)));
+        List<SyncEvent> phase1 = SyncTopics.eventsOfCommand("cmd-" + id, RUN_TIMEOUT);
+
+        assertEquals(List.of(SyncTask.PrepareOnPremisesVm, SyncTask.SnapshotSynchronization), tasksStarted(phase1));
+        assertInOrder(phase1);
+        SyncEvent suspended = phase1.get(phase1.size() - 1);
+        assertEquals(Type.SyncSuspended, suspended.type(), () -> "events: " + phase1);
+        assertNotNull(suspended.checkpoint());
+        StandInSites.Host.HostVm target = StandInSites.host.vms.get(hostVm);
+        assertArrayEquals(original, StandInSites.bytes(target.disk), "the host holds the snapshot's bytes");
+        assertEquals("Running", azure.state, "the Azure VM kept running");
+        assertEquals("Off", target.state);
+
+        // The Azure VM keeps writing until "Complete Failover": three blocks change.
+        byte[] changed = Arrays.copyOf(original, original.length);
+        for (int block : new int[] {1, 2, 17}) {
+            byte[] data = new byte[StandInSites.BLOCK];
+            new Random(block).nextBytes(data);
+            System.arraycopy(data, 0, changed, block * StandInSites.BLOCK, data.length);
+            azure.disk.writeBlocks(block, java.nio.ByteBuffer.wrap(data));
+        }
+        SyncTopics.send(command("complete-" + id, deltaFailback(suspended.checkpoint())));
+        List<SyncEvent> phase2 = SyncTopics.eventsOfCommand("complete-" + id, RUN_TIMEOUT);
+
+        assertEquals(List.of(SyncTask.ShutdownAzureVm, SyncTask.FinalDeltaSynchronization, SyncTask.StartOnPremisesVm),
+                tasksStarted(phase2));
+        assertInOrder(phase2);
+        SyncEvent last = phase2.get(phase2.size() - 1);
+        assertEquals(Type.SyncSucceeded, last.type(), () -> "events: " + phase2);
+        SyncEvent deltaDone = phase2.stream().filter(e -> e.type() == Type.TaskSucceeded && e.task() == SyncTask.FinalDeltaSynchronization)
+                .findFirst().orElseThrow();
+        assertEquals(3L * StandInSites.BLOCK, deltaDone.progress().bytesToSend(), "only the blocks written since the snapshot");
+        assertArrayEquals(changed, StandInSites.bytes(target.disk));
+        assertEquals(StandInSites.digest(changed), last.verifications().get(0).targetDigest());
+        assertEquals("Running", target.state);
+        assertTrue(azure.disk.snapshotIds().isEmpty(), "the snapshot is deleted");
+        List<SyncTask> all = new ArrayList<>(tasksStarted(phase1));
+        all.addAll(tasksStarted(phase2));
+        assertEquals(SyncTask.PLANNED_FAILBACK_DELTA, all);
+    }
+
+    private SyncCommand.PlannedFailover deltaFailback(io.failback.contracts.messaging.DeltaCheckpoint completeFrom) {
+        return new SyncCommand.PlannedFailover(FailoverDirection.RecoveryToPrimary, DataSyncOption.ForDownTime,
+                RecoveryVmCreationOption.CreateVmIfNotFound, new SyncCommand.AzureVm(azureVm),
+                new SyncCommand.OnPremisesVm("host-a", StandInSites.host.url, hostVm, "vSwitch-Prod"), null, completeFrom);
+    }
+
+    private SyncCommand command(String commandId, SyncCommand.PlannedFailover failback) {
+        return SyncCommand.of(commandId, job, "item-" + id, Instant.now(), failback);
+    }
+
+    @Test
     void aMissingOnPremisesVmWithoutCreateVmIfNotFoundFailsThePreparationBeforeAzureIsShutDown() {
         StandInSites.azure.addVm(azureVm, content(3));
 
@@ -249,7 +306,7 @@ class PlannedFailbackTest {
     private void assertInOrder(List<SyncEvent> events) {
         for (int i = 0; i < events.size(); i++) {
             assertEquals(i + 1, events.get(i).sequence(), () -> "sequence of " + events);
-            assertEquals("cmd-" + id, events.get(i).commandId());
+            assertEquals(events.get(0).commandId(), events.get(i).commandId());
             assertEquals("item-" + id, events.get(i).itemName());
         }
         List<SyncTask> succeeded = new ArrayList<>();

@@ -190,6 +190,19 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
                 }
                 json(ctx, 200, view(ctx.pathParam("vm"), vm));
             });
+            router.post("/api/vms/:vm/snapshots").handler(ctx -> {
+                AzureVm vm = vms.get(ctx.pathParam("vm"));
+                String snapshotId = java.util.UUID.randomUUID().toString();
+                vertx.executeBlocking(() -> vm.disk.snapshot(snapshotId), false).onSuccess(point -> json(ctx, 201, new JsonObject()
+                        .put("snapshotId", snapshotId).put("trackingPoints", new JsonObject().put(vm.disk.diskId(), point))));
+            });
+            router.delete("/api/vms/:vm/snapshots/:snapshot").handler(ctx -> {
+                AzureVm vm = vms.get(ctx.pathParam("vm"));
+                vertx.executeBlocking(() -> {
+                    vm.disk.deleteSnapshot(ctx.pathParam("snapshot"));
+                    return null;
+                }, false).onSuccess(v -> ctx.response().setStatusCode(204).end());
+            });
             router.get("/api/vms/:vm/disks/:disk/blocks").handler(ctx -> {
                 AzureVm vm = vms.get(ctx.pathParam("vm"));
                 if (vm == null || !(vm.crashHalfWay || vm.stallHalfWay)) {

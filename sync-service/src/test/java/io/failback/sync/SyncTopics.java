@@ -47,6 +47,15 @@ final class SyncTopics {
      * including the run's last (SyncSucceeded, SyncSuspended or SyncFailed).
      */
     static List<SyncEvent> eventsOfRun(String jobName, Duration timeout) {
+        return eventsOf(event -> jobName.equals(event.jobName()), "job " + jobName, timeout);
+    }
+
+    /** As {@link #eventsOfRun}, for the run that answers command {@code commandId}. */
+    static List<SyncEvent> eventsOfCommand(String commandId, Duration timeout) {
+        return eventsOf(event -> commandId.equals(event.commandId()), "command " + commandId, timeout);
+    }
+
+    private static List<SyncEvent> eventsOf(java.util.function.Predicate<SyncEvent> ofRun, String run, Duration timeout) {
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBrokerTestResource.bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
@@ -59,7 +68,7 @@ final class SyncTopics {
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
                     SyncEvent event = JSON.readValue(record.value(), SyncEvent.class);
-                    if (!jobName.equals(event.jobName())) {
+                    if (!ofRun.test(event)) {
                         continue;
                     }
                     events.add(event);
@@ -68,7 +77,7 @@ final class SyncTopics {
                     }
                 }
             }
-            throw new AssertionError("job " + jobName + " did not end within " + timeout + "; its events so far: " + events);
+            throw new AssertionError(run + " did not end within " + timeout + "; its events so far: " + events);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("unreadable sync event", e);
         }
