@@ -81,9 +81,10 @@ final class BlockRelay {
     private static void pipe(HttpClientResponse source, HttpClientRequest target, BlockStreamScanner scanner, Counters counters,
             Promise<BlockWriteSummary> done) {
         counters.abort = () -> {
+            // Failed first: resetting the streams fails them at once, which must not be reported as the cause.
+            done.tryFail(new SiteCallException("Cancelled", "the block stream was stopped: the job was cancelled"));
             source.request().reset();
             target.reset();
-            done.tryFail(new SiteCallException("Cancelled", "the block stream was stopped: the job was cancelled"));
         };
         target.setChunked(true);
         // Room for a few MiB in flight: pausing the source for every network-sized chunk costs more than the copy.
@@ -122,8 +123,9 @@ final class BlockRelay {
             }
         });
         source.exceptionHandler(e -> {
-            target.reset();
+            // Failed first: resetting the target fails its answer at once, which must not be reported as the cause.
             done.tryFail(new SiteCallException("BlockStreamInterrupted", "reading the source failed: " + e.getMessage()));
+            target.reset();
         });
         source.endHandler(v -> target.end());
         source.resume();

@@ -1,0 +1,68 @@
+package io.failback.hostagent;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.failback.testing.KafkaBrokerTestResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The failback's CreateVmIfNotFound: a new VM with empty disks, on the virtual switch of the original host's name. */
+@QuarkusTest
+@WithTestResource(KafkaBrokerTestResource.class)
+class CreateVmIfNotFoundTest {
+    private final String vm = HostVms.uniqueName("created");
+
+    @AfterEach
+    void cleanUp() {
+        HostVms.deleteQuietly(vm);
+    }
+
+    @Test
+    void createsTheVmOffOnTheSameNamedSwitchWithEmptyDisksThatMayNotBootYet() {
+        HostVms.create(vm, HostVms.SWITCH, null, HostVms.disk("disk0", 32)).statusCode(201)
+                .body("name", equalTo(vm))
+                .body("state", equalTo("Off"))
+                .body("virtualSwitchName", equalTo(HostVms.SWITCH))
+                .body("disks[0].diskId", equalTo("disk0"))
+                .body("disks[0].sizeBytes", equalTo(32 * BlockStreams.BLOCK))
+                .body("disks[0].consistent", equalTo(false));
+
+        byte[] zeros = new byte[32 * BlockStreams.BLOCK];
+        assertArrayEquals(zeros, BlockStreams.decode(HostVms.readBlocks(vm, "disk0"), zeros.length), "a new disk reads as zeros");
+        given().when().get("/api/vms/{vm}/disks/disk0/digest", vm).then().statusCode(200)
+                .body("digest", equalTo(BlockStreams.digest(zeros)));
+        HostVms.start(vm).statusCode(409).body("type", equalTo("DiskInconsistent"));
+    }
+
+    @Test
+    void aSwitchTheHostLacksIsAClear422AndNoVmIsCreated() {
+        HostVms.create(vm, "vSwitch-Missing", null, HostVms.disk("disk0", 16)).statusCode(422)
+                .contentType("application/problem+json")
+                .body("type", equalTo("VirtualSwitchNotFound"))
+                .body("detail", containsString("'vSwitch-Missing'"))
+                .body("detail", containsString(HostVms.SWITCH));
+
+        given().when().get("/api/vms/{vm}", vm).then().statusCode(404).body("type", equalTo("VmNotFound"));
+    }
+
+    @Test
+    void aSecondVmOfTheSameNameIsAConflictAndTheFirstKeepsItsDisks() {
+        HostVms.create(vm, HostVms.SWITCH, null, HostVms.disk("disk0", 16)).statusCode(201);
+
+        HostVms.create(vm, HostVms.SWITCH, null, HostVms.disk("other", 8)).statusCode(409).body("type", equalTo("VmExists"));
+
+        assertEquals("disk0", given().when().get("/api/vms/{vm}", vm).then().statusCode(200).extract().path("disks[0].diskId"));
+    }
+
+    @Test
+    void aDiskNotInWholeBlocksIsRefused() {
+        HostVms.create(vm, HostVms.SWITCH, null, java.util.Map.of("diskId", "disk0", "sizeBytes", BlockStreams.BLOCK + 512,
+                "blockSize", BlockStreams.BLOCK)).statusCode(400).body("type", equalTo("InvalidDisk"));
+    }
+}
