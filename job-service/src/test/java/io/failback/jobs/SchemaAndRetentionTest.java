@@ -2,6 +2,7 @@ package io.failback.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.failback.jobs.service.Retention;
 import io.failback.testing.KafkaBrokerTestResource;
 import io.failback.testing.PostgresTestResource;
 import io.quarkus.test.common.WithTestResource;
@@ -21,7 +22,8 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * The schema comes from the Flyway migrations in db/migration (this test's database starts empty).
+ * The schema comes from the Flyway migrations in db/migration (this test's database starts empty), and the retention
+ * job deletes processed events and operation requests past their retention (7 and 30 days by default) and keeps the rest.
  */
 @QuarkusTest
 @WithTestResource(KafkaBrokerTestResource.class)
@@ -31,6 +33,9 @@ class SchemaAndRetentionTest {
 
     @Inject
     Pool database;
+
+    @Inject
+    Retention retention;
 
     private List<Row> query(String sql, Object... parameters) {
         List<Row> rows = new ArrayList<>();
@@ -51,5 +56,39 @@ class SchemaAndRetentionTest {
                 + " and table_name <> 'flyway_schema_history' order by table_name").stream().map(row -> row.getString(0)).toList();
         assertEquals(List.of("audit_record", "fabric_provider", "operation_request", "outbox_message", "processed_event",
                 "recovery_plan", "replication_job", "replication_protected_item"), tables);
+    }
+
+    @Test
+    void pruningDeletesOldRecordsAndKeepsRecentOnesAndThoseOfRunningJobs() {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String oldEvent = "old-event-" + run;
+        String recentEvent = "recent-event-" + run;
+        query("insert into processed_event (eventid, processedat) values ($1, $2), ($3, $4)",
+                oldEvent, ago(Duration.ofDays(8)), recentEvent, ago(Duration.ofDays(6)));
+
+        // Jobs as the retention sees them: one still running, one ended. Published already, so the feed leaves them be.
+        String running = "retention-running-" + run;
+        String ended = "retention-ended-" + run;
+        query("insert into replication_job (name, state, attempts, version, publishedversion, starttime) values"
+                + " ($1, 'InProgress', 0, 0, 0, $3), ($2, 'Succeeded', 0, 0, 0, $3)", running, ended, ago(Duration.ofDays(40)));
+        String oldWithoutJob = "old-nojob-" + run;
+        String oldOfRunningJob = "old-running-" + run;
+        String oldOfEndedJob = "old-ended-" + run;
+        String oldOfDeletedJob = "old-gone-" + run;
+        String recent = "recent-" + run;
+        String insert = "insert into operation_request (requestid, operation, target, fingerprint, jobname, createdat)"
+                + " values ($1, 'PlannedFailover', 'vm', 'x', $2, $3)";
+        query(insert, oldWithoutJob, null, ago(Duration.ofDays(31)));
+        query(insert, oldOfRunningJob, running, ago(Duration.ofDays(31)));
+        query(insert, oldOfEndedJob, ended, ago(Duration.ofDays(31)));
+        query(insert, oldOfDeletedJob, "no-such-job-" + run, ago(Duration.ofDays(31)));
+        query(insert, recent, ended, ago(Duration.ofDays(29)));
+
+        retention.prune(Instant.now()).await().atMost(WAIT);
+
+        assertEquals(List.of(recentEvent), query("select eventid from processed_event where eventid like $1 order by eventid", "%-" + run)
+                .stream().map(row -> row.getString(0)).toList());
+        assertEquals(List.of(oldOfRunningJob, recent), query("select requestid from operation_request where requestid like $1"
+                + " order by requestid", "%-" + run).stream().map(row -> row.getString(0)).toList());
     }
 }
