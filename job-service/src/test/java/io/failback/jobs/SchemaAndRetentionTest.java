@@ -11,6 +11,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
+import org.flywaydb.core.Flyway;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -56,6 +57,44 @@ class SchemaAndRetentionTest {
                 + " and table_name <> 'flyway_schema_history' order by table_name").stream().map(row -> row.getString(0)).toList();
         assertEquals(List.of("audit_record", "fabric_provider", "operation_request", "outbox_message", "processed_event",
                 "recovery_plan", "replication_job", "replication_protected_item"), tables);
+    }
+
+    @Inject
+    Flyway flyway;
+
+    /** An installation whose schema Hibernate made before migrations: baselined at V1, then migrated on. */
+    @Test
+    void aSchemaMadeByHibernateBeforeMigrationsIsBaselinedAtV1AndMigratedOn() throws Exception {
+        String server = "jdbc:postgresql://127.0.0.1:" + PostgresTestResource.port() + "/";
+        java.util.Properties credentials = new java.util.Properties();
+        credentials.setProperty("user", "postgres");
+        credentials.setProperty("password", "postgres");
+        org.postgresql.Driver driver = new org.postgresql.Driver();
+        try (var admin = driver.connect(server + "postgres", credentials); var statement = admin.createStatement()) {
+            statement.execute("drop database if exists legacy_schema");
+            statement.execute("create database legacy_schema");
+        }
+        String v1;
+        try (var in = SchemaAndRetentionTest.class.getResourceAsStream("/db/migration/V1__initial_schema.sql")) {
+            v1 = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        try (var legacy = driver.connect(server + "legacy_schema", credentials); var statement = legacy.createStatement()) {
+            statement.execute(v1);
+        }
+
+        // job-service's own Flyway settings, on that database.
+        Flyway.configure().configuration(flyway.getConfiguration())
+                .dataSource(server + "legacy_schema", "postgres", "postgres").load().migrate();
+
+        List<String> history = new ArrayList<>();
+        try (var legacy = driver.connect(server + "legacy_schema", credentials); var statement = legacy.createStatement();
+                var rows = statement.executeQuery("select version || ' ' || type || ' ' || success from flyway_schema_history"
+                        + " order by installed_rank")) {
+            while (rows.next()) {
+                history.add(rows.getString(1));
+            }
+        }
+        assertEquals(List.of("1 BASELINE true", "2 SQL true"), history);
     }
 
     @Test
