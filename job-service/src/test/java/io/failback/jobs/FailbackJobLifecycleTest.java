@@ -152,6 +152,45 @@ class FailbackJobLifecycleTest {
                 .body("type", equalTo("OperationNotAllowed"));
     }
 
+    @jakarta.inject.Inject
+    io.vertx.mutiny.sqlclient.Pool database;
+
+    private static SyncEvent progress(String job, String item, long sequence, long bytesSent) {
+        return new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), commandOf(job), job, item,
+                SyncEvent.Type.TaskProgress, SyncTask.DataSynchronization, sequence, Instant.now(),
+                new SyncEvent.TaskProgress(1000, bytesSent, 1000, bytesSent, 100.0, null), null, null, null, null);
+    }
+
+    @Test
+    void progressReportsApplyInSequenceOrderAndLeaveNoProcessedEventRow() {
+        registerItem("vm-progress", "host-progress");
+        heartbeat("host-progress");
+        String job = failback("vm-progress");
+        SyncEvent started = event(job, "vm-progress", SyncEvent.Type.TaskStarted, SyncTask.DataSynchronization, 1);
+        SyncEvent second = progress(job, "vm-progress", 2, 200);
+        SyncEvent third = progress(job, "vm-progress", 3, 300);
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-progress", started);
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-progress", second);
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-progress", third);
+        // The same report delivered again, and an older one arriving late: neither moves the progress back.
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-progress", second);
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-progress", progress(job, "vm-progress", 2, 999));
+        SyncEvent succeeded = event(job, "vm-progress", SyncEvent.Type.TaskSucceeded, SyncTask.DataSynchronization, 4);
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-progress", succeeded);
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationJobs/" + job).then()
+                .body("properties.tasks[3].state", equalTo("Succeeded")));
+        given().get("/api/replicationJobs/" + job).then()
+                .body("properties.tasks[3].progress.bytesSent", equalTo(300));
+
+        // Only the events that changed a state are remembered by id.
+        List<String> recorded = new java.util.ArrayList<>();
+        database.preparedQuery("select eventid from processed_event where eventid = any($1)")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(new String[] {started.eventId(), second.eventId(), third.eventId(), succeeded.eventId()}))
+                .await().atMost(Duration.ofSeconds(30)).forEach(row -> recorded.add(row.getString(0)));
+        assertEquals(java.util.Set.of(started.eventId(), succeeded.eventId()), java.util.Set.copyOf(recorded));
+    }
+
     @Test
     void aFailedSyncLeavesTheItemInAzureReadyToFailBackAgain() {
         registerItem("vm-failing", "host-failing");

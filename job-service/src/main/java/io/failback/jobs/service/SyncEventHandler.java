@@ -20,8 +20,9 @@ import java.util.List;
 import org.jboss.logging.Logger;
 
 /**
- * Applies sync-service's events to jobs and items. Idempotent and tolerant of reordering: an event id is applied
- * once (recorded in the same transaction), a task's state only moves forward, and nothing changes a job that ended.
+ * Applies sync-service's events to jobs and items. Idempotent and tolerant of reordering: an event that changes state
+ * is applied once (its id recorded in the same transaction), a progress report only when newer than its task's last
+ * sequence, a task's state only moves forward, and nothing changes a job that ended.
  */
 @ApplicationScoped
 public class SyncEventHandler {
@@ -39,6 +40,9 @@ public class SyncEventHandler {
 
     @WithTransaction
     public Uni<Void> apply(SyncEvent event) {
+        if (!changesState(event)) {
+            return applyUnrecorded(event);
+        }
         return ProcessedEvent.<ProcessedEvent>findById(event.eventId()).chain(seen -> {
             if (seen != null) {
                 LOG.debugf("event %s was applied before; skipped", event.eventId());
@@ -53,6 +57,37 @@ public class SyncEventHandler {
             return processed.persist()
                     .chain(() -> ReplicationJob.<ReplicationJob>findById(event.jobName()))
                     .chain(job -> job == null ? unknownJob(event) : applyToJob(job, event));
+        });
+    }
+
+    /**
+     * Whether the event can change a job or an item beyond its progress, and so needs its id recorded to be applied
+     * once. A task's progress (sync-service reports it every second) is not recorded: the task's {@code lastSequence}
+     * drops a repeated or late one, and a replication cycle's task events change nothing at all.
+     */
+    static boolean changesState(SyncEvent event) {
+        if (event.jobName() == null) {
+            return event.type() == SyncEvent.Type.SyncSucceeded || event.type() == SyncEvent.Type.SyncFailed;
+        }
+        return event.type() != SyncEvent.Type.TaskProgress;
+    }
+
+    /** A progress report: applied when it is newer than what its task has ({@code lastSequence}), else dropped. */
+    private Uni<Void> applyUnrecorded(SyncEvent event) {
+        if (event.jobName() == null) {
+            return Uni.createFrom().voidItem();
+        }
+        return ReplicationJob.<ReplicationJob>findById(event.jobName()).chain(job -> {
+            if (job == null) {
+                return unknownJob(event);
+            }
+            JobTask task = event.task() == null ? null : job.task(event.task().name());
+            if (task != null && event.sequence() <= task.lastSequence()) {
+                LOG.debugf("event %s (sequence %d) is not newer than task %s's %d; skipped", event.eventId(), event.sequence(),
+                        task.name(), task.lastSequence());
+                return Uni.createFrom().voidItem();
+            }
+            return applyToJob(job, event);
         });
     }
 
