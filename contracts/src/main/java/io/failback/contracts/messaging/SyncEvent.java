@@ -7,8 +7,9 @@ import java.util.List;
  * sync-service → job-service, on {@link Topics#SYNC_EVENTS}, keyed by {@code itemName}. Version
  * {@link ContractVersions#SYNC_EVENT}.
  * <p>
- * Delivered at least once and, across partitions or retries, possibly out of order: job-service records each
- * {@code eventId} it applied, and a task's state only moves forward ({@code sequence} orders progress reports).
+ * Delivered at least once and, across partitions or retries, possibly out of order: job-service records the
+ * {@code eventId} of each event that changed state, a task's state only moves forward, and a progress report counts
+ * only if its {@code sequence} is above the last one applied to its task (so progress leaves no record).
  *
  * @param sequence increases with every event one run of a command emits
  * @param task null on {@link Type#SyncSucceeded} and {@link Type#SyncFailed}
