@@ -18,12 +18,14 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * "Synchronize data before failover" (ForDownTime) on real processes while the Azure VM keeps writing: phase 1
  * copies a snapshot and suspends; "Complete Failover" shuts Azure down and sends only what changed since. The
  * on-premises disk must end equal to the Azure disk at shutdown, byte for byte.
  */
+@ExtendWith(SystemTests.FailureWatch.class)
 class DeltaFailbackIT {
     private static final long DISK_BYTES = 64L << 20;
     private static LocalSystem system;
@@ -36,10 +38,8 @@ class DeltaFailbackIT {
     }
 
     @AfterAll
-    static void stopSystem() {
-        if (system != null) {
-            system.close();
-        }
+    static void stopSystem() throws IOException {
+        SystemTests.stop(system, DeltaFailbackIT.class);
     }
 
     @Test

@@ -19,12 +19,14 @@ import java.util.HexFormat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Failback from a cloud that encrypts data (the seed's "Encryption Key" step), on real processes: blocks leave Azure
  * sealed; the failback must name the right certificate and the host must hold it, or the job fails before anything
  * is shut down or written.
  */
+@ExtendWith(SystemTests.FailureWatch.class)
 class EncryptedFailbackIT {
     private static LocalSystem system;
     private static FailbackApi api;
@@ -39,10 +41,8 @@ class EncryptedFailbackIT {
     }
 
     @AfterAll
-    static void stopSystem() {
-        if (system != null) {
-            system.close();
-        }
+    static void stopSystem() throws IOException {
+        SystemTests.stop(system, EncryptedFailbackIT.class);
     }
 
     private static String failback(String item, String keyId) {

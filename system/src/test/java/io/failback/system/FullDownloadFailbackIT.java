@@ -25,12 +25,14 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The walking skeleton, end to end on real processes: a Kafka broker, PostgreSQL, azure-sim, one host-agent,
  * sync-service and job-service. A failback triggered over the API (HTTPS, with a token) must leave the on-premises disk byte-identical to the
  * Azure disk, proven here by hashing both image files directly, not by asking the services.
  */
+@ExtendWith(SystemTests.FailureWatch.class)
 class FullDownloadFailbackIT {
     private static final long DISK_BYTES = 24L << 20;
     private static LocalSystem system;
@@ -43,10 +45,8 @@ class FullDownloadFailbackIT {
     }
 
     @AfterAll
-    static void stopSystem() {
-        if (system != null) {
-            system.close();
-        }
+    static void stopSystem() throws IOException {
+        SystemTests.stop(system, FullDownloadFailbackIT.class);
     }
 
     @Test

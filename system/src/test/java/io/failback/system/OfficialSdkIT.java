@@ -14,15 +14,14 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The bar issue #10 sets: Microsoft's official Site Recovery SDK ({@code @azure/arm-recoveryservices-siterecovery}
@@ -32,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * Suspended, "Complete Failover" resumes it), Commit, Reverse Replicate. The SDK's pollers must end each operation
  * only when its job ends. Between the steps this test acts on the sites as a user would, and compares the disks.
  */
+@ExtendWith(SystemTests.FailureWatch.class)
 class OfficialSdkIT {
     /** Small: this proves the API, not the data path, which the other system tests load. */
     private static final long DISK_BYTES = 4L << 20;
@@ -41,7 +41,6 @@ class OfficialSdkIT {
     private static LocalSystem system;
     private static FailbackApi api;
     private static SeedStoryScript story;
-    private static boolean passed;
 
     @BeforeAll
     static void startSystem() throws Exception {
@@ -62,16 +61,8 @@ class OfficialSdkIT {
 
     @AfterAll
     static void stopSystem() throws IOException {
-        if (system != null) {
-            system.close();
-            if (passed) {
-                // The disk images are what is big; logs and the SDK trace stay for a look.
-                deleteTree(system.azureStorageDir());
-                for (HostAgent host : system.hosts()) {
-                    deleteTree(system.hostStorageDir(host.id()));
-                }
-            }
-        }
+        // The disk images go when the story passed; logs and the SDK trace stay for a look.
+        SystemTests.stop(system, OfficialSdkIT.class);
     }
 
     @Test
@@ -163,7 +154,6 @@ class OfficialSdkIT {
         assertEquals(writtenBytes, reprotectJob.path("tasks").get(1).path("progress").path("bytesToSend").asLong(),
                 "Reverse Replicate sends only the blocks written on-premises since the failback");
         assertSameBytes(onPremisesDisk, system.azureStorageDir().resolve("replicas/" + VM + "/disk-0.img"));
-        passed = true;
     }
 
     private static JsonNode task(JsonNode jobProperties, String name) {
@@ -207,14 +197,4 @@ class OfficialSdkIT {
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
-    }
 }

@@ -15,6 +15,7 @@ import java.time.Instant;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The seed's whole story for one VM through the REST API, on real processes, with both VMs writing while they run:
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * which sends exactly the blocks written on-premises since the failback. Every step that moves data ends with the
  * same SHA-256 on both sides.
  */
+@ExtendWith(SystemTests.FailureWatch.class)
 class ProtectionLifecycleIT {
     private static final long DISK_BYTES = 64L << 20;
     private static final String VM = "vm-story";
@@ -36,10 +38,8 @@ class ProtectionLifecycleIT {
     }
 
     @AfterAll
-    static void stopSystem() {
-        if (system != null) {
-            system.close();
-        }
+    static void stopSystem() throws IOException {
+        SystemTests.stop(system, ProtectionLifecycleIT.class);
     }
 
     @Test

@@ -22,6 +22,7 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * What Azure does for a protected VM besides planned failover, on real processes: a test failover while protection
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * protection. Every VM started from the replica holds the on-premises disk's
  * bytes in every block it has not written itself since.
  */
+@ExtendWith(SystemTests.FailureWatch.class)
 class RecoveryInAzureIT {
     private static final long DISK_BYTES = 16L << 20;
     private static final int BLOCK = SystemTests.BLOCK_BYTES;
@@ -49,10 +51,8 @@ class RecoveryInAzureIT {
     }
 
     @AfterAll
-    static void stopSystem() {
-        if (system != null) {
-            system.close();
-        }
+    static void stopSystem() throws IOException {
+        SystemTests.stop(system, RecoveryInAzureIT.class);
     }
 
     @Test

@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The seed's whole story for a recovery plan of three VMs in two boot groups, on real processes with a real Kafka
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * VM wrote on-premises since the failback. Each step that moves data ends with every disk byte-identical on both
  * sides, checked here on the image files themselves.
  */
+@ExtendWith(SystemTests.FailureWatch.class)
 class RecoveryPlanIT {
     private static final Duration JOB_TIMEOUT = Duration.ofSeconds(180);
     private static final Pattern JOB_NAME = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
@@ -85,10 +87,8 @@ class RecoveryPlanIT {
     }
 
     @AfterAll
-    static void stopSystem() {
-        if (system != null) {
-            system.close();
-        }
+    static void stopSystem() throws IOException {
+        SystemTests.stop(system, RecoveryPlanIT.class);
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Interruptions of a full download, on real processes: sync-service killed (SIGKILL) — the target stays inconsistent,
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * host's last durable checkpoint, sending only what was left; a cancel — the next failback completes the copy from the
  * checkpoint; job-service killed and restarted — the job still completes. Every copy ends byte-identical.
  */
+@ExtendWith(SystemTests.FailureWatch.class)
 class ResumeAfterCrashIT {
     private static final long DISK_BYTES = 768L << 20;
     private static LocalSystem system;
@@ -29,10 +31,8 @@ class ResumeAfterCrashIT {
     }
 
     @AfterAll
-    static void stopSystem() {
-        if (system != null) {
-            system.close();
-        }
+    static void stopSystem() throws IOException {
+        SystemTests.stop(system, ResumeAfterCrashIT.class);
     }
 
     @Test

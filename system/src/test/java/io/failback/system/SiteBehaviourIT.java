@@ -16,6 +16,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The simulated sites as failback meets them, on real processes: alternate hosts with and without the VM's
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * sending heartbeats.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(SystemTests.FailureWatch.class)
 class SiteBehaviourIT {
     private static final HostAgent ORIGINAL = new HostAgent("host-a", "hyperv-a.contoso.local", "vSwitch-Prod");
     private static final HostAgent NEW_HARDWARE = new HostAgent("host-b", "hyperv-b.contoso.local", "vSwitch-Lab", "vSwitch-Prod");
@@ -41,10 +43,8 @@ class SiteBehaviourIT {
     }
 
     @AfterAll
-    static void stopSystem() {
-        if (system != null) {
-            system.close();
-        }
+    static void stopSystem() throws IOException {
+        SystemTests.stop(system, SiteBehaviourIT.class);
     }
 
     @Test
