@@ -1,5 +1,6 @@
 package io.failback.jobs.audit;
 
+import io.failback.jobs.security.AccessRefusals;
 import io.failback.jobs.security.Callers;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
@@ -52,7 +53,7 @@ public class AuditTrail {
     }
 
     static boolean isApi(String path) {
-        return path.startsWith("/api/") || path.regionMatches(true, 0, "/subscriptions/", 0, "/subscriptions/".length());
+        return path.startsWith("/api/") || AccessRefusals.isArm(path);
     }
 
     private void record(RoutingContext context, Instant at) {
