@@ -1,5 +1,7 @@
 package io.failback.jobs.arm;
 
+import io.failback.jobs.repository.ItemQueries;
+import io.failback.jobs.repository.ProviderQueries;
 import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.arm.ArmViews.ArmPage;
 import io.failback.jobs.arm.ArmViews.ArmResource;
@@ -8,12 +10,10 @@ import io.failback.jobs.arm.ArmViews.FabricProperties;
 import io.failback.jobs.arm.ArmViews.ProtectableItemProperties;
 import io.failback.jobs.arm.ArmViews.ProviderProperties;
 import io.failback.jobs.domain.FabricProvider;
-import io.failback.jobs.domain.ReplicationProtectedItem;
 import io.failback.jobs.security.Roles;
 import io.failback.jobs.service.JobServiceConfig;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
-import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.BeanParam;
@@ -22,8 +22,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * The two sites as ARM fabrics, read-only: {@code hyperv-site} (its Hyper-V hosts are its recovery services
@@ -62,7 +60,7 @@ public class ArmFabricsResource {
     @WithSession
     public Uni<ArmPage<ArmResource<ContainerProperties>>> containers(@BeanParam VaultScope vault, @PathParam("fabricName") String fabricName) {
         String fabric = fabric(fabricName);
-        return ReplicationProtectedItem.count().map(count -> new ArmPage<>(List.of(ArmViews.container(vault, fabric, count)), null));
+        return ItemQueries.counts().map(counts -> new ArmPage<>(List.of(ArmViews.container(vault, fabric, counts.total())), null));
     }
 
     @GET
@@ -71,7 +69,7 @@ public class ArmFabricsResource {
     public Uni<ArmResource<ContainerProperties>> container(@BeanParam VaultScope vault, @PathParam("fabricName") String fabricName,
             @PathParam("protectionContainerName") String containerName) {
         String fabric = container(fabricName, containerName);
-        return ReplicationProtectedItem.count().map(count -> ArmViews.container(vault, fabric, count));
+        return ItemQueries.counts().map(counts -> ArmViews.container(vault, fabric, counts.total()));
     }
 
     @GET
@@ -92,7 +90,7 @@ public class ArmFabricsResource {
         }
         return FabricProvider.<FabricProvider>findById(providerName)
                 .onItem().ifNull().failWith(() -> providerNotFound(providerName))
-                .chain(provider -> ArmVaultResource.itemCounts().map(counts -> ArmViews.provider(vault, provider,
+                .chain(provider -> ItemQueries.countsByHost().map(counts -> ArmViews.provider(vault, provider,
                         provider.isConnected(Instant.now(), config.providerHeartbeatTimeout()),
                         counts.getOrDefault(provider.providerId, 0L).intValue())));
     }
@@ -105,7 +103,7 @@ public class ArmFabricsResource {
         if (!ArmPaths.ON_PREMISES_FABRIC.equals(container(fabricName, containerName))) {
             return Uni.createFrom().item(new ArmPage<>(List.of(), null));
         }
-        return vms.listAll().chain(found -> protectedVms().map(items -> new ArmPage<>(found.stream()
+        return vms.listAll().chain(found -> Panache.withSession(ItemQueries::namesByHostVm).map(items -> new ArmPage<>(found.stream()
                 .map(vm -> ArmViews.protectableItem(vault, vm, items.get(vm.providerId() + "/" + vm.vm().name()))).toList(), null)));
     }
 
@@ -116,21 +114,14 @@ public class ArmFabricsResource {
         if (!ArmPaths.ON_PREMISES_FABRIC.equals(container(fabricName, containerName))) {
             throw ProblemException.notFound("ProtectableItemNotFound", "Azure's container has no protectable items");
         }
-        return vms.locate(name).chain(vm -> protectedVms().map(items -> ArmViews.protectableItem(vault, vm,
+        return vms.locate(name).chain(vm -> Panache.withSession(ItemQueries::namesByHostVm).map(items -> ArmViews.protectableItem(vault, vm,
                 items.get(vm.providerId() + "/" + vm.vm().name()))));
     }
 
-    /** The protected items by "host/VM name". */
-    private static Uni<Map<String, String>> protectedVms() {
-        return Panache.withSession(() -> ReplicationProtectedItem.<ReplicationProtectedItem>listAll()).map(items -> items.stream()
-                .filter(item -> item.primaryProviderId != null)
-                .collect(Collectors.toMap(item -> item.primaryProviderId + "/" + (item.primaryVmName == null ? item.name : item.primaryVmName),
-                        item -> item.name, (first, second) -> first)));
-    }
 
     private Uni<String> onPremisesHealth() {
         Instant now = Instant.now();
-        return FabricProvider.<FabricProvider>listAll(Sort.by("providerId")).map(providers -> providers.isEmpty()
+        return ProviderQueries.inIdOrder().map(providers -> providers.isEmpty()
                 || providers.stream().anyMatch(p -> !p.isConnected(now, config.providerHeartbeatTimeout())) ? "Warning" : "Normal");
     }
 

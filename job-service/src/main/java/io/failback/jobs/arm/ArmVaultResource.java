@@ -1,11 +1,12 @@
 package io.failback.jobs.arm;
 
+import io.failback.jobs.repository.ItemQueries;
+import io.failback.jobs.repository.ProviderQueries;
 import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.arm.ArmViews.ArmPage;
 import io.failback.jobs.arm.ArmViews.ArmResource;
 import io.failback.jobs.arm.ArmViews.ItemProperties;
 import io.failback.jobs.arm.ArmViews.ProviderProperties;
-import io.failback.jobs.domain.FabricProvider;
 import io.failback.jobs.domain.OperationRequestRecord;
 import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.domain.ReplicationProtectedItem;
@@ -13,7 +14,6 @@ import io.failback.jobs.security.Roles;
 import io.failback.jobs.service.JobServiceConfig;
 import io.failback.jobs.service.RecoveryPlanService;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
-import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.BeanParam;
@@ -22,9 +22,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Response;
 import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * The vault-wide reads of Site Recovery's ARM surface: every protected item, every provider, and the status and
@@ -56,13 +53,9 @@ public class ArmVaultResource {
     /** A page of items after the request's {@code $skipToken}, with an absolute {@code nextLink} when more follow. */
     static Uni<ArmPage<ArmResource<ItemProperties>>> itemPage(VaultScope vault, int pageSize) {
         String after = Paging.after(vault.query(Paging.SKIP_TOKEN));
-        return ReplicationProtectedItem.<ReplicationProtectedItem>find("name > ?1", Sort.by("name"), after)
-                .page(io.quarkus.panache.common.Page.ofSize(pageSize + 1)).list()
-                .map(items -> {
-                    List<ReplicationProtectedItem> page = items.size() > pageSize ? items.subList(0, pageSize) : items;
-                    String next = items.size() > pageSize ? Paging.nextLink(vault, page.get(page.size() - 1).name) : null;
-                    return new ArmPage<>(page.stream().map(item -> ArmViews.item(vault, item)).toList(), next);
-                });
+        return ItemQueries.inNameOrder(after, pageSize).map(page -> new ArmPage<>(
+                page.items().stream().map(item -> ArmViews.item(vault, item)).toList(),
+                page.more() ? Paging.nextLink(vault, page.lastName()) : null));
     }
 
     @GET
@@ -73,7 +66,7 @@ public class ArmVaultResource {
     }
 
     static Uni<ArmPage<ArmResource<ProviderProperties>>> providerPage(VaultScope vault, JobServiceConfig config) {
-        return FabricProvider.<FabricProvider>listAll(Sort.by("providerId")).chain(providers -> itemCounts().map(counts -> {
+        return ProviderQueries.inIdOrder().chain(providers -> ItemQueries.countsByHost().map(counts -> {
             Instant now = Instant.now();
             return new ArmPage<>(providers.stream().map(provider -> ArmViews.provider(vault, provider,
                     provider.isConnected(now, config.providerHeartbeatTimeout()), counts.getOrDefault(provider.providerId, 0L).intValue()))
@@ -81,12 +74,6 @@ public class ArmVaultResource {
         }));
     }
 
-    /** How many items each host protects. */
-    static Uni<Map<String, Long>> itemCounts() {
-        return ReplicationProtectedItem.<ReplicationProtectedItem>listAll().map(items -> items.stream()
-                .filter(item -> item.primaryProviderId != null)
-                .collect(Collectors.groupingBy(item -> item.primaryProviderId, Collectors.counting())));
-    }
 
     @GET
     @Path(ArmPaths.OPERATION_STATUS + "/{operationId}")

@@ -1,5 +1,6 @@
 package io.failback.jobs.arm;
 
+import io.failback.jobs.repository.ProviderQueries;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.failback.contracts.site.ProblemException;
@@ -75,7 +76,7 @@ public class OnPremisesVmLocator {
 
     private Uni<List<FabricProvider>> connectedHosts() {
         Instant now = Instant.now();
-        return Panache.withSession(() -> FabricProvider.<FabricProvider>listAll(io.quarkus.panache.common.Sort.by("providerId")))
+        return Panache.withSession(() -> ProviderQueries.inIdOrder())
                 .map(providers -> providers.stream()
                         .filter(provider -> provider.baseUrl != null && provider.isConnected(now, config.providerHeartbeatTimeout())).toList());
     }

@@ -1,18 +1,17 @@
 package io.failback.jobs.rest;
 
+import io.failback.jobs.repository.ItemQueries;
+import io.failback.jobs.repository.ProviderQueries;
 import io.failback.jobs.view.Views;
 import io.failback.jobs.security.Roles;
 import jakarta.annotation.security.RolesAllowed;
 import io.failback.contracts.site.ProblemException;
-import io.failback.jobs.domain.ActiveLocation;
 import io.failback.jobs.domain.FabricProvider;
-import io.failback.jobs.domain.ReplicationProtectedItem;
 import io.failback.jobs.view.Views.ItemProperties;
 import io.failback.jobs.view.Views.ProviderProperties;
 import io.failback.jobs.view.Views.Resource;
 import io.failback.jobs.service.JobServiceConfig;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
-import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -55,7 +54,7 @@ public class FabricsResource {
     @GET
     @WithSession
     public Uni<Views.Page<Resource<FabricProperties>>> list() {
-        return FabricProvider.<FabricProvider>listAll(Sort.by("providerId"))
+        return ProviderQueries.inIdOrder()
                 .map(providers -> new Views.Page<>(List.of(onPremises(providers), azure()), null));
     }
 
@@ -65,7 +64,7 @@ public class FabricsResource {
     public Uni<Resource<FabricProperties>> get(@PathParam("fabric") String fabric) {
         known(fabric);
         return AZURE.equals(fabric) ? Uni.createFrom().item(azure())
-                : FabricProvider.<FabricProvider>listAll(Sort.by("providerId")).map(this::onPremises);
+                : ProviderQueries.inIdOrder().map(this::onPremises);
     }
 
     @GET
@@ -84,15 +83,14 @@ public class FabricsResource {
             throw ProblemException.notFound("ProtectionContainerNotFound", "fabric '" + fabric + "' has no protection container '"
                     + container + "'; it has '" + containerOf(fabric) + "'");
         }
-        return ReplicationProtectedItem.count().chain(total -> ReplicationProtectedItem.count("activeLocation", ActiveLocation.Recovery)
-                .map(atRecovery -> {
+        return ItemQueries.counts().map(counts -> {
                     boolean primary = ON_PREMISES.equals(fabric);
                     String paired = "/replicationFabrics/" + (primary ? AZURE : ON_PREMISES) + "/" + CONTAINERS + "/"
                             + containerOf(primary ? AZURE : ON_PREMISES);
                     return new Resource<>("/replicationFabrics/" + fabric + "/" + CONTAINERS + "/" + container, container, CONTAINERS,
                             new ContainerProperties(primary ? "Hyper-V site protection group" : "Azure recovery", friendlyName(fabric),
-                                    fabricType(fabric), primary ? "Primary" : "Recovery", "Paired", paired, primary ? total : 0, atRecovery));
-                }));
+                                    fabricType(fabric), primary ? "Primary" : "Recovery", "Paired", paired, primary ? counts.total() : 0, counts.atRecovery()));
+                });
     }
 
     @GET
@@ -101,7 +99,7 @@ public class FabricsResource {
     @WithSession
     public Uni<Views.Page<Resource<ItemProperties>>> items(@PathParam("fabric") String fabric, @PathParam("container") String container) {
         return container(fabric, container).chain(found -> ON_PREMISES.equals(fabric)
-                ? ReplicationProtectedItem.<ReplicationProtectedItem>listAll(Sort.by("name"))
+                ? ItemQueries.all()
                         .map(items -> new Views.Page<>(items.stream().map(Views::item).toList(), null))
                 : Uni.createFrom().item(new Views.Page<>(List.<Resource<ItemProperties>>of(), null)));
     }

@@ -1,5 +1,6 @@
 package io.failback.jobs.rest;
 
+import io.failback.jobs.repository.ProviderQueries;
 import io.failback.jobs.view.Views;
 import io.failback.jobs.security.Roles;
 import jakarta.annotation.security.RolesAllowed;
@@ -9,7 +10,6 @@ import io.failback.jobs.view.Views.ProviderProperties;
 import io.failback.jobs.view.Views.Resource;
 import io.failback.jobs.service.JobServiceConfig;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
-import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -30,7 +30,7 @@ public class RecoveryServicesProvidersResource {
     @WithSession
     public Uni<Views.Page<Resource<ProviderProperties>>> list() {
         Instant now = Instant.now();
-        return FabricProvider.<FabricProvider>listAll(Sort.by("providerId")).map(providers -> new Views.Page<>(
+        return ProviderQueries.inIdOrder().map(providers -> new Views.Page<>(
                 providers.stream().map(p -> Views.provider(p, now, config.providerHeartbeatTimeout())).toList(), null));
     }
 

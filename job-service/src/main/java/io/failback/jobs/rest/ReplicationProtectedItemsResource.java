@@ -1,5 +1,6 @@
 package io.failback.jobs.rest;
 
+import io.failback.jobs.repository.ItemQueries;
 import io.failback.jobs.view.Views;
 import io.failback.jobs.security.Roles;
 import jakarta.annotation.security.RolesAllowed;
@@ -59,15 +60,11 @@ public class ReplicationProtectedItemsResource {
     public Uni<Views.Page<Resource<ItemProperties>>> list(
             @QueryParam("$top") @DefaultValue("100") @Min(1) @Max(1000) int top, @QueryParam("$skipToken") String skipToken) {
         String after = skipToken == null ? "" : afterName(skipToken);
-        return ReplicationProtectedItem.<ReplicationProtectedItem>find("name > ?1", io.quarkus.panache.common.Sort.by("name"), after)
-                .page(io.quarkus.panache.common.Page.ofSize(top + 1)).list()
-                .map(items -> {
-                    java.util.List<ReplicationProtectedItem> page = items.size() > top ? items.subList(0, top) : items;
-                    String next = items.size() > top ? "/api/replicationProtectedItems?$top=" + top + "&$skipToken="
-                            + Base64.getUrlEncoder().withoutPadding().encodeToString(
-                                    page.get(page.size() - 1).name.getBytes(StandardCharsets.UTF_8)) : null;
-                    return new Views.Page<>(page.stream().map(Views::item).toList(), next);
-                });
+        return ItemQueries.inNameOrder(after, top).map(page -> {
+            String next = page.more() ? "/api/replicationProtectedItems?$top=" + top + "&$skipToken="
+                    + Base64.getUrlEncoder().withoutPadding().encodeToString(page.lastName().getBytes(StandardCharsets.UTF_8)) : null;
+            return new Views.Page<>(page.items().stream().map(Views::item).toList(), next);
+        });
     }
 
     private static String afterName(String skipToken) {
