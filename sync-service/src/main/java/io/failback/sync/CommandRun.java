@@ -21,13 +21,21 @@ import org.jboss.logging.Logger;
  * One command carried out as a sequence of tasks. Every task's start, progress and outcome becomes a
  * {@link SyncEvent}, acknowledged by Kafka before the run moves on, so job-service sees the tasks in order. A failure
  * ends the run and is reported, never thrown.
+ * <p>
+ * The tasks and their order are the contract's ({@link SyncTask#reportedBy}), from which job-service creates the
+ * job's tasks: a run that would start a task out of that order, or end without reporting them all, fails instead
+ * (code {@value #UNDECLARED_TASKS}), so that a disagreement shows as a failed job, not as tasks job-service ignores.
  */
 abstract class CommandRun {
     private static final Logger LOG = Logger.getLogger(CommandRun.class);
+    static final String UNDECLARED_TASKS = "UndeclaredTaskOrder";
 
     protected final SyncCommand command;
     private final SyncEventPublisher publisher;
     private final AtomicLong sequence = new AtomicLong();
+    private final List<SyncTask> declaredTasks;
+    /** How many of {@link #declaredTasks} have started. */
+    private volatile int tasksStarted;
     /** The command this run answers to: job-service may re-issue the job's command, and then follows the new id. */
     private volatile String commandId;
     private volatile SyncTask currentTask;
@@ -38,6 +46,7 @@ abstract class CommandRun {
         this.command = command;
         this.publisher = publisher;
         this.commandId = command.commandId();
+        this.declaredTasks = SyncTask.reportedBy(command);
     }
 
     /**
@@ -81,6 +90,7 @@ abstract class CommandRun {
 
     final Uni<Void> run() {
         return tasks()
+                .invoke(this::checkEveryDeclaredTaskReported)
                 .chain(outcome -> outcome.suspendedAt() != null
                         ? emit(SyncEvent.Type.SyncSuspended, null, null, null, null, outcome.suspendedAt(), null)
                         : emit(SyncEvent.Type.SyncSucceeded, null, null, null, outcome.verifications(), null,
@@ -102,12 +112,30 @@ abstract class CommandRun {
                     if (cancelled) {
                         throw new SiteCallException("Cancelled", "the job was cancelled before task " + task);
                     }
+                    checkDeclaredNext(task);
                     currentTask = task;
                     lastProgress = null;
                 })
                 .chain(() -> emit(SyncEvent.Type.TaskStarted, task, null, null, null))
                 .chain(() -> work.get())
                 .call(() -> emit(SyncEvent.Type.TaskSucceeded, task, lastProgress, null, null));
+    }
+
+    private void checkDeclaredNext(SyncTask task) {
+        if (tasksStarted >= declaredTasks.size() || declaredTasks.get(tasksStarted) != task) {
+            currentTask = null; // the task before it succeeded; only the run fails
+            throw new SiteCallException(UNDECLARED_TASKS, "task " + task + " would start after " + declaredTasks.subList(0, tasksStarted)
+                    + ", but the contract declares " + declaredTasks + " for this command");
+        }
+        tasksStarted++;
+    }
+
+    private void checkEveryDeclaredTaskReported() {
+        if (tasksStarted != declaredTasks.size()) {
+            currentTask = null;
+            throw new SiteCallException(UNDECLARED_TASKS, "the run ended after " + declaredTasks.subList(0, tasksStarted)
+                    + ", but the contract declares " + declaredTasks + " for this command");
+        }
     }
 
     protected final Uni<Void> reportProgress(SyncTask task, TaskProgress progress) {

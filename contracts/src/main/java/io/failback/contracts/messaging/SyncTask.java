@@ -1,8 +1,10 @@
 package io.failback.contracts.messaging;
 
 /**
- * The tasks that sync-service carries out and reports on in its {@link SyncEvent}s. job-service creates a job's
- * tasks in the order of {@link #PLANNED_FAILBACK} or {@link #FAILOVER_COMMIT} (after its own prerequisites check).
+ * The tasks that sync-service carries out and reports on in its {@link SyncEvent}s, and the one declaration of their
+ * order: {@link #reportedBy} says which tasks a command's run reports and in what order, {@link #ofJob} which tasks
+ * a job has. job-service creates a job's tasks from {@link #ofJob} (after its own prerequisites check); sync-service's
+ * runs fail rather than report a task out of {@link #reportedBy}'s order.
  */
 public enum SyncTask {
     PrepareOnPremisesVm("Check (or create) the virtual machine on the on-premises host"),
@@ -26,6 +28,8 @@ public enum SyncTask {
     /** ForDownTime: phase 1 up to the suspension, phase 2 after "Complete Failover" (resume). */
     public static final java.util.List<SyncTask> PLANNED_FAILBACK_DELTA = java.util.List.of(PrepareOnPremisesVm,
             SnapshotSynchronization, ShutdownAzureVm, FinalDeltaSynchronization, StartOnPremisesVm);
+    /** The part of {@link #PLANNED_FAILBACK_DELTA} that phase 1 runs: the run suspends after it. */
+    private static final int SNAPSHOT_PHASE_TASKS = 2;
     public static final java.util.List<SyncTask> FAILOVER_COMMIT = java.util.List.of(RetainReplicaInAzure, DeleteAzureVm);
     /** Enable protection, Reverse Replicate and each cycle of ongoing replication. */
     public static final java.util.List<SyncTask> REPLICATION = java.util.List.of(ReplicateToAzure);
@@ -42,6 +46,63 @@ public enum SyncTask {
     public static final java.util.List<SyncTask> TEST_FAILOVER = java.util.List.of(TestFailoverToAzure);
     public static final java.util.List<SyncTask> TEST_FAILOVER_CLEANUP = java.util.List.of(DeleteTestAzureVm);
     public static final java.util.List<SyncTask> DISABLE_PROTECTION = java.util.List.of(DeleteReplicaInAzure);
+
+    /**
+     * The tasks a run of {@code command} reports, in this order, until it succeeds or suspends (a failure ends it
+     * earlier): each one started, then succeeded, before the next. A ForDownTime failback reports its phase 1 up to
+     * the suspension, and the command that completes it ({@code completeFrom} set) the rest. A cancel reports none.
+     */
+    public static java.util.List<SyncTask> reportedBy(SyncCommand command) {
+        java.util.List<SyncCommand.Operation> operations = command.operations();
+        if (operations.size() != 1) {
+            throw new IllegalArgumentException("a command carries exactly one operation; command " + command.commandId()
+                    + " carries " + operations);
+        }
+        SyncCommand.Operation operation = operations.get(0);
+        if (operation instanceof SyncCommand.PlannedFailover failover && isTwoPhaseFailback(failover)) {
+            return failover.completeFrom() == null ? PLANNED_FAILBACK_DELTA.subList(0, SNAPSHOT_PHASE_TASKS)
+                    : PLANNED_FAILBACK_DELTA.subList(SNAPSHOT_PHASE_TASKS, PLANNED_FAILBACK_DELTA.size());
+        }
+        return ofJob(operation);
+    }
+
+    /** The tasks of a job whose work is {@code operation}, over all its commands, in order. */
+    public static java.util.List<SyncTask> ofJob(SyncCommand.Operation operation) {
+        if (operation instanceof SyncCommand.PlannedFailover failover) {
+            if (failover.failoverDirection() == FailoverDirection.PrimaryToRecovery) {
+                return PLANNED_FAILOVER_TO_AZURE;
+            }
+            return isTwoPhaseFailback(failover) ? PLANNED_FAILBACK_DELTA : PLANNED_FAILBACK;
+        }
+        if (operation instanceof SyncCommand.UnplannedFailover failover) {
+            return failover.shutDownOnPremisesVm() == null ? java.util.List.of(FailoverToAzure) : UNPLANNED_FAILOVER_TO_AZURE;
+        }
+        if (operation instanceof SyncCommand.FailoverCancel cancel) {
+            return cancel.failoverDirection() == FailoverDirection.RecoveryToPrimary ? FAILBACK_CANCEL : FAILOVER_TO_AZURE_CANCEL;
+        }
+        if (operation instanceof SyncCommand.FailoverCommit) {
+            return FAILOVER_COMMIT;
+        }
+        if (operation instanceof SyncCommand.Replicate) {
+            return REPLICATION;
+        }
+        if (operation instanceof SyncCommand.TestFailover) {
+            return TEST_FAILOVER;
+        }
+        if (operation instanceof SyncCommand.TestFailoverCleanup) {
+            return TEST_FAILOVER_CLEANUP;
+        }
+        if (operation instanceof SyncCommand.DisableProtection) {
+            return DISABLE_PROTECTION;
+        }
+        return java.util.List.of(); // Cancel: it ends a run, it carries out nothing
+    }
+
+    /** A failback copies in two phases unless it asked for the full download (ForSynchronization). */
+    private static boolean isTwoPhaseFailback(SyncCommand.PlannedFailover failover) {
+        return failover.failoverDirection() == FailoverDirection.RecoveryToPrimary
+                && failover.dataSyncOption() != DataSyncOption.ForSynchronization;
+    }
 
     private final String friendlyName;
 

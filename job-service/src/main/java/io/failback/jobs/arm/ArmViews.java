@@ -15,7 +15,6 @@ import io.failback.jobs.domain.RecoveryPlanAction;
 import io.failback.jobs.domain.RecoveryPlanGroup;
 import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.domain.ReplicationProtectedItem;
-import io.failback.jobs.service.FailoverService;
 import io.failback.jobs.service.RecoveryPlanService;
 import java.time.Duration;
 import java.time.Instant;
@@ -126,7 +125,7 @@ public final class ArmViews {
                 : new CurrentScenario(item.currentScenarioName, vault.jobId(item.currentScenarioJobName), item.currentScenarioStartTime);
         List<HealthError> errors = item.lastErrorMessage == null ? List.of()
                 : List.of(new HealthError(item.lastErrorMessage.split(":", 2)[0], item.lastErrorMessage, "Error", null));
-        boolean testRunning = FailoverService.TEST_FAILOVER.equals(item.currentScenarioName);
+        boolean testRunning = io.failback.jobs.domain.Scenario.TestFailover.scenarioName().equals(item.currentScenarioName);
         String testState = testRunning ? "TestFailoverInProgress" : item.testFailoverVmName != null ? "TestFailoverCompleted" : "None";
         String testDescription = item.testFailoverVmName != null
                 ? "Test VM '" + item.testFailoverVmName + "' runs in Azure; clean up the test failover to delete it"

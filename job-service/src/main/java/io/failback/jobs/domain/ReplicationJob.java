@@ -81,23 +81,29 @@ public class ReplicationJob extends PanacheEntityBase {
         }
     }
 
-    /** Scenarios that can stop half-way: what they wrote stays marked, and triggering them again completes it. */
-    private static final java.util.Set<String> CANCELLABLE = java.util.Set.of("PlannedFailover", "EnableProtection", "Reprotect",
-            "RepairReplication", "RecoveryPlanPlannedFailover", "RecoveryPlanReprotect");
-
     /**
-     * Allowed actions follow the state: a running failover or replication can be cancelled; a suspended one can be
-     * resumed ("Complete Failover") or cancelled; a failed job of an item operation can be restarted (its command runs
-     * again: every step of it is a no-op when already done). A commit runs to its end.
+     * Allowed actions follow the state and what the job's {@link Scenario} declares: a running failover or
+     * replication that can stop half-way can be cancelled (what it wrote stays marked, and triggering it again
+     * completes it); a suspended one can be resumed ("Complete Failover") or cancelled; a failed job of an item
+     * operation can be restarted (its command runs again: every step of it is a no-op when already done).
      */
     public List<String> allowedActions() {
+        Scenario scenario = Scenario.of(this);
+        if (scenario == null) {
+            return List.of();
+        }
         if (state == JobState.Suspended) {
-            return List.of("Cancel", "Resume");
+            return scenario.allows(JobAction.Resume) ? List.of(JobAction.Cancel.name(), JobAction.Resume.name()) : List.of();
         }
         if (state == JobState.Failed) {
-            return currentCommand != null && ItemStateMachine.operationOf(scenarioName) != null ? List.of("Restart") : List.of();
+            return currentCommand != null && scenario.allows(JobAction.Restart) ? List.of(JobAction.Restart.name()) : List.of();
         }
-        return state == JobState.InProgress && CANCELLABLE.contains(scenarioName) ? List.of("Cancel") : List.of();
+        return state == JobState.InProgress && scenario.allows(JobAction.Cancel) ? List.of(JobAction.Cancel.name()) : List.of();
+    }
+
+    /** Whether {@link #allowedActions} includes {@code action} now. */
+    public boolean allows(JobAction action) {
+        return allowedActions().contains(action.name());
     }
 
     /** Runs the job again after it failed: it is in progress once more, its unfinished tasks not started. */

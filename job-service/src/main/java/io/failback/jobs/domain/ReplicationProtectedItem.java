@@ -54,6 +54,11 @@ public class ReplicationProtectedItem extends PanacheEntityBase {
         currentScenarioStartTime = at;
     }
 
+    /** The VM a test failover of this item creates in Azure, beside the name a real failover would use. */
+    public String testVmName() {
+        return recoveryAzureVmName + "-test";
+    }
+
     public void endScenario() {
         currentScenarioName = null;
         currentScenarioJobName = null;

@@ -6,6 +6,7 @@ import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.domain.ActiveLocation;
 import io.failback.jobs.domain.ItemOperation;
 import io.failback.jobs.domain.ItemStateMachine;
+import io.failback.jobs.domain.Scenario;
 import io.failback.jobs.domain.JobState;
 import io.failback.jobs.domain.JobTask;
 import io.failback.jobs.domain.ReplicationJob;
@@ -132,7 +133,7 @@ public class FailbackEstimator {
     /** Rates from this installation's last successful failbacks, task by task; the benchmark's where there is none. */
     private Uni<Basis> basis() {
         return ReplicationJob.<ReplicationJob>find("state = ?1 and scenarioName = ?2 and failoverDirection = ?3",
-                        Sort.descending("endTime"), JobState.Succeeded, FailoverService.PLANNED_FAILOVER, FailoverDirection.RecoveryToPrimary)
+                        Sort.descending("endTime"), JobState.Succeeded, Scenario.PlannedFailback.scenarioName(), Scenario.PlannedFailback.direction())
                 .page(Page.ofSize(HISTORY)).list()
                 .map(jobs -> {
                     List<String> used = new ArrayList<>();

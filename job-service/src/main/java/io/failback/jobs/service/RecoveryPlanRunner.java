@@ -6,6 +6,7 @@ import io.failback.contracts.messaging.SyncTask;
 import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.domain.ItemOperation;
 import io.failback.jobs.domain.JobError;
+import io.failback.jobs.domain.JobAction;
 import io.failback.jobs.domain.JobState;
 import io.failback.jobs.domain.JobTask;
 import io.failback.jobs.domain.RecoveryPlan;
@@ -13,6 +14,7 @@ import io.failback.jobs.domain.RecoveryPlanAction;
 import io.failback.jobs.domain.RecoveryPlanGroup;
 import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.domain.ReplicationProtectedItem;
+import io.failback.jobs.domain.Scenario;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -289,21 +291,22 @@ public class RecoveryPlanRunner {
     }
 
     private Uni<ReplicationJob> startOperation(ReplicationJob job, String item) {
-        return switch (job.scenarioName) {
-            case RecoveryPlanService.PLANNED_FAILOVER -> failovers.plannedFailover(item, new PlannedFailoverRequest(
+        return switch (Scenario.of(job)) {
+            case RecoveryPlanPlannedFailover -> failovers.plannedFailover(item, new PlannedFailoverRequest(
                     new PlannedFailoverRequest.Properties(job.failoverDirection, new PlannedFailoverRequest.ProviderSpecificDetails(
                             job.failoverDirection == FailoverDirection.RecoveryToPrimary ? "HyperVReplicaAzureFailback" : "HyperVReplicaAzure",
                             job.dataSyncOption, job.recoveryVmCreationOption, job.targetProviderId, job.encryptionKeyId))));
-            case RecoveryPlanService.FAILOVER_COMMIT -> failovers.failoverCommit(item);
-            case RecoveryPlanService.UNPLANNED_FAILOVER -> failovers.unplannedFailover(item, new ItemOperationRequests.UnplannedFailover(
+            case RecoveryPlanFailoverCommit -> failovers.failoverCommit(item);
+            case RecoveryPlanUnplannedFailover -> failovers.unplannedFailover(item, new ItemOperationRequests.UnplannedFailover(
                     new ItemOperationRequests.UnplannedFailover.Properties(FailoverDirection.PrimaryToRecovery,
                             job.sourceSiteOperations == null ? null : ItemOperationRequests.SourceSiteOperations.valueOf(job.sourceSiteOperations),
                             null)));
-            case RecoveryPlanService.TEST_FAILOVER -> failovers.testFailover(item, new ItemOperationRequests.TestFailover(
+            case RecoveryPlanTestFailover -> failovers.testFailover(item, new ItemOperationRequests.TestFailover(
                     new ItemOperationRequests.TestFailover.Properties(FailoverDirection.PrimaryToRecovery, null, null)));
-            case RecoveryPlanService.TEST_FAILOVER_CLEANUP -> failovers.testFailoverCleanup(item, new ItemOperationRequests.TestFailoverCleanup(
+            case RecoveryPlanTestFailoverCleanup -> failovers.testFailoverCleanup(item, new ItemOperationRequests.TestFailoverCleanup(
                     new ItemOperationRequests.TestFailoverCleanup.Properties(job.testFailoverComments)));
-            default -> failovers.reprotect(item);
+            case RecoveryPlanReprotect -> failovers.reprotect(item);
+            default -> throw new IllegalStateException("job " + job.name + " (" + job.scenarioName + ") is no recovery plan job");
         };
     }
 
@@ -348,7 +351,7 @@ public class RecoveryPlanRunner {
      */
     Uni<Void> cancel(Run run) {
         List<ReplicationJob> cancellable = run.itemJobs().values().stream()
-                .filter(itemJob -> itemJob.allowedActions().contains("Cancel"))
+                .filter(itemJob -> itemJob.allows(JobAction.Cancel))
                 .toList();
         return Multi.createFrom().iterable(cancellable)
                 .onItem().transformToUniAndConcatenate(failovers::cancel)
@@ -389,14 +392,7 @@ public class RecoveryPlanRunner {
     }
 
     static ItemOperation operationOf(ReplicationJob job) {
-        return switch (job.scenarioName) {
-            case RecoveryPlanService.PLANNED_FAILOVER -> ItemOperation.PlannedFailover;
-            case RecoveryPlanService.FAILOVER_COMMIT -> ItemOperation.Commit;
-            case RecoveryPlanService.UNPLANNED_FAILOVER -> ItemOperation.UnplannedFailover;
-            case RecoveryPlanService.TEST_FAILOVER -> ItemOperation.TestFailover;
-            case RecoveryPlanService.TEST_FAILOVER_CLEANUP -> ItemOperation.TestFailoverCleanup;
-            default -> ItemOperation.ReverseReplicate;
-        };
+        return Scenario.of(job).operation();
     }
 
     private static List<RecoveryPlanAction> applicable(List<RecoveryPlanAction> actions, ItemOperation operation, FailoverDirection direction) {

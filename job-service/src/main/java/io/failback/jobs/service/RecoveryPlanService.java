@@ -7,6 +7,7 @@ import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.domain.ActiveLocation;
 import io.failback.jobs.domain.ItemOperation;
 import io.failback.jobs.domain.ItemStateMachine;
+import io.failback.jobs.domain.JobAction;
 import io.failback.jobs.domain.JobState;
 import io.failback.jobs.domain.RecoveryPlan;
 import io.failback.jobs.domain.RecoveryPlanAction;
@@ -14,6 +15,7 @@ import io.failback.jobs.domain.RecoveryPlanGroup;
 import io.failback.jobs.domain.RecoveryPlanGroup.GroupType;
 import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.domain.ReplicationProtectedItem;
+import io.failback.jobs.domain.Scenario;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.quarkus.panache.common.Page;
@@ -38,14 +40,8 @@ import java.util.stream.Stream;
  */
 @ApplicationScoped
 public class RecoveryPlanService {
-    public static final String PLANNED_FAILOVER = "RecoveryPlanPlannedFailover";
-    public static final String FAILOVER_COMMIT = "RecoveryPlanFailoverCommit";
-    public static final String REPROTECT = "RecoveryPlanReprotect";
-    public static final String UNPLANNED_FAILOVER = "RecoveryPlanUnplannedFailover";
-    public static final String TEST_FAILOVER = "RecoveryPlanTestFailover";
-    public static final String TEST_FAILOVER_CLEANUP = "RecoveryPlanTestFailoverCleanup";
-    static final List<String> SCENARIOS = List.of(PLANNED_FAILOVER, FAILOVER_COMMIT, REPROTECT, UNPLANNED_FAILOVER, TEST_FAILOVER,
-            TEST_FAILOVER_CLEANUP);
+    /** The scenario names of plan jobs, as the {@link Scenario} table declares them. */
+    static final List<String> SCENARIOS = Scenario.planJobNames();
     /** The operations a whole plan offers, each run on every item of it. */
     private static final List<ItemOperation> PLAN_OPERATIONS = List.of(ItemOperation.PlannedFailover, ItemOperation.UnplannedFailover,
             ItemOperation.TestFailover, ItemOperation.TestFailoverCleanup, ItemOperation.Commit, ItemOperation.ReverseReplicate);
@@ -67,7 +63,8 @@ public class RecoveryPlanService {
     }
 
     public static boolean isPlanJob(ReplicationJob job) {
-        return SCENARIOS.contains(job.scenarioName);
+        Scenario scenario = Scenario.of(job);
+        return scenario != null && scenario.isPlanJob();
     }
 
     /** Creates or replaces the plan; not while its job runs. */
@@ -132,7 +129,7 @@ public class RecoveryPlanService {
     public Uni<ReplicationJob> plannedFailover(String planName, PlannedFailoverRequest request) {
         FailoverDirection direction = request.properties().failoverDirection();
         PlannedFailoverRequest.ProviderSpecificDetails details = request.properties().providerSpecificDetails();
-        return start(planName, PLANNED_FAILOVER, ItemOperation.PlannedFailover, direction,
+        return start(planName, Scenario.RecoveryPlanPlannedFailover, direction,
                 direction == FailoverDirection.RecoveryToPrimary ? "Planned failover (Azure to on-premises)" : "Planned failover (on-premises to Azure)",
                 job -> {
                     if (direction == FailoverDirection.RecoveryToPrimary) {
@@ -148,7 +145,7 @@ public class RecoveryPlanService {
 
     @WithTransaction
     public Uni<ReplicationJob> failoverCommit(String planName) {
-        return start(planName, FAILOVER_COMMIT, ItemOperation.Commit, null, "Commit", job -> {
+        return start(planName, Scenario.RecoveryPlanFailoverCommit, null, "Commit", job -> {
         });
     }
 
@@ -162,7 +159,7 @@ public class RecoveryPlanService {
             return Uni.createFrom().failure(new ProblemException(422, "UnplannedFailbackNotSupported",
                     "only a planned failover may run in the failback direction (RecoveryToPrimary): it loses no data"));
         }
-        return start(planName, UNPLANNED_FAILOVER, ItemOperation.UnplannedFailover, FailoverDirection.PrimaryToRecovery,
+        return start(planName, Scenario.RecoveryPlanUnplannedFailover, FailoverDirection.PrimaryToRecovery,
                 "Unplanned failover (on-premises to Azure)", job -> job.sourceSiteOperations = request.properties().sourceSiteOperations() == null
                         ? null : request.properties().sourceSiteOperations().name());
     }
@@ -174,26 +171,28 @@ public class RecoveryPlanService {
             return Uni.createFrom().failure(new ProblemException(422, "FailoverDirectionNotSupported",
                     "a test failover runs from the protected on-premises VMs' replicas into Azure (PrimaryToRecovery)"));
         }
-        return start(planName, TEST_FAILOVER, ItemOperation.TestFailover, FailoverDirection.PrimaryToRecovery, "Test failover", job -> {
+        return start(planName, Scenario.RecoveryPlanTestFailover, FailoverDirection.PrimaryToRecovery, "Test failover", job -> {
         });
     }
 
     /** Deletes every item's test VM. */
     @WithTransaction
     public Uni<ReplicationJob> testFailoverCleanup(String planName, ItemOperationRequests.TestFailoverCleanup request) {
-        return start(planName, TEST_FAILOVER_CLEANUP, ItemOperation.TestFailoverCleanup, null, "Test failover cleanup",
+        return start(planName, Scenario.RecoveryPlanTestFailoverCleanup, null, "Test failover cleanup",
                 job -> job.testFailoverComments = request == null ? null : request.properties().comments());
     }
 
     /** "Reverse Replicate" of every item after a committed failback. */
     @WithTransaction
     public Uni<ReplicationJob> reprotect(String planName) {
-        return start(planName, REPROTECT, ItemOperation.ReverseReplicate, null, "Reverse replicate", job -> {
+        return start(planName, Scenario.RecoveryPlanReprotect, null, "Reverse replicate", job -> {
         });
     }
 
-    private Uni<ReplicationJob> start(String planName, String scenario, ItemOperation operation, FailoverDirection direction,
-            String friendlyName, Consumer<ReplicationJob> failoverDetails) {
+    private Uni<ReplicationJob> start(String planName, Scenario planScenario, FailoverDirection direction, String friendlyName,
+            Consumer<ReplicationJob> failoverDetails) {
+        ItemOperation operation = planScenario.operation();
+        String scenario = planScenario.scenarioName();
         return RecoveryPlan.<RecoveryPlan>findById(planName)
                 .onItem().ifNull().failWith(() -> planNotFound(planName))
                 .chain(plan -> {
@@ -251,7 +250,7 @@ public class RecoveryPlanService {
 
     /** Resume of a suspended plan job: after phase 1, or after a manual action was carried out. */
     Uni<ReplicationJob> resume(ReplicationJob job) {
-        if (!job.allowedActions().contains("Resume")) {
+        if (!job.allows(JobAction.Resume)) {
             return Uni.createFrom().failure(ProblemException.conflict("ActionNotAllowed", "job " + job.name + " is " + job.state
                     + "; Resume is allowed only while it is Suspended (allowed actions: " + job.allowedActions() + ")"));
         }
@@ -265,7 +264,7 @@ public class RecoveryPlanService {
 
     /** Cancel of a plan job: see {@link RecoveryPlanRunner#cancel}. */
     Uni<ReplicationJob> cancel(ReplicationJob job) {
-        if (!job.allowedActions().contains("Cancel")) {
+        if (!job.allows(JobAction.Cancel)) {
             return Uni.createFrom().failure(ProblemException.conflict("ActionNotAllowed", "job " + job.name + " (" + job.scenarioName
                     + ") is " + job.state + "; it cannot be cancelled now (allowed actions: " + job.allowedActions() + ")"));
         }

@@ -4,14 +4,13 @@ import io.failback.contracts.messaging.ContractVersions;
 import io.failback.contracts.messaging.StateChange;
 import io.failback.contracts.messaging.SyncEvent;
 import io.failback.contracts.messaging.Topics;
-import io.failback.jobs.domain.ActiveLocation;
 import io.failback.jobs.domain.JobError;
 import io.failback.jobs.domain.JobState;
 import io.failback.jobs.domain.JobTask;
 import io.failback.jobs.domain.ProcessedEvent;
-import io.failback.jobs.domain.ProtectionState;
 import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.domain.ReplicationProtectedItem;
+import io.failback.jobs.domain.Scenario;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -151,27 +150,18 @@ public class SyncEventHandler {
             case SyncSucceeded -> {
                 job.finish(JobState.Succeeded, "Completed", at);
                 job.recordVerifications(event.verifications() == null ? List.of() : event.verifications());
+                Scenario scenario = Scenario.of(job);
                 return ReplicationProtectedItem.<ReplicationProtectedItem>findById(job.targetObjectId)
-                        .invoke(item -> {
+                        .chain(item -> {
                             if (item == null || !job.name.equals(item.currentScenarioJobName)) {
-                                return;
+                                return Uni.createFrom().voidItem();
                             }
-                            switch (job.scenarioName) {
-                                case FailoverService.FAILOVER_COMMIT -> commitSucceeded(item);
-                                case FailoverService.ENABLE_PROTECTION, FailoverService.REPROTECT, FailoverService.REPAIR_REPLICATION ->
-                                        protectionSucceeded(item, event);
-                                case FailoverService.FAILOVER_CANCEL -> failoverCancelled(item, job);
-                                case FailoverService.TEST_FAILOVER -> testFailoverSucceeded(item);
-                                case FailoverService.TEST_FAILOVER_CLEANUP -> testFailoverCleanedUp(item);
-                                case FailoverService.DISABLE_PROTECTION -> {
-                                    // Removed below, with the last word on its state.
-                                }
-                                default -> failoverSucceeded(item, job, at);
+                            if (scenario.removesItemOnSuccess()) {
+                                return remove(item, job, at);
                             }
-                        })
-                        .call(item -> item != null && job.name.equals(item.currentScenarioJobName)
-                                && FailoverService.DISABLE_PROTECTION.equals(job.scenarioName) ? remove(item, job, at) : Uni.createFrom().voidItem())
-                        .replaceWithVoid();
+                            scenario.succeeded(item, job, new Scenario.Outcome(at, event.recoveryPoint()));
+                            return Uni.createFrom().voidItem();
+                        });
             }
             case SyncSuspended -> {
                 if (job.state == JobState.InProgress) {
@@ -213,98 +203,11 @@ public class SyncEventHandler {
         return outbox.add(Topics.STATE_CHANGES, item.name, removed).chain(message -> item.delete());
     }
 
-    private static void testFailoverSucceeded(ReplicationProtectedItem item) {
-        item.endScenario();
-        item.testFailoverVmName = FailoverService.testVmName(item);
-        item.protectionStateDescription = "Protected; test failover done: '" + item.testFailoverVmName
-                + "' runs in Azure from the latest recovery point. Clean up the test failover to delete it";
-    }
-
-    private static void testFailoverCleanedUp(ReplicationProtectedItem item) {
-        item.endScenario();
-        item.testFailoverVmName = null;
-        item.protectionStateDescription = "Protected: replicating from on-premises to Azure";
-    }
-
-    private static void failoverSucceeded(ReplicationProtectedItem item, ReplicationJob job, Instant at) {
-        if (job.failoverDirection == io.failback.contracts.messaging.FailoverDirection.PrimaryToRecovery) {
-            item.endScenario();
-            item.activeLocation = ActiveLocation.Recovery;
-            item.protectionState = ProtectionState.PlannedFailoverCommitRequired;
-            item.protectionStateDescription = FailoverService.UNPLANNED_FAILOVER.equals(job.scenarioName)
-                    ? "Unplanned failover commit pending: running in Azure from the recovery point of " + item.lastReplicatedTime
-                            + " (what the on-premises VM wrote after it is not in Azure); Commit to make it final"
-                    : "Planned failover commit pending: running in Azure, Commit to make it final";
-            item.lastSuccessfulFailoverTime = at;
-            item.lastErrorMessage = null;
-            return;
-        }
-        item.endScenario();
-        item.activeLocation = ActiveLocation.Primary;
-        item.primaryProviderId = job.targetProviderId;
-        item.protectionState = ProtectionState.PlannedFailoverCommitRequired;
-        item.protectionStateDescription = "Planned failover committed pending: running on-premises, Commit to delete the Azure VM";
-        item.lastSuccessfulFailoverTime = at;
-        item.lastErrorMessage = null;
-    }
-
-    /** The Azure VM and its disks are gone; the VM runs on-premises, unprotected until Reverse Replicate. */
-    private static void commitSucceeded(ReplicationProtectedItem item) {
-        item.endScenario();
-        item.protectionState = ProtectionState.FailoverCompleted;
-        item.protectionStateDescription = "Failback committed: the Azure VM and its disks are deleted; Reverse Replicate to protect it again";
-        item.lastErrorMessage = null;
-    }
-
-    /** The VM runs again where it ran before the failover that was cancelled. */
-    private static void failoverCancelled(ReplicationProtectedItem item, ReplicationJob job) {
-        item.endScenario();
-        item.lastErrorMessage = null;
-        if (job.failoverDirection == io.failback.contracts.messaging.FailoverDirection.RecoveryToPrimary) {
-            item.activeLocation = ActiveLocation.Recovery;
-            item.protectionState = ProtectionState.FailoverCompleted;
-            item.protectionStateDescription = "Failback cancelled: the VM runs in Azure again; what it wrote on-premises since the "
-                    + "failback stays on-premises only";
-        } else {
-            item.activeLocation = ActiveLocation.Primary;
-            item.protectionState = ProtectionState.Protected;
-            item.protectionStateDescription = "Failover to Azure cancelled: the VM runs on-premises again, protected";
-        }
-    }
-
-    /** Initial replication or Reverse Replicate is done and verified: the item is protected from now on. */
-    private static void protectionSucceeded(ReplicationProtectedItem item, SyncEvent event) {
-        item.endScenario();
-        item.protectionState = ProtectionState.Protected;
-        item.activeLocation = ActiveLocation.Primary;
-        item.protectionStateDescription = "Protected: replicating from on-premises to Azure";
-        item.lastReplicatedTime = event.recoveryPoint();
-        item.replicationHealth = "Normal";
-        item.lastErrorMessage = null;
-    }
-
-    /** The item stays in Azure: the VM there is the good copy, and failback can be triggered again. */
+    /** The item stays where it was, free again: the job's scenario says what to do next. */
     private static void jobFailed(ReplicationProtectedItem item, ReplicationJob job, JobError error) {
         if (item == null || !job.name.equals(item.currentScenarioJobName)) {
             return;
         }
-        item.endScenario();
-        item.protectionStateDescription = switch (job.scenarioName) {
-            case FailoverService.FAILOVER_COMMIT -> "Commit failed; commit again";
-            case FailoverService.FAILOVER_CANCEL -> "Cancel failover failed; cancel it again or commit";
-            case FailoverService.ENABLE_PROTECTION, FailoverService.REPROTECT ->
-                    "Replication to Azure failed; not protected. Reverse Replicate to try again";
-            case FailoverService.REPAIR_REPLICATION -> "Repair replication failed; the replica is not consistent. Repair it again";
-            case FailoverService.TEST_FAILOVER -> "Test failover failed; protection goes on. Restart the job or test again";
-            case FailoverService.TEST_FAILOVER_CLEANUP -> "Test failover cleanup failed; restart the job";
-            case FailoverService.DISABLE_PROTECTION -> "Disable protection failed; restart the job";
-            default -> job.failoverDirection == io.failback.contracts.messaging.FailoverDirection.PrimaryToRecovery
-                    ? "Failover to Azure failed; the VM stays on-premises (shut down). Start it there or trigger the failover again"
-                    : "Failback failed; the VM still runs from Azure data. Trigger the failover again";
-        };
-        item.lastErrorMessage = error.errorCode() + ": " + error.message();
-        if (FailoverService.REPAIR_REPLICATION.equals(job.scenarioName)) {
-            item.replicationHealth = "Critical";
-        }
+        Scenario.of(job).failed(item, error);
     }
 }

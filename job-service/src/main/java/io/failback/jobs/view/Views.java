@@ -68,7 +68,7 @@ public final class Views {
     }
 
     private static String testFailoverState(ReplicationProtectedItem item) {
-        if (io.failback.jobs.service.FailoverService.TEST_FAILOVER.equals(item.currentScenarioName)) {
+        if (io.failback.jobs.domain.Scenario.TestFailover.scenarioName().equals(item.currentScenarioName)) {
             return "TestFailoverInProgress";
         }
         return item.testFailoverVmName != null ? "TestFailoverCompleted" : "None";
