@@ -4,43 +4,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.Random;
-import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * "Synchronize data before failover" (ForDownTime) on real processes while the Azure VM keeps writing: phase 1
  * copies a snapshot and suspends; "Complete Failover" shuts Azure down and sends only what changed since. The
  * on-premises disk must end equal to the Azure disk at shutdown, byte for byte.
  */
-@ExtendWith(SystemTests.FailureWatch.class)
 class DeltaFailbackIT {
     private static final long DISK_BYTES = 64L << 20;
+    @RegisterExtension
+    static final RunningSystem running = new RunningSystem("delta");
+    // Set by running before any @BeforeAll.
     private static LocalSystem system;
     private static FailbackApi api;
-
-    @BeforeAll
-    static void startSystem() throws IOException {
-        system = SystemTests.start("delta", builder -> builder);
-        api = system.api();
-    }
-
-    @AfterAll
-    static void stopSystem() throws IOException {
-        SystemTests.stop(system, DeltaFailbackIT.class);
-    }
 
     @Test
     void failbackWithDeltaSyncLosesNoWritesOfTheRunningAzureVm() throws Exception {

@@ -3,46 +3,33 @@ package io.failback.system;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Failback from a cloud that encrypts data (the seed's "Encryption Key" step), on real processes: blocks leave Azure
  * sealed; the failback must name the right certificate and the host must hold it, or the job fails before anything
  * is shut down or written.
  */
-@ExtendWith(SystemTests.FailureWatch.class)
 class EncryptedFailbackIT {
+    @RegisterExtension
+    static final RunningSystem running = new RunningSystem("encrypted");
+    // Set by running before any @BeforeAll.
     private static LocalSystem system;
     private static FailbackApi api;
     private static String certificateId;
 
     @BeforeAll
-    static void startSystem() throws IOException {
-        system = SystemTests.start("encrypted", builder -> builder);
-        api = system.api();
+    static void enableEncryptionInAzure() {
         certificateId = api.send("POST", system.azureSimUrl().resolve("/api/encryption/enable"), "", 200).path("certificateId").asText();
         api.awaitProviderConnected(system.hosts().get(0).id(), Duration.ofSeconds(60));
-    }
-
-    @AfterAll
-    static void stopSystem() throws IOException {
-        SystemTests.stop(system, EncryptedFailbackIT.class);
     }
 
     private static String failback(String item, String keyId) {

@@ -7,47 +7,30 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.failback.system.security.LocalIssuer;
 import io.failback.system.security.TokenRole;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.HexFormat;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The walking skeleton, end to end on real processes: a Kafka broker, PostgreSQL, azure-sim, one host-agent,
  * sync-service and job-service. A failback triggered over the API (HTTPS, with a token) must leave the on-premises disk byte-identical to the
  * Azure disk, proven here by hashing both image files directly, not by asking the services.
  */
-@ExtendWith(SystemTests.FailureWatch.class)
 class FullDownloadFailbackIT {
     private static final long DISK_BYTES = 24L << 20;
+    @RegisterExtension
+    static final RunningSystem running = new RunningSystem("full-download");
+    // Set by running before any @BeforeAll.
     private static LocalSystem system;
     private static FailbackApi api;
-
-    @BeforeAll
-    static void startSystem() throws IOException {
-        system = SystemTests.start("full-download", builder -> builder);
-        api = system.api();
-    }
-
-    @AfterAll
-    static void stopSystem() throws IOException {
-        SystemTests.stop(system, FullDownloadFailbackIT.class);
-    }
 
     @Test
     void failbackWithFullDownloadCreatesTheOnPremisesVmWithTheAzureDiskBytes() throws Exception {

@@ -18,10 +18,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The bar issue #10 sets: Microsoft's official Site Recovery SDK ({@code @azure/arm-recoveryservices-siterecovery}
@@ -31,23 +30,24 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Suspended, "Complete Failover" resumes it), Commit, Reverse Replicate. The SDK's pollers must end each operation
  * only when its job ends. Between the steps this test acts on the sites as a user would, and compares the disks.
  */
-@ExtendWith(SystemTests.FailureWatch.class)
 class OfficialSdkIT {
     /** Small: this proves the API, not the data path, which the other system tests load. */
     private static final long DISK_BYTES = 4L << 20;
     private static final String VM = "vm-sdk";
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(180);
 
+    // Ongoing replication every 2 s, so the SDK's operations meet replication cycles in flight, as they would in Azure.
+    @RegisterExtension
+    static final RunningSystem running = new RunningSystem("official-sdk",
+            builder -> builder.environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "2s"));
+    // Set by running before any @BeforeAll.
     private static LocalSystem system;
     private static FailbackApi api;
     private static SeedStoryScript story;
 
     @BeforeAll
-    static void startSystem() throws Exception {
-        SeedStoryScript.install(); // before the system starts: a missing Node fails at once
-        // Ongoing replication every 2 s, so the SDK's operations meet replication cycles in flight, as they would in Azure.
-        system = SystemTests.start("official-sdk", builder -> builder.environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "2s"));
-        api = system.api();
+    static void installTheSdk() throws Exception {
+        SeedStoryScript.install();
         story = new SeedStoryScript(Map.of(
                 "FAILBACK_ARM_ENDPOINT", system.jobServiceUrl().toString(),
                 // Contributor: enabling protection needs it; an hour outlasts the story.
@@ -57,12 +57,6 @@ class OfficialSdkIT {
                 // Between the phases the Azure VM writes for a while, so that phase 2 has something to send.
                 "FAILBACK_SUSPENDED_SECONDS", "1.5"),
                 system.workDir().resolve("sdk-trace.jsonl"), STEP_TIMEOUT);
-    }
-
-    @AfterAll
-    static void stopSystem() throws IOException {
-        // The disk images go when the story passed; logs and the SDK trace stay for a look.
-        SystemTests.stop(system, OfficialSdkIT.class);
     }
 
     @Test

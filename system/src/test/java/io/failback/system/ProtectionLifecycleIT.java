@@ -8,14 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The seed's whole story for one VM through the REST API, on real processes, with both VMs writing while they run:
@@ -24,23 +21,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * which sends exactly the blocks written on-premises since the failback. Every step that moves data ends with the
  * same SHA-256 on both sides.
  */
-@ExtendWith(SystemTests.FailureWatch.class)
 class ProtectionLifecycleIT {
     private static final long DISK_BYTES = 64L << 20;
     private static final String VM = "vm-story";
+    @RegisterExtension
+    static final RunningSystem running = new RunningSystem("story",
+            builder -> builder.environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "2s"));
+    // Set by running before any @BeforeAll.
     private static LocalSystem system;
     private static FailbackApi api;
-
-    @BeforeAll
-    static void startSystem() throws IOException {
-        system = SystemTests.start("story", builder -> builder.environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "2s"));
-        api = system.api();
-    }
-
-    @AfterAll
-    static void stopSystem() throws IOException {
-        SystemTests.stop(system, ProtectionLifecycleIT.class);
-    }
 
     @Test
     void protectFailOverCommitFailBackCommitAndReverseReplicate() throws Exception {

@@ -19,10 +19,8 @@ import java.util.HashSet;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What Azure does for a protected VM besides planned failover, on real processes: a test failover while protection
@@ -31,29 +29,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * protection. Every VM started from the replica holds the on-premises disk's
  * bytes in every block it has not written itself since.
  */
-@ExtendWith(SystemTests.FailureWatch.class)
 class RecoveryInAzureIT {
     private static final long DISK_BYTES = 16L << 20;
     private static final int BLOCK = SystemTests.BLOCK_BYTES;
     private static final String VM = "vm-dr";
     private static final Duration JOB_TIMEOUT = Duration.ofSeconds(120);
+    @RegisterExtension
+    static final RunningSystem running = new RunningSystem("azure-recovery", builder -> builder
+            .environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "2s")
+            .environment(LocalSystem.JOB_SERVICE, "FAILBACK_PROVIDER_HEARTBEAT_TIMEOUT", "6s")
+            // A heartbeat a second, so that a busy machine never lets a live host look lost within those 6 s.
+            .environment("host-agent-host-a", "HOST_AGENT_HEARTBEAT_INTERVAL", "1s"));
+    // Set by running before any @BeforeAll.
     private static LocalSystem system;
     private static FailbackApi api;
-
-    @BeforeAll
-    static void startSystem() throws IOException {
-        system = SystemTests.start("azure-recovery", builder -> builder
-                .environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "2s")
-                .environment(LocalSystem.JOB_SERVICE, "FAILBACK_PROVIDER_HEARTBEAT_TIMEOUT", "6s")
-                // A heartbeat a second, so that a busy machine never lets a live host look lost within those 6 s.
-                .environment("host-agent-host-a", "HOST_AGENT_HEARTBEAT_INTERVAL", "1s"));
-        api = system.api();
-    }
-
-    @AfterAll
-    static void stopSystem() throws IOException {
-        SystemTests.stop(system, RecoveryInAzureIT.class);
-    }
 
     @Test
     void testFailoverRepairUnplannedFailoverFailbackToADeletedVmAndDisableProtection() throws Exception {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,10 +17,9 @@ import java.util.Map;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The seed's whole story for a recovery plan of three VMs in two boot groups, on real processes with a real Kafka
@@ -33,7 +31,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * VM wrote on-premises since the failback. Each step that moves data ends with every disk byte-identical on both
  * sides, checked here on the image files themselves.
  */
-@ExtendWith(SystemTests.FailureWatch.class)
 class RecoveryPlanIT {
     private static final Duration JOB_TIMEOUT = Duration.ofSeconds(180);
     private static final Pattern JOB_NAME = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
@@ -41,6 +38,12 @@ class RecoveryPlanIT {
     private static final String FAILBACK_FOR_DOWNTIME = """
             {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": {"instanceType": "HyperVReplicaAzureFailback",
               "dataSyncOption": "ForDownTime", "recoveryVmCreationOption": "NoAction"}}""";
+    // No ongoing replication in between (ProtectionLifecycleIT shows it): only the plan's jobs write the replicas, so
+    // each replica file can be compared with what the job that wrote it proved.
+    @RegisterExtension
+    static final RunningSystem running = new RunningSystem("plan",
+            builder -> builder.environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "1h"));
+    // Set by running before any @BeforeAll.
     private static LocalSystem system;
     private static FailbackApi api;
     private static RecoveryPlanApi plans;
@@ -77,18 +80,9 @@ class RecoveryPlanIT {
     }
 
     @BeforeAll
-    static void startSystem() throws IOException {
-        // No ongoing replication in between (ProtectionLifecycleIT shows it): only the plan's jobs write the replicas, so
-        // each replica file can be compared with what the job that wrote it proved.
-        system = SystemTests.start("plan", builder -> builder.environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "1h"));
-        api = system.api();
+    static void findThePlansAndTheHost() {
         plans = new RecoveryPlanApi(api, system.jobServiceUrl());
         host = system.hosts().get(0);
-    }
-
-    @AfterAll
-    static void stopSystem() throws IOException {
-        SystemTests.stop(system, RecoveryPlanIT.class);
     }
 
     @Test

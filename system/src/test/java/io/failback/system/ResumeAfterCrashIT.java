@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Interruptions of a full download, on real processes: sync-service killed (SIGKILL) — the target stays inconsistent,
@@ -18,22 +15,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * host's last durable checkpoint, sending only what was left; a cancel — the next failback completes the copy from the
  * checkpoint; job-service killed and restarted — the job still completes. Every copy ends byte-identical.
  */
-@ExtendWith(SystemTests.FailureWatch.class)
 class ResumeAfterCrashIT {
     private static final long DISK_BYTES = 768L << 20;
+    @RegisterExtension
+    static final RunningSystem running = new RunningSystem("crash",
+            builder -> builder.environment(LocalSystem.JOB_SERVICE, "FAILBACK_JOB_LEASE", "6s"));
+    // Set by running before any @BeforeAll.
     private static LocalSystem system;
     private static FailbackApi api;
-
-    @BeforeAll
-    static void startSystem() throws IOException {
-        system = SystemTests.start("crash", builder -> builder.environment(LocalSystem.JOB_SERVICE, "FAILBACK_JOB_LEASE", "6s"));
-        api = system.api();
-    }
-
-    @AfterAll
-    static void stopSystem() throws IOException {
-        SystemTests.stop(system, ResumeAfterCrashIT.class);
-    }
 
     @Test
     void aFullDownloadResumesAfterSyncServiceIsKilledAndSendsOnlyWhatWasLeft() throws Exception {

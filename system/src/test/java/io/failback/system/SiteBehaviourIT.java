@@ -4,19 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The simulated sites as failback meets them, on real processes: alternate hosts with and without the VM's
@@ -24,27 +20,22 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * sending heartbeats.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@ExtendWith(SystemTests.FailureWatch.class)
 class SiteBehaviourIT {
     private static final HostAgent ORIGINAL = new HostAgent("host-a", "hyperv-a.contoso.local", "vSwitch-Prod");
     private static final HostAgent NEW_HARDWARE = new HostAgent("host-b", "hyperv-b.contoso.local", "vSwitch-Lab", "vSwitch-Prod");
     private static final HostAgent WRONG_SWITCH = new HostAgent("host-c", "hyperv-c.contoso.local", "vSwitch-Lab");
+    @RegisterExtension
+    static final RunningSystem running = new RunningSystem("sites", builder -> builder.host(ORIGINAL).host(NEW_HARDWARE).host(WRONG_SWITCH)
+            .environment(LocalSystem.JOB_SERVICE, "FAILBACK_PROVIDER_HEARTBEAT_TIMEOUT", "6s"));
+    // Set by running before any @BeforeAll.
     private static LocalSystem system;
     private static FailbackApi api;
 
     @BeforeAll
-    static void startSystem() throws IOException {
-        system = SystemTests.start("sites", builder -> builder.host(ORIGINAL).host(NEW_HARDWARE).host(WRONG_SWITCH)
-                            .environment(LocalSystem.JOB_SERVICE, "FAILBACK_PROVIDER_HEARTBEAT_TIMEOUT", "6s"));
-        api = system.api();
+    static void awaitEveryHostConnected() {
         for (HostAgent host : system.hosts()) {
             api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
         }
-    }
-
-    @AfterAll
-    static void stopSystem() throws IOException {
-        SystemTests.stop(system, SiteBehaviourIT.class);
     }
 
     @Test

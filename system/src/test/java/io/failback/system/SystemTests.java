@@ -15,61 +15,17 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Set;
-import java.util.function.UnaryOperator;
 
 /**
- * What the end-to-end tests share: starting a whole system in target/it, VMs that live on-premises, following jobs to
+ * What the end-to-end tests share besides their {@link RunningSystem}: VMs that live on-premises, following jobs to
  * their end, and looking at disks the way a user can.
  */
 final class SystemTests {
     private SystemTests() {
     }
 
-    /** A whole system (Kafka, PostgreSQL, the services) in its own folder under target/it. */
+    /** The block of the sites' digests and change tracking. */
     static final int BLOCK_BYTES = 65536;
-
-    static LocalSystem start(String name, UnaryOperator<LocalSystem.Builder> customize) throws IOException {
-        Path workDir = Files.createDirectories(Path.of("target", "it")).resolve(name + "-" + System.currentTimeMillis());
-        return customize.apply(LocalSystem.builder().workDir(workDir)).start();
-    }
-
-    /**
-     * Stops the system; when every test of {@code testClass} passed (as {@link FailureWatch} saw them), also deletes its
-     * disk images, which are what is big (hundreds of MiB to GiB a class). A failed class keeps them, with the logs, for a look.
-     */
-    static void stop(LocalSystem system, Class<?> testClass) throws IOException {
-        if (system == null) {
-            return;
-        }
-        system.close();
-        if (!FailureWatch.FAILED.contains(testClass)) {
-            deleteTree(system.azureStorageDir());
-            for (HostAgent host : system.hosts()) {
-                deleteTree(system.hostStorageDir(host.id()));
-            }
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
-    }
-
-    /** Remembers which end-to-end test classes had a failing test, so that {@link #stop} keeps their disk images. */
-    static final class FailureWatch implements org.junit.jupiter.api.extension.TestWatcher {
-        static final Set<Class<?>> FAILED = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-        @Override
-        public void testFailed(org.junit.jupiter.api.extension.ExtensionContext context, Throwable cause) {
-            FAILED.add(context.getRequiredTestClass());
-        }
-    }
 
     /**
      * A disk image's whole-disk digest as the sites define it (SHA-256 over the SHA-256 of each 64 KiB block), computed
