@@ -1,7 +1,7 @@
 package io.failback.azuresim;
 
-import io.failback.contracts.disk.VmSnapshot;
-import io.failback.contracts.disk.WorkloadSettings;
+import io.failback.contracts.site.VmSnapshot;
+import io.failback.sitedisk.WorkloadSettings;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.DELETE;
@@ -16,7 +16,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /**
  * Azure's side of the story: VMs, their power state and their disks. Disk blocks are served by the block API
- * ({@link io.failback.contracts.blockstream.BlockApi}) on the same paths below {@code /api/vms/{name}/disks}.
+ * ({@link io.failback.sitedisk.blockapi.BlockApi}) on the same paths below {@code /api/vms/{name}/disks}.
  * Methods block on file I/O, so they run on worker threads (Quarkus REST's default for non-reactive signatures).
  */
 @Path("/api/vms")

@@ -1,6 +1,6 @@
 package io.failback.azuresim;
 
-import io.failback.contracts.disk.WorkloadSettings;
+import io.failback.sitedisk.WorkloadSettings;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;

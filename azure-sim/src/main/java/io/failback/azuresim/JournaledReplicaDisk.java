@@ -1,8 +1,8 @@
 package io.failback.azuresim;
 
-import io.failback.contracts.blockstream.DiskFile;
-import io.failback.contracts.disk.BlockDevice;
-import io.failback.contracts.disk.EncryptedReplicaDisk;
+import io.failback.sitedisk.BlockDevice;
+import io.failback.sitedisk.DiskFile;
+import io.failback.sitedisk.EncryptedReplicaDisk;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;

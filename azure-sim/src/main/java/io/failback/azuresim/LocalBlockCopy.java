@@ -1,7 +1,7 @@
 package io.failback.azuresim;
 
-import io.failback.contracts.blockstream.DiskFile;
-import io.failback.contracts.disk.BlockDevice;
+import io.failback.sitedisk.BlockDevice;
+import io.failback.sitedisk.DiskFile;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.failback.azuresim;
 
-import io.failback.contracts.disk.WorkloadSettings;
 import io.failback.contracts.site.DiskSpec;
 import io.failback.contracts.site.ProblemException;
+import io.failback.sitedisk.WorkloadSettings;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
@@ -109,7 +109,7 @@ public class ReplicaResource {
     public Replica retain(@PathParam("item") @Pattern(regexp = CreateAzureVm.NAME_PATTERN) String item,
             @Valid @NotNull RetainVmDisks request) {
         AzureVm vm = vms.get(request.vmName());
-        Map<String, io.failback.contracts.disk.VirtualDisk> disks = new LinkedHashMap<>();
+        Map<String, io.failback.sitedisk.VirtualDisk> disks = new LinkedHashMap<>();
         vm.disks().forEach(d -> disks.put(d.diskId(), vms.disk(vm.name(), d.diskId())));
         return replicas.retain(item, vm, disks, request.sourceTrackingPoints());
     }

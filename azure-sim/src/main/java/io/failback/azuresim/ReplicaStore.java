@@ -1,15 +1,15 @@
 package io.failback.azuresim;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.failback.contracts.disk.BlockDevice;
-import io.failback.contracts.disk.BlockRanges;
-import io.failback.contracts.disk.CloudKey;
-import io.failback.contracts.disk.EncryptedReplicaDisk;
-import io.failback.contracts.disk.VirtualDisk;
-import io.failback.contracts.disk.WorkloadSettings;
+import io.failback.contracts.blockstream.CloudKey;
+import io.failback.contracts.site.BlockRanges;
 import io.failback.contracts.site.DiskSpec;
 import io.failback.contracts.site.ProblemException;
-import io.failback.contracts.site.SiteFiles;
+import io.failback.sitedisk.BlockDevice;
+import io.failback.sitedisk.EncryptedReplicaDisk;
+import io.failback.sitedisk.SiteFiles;
+import io.failback.sitedisk.VirtualDisk;
+import io.failback.sitedisk.WorkloadSettings;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;

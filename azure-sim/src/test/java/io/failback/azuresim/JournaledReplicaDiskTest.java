@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.failback.contracts.disk.BlockDevice;
-import io.failback.contracts.disk.CloudKey;
-import io.failback.contracts.disk.EncryptedReplicaDisk;
-import io.failback.contracts.disk.VirtualDisk;
+import io.failback.contracts.blockstream.CloudKey;
+import io.failback.sitedisk.BlockDevice;
+import io.failback.sitedisk.EncryptedReplicaDisk;
+import io.failback.sitedisk.VirtualDisk;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;

@@ -1,10 +1,10 @@
 package io.failback.azuresim;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.failback.contracts.disk.BlockDevice;
-import io.failback.contracts.disk.CloudKey;
-import io.failback.contracts.disk.EncryptedReplicaDisk;
-import io.failback.contracts.disk.VirtualDisk;
+import io.failback.contracts.blockstream.CloudKey;
+import io.failback.sitedisk.BlockDevice;
+import io.failback.sitedisk.EncryptedReplicaDisk;
+import io.failback.sitedisk.VirtualDisk;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
