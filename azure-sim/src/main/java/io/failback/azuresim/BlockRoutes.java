@@ -1,5 +1,8 @@
 package io.failback.azuresim;
 
+import io.failback.azuresim.replica.ReplicaStore;
+import io.failback.azuresim.vm.AzureVmState;
+import io.failback.azuresim.vm.VmStore;
 import io.failback.contracts.blockstream.BlockStreamDecoder;
 import io.failback.contracts.blockstream.CloudKey;
 import io.failback.contracts.site.ProblemException;

@@ -40,7 +40,7 @@ public class CloudEncryption {
     }
 
     @PostConstruct
-    void load() {
+    public void load() {
         Path file = file();
         if (Files.exists(file)) {
             try {

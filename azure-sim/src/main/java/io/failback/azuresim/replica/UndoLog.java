@@ -1,4 +1,4 @@
-package io.failback.azuresim;
+package io.failback.azuresim.replica;
 
 import java.io.Closeable;
 import java.io.IOException;

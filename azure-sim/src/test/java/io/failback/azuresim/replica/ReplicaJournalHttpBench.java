@@ -1,4 +1,4 @@
-package io.failback.azuresim;
+package io.failback.azuresim.replica;
 
 import static io.restassured.RestAssured.given;
 

@@ -1,5 +1,10 @@
-package io.failback.azuresim;
+package io.failback.azuresim.replica;
 
+import io.failback.azuresim.AzureSimConfig;
+import io.failback.azuresim.CloudEncryption;
+import io.failback.azuresim.vm.AzureVm;
+import io.failback.azuresim.vm.CreateAzureVm;
+import io.failback.azuresim.vm.VmStore;
 import io.failback.contracts.site.DiskSpec;
 import io.failback.contracts.site.ProblemException;
 import io.failback.sitedisk.WorkloadSettings;

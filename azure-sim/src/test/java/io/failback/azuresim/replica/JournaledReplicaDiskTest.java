@@ -1,4 +1,4 @@
-package io.failback.azuresim;
+package io.failback.azuresim.replica;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,7 +24,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** A replica disk's undo journal on real files, for plain and sealed replicas; crashes simulated by not closing. */
-class JournaledReplicaDiskTest {
+public class JournaledReplicaDiskTest {
     private static final int BLOCK = 64 * 1024;
     private static final int BLOCKS = 32;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -232,7 +232,7 @@ class JournaledReplicaDiskTest {
         }
     }
 
-    static int indexOf(byte[] haystack, byte[] needle) {
+    public static int indexOf(byte[] haystack, byte[] needle) {
         outer:
         for (int i = 0; i + needle.length <= haystack.length; i++) {
             for (int j = 0; j < needle.length; j++) {

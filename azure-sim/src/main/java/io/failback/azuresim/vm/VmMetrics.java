@@ -1,4 +1,4 @@
-package io.failback.azuresim;
+package io.failback.azuresim.vm;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.failback.azuresim;
+package io.failback.azuresim.vm;
 
 /** Power state of an Azure VM. Stopped means deallocated: the disks stay, nothing writes to them. */
 public enum AzureVmState {

@@ -1,4 +1,4 @@
-package io.failback.azuresim;
+package io.failback.azuresim.replica;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @WithTestResource(ReplicaFailoverTest.FreshStorage.class)
-class ReplicaFailoverTest {
+public class ReplicaFailoverTest {
     static final int BLOCK = 64 * 1024;
     static final int BLOCKS = 64;
     private static final Path STORAGE = Path.of("target", "azure-sim-test-data", "failover-" + ProcessHandle.current().pid());
@@ -48,12 +48,12 @@ class ReplicaFailoverTest {
     }
 
     /** The replica's content as the test wrote it, and how to write more through the block API. */
-    static final class Replica {
+    public static final class Replica {
         final String item;
-        final byte[] content = new byte[BLOCKS * BLOCK];
+        public final byte[] content = new byte[BLOCKS * BLOCK];
         private final Random random;
 
-        Replica(String item, long seed) {
+        public Replica(String item, long seed) {
             this.item = item;
             this.random = new Random(seed);
             given().contentType(ContentType.JSON).body("{\"disks\": [{\"diskId\": \"disk-0\", \"sizeBytes\": " + (long) BLOCKS * BLOCK + "}]}")
@@ -65,7 +65,7 @@ class ReplicaFailoverTest {
          * {@code cutOff} the stream stops before its END frame, like a cycle whose host died: the receiver writes
          * the batches that arrived whole, then refuses the stream.
          */
-        void cycle(boolean cutOff, int... blocks) {
+        public void cycle(boolean cutOff, int... blocks) {
             stream("", cutOff, blocks);
         }
 
@@ -103,7 +103,7 @@ class ReplicaFailoverTest {
             }
         }
 
-        void recordRecoveryPoint(String at, long trackingPoint) {
+        public void recordRecoveryPoint(String at, long trackingPoint) {
             given().contentType(ContentType.JSON)
                     .body("{\"consistentAt\": \"" + at + "\", \"sourceTrackingPoints\": {\"disk-0\": " + trackingPoint + "}}")
                     .post("/api/replicas/" + item + "/recoveryPoints").then().statusCode(200);
@@ -114,7 +114,7 @@ class ReplicaFailoverTest {
         }
     }
 
-    static String failover(String item, String vmName, boolean test) {
+    public static String failover(String item, String vmName, boolean test) {
         given().contentType(ContentType.JSON)
                 .body("{\"vmName\": \"" + vmName + "\", \"test\": " + test
                         + ", \"workload\": {\"pattern\": \"RandomSmall\", \"writesPerSecond\": 0, \"writeSizeBytes\": 4096, \"seed\": 1}}")
@@ -123,7 +123,7 @@ class ReplicaFailoverTest {
         return given().get("/api/vms/" + vmName + "/disks/disk-0/digest").then().statusCode(200).extract().path("digest");
     }
 
-    static String digest(byte[] content) {
+    public static String digest(byte[] content) {
         try {
             return ReplicaStoreRestartTest.digestOf(content);
         } catch (Exception e) {
@@ -131,7 +131,7 @@ class ReplicaFailoverTest {
         }
     }
 
-    static int[] range(int first, int count) {
+    public static int[] range(int first, int count) {
         return java.util.stream.IntStream.range(first, first + count).toArray();
     }
 

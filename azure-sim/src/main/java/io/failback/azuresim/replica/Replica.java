@@ -1,4 +1,4 @@
-package io.failback.azuresim;
+package io.failback.azuresim.replica;
 
 import io.failback.contracts.site.DiskSpec;
 import java.time.Instant;

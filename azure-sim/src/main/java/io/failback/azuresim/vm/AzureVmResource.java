@@ -1,4 +1,4 @@
-package io.failback.azuresim;
+package io.failback.azuresim.vm;
 
 import io.failback.contracts.site.VmSnapshot;
 import io.failback.sitedisk.WorkloadSettings;

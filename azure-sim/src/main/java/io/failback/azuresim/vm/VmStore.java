@@ -1,6 +1,9 @@
-package io.failback.azuresim;
+package io.failback.azuresim.vm;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.failback.azuresim.AzureSimConfig;
+import io.failback.azuresim.LocalBlockCopy;
+import io.failback.azuresim.replica.Replica;
 import io.failback.contracts.site.DiskSpec;
 import io.failback.contracts.site.ProblemException;
 import io.failback.contracts.site.VmSnapshot;
@@ -47,7 +50,7 @@ public class VmStore {
     }
 
     @PostConstruct
-    void load() {
+    public void load() {
         for (AzureVm vm : SiteFiles.readAll(json, vmsDir(), "vm.json", AzureVm.class)) {
             if (vm.state() == AzureVmState.Deleted) {
                 vms.put(vm.name(), vm);
@@ -68,7 +71,7 @@ public class VmStore {
     }
 
     @PreDestroy
-    void close() {
+    public void close() {
         disks.close();
     }
 

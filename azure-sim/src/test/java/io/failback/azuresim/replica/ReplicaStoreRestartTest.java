@@ -1,4 +1,4 @@
-package io.failback.azuresim;
+package io.failback.azuresim.replica;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -8,6 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.failback.azuresim.AzureSimConfig;
+import io.failback.azuresim.CloudEncryption;
+import io.failback.azuresim.vm.AzureVm;
+import io.failback.azuresim.vm.VmStore;
 import io.failback.contracts.site.DiskSpec;
 import io.failback.sitedisk.BlockDevice;
 import io.failback.sitedisk.WorkloadSettings;

@@ -1,6 +1,12 @@
-package io.failback.azuresim;
+package io.failback.azuresim.replica;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.failback.azuresim.AzureSimConfig;
+import io.failback.azuresim.CloudEncryption;
+import io.failback.azuresim.LocalBlockCopy;
+import io.failback.azuresim.vm.AzureVm;
+import io.failback.azuresim.vm.AzureVmState;
+import io.failback.azuresim.vm.VmStore;
 import io.failback.contracts.blockstream.CloudKey;
 import io.failback.contracts.site.BlockRanges;
 import io.failback.contracts.site.DiskSpec;
@@ -47,7 +53,7 @@ public class ReplicaStore {
     }
 
     @PostConstruct
-    void load() {
+    public void load() {
         for (Replica replica : SiteFiles.readAll(json, root(), "replica.json", Replica.class)) {
             replicas.put(replica.itemName(), replica);
             Map<String, JournaledReplicaDisk> opened = open(replica, false);
@@ -59,7 +65,7 @@ public class ReplicaStore {
     }
 
     @PreDestroy
-    void close() {
+    public void close() {
         devices.values().forEach(ReplicaStore::closeAll);
     }
 

@@ -1,4 +1,4 @@
-package io.failback.azuresim;
+package io.failback.azuresim.replica;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.failback.contracts.blockstream.CloudKey;

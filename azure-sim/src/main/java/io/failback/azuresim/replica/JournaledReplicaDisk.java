@@ -1,4 +1,4 @@
-package io.failback.azuresim;
+package io.failback.azuresim.replica;
 
 import io.failback.sitedisk.BlockDevice;
 import io.failback.sitedisk.DiskFile;
