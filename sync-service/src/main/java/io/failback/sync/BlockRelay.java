@@ -1,8 +1,8 @@
 package io.failback.sync;
 
-import io.failback.contracts.blockstream.BlockStreamScanner;
 import io.failback.contracts.blockstream.BlockStreamFormat;
-import io.failback.contracts.disk.BlockRanges;
+import io.failback.contracts.blockstream.BlockStreamScanner;
+import io.failback.contracts.site.BlockRanges;
 import io.failback.contracts.site.BlockWriteSummary;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

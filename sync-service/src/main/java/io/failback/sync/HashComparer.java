@@ -2,7 +2,7 @@ package io.failback.sync;
 
 import io.failback.contracts.blockstream.BlockHashes;
 import io.failback.contracts.blockstream.BlockStreamException;
-import io.failback.contracts.disk.BlockRanges;
+import io.failback.contracts.site.BlockRanges;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.buffer.Buffer;

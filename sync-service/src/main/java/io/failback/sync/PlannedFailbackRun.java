@@ -1,6 +1,5 @@
 package io.failback.sync;
 
-import io.failback.contracts.disk.VmSnapshot;
 import io.failback.contracts.messaging.DataSyncOption;
 import io.failback.contracts.messaging.DeltaCheckpoint;
 import io.failback.contracts.messaging.RecoveryVmCreationOption;
@@ -12,6 +11,7 @@ import io.failback.contracts.site.BlockWriteSummary;
 import io.failback.contracts.site.CreateOnPremisesVm;
 import io.failback.contracts.site.DiskSpec;
 import io.failback.contracts.site.SiteVm;
+import io.failback.contracts.site.VmSnapshot;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Future;

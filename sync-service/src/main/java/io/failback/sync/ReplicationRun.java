@@ -1,11 +1,11 @@
 package io.failback.sync;
 
-import io.failback.contracts.disk.VmSnapshot;
 import io.failback.contracts.messaging.SyncCommand;
 import io.failback.contracts.messaging.SyncEvent.DiskVerification;
 import io.failback.contracts.messaging.SyncTask;
 import io.failback.contracts.site.DiskSpec;
 import io.failback.contracts.site.SiteVm;
+import io.failback.contracts.site.VmSnapshot;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;

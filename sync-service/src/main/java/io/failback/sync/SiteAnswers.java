@@ -8,8 +8,8 @@ import java.util.Map;
 /**
  * The answers sync-service reads that only one site serves, as the part of each that sync-service reads (the sites
  * send more; readers ignore what they do not know). What both sites answer is read as the records of {@code contracts}
- * ({@link io.failback.contracts.site.SiteVm}, {@link io.failback.contracts.disk.VmSnapshot},
- * {@link io.failback.contracts.blockstream.BlockApi.ChangedBlocks}, {@link io.failback.contracts.site.DiskDigest},
+ * ({@link io.failback.contracts.site.SiteVm}, {@link io.failback.contracts.site.VmSnapshot},
+ * {@link io.failback.contracts.site.ChangedBlocks}, {@link io.failback.contracts.site.DiskDigest},
  * {@link io.failback.contracts.site.BlockWriteSummary}, {@link io.failback.contracts.site.Problem}).
  */
 final class SiteAnswers {

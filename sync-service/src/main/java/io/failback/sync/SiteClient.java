@@ -1,11 +1,11 @@
 package io.failback.sync;
 
-import io.failback.contracts.blockstream.BlockApi;
-import io.failback.contracts.disk.VmSnapshot;
+import io.failback.contracts.site.ChangedBlocks;
 import io.failback.contracts.site.CreateOnPremisesVm;
 import io.failback.contracts.site.DiskDigest;
 import io.failback.contracts.site.Problem;
 import io.failback.contracts.site.SiteVm;
+import io.failback.contracts.site.VmSnapshot;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.Json;
 import io.vertx.mutiny.core.buffer.Buffer;
@@ -89,8 +89,8 @@ public final class SiteClient {
     }
 
     /** The blocks of a disk written since {@code trackingPoint}, as the site's changed-block tracking reports them. */
-    public Uni<BlockApi.ChangedBlocks> changedBlocks(String diskPath, long trackingPoint) {
-        return get(diskPath + "/changed-blocks?since=" + trackingPoint, BlockApi.ChangedBlocks.class);
+    public Uni<ChangedBlocks> changedBlocks(String diskPath, long trackingPoint) {
+        return get(diskPath + "/changed-blocks?since=" + trackingPoint, ChangedBlocks.class);
     }
 
     /** DELETE, expecting 200 or 204. */
