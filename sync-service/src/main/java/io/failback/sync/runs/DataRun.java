@@ -1,4 +1,8 @@
-package io.failback.sync;
+package io.failback.sync.runs;
+
+import io.failback.sync.blocks.BlockRelay;
+import io.failback.sync.blocks.RateMeter;
+import io.failback.sync.messaging.SyncEventPublisher;
 
 import io.failback.contracts.messaging.SyncCommand;
 import io.failback.contracts.messaging.SyncEvent.TaskProgress;
@@ -17,7 +21,7 @@ import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /** A run that moves disk blocks between the sites, with the task progress every data task reports. */
-abstract class DataRun extends CommandRun {
+public abstract class DataRun extends CommandRun {
     private static final Logger LOG = Logger.getLogger(DataRun.class);
 
     protected final BlockRelay relay;
@@ -42,7 +46,7 @@ abstract class DataRun extends CommandRun {
     protected void abortWorkUnderWay() {
         BlockRelay.Counters relaying = activeRelay;
         if (relaying != null) {
-            relaying.abort.run();
+            relaying.abort();
         }
     }
 

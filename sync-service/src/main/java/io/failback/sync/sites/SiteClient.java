@@ -1,4 +1,4 @@
-package io.failback.sync;
+package io.failback.sync.sites;
 
 import io.failback.contracts.site.ChangedBlocks;
 import io.failback.contracts.site.CreateOnPremisesVm;
@@ -135,7 +135,7 @@ public final class SiteClient {
     }
 
     /** Turns an error answer (ideally problem+json) into an exception naming the site's problem type. */
-    static SiteCallException failureOf(String siteName, int status, String body) {
+    public static SiteCallException failureOf(String siteName, int status, String body) {
         String type = "SiteCallFailed";
         String detail = body;
         try {

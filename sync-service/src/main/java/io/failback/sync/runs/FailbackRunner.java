@@ -1,4 +1,10 @@
-package io.failback.sync;
+package io.failback.sync.runs;
+
+import io.failback.sync.SyncConfig;
+import io.failback.sync.blocks.BlockRelay;
+import io.failback.sync.blocks.HashComparer;
+import io.failback.sync.messaging.SyncEventPublisher;
+import io.failback.sync.sites.SiteClient;
 
 import io.failback.contracts.messaging.FailoverDirection;
 import io.failback.contracts.messaging.SyncCommand;

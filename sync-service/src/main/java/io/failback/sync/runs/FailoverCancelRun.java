@@ -1,4 +1,7 @@
-package io.failback.sync;
+package io.failback.sync.runs;
+
+import io.failback.sync.messaging.SyncEventPublisher;
+import io.failback.sync.sites.SiteClient;
 
 import io.failback.contracts.messaging.FailoverDirection;
 import io.failback.contracts.messaging.SyncCommand;
@@ -12,7 +15,7 @@ import java.util.List;
  * from the replica and starts the on-premises VM again. Each step is a no-op when already done, so a redelivered
  * command is harmless.
  */
-final class FailoverCancelRun extends CommandRun {
+public final class FailoverCancelRun extends CommandRun {
     private final SyncCommand.FailoverCancel spec;
     private final SiteClient azure;
     private final SiteClient host;

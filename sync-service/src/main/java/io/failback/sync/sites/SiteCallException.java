@@ -1,4 +1,4 @@
-package io.failback.sync;
+package io.failback.sync.sites;
 
 /** A site answered a call with an error, or could not be reached; {@code code} names what went wrong. */
 public class SiteCallException extends RuntimeException {

@@ -1,4 +1,4 @@
-package io.failback.sync;
+package io.failback.sync.sites;
 
 import io.failback.contracts.site.DiskSpec;
 import java.time.Instant;
@@ -12,7 +12,7 @@ import java.util.Map;
  * {@link io.failback.contracts.site.ChangedBlocks}, {@link io.failback.contracts.site.DiskDigest},
  * {@link io.failback.contracts.site.BlockWriteSummary}, {@link io.failback.contracts.site.Problem}).
  */
-final class SiteAnswers {
+public final class SiteAnswers {
     private SiteAnswers() {
     }
 
@@ -24,15 +24,15 @@ final class SiteAnswers {
      * @param shutdownTrackingPoints each disk's tracking point when the VM last shut down
      * @param replicaOrigin set when a failover created the VM from an item's replica storage
      */
-    record AzureVm(String name, String state, Map<String, Long> shutdownTrackingPoints, ReplicaOrigin replicaOrigin) {
+    public record AzureVm(String name, String state, Map<String, Long> shutdownTrackingPoints, ReplicaOrigin replicaOrigin) {
     }
 
     /** @param itemName the protected item whose replica the Azure VM's disks were copied from */
-    record ReplicaOrigin(String itemName) {
+    public record ReplicaOrigin(String itemName) {
     }
 
     /** host-agent's {@code GET /api/vms/{name}}, with each disk's synchronization and verification state. */
-    record HostVm(String name, List<HostDisk> disks) {
+    public record HostVm(String name, List<HostDisk> disks) {
     }
 
     /**
@@ -42,25 +42,25 @@ final class SiteAnswers {
      * @param verifiedTrackingPoint the disk's tracking point when a synchronization into it was last verified; null
      *            before the first
      */
-    record HostDisk(String diskId, boolean consistent, String syncId, long syncedThrough, Long verifiedTrackingPoint) {
+    public record HostDisk(String diskId, boolean consistent, String syncId, long syncedThrough, Long verifiedTrackingPoint) {
     }
 
     /** host-agent's {@code POST /api/vms/{vm}/disks/{disk}/verify}: the disk's own digest, which matched. */
-    record VerifiedDisk(String diskId, String algorithm, String digest, boolean consistent) {
+    public record VerifiedDisk(String diskId, String algorithm, String digest, boolean consistent) {
     }
 
     /** azure-sim's {@code GET} and {@code PUT /api/replicas/{item}}: an item's replica storage. */
-    record Replica(List<DiskSpec> disks, RecoveryPoint recoveryPoint) {
+    public record Replica(List<DiskSpec> disks, RecoveryPoint recoveryPoint) {
     }
 
     /**
      * @param sourceTrackingPoints each source disk's tracking point at {@code consistentAt}: the next replication sends
      *            the blocks changed since
      */
-    record RecoveryPoint(Instant consistentAt, Map<String, Long> sourceTrackingPoints) {
+    public record RecoveryPoint(Instant consistentAt, Map<String, Long> sourceTrackingPoints) {
     }
 
     /** azure-sim's {@code GET /api/encryption}: whether the cloud seals data, and under which certificate. */
-    record EncryptionSetting(boolean enabled, String certificateId) {
+    public record EncryptionSetting(boolean enabled, String certificateId) {
     }
 }

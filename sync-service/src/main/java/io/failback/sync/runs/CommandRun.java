@@ -1,4 +1,7 @@
-package io.failback.sync;
+package io.failback.sync.runs;
+
+import io.failback.sync.messaging.SyncEventPublisher;
+import io.failback.sync.sites.SiteCallException;
 
 import io.failback.contracts.messaging.ContractVersions;
 import io.failback.contracts.messaging.DeltaCheckpoint;
@@ -26,7 +29,7 @@ import org.jboss.logging.Logger;
  * job's tasks: a run that would start a task out of that order, or end without reporting them all, fails instead
  * (code {@value #UNDECLARED_TASKS}), so that a disagreement shows as a failed job, not as tasks job-service ignores.
  */
-abstract class CommandRun {
+public abstract class CommandRun {
     private static final Logger LOG = Logger.getLogger(CommandRun.class);
     static final String UNDECLARED_TASKS = "UndeclaredTaskOrder";
 

@@ -1,4 +1,7 @@
-package io.failback.sync;
+package io.failback.sync.blocks;
+
+import io.failback.sync.sites.SiteCallException;
+import io.failback.sync.sites.SiteClient;
 
 import io.failback.contracts.blockstream.BlockStreamFormat;
 import io.failback.contracts.blockstream.BlockStreamScanner;
@@ -20,33 +23,37 @@ import java.util.List;
  * through, frame heads are scanned to count how much of the disk the stream has covered; verifying the stream is the
  * target's job, which checks every frame before it writes.
  */
-final class BlockRelay {
+public final class BlockRelay {
     private static final int WRITE_QUEUE_BYTES = 4 << 20;
 
     private final HttpClient http;
 
-    BlockRelay(HttpClient http) {
+    public BlockRelay(HttpClient http) {
         this.http = http;
     }
 
     /** Progress of one relay, read by the progress reporter on the same event loop. */
-    static final class Counters {
+    public static final class Counters {
         volatile long blocksCovered;
         volatile int blockSize;
-        /** Stops the relay under way (a cancel): both streams are reset and the relay fails. */
         volatile Runnable abort = () -> { };
 
-        long bytesCovered() {
+        public long bytesCovered() {
             return blocksCovered * blockSize;
+        }
+
+        /** Stops the relay under way (a cancel): both streams are reset and the relay fails. */
+        public void abort() {
+            abort.run();
         }
     }
 
-    Future<BlockWriteSummary> relay(String sourceUrl, String targetUrl, Counters counters) {
+    public Future<BlockWriteSummary> relay(String sourceUrl, String targetUrl, Counters counters) {
         return relay(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(sourceUrl), null, targetUrl, counters);
     }
 
     /** Relays the blocks a JSON selection ({@code {"ranges": [[first, count], ...]}}) asks the source for. */
-    Future<BlockWriteSummary> relaySelected(String sourceSelectUrl, List<long[]> ranges, String targetUrl, Counters counters) {
+    public Future<BlockWriteSummary> relaySelected(String sourceSelectUrl, List<long[]> ranges, String targetUrl, Counters counters) {
         return relay(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(sourceSelectUrl)
                 .putHeader("Content-Type", "application/json"), Json.encodeToBuffer(new BlockRanges(ranges)), targetUrl, counters);
     }

@@ -1,4 +1,11 @@
-package io.failback.sync;
+package io.failback.sync.runs;
+
+import io.failback.sync.blocks.BlockRelay;
+import io.failback.sync.blocks.HashComparer;
+import io.failback.sync.messaging.SyncEventPublisher;
+import io.failback.sync.sites.SiteAnswers;
+import io.failback.sync.sites.SiteCallException;
+import io.failback.sync.sites.SiteClient;
 
 import io.failback.contracts.messaging.SyncCommand;
 import io.failback.contracts.messaging.SyncEvent.DiskVerification;
@@ -24,7 +31,7 @@ import org.jboss.logging.Logger;
  * A planned failover to Azure (PrimaryToRecovery) is the same replication, verified, between shutting the
  * on-premises VM down and starting the Azure VM from the replica: nothing written on-premises is left behind.
  */
-final class ReplicationRun extends DataRun {
+public final class ReplicationRun extends DataRun {
     private static final Logger LOG = Logger.getLogger(ReplicationRun.class);
 
     private final SyncCommand.OnPremisesVm source;

@@ -1,22 +1,22 @@
-package io.failback.sync;
+package io.failback.sync.blocks;
 
 import java.time.Duration;
 import java.time.Instant;
 
 /** A transfer rate smoothed over recent samples (exponential moving average), for progress and ETA. */
-final class RateMeter {
+public final class RateMeter {
     private static final double SMOOTHING = 0.3;
 
     private Instant lastAt;
     private long lastBytes;
     private double bytesPerSecond;
 
-    RateMeter(Instant start, long startBytes) {
+    public RateMeter(Instant start, long startBytes) {
         this.lastAt = start;
         this.lastBytes = startBytes;
     }
 
-    synchronized double update(Instant now, long bytes) {
+    public synchronized double update(Instant now, long bytes) {
         double seconds = Duration.between(lastAt, now).toNanos() / 1e9;
         if (seconds > 0) {
             double sample = (bytes - lastBytes) / seconds;

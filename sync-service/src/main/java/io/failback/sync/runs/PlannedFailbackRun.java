@@ -1,4 +1,11 @@
-package io.failback.sync;
+package io.failback.sync.runs;
+
+import io.failback.sync.blocks.BlockRelay;
+import io.failback.sync.blocks.HashComparer;
+import io.failback.sync.messaging.SyncEventPublisher;
+import io.failback.sync.sites.SiteAnswers;
+import io.failback.sync.sites.SiteCallException;
+import io.failback.sync.sites.SiteClient;
 
 import io.failback.contracts.messaging.DataSyncOption;
 import io.failback.contracts.messaging.DeltaCheckpoint;
@@ -36,7 +43,7 @@ import org.jboss.logging.Logger;
  * The target is checked first, before the Azure VM goes down, and every copy that ends the failback is proven with
  * a whole-disk digest (SHA-256 over the blocks' SHA-256) on both sides before the on-premises VM may start.
  */
-final class PlannedFailbackRun extends DataRun {
+public final class PlannedFailbackRun extends DataRun {
     private static final Logger LOG = Logger.getLogger(PlannedFailbackRun.class);
 
     private final SyncCommand.PlannedFailover spec;

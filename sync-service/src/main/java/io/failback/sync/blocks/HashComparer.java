@@ -1,4 +1,7 @@
-package io.failback.sync;
+package io.failback.sync.blocks;
+
+import io.failback.sync.sites.SiteCallException;
+import io.failback.sync.sites.SiteClient;
 
 import io.failback.contracts.blockstream.BlockHashes;
 import io.failback.contracts.blockstream.BlockStreamException;
@@ -18,13 +21,13 @@ import java.util.function.LongConsumer;
  * the same time, each on its own disk. The lists are fetched a window at a time, so memory stays at two windows
  * whatever the disk's size.
  */
-final class HashComparer {
+public final class HashComparer {
     /** 16384 blocks of 64 KiB: 1 GiB of disk, 128 KiB of hashes per side. */
     private static final int WINDOW_BLOCKS = 16384;
 
     private final WebClient web;
 
-    HashComparer(WebClient web) {
+    public HashComparer(WebClient web) {
         this.web = web;
     }
 
@@ -32,7 +35,7 @@ final class HashComparer {
      * @param sourceHashes the source's hash-list URL (may carry {@code ?snapshot=})
      * @param scannedBlocks told how many blocks each finished window covered
      */
-    Uni<BlockRanges> differingBlocks(String sourceHashes, String targetHashes, long blockCount, LongConsumer scannedBlocks) {
+    public Uni<BlockRanges> differingBlocks(String sourceHashes, String targetHashes, long blockCount, LongConsumer scannedBlocks) {
         List<long[]> windows = new ArrayList<>();
         for (long first = 0; first < blockCount; first += WINDOW_BLOCKS) {
             windows.add(new long[] {first, Math.min(WINDOW_BLOCKS, blockCount - first)});

@@ -1,4 +1,7 @@
-package io.failback.sync;
+package io.failback.sync.runs;
+
+import io.failback.sync.messaging.SyncEventPublisher;
+import io.failback.sync.sites.SiteClient;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

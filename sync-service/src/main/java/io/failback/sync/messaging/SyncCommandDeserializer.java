@@ -1,4 +1,4 @@
-package io.failback.sync;
+package io.failback.sync.messaging;
 
 import io.failback.contracts.messaging.SyncCommand;
 import io.quarkus.kafka.client.serialization.ObjectMapperDeserializer;

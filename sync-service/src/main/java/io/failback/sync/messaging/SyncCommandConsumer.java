@@ -1,4 +1,6 @@
-package io.failback.sync;
+package io.failback.sync.messaging;
+
+import io.failback.sync.runs.FailbackRunner;
 
 import io.failback.contracts.messaging.ContractVersions;
 import io.failback.contracts.messaging.FailoverDirection;

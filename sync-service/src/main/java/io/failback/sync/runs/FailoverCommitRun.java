@@ -1,4 +1,9 @@
-package io.failback.sync;
+package io.failback.sync.runs;
+
+import io.failback.sync.messaging.SyncEventPublisher;
+import io.failback.sync.sites.SiteAnswers;
+import io.failback.sync.sites.SiteCallException;
+import io.failback.sync.sites.SiteClient;
 
 import io.failback.contracts.messaging.SyncCommand;
 import io.failback.contracts.messaging.SyncTask;
@@ -13,7 +18,7 @@ import java.util.Map;
  * their final content as the item's replica storage, dated by the on-premises disks' tracking points at the moment
  * they were verified equal to it: Reverse Replicate then sends only what changed on-premises since.
  */
-final class FailoverCommitRun extends CommandRun {
+public final class FailoverCommitRun extends CommandRun {
     private final SyncCommand.FailoverCommit commit;
     private final SiteClient azure;
     private final SiteClient host;

@@ -1,4 +1,9 @@
-package io.failback.sync;
+package io.failback.sync.runs;
+
+import io.failback.sync.messaging.SyncEventPublisher;
+import io.failback.sync.sites.SiteAnswers;
+import io.failback.sync.sites.SiteCallException;
+import io.failback.sync.sites.SiteClient;
 
 import io.failback.contracts.messaging.SyncCommand;
 import io.failback.contracts.messaging.SyncTask;
@@ -11,7 +16,7 @@ import java.util.Map;
  * failover, which start a VM from the replica's latest recovery point, test failover cleanup and disable protection.
  * No block moves. Each step checks what is already done first, so a redelivered or restarted command is harmless.
  */
-final class RecoveryInAzureRun extends CommandRun {
+public final class RecoveryInAzureRun extends CommandRun {
     private final SiteClient azure;
     /** The on-premises host, for an unplanned failover that shuts the on-premises VM down first; else null. */
     private final SiteClient host;
