@@ -1,11 +1,14 @@
 package io.failback.azuresim;
 
-import io.failback.contracts.blockstream.BlockApi;
+import io.failback.azuresim.replica.ReplicaStore;
+import io.failback.azuresim.vm.AzureVmState;
+import io.failback.azuresim.vm.VmStore;
 import io.failback.contracts.blockstream.BlockStreamDecoder;
-import io.failback.contracts.disk.BlockDevice;
-import io.failback.contracts.disk.CloudKey;
-import io.failback.contracts.disk.VirtualDisk;
+import io.failback.contracts.blockstream.CloudKey;
 import io.failback.contracts.site.ProblemException;
+import io.failback.sitedisk.BlockDevice;
+import io.failback.sitedisk.VirtualDisk;
+import io.failback.sitedisk.blockapi.BlockApi;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;

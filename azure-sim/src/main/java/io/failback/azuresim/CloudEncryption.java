@@ -1,9 +1,9 @@
 package io.failback.azuresim;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.failback.contracts.disk.CloudKey;
+import io.failback.contracts.blockstream.CloudKey;
 import io.failback.contracts.site.ProblemException;
-import io.failback.contracts.site.SiteFiles;
+import io.failback.sitedisk.SiteFiles;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
@@ -40,7 +40,7 @@ public class CloudEncryption {
     }
 
     @PostConstruct
-    void load() {
+    public void load() {
         Path file = file();
         if (Files.exists(file)) {
             try {

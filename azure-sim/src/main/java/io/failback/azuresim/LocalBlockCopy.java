@@ -1,7 +1,7 @@
 package io.failback.azuresim;
 
-import io.failback.contracts.blockstream.DiskFile;
-import io.failback.contracts.disk.BlockDevice;
+import io.failback.sitedisk.BlockDevice;
+import io.failback.sitedisk.DiskFile;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,19 +11,19 @@ import java.util.List;
  * Blocks go to the target about 1 MiB at a time, as one {@link BlockDevice#writeRuns} call, however scattered the
  * ranges are (a journaled replica saves what it overwrites once per call).
  */
-final class LocalBlockCopy {
+public final class LocalBlockCopy {
     private static final int BUFFER_BYTES = 1 << 20;
 
     private LocalBlockCopy() {
     }
 
     /** Copies every block except all-zero ones; the target must read as zeros before. */
-    static void copyNonZero(BlockDevice from, BlockDevice to) {
+    public static void copyNonZero(BlockDevice from, BlockDevice to) {
         copy(from, to, List.<long[]>of(new long[] {0, from.blockCount()}), true);
     }
 
     /** Copies the runs {@code [first, count]} of blocks; with {@code skipZeros} all-zero blocks are left alone. */
-    static void copy(BlockDevice from, BlockDevice to, List<long[]> ranges, boolean skipZeros) {
+    public static void copy(BlockDevice from, BlockDevice to, List<long[]> ranges, boolean skipZeros) {
         int blockSize = from.blockSize();
         int perBatch = Math.max(1, BUFFER_BYTES / blockSize);
         ByteBuffer buffer = ByteBuffer.allocate(perBatch * blockSize);

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.failback.azuresim.replica.JournaledReplicaDiskTest;
+import io.failback.azuresim.replica.ReplicaFailoverTest;
 import io.failback.contracts.blockstream.BlockStreamEncoder;
 import io.failback.contracts.blockstream.BlockStreamFormat;
 import io.failback.contracts.blockstream.StreamHeader;

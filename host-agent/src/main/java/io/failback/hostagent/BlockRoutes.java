@@ -1,9 +1,9 @@
 package io.failback.hostagent;
 
-import io.failback.contracts.blockstream.BlockApi;
 import io.failback.contracts.blockstream.BlockStreamDecoder;
-import io.failback.contracts.disk.CloudKey;
-import io.failback.contracts.disk.VirtualDisk;
+import io.failback.contracts.blockstream.CloudKey;
+import io.failback.sitedisk.VirtualDisk;
+import io.failback.sitedisk.blockapi.BlockApi;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;

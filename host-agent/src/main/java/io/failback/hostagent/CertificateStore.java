@@ -1,9 +1,9 @@
 package io.failback.hostagent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.failback.contracts.disk.CloudKey;
+import io.failback.contracts.blockstream.CloudKey;
 import io.failback.contracts.site.ProblemException;
-import io.failback.contracts.site.SiteFiles;
+import io.failback.sitedisk.SiteFiles;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package io.failback.hostagent;
 
-import io.failback.contracts.disk.VmSnapshot;
-import io.failback.contracts.disk.WorkloadSettings;
 import io.failback.contracts.site.DiskSpec;
+import io.failback.contracts.site.VmSnapshot;
+import io.failback.sitedisk.WorkloadSettings;
 import java.time.Instant;
 import java.util.List;
 

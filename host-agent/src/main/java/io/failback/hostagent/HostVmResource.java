@@ -1,8 +1,8 @@
 package io.failback.hostagent;
 
-import io.failback.contracts.disk.WorkloadSettings;
-import io.failback.contracts.blockstream.DiskFile;
 import io.failback.contracts.site.CreateOnPremisesVm;
+import io.failback.sitedisk.DiskFile;
+import io.failback.sitedisk.WorkloadSettings;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;

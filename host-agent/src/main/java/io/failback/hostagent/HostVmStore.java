@@ -1,19 +1,19 @@
 package io.failback.hostagent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.failback.contracts.blockstream.DiskFile;
-import io.failback.contracts.disk.GeneratedContent;
-import io.failback.contracts.disk.VirtualDisk;
-import io.failback.contracts.disk.VmDisks;
-import io.failback.contracts.disk.VmSnapshot;
-import io.failback.contracts.disk.VmDiskRegistry;
-import io.failback.contracts.disk.WorkloadSettings;
 import io.failback.contracts.site.CreateOnPremisesVm;
 import io.failback.contracts.site.DiskSpec;
 import io.failback.contracts.site.ProblemException;
-import io.failback.contracts.site.SiteFiles;
+import io.failback.contracts.site.VmSnapshot;
 import io.failback.hostagent.HostVm.HostDisk;
 import io.failback.hostagent.HostVm.HostVmState;
+import io.failback.sitedisk.DiskFile;
+import io.failback.sitedisk.GeneratedContent;
+import io.failback.sitedisk.SiteFiles;
+import io.failback.sitedisk.VirtualDisk;
+import io.failback.sitedisk.VmDiskRegistry;
+import io.failback.sitedisk.VmDisks;
+import io.failback.sitedisk.WorkloadSettings;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;

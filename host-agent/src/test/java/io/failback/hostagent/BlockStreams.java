@@ -2,8 +2,8 @@ package io.failback.hostagent;
 
 import io.failback.contracts.blockstream.BlockStreamDecoder;
 import io.failback.contracts.blockstream.BlockStreamEncoder;
-import io.failback.contracts.blockstream.DiskFile;
 import io.failback.contracts.blockstream.StreamHeader;
+import io.failback.sitedisk.DiskFile;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Random;

@@ -22,6 +22,7 @@ import io.failback.contracts.messaging.SyncEvent;
 import io.failback.contracts.messaging.SyncTask;
 import io.failback.contracts.messaging.Topics;
 import io.failback.testing.KafkaBrokerTestResource;
+import io.failback.testing.KafkaTestClient;
 import io.failback.testing.PostgresTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;

@@ -1,16 +1,16 @@
 package io.failback.sync;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.failback.contracts.blockstream.BlockApi;
 import io.failback.contracts.blockstream.BlockStreamEncoder;
 import io.failback.contracts.blockstream.BlockStreamFormat;
 import io.failback.contracts.blockstream.StreamHeader;
-import io.failback.contracts.blockstream.DiskFile;
-import io.failback.contracts.disk.BlockDevice;
-import io.failback.contracts.disk.VirtualDisk;
 import io.failback.contracts.site.DiskSpec;
 import io.failback.contracts.site.Problem;
 import io.failback.contracts.site.ProblemException;
+import io.failback.sitedisk.BlockDevice;
+import io.failback.sitedisk.DiskFile;
+import io.failback.sitedisk.VirtualDisk;
+import io.failback.sitedisk.blockapi.BlockApi;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

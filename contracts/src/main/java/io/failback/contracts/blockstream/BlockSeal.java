@@ -1,6 +1,5 @@
 package io.failback.contracts.blockstream;
 
-import io.failback.contracts.disk.CloudKey;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -12,7 +11,7 @@ import javax.crypto.spec.SecretKeySpec;
  * Seals and opens block payloads of a SEALED stream with AES-256-GCM under the cloud's key. One instance per stream
  * (not thread-safe): it keeps its cipher.
  */
-final class BlockSeal {
+public final class BlockSeal {
     private static final byte[] MAGIC = {'F', 'B', 'L', 'K'};
 
     private final CloudKey key;
@@ -22,7 +21,7 @@ final class BlockSeal {
     private final byte[] nonce = new byte[BlockStreamFormat.SEAL_NONCE_BYTES];
     private final ByteBuffer aad = ByteBuffer.allocate(4 + 8 + 8);
 
-    BlockSeal(CloudKey key) {
+    public BlockSeal(CloudKey key) {
         this.key = key;
         this.spec = new SecretKeySpec(key.key(), "AES");
         try {
@@ -32,11 +31,11 @@ final class BlockSeal {
         }
     }
 
-    CloudKey key() {
+    public CloudKey key() {
         return key;
     }
 
-    static int sealedLength(int blockSize) {
+    public static int sealedLength(int blockSize) {
         return BlockStreamFormat.SEAL_NONCE_BYTES + blockSize + BlockStreamFormat.SEAL_TAG_BYTES;
     }
 

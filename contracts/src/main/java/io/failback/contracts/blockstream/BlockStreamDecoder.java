@@ -43,7 +43,7 @@ public final class BlockStreamDecoder {
     /** Finds the cloud key of a certificate id, or answers null when this side does not hold it. */
     @FunctionalInterface
     public interface KeyRing {
-        io.failback.contracts.disk.CloudKey key(String certificateId);
+        io.failback.contracts.blockstream.CloudKey key(String certificateId);
     }
 
     /** A decoder that passes sealed blocks through without opening them (what a relay needs). */
@@ -142,7 +142,7 @@ public final class BlockStreamDecoder {
                 }
                 keyId = StandardCharsets.UTF_8.decode(payload).toString();
                 if (keys != null) {
-                    io.failback.contracts.disk.CloudKey key = keys.key(keyId);
+                    io.failback.contracts.blockstream.CloudKey key = keys.key(keyId);
                     if (key == null) {
                         throw new BlockStreamException("the stream is sealed with the key of certificate " + keyId
                                 + ", which is not installed here");

@@ -18,7 +18,7 @@ public final class BlockStreamEncoder {
         header(out, header, (short) 0);
     }
 
-    void header(ByteBuffer out, StreamHeader header, short flags) {
+    public void header(ByteBuffer out, StreamHeader header, short flags) {
         int start = out.position();
         out.putInt(BlockStreamFormat.MAGIC)
                 .putShort(BlockStreamFormat.VERSION)
@@ -41,7 +41,7 @@ public final class BlockStreamEncoder {
     }
 
     /** The KEY frame of a sealed stream: which certificate's key the SEALED frames need. */
-    void key(ByteBuffer out, long firstBlock, String certificateId) {
+    public void key(ByteBuffer out, long firstBlock, String certificateId) {
         byte[] id = certificateId.getBytes(StandardCharsets.UTF_8);
         int start = out.position();
         out.put(BlockStreamFormat.TYPE_KEY).putLong(firstBlock).putInt(id.length).put(id);
@@ -49,7 +49,7 @@ public final class BlockStreamEncoder {
     }
 
     /** Appends a SEALED frame for {@code block}'s remaining bytes; consumes them. */
-    void sealed(ByteBuffer out, long blockIndex, long diskSizeBytes, ByteBuffer block, BlockSeal seal) {
+    public void sealed(ByteBuffer out, long blockIndex, long diskSizeBytes, ByteBuffer block, BlockSeal seal) {
         int length = block.remaining();
         int start = out.position();
         out.put(BlockStreamFormat.TYPE_SEALED).putLong(blockIndex).putInt(BlockSeal.sealedLength(length));

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.failback.contracts.disk.CloudKey;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,0 @@
-package io.failback.azuresim;
-
-/** Power state of an Azure VM. Stopped means deallocated: the disks stay, nothing writes to them. */
-public enum AzureVmState {
-    Running,
-    Stopping,
-    Stopped,
-    Deleted
-}

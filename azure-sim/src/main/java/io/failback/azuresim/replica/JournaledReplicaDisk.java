@@ -1,0 +1,466 @@
+package io.failback.azuresim.replica;
+
+import io.failback.sitedisk.BlockDevice;
+import io.failback.sitedisk.DiskFile;
+import io.failback.sitedisk.EncryptedReplicaDisk;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A replica disk that can always go back to exactly its latest recovery point, however a replication cycle into it
+ * ended. Replication overwrites the replica in place, and a cycle cut off half-way (the host died — exactly when an
+ * unplanned failover is needed — or sync-service crashed) leaves a mix of two states that the source never was in.
+ * <p>
+ * <b>Design: an undo journal per disk.</b> Before a block is overwritten for the first time since the recovery point,
+ * its old content is appended to the disk's journal ({@link UndoLog}, {@code <disk>.undo}) and the journal is forced;
+ * only then is the new content written. Recording a recovery point forces the disk and starts an empty journal (the
+ * disk is consistent now); {@link #rollBack()} writes the saved blocks back, forces, and starts an empty journal, and
+ * {@link #atRecoveryPoint()} reads the recovery point's content without changing anything (saved blocks from the
+ * journal, the others from the disk). Rolling back is always safe: the next cycle sends every block changed since the
+ * recovery point's tracking points again. A replica without a recovery point keeps no journal: nothing to go back to.
+ * <p>
+ * Why this and not the alternatives:
+ * <ul>
+ * <li>A <b>redo log</b> (a cycle writes beside the replica; recording the point applies it) would keep failover free,
+ * but every read of the replica — sync-service's digest proving a cycle, which comes before the point is recorded —
+ * would have to overlay the log, each recovery point would copy the whole delta a second time while the cycle waits
+ * for it, and the disk's incremental digest would be lost. The undo journal costs the same extra write, spread over
+ * the cycle, and leaves reads alone; only a failover (rare) pays for the rollback.</li>
+ * <li>Saving blocks <b>in their stored form</b> (for a sealed replica: nonce, ciphertext and tag, see
+ * {@link EncryptedReplicaDisk#readStored}) rather than in a second sealed device: the journal never holds
+ * plaintext, no block is decrypted and sealed again, and putting a block back restores the exact bytes that
+ * authenticated at that place before.</li>
+ * <li>One <b>append-only file</b> rather than a sparse copy plus a set of saved block numbers: saving a batch is one
+ * sequential write and one force, where a sparse sealed device and a separate set would need three forces, and a
+ * torn append is recognised by its checksum.</li>
+ * <li><b>Group commit</b>: forcing the journal before each write would cost a force per block stream batch (1 MiB;
+ * the batch reaches the disk as one {@link #writeRuns} call, so at least not one per block) — that force, not the
+ * extra bytes, was most of the journal's cost. So a write's old content is appended at once, but the write itself is
+ * held back (copied, at most {@link #HELD_BYTES} of them) until one force covers the records of all held writes;
+ * then they go to the disk. Nothing acknowledged is at risk: the block API answers a stream only after
+ * {@link #force()}, which releases what is held, and reads, rollbacks, resets and recovery points release first.</li>
+ * </ul>
+ * A full copy into a replica that has a recovery point ({@link #zeroAll()}) first saves every block that holds data
+ * — as costly as the copy itself, and the only way the point survives a full copy that does not finish.
+ * <p>
+ * After a restart the journal is read back (a torn last append is cut off); a journal whose tag is not the replica's
+ * recovery point any more is left from before a point was recorded, when the disk was already consistent and forced,
+ * and is dropped. A rollback cut off by a crash leaves the journal as it was, so the next one simply does it again.
+ * <p>
+ * Thread-safe: writes, rollbacks and reads of the recovery point are serialized; live reads release held writes,
+ * then go straight to the disk.
+ */
+final class JournaledReplicaDisk implements BlockDevice, Closeable {
+    private static final int BATCH_BYTES = 1 << 20;
+    /** How much a writer may have written before the journal records of its blocks are forced (group commit). */
+    static final int HELD_BYTES = 8 << 20;
+
+    private final BlockDevice disk;
+    private final StoredForm stored;
+    private final Path journalFile;
+    /** Null while the replica has no recovery point. */
+    private UndoLog journal;
+    /** The blocks saved in the journal: overwritten since the recovery point. */
+    private final Map<Long, UndoLog.Entry> saved = new HashMap<>();
+    /** Writes (copies, in order) whose blocks' records are appended but not forced yet: they wait for the force. */
+    private final List<Run> held = new ArrayList<>();
+    private long heldBytes;
+
+    private JournaledReplicaDisk(BlockDevice disk, Path journalFile) {
+        this.disk = disk;
+        this.stored = StoredForm.of(disk);
+        this.journalFile = journalFile;
+    }
+
+    /**
+     * @param recoveryPoint the tag of the replica's latest recovery point ({@link #tag}), null when it has none yet
+     */
+    static JournaledReplicaDisk open(BlockDevice disk, Path dir, String recoveryPoint) {
+        JournaledReplicaDisk journaled = new JournaledReplicaDisk(disk, UndoLog.path(dir, disk.diskId()));
+        if (recoveryPoint == null) {
+            UndoLog.delete(journaled.journalFile);
+            return journaled;
+        }
+        UndoLog found = UndoLog.open(journaled.journalFile);
+        if (found != null && found.tag().equals(recoveryPoint) && found.storedBlockBytes() == journaled.stored.bytes()) {
+            journaled.journal = found;
+            found.loaded().forEach(entry -> journaled.saved.put(entry.block(), entry));
+        } else {
+            if (found != null) {
+                found.close();
+            }
+            journaled.startJournal(recoveryPoint);
+        }
+        return journaled;
+    }
+
+    /** What names a recovery point in a journal's header. */
+    static String tag(Replica.RecoveryPoint point) {
+        Map<String, Long> points = point.sourceTrackingPoints() == null ? Map.of() : point.sourceTrackingPoints();
+        return point.consistentAt() + " " + new java.util.TreeMap<>(points);
+    }
+
+    /** The replica now holds the recovery point {@code tag}: makes that durable and starts an empty journal. */
+    synchronized void recoveryPointRecorded(String tag) {
+        release();
+        disk.force();
+        startJournal(tag);
+    }
+
+    /** Blocks written since the recovery point (what a rollback puts back). */
+    synchronized int journaledBlocks() {
+        return saved.size();
+    }
+
+    /** Bytes of the journal file. */
+    synchronized long journalBytes() {
+        return journal == null ? 0 : journal.sizeBytes();
+    }
+
+    /**
+     * Puts every block written since the recovery point back as it was, durably; the disk then holds exactly the
+     * recovery point. Returns how many blocks it put back.
+     */
+    synchronized int rollBack() {
+        release();
+        if (journal == null || saved.isEmpty()) {
+            return 0;
+        }
+        List<UndoLog.Entry> entries = new ArrayList<>(saved.values());
+        entries.sort(Comparator.comparingLong(UndoLog.Entry::payloadAt));
+        ByteBuffer block = ByteBuffer.allocate(stored.bytes());
+        ByteBuffer zeros = ByteBuffer.allocate(stored.bytes());
+        for (UndoLog.Entry entry : entries) {
+            if (entry.zeros()) {
+                stored.write(entry.block(), zeros.clear());
+            } else {
+                journal.read(entry, block.clear());
+                stored.write(entry.block(), block.flip());
+            }
+        }
+        disk.force();
+        int restored = saved.size();
+        startJournal(journal.tag());
+        return restored;
+    }
+
+    /**
+     * The disk as it was at the recovery point, read-only, whatever is written meanwhile: what a failover copies.
+     * Valid until the next recovery point is recorded.
+     */
+    BlockDevice atRecoveryPoint() {
+        return new RecoveryPointView();
+    }
+
+    @Override
+    public String diskId() {
+        return disk.diskId();
+    }
+
+    @Override
+    public int blockSize() {
+        return disk.blockSize();
+    }
+
+    @Override
+    public long sizeBytes() {
+        return disk.sizeBytes();
+    }
+
+    @Override
+    public long blockCount() {
+        return disk.blockCount();
+    }
+
+    /** The current content (a cycle's blocks included): what sync-service's verification hashes. */
+    @Override
+    public void read(long firstBlock, ByteBuffer dst) {
+        synchronized (this) {
+            release();
+        }
+        disk.read(firstBlock, dst);
+    }
+
+    @Override
+    public void writeBlocks(long firstBlock, ByteBuffer blocks) {
+        writeRuns(List.of(new Run(firstBlock, blocks)));
+    }
+
+    /**
+     * Without a recovery point, writes the runs. With one, appends the old content of the blocks not saved yet to the
+     * journal (one append) and holds the runs back until the journal is forced: once {@link #HELD_BYTES} are held, or
+     * at {@link #force()} (which the block API calls before it answers), or before anything reads or resets the disk.
+     */
+    @Override
+    public synchronized void writeRuns(List<Run> runs) {
+        if (journal == null) {
+            disk.writeRuns(runs);
+            return;
+        }
+        List<Long> first = new ArrayList<>();
+        for (Run run : runs) {
+            long count = run.blocks().remaining() / blockSize();
+            for (long block = run.firstBlock(); block < run.firstBlock() + count; block++) {
+                if (!saved.containsKey(block)) {
+                    first.add(block);
+                }
+            }
+        }
+        save(first, false, false);
+        for (Run run : runs) {
+            ByteBuffer copy = ByteBuffer.allocate(run.blocks().remaining()).put(run.blocks().duplicate()).flip();
+            held.add(new Run(run.firstBlock(), copy));
+            heldBytes += copy.remaining();
+        }
+        if (heldBytes >= HELD_BYTES) {
+            release();
+        }
+    }
+
+    /** A full copy begins: with a recovery point, every block holding data is saved first. */
+    @Override
+    public synchronized void zeroAll() {
+        release();
+        if (journal != null) {
+            List<Long> unsaved = new ArrayList<>();
+            for (long block = 0; block < blockCount(); block++) {
+                if (!saved.containsKey(block)) {
+                    unsaved.add(block);
+                }
+            }
+            save(unsaved, true, true);
+        }
+        disk.zeroAll();
+    }
+
+    @Override
+    public void force() {
+        synchronized (this) {
+            release();
+        }
+        disk.force();
+    }
+
+    @Override
+    public String digest() {
+        synchronized (this) {
+            release();
+        }
+        return disk.digest();
+    }
+
+    @Override
+    public synchronized void close() {
+        release();
+        if (journal != null) {
+            journal.close();
+        }
+        if (disk instanceof Closeable closeable) {
+            try {
+                closeable.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /**
+     * Appends the blocks' current stored form to the journal, about 1 MiB per write, forced at the end with
+     * {@code force}; the blocks may be overwritten only once it is. With {@code skipZeros} blocks holding zeros are
+     * left out (a full copy's reset: they read as zeros afterwards anyway, and are saved if the copy writes them).
+     */
+    private void save(List<Long> blocks, boolean skipZeros, boolean force) {
+        if (blocks.isEmpty()) {
+            return;
+        }
+        int perAppend = Math.max(1, BATCH_BYTES / stored.bytes());
+        ByteBuffer forms = ByteBuffer.allocate(Math.min(perAppend, blocks.size()) * stored.bytes());
+        List<UndoLog.Saved> batch = new ArrayList<>(perAppend);
+        boolean appended = false;
+        for (int i = 0; i < blocks.size(); i++) {
+            long block = blocks.get(i);
+            ByteBuffer form = forms.slice(batch.size() * stored.bytes(), stored.bytes());
+            stored.read(block, form);
+            boolean zeros = DiskFile.isAllZero(form.flip());
+            if (!(zeros && skipZeros)) {
+                batch.add(new UndoLog.Saved(block, zeros ? null : form));
+            }
+            if (batch.size() == perAppend || i == blocks.size() - 1) {
+                if (!batch.isEmpty()) {
+                    journal.append(batch).forEach(entry -> saved.put(entry.block(), entry));
+                    appended = true;
+                }
+                batch.clear();
+            }
+        }
+        if (appended && force) {
+            journal.force();
+        }
+    }
+
+    /** Forces the journal, then writes what was held back for it (in order: a later write of a block wins). */
+    private void release() {
+        if (held.isEmpty()) {
+            return;
+        }
+        journal.force();
+        disk.writeRuns(List.copyOf(held));
+        held.clear();
+        heldBytes = 0;
+    }
+
+    private void startJournal(String tag) {
+        if (journal != null) {
+            journal.close();
+        }
+        journal = UndoLog.create(journalFile, tag, stored.bytes());
+        saved.clear();
+    }
+
+    /** Reads whole blocks as they were at the recovery point. */
+    private synchronized void readAtRecoveryPoint(long firstBlock, ByteBuffer dst) {
+        int blockSize = blockSize();
+        ByteBuffer form = ByteBuffer.allocate(stored.bytes());
+        long block = firstBlock;
+        long end = firstBlock + dst.remaining() / blockSize;
+        while (block < end) {
+            UndoLog.Entry entry = saved.get(block);
+            if (entry == null) {
+                long unchanged = block + 1;
+                while (unchanged < end && !saved.containsKey(unchanged)) {
+                    unchanged++;
+                }
+                int bytes = (int) (unchanged - block) * blockSize;
+                disk.read(block, dst.slice(dst.position(), bytes));
+                dst.position(dst.position() + bytes);
+                block = unchanged;
+                continue;
+            }
+            ByteBuffer out = dst.slice(dst.position(), blockSize);
+            if (entry.zeros()) {
+                out.put(new byte[blockSize]);
+            } else {
+                journal.read(entry, form.clear());
+                stored.open(block, form.flip(), out);
+            }
+            dst.position(dst.position() + blockSize);
+            block++;
+        }
+    }
+
+    /** {@link #atRecoveryPoint()}. */
+    private final class RecoveryPointView implements BlockDevice {
+        @Override
+        public String diskId() {
+            return JournaledReplicaDisk.this.diskId();
+        }
+
+        @Override
+        public int blockSize() {
+            return JournaledReplicaDisk.this.blockSize();
+        }
+
+        @Override
+        public long sizeBytes() {
+            return JournaledReplicaDisk.this.sizeBytes();
+        }
+
+        @Override
+        public void read(long firstBlock, ByteBuffer dst) {
+            readAtRecoveryPoint(firstBlock, dst);
+        }
+
+        @Override
+        public void writeBlocks(long firstBlock, ByteBuffer blocks) {
+            throw new UnsupportedOperationException("the recovery point of replica disk '" + diskId() + "' is read-only");
+        }
+
+        @Override
+        public void zeroAll() {
+            throw new UnsupportedOperationException("the recovery point of replica disk '" + diskId() + "' is read-only");
+        }
+
+        @Override
+        public void force() {
+            // nothing written
+        }
+
+        @Override
+        public String digest() {
+            return DiskFile.digest(this::read, blockSize(), blockCount());
+        }
+    }
+
+    /**
+     * A block as its disk keeps it at rest: for a sealed replica nonce, ciphertext and tag (never opened to be
+     * saved), otherwise the block itself. All zeros when the block holds zeros.
+     */
+    private interface StoredForm {
+        int bytes();
+
+        void read(long block, ByteBuffer dst);
+
+        void write(long block, ByteBuffer src);
+
+        void open(long block, ByteBuffer form, ByteBuffer dst);
+
+        static StoredForm of(BlockDevice disk) {
+            if (disk instanceof EncryptedReplicaDisk sealed) {
+                return new StoredForm() {
+                    @Override
+                    public int bytes() {
+                        return sealed.storedBlockBytes();
+                    }
+
+                    @Override
+                    public void read(long block, ByteBuffer dst) {
+                        sealed.readStored(block, dst);
+                    }
+
+                    @Override
+                    public void write(long block, ByteBuffer src) {
+                        sealed.writeStored(block, src);
+                    }
+
+                    @Override
+                    public void open(long block, ByteBuffer form, ByteBuffer dst) {
+                        sealed.openStored(block, form, dst);
+                    }
+                };
+            }
+            int blockSize = disk.blockSize();
+            return new StoredForm() {
+                @Override
+                public int bytes() {
+                    return blockSize;
+                }
+
+                @Override
+                public void read(long block, ByteBuffer dst) {
+                    disk.read(block, dst.slice(dst.position(), blockSize));
+                    dst.position(dst.position() + blockSize);
+                }
+
+                @Override
+                public void write(long block, ByteBuffer src) {
+                    disk.writeBlocks(block, src.slice(src.position(), blockSize));
+                    src.position(src.position() + blockSize);
+                }
+
+                @Override
+                public void open(long block, ByteBuffer form, ByteBuffer dst) {
+                    dst.put(form.slice(form.position(), blockSize));
+                    form.position(form.position() + blockSize);
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,240 @@
+package io.failback.azuresim.vm;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.failback.azuresim.AzureSimConfig;
+import io.failback.azuresim.LocalBlockCopy;
+import io.failback.azuresim.replica.Replica;
+import io.failback.contracts.site.DiskSpec;
+import io.failback.contracts.site.ProblemException;
+import io.failback.contracts.site.VmSnapshot;
+import io.failback.sitedisk.BlockDevice;
+import io.failback.sitedisk.GeneratedContent;
+import io.failback.sitedisk.SiteFiles;
+import io.failback.sitedisk.VirtualDisk;
+import io.failback.sitedisk.VmDiskRegistry;
+import io.failback.sitedisk.VmDisks;
+import io.failback.sitedisk.WorkloadSettings;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * Azure VMs and their disks under the storage folder. Every state change is written to disk (atomically) before it
+ * is answered, and the disks' tracking state is saved on shutdown, so a restart loses nothing. Blocking: used from
+ * worker threads.
+ */
+@ApplicationScoped
+public class VmStore {
+    private static final int MIB = 1 << 20;
+
+    private final AzureSimConfig config;
+    private final ObjectMapper json;
+    private final VmDiskRegistry disks;
+    private final Map<String, AzureVm> vms = new ConcurrentHashMap<>();
+
+    public VmStore(AzureSimConfig config, ObjectMapper json) {
+        this.config = config;
+        this.json = json;
+        this.disks = new VmDiskRegistry(json);
+    }
+
+    @PostConstruct
+    public void load() {
+        for (AzureVm vm : SiteFiles.readAll(json, vmsDir(), "vm.json", AzureVm.class)) {
+            if (vm.state() == AzureVmState.Deleted) {
+                vms.put(vm.name(), vm);
+                continue;
+            }
+            VmDisks open = disks.open(vm.name(), vmDir(vm.name()), vm.disks());
+            // Snapshots a crash dropped from the disks are dropped from the VM too.
+            Set<String> surviving = open.disks().stream().map(d -> Set.copyOf(d.snapshotIds()))
+                    .reduce((a, b) -> a.stream().filter(b::contains).collect(Collectors.toSet())).orElse(Set.of());
+            AzureVm loaded = vm.withSnapshots(vm.snapshots().stream().filter(s -> surviving.contains(s.snapshotId())).toList());
+            save(loaded);
+            if (loaded.state() == AzureVmState.Stopping) {
+                save(loaded.withShutdown(open.trackingPoints()));
+            } else if (loaded.state() == AzureVmState.Running) {
+                disks.startWorkload(loaded.name(), loaded.workload());
+            }
+        }
+    }
+
+    @PreDestroy
+    public void close() {
+        disks.close();
+    }
+
+    public List<AzureVm> list() {
+        return vms.values().stream().sorted(Comparator.comparing(AzureVm::name)).toList();
+    }
+
+    public AzureVm get(String name) {
+        AzureVm vm = vms.get(name);
+        if (vm == null || vm.state() == AzureVmState.Deleted) {
+            throw ProblemException.notFound("AzureVmNotFound", "no virtual machine named '" + name + "' in Azure");
+        }
+        return vm;
+    }
+
+    public synchronized AzureVm create(CreateAzureVm request) {
+        AzureVm existing = vms.get(request.name());
+        if (existing != null && existing.state() != AzureVmState.Deleted) {
+            throw ProblemException.conflict("AzureVmExists", "a virtual machine named '" + request.name() + "' already exists");
+        }
+        List<DiskSpec> specs = request.disks().stream()
+                .map(d -> {
+                    if (d.sizeBytes() % MIB != 0) {
+                        throw ProblemException.badRequest("InvalidDiskSize", "disk '" + d.diskId()
+                                + "' size must be a whole number of MiB, got " + d.sizeBytes());
+                    }
+                    return new DiskSpec(d.diskId(), d.sizeBytes(), config.blockSize());
+                })
+                .toList();
+        if (specs.stream().map(DiskSpec::diskId).distinct().count() != specs.size()) {
+            throw ProblemException.badRequest("DuplicateDiskId", "disk ids must be unique within a VM");
+        }
+        disks.delete(request.name(), vmDir(request.name()));
+        VmDisks created = disks.create(request.name(), vmDir(request.name()), specs);
+        Random content = new Random(request.contentSeed() == null ? System.nanoTime() : request.contentSeed());
+        int zeroPercent = request.zeroPercent() == null ? 40 : request.zeroPercent();
+        for (VirtualDisk disk : created.disks()) {
+            GeneratedContent.write(disk, content, zeroPercent);
+        }
+        Instant now = Instant.now();
+        WorkloadSettings workload = request.workload() == null ? WorkloadSettings.DEFAULT : request.workload();
+        AzureVm vm = save(new AzureVm(request.name(), AzureVmState.Running, specs, workload, Map.of(), List.of(), null, now, now));
+        disks.startWorkload(vm.name(), workload);
+        return vm;
+    }
+
+    /** Refuses a name an existing VM has (a deleted VM's name is free again). */
+    public void requireNameFree(String name) {
+        AzureVm existing = vms.get(name);
+        if (existing != null && existing.state() != AzureVmState.Deleted) {
+            throw ProblemException.conflict("AzureVmExists", "a virtual machine named '" + name + "' already exists");
+        }
+    }
+
+    /**
+     * A failover to Azure: a running VM whose disks start as a copy of {@code replicaDisks} (zero blocks skipped): the
+     * replica's disks as they were at its recovery point.
+     */
+    public synchronized AzureVm createFromReplica(String name, Replica replica, Map<String, BlockDevice> replicaDisks,
+            WorkloadSettings workload) {
+        requireNameFree(name);
+        disks.delete(name, vmDir(name));
+        VmDisks created = disks.create(name, vmDir(name), replica.disks());
+        for (VirtualDisk disk : created.disks()) {
+            LocalBlockCopy.copyNonZero(replicaDisks.get(disk.diskId()), disk);
+        }
+        Instant now = Instant.now();
+        WorkloadSettings settings = workload == null ? WorkloadSettings.DEFAULT : workload;
+        AzureVm vm = save(new AzureVm(name, AzureVmState.Running, replica.disks(), settings, Map.of(), List.of(),
+                new AzureVm.ReplicaOrigin(replica.itemName(), created.trackingPoints()), now, now));
+        disks.startWorkload(name, settings);
+        return vm;
+    }
+
+    /**
+     * Shuts the VM down and deallocates it: the workload stops, then each disk's tracking point is recorded, so
+     * that "changed since the snapshot" read after this is final. Shutting down a stopped VM is a no-op.
+     */
+    public synchronized AzureVm shutdown(String name) {
+        AzureVm vm = get(name);
+        if (vm.state() == AzureVmState.Stopped) {
+            return vm;
+        }
+        save(vm.withState(AzureVmState.Stopping));
+        disks.stopWorkload(name);
+        return save(vm.withShutdown(disks.get(name).trackingPoints()));
+    }
+
+    public synchronized AzureVm start(String name) {
+        AzureVm vm = get(name);
+        if (vm.state() == AzureVmState.Running) {
+            return vm;
+        }
+        AzureVm running = save(vm.withState(AzureVmState.Running));
+        disks.startWorkload(name, running.workload());
+        return running;
+    }
+
+    public synchronized AzureVm setWorkload(String name, WorkloadSettings settings) {
+        AzureVm vm = save(get(name).withWorkload(settings));
+        if (vm.state() == AzureVmState.Running) {
+            disks.startWorkload(name, settings);
+        }
+        return vm;
+    }
+
+    /** A consistent snapshot of all the VM's disks, taken while it keeps running. */
+    public synchronized VmSnapshot snapshot(String name) {
+        AzureVm vm = get(name);
+        String id = UUID.randomUUID().toString();
+        VmSnapshot snapshot = new VmSnapshot(id, Instant.now(), disks.get(name).snapshot(id));
+        save(vm.plusSnapshot(snapshot));
+        return snapshot;
+    }
+
+    public synchronized void deleteSnapshot(String name, String snapshotId) {
+        AzureVm vm = get(name);
+        if (vm.snapshots().stream().noneMatch(s -> s.snapshotId().equals(snapshotId))) {
+            throw ProblemException.notFound("SnapshotNotFound", "virtual machine '" + name + "' has no snapshot '" + snapshotId + "'");
+        }
+        disks.get(name).deleteSnapshot(snapshotId);
+        save(vm.withSnapshots(vm.snapshots().stream().filter(s -> !s.snapshotId().equals(snapshotId)).toList()));
+    }
+
+    /** Deletes the VM and its disks (what Commit after failback does). */
+    public synchronized AzureVm delete(String name) {
+        AzureVm vm = get(name);
+        disks.delete(name, vmDir(name));
+        return save(vm.withState(AzureVmState.Deleted).withSnapshots(List.of()));
+    }
+
+    /**
+     * What Azure Monitor would tell about the VM's disks: how fast it writes now, and how many blocks it wrote since
+     * a failover created it from replica storage (where its disks and the on-premises copy can differ).
+     */
+    public VmMetrics metrics(String name) {
+        AzureVm vm = get(name);
+        boolean writing = vm.state() == AzureVmState.Running && vm.workload().writesPerSecond() > 0;
+        List<VmMetrics.DiskMetrics> diskMetrics = vm.disks().stream().map(spec -> {
+            Long sinceFailover = vm.replicaOrigin() == null ? null
+                    : disks.get(name).disk(spec.diskId()).changedSince(vm.replicaOrigin().trackingPoints().get(spec.diskId())).blockCount();
+            return new VmMetrics.DiskMetrics(spec.diskId(), spec.sizeBytes(), spec.blockSize(), sinceFailover);
+        }).toList();
+        return new VmMetrics(name, vm.state(), writing ? vm.workload().writesPerSecond() : 0,
+                writing ? vm.workload().writeSizeBytes() : 0, diskMetrics);
+    }
+
+    public VirtualDisk disk(String vmName, String diskId) {
+        get(vmName);
+        return disks.get(vmName).disk(diskId);
+    }
+
+    private Path vmsDir() {
+        return config.storageDir().resolve("vms");
+    }
+
+    Path vmDir(String vmName) {
+        return vmsDir().resolve(vmName);
+    }
+
+    private AzureVm save(AzureVm vm) {
+        SiteFiles.writeAtomically(json, vmDir(vm.name()).resolve("vm.json"), vm);
+        vms.put(vm.name(), vm);
+        return vm;
+    }
+}

@@ -1,0 +1,185 @@
+package io.failback.sitedisk;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * A virtual disk as both sites keep it: a raw image file of whole blocks, sparse where nothing was written.
+ * Positional I/O only, so one open file serves concurrent readers. Every method blocks: call from a worker thread.
+ */
+public final class DiskFile implements Closeable {
+    /** SHA-256 of the list of the blocks' SHA-256 (see {@link #digest}). */
+    public static final String DIGEST_ALGORITHM = "SHA-256/block-list";
+    private static final int DIGEST_READ_BYTES = 1 << 20;
+
+    private final Path path;
+    private final FileChannel channel;
+    private final int blockSize;
+    private final long sizeBytes;
+
+    private DiskFile(Path path, FileChannel channel, int blockSize, long sizeBytes) {
+        this.path = path;
+        this.channel = channel;
+        this.blockSize = blockSize;
+        this.sizeBytes = sizeBytes;
+    }
+
+    /** Creates (or resets to all zeros) a sparse image of {@code sizeBytes}. */
+    public static void createZeroed(Path path, long sizeBytes) {
+        try {
+            Files.createDirectories(path.getParent());
+            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                channel.truncate(0);
+                // Writing the last byte gives the file its length without allocating the blocks before it.
+                if (sizeBytes > 0) {
+                    channel.write(ByteBuffer.allocate(1), sizeBytes - 1);
+                }
+                channel.force(true);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create disk image " + path, e);
+        }
+    }
+
+    public static DiskFile open(Path path, int blockSize) {
+        try {
+            FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            long size = channel.size();
+            if (size % blockSize != 0) {
+                channel.close();
+                throw new IllegalStateException("disk image " + path + " has " + size
+                        + " bytes, not a multiple of its block size " + blockSize);
+            }
+            return new DiskFile(path, channel, blockSize, size);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open disk image " + path, e);
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public int blockSize() {
+        return blockSize;
+    }
+
+    public long sizeBytes() {
+        return sizeBytes;
+    }
+
+    public long blockCount() {
+        return sizeBytes / blockSize;
+    }
+
+    /** Reads whole blocks from {@code firstBlock} into {@code dst}'s remaining space (a multiple of the block size). */
+    public void read(long firstBlock, ByteBuffer dst) {
+        long position = firstBlock * blockSize;
+        try {
+            while (dst.hasRemaining()) {
+                int n = channel.read(dst, position);
+                if (n < 0) {
+                    throw new IllegalStateException("read past the end of " + path + " at " + position);
+                }
+                position += n;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path, e);
+        }
+    }
+
+    /** Writes {@code src}'s remaining bytes at the start of block {@code firstBlock}. */
+    public void write(long firstBlock, ByteBuffer src) {
+        long position = firstBlock * blockSize;
+        if (position + src.remaining() > sizeBytes) {
+            throw new IllegalArgumentException("write of " + src.remaining() + " bytes at block " + firstBlock
+                    + " runs past the end of a " + sizeBytes + "-byte disk");
+        }
+        try {
+            while (src.hasRemaining()) {
+                position += channel.write(src, position);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + path, e);
+        }
+    }
+
+    /** Makes every write so far durable. */
+    public void force() {
+        try {
+            channel.force(false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot flush " + path, e);
+        }
+    }
+
+    /**
+     * The whole-disk digest ({@link #DIGEST_ALGORITHM}): SHA-256 over the concatenated SHA-256 of every block, in
+     * order. A hash list is as collision-resistant as SHA-256 itself, and lets a disk keep its blocks' hashes and
+     * rehash only the blocks written since ({@link io.failback.sitedisk.VirtualDisk#digest()}), so proving a
+     * disk after a small change costs what changed, not the disk's size. Reads 1 MiB at a time.
+     */
+    public static String digest(BlockReader reader, int blockSize, long blockCount) {
+        MessageDigest blockHash = sha256();
+        MessageDigest listHash = sha256();
+        int blocksPerRead = Math.max(1, DIGEST_READ_BYTES / blockSize);
+        ByteBuffer buffer = ByteBuffer.allocate(blocksPerRead * blockSize);
+        for (long block = 0; block < blockCount; block += blocksPerRead) {
+            int blocks = (int) Math.min(blocksPerRead, blockCount - block);
+            buffer.clear().limit(blocks * blockSize);
+            reader.read(block, buffer);
+            for (int i = 0; i < blocks; i++) {
+                blockHash.update(buffer.slice(i * blockSize, blockSize));
+                listHash.update(blockHash.digest());
+            }
+        }
+        return HexFormat.of().formatHex(listHash.digest());
+    }
+
+    /** The digest of a disk whose blocks' SHA-256 are {@code blockHashes}, concatenated in block order. */
+    public static String digestOfBlockHashes(byte[] blockHashes) {
+        return HexFormat.of().formatHex(sha256().digest(blockHashes));
+    }
+
+    public static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static boolean isAllZero(ByteBuffer block) {
+        int i = block.position();
+        int end = block.limit();
+        for (; i + 8 <= end; i += 8) {
+            if (block.getLong(i) != 0) {
+                return false;
+            }
+        }
+        for (; i < end; i++) {
+            if (block.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.failback.sync.runs;
+
+import io.failback.sync.blocks.BlockRelay;
+import io.failback.sync.blocks.RateMeter;
+import io.failback.sync.messaging.SyncEventPublisher;
+
+import io.failback.contracts.messaging.SyncCommand;
+import io.failback.contracts.messaging.SyncEvent.TaskProgress;
+import io.failback.contracts.messaging.SyncTask;
+import io.failback.contracts.site.BlockWriteSummary;
+import io.failback.contracts.site.DiskSpec;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.jboss.logging.Logger;
+
+/** A run that moves disk blocks between the sites, with the task progress every data task reports. */
+public abstract class DataRun extends CommandRun {
+    private static final Logger LOG = Logger.getLogger(DataRun.class);
+
+    protected final BlockRelay relay;
+    /** The relay under way, which a cancel stops. */
+    private volatile BlockRelay.Counters activeRelay;
+    private final Vertx vertx;
+    private final Duration progressInterval;
+
+    DataRun(SyncCommand command, SyncEventPublisher publisher, BlockRelay relay, Vertx vertx, Duration progressInterval) {
+        super(command, publisher);
+        this.relay = relay;
+        this.vertx = vertx;
+        this.progressInterval = progressInterval;
+    }
+
+    /** One disk's copy, started with the shared progress so its counters can be reported. */
+    protected interface DiskCopy {
+        Uni<BlockWriteSummary> start(DiskSpec disk, Progress progress);
+    }
+
+    @Override
+    protected void abortWorkUnderWay() {
+        BlockRelay.Counters relaying = activeRelay;
+        if (relaying != null) {
+            relaying.abort();
+        }
+    }
+
+    protected final Uni<BlockWriteSummary> relayed(Progress progress, Function<BlockRelay.Counters, Future<BlockWriteSummary>> relayCall) {
+        BlockRelay.Counters counters = new BlockRelay.Counters();
+        progress.current = counters;
+        activeRelay = counters;
+        return Uni.createFrom().completionStage(() -> relayCall.apply(counters).toCompletionStage())
+                .invoke(summary -> {
+                    progress.sentBefore += counters.bytesCovered();
+                    progress.current = null;
+                });
+    }
+
+    static String diskPath(String vmName, DiskSpec disk) {
+        return "/api/vms/" + vmName + "/disks/" + disk.diskId();
+    }
+
+    /** Counters over all disks of one task, reported every progress interval. */
+    protected static final class Progress {
+        final long bytesTotal;
+        final AtomicLong scanned = new AtomicLong();
+        final AtomicLong toSend = new AtomicLong();
+        volatile long sentBefore;
+        volatile BlockRelay.Counters current;
+        final RateMeter rate = new RateMeter(Instant.now(), 0);
+
+        Progress(long bytesTotal) {
+            this.bytesTotal = bytesTotal;
+        }
+
+        TaskProgress snapshot() {
+            BlockRelay.Counters now = current;
+            // Blocks delivered to the target, zero runs included: they are "sent" as a few bytes of run length.
+            long sent = sentBefore + (now == null ? 0 : now.bytesCovered());
+            double bytesPerSecond = rate.update(Instant.now(), sent);
+            long remaining = Math.max(0, toSend.get() - sent);
+            Long eta = bytesPerSecond > 0 ? (long) Math.ceil(remaining / bytesPerSecond) : null;
+            return new TaskProgress(bytesTotal, scanned.get(), toSend.get(), sent, bytesPerSecond, eta);
+        }
+    }
+
+    /** Copies the disks one after the other, reporting the task's progress while it runs and once at the end. */
+    protected final Uni<Void> copyDisks(SyncTask task, List<DiskSpec> disks, Function<DiskSpec, DiskCopy> copyOf) {
+        Progress progress = new Progress(disks.stream().mapToLong(DiskSpec::sizeBytes).sum());
+        long timer = vertx.setPeriodic(progressInterval.toMillis(), id -> reportProgress(task, progress.snapshot())
+                .subscribe().with(ok -> { }, e -> LOG.debugf("progress report not sent: %s", e.getMessage())));
+        return Multi.createFrom().iterable(disks)
+                .onItem().transformToUniAndConcatenate(disk -> copyOf.apply(disk).start(disk, progress))
+                .collect().asList()
+                .eventually(() -> vertx.cancelTimer(timer))
+                .invoke(() -> lastProgress = progress.snapshot())
+                .replaceWithVoid();
+    }}

@@ -1,0 +1,159 @@
+package io.failback.sync.runs;
+
+import io.failback.sync.SyncConfig;
+import io.failback.sync.blocks.BlockRelay;
+import io.failback.sync.blocks.HashComparer;
+import io.failback.sync.messaging.SyncEventPublisher;
+import io.failback.sync.sites.SiteClient;
+
+import io.failback.contracts.messaging.FailoverDirection;
+import io.failback.contracts.messaging.SyncCommand;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.mutiny.ext.web.client.WebClient;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Queue;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs accepted commands in the background. A command delivered again while its run is queued or running is a
+ * duplicate and is dropped (the run answers to the newer command id from then on). Runs on the same protected item
+ * go one after the other, in the order their commands arrived (Kafka keeps one item's commands in order): a
+ * replication cycle and a failover never write the same disks at once.
+ */
+@ApplicationScoped
+public class FailbackRunner {
+    private static final Logger LOG = Logger.getLogger(FailbackRunner.class);
+
+    private final Vertx vertx;
+    private final SyncConfig config;
+    private final SyncEventPublisher publisher;
+    private final WebClient web;
+    private final HttpClient streams;
+    /** Accepted runs by their key; guarded by {@code this}. */
+    private final Map<String, CommandRun> accepted = new HashMap<>();
+    /** Per item, the runs waiting behind the one that runs; guarded by {@code this}. */
+    private final Map<String, Queue<CommandRun>> lanes = new HashMap<>();
+
+    public FailbackRunner(Vertx vertx, io.vertx.mutiny.core.Vertx mutinyVertx, SyncConfig config, SyncEventPublisher publisher) {
+        this.vertx = vertx;
+        this.config = config;
+        this.publisher = publisher;
+        this.web = WebClient.create(mutinyVertx);
+        // Block streams are long-lived: no request timeout, but a stalled connection is dropped after a minute.
+        this.streams = vertx.createHttpClient(new HttpClientOptions().setIdleTimeout(60).setMaxPoolSize(16));
+    }
+
+    /** @return false when the command's run is already here (a duplicate delivery), or the command was a cancel */
+    public boolean start(SyncCommand command) {
+        if (command.cancel() != null) {
+            cancel(command);
+            return false;
+        }
+        CommandRun run;
+        synchronized (this) {
+            CommandRun already = accepted.get(runKey(command));
+            if (already != null) {
+                LOG.infof("%s is already here; it answers to command %s from now on", runKey(command), command.commandId());
+                already.adopt(command.commandId());
+                return false;
+            }
+            run = runFor(command);
+            accepted.put(runKey(command), run);
+            Queue<CommandRun> lane = lanes.computeIfAbsent(command.itemName(), item -> new ArrayDeque<>());
+            lane.add(run);
+            if (lane.size() > 1) {
+                LOG.infof("%s waits for the run before it on %s", runKey(command), command.itemName());
+                return true;
+            }
+        }
+        launch(run);
+        return true;
+    }
+
+    /** Stops the job's run, running or queued; a cancel for a run that is not here (it ended) changes nothing. */
+    private void cancel(SyncCommand command) {
+        CommandRun run;
+        synchronized (this) {
+            run = accepted.get(runKey(command));
+        }
+        if (run == null) {
+            LOG.infof("cancel of job %s: it does not run here", command.jobName());
+            return;
+        }
+        LOG.infof("job %s cancelled: %s", command.jobName(), command.cancel().reason());
+        run.cancel();
+    }
+
+    private void launch(CommandRun run) {
+        SyncCommand command = run.command;
+        LOG.infof("%s on %s started (command %s)", runKey(command), command.itemName(), command.commandId());
+        run.run().onTermination().invoke(() -> finished(run)).subscribe().with(done -> { }, e -> { });
+    }
+
+    private void finished(CommandRun run) {
+        CommandRun next;
+        synchronized (this) {
+            accepted.remove(runKey(run.command));
+            Queue<CommandRun> lane = lanes.get(run.command.itemName());
+            lane.remove(run);
+            next = lane.peek();
+            if (next == null) {
+                lanes.remove(run.command.itemName());
+            }
+        }
+        if (next != null) {
+            launch(next);
+        }
+    }
+
+    /** A job's run, or an item's replication cycle (which is no job). */
+    private static String runKey(SyncCommand command) {
+        return command.jobName() != null ? "job " + command.jobName() : "replication cycle of " + command.itemName();
+    }
+
+    private CommandRun runFor(SyncCommand command) {
+        SiteClient azure = new SiteClient(web, config.azureUrl(), "azure-sim");
+        if (command.failoverCommit() != null) {
+            SyncCommand.OnPremisesVm target = command.failoverCommit().target();
+            return new FailoverCommitRun(command, azure, hostClient(target), publisher);
+        }
+        if (command.failoverCancel() != null) {
+            return new FailoverCancelRun(command, azure, hostClient(command.failoverCancel().onPremisesVm()), publisher);
+        }
+        if (command.replicate() != null) {
+            return new ReplicationRun(command, command.replicate().source(), azure, hostClient(command.replicate().source()),
+                    new BlockRelay(streams), new HashComparer(web), publisher, vertx, config.progressInterval());
+        }
+        if (command.unplannedFailover() != null) {
+            SyncCommand.OnPremisesVm shutDown = command.unplannedFailover().shutDownOnPremisesVm();
+            return new RecoveryInAzureRun(command, azure, shutDown == null ? null : hostClient(shutDown), publisher);
+        }
+        if (command.testFailover() != null || command.testFailoverCleanup() != null || command.disableProtection() != null) {
+            return new RecoveryInAzureRun(command, azure, null, publisher);
+        }
+        if (command.plannedFailover().failoverDirection() == FailoverDirection.PrimaryToRecovery) {
+            SyncCommand.OnPremisesVm source = command.plannedFailover().onPremisesVm();
+            return new ReplicationRun(command, source, azure, hostClient(source), new BlockRelay(streams), new HashComparer(web),
+                    publisher, vertx, config.progressInterval());
+        }
+        SyncCommand.OnPremisesVm target = command.plannedFailover().onPremisesVm();
+        return new PlannedFailbackRun(command, azure, hostClient(target), new BlockRelay(streams), new HashComparer(web), publisher,
+                vertx, config.progressInterval());
+    }
+
+    private SiteClient hostClient(SyncCommand.OnPremisesVm vm) {
+        return new SiteClient(web, vm.hostUrl(), "host '" + vm.providerId() + "'");
+    }
+
+    @PreDestroy
+    void close() {
+        web.close();
+        streams.close();
+    }
+}
