@@ -28,8 +28,8 @@ final class BuildSnapshot {
             }
             link(build.root().resolve(service).resolve("target/quarkus-app"), into.resolve(service).resolve("target"));
         }
-        link(build.root().resolve("system/target/classes"), into.resolve("system/target"));
-        link(build.root().resolve("system/target/lib"), into.resolve("system/target"));
+        link(build.launcherTarget().resolve("classes"), into.resolve("launcher/target"));
+        link(build.launcherTarget().resolve("lib"), into.resolve("launcher/target"));
         return new ProjectLayout(into);
     }
 

@@ -7,7 +7,8 @@ import java.util.Optional;
 
 /**
  * Where the checked-out project and its build output are. Everything the launcher runs comes from the Maven build
- * of this checkout: the broker from this module's copied runtime classpath, the services from their quarkus-app jars.
+ * of this checkout: the broker from the launcher module's copied runtime classpath, the services from their quarkus-app
+ * jars.
  */
 public final class ProjectLayout {
 
@@ -52,14 +53,19 @@ public final class ProjectLayout {
         return root.resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
     }
 
-    /** The classpath the broker and storage tool run with: this module's classes plus its copied runtime dependencies. */
+    /** The classpath the broker and storage tool run with: the launcher's classes plus its copied runtime dependencies. */
     public String launcherClasspath() {
-        Path target = root.resolve("system/target");
+        Path target = launcherTarget();
         Path lib = target.resolve("lib");
         if (!Files.isDirectory(lib)) {
-            throw new IllegalStateException(lib + " is missing: build the system module first (./failback build).");
+            throw new IllegalStateException(lib + " is missing: build the launcher module first (./failback build).");
         }
         return target.resolve("classes") + File.pathSeparator + lib + File.separator + "*";
+    }
+
+    /** The launcher module's build output: its classes and, in lib/, its copied runtime dependencies. */
+    public Path launcherTarget() {
+        return root.resolve("launcher/target");
     }
 
     /** The JVM that runs this launcher; the children use the same one. */
