@@ -3,7 +3,6 @@ package io.failback.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.failback.contracts.messaging.Topics;
 import io.failback.testing.KafkaBrokerTestResource;
 import io.failback.testing.PostgresTestResource;
 import io.quarkus.test.common.WithTestResource;
@@ -42,6 +41,7 @@ import org.junit.jupiter.api.Test;
 class ChangeNotificationsTest {
     /** Far below the safety net: only a notification gets the work done in time. */
     private static final Duration PROMPTLY = Duration.ofSeconds(10);
+    private static final String PROBES = "asr.test.notification-probes";
 
     @Inject
     Pool database;
@@ -56,10 +56,11 @@ class ChangeNotificationsTest {
     void anOutboxMessageWrittenElsewhereIsRelayedOnItsNotification() {
         assertTrue(safetyNet.compareTo(PROMPTLY.multipliedBy(10)) > 0, "the safety net alone cannot pass this test: " + safetyNet);
         String probe = "notification-probe-" + UUID.randomUUID();
+        // A topic of its own: the other tests read every sync command as one.
         database.preparedQuery("insert into outbox_message (createdat, messagekey, payload, topic) values (now(), $1, $2, $3)")
-                .execute(Tuple.of(probe, "{\"probe\": \"" + probe + "\"}", Topics.SYNC_COMMANDS)).await().indefinitely();
+                .execute(Tuple.of(probe, "{\"probe\": \"" + probe + "\"}", PROBES)).await().indefinitely();
 
-        KafkaTestClient.awaitRecord(Topics.SYNC_COMMANDS, record -> probe.equals(record.key()), PROMPTLY);
+        KafkaTestClient.awaitRecord(PROBES, record -> probe.equals(record.key()), PROMPTLY);
     }
 
     @Test
