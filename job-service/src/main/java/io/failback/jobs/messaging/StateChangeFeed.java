@@ -21,6 +21,7 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -39,6 +40,8 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 @ApplicationScoped
 public class StateChangeFeed {
     private static final int BATCH = 200;
+    /** Followers read state, not every step of it: a busy job's changes go out together, within a quarter second. */
+    private static final Duration FEED_SETTLE = Duration.ofMillis(250);
 
     private final MutinyEmitter<StateChange> changes;
     private final ObjectMapper json;
@@ -52,10 +55,10 @@ public class StateChangeFeed {
         this.json = json;
         this.recoveryPlans = recoveryPlans;
         // A full batch of any kind may not have been all of it: then the feed runs again at once.
-        this.feed = new CoalescedPass("state-change feed", vertx,
+        this.feed = new CoalescedPass("state-change feed", vertx, FEED_SETTLE,
                 () -> publishChanges().map(anyBatchFull -> anyBatchFull ? Instant.now() : null));
         for (String channel : List.of(ChangeNotifications.JOB, ChangeNotifications.ITEM, ChangeNotifications.PLAN)) {
-            notifications.listen(channel, ignored -> feed.runSoon());
+            notifications.listen(channel, ignored -> feed.runAfterSettling());
         }
         notifications.onListening(feed::runSoon);
     }

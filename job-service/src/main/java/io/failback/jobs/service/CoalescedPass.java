@@ -20,6 +20,9 @@ import org.jboss.logging.Logger;
  * <p>
  * A pass answers when it is due again by itself (a lease running out, an interval passing, more rows than one batch),
  * or null if only a change can give it work; a failed pass runs again a second later.
+ * <p>
+ * A change notification asks through {@link #runAfterSettling()}: the pass starts {@code settle} later, so that the
+ * dozen row changes of a job's busy half-second make one or two passes, not one each, and leave the CPU to the job.
  */
 public final class CoalescedPass {
     private static final Logger LOG = Logger.getLogger(CoalescedPass.class);
@@ -28,15 +31,30 @@ public final class CoalescedPass {
     private final String name;
     private final Vertx vertx;
     private final Supplier<Uni<Instant>> pass;
+    private final Duration settle;
+    private final AtomicBoolean settling = new AtomicBoolean();
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean requested = new AtomicBoolean();
     private final AtomicLong dueTimer = new AtomicLong(-1);
 
-    /** {@code pass} answers when it is due again, or null. */
-    public CoalescedPass(String name, Vertx vertx, Supplier<Uni<Instant>> pass) {
+    /** {@code pass} answers when it is due again, or null; {@code settle} may be zero (a notification runs it at once). */
+    public CoalescedPass(String name, Vertx vertx, Duration settle, Supplier<Uni<Instant>> pass) {
         this.name = name;
         this.vertx = vertx;
+        this.settle = settle;
         this.pass = pass;
+    }
+
+    /** For a change notification: runs the pass once the changes coming with it have settled. */
+    public void runAfterSettling() {
+        if (settle.isZero()) {
+            runSoon();
+        } else if (settling.compareAndSet(false, true)) {
+            vertx.setTimer(settle.toMillis(), id -> {
+                settling.set(false);
+                runSoon();
+            });
+        }
     }
 
     public void runSoon() {

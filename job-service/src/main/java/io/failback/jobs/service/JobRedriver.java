@@ -14,6 +14,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -34,6 +35,9 @@ import org.jboss.logging.Logger;
 public class JobRedriver {
     private static final Logger LOG = Logger.getLogger(JobRedriver.class);
 
+    /** A started job only moves the next lease end, a minute or so away: no hurry. */
+    private static final Duration SETTLE = Duration.ofSeconds(1);
+
     private final FailoverService failovers;
     private final JobServiceConfig config;
     private final ObjectMapper json;
@@ -44,8 +48,8 @@ public class JobRedriver {
         this.failovers = failovers;
         this.config = config;
         this.json = json;
-        this.redriver = new CoalescedPass("job redriver", vertx, this::redriveSilentJobs);
-        notifications.listen(ChangeNotifications.JOB_STATE, ignored -> redriver.runSoon());
+        this.redriver = new CoalescedPass("job redriver", vertx, SETTLE, this::redriveSilentJobs);
+        notifications.listen(ChangeNotifications.JOB_STATE, ignored -> redriver.runAfterSettling());
         notifications.onListening(redriver::runSoon);
     }
 

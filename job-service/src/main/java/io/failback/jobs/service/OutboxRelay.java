@@ -11,6 +11,7 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -36,9 +37,9 @@ public class OutboxRelay {
     public OutboxRelay(@Channel("sync-commands") MutinyEmitter<String> commands, Vertx vertx, ChangeNotifications notifications) {
         this.commands = commands;
         // A full batch may not be all: the relay runs again at once until one comes back short.
-        this.relay = new CoalescedPass("outbox relay", vertx,
+        this.relay = new CoalescedPass("outbox relay", vertx, Duration.ZERO,
                 () -> relayBatch().map(sent -> sent == BATCH_SIZE ? Instant.now() : null));
-        notifications.listen(ChangeNotifications.OUTBOX, ignored -> relay.runSoon());
+        notifications.listen(ChangeNotifications.OUTBOX, ignored -> relay.runAfterSettling());
         notifications.onListening(relay::runSoon);
     }
 

@@ -10,6 +10,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.jboss.logging.Logger;
@@ -18,7 +19,7 @@ import org.jboss.logging.Logger;
  * Advances each running recovery plan job from the state of its item jobs, each plan job in a transaction of its own,
  * so that one plan's trouble (or a concurrent change, retried a second later) holds up no other. It runs when any job
  * changes (a job's trigger notifies every instance at commit): an item job that ends, suspends or reports progress
- * moves its plan at once. Advancing a plan changes its own job, which wakes it once more to find nothing left to do.
+ * moves its plan within a tenth of a second. Advancing a plan changes its own job, which wakes it once more to find nothing left to do.
  * Suspended plan jobs wait for Resume.
  */
 @Startup
@@ -26,13 +27,16 @@ import org.jboss.logging.Logger;
 public class RecoveryPlanOrchestrator {
     private static final Logger LOG = Logger.getLogger(RecoveryPlanOrchestrator.class);
 
+    /** Every job change wakes it, most of them progress: a plan moves on within a tenth of a second of its item job. */
+    private static final Duration SETTLE = Duration.ofMillis(100);
+
     private final RecoveryPlanRunner runner;
     private final CoalescedPass orchestrator;
 
     public RecoveryPlanOrchestrator(RecoveryPlanRunner runner, Vertx vertx, ChangeNotifications notifications) {
         this.runner = runner;
-        this.orchestrator = new CoalescedPass("recovery plan orchestrator", vertx, this::advanceRunningPlans);
-        notifications.listen(ChangeNotifications.JOB, ignored -> orchestrator.runSoon());
+        this.orchestrator = new CoalescedPass("recovery plan orchestrator", vertx, SETTLE, this::advanceRunningPlans);
+        notifications.listen(ChangeNotifications.JOB, ignored -> orchestrator.runAfterSettling());
         notifications.onListening(orchestrator::runSoon);
     }
 

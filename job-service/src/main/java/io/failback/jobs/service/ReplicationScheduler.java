@@ -35,6 +35,9 @@ public class ReplicationScheduler {
     /** Heartbeats leave no notification: an item waiting for its host looks again this often. */
     private static final Duration WAITING_FOR_HOST_RECHECK = Duration.ofSeconds(2);
 
+    /** An item's changes come in bursts (a cycle answered, a job ending); cycles are due seconds apart at the least. */
+    private static final Duration SETTLE = Duration.ofMillis(250);
+
     private final FailoverService failovers;
     private final JobServiceConfig config;
     private final CoalescedPass scheduler;
@@ -42,8 +45,8 @@ public class ReplicationScheduler {
     public ReplicationScheduler(FailoverService failovers, JobServiceConfig config, Vertx vertx, ChangeNotifications notifications) {
         this.failovers = failovers;
         this.config = config;
-        this.scheduler = new CoalescedPass("replication scheduler", vertx, this::issueDueCycles);
-        notifications.listen(ChangeNotifications.ITEM, ignored -> scheduler.runSoon());
+        this.scheduler = new CoalescedPass("replication scheduler", vertx, SETTLE, this::issueDueCycles);
+        notifications.listen(ChangeNotifications.ITEM, ignored -> scheduler.runAfterSettling());
         notifications.onListening(scheduler::runSoon);
     }
 
