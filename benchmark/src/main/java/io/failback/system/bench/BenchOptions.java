@@ -12,21 +12,26 @@ import java.util.List;
  * @param memoryDiskMib the two disk sizes whose full downloads the sync-service memory comparison (P5) sets side by side
  * @param memoryRuns    how often that comparison is repeated; 0 skips it
  * @param keepData      keep the disks and images after the run (they take several times the disk size)
+ * @param idleSeconds   how long the CPU each process uses with the system up and no job running is measured; 0 skips it
  */
-record BenchOptions(long diskMib, int runs, List<Long> memoryDiskMib, int memoryRuns, boolean keepData) {
+record BenchOptions(long diskMib, int runs, List<Long> memoryDiskMib, int memoryRuns, boolean keepData, int idleSeconds) {
 
     static final String USAGE = """
-            Usage: ./failback bench [--disk-gib N] [--runs R] [--memory-gib A,B] [--memory-runs M] [--keep-data]
+            Usage: ./failback bench [--disk-gib N] [--runs R] [--memory-gib A,B] [--memory-runs M] [--idle-seconds S]
+                                  [--keep-data]
               --disk-gib N      size of the VM's one disk in GiB (default 4; 0.25 for a quick try)
               --runs R          repeat every measurement R times and report medians (default 1)
               --memory-gib A,B  sync-service's peak memory is compared between full downloads of these two disk sizes
                                 in GiB, each in a freshly started sync-service (default 1,16)
               --memory-runs M   repeat that comparison M times (default 1: at 16 GiB it takes minutes); 0 skips it
+              --idle-seconds S  after the runs, the CPU each process uses over S seconds with no job running
+                                (default 60); 0 skips it
               --keep-data       keep the disks and image copies under .failback/bench-*/ (default: deleted, logs kept)
             Starts the whole system on free ports, fails a VM back (full download; ForDownTime deltas of 1% and 10%
             changed blocks; a ForDownTime failback with 1% written while it is suspended; Commit, writes on-premises
             and Reverse Replicate), times rsync doing the same on the same images, compares sync-service's peak memory
-            across disk sizes, prints a table and writes docs/benchmarks.md.""";
+            across disk sizes, measures what each process uses while nothing runs, prints a table and writes
+            docs/benchmarks.md.""";
 
     BenchOptions {
         if (diskMib < 64) {
@@ -41,6 +46,9 @@ record BenchOptions(long diskMib, int runs, List<Long> memoryDiskMib, int memory
         if (memoryRuns < 0 || memoryRuns > 20) {
             throw new IllegalArgumentException("--memory-runs must be between 0 and 20");
         }
+        if (idleSeconds < 0 || idleSeconds > 3600) {
+            throw new IllegalArgumentException("--idle-seconds must be between 0 and 3600");
+        }
         memoryDiskMib = List.copyOf(memoryDiskMib);
     }
 
@@ -51,6 +59,7 @@ record BenchOptions(long diskMib, int runs, List<Long> memoryDiskMib, int memory
         List<Long> memoryDiskMib = List.of(1024L, 16384L);
         int memoryRuns = 1;
         boolean keepData = false;
+        int idleSeconds = 60;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--disk-gib" -> diskGib = Double.parseDouble(value(args, ++i, "--disk-gib"));
@@ -58,6 +67,7 @@ record BenchOptions(long diskMib, int runs, List<Long> memoryDiskMib, int memory
                 case "--memory-gib" -> memoryDiskMib = Arrays.stream(value(args, ++i, "--memory-gib").split(","))
                         .map(gib -> mib(Double.parseDouble(gib.trim()))).toList();
                 case "--memory-runs" -> memoryRuns = Integer.parseInt(value(args, ++i, "--memory-runs"));
+                case "--idle-seconds" -> idleSeconds = Integer.parseInt(value(args, ++i, "--idle-seconds"));
                 case "--keep-data" -> keepData = true;
                 case "-h", "--help", "help" -> {
                     return null;
@@ -65,7 +75,7 @@ record BenchOptions(long diskMib, int runs, List<Long> memoryDiskMib, int memory
                 default -> throw new IllegalArgumentException("Unknown option " + args[i]);
             }
         }
-        return new BenchOptions(mib(diskGib), runs, memoryDiskMib, memoryRuns, keepData);
+        return new BenchOptions(mib(diskGib), runs, memoryDiskMib, memoryRuns, keepData, idleSeconds);
     }
 
     private static String value(String[] args, int index, String option) {

@@ -83,6 +83,7 @@ public final class Benchmark {
         List<Repetition> runs = new ArrayList<>();
         List<MemoryRun> memoryRuns = new ArrayList<>();
         Map<String, Long> peakRss = new LinkedHashMap<>();
+        Optional<Usage> idle = Optional.empty();
         Optional<String> rsyncUnavailable;
         String codeVersion = BuildSnapshot.codeVersion(root);
         Machine machine = Machine.describe(root);
@@ -108,6 +109,9 @@ public final class Benchmark {
                 warmUp(driver, changer);
                 for (int r = 1; r <= options.runs(); r++) {
                     runs.add(repetition(r, system, driver, changer, rsync));
+                }
+                if (options.idleSeconds() > 0) {
+                    idle = Optional.of(idle(system));
                 }
                 // VmHWM is the peak over each process's life: read it while they still run, and before the memory
                 // comparison restarts sync-service.
@@ -135,7 +139,7 @@ public final class Benchmark {
         }
         double minutes = Duration.between(start, Instant.now()).toSeconds() / 60.0;
         Report report = new Report(new Report.Inputs(options, machine, startedAt, minutes,
-                root.relativize(workDir).toString(), codeVersion, runs, memoryRuns, peakRss, rsyncUnavailable));
+                root.relativize(workDir).toString(), codeVersion, runs, memoryRuns, peakRss, idle, rsyncUnavailable));
         System.out.println();
         System.out.println(report.summary());
         Path doc = root.resolve("docs").resolve("benchmarks.md");
@@ -244,6 +248,20 @@ public final class Benchmark {
                 + " the relay sent %s)", r, written.changedBlocks(), written.percent(), run.phase2Seconds(),
                 run.finalSync().seconds(), Report.bytes(run.phase2Usage().relayBytesWritten()));
         return run;
+    }
+
+    /**
+     * What the system costs while it waits: the CPU each process uses over a while with the services up, warm, and no
+     * job running (ongoing replication is off in the benchmark). job-service's work follows from database
+     * notifications, so this is mostly its safety-net timers, Kafka's and the JVMs' own housekeeping.
+     */
+    private Usage idle(LocalSystem system) throws InterruptedException {
+        say("idle: measuring the CPU each process uses over %d s with no job running", options.idleSeconds());
+        Usage before = Usage.of(system);
+        Thread.sleep(options.idleSeconds() * 1000L);
+        Usage used = Usage.of(system).since(before);
+        used.cpuSeconds().forEach((name, seconds) -> say("idle: %s %.2f CPU s", name, seconds));
+        return used;
     }
 
     /**

@@ -35,7 +35,7 @@ final class Report {
     /** Everything a report is made of. */
     record Inputs(BenchOptions options, Machine machine, ZonedDateTime startedAt, double minutes, String workDir,
             String codeVersion, List<Repetition> runs, List<MemoryRun> memoryRuns, Map<String, Long> peakRssKib,
-            Optional<String> rsyncUnavailable) {
+            Optional<Usage> idle, Optional<String> rsyncUnavailable) {
     }
 
     /** One line of the main table; NaN where rsync did not run. */
@@ -53,7 +53,7 @@ final class Report {
         String header = "Failback against rsync, %s disk, %s, median of %d run(s)".formatted(in.options().diskSize(),
                 in.machine(), in.runs().size());
         String skipped = in.rsyncUnavailable().map(reason -> "\nrsync was skipped: " + reason).orElse("");
-        return header + skipped + "\n\n" + targetTable() + "\n" + mainTable();
+        return header + skipped + "\n\n" + targetTable() + "\n" + mainTable() + in.idle().map(idle -> "\n" + idleTable(idle)).orElse("");
     }
 
     /** Writes the generated section into the document, keeping whatever is written around the markers. */
@@ -86,7 +86,8 @@ final class Report {
         md.append("- **Command:** `./failback bench --disk-gib ").append(gib(in.options().diskMib())).append(" --runs ")
                 .append(in.runs().size()).append(" --memory-gib ")
                 .append(in.options().memoryDiskMib().stream().map(Report::gib).collect(Collectors.joining(",")))
-                .append(" --memory-runs ").append(in.options().memoryRuns()).append("`; work directory `").append(in.workDir())
+                .append(" --memory-runs ").append(in.options().memoryRuns()).append(" --idle-seconds ").append(in.options().idleSeconds())
+                .append("`; work directory `").append(in.workDir())
                 .append("` (service logs in its `logs/`)\n");
         md.append("- **Numbers:** ").append(in.runs().size() == 1 ? "one run" : "median of " + in.runs().size() + " runs (each row its own median)")
                 .append(", after an unmeasured warm-up (full download, delta, Commit and Reverse Replicate of a 64 MiB VM);"
@@ -114,6 +115,8 @@ final class Report {
         md.append("\"outside tasks\" is the client's time minus the tasks': the outbox, Kafka both ways, job-service's"
                 + " updates and the client's poll (every 50–250 ms).\n\n");
         md.append("### CPU seconds per step\n\n").append(cpuTable()).append('\n');
+        in.idle().ifPresent(idle -> md.append("### Idle (the system up after the runs, no job running)\n\n").append(idleTable(idle))
+                .append('\n'));
         md.append("### Peak memory (VmHWM of each process after the repetitions)\n\n").append(memoryTable()).append('\n');
         if (!in.memoryRuns().isEmpty()) {
             md.append("### sync-service's memory across disk sizes\n\n").append(memoryScalingTable()).append('\n');
@@ -473,6 +476,15 @@ final class Report {
             Usage cpu, double seconds) {
         steps.computeIfAbsent(step, s -> new ArrayList<>()).add(cpu);
         durations.computeIfAbsent(step, s -> new ArrayList<>()).add(seconds);
+    }
+
+    private String idleTable(Usage idle) {
+        double seconds = in.options().idleSeconds();
+        List<List<String>> lines = new ArrayList<>();
+        idle.cpuSeconds().forEach((part, cpu) -> lines.add(List.of(part, seconds(cpu), "%.1f%%".formatted(100 * cpu / seconds))));
+        return table(List.of("process", "CPU s over " + in.options().idleSeconds() + " s", "of one core"), lines)
+                + "\nWhat each process used while nothing ran (PostgreSQL with its connections' processes); ongoing"
+                + " replication is off in the benchmark, so no cycle ran either.\n";
     }
 
     private String memoryTable() {

@@ -8,60 +8,79 @@ import io.failback.jobs.domain.RecoveryPlan;
 import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.view.RecoveryPlansView;
 import io.failback.jobs.domain.ReplicationProtectedItem;
+import io.failback.jobs.service.CoalescedPass;
 import io.failback.jobs.service.RecoveryPlanService;
 import io.failback.jobs.view.Views;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.panache.common.Page;
+import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
-import org.jboss.logging.Logger;
 
 /**
  * Publishes every job and protected item whose row changed since it was last published, as a {@link StateChange}
  * with its row version. The version a row carries is marked published only after Kafka acknowledged it, so a crash
  * in between publishes it again (consumers keep the highest version per name). Marking uses a bulk update, which
- * does not bump the row's version.
+ * does not bump the row's version (so it notifies nobody).
+ * <p>
+ * It runs when a job, item or plan row gets a new version (their triggers notify every instance at commit), and on the
+ * safety-net timer in case a notification was missed.
  */
+@Startup
 @ApplicationScoped
 public class StateChangeFeed {
-    private static final Logger LOG = Logger.getLogger(StateChangeFeed.class);
     private static final int BATCH = 200;
+    /** Followers read state, not every step of it: a busy job's changes go out together, within a quarter second. */
+    private static final Duration FEED_SETTLE = Duration.ofMillis(250);
 
     private final MutinyEmitter<StateChange> changes;
     private final ObjectMapper json;
 
     private final RecoveryPlanService recoveryPlans;
+    private final CoalescedPass feed;
 
     public StateChangeFeed(@Channel("state-changes") MutinyEmitter<StateChange> changes, ObjectMapper json,
-            RecoveryPlanService recoveryPlans) {
+            RecoveryPlanService recoveryPlans, Vertx vertx, ChangeNotifications notifications) {
         this.changes = changes;
         this.json = json;
         this.recoveryPlans = recoveryPlans;
+        // A full batch of any kind may not have been all of it: then the feed runs again at once.
+        this.feed = new CoalescedPass("state-change feed", vertx, FEED_SETTLE,
+                () -> publishChanges().map(anyBatchFull -> anyBatchFull ? Instant.now() : null));
+        for (String channel : List.of(ChangeNotifications.JOB, ChangeNotifications.ITEM, ChangeNotifications.PLAN)) {
+            notifications.listen(channel, ignored -> feed.runAfterSettling());
+        }
+        notifications.onListening(feed::runSoon);
     }
 
-    @Scheduled(every = "1s", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+    @Scheduled(every = "${failback.safety-net-interval:30s}", delayed = "${failback.safety-net-interval:30s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
-    Uni<Void> publishChanges() {
+    void sweep() {
+        feed.runSoon();
+    }
+
+    /** Publishes one batch of each kind; answers whether a batch was full (then there may be more). */
+    private Uni<Boolean> publishChanges() {
         return Panache.withSession(() -> ReplicationJob.<ReplicationJob>find("publishedVersion is null or version > publishedVersion")
                         .page(Page.ofSize(BATCH)).list())
-                .chain(this::publishJobs)
-                .chain(() -> Panache.withSession(() -> ReplicationProtectedItem.<ReplicationProtectedItem>find(
-                        "publishedVersion is null or version > publishedVersion").page(Page.ofSize(BATCH)).list()))
-                .chain(this::publishItems)
-                .chain(() -> Panache.withSession(() -> RecoveryPlan.<RecoveryPlan>find(
-                        "publishedVersion is null or version > publishedVersion").page(Page.ofSize(BATCH)).list()))
-                .chain(this::publishPlans)
-                .onFailure().invoke(e -> LOG.warnf("publishing state changes failed: %s; will retry", e.getMessage()))
-                .onFailure().recoverWithNull()
-                .replaceWithVoid();
+                .chain(jobs -> publishJobs(jobs).replaceWith(jobs.size() == BATCH))
+                .chain(full -> Panache.withSession(() -> ReplicationProtectedItem.<ReplicationProtectedItem>find(
+                        "publishedVersion is null or version > publishedVersion").page(Page.ofSize(BATCH)).list())
+                        .chain(items -> publishItems(items).replaceWith(full || items.size() == BATCH)))
+                .chain(full -> Panache.withSession(() -> RecoveryPlan.<RecoveryPlan>find(
+                        "publishedVersion is null or version > publishedVersion").page(Page.ofSize(BATCH)).list())
+                        .chain(plans -> publishPlans(plans).replaceWith(full || plans.size() == BATCH)));
     }
 
     private Uni<Void> publishJobs(List<ReplicationJob> jobs) {

@@ -8,8 +8,9 @@ import io.failback.jobs.domain.JobState;
 import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.view.Views.JobProperties;
 import io.failback.jobs.view.Views.Resource;
+import io.failback.jobs.messaging.ChangeNotifications;
 import io.failback.jobs.service.FailoverService;
-import io.failback.jobs.service.OutboxRelay;
+import io.failback.jobs.service.JobServiceConfig;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Multi;
@@ -42,16 +43,16 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 @RolesAllowed(Roles.READER)
 @Path("/api/replicationJobs")
 public class ReplicationJobsResource {
-    private static final long STREAM_POLL_MILLIS = 1000;
-
-    private final OutboxRelay outboxRelay;
     private final Vertx vertx;
     private final JobStarts jobStarts;
+    private final ChangeNotifications notifications;
+    private final JobServiceConfig config;
 
-    ReplicationJobsResource(OutboxRelay outboxRelay, Vertx vertx, JobStarts jobStarts) {
+    ReplicationJobsResource(Vertx vertx, JobStarts jobStarts, ChangeNotifications notifications, JobServiceConfig config) {
         this.jobStarts = jobStarts;
-        this.outboxRelay = outboxRelay;
         this.vertx = vertx;
+        this.notifications = notifications;
+        this.config = config;
     }
 
     @POST
@@ -82,10 +83,8 @@ public class ReplicationJobsResource {
                     + "inconsistent (the VM may not boot there); triggering the failover again completes the synchronization.")
     public Uni<Response> cancel(@PathParam("name") String name,
             @HeaderParam(ReplicationProtectedItemsResource.IDEMPOTENCY_KEY) String idempotencyKey) {
-        return jobStarts.run(idempotencyKey, OperationRequest.Operation.CancelJob, name, null).map(job -> {
-            outboxRelay.relaySoon();
-            return Response.ok(Views.job(job)).build();
-        });
+        return jobStarts.run(idempotencyKey, OperationRequest.Operation.CancelJob, name, null)
+                .map(job -> Response.ok(Views.job(job)).build());
     }
 
     /**
@@ -124,7 +123,8 @@ public class ReplicationJobsResource {
 
     /**
      * The job as Server-Sent Events: its current state at once, then each change (state, tasks, progress) as it
-     * happens, checked every second; the stream ends after the job reaches a final state.
+     * happens (the job's row notifies at commit; see {@link ChangeNotifications}); the stream ends after the job
+     * reaches a final state.
      * {@code curl -N http://127.0.0.1:8080/api/replicationJobs/{name}/events}
      */
     @GET
@@ -138,39 +138,50 @@ public class ReplicationJobsResource {
         return Multi.createFrom().emitter(emitter -> {
             AtomicReference<Resource<JobProperties>> last = new AtomicReference<>();
             AtomicBoolean reading = new AtomicBoolean();
-            AtomicReference<Long> timer = new AtomicReference<>();
-            Runnable poll = () -> {
-                if (!reading.compareAndSet(false, true)) {
-                    return;
-                }
-                Panache.withSession(() -> ReplicationJob.<ReplicationJob>findById(name)).subscribe().with(job -> {
-                    reading.set(false);
-                    if (job == null) {
-                        emitter.fail(FailoverService.jobNotFound(name));
+            AtomicBoolean changedWhileReading = new AtomicBoolean();
+            Runnable read = new Runnable() {
+                @Override
+                public void run() {
+                    if (!reading.compareAndSet(false, true)) {
+                        changedWhileReading.set(true);
                         return;
                     }
-                    Resource<JobProperties> view = Views.job(job);
-                    if (!view.equals(last.getAndSet(view))) {
-                        emitter.emit(view);
-                    }
-                    if (job.state.isFinal()) {
-                        emitter.complete();
-                    }
-                }, failure -> {
-                    reading.set(false);
-                    emitter.fail(failure);
-                });
+                    changedWhileReading.set(false);
+                    Panache.withSession(() -> ReplicationJob.<ReplicationJob>findById(name)).subscribe().with(job -> {
+                        reading.set(false);
+                        if (job == null) {
+                            emitter.fail(FailoverService.jobNotFound(name));
+                            return;
+                        }
+                        Resource<JobProperties> view = Views.job(job);
+                        if (!view.equals(last.getAndSet(view))) {
+                            emitter.emit(view);
+                        }
+                        if (job.state.isFinal()) {
+                            emitter.complete();
+                        } else if (changedWhileReading.get()) {
+                            run();
+                        }
+                    }, failure -> {
+                        reading.set(false);
+                        emitter.fail(failure);
+                    });
+                }
             };
-            emitter.onTermination(() -> {
-                Long id = timer.get();
-                if (id != null) {
-                    vertx.cancelTimer(id);
+            Runnable readOnContext = () -> context.runOnContext(v -> read.run());
+            ChangeNotifications.Subscription changes = notifications.listen(ChangeNotifications.JOB, changed -> {
+                if (changed.equals(name)) {
+                    readOnContext.run();
                 }
             });
-            context.runOnContext(v -> {
-                poll.run();
-                timer.set(vertx.setPeriodic(STREAM_POLL_MILLIS, id -> poll.run()));
+            ChangeNotifications.Subscription missed = notifications.onListening(readOnContext);
+            long safetyNet = vertx.setPeriodic(config.safetyNetInterval().toMillis(), id -> readOnContext.run());
+            emitter.onTermination(() -> {
+                vertx.cancelTimer(safetyNet);
+                changes.close();
+                missed.close();
             });
+            readOnContext.run();
         });
     }
 }

@@ -6,13 +6,19 @@ import io.failback.contracts.messaging.SyncCommand;
 import io.failback.jobs.domain.JobState;
 import io.failback.jobs.domain.JobTask;
 import io.failback.jobs.domain.ReplicationJob;
+import io.failback.jobs.messaging.ChangeNotifications;
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 
@@ -20,38 +26,50 @@ import org.jboss.logging.Logger;
  * Gives a running job back to sync-service when sync-service has been silent for longer than the lease: a crash or
  * a restart there loses no job. The command goes out again under a new id through the outbox; events of the old
  * command are stale from then on. A sync-service that is in fact still at work adopts the new id.
+ * <p>
+ * Each pass works out when the quietest running job's lease runs out and runs again then; a job starting or changing
+ * state wakes it through the job's notification, and the safety-net timer covers a notification missed.
  */
+@Startup
 @ApplicationScoped
 public class JobRedriver {
     private static final Logger LOG = Logger.getLogger(JobRedriver.class);
 
+    /** A started job only moves the next lease end, a minute or so away: no hurry. */
+    private static final Duration SETTLE = Duration.ofSeconds(1);
+
     private final FailoverService failovers;
     private final JobServiceConfig config;
     private final ObjectMapper json;
-    private final OutboxRelay relay;
+    private final CoalescedPass redriver;
 
-    public JobRedriver(FailoverService failovers, JobServiceConfig config, ObjectMapper json, OutboxRelay relay) {
+    public JobRedriver(FailoverService failovers, JobServiceConfig config, ObjectMapper json, Vertx vertx,
+            ChangeNotifications notifications) {
         this.failovers = failovers;
         this.config = config;
         this.json = json;
-        this.relay = relay;
+        this.redriver = new CoalescedPass("job redriver", vertx, SETTLE, this::redriveSilentJobs);
+        notifications.listen(ChangeNotifications.JOB_STATE, ignored -> redriver.runAfterSettling());
+        notifications.onListening(redriver::runSoon);
     }
 
-    @Scheduled(every = "5s", delayed = "5s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+    @Scheduled(every = "${failback.safety-net-interval:30s}", delayed = "${failback.safety-net-interval:30s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
-    Uni<Void> redriveSilentJobs() {
+    void sweep() {
+        redriver.runSoon();
+    }
+
+    /** Re-drives the jobs silent for longer than the lease; answers when the next lease runs out (null if none runs). */
+    private Uni<Instant> redriveSilentJobs() {
         Instant silentSince = Instant.now().minus(config.jobLease());
         return Panache.withTransaction(() -> ReplicationJob.<ReplicationJob>list(
-                "state = ?1 and currentCommand is not null and lastActivityAt < ?2", JobState.InProgress, silentSince)
-                .chain(this::redrive))
-                .invoke(count -> {
-                    if (count > 0) {
-                        relay.relaySoon();
-                    }
-                })
-                .onFailure().invoke(e -> LOG.warnf("re-driving silent jobs failed: %s; will retry", e.getMessage()))
-                .onFailure().recoverWithNull()
-                .replaceWithVoid();
+                "state = ?1 and currentCommand is not null", JobState.InProgress)
+                .chain(jobs -> redrive(jobs.stream().filter(job -> job.lastActivityAt != null && job.lastActivityAt.isBefore(silentSince))
+                                .toList())
+                        // A job given back just now had its activity reset by the new command.
+                        .map(ignored -> jobs.stream().map(job -> job.lastActivityAt).filter(Objects::nonNull)
+                                .map(lastActivity -> lastActivity.plus(config.jobLease())).min(Comparator.naturalOrder()).orElse(null))));
     }
 
     private Uni<Integer> redrive(List<ReplicationJob> jobs) {

@@ -24,6 +24,14 @@ public interface JobServiceConfig {
     @WithDefault("30s")
     Duration replicationInterval();
 
+    /**
+     * Work follows from the database's change notifications; this slow timer runs each pass (outbox relay, state-change
+     * feed, recovery plans, replication scheduler, redriver, job event streams) in case a notification was missed.
+     * The {@code @Scheduled} safety nets read it as {@code failback.safety-net-interval} too.
+     */
+    @WithDefault("30s")
+    Duration safetyNetInterval();
+
     /** azure-sim's management API, asked for disk metrics when estimating a failback. */
     String azureUrl();
 }

@@ -2,75 +2,61 @@ package io.failback.jobs.service;
 
 import io.failback.jobs.domain.OutboxMessage;
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.failback.jobs.messaging.ChangeNotifications;
+import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
-import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
-import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
-import org.jboss.logging.Logger;
 
 /**
  * Sends outbox messages to Kafka in the order they were written, and deletes each one once Kafka acknowledged it.
- * It runs right after a transaction wrote to the outbox ({@link #relaySoon()}) and every second in case that run
- * was missed (a crash, another replica's lock). Rows are locked with SKIP LOCKED so that replicas never send the same
- * row at once; a crash between sending and deleting sends a row again, which consumers tolerate as a duplicate.
+ * It runs when a transaction that wrote to the outbox commits (the outbox's trigger notifies every instance), and on
+ * the safety-net timer in case that signal was missed (a lost connection, another replica's lock). Rows are locked
+ * with SKIP LOCKED so that replicas never send the same row at once; a crash between sending and deleting sends a row
+ * again, which consumers tolerate as a duplicate.
  */
+@Startup
 @ApplicationScoped
 public class OutboxRelay {
-    private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
-    private static final String NEXT_BATCH = "select * from outbox_message order by id limit 100 for update skip locked";
+    private static final int BATCH_SIZE = 100;
+    private static final String NEXT_BATCH = "select * from outbox_message order by id limit " + BATCH_SIZE
+            + " for update skip locked";
 
     private final MutinyEmitter<String> commands;
-    private final Vertx vertx;
-    private final AtomicBoolean running = new AtomicBoolean();
-    private final AtomicBoolean requested = new AtomicBoolean();
+    private final CoalescedPass relay;
 
-    public OutboxRelay(@Channel("sync-commands") MutinyEmitter<String> commands, Vertx vertx) {
+    public OutboxRelay(@Channel("sync-commands") MutinyEmitter<String> commands, Vertx vertx, ChangeNotifications notifications) {
         this.commands = commands;
-        this.vertx = vertx;
+        // A full batch may not be all: the relay runs again at once until one comes back short.
+        this.relay = new CoalescedPass("outbox relay", vertx, Duration.ZERO,
+                () -> relayBatch().map(sent -> sent == BATCH_SIZE ? Instant.now() : null));
+        notifications.listen(ChangeNotifications.OUTBOX, ignored -> relay.runAfterSettling());
+        notifications.onListening(relay::runSoon);
     }
 
-    /** Delayed so that the first sweep finds the Kafka channels wired (the scheduler starts before messaging). */
-    @Scheduled(every = "1s", delayed = "3s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+    /**
+     * The safety net of this and the other passes. The first comes a whole interval after the start: the catch-up run
+     * when the notification listener connects covers the start.
+     */
+    @Scheduled(every = "${failback.safety-net-interval:30s}", delayed = "${failback.safety-net-interval:30s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void sweep() {
-        relaySoon();
+        relay.runSoon();
     }
 
-    /** Starts a relay on a fresh context (its own Hibernate Reactive session); if one runs, it runs once more after. */
+    /** Relays now, not waiting for the outbox's notification (if one runs, it runs once more after). */
     public void relaySoon() {
-        requested.set(true);
-        if (!running.compareAndSet(false, true)) {
-            return;
-        }
-        Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
-        VertxContextSafetyToggle.setContextSafe(context, true); // used by this relay alone, sequentially
-        context.runOnContext(v -> drain());
-    }
-
-    private void drain() {
-        requested.set(false);
-        relayBatch().subscribe().with(sent -> {
-            if (sent > 0) {
-                requested.set(true); // there may be more rows than one batch
-            }
-            running.set(false);
-            if (requested.get()) {
-                relaySoon();
-            }
-        }, failure -> {
-            LOG.warnf("outbox relay: %s; will retry", failure.getMessage());
-            running.set(false);
-        });
+        relay.runSoon();
     }
 
     private Uni<Integer> relayBatch() {
