@@ -67,7 +67,7 @@ public class ArmOperations {
     /** Starts (or, for a retried request, finds) the operation and answers 202 with the links to follow it. */
     public Uni<Response> start(VaultScope vault, String clientRequestId, Operation operation, String target, Object properties) {
         String operationId = operationId(clientRequestId);
-        return callerOperations.runAndRelay(operationId, operation, target, properties)
+        return callerOperations.run(operationId, operation, target, properties)
                 .map(job -> accepted(vault, operationId, job == null ? null : ArmViews.job(vault, job)));
     }
 

@@ -4,7 +4,6 @@ import io.failback.contracts.messaging.ContractVersions;
 import io.failback.contracts.messaging.OperationRequest;
 import io.failback.contracts.messaging.OperationResult;
 import io.failback.contracts.site.ProblemException;
-import io.failback.jobs.service.OutboxRelay;
 import io.failback.jobs.service.Operations;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -33,13 +32,11 @@ public class OperationRequestConsumer {
     static final String STARTED_BY = "kafka:" + io.failback.contracts.messaging.Topics.OPERATIONS;
 
     private final Operations operations;
-    private final OutboxRelay outboxRelay;
     private final MutinyEmitter<OperationResult> results;
 
-    public OperationRequestConsumer(Operations operations, OutboxRelay outboxRelay,
+    public OperationRequestConsumer(Operations operations,
             @Channel("operation-results") MutinyEmitter<OperationResult> results) {
         this.operations = operations;
-        this.outboxRelay = outboxRelay;
         this.results = results;
     }
 
@@ -57,7 +54,6 @@ public class OperationRequestConsumer {
         // Retried while the database is away: a redelivered request with its requestId starts nothing twice.
         return TransientFailures.retried(() -> operations.start(request.requestId(), STARTED_BY, request.operation(), request.target(),
                         request.properties()))
-                .invoke(outboxRelay::relaySoon)
                 .map(job -> new OperationResult(ContractVersions.OPERATION_RESULT, request.requestId(), request.operation(),
                         request.target(), true, job == null ? null : job.name, null, Instant.now()))
                 .onFailure(ProblemException.class).recoverWithItem(e -> {

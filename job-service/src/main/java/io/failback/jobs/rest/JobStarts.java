@@ -11,8 +11,8 @@ import java.net.URI;
 
 /**
  * What every {@code /api} POST that starts or resumes a job answers: the operation runs through
- * {@link CallerOperations} (so a repeated Idempotency-Key answers the job the first request started, and its commands
- * are relayed at once), and the answer is 202 with the job and its Location.
+ * {@link CallerOperations} (so a repeated Idempotency-Key answers the job the first request started; its commands
+ * go out when the commit notifies the outbox relay), and the answer is 202 with the job and its Location.
  */
 @ApplicationScoped
 class JobStarts {
@@ -28,7 +28,7 @@ class JobStarts {
 
     /** @param properties the request body's {@code properties}, or null where the operation takes none */
     Uni<Response> start(String idempotencyKey, OperationRequest.Operation operation, String target, Object properties) {
-        return operations.runAndRelay(idempotencyKey, operation, target, properties)
+        return operations.run(idempotencyKey, operation, target, properties)
                 .map(job -> Response.accepted(Views.job(job)).location(URI.create("/api/replicationJobs/" + job.name)).build());
     }
 }

@@ -11,7 +11,6 @@ import io.failback.contracts.messaging.OperationRequest;
 import io.failback.jobs.service.FailbackEstimator;
 import io.failback.jobs.service.FailoverService;
 import io.failback.jobs.service.ItemOperationRequests;
-import io.failback.jobs.service.OutboxRelay;
 import io.failback.jobs.service.PlannedFailoverRequest;
 import io.failback.jobs.service.RegisterItemRequest;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -45,12 +44,10 @@ public class ReplicationProtectedItemsResource {
     /** Names the request: the same key again (a retried POST) answers the job the first one started. */
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
-    private final OutboxRelay outboxRelay;
     private final FailbackEstimator estimator;
     private final JobStarts jobStarts;
 
-    ReplicationProtectedItemsResource(OutboxRelay outboxRelay, FailbackEstimator estimator, JobStarts jobStarts) {
-        this.outboxRelay = outboxRelay;
+    ReplicationProtectedItemsResource(FailbackEstimator estimator, JobStarts jobStarts) {
         this.estimator = estimator;
         this.jobStarts = jobStarts;
     }
@@ -101,11 +98,6 @@ public class ReplicationProtectedItemsResource {
             @Valid @NotNull RegisterItemRequest request) {
         // Through Operations, as every other change: the EnableProtection job names its caller.
         return jobStarts.run(null, OperationRequest.Operation.EnableProtection, name, request.properties())
-                .invoke(job -> {
-                    if (job != null) {
-                        outboxRelay.relaySoon();
-                    }
-                })
                 .chain(job -> Panache.withSession(() -> ReplicationProtectedItem.<ReplicationProtectedItem>findById(name)))
                 .map(item -> Response.created(URI.create("/api/replicationProtectedItems/" + name)).entity(Views.item(item)).build());
     }

@@ -15,13 +15,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class CallerOperations {
     private final Operations operations;
-    private final OutboxRelay outboxRelay;
     private final ObjectMapper json;
     private final SecurityIdentity caller;
 
-    public CallerOperations(Operations operations, OutboxRelay outboxRelay, ObjectMapper json, SecurityIdentity caller) {
+    public CallerOperations(Operations operations, ObjectMapper json, SecurityIdentity caller) {
         this.operations = operations;
-        this.outboxRelay = outboxRelay;
         this.json = json;
         this.caller = caller;
     }
@@ -35,17 +33,5 @@ public class CallerOperations {
     public Uni<ReplicationJob> run(String requestId, OperationRequest.Operation operation, String target, Object properties) {
         return operations.start(requestId, Callers.subject(caller), operation, target,
                 properties == null ? null : json.valueToTree(properties));
-    }
-
-    /**
-     * Runs the operation as {@link #run} does and, when it started or acted on a job, sends that job's commands at once
-     * (the transaction committed) rather than at the next sweep of the outbox.
-     */
-    public Uni<ReplicationJob> runAndRelay(String requestId, OperationRequest.Operation operation, String target, Object properties) {
-        return run(requestId, operation, target, properties).invoke(job -> {
-            if (job != null) {
-                outboxRelay.relaySoon();
-            }
-        });
     }
 }

@@ -54,11 +54,6 @@ public class OutboxRelay {
         relay.runSoon();
     }
 
-    /** Relays now, not waiting for the outbox's notification (if one runs, it runs once more after). */
-    public void relaySoon() {
-        relay.runSoon();
-    }
-
     private Uni<Integer> relayBatch() {
         return Panache.withTransaction(() -> Panache.getSession()
                 .chain(session -> session.createNativeQuery(NEXT_BATCH, OutboxMessage.class).getResultList())
