@@ -7,6 +7,9 @@ import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.arm.ArmErrors;
 import io.failback.jobs.security.AccessRefusals;
 import jakarta.validation.ConstraintViolationException;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
+import java.net.ConnectException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import org.hibernate.StaleObjectStateException;
@@ -53,8 +56,41 @@ public class ProblemMappers {
                 status, "this API has no " + request.getMethod() + " " + uri.getPath()), uri);
     }
 
+    /**
+     * PostgreSQL cannot be reached (restarting, failing over, a dropped link): the request may well succeed in a few
+     * seconds, so 503 with {@code Retry-After} — what a client's retry policy (the Azure SDKs' among them) waits on —
+     * rather than a 500 page. Readiness reports the database down meanwhile.
+     */
+    @ServerExceptionMapper({ConnectException.class, ClosedConnectionException.class})
+    public Response databaseAway(Exception e, UriInfo uri) {
+        return databaseUnavailable(uri.getPath());
+    }
+
+    /** A connection the server ended (shutdown, 57P01…) or lost (08…) is the database being away too; other errors stay 500s, as problems. */
+    @ServerExceptionMapper
+    public Response databaseError(PgException e, UriInfo uri) {
+        String state = e.getSqlState() == null ? "" : e.getSqlState();
+        if (state.startsWith("08") || state.startsWith("57P")) {
+            return databaseUnavailable(uri.getPath());
+        }
+        return problem(new Problem("DatabaseError", "Internal Server Error", 500, "the database refused the request (SQLSTATE " + state
+                + "); see job-service's log"), uri);
+    }
+
+    static final int DATABASE_RETRY_AFTER_SECONDS = 5;
+
+    static Response databaseUnavailable(String path) {
+        Problem problem = new Problem("DatabaseUnavailable", "Service Unavailable", 503,
+                "job-service cannot reach its database just now; try again in a few seconds");
+        return Response.fromResponse(problem(problem, path)).header("Retry-After", DATABASE_RETRY_AFTER_SECONDS).build();
+    }
+
     private static Response problem(Problem problem, UriInfo uri) {
-        if (AccessRefusals.isArm(uri.getPath())) {
+        return problem(problem, uri.getPath());
+    }
+
+    private static Response problem(Problem problem, String path) {
+        if (AccessRefusals.isArm(path)) {
             return ArmErrors.of(problem);
         }
         return Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem).build();
