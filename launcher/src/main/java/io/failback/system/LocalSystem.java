@@ -51,8 +51,8 @@ public final class LocalSystem implements AutoCloseable {
     private final Path workDir;
     private final Path dataDir;
     private final Path logDir;
-    private final Duration readyTimeout;
     private final ProcessListener listener;
+    private final StartRetries startRetries;
     private final List<HostAgent> hosts;
     private final String kafkaBootstrapServers;
     private final Datasource datasource;
@@ -77,8 +77,8 @@ public final class LocalSystem implements AutoCloseable {
         workDir = builder.workDir.toAbsolutePath().normalize();
         dataDir = builder.dataDir != null ? builder.dataDir.toAbsolutePath() : workDir.resolve("data");
         logDir = builder.logDir != null ? builder.logDir.toAbsolutePath() : workDir.resolve("logs");
-        readyTimeout = builder.readyTimeout;
         listener = builder.listener;
+        startRetries = new StartRetries(StartRetries.ATTEMPTS, StartRetries.FIRST_PAUSE, builder.readyTimeout, listener);
         hosts = builder.hosts.isEmpty() ? List.of(HostAgent.defaultHost()) : List.copyOf(builder.hosts);
         withServices = builder.withServices;
 
@@ -224,14 +224,14 @@ public final class LocalSystem implements AutoCloseable {
         });
     }
 
-    /** Launches the components at once and waits until all are ready. */
+    /** Launches the components at once and waits until all are ready, trying again as {@link StartRetries} says. */
     private void startTogether(List<Component> group) throws Exception {
-        for (Component component : group) {
-            launch(component);
-        }
-        Instant deadline = Instant.now().plus(readyTimeout);
-        for (Component component : group) {
-            component.awaitReady(deadline);
+        startRetries.startTogether(group, this::launch, this::isClosed);
+    }
+
+    private boolean isClosed() {
+        synchronized (lifecycle) {
+            return closed;
         }
     }
 
@@ -600,6 +600,12 @@ public final class LocalSystem implements AutoCloseable {
         @Override
         public void exitedUnexpectedly(String name, int exitCode, Path logFile) {
             System.err.println("[LocalSystem] " + name + " exited unexpectedly with code " + exitCode + "; see " + logFile);
+        }
+
+        @Override
+        public void retryingStart(String name, int attempt, Duration pause, String reason) {
+            System.err.println("[LocalSystem] " + name + " did not start (" + reason + "); try " + attempt
+                    + " in " + pause.toSeconds() + " s");
         }
     }
 }

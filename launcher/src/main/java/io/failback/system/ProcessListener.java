@@ -1,6 +1,7 @@
 package io.failback.system;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 /** Hears about the processes a {@link LocalSystem} starts and stops, e.g. to keep pid files. */
 public interface ProcessListener {
@@ -18,5 +19,9 @@ public interface ProcessListener {
 
     /** A service process ended without being asked to, e.g. it crashed or failed to start. */
     default void exitedUnexpectedly(String name, int exitCode, Path logFile) {
+    }
+
+    /** {@code name} failed to start for {@code reason} and is tried again, as try {@code attempt}, after {@code pause}. */
+    default void retryingStart(String name, int attempt, Duration pause, String reason) {
     }
 }

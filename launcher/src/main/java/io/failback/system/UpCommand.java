@@ -2,6 +2,7 @@ package io.failback.system;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -185,6 +186,12 @@ final class UpCommand {
         public void exitedUnexpectedly(String name, int exitCode, Path logFile) {
             runDirectory.forget(name);
             err.println("!! " + name + " exited unexpectedly with code " + exitCode + "; see " + relative(logFile));
+        }
+
+        @Override
+        public void retryingStart(String name, int attempt, Duration pause, String reason) {
+            err.println("!! " + name + " did not start: " + reason);
+            err.println("   trying again (try " + attempt + ") in " + pause.toSeconds() + " s");
         }
     }
 }
