@@ -24,4 +24,12 @@ public interface ProcessListener {
     /** {@code name} failed to start for {@code reason} and is tried again, as try {@code attempt}, after {@code pause}. */
     default void retryingStart(String name, int attempt, Duration pause, String reason) {
     }
+
+    /** {@code name} ended unexpectedly and is started again after {@code pause}; it is its restart number {@code restarts}. */
+    default void restarting(String name, int restarts, Duration pause) {
+    }
+
+    /** A restart of {@code name} did not become ready; the next one follows after a longer pause. */
+    default void restartFailed(String name, Exception failure) {
+    }
 }

@@ -45,6 +45,8 @@ final class UpCommand {
                     .dataDir(state.resolve("data"))
                     .logDir(state.resolve("logs"))
                     .listener(new PidFiles())
+                    // As Kubernetes would: a broker or service that crashes is started again.
+                    .supervise()
                     .build();
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println(e.getMessage());
@@ -192,6 +194,18 @@ final class UpCommand {
         public void retryingStart(String name, int attempt, Duration pause, String reason) {
             err.println("!! " + name + " did not start: " + reason);
             err.println("   trying again (try " + attempt + ") in " + pause.toSeconds() + " s");
+        }
+
+        @Override
+        public void restarting(String name, int restarts, Duration pause) {
+            runDirectory.recordRestarts(name, restarts);
+            err.println("   restarting " + name + " in " + pause.toSeconds() + " s (restart " + restarts + ")");
+        }
+
+        @Override
+        public void restartFailed(String name, Exception failure) {
+            String message = String.valueOf(failure.getMessage());
+            err.println("!! restarting " + name + " failed: " + message.lines().findFirst().orElse(message));
         }
     }
 }
