@@ -55,7 +55,7 @@ final class Supervisor implements AutoCloseable {
 
     /**
      * From now on an unexpected exit leads to a restart; before (while the system starts, which retries on its
-     * own) it does not. A part that already ended is restarted at once.
+     * own) it does not. A part that ended in between is restarted as if it had just exited.
      */
     void watch(Iterable<String> names) {
         synchronized (this) {
