@@ -101,6 +101,7 @@ final class KafkaBroker extends ChildProcessComponent {
     }
 
     private List<String> command(String mainClass, String... args) {
+        // 256 MiB holds the broker with the log cleaner's buffers sized in writeConfig(); raise them together.
         List<String> command = new ArrayList<>(List.of(ProjectLayout.javaExecutable(), "-Xmx256m",
                 // The broker logs through slf4j-simple; by default it stamps lines with milliseconds since start.
                 "-Dorg.slf4j.simpleLogger.showDateTime=true",
@@ -143,6 +144,14 @@ final class KafkaBroker extends ChildProcessComponent {
                 "auto.create.topics.enable=true",
                 // Consumers join at once instead of after the default 3 s.
                 "group.initial.rebalance.delay.ms=0",
+                // The log cleaner allocates its dedupe buffer (128 MiB by default) on the heap when it starts; with
+                // its I/O buffers that took half of the 256 MiB heap and sometimes ended the broker with
+                // OutOfMemoryError while it loaded its logs. No topic of ours is compacted, only Kafka's own
+                // (consumer offsets, transaction state), which stay small here, so one thread with 8 MiB is ample.
+                // The cleaner stays on: without it the compacted internal topics would only grow.
+                "log.cleaner.threads=1",
+                "log.cleaner.dedupe.buffer.size=" + (8 * 1024 * 1024),
+                "log.cleaner.io.buffer.size=" + (256 * 1024),
                 "");
         try {
             Files.createDirectories(dataDir);

@@ -51,8 +51,10 @@ public final class LocalSystem implements AutoCloseable {
     private final Path workDir;
     private final Path dataDir;
     private final Path logDir;
-    private final Duration readyTimeout;
     private final ProcessListener listener;
+    private final StartRetries startRetries;
+    /** Null unless {@link Builder#supervise()}. */
+    private final Supervisor supervisor;
     private final List<HostAgent> hosts;
     private final String kafkaBootstrapServers;
     private final Datasource datasource;
@@ -77,8 +79,11 @@ public final class LocalSystem implements AutoCloseable {
         workDir = builder.workDir.toAbsolutePath().normalize();
         dataDir = builder.dataDir != null ? builder.dataDir.toAbsolutePath() : workDir.resolve("data");
         logDir = builder.logDir != null ? builder.logDir.toAbsolutePath() : workDir.resolve("logs");
-        readyTimeout = builder.readyTimeout;
         listener = builder.listener;
+        startRetries = new StartRetries(StartRetries.ATTEMPTS, StartRetries.FIRST_PAUSE, builder.readyTimeout, listener);
+        supervisor = builder.supervise ? new Supervisor(components, this::restart, listener,
+                RestartBackoff.FIRST, RestartBackoff.CAP, RestartBackoff.STABLE) : null;
+        ProcessListener componentListener = supervisor == null ? listener : new RestartOnUnexpectedExit();
         hosts = builder.hosts.isEmpty() ? List.of(HostAgent.defaultHost()) : List.copyOf(builder.hosts);
         withServices = builder.withServices;
 
@@ -104,7 +109,7 @@ public final class LocalSystem implements AutoCloseable {
         }
         if (builder.externalKafka == null) {
             KafkaBroker kafka = new KafkaBroker(layout, dataDir, workDir, logFile(KAFKA), ports.kafka(),
-                    ports.kafkaController(), listener);
+                    ports.kafkaController(), componentListener);
             add(kafka, ports.kafka());
             portsToClaim.put(KAFKA + " controller", ports.kafkaController());
             kafkaBootstrapServers = kafka.bootstrapServers();
@@ -116,7 +121,7 @@ public final class LocalSystem implements AutoCloseable {
             issuer = LocalIssuer.openOrCreate(securityDir.resolve("jwt"));
             jobServiceTls = builder.jobServiceTls != null ? builder.jobServiceTls
                     : LocalCertificates.openOrCreate(securityDir.resolve("tls"));
-            addServices(layout, ports, hostPorts, builder.extraEnvironment);
+            addServices(layout, ports, hostPorts, builder.extraEnvironment, componentListener);
         } else {
             issuer = null;
             jobServiceTls = null;
@@ -124,10 +129,10 @@ public final class LocalSystem implements AutoCloseable {
     }
 
     private void addServices(ProjectLayout layout, FixedPorts ports, List<Integer> hostPorts,
-                             Map<String, Map<String, String>> extraEnvironment) {
+                             Map<String, Map<String, String>> extraEnvironment, ProcessListener componentListener) {
         URI azureUrl = URI.create("http://127.0.0.1:" + ports.azureSim());
         addService(layout, AZURE_SIM, AZURE_SIM, ports.azureSim(), null,
-                Map.of("AZURE_SIM_STORAGE_DIR", azureStorageDir().toString()), extraEnvironment);
+                Map.of("AZURE_SIM_STORAGE_DIR", azureStorageDir().toString()), extraEnvironment, componentListener);
         for (int i = 0; i < hosts.size(); i++) {
             HostAgent host = hosts.get(i);
             int port = hostPorts.get(i);
@@ -136,10 +141,10 @@ public final class LocalSystem implements AutoCloseable {
                     "HOST_AGENT_NAME", host.hostName(),
                     "HOST_AGENT_VIRTUAL_SWITCHES", String.join(",", host.virtualSwitches()),
                     "HOST_AGENT_STORAGE_DIR", hostStorageDir(host.id()).toString(),
-                    "HOST_AGENT_ADVERTISED_URL", "http://127.0.0.1:" + port), extraEnvironment);
+                    "HOST_AGENT_ADVERTISED_URL", "http://127.0.0.1:" + port), extraEnvironment, componentListener);
         }
         addService(layout, SYNC_SERVICE, SYNC_SERVICE, ports.syncService(), null,
-                Map.of("FAILBACK_AZURE_URL", azureUrl.toString()), extraEnvironment);
+                Map.of("FAILBACK_AZURE_URL", azureUrl.toString()), extraEnvironment, componentListener);
         Map<String, String> jobServiceEnvironment = new HashMap<>(Map.of(
                 "QUARKUS_DATASOURCE_REACTIVE_URL", datasource.url(),
                 "QUARKUS_DATASOURCE_USERNAME", datasource.username(),
@@ -147,7 +152,7 @@ public final class LocalSystem implements AutoCloseable {
                 "FAILBACK_AZURE_URL", azureUrl.toString()));
         jobServiceEnvironment.putAll(issuer.jobServiceEnvironment());
         addService(layout, JOB_SERVICE, JOB_SERVICE, ports.jobService(), jobServiceTls, jobServiceEnvironment,
-                extraEnvironment);
+                extraEnvironment, componentListener);
         for (String name : extraEnvironment.keySet()) {
             if (!(components.get(name) instanceof QuarkusService)) {
                 throw new IllegalArgumentException("Extra environment for unknown service " + name);
@@ -157,11 +162,12 @@ public final class LocalSystem implements AutoCloseable {
 
     /** A service on {@code port}: HTTPS only with {@code tls}, plain HTTP when it is null. */
     private void addService(ProjectLayout layout, String name, String module, int port, JobServiceTls tls,
-                            Map<String, String> environment, Map<String, Map<String, String>> extraEnvironment) {
+                            Map<String, String> environment, Map<String, Map<String, String>> extraEnvironment,
+                            ProcessListener componentListener) {
         Map<String, String> env = new HashMap<>(environment);
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrapServers);
         env.putAll(extraEnvironment.getOrDefault(name, Map.of()));
-        add(new QuarkusService(name, layout.serviceJar(module), port, tls, env, workDir, logFile(name), listener), port);
+        add(new QuarkusService(name, layout.serviceJar(module), port, tls, env, workDir, logFile(name), componentListener), port);
     }
 
     private void add(Component component, int port) {
@@ -198,6 +204,10 @@ public final class LocalSystem implements AutoCloseable {
                 startTogether(providers);
                 startTogether(componentsNamed(SYNC_SERVICE, JOB_SERVICE));
             }
+            if (supervisor != null) {
+                supervisor.watch(components.values().stream()
+                        .filter(ChildProcessComponent.class::isInstance).map(Component::name).toList());
+            }
             return this;
         } catch (Exception | Error e) {
             close();
@@ -224,14 +234,14 @@ public final class LocalSystem implements AutoCloseable {
         });
     }
 
-    /** Launches the components at once and waits until all are ready. */
+    /** Launches the components at once and waits until all are ready, trying again as {@link StartRetries} says. */
     private void startTogether(List<Component> group) throws Exception {
-        for (Component component : group) {
-            launch(component);
-        }
-        Instant deadline = Instant.now().plus(readyTimeout);
-        for (Component component : group) {
-            component.awaitReady(deadline);
+        startRetries.startTogether(group, this::launch, this::isClosed);
+    }
+
+    private boolean isClosed() {
+        synchronized (lifecycle) {
+            return closed;
         }
     }
 
@@ -248,6 +258,21 @@ public final class LocalSystem implements AutoCloseable {
             component.launch();
         }
         component.process().ifPresent(process -> listener.started(component.name(), process));
+        if (supervisor != null) {
+            supervisor.started(component.name());
+        }
+    }
+
+    /** One try, for the {@link Supervisor}, which pauses and tries again itself. */
+    private void restart(Component component) throws Exception {
+        launch(component);
+        component.awaitReady(Instant.now().plus(startRetries.readyTimeout()));
+    }
+
+    /** How often {@code name} was started again after it ended unexpectedly; 0 unless {@link Builder#supervise()}. */
+    public int restarts(String name) {
+        component(name);
+        return supervisor == null ? 0 : supervisor.restarts(name);
     }
 
     private List<Component> componentsNamed(String... names) {
@@ -433,6 +458,9 @@ public final class LocalSystem implements AutoCloseable {
             awaitStopped();
             return;
         }
+        if (supervisor != null) {
+            supervisor.close();
+        }
         try {
             List<Component> stopOrder = new ArrayList<>(components.values());
             Collections.reverse(stopOrder);
@@ -485,6 +513,7 @@ public final class LocalSystem implements AutoCloseable {
         private String externalKafka;
         private Datasource externalDatasource;
         private boolean withServices = true;
+        private boolean supervise;
         private Duration readyTimeout = Duration.ofSeconds(120);
         private ProcessListener listener = new ReportUnexpectedExits();
         private final Map<String, Map<String, String>> extraEnvironment = new HashMap<>();
@@ -564,6 +593,17 @@ public final class LocalSystem implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Once started, a Kafka broker or service whose process ends without being asked to is started again, after
+         * 1 s, 2 s, 4 s... (at most 30 s; back to 1 s after it ran for a minute), as Kubernetes restarts a crashed
+         * container. PostgreSQL is not supervised. Off by default: tests that kill parts on purpose restart them
+         * themselves.
+         */
+        public Builder supervise() {
+            this.supervise = true;
+            return this;
+        }
+
         /** How long each start phase may take to become ready; 120 s by default. */
         public Builder readyTimeout(Duration timeout) {
             this.readyTimeout = timeout;
@@ -595,11 +635,26 @@ public final class LocalSystem implements AutoCloseable {
         }
     }
 
+    /** Hands each unexpected exit to the {@link Supervisor} after the listener has heard of it. */
+    private final class RestartOnUnexpectedExit implements ProcessListener {
+        @Override
+        public void exitedUnexpectedly(String name, int exitCode, Path logFile) {
+            listener.exitedUnexpectedly(name, exitCode, logFile);
+            supervisor.restartAfterExit(name);
+        }
+    }
+
     /** The default listener: a crash shows up in the test output, not only in the log. */
     private static final class ReportUnexpectedExits implements ProcessListener {
         @Override
         public void exitedUnexpectedly(String name, int exitCode, Path logFile) {
             System.err.println("[LocalSystem] " + name + " exited unexpectedly with code " + exitCode + "; see " + logFile);
+        }
+
+        @Override
+        public void retryingStart(String name, int attempt, Duration pause, String reason) {
+            System.err.println("[LocalSystem] " + name + " did not start (" + reason + "); try " + attempt
+                    + " in " + pause.toSeconds() + " s");
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.failback.system;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 /** Hears about the processes a {@link LocalSystem} starts and stops, e.g. to keep pid files. */
 public interface ProcessListener {
@@ -18,5 +19,17 @@ public interface ProcessListener {
 
     /** A service process ended without being asked to, e.g. it crashed or failed to start. */
     default void exitedUnexpectedly(String name, int exitCode, Path logFile) {
+    }
+
+    /** {@code name} failed to start for {@code reason} and is tried again, as try {@code attempt}, after {@code pause}. */
+    default void retryingStart(String name, int attempt, Duration pause, String reason) {
+    }
+
+    /** {@code name} ended unexpectedly and is started again after {@code pause}; it is its restart number {@code restarts}. */
+    default void restarting(String name, int restarts, Duration pause) {
+    }
+
+    /** A restart of {@code name} did not become ready; the next one follows after a longer pause. */
+    default void restartFailed(String name, Exception failure) {
     }
 }

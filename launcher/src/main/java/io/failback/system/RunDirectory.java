@@ -27,6 +27,8 @@ final class RunDirectory {
     private static final String ENDPOINTS = "endpoints";
     /** The path of the PEM certificates that job-service's HTTPS is checked against. */
     private static final String JOB_SERVICE_TRUST = "job-service-trust";
+    /** Per part, how often the launcher started it again after it crashed: {@code name count} per line. */
+    private static final String RESTARTS = "restarts";
 
     private final Path dir;
 
@@ -114,9 +116,35 @@ final class RunDirectory {
         }
     }
 
-    /** Removes every pid file, the endpoints and the trust. */
+    /** Sets {@code name}'s restart count, keeping the others'. */
+    synchronized void recordRestarts(String name, int restarts) {
+        Map<String, Integer> counts = new LinkedHashMap<>(readRestarts());
+        counts.put(name, restarts);
+        StringBuilder lines = new StringBuilder();
+        counts.forEach((part, count) -> lines.append(part).append(' ').append(count).append(System.lineSeparator()));
+        write(dir.resolve(RESTARTS), lines.toString());
+    }
+
+    /** Restart counts by part; a part never restarted is missing. */
+    Map<String, Integer> readRestarts() {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        try {
+            for (String line : Files.readAllLines(dir.resolve(RESTARTS))) {
+                String[] fields = line.trim().split(" ");
+                if (fields.length == 2) {
+                    counts.put(fields[0], Integer.parseInt(fields[1]));
+                }
+            }
+        } catch (IOException | NumberFormatException noneRecorded) {
+            // none recorded
+        }
+        return counts;
+    }
+
+    /** Removes every pid file, the endpoints, the trust and the restart counts. */
     void clear() {
         pidFiles().forEach(RunDirectory::delete);
+        delete(dir.resolve(RESTARTS));
         delete(dir.resolve(ENDPOINTS));
         delete(dir.resolve(JOB_SERVICE_TRUST));
     }

@@ -24,11 +24,12 @@ record StatusCommand(RunDirectory runDirectory, PrintStream out) {
         }
         out.println(launcher.map(process -> "Failback is running (launcher pid " + process.pid() + ").")
                 .orElse("The launcher is not running, but processes of its run are; ./failback stop ends them."));
-        String format = "  %-22s %-8s %-40s %s%n";
-        out.printf(format, "NAME", "PID", "ADDRESS", "STATE");
+        Map<String, Integer> restarts = runDirectory.readRestarts();
+        String format = "  %-22s %-8s %-40s %-9s %s%n";
+        out.printf(format, "NAME", "PID", "ADDRESS", "RESTARTS", "STATE");
         runDirectory.readEndpoints().forEach((name, address) -> {
             String pid = Optional.ofNullable(children.get(name)).map(process -> String.valueOf(process.pid())).orElse("-");
-            out.printf(format, name, pid, address, state(address));
+            out.printf(format, name, pid, address, restarts.getOrDefault(name, 0), state(address));
         });
         return launcher.isPresent() ? 0 : 3;
     }

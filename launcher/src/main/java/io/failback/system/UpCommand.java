@@ -2,6 +2,7 @@ package io.failback.system;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -44,6 +45,8 @@ final class UpCommand {
                     .dataDir(state.resolve("data"))
                     .logDir(state.resolve("logs"))
                     .listener(new PidFiles())
+                    // As Kubernetes would: a broker or service that crashes is started again.
+                    .supervise()
                     .build();
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println(e.getMessage());
@@ -185,6 +188,24 @@ final class UpCommand {
         public void exitedUnexpectedly(String name, int exitCode, Path logFile) {
             runDirectory.forget(name);
             err.println("!! " + name + " exited unexpectedly with code " + exitCode + "; see " + relative(logFile));
+        }
+
+        @Override
+        public void retryingStart(String name, int attempt, Duration pause, String reason) {
+            err.println("!! " + name + " did not start: " + reason);
+            err.println("   trying again (try " + attempt + ") in " + pause.toSeconds() + " s");
+        }
+
+        @Override
+        public void restarting(String name, int restarts, Duration pause) {
+            runDirectory.recordRestarts(name, restarts);
+            err.println("   restarting " + name + " in " + pause.toSeconds() + " s (restart " + restarts + ")");
+        }
+
+        @Override
+        public void restartFailed(String name, Exception failure) {
+            String message = String.valueOf(failure.getMessage());
+            err.println("!! restarting " + name + " failed: " + message.lines().findFirst().orElse(message));
         }
     }
 }
