@@ -18,6 +18,7 @@ import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Comparator;
@@ -98,24 +99,52 @@ public class VmStore {
                         throw ProblemException.badRequest("InvalidDiskSize", "disk '" + d.diskId()
                                 + "' size must be a whole number of MiB, got " + d.sizeBytes());
                     }
+                    AzureSimConfig.requireWithinMaximum(config, d.diskId(), d.sizeBytes());
                     return new DiskSpec(d.diskId(), d.sizeBytes(), config.blockSize());
                 })
                 .toList();
         if (specs.stream().map(DiskSpec::diskId).distinct().count() != specs.size()) {
             throw ProblemException.badRequest("DuplicateDiskId", "disk ids must be unique within a VM");
         }
-        disks.delete(request.name(), vmDir(request.name()));
-        VmDisks created = disks.create(request.name(), vmDir(request.name()), specs);
-        Random content = new Random(request.contentSeed() == null ? System.nanoTime() : request.contentSeed());
-        int zeroPercent = request.zeroPercent() == null ? 40 : request.zeroPercent();
-        for (VirtualDisk disk : created.disks()) {
-            GeneratedContent.write(disk, content, zeroPercent);
+        Path dir = vmDir(request.name());
+        boolean dirExisted = Files.isDirectory(dir);
+        disks.delete(request.name(), dir);
+        try {
+            VmDisks created = disks.create(request.name(), dir, specs);
+            Random content = new Random(request.contentSeed() == null ? System.nanoTime() : request.contentSeed());
+            int zeroPercent = request.zeroPercent() == null ? 40 : request.zeroPercent();
+            for (VirtualDisk disk : created.disks()) {
+                GeneratedContent.write(disk, content, zeroPercent);
+            }
+            Instant now = Instant.now();
+            WorkloadSettings workload = request.workload() == null ? WorkloadSettings.DEFAULT : request.workload();
+            AzureVm vm = save(new AzureVm(request.name(), AzureVmState.Running, specs, workload, Map.of(), List.of(), null, now, now));
+            disks.startWorkload(vm.name(), workload);
+            return vm;
+        } catch (RuntimeException | Error e) {
+            discardHalfCreated(request.name(), dir, dirExisted, existing, e);
+            throw e;
         }
-        Instant now = Instant.now();
-        WorkloadSettings workload = request.workload() == null ? WorkloadSettings.DEFAULT : request.workload();
-        AzureVm vm = save(new AzureVm(request.name(), AzureVmState.Running, specs, workload, Map.of(), List.of(), null, now, now));
-        disks.startWorkload(vm.name(), workload);
-        return vm;
+    }
+
+    /**
+     * Undoes a create that failed half-way: its disks and files go, and the name is as it was before (free, or the
+     * record of the VM deleted under it, whose folder is then kept).
+     */
+    private void discardHalfCreated(String name, Path dir, boolean dirExisted, AzureVm before, Throwable failure) {
+        try {
+            disks.delete(name, dir);
+            if (before == null) {
+                vms.remove(name);
+            } else {
+                save(before);
+            }
+            if (!dirExisted) {
+                SiteFiles.deleteTree(dir);
+            }
+        } catch (RuntimeException cleanup) {
+            failure.addSuppressed(cleanup);
+        }
     }
 
     /** Refuses a name an existing VM has (a deleted VM's name is free again). */
