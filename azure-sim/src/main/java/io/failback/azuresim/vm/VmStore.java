@@ -162,17 +162,25 @@ public class VmStore {
     public synchronized AzureVm createFromReplica(String name, Replica replica, Map<String, BlockDevice> replicaDisks,
             WorkloadSettings workload) {
         requireNameFree(name);
-        disks.delete(name, vmDir(name));
-        VmDisks created = disks.create(name, vmDir(name), replica.disks());
-        for (VirtualDisk disk : created.disks()) {
-            LocalBlockCopy.copyNonZero(replicaDisks.get(disk.diskId()), disk);
+        AzureVm existing = vms.get(name);
+        Path dir = vmDir(name);
+        boolean dirExisted = Files.isDirectory(dir);
+        disks.delete(name, dir);
+        try {
+            VmDisks created = disks.create(name, dir, replica.disks());
+            for (VirtualDisk disk : created.disks()) {
+                LocalBlockCopy.copyNonZero(replicaDisks.get(disk.diskId()), disk);
+            }
+            Instant now = Instant.now();
+            WorkloadSettings settings = workload == null ? WorkloadSettings.DEFAULT : workload;
+            AzureVm vm = save(new AzureVm(name, AzureVmState.Running, replica.disks(), settings, Map.of(), List.of(),
+                    new AzureVm.ReplicaOrigin(replica.itemName(), created.trackingPoints()), now, now));
+            disks.startWorkload(name, settings);
+            return vm;
+        } catch (RuntimeException | Error e) {
+            discardHalfCreated(name, dir, dirExisted, existing, e);
+            throw e;
         }
-        Instant now = Instant.now();
-        WorkloadSettings settings = workload == null ? WorkloadSettings.DEFAULT : workload;
-        AzureVm vm = save(new AzureVm(name, AzureVmState.Running, replica.disks(), settings, Map.of(), List.of(),
-                new AzureVm.ReplicaOrigin(replica.itemName(), created.trackingPoints()), now, now));
-        disks.startWorkload(name, settings);
-        return vm;
     }
 
     /**
