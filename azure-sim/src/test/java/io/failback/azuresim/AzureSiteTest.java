@@ -151,4 +151,40 @@ class AzureSiteTest {
                 .then().statusCode(400).contentType("application/problem+json").body("type", equalTo("ValidationFailed"));
         given().get("/api/vms/vm-busy").then().body("snapshots", hasSize(0));
     }
+
+    @Test
+    void anAbsurdDiskSizeIsABadRequestAndLeavesNoVmFolder() {
+        for (String size : new String[] {"1152921504606846976", "549755813888", "0", "-1048576", "1048577"}) {
+            given().contentType(ContentType.JSON)
+                    .body("{\"name\": \"vm-absurd\", \"disks\": [{\"diskId\": \"disk-0\", \"sizeBytes\": 4194304},"
+                            + " {\"diskId\": \"disk-1\", \"sizeBytes\": " + size + "}]}")
+                    .post("/api/vms").then().statusCode(400).contentType("application/problem+json");
+            assertFalse(Files.exists(STORAGE.resolve("vms").resolve("vm-absurd")), "nothing written for " + size + " bytes");
+        }
+        given().contentType(ContentType.JSON).body("{\"disks\": [{\"diskId\": \"disk-0\", \"sizeBytes\": 1152921504606846976}]}")
+                .put("/api/replicas/vm-absurd").then().statusCode(400).body("type", equalTo("InvalidDiskSize"));
+        given().get("/api/vms/vm-absurd").then().statusCode(404);
+    }
+
+    @Test
+    void aCreateThatFailsHalfWayLeavesNoVmBehind() throws Exception {
+        Path folder = STORAGE.resolve("vms").resolve("vm-half");
+        // A folder (not empty, so not deletable as an image) where the second disk's image goes: that image cannot be
+        // created after the first disk's was.
+        Path blocker = Files.createDirectories(folder.resolve("disk-1.img"));
+        Files.writeString(blocker.resolve("keep"), "not the simulator's");
+        String request = """
+                {"name": "vm-half", "disks": [{"diskId": "disk-0", "sizeBytes": 4194304}, {"diskId": "disk-1", "sizeBytes": 4194304}]}""";
+        given().contentType(ContentType.JSON).body(request).post("/api/vms").then().statusCode(500);
+        given().get("/api/vms/vm-half").then().statusCode(404);
+        try (var left = Files.list(folder)) {
+            assertEquals(java.util.List.of("disk-1.img"), left.map(f -> f.getFileName().toString()).toList(),
+                    "only what was there before stays");
+        }
+
+        Files.delete(blocker.resolve("keep"));
+        Files.delete(blocker);
+        given().contentType(ContentType.JSON).body(request).post("/api/vms").then().statusCode(201).body("state", equalTo("Running"));
+        given().delete("/api/vms/vm-half").then().statusCode(200);
+    }
 }

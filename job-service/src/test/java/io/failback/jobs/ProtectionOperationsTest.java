@@ -227,6 +227,25 @@ class ProtectionOperationsTest {
     }
 
     @Test
+    void protectingAVmOnAHostThatNeverRegisteredIsUnprocessableAndCreatesNothing() {
+        given().contentType(ContentType.JSON).body("""
+                {"properties": {"activeLocation": "Primary", "primaryProviderId": "host-never-seen", "primaryVirtualSwitchName": "vSwitch-Prod"}}""")
+                .put(ITEMS + "vm-nohost").then().statusCode(422).contentType("application/problem+json")
+                .body("type", equalTo("ProviderNotFound")).body("detail", containsString("host-never-seen"));
+        given().get(ITEMS + "vm-nohost").then().statusCode(404);
+    }
+
+    @Test
+    void aRequestBodyPastTheLimitIsRefusedBeforeItIsRead() {
+        String friendlyName = "x".repeat(2 * 1024 * 1024);
+        given().contentType(ContentType.JSON).body("""
+                {"properties": {"activeLocation": "Primary", "primaryProviderId": "host-big", "primaryVirtualSwitchName": "vSwitch-Prod",
+                  "friendlyName": "%s"}}""".formatted(friendlyName))
+                .put(ITEMS + "vm-big-body").then().statusCode(413);
+        given().get(ITEMS + "vm-big-body").then().statusCode(404);
+    }
+
+    @Test
     void theTwoSitesAreFabricsWithPairedProtectionContainersThatHoldTheItems() throws Exception {
         protect("vm-fabric", "host-fabric");
         given().get("/api/replicationFabrics").then().statusCode(200).body("value.name", contains("hyperv-site", "azure"));

@@ -91,14 +91,27 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         saveState(true);
     }
 
-    /** Creates a zeroed disk image of {@code sizeBytes} in {@code dir}. */
+    /**
+     * Creates a zeroed disk image of {@code sizeBytes} in {@code dir}; if that fails half-way, the files it wrote are
+     * deleted again.
+     */
     public static VirtualDisk create(ObjectMapper json, Path dir, String diskId, long sizeBytes, int blockSize) {
-        if (sizeBytes <= 0 || sizeBytes % blockSize != 0) {
+        // Tracking keeps one entry per block in an int-indexed array.
+        if (sizeBytes <= 0 || sizeBytes % blockSize != 0 || sizeBytes / blockSize > Integer.MAX_VALUE) {
             throw ProblemException.badRequest("InvalidDiskSize", "disk '" + diskId + "' must be a positive whole number of "
-                    + blockSize + "-byte blocks, got " + sizeBytes + " bytes");
+                    + blockSize + "-byte blocks, at most " + Integer.MAX_VALUE + " of them, got " + sizeBytes + " bytes");
         }
-        DiskFile.createZeroed(imagePath(dir, diskId), sizeBytes);
-        return open(json, dir, diskId, blockSize);
+        try {
+            DiskFile.createZeroed(imagePath(dir, diskId), sizeBytes);
+            return open(json, dir, diskId, blockSize);
+        } catch (RuntimeException | Error e) {
+            try {
+                deleteFiles(dir, diskId);
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
     }
 
     public static VirtualDisk open(ObjectMapper json, Path dir, String diskId, int blockSize) {

@@ -29,11 +29,22 @@ public final class VmDiskRegistry implements Closeable {
         this.json = json;
     }
 
-    /** Creates zeroed disks for a new VM. */
+    /**
+     * Creates zeroed disks for a new VM. If one cannot be created, the ones created before it are closed and their
+     * files deleted, so a failed create leaves no disk behind.
+     */
     public VmDisks create(String vmName, Path dir, List<DiskSpec> disks) {
         List<VirtualDisk> created = new ArrayList<>();
-        for (DiskSpec disk : disks) {
-            created.add(VirtualDisk.create(json, dir, disk.diskId(), disk.sizeBytes(), disk.blockSize()));
+        try {
+            for (DiskSpec disk : disks) {
+                created.add(VirtualDisk.create(json, dir, disk.diskId(), disk.sizeBytes(), disk.blockSize()));
+            }
+        } catch (RuntimeException | Error e) {
+            for (VirtualDisk disk : created) {
+                disk.close();
+                VirtualDisk.deleteFiles(dir, disk.diskId());
+            }
+            throw e;
         }
         return register(vmName, new VmDisks(vmName, created));
     }

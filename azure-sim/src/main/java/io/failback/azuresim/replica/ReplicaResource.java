@@ -86,6 +86,7 @@ public class ReplicaResource {
                 throw ProblemException.badRequest("InvalidDiskSize", "disk '" + d.diskId() + "' must be whole "
                         + config.blockSize() + "-byte blocks");
             }
+            AzureSimConfig.requireWithinMaximum(config, d.diskId(), d.sizeBytes());
             return new DiskSpec(d.diskId(), d.sizeBytes(), config.blockSize());
         }).toList();
         return Response.status(Response.Status.CREATED).entity(replicas.create(item, disks)).build();

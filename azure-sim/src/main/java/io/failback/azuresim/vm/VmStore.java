@@ -18,6 +18,7 @@ import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Comparator;
@@ -98,24 +99,52 @@ public class VmStore {
                         throw ProblemException.badRequest("InvalidDiskSize", "disk '" + d.diskId()
                                 + "' size must be a whole number of MiB, got " + d.sizeBytes());
                     }
+                    AzureSimConfig.requireWithinMaximum(config, d.diskId(), d.sizeBytes());
                     return new DiskSpec(d.diskId(), d.sizeBytes(), config.blockSize());
                 })
                 .toList();
         if (specs.stream().map(DiskSpec::diskId).distinct().count() != specs.size()) {
             throw ProblemException.badRequest("DuplicateDiskId", "disk ids must be unique within a VM");
         }
-        disks.delete(request.name(), vmDir(request.name()));
-        VmDisks created = disks.create(request.name(), vmDir(request.name()), specs);
-        Random content = new Random(request.contentSeed() == null ? System.nanoTime() : request.contentSeed());
-        int zeroPercent = request.zeroPercent() == null ? 40 : request.zeroPercent();
-        for (VirtualDisk disk : created.disks()) {
-            GeneratedContent.write(disk, content, zeroPercent);
+        Path dir = vmDir(request.name());
+        boolean dirExisted = Files.isDirectory(dir);
+        disks.delete(request.name(), dir);
+        try {
+            VmDisks created = disks.create(request.name(), dir, specs);
+            Random content = new Random(request.contentSeed() == null ? System.nanoTime() : request.contentSeed());
+            int zeroPercent = request.zeroPercent() == null ? 40 : request.zeroPercent();
+            for (VirtualDisk disk : created.disks()) {
+                GeneratedContent.write(disk, content, zeroPercent);
+            }
+            Instant now = Instant.now();
+            WorkloadSettings workload = request.workload() == null ? WorkloadSettings.DEFAULT : request.workload();
+            AzureVm vm = save(new AzureVm(request.name(), AzureVmState.Running, specs, workload, Map.of(), List.of(), null, now, now));
+            disks.startWorkload(vm.name(), workload);
+            return vm;
+        } catch (RuntimeException | Error e) {
+            discardHalfCreated(request.name(), dir, dirExisted, existing, e);
+            throw e;
         }
-        Instant now = Instant.now();
-        WorkloadSettings workload = request.workload() == null ? WorkloadSettings.DEFAULT : request.workload();
-        AzureVm vm = save(new AzureVm(request.name(), AzureVmState.Running, specs, workload, Map.of(), List.of(), null, now, now));
-        disks.startWorkload(vm.name(), workload);
-        return vm;
+    }
+
+    /**
+     * Undoes a create that failed half-way: its disks and files go, and the name is as it was before (free, or the
+     * record of the VM deleted under it, whose folder is then kept).
+     */
+    private void discardHalfCreated(String name, Path dir, boolean dirExisted, AzureVm before, Throwable failure) {
+        try {
+            disks.delete(name, dir);
+            if (before == null) {
+                vms.remove(name);
+            } else {
+                save(before);
+            }
+            if (!dirExisted) {
+                SiteFiles.deleteTree(dir);
+            }
+        } catch (RuntimeException cleanup) {
+            failure.addSuppressed(cleanup);
+        }
     }
 
     /** Refuses a name an existing VM has (a deleted VM's name is free again). */
@@ -133,17 +162,25 @@ public class VmStore {
     public synchronized AzureVm createFromReplica(String name, Replica replica, Map<String, BlockDevice> replicaDisks,
             WorkloadSettings workload) {
         requireNameFree(name);
-        disks.delete(name, vmDir(name));
-        VmDisks created = disks.create(name, vmDir(name), replica.disks());
-        for (VirtualDisk disk : created.disks()) {
-            LocalBlockCopy.copyNonZero(replicaDisks.get(disk.diskId()), disk);
+        AzureVm existing = vms.get(name);
+        Path dir = vmDir(name);
+        boolean dirExisted = Files.isDirectory(dir);
+        disks.delete(name, dir);
+        try {
+            VmDisks created = disks.create(name, dir, replica.disks());
+            for (VirtualDisk disk : created.disks()) {
+                LocalBlockCopy.copyNonZero(replicaDisks.get(disk.diskId()), disk);
+            }
+            Instant now = Instant.now();
+            WorkloadSettings settings = workload == null ? WorkloadSettings.DEFAULT : workload;
+            AzureVm vm = save(new AzureVm(name, AzureVmState.Running, replica.disks(), settings, Map.of(), List.of(),
+                    new AzureVm.ReplicaOrigin(replica.itemName(), created.trackingPoints()), now, now));
+            disks.startWorkload(name, settings);
+            return vm;
+        } catch (RuntimeException | Error e) {
+            discardHalfCreated(name, dir, dirExisted, existing, e);
+            throw e;
         }
-        Instant now = Instant.now();
-        WorkloadSettings settings = workload == null ? WorkloadSettings.DEFAULT : workload;
-        AzureVm vm = save(new AzureVm(name, AzureVmState.Running, replica.disks(), settings, Map.of(), List.of(),
-                new AzureVm.ReplicaOrigin(replica.itemName(), created.trackingPoints()), now, now));
-        disks.startWorkload(name, settings);
-        return vm;
     }
 
     /**

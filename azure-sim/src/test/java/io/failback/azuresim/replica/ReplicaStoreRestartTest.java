@@ -55,6 +55,11 @@ class ReplicaStoreRestartTest {
         public int blockSize() {
             return BLOCK;
         }
+
+        @Override
+        public long maxDiskSizeBytes() {
+            return 1L << 30;
+        }
     };
 
     /** What azure-sim builds at start. */
