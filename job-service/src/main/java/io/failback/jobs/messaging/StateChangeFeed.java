@@ -8,18 +8,16 @@ import io.failback.jobs.domain.RecoveryPlan;
 import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.view.RecoveryPlansView;
 import io.failback.jobs.domain.ReplicationProtectedItem;
-import io.failback.jobs.service.CoalescedPass;
+import io.failback.jobs.service.ChangeDrivenPasses;
 import io.failback.jobs.service.RecoveryPlanService;
 import io.failback.jobs.view.Views;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.panache.common.Page;
 import io.quarkus.runtime.Startup;
-import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
-import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,27 +45,16 @@ public class StateChangeFeed {
     private final ObjectMapper json;
 
     private final RecoveryPlanService recoveryPlans;
-    private final CoalescedPass feed;
 
     public StateChangeFeed(@Channel("state-changes") MutinyEmitter<StateChange> changes, ObjectMapper json,
-            RecoveryPlanService recoveryPlans, Vertx vertx, ChangeNotifications notifications) {
+            RecoveryPlanService recoveryPlans, ChangeDrivenPasses passes) {
         this.changes = changes;
         this.json = json;
         this.recoveryPlans = recoveryPlans;
         // A full batch of any kind may not have been all of it: then the feed runs again at once.
-        this.feed = new CoalescedPass("state-change feed", vertx, FEED_SETTLE,
-                () -> publishChanges().map(anyBatchFull -> anyBatchFull ? Instant.now() : null));
-        for (String channel : List.of(ChangeNotifications.JOB, ChangeNotifications.ITEM, ChangeNotifications.PLAN)) {
-            notifications.listen(channel, ignored -> feed.runAfterSettling());
-        }
-        notifications.onListening(feed::runSoon);
-    }
-
-    @Scheduled(every = "${failback.safety-net-interval:30s}", delayed = "${failback.safety-net-interval:30s}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
-    void sweep() {
-        feed.runSoon();
+        passes.start("state-change feed", FEED_SETTLE,
+                () -> publishChanges().map(anyBatchFull -> anyBatchFull ? Instant.now() : null),
+                ChangeNotifications.JOB, ChangeNotifications.ITEM, ChangeNotifications.PLAN);
     }
 
     /** Publishes one batch of each kind; answers whether a batch was full (then there may be more). */

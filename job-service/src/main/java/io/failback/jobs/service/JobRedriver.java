@@ -9,10 +9,8 @@ import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.messaging.ChangeNotifications;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.runtime.Startup;
-import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,23 +39,12 @@ public class JobRedriver {
     private final FailoverService failovers;
     private final JobServiceConfig config;
     private final ObjectMapper json;
-    private final CoalescedPass redriver;
 
-    public JobRedriver(FailoverService failovers, JobServiceConfig config, ObjectMapper json, Vertx vertx,
-            ChangeNotifications notifications) {
+    public JobRedriver(FailoverService failovers, JobServiceConfig config, ObjectMapper json, ChangeDrivenPasses passes) {
         this.failovers = failovers;
         this.config = config;
         this.json = json;
-        this.redriver = new CoalescedPass("job redriver", vertx, SETTLE, this::redriveSilentJobs);
-        notifications.listen(ChangeNotifications.JOB_STATE, ignored -> redriver.runAfterSettling());
-        notifications.onListening(redriver::runSoon);
-    }
-
-    @Scheduled(every = "${failback.safety-net-interval:30s}", delayed = "${failback.safety-net-interval:30s}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
-    void sweep() {
-        redriver.runSoon();
+        passes.start("job redriver", SETTLE, this::redriveSilentJobs, ChangeNotifications.JOB_STATE);
     }
 
     /** Re-drives the jobs silent for longer than the lease; answers when the next lease runs out (null if none runs). */

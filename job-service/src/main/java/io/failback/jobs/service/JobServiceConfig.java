@@ -27,7 +27,7 @@ public interface JobServiceConfig {
     /**
      * Work follows from the database's change notifications; this slow timer runs each pass (outbox relay, state-change
      * feed, recovery plans, replication scheduler, redriver, job event streams) in case a notification was missed.
-     * The {@code @Scheduled} safety nets read it as {@code failback.safety-net-interval} too.
+     * The {@code @Scheduled} safety net (ChangeDrivenPasses) reads it as {@code failback.safety-net-interval} too.
      */
     @WithDefault("30s")
     Duration safetyNetInterval();

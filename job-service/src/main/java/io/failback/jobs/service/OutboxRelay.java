@@ -4,12 +4,10 @@ import io.failback.jobs.domain.OutboxMessage;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.failback.jobs.messaging.ChangeNotifications;
 import io.quarkus.runtime.Startup;
-import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
-import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,26 +30,12 @@ public class OutboxRelay {
             + " for update skip locked";
 
     private final MutinyEmitter<String> commands;
-    private final CoalescedPass relay;
 
-    public OutboxRelay(@Channel("sync-commands") MutinyEmitter<String> commands, Vertx vertx, ChangeNotifications notifications) {
+    public OutboxRelay(@Channel("sync-commands") MutinyEmitter<String> commands, ChangeDrivenPasses passes) {
         this.commands = commands;
         // A full batch may not be all: the relay runs again at once until one comes back short.
-        this.relay = new CoalescedPass("outbox relay", vertx, Duration.ZERO,
-                () -> relayBatch().map(sent -> sent == BATCH_SIZE ? Instant.now() : null));
-        notifications.listen(ChangeNotifications.OUTBOX, ignored -> relay.runAfterSettling());
-        notifications.onListening(relay::runSoon);
-    }
-
-    /**
-     * The safety net of this and the other passes. The first comes a whole interval after the start: the catch-up run
-     * when the notification listener connects covers the start.
-     */
-    @Scheduled(every = "${failback.safety-net-interval:30s}", delayed = "${failback.safety-net-interval:30s}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
-    void sweep() {
-        relay.runSoon();
+        passes.start("outbox relay", Duration.ZERO,
+                () -> relayBatch().map(sent -> sent == BATCH_SIZE ? Instant.now() : null), ChangeNotifications.OUTBOX);
     }
 
     private Uni<Integer> relayBatch() {

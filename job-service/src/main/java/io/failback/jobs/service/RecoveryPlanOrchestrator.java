@@ -5,10 +5,8 @@ import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.messaging.ChangeNotifications;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.runtime.Startup;
-import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,20 +29,10 @@ public class RecoveryPlanOrchestrator {
     private static final Duration SETTLE = Duration.ofMillis(100);
 
     private final RecoveryPlanRunner runner;
-    private final CoalescedPass orchestrator;
 
-    public RecoveryPlanOrchestrator(RecoveryPlanRunner runner, Vertx vertx, ChangeNotifications notifications) {
+    public RecoveryPlanOrchestrator(RecoveryPlanRunner runner, ChangeDrivenPasses passes) {
         this.runner = runner;
-        this.orchestrator = new CoalescedPass("recovery plan orchestrator", vertx, SETTLE, this::advanceRunningPlans);
-        notifications.listen(ChangeNotifications.JOB, ignored -> orchestrator.runAfterSettling());
-        notifications.onListening(orchestrator::runSoon);
-    }
-
-    @Scheduled(every = "${failback.safety-net-interval:30s}", delayed = "${failback.safety-net-interval:30s}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
-    void sweep() {
-        orchestrator.runSoon();
+        passes.start("recovery plan orchestrator", SETTLE, this::advanceRunningPlans, ChangeNotifications.JOB);
     }
 
     /** Answers when to try again if a plan job could not be advanced, else null. */

@@ -7,10 +7,8 @@ import io.failback.jobs.domain.ReplicationProtectedItem;
 import io.failback.jobs.messaging.ChangeNotifications;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.runtime.Startup;
-import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,21 +38,11 @@ public class ReplicationScheduler {
 
     private final FailoverService failovers;
     private final JobServiceConfig config;
-    private final CoalescedPass scheduler;
 
-    public ReplicationScheduler(FailoverService failovers, JobServiceConfig config, Vertx vertx, ChangeNotifications notifications) {
+    public ReplicationScheduler(FailoverService failovers, JobServiceConfig config, ChangeDrivenPasses passes) {
         this.failovers = failovers;
         this.config = config;
-        this.scheduler = new CoalescedPass("replication scheduler", vertx, SETTLE, this::issueDueCycles);
-        notifications.listen(ChangeNotifications.ITEM, ignored -> scheduler.runAfterSettling());
-        notifications.onListening(scheduler::runSoon);
-    }
-
-    @Scheduled(every = "${failback.safety-net-interval:30s}", delayed = "${failback.safety-net-interval:30s}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
-    void sweep() {
-        scheduler.runSoon();
+        passes.start("replication scheduler", SETTLE, this::issueDueCycles, ChangeNotifications.ITEM);
     }
 
     /** Issues the cycles due now; answers when the next one falls due (null if no item replicates). */
