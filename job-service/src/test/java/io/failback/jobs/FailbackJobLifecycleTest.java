@@ -159,7 +159,7 @@ class FailbackJobLifecycleTest {
     private static SyncEvent progress(String job, String item, long sequence, long bytesSent) {
         return new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), commandOf(job), job, item,
                 SyncEvent.Type.TaskProgress, SyncTask.DataSynchronization, sequence, Instant.now(),
-                new SyncEvent.TaskProgress(1000, bytesSent, 1000, bytesSent, 100.0, null), null, null, null, null);
+                new SyncEvent.TaskProgress(1000, bytesSent, 1000, bytesSent, 100.0, null, 0), null, null, null, null);
     }
 
     @Test

@@ -14,6 +14,8 @@ import java.util.List;
  * @param sequence increases with every event one run of a command emits
  * @param task null on {@link Type#SyncSucceeded} and {@link Type#SyncFailed}
  * @param progress set on {@link Type#TaskProgress} and on the final {@link Type#TaskSucceeded} of a data task
+ * @param failure set on {@link Type#TaskFailed} and {@link Type#SyncFailed}; on {@link Type#TaskWaiting}, the part that
+ *        cannot be reached and until when the task waits for it
  * @param verifications set on {@link Type#SyncSucceeded}: each disk's strong digest on both sides
  * @param checkpoint set on {@link Type#SyncSuspended}: what phase 2 continues from
  * @param recoveryPoint set on the {@link Type#SyncSucceeded} of a replication: the moment the replica now holds
@@ -39,6 +41,14 @@ public record SyncEvent(
         TaskProgress,
         TaskSucceeded,
         TaskFailed,
+        /**
+         * The task cannot go on because a part it needs is away (a site that does not answer, a stream cut half-way): it
+         * waits, retrying with back-off, until the part is back or its patience runs out (then {@link #TaskFailed}).
+         * {@code failure} names the part. Ordered like {@link #TaskProgress}: by {@code sequence}.
+         */
+        TaskWaiting,
+        /** The part a {@link #TaskWaiting} named answers again; the task goes on from its last durable checkpoint. */
+        TaskResumed,
         SyncSucceeded,
         /** Phase 1 of a ForDownTime failback is done: the job waits for "Complete Failover" (resume). */
         SyncSuspended,
@@ -52,9 +62,11 @@ public record SyncEvent(
      * @param bytesSent bytes written to the target so far
      * @param bytesPerSecond recent transfer rate
      * @param etaSeconds estimated seconds to finish, null while unknown
+     * @param bytesResumed of {@code bytesSent}, the bytes an interrupted copy had already made durable on the target,
+     *        which were not sent again (0 when nothing was resumed)
      */
     public record TaskProgress(long bytesTotal, long bytesScanned, long bytesToSend, long bytesSent,
-            double bytesPerSecond, Long etaSeconds) {
+            double bytesPerSecond, Long etaSeconds, long bytesResumed) {
     }
 
     /** @param code stable, machine-readable (e.g. {@code OnPremisesVmNotFound}); message says what to do. */

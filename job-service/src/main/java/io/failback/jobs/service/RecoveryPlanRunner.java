@@ -388,7 +388,7 @@ public class RecoveryPlanRunner {
                 : more.etaSeconds() == null ? total.etaSeconds() : Math.max(total.etaSeconds(), more.etaSeconds());
         return new TaskProgress(total.bytesTotal() + more.bytesTotal(), total.bytesScanned() + more.bytesScanned(),
                 total.bytesToSend() + more.bytesToSend(), total.bytesSent() + more.bytesSent(),
-                total.bytesPerSecond() + more.bytesPerSecond(), eta);
+                total.bytesPerSecond() + more.bytesPerSecond(), eta, total.bytesResumed() + more.bytesResumed());
     }
 
     static ItemOperation operationOf(ReplicationJob job) {

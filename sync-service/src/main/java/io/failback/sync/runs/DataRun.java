@@ -85,7 +85,7 @@ public abstract class DataRun extends CommandRun {
             double bytesPerSecond = rate.update(Instant.now(), sent);
             long remaining = Math.max(0, toSend.get() - sent);
             Long eta = bytesPerSecond > 0 ? (long) Math.ceil(remaining / bytesPerSecond) : null;
-            return new TaskProgress(bytesTotal, scanned.get(), toSend.get(), sent, bytesPerSecond, eta);
+            return new TaskProgress(bytesTotal, scanned.get(), toSend.get(), sent, bytesPerSecond, eta, 0);
         }
     }
 
