@@ -183,19 +183,20 @@ public final class Soak {
             }
             lastBytesSent = Math.max(lastBytesSent, sent);
             if (!injected) {
-                boolean copying = copy.path("state").asText().equals("InProgress") && toSend > 0;
+                String copyState = copy.path("state").asText();
+                boolean copying = copyState.equals("InProgress") && toSend > 0 && sent < toSend;
                 if (copying && sent >= planned.atShare() * toSend) {
                     result.faultAt(Instant.now(), (double) sent / toSend);
                     planned.fault().inject(system, planned.pause());
                     injected = true;
                     continue;
                 }
-                if (!copying && !copy.path("state").asText().isEmpty() && !List.of("NotStarted", "InProgress")
-                        .contains(copy.path("state").asText())) {
-                    // The copy ended before the planned share: this run proves nothing about the fault.
+                boolean copied = (toSend > 0 && sent >= toSend) || !List.of("", "NotStarted", "InProgress").contains(copyState);
+                if (copied) {
+                    // The copy ended between two polls, before the planned share: this run proves nothing about the fault.
                     injected = true;
-                    result.missed(planned.scenario().copyTask + " was " + copy.path("state").asText() + " before "
-                            + Math.round(planned.atShare() * 100) + "% of its bytes were seen sent; use a larger --disk-mib");
+                    result.missed("%s had sent %d of %d bytes (%s) before the fault at %d%% could strike; use a larger --disk-mib"
+                            .formatted(planned.scenario().copyTask, sent, toSend, copyState, Math.round(planned.atShare() * 100)));
                 }
             }
             if (state.equals("Suspended") && planned.scenario() == Scenario.FOR_DOWN_TIME) {

@@ -3,6 +3,7 @@ package io.failback.system.bench;
 import io.failback.system.LocalSystem;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 
@@ -84,18 +85,42 @@ final class SoakPlan {
     private SoakPlan() {
     }
 
+    /**
+     * Faults and scenarios are dealt from decks shuffled with the seed's {@link Random}, each deck dealt out before it
+     * is shuffled again: every run's fault is random, yet 20 runs hit every part three or four times, where independent
+     * draws could leave a part out.
+     */
     static List<PlannedRun> draw(long seed, int runs) {
         Random random = new Random(seed);
-        Scenario[] scenarios = Scenario.values();
-        Fault[] faults = Fault.values();
+        Deck<Scenario> scenarios = new Deck<>(List.of(Scenario.values()), random);
+        Deck<Fault> faults = new Deck<>(List.of(Fault.values()), random);
         List<PlannedRun> plan = new ArrayList<>();
         for (int run = 1; run <= runs; run++) {
-            Scenario scenario = scenarios[random.nextInt(scenarios.length)];
-            Fault fault = faults[random.nextInt(faults.length)];
+            Scenario scenario = scenarios.next();
+            Fault fault = faults.next();
             double atShare = EARLIEST + random.nextDouble() * (LATEST - EARLIEST);
             Duration pause = Duration.ofSeconds(MIN_PAUSE_SECONDS + random.nextInt(MAX_PAUSE_SECONDS - MIN_PAUSE_SECONDS + 1));
             plan.add(new PlannedRun(run, scenario, fault, atShare, pause, random.nextInt(1_000_000)));
         }
         return plan;
+    }
+
+    private static final class Deck<T> {
+        private final List<T> cards;
+        private final Random random;
+        private final List<T> left = new ArrayList<>();
+
+        Deck(List<T> cards, Random random) {
+            this.cards = cards;
+            this.random = random;
+        }
+
+        T next() {
+            if (left.isEmpty()) {
+                left.addAll(cards);
+                Collections.shuffle(left, random);
+            }
+            return left.remove(left.size() - 1);
+        }
     }
 }

@@ -32,7 +32,8 @@ final class SoakReport {
             100 random 4 KiB writes a second while phase 1 copies its snapshot; the soak resumes as soon as the job is
             `Suspended`, and phase 2 shuts Azure down and sends what it wrote since). `java.util.Random(seed)` draws, for
             each run up front, the scenario, one fault, the share of the copy's bytes (10% to 80%, by the copy task's
-            `bytesSent`) at which it strikes, and how long the part stays away (2 to 20 s):
+            `bytesSent`) at which it strikes, and how long the part stays away (2 to 20 s). Faults and scenarios are dealt
+            from decks the seed shuffles, so 20 runs hit each of the six parts three or four times:
 
             - `kill -9` of job-service, sync-service, host-agent or azure-sim, then started again;
             - a stop of the Kafka broker or of PostgreSQL (SIGTERM, as a fail-over), then started again.
