@@ -80,6 +80,7 @@ public final class Soak {
         Machine machine = Machine.describe(root);
         List<PlannedRun> plan = SoakPlan.draw(options.seed(), options.runs());
         List<SoakRun> runs = new ArrayList<>();
+        Path doc = root.resolve("docs").resolve("reliability.md");
         say("seed %d: %d runs on a %d MiB disk; repeat with: %s", options.seed(), options.runs(), options.diskMib(), options.command());
         try {
             failIfTooLittleSpace();
@@ -95,6 +96,8 @@ public final class Soak {
                     SoakRun result = runOne(planned);
                     runs.add(result);
                     System.out.println(result.line(options.seed(), options.runs()));
+                    // After every run, so that a soak cut short still leaves its figures.
+                    report(machine, startedAt, start, codeVersion, runs).writeTo(doc);
                 }
                 say("stopping the system");
             }
@@ -108,11 +111,9 @@ public final class Soak {
                 deleteTree(workDir.resolve("build"));
             }
         }
-        double minutes = Duration.between(start, Instant.now()).toSeconds() / 60.0;
-        SoakReport report = new SoakReport(options, machine, startedAt, minutes, root.relativize(workDir).toString(), codeVersion, runs);
+        SoakReport report = report(machine, startedAt, start, codeVersion, runs);
         System.out.println();
         System.out.println(report.totals());
-        Path doc = root.resolve("docs").resolve("reliability.md");
         try {
             report.writeTo(doc);
             say("wrote " + root.relativize(doc));
@@ -121,6 +122,11 @@ public final class Soak {
             return 1;
         }
         return report.allPassed() ? 0 : 1;
+    }
+
+    private SoakReport report(Machine machine, ZonedDateTime startedAt, Instant start, String codeVersion, List<SoakRun> runs) {
+        double minutes = Duration.between(start, Instant.now()).toSeconds() / 60.0;
+        return new SoakReport(options, machine, startedAt, minutes, root.relativize(workDir).toString(), codeVersion, runs);
     }
 
     /** One failback with its fault; whatever goes wrong is this run's result, and the next run still runs. */

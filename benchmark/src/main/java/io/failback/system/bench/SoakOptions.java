@@ -18,7 +18,7 @@ record SoakOptions(long seed, int runs, long diskMib, boolean keepData) {
               --seed N       seeds the plan: each run's scenario, fault, moment and pause (default: drawn from the clock
                              and printed, so the run can be repeated)
               --runs R       failbacks back to back, one fault injected in each (default 20)
-              --disk-mib M   size of each run's disk in MiB (default 1024: on 2 busy cores the copy lasts tens of seconds)
+              --disk-mib M   size of each run's disk in MiB (default 768: on 2 busy cores the copy lasts tens of seconds)
               --keep-data    keep the disks under .failback/soak-*/data (default: deleted once compared; logs kept)
             Starts the whole system on free ports, as ./failback bench does, and runs failbacks back to back: a full
             download (ForSynchronization) or a ForDownTime phase 1 while the Azure VM writes followed by Complete
@@ -41,7 +41,7 @@ record SoakOptions(long seed, int runs, long diskMib, boolean keepData) {
     static SoakOptions parse(String[] args) {
         long seed = System.currentTimeMillis() % 1_000_000;
         int runs = 20;
-        long diskMib = 1024;
+        long diskMib = 768;
         boolean keepData = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {

@@ -76,8 +76,9 @@ final class SoakReport {
         long succeeded = runs.stream().filter(run -> "Succeeded".equals(run.state())).count();
         long equal = runs.stream().filter(run -> run.comparison() != null && run.comparison().equal()).count();
         long wentBack = runs.stream().filter(run -> run.progressWentBack() > 0).count();
-        return ("%d of %d runs passed (seed %d, %d MiB disk, %.1f min): %d jobs Succeeded without Restart, %d with the images'"
-                + " SHA-256 equal; bytesSent went down during %d run(s)").formatted(passed, options.runs(), options.seed(),
+        String cut = runs.size() < options.runs() ? " (stopped after %d of the %d runs)".formatted(runs.size(), options.runs()) : "";
+        return ("%d of %d runs passed%s (seed %d, %d MiB disk, %.1f min): %d jobs Succeeded without Restart, %d with the images'"
+                + " SHA-256 equal; bytesSent went down during %d run(s)").formatted(passed, options.runs(), cut, options.seed(),
                 options.diskMib(), minutes, succeeded, equal, wentBack);
     }
 
