@@ -86,6 +86,36 @@ class InfrastructureIT {
         return Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "infrastructure-");
     }
 
+    /** As under {@code ./failback up}: a database that dies on its own (not stopped by us) is started again, data and all. */
+    @Test
+    void aSupervisedSystemStartsTheDatabaseAgainWhenItDies() throws Exception {
+        try (LocalSystem system = LocalSystem.builder().workDir(newWorkDir()).infrastructureOnly().supervise().start()) {
+            execute(system.datasource(), "create table survivor (id int)", "insert into survivor values (7)");
+            ProcessHandle postmaster = system.process(LocalSystem.POSTGRES).orElseThrow();
+
+            postmaster.destroyForcibly();
+            postmaster.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (!(system.restarts(LocalSystem.POSTGRES) == 1 && system.isRunning(LocalSystem.POSTGRES)
+                    && answers(system.datasource()))) {
+                assertTrue(System.nanoTime() < deadline, "PostgreSQL was not started again; restarts: "
+                        + system.restarts(LocalSystem.POSTGRES));
+                Thread.sleep(200);
+            }
+            assertEquals(7, queryInt(system.datasource(), "select id from survivor"));
+            assertTrue(system.process(LocalSystem.POSTGRES).orElseThrow().pid() != postmaster.pid(), "a new server");
+        }
+    }
+
+    private static boolean answers(Datasource datasource) {
+        try {
+            return queryInt(datasource, "select 1") == 1;
+        } catch (SQLException notYet) {
+            return false;
+        }
+    }
+
     private static void produce(String bootstrapServers, String topic, String value) throws Exception {
         Map<String, Object> config = Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,

@@ -101,7 +101,8 @@ public final class LocalSystem implements AutoCloseable {
         }
 
         if (builder.externalDatasource == null) {
-            PostgresServer postgres = new PostgresServer(dataDir.resolve("postgres"), logFile(POSTGRES), ports.postgres());
+            PostgresServer postgres = new PostgresServer(dataDir.resolve("postgres"), logFile(POSTGRES), ports.postgres(),
+                    componentListener);
             add(postgres, ports.postgres());
             datasource = postgres.datasource();
         } else {
@@ -205,8 +206,7 @@ public final class LocalSystem implements AutoCloseable {
                 startTogether(componentsNamed(SYNC_SERVICE, JOB_SERVICE));
             }
             if (supervisor != null) {
-                supervisor.watch(components.values().stream()
-                        .filter(ChildProcessComponent.class::isInstance).map(Component::name).toList());
+                supervisor.watch(components.keySet());
             }
             return this;
         } catch (Exception | Error e) {
@@ -594,10 +594,9 @@ public final class LocalSystem implements AutoCloseable {
         }
 
         /**
-         * Once started, a Kafka broker or service whose process ends without being asked to is started again, after
-         * 1 s, 2 s, 4 s... (at most 30 s; back to 1 s after it ran for a minute), as Kubernetes restarts a crashed
-         * container. PostgreSQL is not supervised. Off by default: tests that kill parts on purpose restart them
-         * themselves.
+         * Once started, PostgreSQL, the Kafka broker or a service whose process ends without being asked to is started
+         * again, after 1 s, 2 s, 4 s... (at most 30 s; back to 1 s after it ran for a minute), as Kubernetes restarts a
+         * crashed container. Off by default: tests that kill parts on purpose restart them themselves.
          */
         public Builder supervise() {
             this.supervise = true;

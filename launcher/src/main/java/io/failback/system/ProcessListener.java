@@ -17,7 +17,10 @@ public interface ProcessListener {
     default void stopped(String name) {
     }
 
-    /** A service process ended without being asked to, e.g. it crashed or failed to start. */
+    /**
+     * A process ended without being asked to, e.g. it crashed or failed to start; {@code exitCode} is -1 when it is
+     * not known (PostgreSQL's postmaster is no child of ours).
+     */
     default void exitedUnexpectedly(String name, int exitCode, Path logFile) {
     }
 

@@ -187,7 +187,8 @@ final class UpCommand {
         @Override
         public void exitedUnexpectedly(String name, int exitCode, Path logFile) {
             runDirectory.forget(name);
-            err.println("!! " + name + " exited unexpectedly with code " + exitCode + "; see " + relative(logFile));
+            err.println("!! " + name + " exited unexpectedly" + (exitCode < 0 ? "" : " with code " + exitCode) + "; see "
+                    + relative(logFile));
         }
 
         @Override

@@ -46,6 +46,39 @@ class WorkloadHardeningTest {
         Deploy.assertNone(overlay, problems);
     }
 
+    /**
+     * A liveness probe restarts a wedged container, not a busy one: a minute-long GC pause or a CPU-starved copy (whose
+     * health answer comes late) must not add up to a restart, so the kubelet waits at least two minutes of failed
+     * probes, each given a few seconds to answer. Kubernetes' defaults (1 s timeout, 3 failures) would allow 30 s.
+     */
+    @ParameterizedTest
+    @MethodSource("io.failback.system.deploy.Deploy#overlays")
+    void livenessProbesOutlastTwoMinutesWithoutAnAnswer(String overlay) {
+        List<String> problems = new ArrayList<>();
+        forEachContainer(overlay, (workload, container) -> {
+            Probe liveness = container.getLivenessProbe();
+            if (liveness == null) {
+                return; // an init container, or reported by everyContainerHasStartupReadinessAndLivenessProbes
+            }
+            int period = Objects.requireNonNullElse(liveness.getPeriodSeconds(), 10);
+            int failures = Objects.requireNonNullElse(liveness.getFailureThreshold(), 3);
+            int timeout = Objects.requireNonNullElse(liveness.getTimeoutSeconds(), 1);
+            if (period * failures < LIVENESS_PATIENCE_SECONDS) {
+                problems.add(workload + " " + container.getName() + ": the liveness probe restarts it after " + period * failures
+                        + " s of failures (periodSeconds " + period + " × failureThreshold " + failures + "), less than "
+                        + LIVENESS_PATIENCE_SECONDS + " s");
+            }
+            if (timeout < LIVENESS_TIMEOUT_SECONDS) {
+                problems.add(workload + " " + container.getName() + ": the liveness probe gives an answer " + timeout
+                        + " s, less than " + LIVENESS_TIMEOUT_SECONDS + " s");
+            }
+        });
+        Deploy.assertNone(overlay, problems);
+    }
+
+    private static final int LIVENESS_PATIENCE_SECONDS = 120;
+    private static final int LIVENESS_TIMEOUT_SECONDS = 5;
+
     @ParameterizedTest
     @MethodSource("io.failback.system.deploy.Deploy#overlays")
     void everyContainerRequestsAndIsLimitedInCpuAndMemory(String overlay) {
