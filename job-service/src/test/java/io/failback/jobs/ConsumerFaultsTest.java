@@ -105,8 +105,11 @@ class ConsumerFaultsTest {
         String notJsonId = sendTracked(Topics.PROVIDER_HEARTBEATS, host, NOT_JSON);
         String missingId = sendTracked(Topics.PROVIDER_HEARTBEATS, host,
                 "{\"schemaVersion\":1,\"baseUrl\":\"http://127.0.0.1:1/\",\"sentAt\":\"" + Instant.now() + "\"}");
+        String futureId = sendTracked(Topics.PROVIDER_HEARTBEATS, host, json(heartbeat(host, "http://127.0.0.1:1/" + host, Instant.now()))
+                .replace("\"schemaVersion\":1", "\"schemaVersion\":99"));
         assertDeadLettered(Topics.PROVIDER_HEARTBEATS, notJsonId, UNREADABLE);
         assertDeadLettered(Topics.PROVIDER_HEARTBEATS, missingId, "the record is not a readable ProviderHeartbeat");
+        assertDeadLettered(Topics.PROVIDER_HEARTBEATS, futureId, "ProviderHeartbeat schema version 99 is not supported");
         given().get("/api/replicationRecoveryServicesProviders/" + host).then().statusCode(404);
         KafkaTestClient.send(Topics.PROVIDER_HEARTBEATS, host, heartbeat(host, "http://127.0.0.1:1/" + host, Instant.now()));
         await().atMost(TIMEOUT).untilAsserted(() -> given().get("/api/replicationRecoveryServicesProviders/" + host).then()

@@ -1,5 +1,6 @@
 package io.failback.jobs.messaging;
 
+import io.failback.contracts.messaging.ContractVersions;
 import io.failback.contracts.messaging.ProviderHeartbeat;
 import io.failback.jobs.service.ProviderRegistry;
 import io.smallrye.mutiny.Uni;
@@ -21,6 +22,10 @@ public class HeartbeatConsumer {
     public Uni<Void> consume(ProviderHeartbeat heartbeat) {
         if (heartbeat == null || heartbeat.providerId() == null || heartbeat.providerId().isBlank()) {
             return Uni.createFrom().failure(new IllegalArgumentException("the record is not a readable ProviderHeartbeat"));
+        }
+        if (heartbeat.schemaVersion() != ContractVersions.PROVIDER_HEARTBEAT) {
+            return Uni.createFrom().failure(new IllegalArgumentException(
+                    "ProviderHeartbeat schema version " + heartbeat.schemaVersion() + " is not supported"));
         }
         // A heartbeat that cannot be recorded now (the database is away, job-service is stopping) is worth nothing
         // later: the host sends the next one in a few seconds. It is dropped, not dead-lettered.

@@ -1,6 +1,7 @@
 package io.failback.jobs.messaging;
 
 import io.failback.contracts.site.ProblemException;
+import io.failback.jobs.repository.DatabaseAway;
 import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.util.function.Supplier;
@@ -10,20 +11,29 @@ import java.util.function.Supplier;
  * its pool closing while job-service shuts down, a row changed by a concurrent transaction. Such a record is applied
  * again, with back-off, instead of going to the dead-letter topic; while it waits its offset is not committed, so a
  * job-service that stops meanwhile gets it again at its next start (appliers are idempotent). A record that fails
- * for what it is (unreadable, invalid, refused) fails at once and goes to the dead-letter topic. After about a minute
- * of failures a record is dead-lettered anyway, so that a bug cannot hold a partition forever.
+ * for what it is (unreadable, invalid, refused) fails at once and goes to the dead-letter topic.
+ * <p>
+ * While the database is away ({@link DatabaseAway}) a record waits for it however long that takes: nothing could be
+ * applied meanwhile, and dead-lettering a good event would lose it. Any other failure gives up after about 40 s of
+ * tries and dead-letters the record, so that a bug cannot hold a partition forever. (The channels' throttled commit
+ * tolerates a record held up to 15 minutes before it reports the channel unhealthy; see application.properties.)
  */
 final class TransientFailures {
     private static final Duration FIRST_BACK_OFF = Duration.ofMillis(100);
     private static final Duration MAX_BACK_OFF = Duration.ofSeconds(5);
-    private static final int ATTEMPTS = 16;
+    static final int ATTEMPTS = 16;
 
     private TransientFailures() {
     }
 
     static <T> Uni<T> retried(Supplier<Uni<? extends T>> work) {
-        return Uni.createFrom().deferred(work)
-                .onFailure(TransientFailures::isTransient).retry().withBackOff(FIRST_BACK_OFF, MAX_BACK_OFF).atMost(ATTEMPTS);
+        return retried(work, FIRST_BACK_OFF, MAX_BACK_OFF);
+    }
+
+    static <T> Uni<T> retried(Supplier<Uni<? extends T>> work, Duration firstBackOff, Duration maxBackOff) {
+        return Uni.createFrom().<T>deferred(work)
+                .onFailure(DatabaseAway::isDatabaseAway).retry().withBackOff(firstBackOff, maxBackOff).indefinitely()
+                .onFailure(TransientFailures::isTransient).retry().withBackOff(firstBackOff, maxBackOff).atMost(ATTEMPTS);
     }
 
     static boolean isTransient(Throwable failure) {

@@ -70,7 +70,7 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response databaseError(PgException e, UriInfo uri) {
         String state = e.getSqlState() == null ? "" : e.getSqlState();
-        if (state.startsWith("08") || state.startsWith("57P")) {
+        if (io.failback.jobs.repository.DatabaseAway.isConnectionLost(state)) {
             return databaseUnavailable(uri.getPath());
         }
         return problem(new Problem("DatabaseError", "Internal Server Error", 500, "the database refused the request (SQLSTATE " + state
