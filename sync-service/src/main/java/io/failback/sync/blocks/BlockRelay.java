@@ -77,9 +77,11 @@ public final class BlockRelay {
                     http.request(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(targetUrl)
                             .putHeader("Content-Type", BlockStreamFormat.MEDIA_TYPE))
                             .onFailure(e -> {
-                                source.request().reset();
+                                // Failed first, each time below: resetting the source fails its stream at once, which
+                                // must not be reported as the cause.
                                 done.tryFail(SiteCallException.partAway("SiteUnreachable", "cannot write blocks to " + targetUrl + ": " + e.getMessage(),
                                         targetUrl));
+                                source.request().reset();
                             })
                             .onSuccess(target -> pipe(source, sourceUrl, target, targetUrl, scanner, counters, done));
                 });
@@ -99,9 +101,9 @@ public final class BlockRelay {
         target.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
         target.response().onComplete(answer -> {
             if (answer.failed()) {
-                source.request().reset();
                 done.tryFail(SiteCallException.partAway("BlockStreamInterrupted", "the target's answer was lost: "
                         + answer.cause().getMessage(), targetUrl));
+                source.request().reset();
                 return;
             }
             HttpClientResponse response = answer.result();
@@ -116,8 +118,8 @@ public final class BlockRelay {
                     }
                 } else {
                     // The target refused or failed the stream early: stop reading the source.
-                    source.request().reset();
                     done.tryFail(SiteClient.failureOf("the target", targetUrl, response.statusCode(), text));
+                    source.request().reset();
                 }
             });
         });
