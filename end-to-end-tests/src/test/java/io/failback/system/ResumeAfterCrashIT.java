@@ -46,8 +46,9 @@ class ResumeAfterCrashIT {
 
         JsonNode copy = done.path("tasks").get(3);
         assertEquals("DataSynchronization", copy.path("name").asText());
-        assertEquals(DISK_BYTES - checkpoint * blockSize, copy.path("progress").path("bytesToSend").asLong(),
+        assertEquals(checkpoint * blockSize, copy.path("progress").path("bytesResumed").asLong(),
                 "the resumed copy sends only the blocks after the checkpoint");
+        assertEquals(DISK_BYTES, copy.path("progress").path("bytesSent").asLong(), "what was resumed counts as sent");
         String azureDigest = SystemTests.diskDigest(system.azureStorageDir().resolve("vms/vm-crash/disk-0.img"));
         JsonNode verification = done.path("customDetails").path("verifications").get(0);
         assertEquals(azureDigest, verification.path("sourceDigest").asText());
@@ -79,8 +80,8 @@ class ResumeAfterCrashIT {
 
         String again = api.failbackWithFullDownload("vm-cancel", "CreateVmIfNotFound");
         JsonNode done = SystemTests.succeeded(api, again);
-        assertEquals(DISK_BYTES - checkpoint * disk.path("blockSize").asLong(),
-                done.path("tasks").get(3).path("progress").path("bytesToSend").asLong(),
+        assertEquals(checkpoint * disk.path("blockSize").asLong(),
+                done.path("tasks").get(3).path("progress").path("bytesResumed").asLong(),
                 "the new failback sends only what the cancelled one had not made durable");
         String azureDigest = SystemTests.diskDigest(system.azureStorageDir().resolve("vms/vm-cancel/disk-0.img"));
         assertEquals(azureDigest, done.path("customDetails").path("verifications").get(0).path("targetDigest").asText());

@@ -12,4 +12,11 @@ public interface SyncConfig {
     /** How often a running data task reports its progress. */
     @WithDefault("1s")
     Duration progressInterval();
+
+    /**
+     * How long a task waits for a site that is away (does not answer, answers "unavailable", cut a stream) before
+     * the job fails: long enough for a host to reboot or a pod to be rescheduled.
+     */
+    @WithDefault("10m")
+    Duration patience();
 }

@@ -46,6 +46,8 @@ class PlannedFailbackTest {
 
     @AfterEach
     void cleanUp() {
+        StandInSites.host.awayUntil = Instant.MIN;
+        StandInSites.host.requestsToDrop.set(0);
         StandInSites.azure.removeVm(azureVm);
         StandInSites.host.removeVm(hostVm);
     }
@@ -108,8 +110,8 @@ class PlannedFailbackTest {
     }
 
     @Test
-    void aSourceThatDiesMidStreamFailsTheDataTaskAsInterruptedAndTheOnPremisesVmIsNotStarted() {
-        StandInSites.azure.addVm(azureVm, content(5)).crashHalfWay = true;
+    void aSourceThatKeepsDyingMidStreamFailsTheDataTaskAsInterruptedOnceThePatienceRunsOut() {
+        StandInSites.azure.addVm(azureVm, content(5)).crashesHalfWay = Integer.MAX_VALUE;
 
         SyncTopics.send(command(RecoveryVmCreationOption.CreateVmIfNotFound));
         List<SyncEvent> events = SyncTopics.eventsOfRun(job, RUN_TIMEOUT);
@@ -122,6 +124,8 @@ class PlannedFailbackTest {
         assertEquals("BlockStreamInterrupted", taskFailed.failure().code(), () -> "failure: " + taskFailed.failure());
         assertTrue(taskFailed.failure().message().startsWith("reading the source failed"),
                 () -> "the message blames the site that died, not the target: " + taskFailed.failure().message());
+        assertTrue(taskFailed.failure().message().contains("still failing after"),
+                () -> "it failed only once the patience ran out: " + taskFailed.failure().message());
         assertEquals(Type.SyncFailed, events.get(events.size() - 1).type());
 
         StandInSites.Host.HostVm target = StandInSites.host.vms.get(hostVm);
@@ -273,10 +277,90 @@ class PlannedFailbackTest {
         assertFalse(writes.get(0).contains("fullCopy=true"), "the resumed copy keeps the blocks already there: " + writes);
         SyncEvent dataDone = events.stream().filter(e -> e.type() == Type.TaskSucceeded && e.task() == SyncTask.DataSynchronization)
                 .findFirst().orElseThrow();
-        assertEquals(source.length / 2, dataDone.progress().bytesToSend());
+        assertEquals(source.length, dataDone.progress().bytesToSend());
+        assertEquals(source.length / 2, dataDone.progress().bytesResumed(), "half the disk was already there");
+        assertEquals(source.length, dataDone.progress().bytesSent());
         assertArrayEquals(source, StandInSites.bytes(interrupted.disk));
         assertEquals(StandInSites.digest(source), events.get(events.size() - 1).verifications().get(0).targetDigest());
         assertEquals("Running", interrupted.state);
+    }
+
+    @Test
+    void aStreamCutHalfWayIsSentAgainFromTheCheckpointAndTheFailbackSucceedsWithoutWaiting() {
+        byte[] source = content(9);
+        StandInSites.azure.addVm(azureVm, source).crashesHalfWay = 1;
+
+        SyncTopics.send(command(RecoveryVmCreationOption.CreateVmIfNotFound));
+        List<SyncEvent> events = SyncTopics.eventsOfRun(job, RUN_TIMEOUT);
+
+        assertEquals(SyncTask.PLANNED_FAILBACK, tasksStarted(events));
+        assertInOrder(events);
+        assertEquals(Type.SyncSucceeded, events.get(events.size() - 1).type(), () -> "events: " + events);
+        assertTrue(events.stream().noneMatch(e -> e.type() == Type.TaskWaiting || e.type() == Type.TaskFailed),
+                () -> "both sites answered all along: the cut stream is simply sent again: " + events);
+        assertEquals(2, StandInSites.azure.requests.stream().filter(r -> r.startsWith("GET /api/vms/" + azureVm + "/disks/disk0/blocks"))
+                .count(), "the disk was read twice");
+        assertNeverBackwards(events);
+        StandInSites.Host.HostVm target = StandInSites.host.vms.get(hostVm);
+        assertArrayEquals(source, StandInSites.bytes(target.disk), "the host's disk holds the Azure disk's bytes");
+        assertEquals("Running", target.state);
+    }
+
+    @Test
+    void aHostAwayForAWhileIsWaitedForSaidSoAndTheFailbackGoesOnWhenItIsBack() {
+        byte[] source = content(10);
+        StandInSites.azure.addVm(azureVm, source);
+        // The run's first call, then the first probe a second later, find it away; the probe after that finds it back.
+        StandInSites.host.requestsToDrop.set(2);
+
+        SyncTopics.send(command(RecoveryVmCreationOption.CreateVmIfNotFound));
+        List<SyncEvent> events = SyncTopics.eventsOfRun(job, RUN_TIMEOUT);
+
+        assertInOrder(events);
+        assertEquals(Type.SyncSucceeded, events.get(events.size() - 1).type(), () -> "events: " + events);
+        List<SyncEvent> waits = events.stream().filter(e -> e.type() == Type.TaskWaiting || e.type() == Type.TaskResumed).toList();
+        assertEquals(List.of(Type.TaskWaiting, Type.TaskResumed), waits.stream().map(SyncEvent::type).toList(), () -> "events: " + events);
+        SyncEvent waiting = waits.get(0);
+        assertEquals(SyncTask.PrepareOnPremisesVm, waiting.task());
+        assertEquals("SiteUnreachable", waiting.failure().code());
+        assertTrue(waiting.failure().message().contains(StandInSites.host.url) && waiting.failure().message().contains("retrying until"),
+                () -> "the wait names the host and how long it lasts: " + waiting.failure().message());
+        assertEquals(SyncTask.PLANNED_FAILBACK, tasksStarted(events));
+        assertArrayEquals(source, StandInSites.bytes(StandInSites.host.vms.get(hostVm).disk));
+    }
+
+    @Test
+    void aHostAwayForLongerThanThePatienceFailsTheTaskAsUnreachableBeforeAzureIsShutDown() {
+        StandInSites.azure.addVm(azureVm, content(11));
+        StandInSites.host.awayUntil = Instant.now().plusSeconds(120);
+
+        SyncTopics.send(command(RecoveryVmCreationOption.CreateVmIfNotFound));
+        List<SyncEvent> events = SyncTopics.eventsOfRun(job, RUN_TIMEOUT);
+
+        assertInOrder(events);
+        assertEquals(Type.TaskStarted, events.get(0).type());
+        assertEquals(Type.SyncFailed, events.get(events.size() - 1).type(), () -> "events: " + events);
+        List<SyncEvent> between = events.subList(1, events.size() - 2);
+        assertTrue(!between.isEmpty() && between.stream().allMatch(e -> e.type() == Type.TaskWaiting),
+                () -> "it said it waited, and nothing else, until it gave up: " + events);
+        SyncEvent failed = events.get(events.size() - 2);
+        assertEquals(Type.TaskFailed, failed.type());
+        assertEquals(SyncTask.PrepareOnPremisesVm, failed.task());
+        assertEquals("SiteUnreachable", failed.failure().code());
+        assertTrue(failed.failure().message().contains("still failing after 6 s"), () -> failed.failure().message());
+        assertEquals("Running", StandInSites.azure.vms.get(azureVm).state, "nothing was shut down");
+    }
+
+    /** A data task's bytesSent, as its progress reports go, never goes down, also across a stream sent again. */
+    private static void assertNeverBackwards(List<SyncEvent> events) {
+        long last = 0;
+        for (SyncEvent event : events) {
+            if (event.progress() != null) {
+                long sent = event.progress().bytesSent();
+                assertTrue(sent >= last || event.type() == Type.TaskStarted, () -> "bytesSent went down: " + events);
+                last = sent;
+            }
+        }
     }
 
     private SyncCommand command(RecoveryVmCreationOption creation) {
@@ -317,7 +401,8 @@ class PlannedFailbackTest {
                     assertNull(current, () -> "a task started while another ran: " + events);
                     current = event.task();
                 }
-                case TaskProgress -> assertEquals(current, event.task(), () -> "progress outside its task: " + events);
+                case TaskProgress, TaskWaiting, TaskResumed -> assertEquals(current, event.task(),
+                        () -> event.type() + " outside its task: " + events);
                 case TaskSucceeded, TaskFailed -> {
                     assertEquals(current, event.task(), () -> "outcome of a task that did not run: " + events);
                     if (event.type() == Type.TaskSucceeded) {

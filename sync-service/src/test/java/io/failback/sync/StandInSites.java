@@ -140,8 +140,8 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
             volatile Long shutdownTrackingPoint;
             /** Reads of blocks at or after this one fail, as a site whose storage breaks half-way through a copy; -1 never. */
             volatile long failReadsFrom = -1;
-            /** The site dies in the middle of sending the disk: the connection drops after half the stream. */
-            volatile boolean crashHalfWay;
+            /** How many times the site dies in the middle of sending the disk: the connection drops after half the stream. */
+            volatile int crashesHalfWay;
             /** The site stops sending in the middle of the disk and keeps the connection open (a stalled copy). */
             volatile boolean stallHalfWay;
 
@@ -205,7 +205,7 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
             });
             router.get("/api/vms/:vm/disks/:disk/blocks").handler(ctx -> {
                 AzureVm vm = vms.get(ctx.pathParam("vm"));
-                if (vm == null || !(vm.crashHalfWay || vm.stallHalfWay)) {
+                if (vm == null || !(vm.crashesHalfWay > 0 || vm.stallHalfWay)) {
                     ctx.next();
                     return;
                 }
@@ -213,7 +213,8 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
                 ctx.response().setChunked(true).putHeader("Content-Type", BlockStreamFormat.MEDIA_TYPE);
                 ctx.response().write(io.vertx.core.buffer.Buffer.buffer(Arrays.copyOf(stream, stream.length / 2)))
                         .onComplete(written -> {
-                            if (vm.crashHalfWay) {
+                            if (vm.crashesHalfWay > 0) {
+                                vm.crashesHalfWay--;
                                 ctx.request().connection().close();
                             }
                         });
@@ -252,6 +253,10 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
         final List<String> requests = new CopyOnWriteArrayList<>();
         final List<String> switches = List.of("vSwitch-Prod");
         String url;
+        /** Until then the host is away (rebooting): every connection is dropped before it is answered. */
+        volatile java.time.Instant awayUntil = java.time.Instant.MIN;
+        /** The host drops this many requests before it answers again (a reboot as long as that many tries). */
+        final java.util.concurrent.atomic.AtomicInteger requestsToDrop = new java.util.concurrent.atomic.AtomicInteger();
 
         static final class HostVm {
             final VirtualDisk disk;
@@ -284,6 +289,10 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
         Router router() {
             Router router = Router.router(vertx);
             router.route().handler(ctx -> {
+                if (java.time.Instant.now().isBefore(awayUntil) || requestsToDrop.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    ctx.request().connection().close();
+                    return;
+                }
                 requests.add(ctx.request().method() + " " + ctx.request().uri());
                 ctx.next();
             });

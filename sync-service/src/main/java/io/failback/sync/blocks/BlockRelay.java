@@ -49,27 +49,27 @@ public final class BlockRelay {
     }
 
     public Future<BlockWriteSummary> relay(String sourceUrl, String targetUrl, Counters counters) {
-        return relay(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(sourceUrl), null, targetUrl, counters);
+        return relay(sourceUrl, new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(sourceUrl), null, targetUrl, counters);
     }
 
     /** Relays the blocks a JSON selection ({@code {"ranges": [[first, count], ...]}}) asks the source for. */
     public Future<BlockWriteSummary> relaySelected(String sourceSelectUrl, List<long[]> ranges, String targetUrl, Counters counters) {
-        return relay(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(sourceSelectUrl)
+        return relay(sourceSelectUrl, new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(sourceSelectUrl)
                 .putHeader("Content-Type", "application/json"), Json.encodeToBuffer(new BlockRanges(ranges)), targetUrl, counters);
     }
 
-    private Future<BlockWriteSummary> relay(RequestOptions sourceRequest, io.vertx.core.buffer.Buffer sourceBody, String targetUrl,
-            Counters counters) {
-        String sourceUrl = sourceRequest.getURI();
+    private Future<BlockWriteSummary> relay(String sourceUrl, RequestOptions sourceRequest, io.vertx.core.buffer.Buffer sourceBody,
+            String targetUrl, Counters counters) {
         Promise<BlockWriteSummary> done = Promise.promise();
         BlockStreamScanner scanner = new BlockStreamScanner();
 
         http.request(sourceRequest)
                 .compose(request -> sourceBody == null ? request.send() : request.send(sourceBody))
-                .onFailure(e -> done.tryFail(new SiteCallException("SiteUnreachable", "cannot read blocks from " + sourceUrl + ": " + e.getMessage())))
+                .onFailure(e -> done.tryFail(SiteCallException.partAway("SiteUnreachable", "cannot read blocks from " + sourceUrl + ": " + e.getMessage(),
+                        sourceUrl)))
                 .onSuccess(source -> {
                     if (source.statusCode() != 200) {
-                        source.body().onComplete(body -> done.tryFail(SiteClient.failureOf("the source", source.statusCode(),
+                        source.body().onComplete(body -> done.tryFail(SiteClient.failureOf("the source", sourceUrl, source.statusCode(),
                                 body.succeeded() ? body.result().toString() : "")));
                         return;
                     }
@@ -78,15 +78,16 @@ public final class BlockRelay {
                             .putHeader("Content-Type", BlockStreamFormat.MEDIA_TYPE))
                             .onFailure(e -> {
                                 source.request().reset();
-                                done.tryFail(new SiteCallException("SiteUnreachable", "cannot write blocks to " + targetUrl + ": " + e.getMessage()));
+                                done.tryFail(SiteCallException.partAway("SiteUnreachable", "cannot write blocks to " + targetUrl + ": " + e.getMessage(),
+                                        targetUrl));
                             })
-                            .onSuccess(target -> pipe(source, target, scanner, counters, done));
+                            .onSuccess(target -> pipe(source, sourceUrl, target, targetUrl, scanner, counters, done));
                 });
         return done.future();
     }
 
-    private static void pipe(HttpClientResponse source, HttpClientRequest target, BlockStreamScanner scanner, Counters counters,
-            Promise<BlockWriteSummary> done) {
+    private static void pipe(HttpClientResponse source, String sourceUrl, HttpClientRequest target, String targetUrl,
+            BlockStreamScanner scanner, Counters counters, Promise<BlockWriteSummary> done) {
         counters.abort = () -> {
             // Failed first: resetting the streams fails them at once, which must not be reported as the cause.
             done.tryFail(new SiteCallException("Cancelled", "the block stream was stopped: the job was cancelled"));
@@ -99,7 +100,8 @@ public final class BlockRelay {
         target.response().onComplete(answer -> {
             if (answer.failed()) {
                 source.request().reset();
-                done.tryFail(new SiteCallException("BlockStreamInterrupted", "the target's answer was lost: " + answer.cause().getMessage()));
+                done.tryFail(SiteCallException.partAway("BlockStreamInterrupted", "the target's answer was lost: "
+                        + answer.cause().getMessage(), targetUrl));
                 return;
             }
             HttpClientResponse response = answer.result();
@@ -115,7 +117,7 @@ public final class BlockRelay {
                 } else {
                     // The target refused or failed the stream early: stop reading the source.
                     source.request().reset();
-                    done.tryFail(SiteClient.failureOf("the target", response.statusCode(), text));
+                    done.tryFail(SiteClient.failureOf("the target", targetUrl, response.statusCode(), text));
                 }
             });
         });
@@ -131,7 +133,7 @@ public final class BlockRelay {
         });
         source.exceptionHandler(e -> {
             // Failed first: resetting the target fails its answer at once, which must not be reported as the cause.
-            done.tryFail(new SiteCallException("BlockStreamInterrupted", "reading the source failed: " + e.getMessage()));
+            done.tryFail(SiteCallException.partAway("BlockStreamInterrupted", "reading the source failed: " + e.getMessage(), sourceUrl));
             target.reset();
         });
         source.endHandler(v -> target.end());

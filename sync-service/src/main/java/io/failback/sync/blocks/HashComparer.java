@@ -60,12 +60,15 @@ public final class HashComparer {
 
     private Uni<long[]> fetch(String url, long[] window, String side) {
         String windowUrl = url + (url.contains("?") ? "&" : "?") + "first=" + window[0] + "&count=" + window[1];
-        return web.getAbs(windowUrl).send().map(response -> parse(response, window, side));
+        return web.getAbs(windowUrl).send()
+                .onFailure(failure -> !(failure instanceof SiteCallException)).transform(failure -> SiteCallException.partAway(
+                        "SiteUnreachable", side + " could not be reached for its hash list: " + failure.getMessage(), url))
+                .map(response -> parse(response, url, window, side));
     }
 
-    private static long[] parse(HttpResponse<Buffer> response, long[] window, String side) {
+    private static long[] parse(HttpResponse<Buffer> response, String url, long[] window, String side) {
         if (response.statusCode() != 200) {
-            throw SiteClient.failureOf(side, response.statusCode(), response.bodyAsString());
+            throw SiteClient.failureOf(side, url, response.statusCode(), response.bodyAsString());
         }
         try {
             return BlockHashes.parse(ByteBuffer.wrap(response.body().getBytes()), window[0], (int) window[1]);

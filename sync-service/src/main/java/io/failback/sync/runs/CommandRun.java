@@ -12,6 +12,7 @@ import io.failback.contracts.messaging.SyncEvent.Failure;
 import io.failback.contracts.messaging.SyncEvent.TaskProgress;
 import io.failback.contracts.messaging.SyncTask;
 import io.smallrye.mutiny.Uni;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,12 @@ import org.jboss.logging.Logger;
  * The tasks and their order are the contract's ({@link SyncTask#reportedBy}), from which job-service creates the
  * job's tasks: a run that would start a task out of that order, or end without reporting them all, fails instead
  * (code {@value #UNDECLARED_TASKS}), so that a disagreement shows as a failed job, not as tasks job-service ignores.
+ * <p>
+ * A task whose site is away ({@link SiteCallException#isTransient()}) is not failed: it waits for the site with
+ * back-off ({@link Patience}), says so ({@link SyncEvent.Type#TaskWaiting}, then {@link SyncEvent.Type#TaskResumed}) and
+ * does its work again. Every task's work can be done again: it checks what is already done (a VM already created or
+ * shut down, a copy's durable checkpoint on the host) before it acts. Only when one outage outlasts the patience does
+ * the task fail, with the site's code.
  */
 public abstract class CommandRun {
     private static final Logger LOG = Logger.getLogger(CommandRun.class);
@@ -37,6 +44,7 @@ public abstract class CommandRun {
     private final SyncEventPublisher publisher;
     private final AtomicLong sequence = new AtomicLong();
     private final List<SyncTask> declaredTasks;
+    private final Patience patience;
     /** How many of {@link #declaredTasks} have started. */
     private volatile int tasksStarted;
     /** The command this run answers to: job-service may re-issue the job's command, and then follows the new id. */
@@ -45,9 +53,10 @@ public abstract class CommandRun {
     private volatile boolean cancelled;
     protected volatile TaskProgress lastProgress;
 
-    CommandRun(SyncCommand command, SyncEventPublisher publisher) {
+    CommandRun(SyncCommand command, SyncEventPublisher publisher, Patience patience) {
         this.command = command;
         this.publisher = publisher;
+        this.patience = patience;
         this.commandId = command.commandId();
         this.declaredTasks = SyncTask.reportedBy(command);
     }
@@ -120,8 +129,54 @@ public abstract class CommandRun {
                     lastProgress = null;
                 })
                 .chain(() -> emit(SyncEvent.Type.TaskStarted, task, null, null, null))
-                .chain(() -> work.get())
+                .chain(() -> attempt(task, work, null))
                 .call(() -> emit(SyncEvent.Type.TaskSucceeded, task, lastProgress, null, null));
+    }
+
+    /** The task's work once; when a site it needs is away, again once the site answers, within the patience. */
+    private <T> Uni<T> attempt(SyncTask task, Supplier<Uni<T>> work, Patience.Outage outage) {
+        Instant started = Instant.now();
+        return Uni.createFrom().deferred(work::get)
+                .onFailure(failure -> failure instanceof SiteCallException site && site.isTransient() && !cancelled)
+                .recoverWithUni(failure -> {
+                    SiteCallException away = (SiteCallException) failure;
+                    boolean workedForAWhile = Duration.between(started, Instant.now()).compareTo(Patience.WORKED_FOR_A_WHILE) >= 0;
+                    Patience.Outage current = outage == null || workedForAWhile ? patience.outageBeginningNow() : outage;
+                    LOG.infof("%s on %s, task %s: %s (%s); retrying until %s", what(), command.itemName(), task, away.getMessage(),
+                            away.code(), current.giveUpAt());
+                    return waitFor(task, away, current, false).chain(() -> attempt(task, work, current.retried()));
+                });
+    }
+
+    /**
+     * Sleeps the back-off, then asks whether the site answers, until it does. The wait is reported each time the site
+     * is found away (at least every {@link Patience#MAX_BACKOFF}, which also tells job-service that this run is alive,
+     * well within its lease), and its end once the site is back; a stream cut while both sites answer is simply done
+     * again.
+     */
+    private Uni<Void> waitFor(SyncTask task, SiteCallException away, Patience.Outage outage, boolean waitingReported) {
+        if (cancelled) {
+            return Uni.createFrom().failure(new SiteCallException("Cancelled", "the job was cancelled while task " + task
+                    + " waited for " + away.awayPart()));
+        }
+        if (Instant.now().isAfter(outage.giveUpAt())) {
+            return Uni.createFrom().failure(new SiteCallException(away.code(), away.getMessage() + "; still failing after "
+                    + patience.patience().toSeconds() + " s of retries (patience: failback.patience, FAILBACK_SYNC_PATIENCE)"));
+        }
+        return patience.sleep(outage.nextBackoff())
+                .chain(() -> patience.answers(away))
+                .chain(back -> {
+                    if (back) {
+                        return waitingReported
+                                ? emit(SyncEvent.Type.TaskResumed, task, lastProgress, null, null)
+                                        .invoke(() -> LOG.infof("%s on %s, task %s: %s answers again", what(), command.itemName(), task,
+                                                away.awayPart()))
+                                : Uni.createFrom().voidItem();
+                    }
+                    return emit(SyncEvent.Type.TaskWaiting, task, lastProgress, new Failure(away.code(), away.getMessage()
+                                    + "; waiting for it to come back, retrying until " + outage.giveUpAt()), null)
+                            .chain(() -> waitFor(task, away, outage.retried(), true));
+                });
     }
 
     private void checkDeclaredNext(SyncTask task) {

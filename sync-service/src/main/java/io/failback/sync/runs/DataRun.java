@@ -30,10 +30,10 @@ public abstract class DataRun extends CommandRun {
     private final Vertx vertx;
     private final Duration progressInterval;
 
-    DataRun(SyncCommand command, SyncEventPublisher publisher, BlockRelay relay, Vertx vertx, Duration progressInterval) {
-        super(command, publisher);
+    DataRun(SyncCommand command, SyncEventPublisher publisher, Patience patience, BlockRelay relay, Duration progressInterval) {
+        super(command, publisher, patience);
         this.relay = relay;
-        this.vertx = vertx;
+        this.vertx = patience.vertx();
         this.progressInterval = progressInterval;
     }
 
@@ -65,11 +65,16 @@ public abstract class DataRun extends CommandRun {
         return "/api/vms/" + vmName + "/disks/" + disk.diskId();
     }
 
-    /** Counters over all disks of one task, reported every progress interval. */
+    /**
+     * Counters over all disks of one task, reported every progress interval. A copy that resumes from a durable
+     * checkpoint counts what the target already holds as sent ({@code resumed}), so its {@code bytesSent} goes on from
+     * there instead of starting again from zero; the rate counts only what travels now.
+     */
     protected static final class Progress {
         final long bytesTotal;
         final AtomicLong scanned = new AtomicLong();
         final AtomicLong toSend = new AtomicLong();
+        final AtomicLong resumed = new AtomicLong();
         volatile long sentBefore;
         volatile BlockRelay.Counters current;
         final RateMeter rate = new RateMeter(Instant.now(), 0);
@@ -81,11 +86,12 @@ public abstract class DataRun extends CommandRun {
         TaskProgress snapshot() {
             BlockRelay.Counters now = current;
             // Blocks delivered to the target, zero runs included: they are "sent" as a few bytes of run length.
-            long sent = sentBefore + (now == null ? 0 : now.bytesCovered());
-            double bytesPerSecond = rate.update(Instant.now(), sent);
+            long travelled = sentBefore + (now == null ? 0 : now.bytesCovered());
+            double bytesPerSecond = rate.update(Instant.now(), travelled);
+            long sent = resumed.get() + travelled;
             long remaining = Math.max(0, toSend.get() - sent);
             Long eta = bytesPerSecond > 0 ? (long) Math.ceil(remaining / bytesPerSecond) : null;
-            return new TaskProgress(bytesTotal, scanned.get(), toSend.get(), sent, bytesPerSecond, eta, 0);
+            return new TaskProgress(bytesTotal, scanned.get(), toSend.get(), sent, bytesPerSecond, eta, resumed.get());
         }
     }
 

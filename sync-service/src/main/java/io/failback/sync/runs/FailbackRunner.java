@@ -35,6 +35,7 @@ public class FailbackRunner {
     private final SyncEventPublisher publisher;
     private final WebClient web;
     private final HttpClient streams;
+    private final Patience patience;
     /** Accepted runs by their key; guarded by {@code this}. */
     private final Map<String, CommandRun> accepted = new HashMap<>();
     /** Per item, the runs waiting behind the one that runs; guarded by {@code this}. */
@@ -47,6 +48,7 @@ public class FailbackRunner {
         this.web = WebClient.create(mutinyVertx);
         // Block streams are long-lived: no request timeout, but a stalled connection is dropped after a minute.
         this.streams = vertx.createHttpClient(new HttpClientOptions().setIdleTimeout(60).setMaxPoolSize(16));
+        this.patience = new Patience(vertx, web, config.patience());
     }
 
     /** @return false when the command's run is already here (a duplicate delivery), or the command was a cancel */
@@ -121,30 +123,30 @@ public class FailbackRunner {
         SiteClient azure = new SiteClient(web, config.azureUrl(), "azure-sim");
         if (command.failoverCommit() != null) {
             SyncCommand.OnPremisesVm target = command.failoverCommit().target();
-            return new FailoverCommitRun(command, azure, hostClient(target), publisher);
+            return new FailoverCommitRun(command, azure, hostClient(target), publisher, patience);
         }
         if (command.failoverCancel() != null) {
-            return new FailoverCancelRun(command, azure, hostClient(command.failoverCancel().onPremisesVm()), publisher);
+            return new FailoverCancelRun(command, azure, hostClient(command.failoverCancel().onPremisesVm()), publisher, patience);
         }
         if (command.replicate() != null) {
             return new ReplicationRun(command, command.replicate().source(), azure, hostClient(command.replicate().source()),
-                    new BlockRelay(streams), new HashComparer(web), publisher, vertx, config.progressInterval());
+                    new BlockRelay(streams), new HashComparer(web), publisher, patience, config.progressInterval());
         }
         if (command.unplannedFailover() != null) {
             SyncCommand.OnPremisesVm shutDown = command.unplannedFailover().shutDownOnPremisesVm();
-            return new RecoveryInAzureRun(command, azure, shutDown == null ? null : hostClient(shutDown), publisher);
+            return new RecoveryInAzureRun(command, azure, shutDown == null ? null : hostClient(shutDown), publisher, patience);
         }
         if (command.testFailover() != null || command.testFailoverCleanup() != null || command.disableProtection() != null) {
-            return new RecoveryInAzureRun(command, azure, null, publisher);
+            return new RecoveryInAzureRun(command, azure, null, publisher, patience);
         }
         if (command.plannedFailover().failoverDirection() == FailoverDirection.PrimaryToRecovery) {
             SyncCommand.OnPremisesVm source = command.plannedFailover().onPremisesVm();
             return new ReplicationRun(command, source, azure, hostClient(source), new BlockRelay(streams), new HashComparer(web),
-                    publisher, vertx, config.progressInterval());
+                    publisher, patience, config.progressInterval());
         }
         SyncCommand.OnPremisesVm target = command.plannedFailover().onPremisesVm();
         return new PlannedFailbackRun(command, azure, hostClient(target), new BlockRelay(streams), new HashComparer(web), publisher,
-                vertx, config.progressInterval());
+                patience, config.progressInterval());
     }
 
     private SiteClient hostClient(SyncCommand.OnPremisesVm vm) {

@@ -20,8 +20,8 @@ public final class FailoverCancelRun extends CommandRun {
     private final SiteClient azure;
     private final SiteClient host;
 
-    FailoverCancelRun(SyncCommand command, SiteClient azure, SiteClient host, SyncEventPublisher publisher) {
-        super(command, publisher);
+    FailoverCancelRun(SyncCommand command, SiteClient azure, SiteClient host, SyncEventPublisher publisher, Patience patience) {
+        super(command, publisher, patience);
         this.spec = command.failoverCancel();
         this.azure = azure;
         this.host = host;

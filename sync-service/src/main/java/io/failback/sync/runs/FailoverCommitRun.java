@@ -23,8 +23,8 @@ public final class FailoverCommitRun extends CommandRun {
     private final SiteClient azure;
     private final SiteClient host;
 
-    FailoverCommitRun(SyncCommand command, SiteClient azure, SiteClient host, SyncEventPublisher publisher) {
-        super(command, publisher);
+    FailoverCommitRun(SyncCommand command, SiteClient azure, SiteClient host, SyncEventPublisher publisher, Patience patience) {
+        super(command, publisher, patience);
         this.commit = command.failoverCommit();
         this.azure = azure;
         this.host = host;
@@ -33,10 +33,12 @@ public final class FailoverCommitRun extends CommandRun {
     @Override
     protected Uni<Outcome> tasks() {
         String vmName = commit.source().vmName();
-        // A redelivered commit finds the VM gone: its disks were kept before it was deleted, which is what we wanted.
-        return azure.findVm(vmName)
-                .call(vm -> task(SyncTask.RetainReplicaInAzure, () -> vm == null ? Uni.createFrom().voidItem() : retainReplica(vm)))
-                .call(vm -> task(SyncTask.DeleteAzureVm, () -> vm == null ? Uni.createFrom().voidItem() : azure.delete("/api/vms/" + vmName)))
+        // A redelivered commit (or a task done again after Azure was away) finds the VM gone: its disks were kept before
+        // it was deleted, which is what we wanted.
+        return task(SyncTask.RetainReplicaInAzure, () -> azure.findVm(vmName)
+                        .chain(vm -> vm == null ? Uni.createFrom().voidItem() : retainReplica(vm)))
+                .chain(() -> task(SyncTask.DeleteAzureVm, () -> azure.findVm(vmName)
+                        .chain(vm -> vm == null ? Uni.createFrom().voidItem() : azure.delete("/api/vms/" + vmName))))
                 .replaceWith(Outcome.succeeded(List.of()));
     }
 

@@ -22,7 +22,6 @@ import io.failback.contracts.site.VmSnapshot;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -52,8 +51,8 @@ public final class PlannedFailbackRun extends DataRun {
     private final HashComparer hashes;
 
     PlannedFailbackRun(SyncCommand command, SiteClient azure, SiteClient host, BlockRelay relay, HashComparer hashes,
-            SyncEventPublisher publisher, Vertx vertx, Duration progressInterval) {
-        super(command, publisher, relay, vertx, progressInterval);
+            SyncEventPublisher publisher, Patience patience, Duration progressInterval) {
+        super(command, publisher, patience, relay, progressInterval);
         this.spec = command.plannedFailover();
         this.azure = azure;
         this.host = host;
@@ -84,7 +83,9 @@ public final class PlannedFailbackRun extends DataRun {
                         .chain(snapshot -> {
                             DeltaCheckpoint checkpoint = checkpointOf(snapshot);
                             return copyDisks(SyncTask.SnapshotSynchronization, sourceVm.disks(),
-                                    disk -> deltaFromSnapshot(disk, checkpoint.snapshotId())).replaceWith(checkpoint);
+                                    disk -> deltaFromSnapshot(disk, checkpoint.snapshotId())).replaceWith(checkpoint)
+                                    // Done again, the task takes a new snapshot: this one is of no use any more.
+                                    .onFailure().call(() -> deleteSnapshot(snapshot.snapshotId()));
                         }))
                         .invoke(() -> prepareProofs(sourceVm)))
                 .map(Outcome::suspended);
@@ -95,9 +96,7 @@ public final class PlannedFailbackRun extends DataRun {
                 .chain(sourceVm -> task(SyncTask.FinalDeltaSynchronization, () -> copyDisks(SyncTask.FinalDeltaSynchronization,
                         sourceVm.disks(), disk -> changedSince(disk, checkpoint.trackingPoints().get(disk.diskId())))
                         .chain(() -> verify(sourceVm))
-                        .call(() -> azure.delete("/api/vms/" + spec.azureVm().vmName() + "/snapshots/" + checkpoint.snapshotId())
-                                .onFailure().invoke(e -> LOG.infof("snapshot %s not deleted: %s", checkpoint.snapshotId(), e.getMessage()))
-                                .onFailure().recoverWithNull())))
+                        .call(() -> deleteSnapshot(checkpoint.snapshotId()))))
                 .call(() -> task(SyncTask.StartOnPremisesVm, this::startOnPremisesVm))
                 .map(Outcome::succeeded);
     }
@@ -115,6 +114,13 @@ public final class PlannedFailbackRun extends DataRun {
                             e -> LOG.infof("disk %s: digests not prepared for phase 2 (%s); phase 2 will read the disks whole",
                                     disk.diskId(), e.getMessage()));
         }
+    }
+
+    /** Deletes a snapshot of the Azure VM if it can; one left behind only costs space until the VM goes. */
+    private Uni<Void> deleteSnapshot(String snapshotId) {
+        return azure.delete("/api/vms/" + spec.azureVm().vmName() + "/snapshots/" + snapshotId)
+                .onFailure().invoke(e -> LOG.infof("snapshot %s not deleted: %s", snapshotId, e.getMessage()))
+                .onFailure().recoverWithNull();
     }
 
     private Uni<SiteVm> shutdownAzureVm() {
@@ -214,7 +220,8 @@ public final class PlannedFailbackRun extends DataRun {
                 .chain(syncId -> host.get("/api/vms/" + spec.onPremisesVm().vmName(), SiteAnswers.HostVm.class).chain(targetVm -> {
                     long resumeFrom = resumePoint(targetVm, d, syncId);
                     progress.scanned.addAndGet(d.sizeBytes());
-                    progress.toSend.addAndGet(d.sizeBytes() - resumeFrom * d.blockSize());
+                    progress.toSend.addAndGet(d.sizeBytes());
+                    progress.resumed.addAndGet(Math.min(d.sizeBytes(), resumeFrom * d.blockSize()));
                     String target = host.url(diskPath(spec.onPremisesVm().vmName(), d) + "/blocks?syncId=" + syncId);
                     if (resumeFrom > 0) {
                         LOG.infof("job %s: disk %s resumes at block %d of %d", command.jobName(), d.diskId(), resumeFrom, d.blockCount());

@@ -21,8 +21,8 @@ public final class RecoveryInAzureRun extends CommandRun {
     /** The on-premises host, for an unplanned failover that shuts the on-premises VM down first; else null. */
     private final SiteClient host;
 
-    RecoveryInAzureRun(SyncCommand command, SiteClient azure, SiteClient host, SyncEventPublisher publisher) {
-        super(command, publisher);
+    RecoveryInAzureRun(SyncCommand command, SiteClient azure, SiteClient host, SyncEventPublisher publisher, Patience patience) {
+        super(command, publisher, patience);
         this.azure = azure;
         this.host = host;
     }
@@ -51,17 +51,25 @@ public final class RecoveryInAzureRun extends CommandRun {
         Uni<Void> shutdown = spec.shutDownOnPremisesVm() == null ? Uni.createFrom().voidItem()
                 : task(SyncTask.ShutdownOnPremisesVm, () -> host.post("/api/vms/" + spec.shutDownOnPremisesVm().vmName() + "/stop"))
                         .replaceWithVoid();
-        return shutdown.chain(() -> task(SyncTask.FailoverToAzure, () -> azure.getOrNull("/api/vms/" + azureVm, SiteAnswers.AzureVm.class).chain(existing -> {
+        return shutdown.chain(() -> task(SyncTask.FailoverToAzure, () -> failoverToAzure(azure, command.itemName(), azureVm)));
+    }
+
+    /**
+     * Starts the Azure VM from the item's replica, unless this failover made it already (a redelivered command, or
+     * the task done again after Azure's answer was lost).
+     */
+    static Uni<Void> failoverToAzure(SiteClient azure, String itemName, String azureVm) {
+        return azure.getOrNull("/api/vms/" + azureVm, SiteAnswers.AzureVm.class).chain(existing -> {
             if (existing == null || "Deleted".equals(existing.state())) {
-                return azure.postJson(replicaPath() + "/failover", Map.of("vmName", azureVm), 201);
+                return azure.postJson("/api/replicas/" + itemName + "/failover", Map.of("vmName", azureVm), 201);
             }
             SiteAnswers.ReplicaOrigin origin = existing.replicaOrigin();
-            if (origin != null && command.itemName().equals(origin.itemName())) {
-                return Uni.createFrom().voidItem(); // this failover created it already: a redelivered command
+            if (origin != null && itemName.equals(origin.itemName())) {
+                return Uni.createFrom().voidItem();
             }
             return Uni.createFrom().failure(new SiteCallException("AzureVmExists", "a virtual machine named '" + azureVm
                     + "' already runs in Azure and was not made from this item's replica"));
-        })));
+        });
     }
 
     private Uni<Void> deleteVmIfPresent(String vmName) {

@@ -15,7 +15,6 @@ import io.failback.contracts.site.SiteVm;
 import io.failback.contracts.site.VmSnapshot;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,8 +39,8 @@ public final class ReplicationRun extends DataRun {
     private final HashComparer hashes;
 
     ReplicationRun(SyncCommand command, SyncCommand.OnPremisesVm source, SiteClient azure, SiteClient host, BlockRelay relay,
-            HashComparer hashes, SyncEventPublisher publisher, Vertx vertx, Duration progressInterval) {
-        super(command, publisher, relay, vertx, progressInterval);
+            HashComparer hashes, SyncEventPublisher publisher, Patience patience, Duration progressInterval) {
+        super(command, publisher, patience, relay, progressInterval);
         this.source = source;
         this.azure = azure;
         this.host = host;
@@ -56,8 +55,7 @@ public final class ReplicationRun extends DataRun {
         String azureVmName = command.plannedFailover().azureVm().vmName();
         return task(SyncTask.ShutdownOnPremisesVm, () -> host.post("/api/vms/" + source.vmName() + "/stop"))
                 .chain(() -> replicateOnce(true, false))
-                .call(() -> task(SyncTask.FailoverToAzure, () -> azure.postJson("/api/replicas/" + command.itemName() + "/failover",
-                        Map.of("vmName", azureVmName), 201)));
+                .call(() -> task(SyncTask.FailoverToAzure, () -> RecoveryInAzureRun.failoverToAzure(azure, command.itemName(), azureVmName)));
     }
 
     private Uni<Outcome> replicateOnce(boolean verify, boolean resynchronize) {

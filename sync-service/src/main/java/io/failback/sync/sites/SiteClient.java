@@ -129,13 +129,21 @@ public final class SiteClient {
 
     private HttpResponse<Buffer> expect(HttpResponse<Buffer> response, int status) {
         if (response.statusCode() != status) {
-            throw failureOf(siteName, response.statusCode(), response.bodyAsString());
+            throw failureOf(siteName, baseUrl, response.statusCode(), response.bodyAsString());
         }
         return response;
     }
 
-    /** Turns an error answer (ideally problem+json) into an exception naming the site's problem type. */
-    public static SiteCallException failureOf(String siteName, int status, String body) {
+    /**
+     * Turns an error answer (ideally problem+json) into an exception naming the site's problem type. A site that
+     * answers it is unavailable (502, 503, 504: starting, overloaded, behind a proxy whose backend is away) is away.
+     *
+     * @param url any URL of the site that answered
+     */
+    public static SiteCallException failureOf(String siteName, String url, int status, String body) {
+        if (status == 502 || status == 503 || status == 504) {
+            return SiteCallException.partAway("SiteUnavailable", siteName + " answered " + status + ": " + body, url);
+        }
         String type = "SiteCallFailed";
         String detail = body;
         try {
@@ -155,6 +163,7 @@ public final class SiteClient {
     }
 
     private Throwable unreachable(Throwable failure) {
-        return new SiteCallException("SiteUnreachable", siteName + " at " + baseUrl + " could not be reached: " + failure.getMessage());
+        return SiteCallException.partAway("SiteUnreachable", siteName + " at " + baseUrl + " could not be reached: " + failure.getMessage(),
+                baseUrl);
     }
 }

@@ -110,7 +110,7 @@ class DeclaredTaskOrderTest {
         SyncCommand command = SyncCommand.of("cmd", "job", "item", Instant.now(), new SyncCommand.FailoverCommit(AZURE_VM,
                 new SyncCommand.OnPremisesVm("host-a", siteUrl(), "onprem-vm", "vSwitch")));
         Recorder events = new Recorder();
-        CommandRun swapped = new CommandRun(command, events) {
+        CommandRun swapped = new CommandRun(command, events, patience()) {
             @Override
             protected Uni<Outcome> tasks() {
                 return task(SyncTask.DeleteAzureVm, () -> Uni.createFrom().voidItem())
@@ -131,7 +131,7 @@ class DeclaredTaskOrderTest {
         SyncCommand command = SyncCommand.of("cmd", "job", "item", Instant.now(), new SyncCommand.FailoverCommit(AZURE_VM,
                 new SyncCommand.OnPremisesVm("host-a", siteUrl(), "onprem-vm", "vSwitch")));
         Recorder events = new Recorder();
-        CommandRun shortened = new CommandRun(command, events) {
+        CommandRun shortened = new CommandRun(command, events, patience()) {
             @Override
             protected Uni<Outcome> tasks() {
                 return task(SyncTask.RetainReplicaInAzure, () -> Uni.createFrom().voidItem()).replaceWith(Outcome.succeeded(List.of()));
@@ -148,12 +148,17 @@ class DeclaredTaskOrderTest {
     private static CommandRun runFor(SyncCommand command, SyncEventPublisher publisher) {
         SiteClient client = new SiteClient(web, siteUrl(), "stand-in site");
         if (command.failoverCommit() != null) {
-            return new FailoverCommitRun(command, client, client, publisher);
+            return new FailoverCommitRun(command, client, client, publisher, patience());
         }
         if (command.failoverCancel() != null) {
-            return new FailoverCancelRun(command, client, client, publisher);
+            return new FailoverCancelRun(command, client, client, publisher, patience());
         }
-        return new RecoveryInAzureRun(command, client, client, publisher);
+        return new RecoveryInAzureRun(command, client, client, publisher, patience());
+    }
+
+    /** No site in these tests is ever away. */
+    private static Patience patience() {
+        return new Patience(vertx.getDelegate(), web, Duration.ofSeconds(1));
     }
 
     private static String siteUrl() {
