@@ -56,10 +56,6 @@ final class FaultScenarios {
                 .environment(HostAgent.defaultHost().serviceName(), "HOST_AGENT_ADVERTISED_URL", hostLink.url().toString());
     }
 
-    HostAgent host() {
-        return host;
-    }
-
     /** {@code kill -9} of a part, and the part started again after {@link #DOWN_TIME}. */
     Fault killAndRestart(String part) {
         return () -> {
