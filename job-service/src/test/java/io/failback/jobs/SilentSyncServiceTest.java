@@ -15,21 +15,19 @@ import io.failback.testing.PostgresTestResource;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.Map;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 /**
  * When sync-service goes silent, the redriver gives the job back to it and the job, its running task and its item
- * say since when sync-service was silent, until the new command's first event. A short lease so that it happens soon.
+ * say since when sync-service was silent, until the new command's first event. The job's last activity is moved back
+ * past the lease and the redriver woken, as its own timer would at the lease's end.
  */
 @QuarkusTest
-@TestProfile(SilentSyncServiceTest.ShortLease.class)
 @WithTestResource(KafkaBrokerTestResource.class)
 @WithTestResource(PostgresTestResource.class)
 @WithTestResource(value = AzureSimStandIn.class, scope = TestResourceScope.GLOBAL)
@@ -37,15 +35,17 @@ class SilentSyncServiceTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final String SILENT = "Waiting: sync-service silent since ";
 
-    public static class ShortLease implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("failback.job-lease", "3s");
-        }
-    }
-
     @Inject
     Pool database;
+
+    /** sync-service has been silent for longer than the lease (60 s): the redriver, woken, gives the job back. */
+    private Instant silentForTwoMinutes(String job) {
+        Instant since = Instant.now().minusSeconds(120);
+        database.preparedQuery("update replication_job set lastactivityat = $2 where name = $1")
+                .execute(Tuple.of(job, since.atOffset(java.time.ZoneOffset.UTC))).await().atMost(WAIT);
+        database.preparedQuery("select pg_notify('failback_job_state', $1)").execute(Tuple.of(job)).await().atMost(WAIT);
+        return since;
+    }
 
     private String currentCommandOf(String job) {
         return database.preparedQuery("select currentcommandid from replication_job where name = $1").execute(Tuple.of(job))
@@ -59,10 +59,14 @@ class SilentSyncServiceTest {
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-silent-sync", WaitingJobsTest.event(first, job, "vm-silent-sync",
                 SyncEvent.Type.TaskStarted, 1, null, null));
 
-        // Nothing more from sync-service: after the lease the job goes back to it under a new command, and says so.
+        await().atMost(WAIT).untilAsserted(() -> given().get("/api/replicationJobs/" + job).then()
+                .body("properties.tasks[3].state", equalTo("InProgress")));
+
+        // Nothing more from sync-service: the job goes back to it under a new command, and says since when it is silent.
+        Instant since = silentForTwoMinutes(job);
         await().atMost(WAIT).untilAsserted(() -> given().get("/api/replicationJobs/" + job).then()
                 .body("properties.state", equalTo("InProgress"))
-                .body("properties.stateDescription", startsWith(SILENT))
+                .body("properties.stateDescription", startsWith(SILENT + since.truncatedTo(java.time.temporal.ChronoUnit.MICROS)))
                 .body("properties.tasks[3].state", equalTo("InProgress"))
                 .body("properties.tasks[3].stateDescription", startsWith(SILENT)));
         String description = given().get("/api/replicationJobs/" + job).then().extract().path("properties.stateDescription");
@@ -73,6 +77,7 @@ class SilentSyncServiceTest {
 
         // Given back again while still silent: since when it is silent does not move.
         String again = currentCommandOf(job);
+        silentForTwoMinutes(job);
         await().atMost(WAIT).until(() -> !currentCommandOf(job).equals(again));
         given().get("/api/replicationJobs/" + job).then().body("properties.stateDescription", equalTo(description));
 
