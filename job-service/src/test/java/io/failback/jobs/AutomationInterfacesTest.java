@@ -232,6 +232,8 @@ class AutomationInterfacesTest {
         // A heartbeat so that the host is known; registering a VM running in Azure starts no job.
         KafkaTestClient.send(Topics.PROVIDER_HEARTBEATS, "host-plans", new ProviderHeartbeat(ContractVersions.PROVIDER_HEARTBEAT,
                 "host-plans", "host-plans", "http://127.0.0.1:1/host-plans", List.of("vSwitch-Prod"), Instant.now()));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationRecoveryServicesProviders/host-plans")
+                .then().statusCode(200));
         KafkaTestClient.send(Topics.OPERATIONS, "vm-plan-k1", new OperationRequest(ContractVersions.OPERATION_REQUEST, "plans-1",
                 OperationRequest.Operation.EnableProtection, "vm-plan-k1", KafkaTestClient.JSON.readTree("""
                         {"activeLocation": "Recovery", "primaryProviderId": "host-plans", "primaryVirtualSwitchName": "vSwitch-Prod",

@@ -91,8 +91,8 @@ class FailbackJobLifecycleTest {
 
     @Test
     void failbackPublishesACommandAndSyncEventsCompleteTheJobExactlyOnce() throws Exception {
+        heartbeat("host-lifecycle"); // registering names a host that job-service knows
         registerItem("vm-lifecycle", "host-lifecycle");
-        heartbeat("host-lifecycle");
         String job = failback("vm-lifecycle");
 
         given().get("/api/replicationProtectedItems/vm-lifecycle").then()
@@ -164,8 +164,8 @@ class FailbackJobLifecycleTest {
 
     @Test
     void progressReportsApplyInSequenceOrderAndLeaveNoProcessedEventRow() {
+        heartbeat("host-progress"); // registering names a host that job-service knows
         registerItem("vm-progress", "host-progress");
-        heartbeat("host-progress");
         String job = failback("vm-progress");
         SyncEvent started = event(job, "vm-progress", SyncEvent.Type.TaskStarted, SyncTask.DataSynchronization, 1);
         SyncEvent second = progress(job, "vm-progress", 2, 200);
@@ -194,8 +194,8 @@ class FailbackJobLifecycleTest {
 
     @Test
     void aFailedSyncLeavesTheItemInAzureReadyToFailBackAgain() {
+        heartbeat("host-failing"); // registering names a host that job-service knows
         registerItem("vm-failing", "host-failing");
-        heartbeat("host-failing");
         String job = failback("vm-failing");
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-failing", event(job, "vm-failing", SyncEvent.Type.TaskStarted, SyncTask.ShutdownAzureVm, 1));
         SyncEvent failed = new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), commandOf(job), job, "vm-failing",
@@ -263,14 +263,24 @@ class FailbackJobLifecycleTest {
 
     @Test
     void failbackIsRefusedWhileAJobRunsAndToAHostThatNeverRegistered() {
+        // Registering refuses a host that never registered; an item registered before it did (an older installation)
+        // still names one: a host whose registration is gone.
+        given().contentType(ContentType.JSON)
+                .body("{\"properties\": {\"activeLocation\": \"Recovery\", \"primaryProviderId\": \"host-never-seen\", "
+                        + "\"primaryVirtualSwitchName\": \"vSwitch-Prod\", \"recoveryAzureVmName\": \"vm-orphan\"}}")
+                .put("/api/replicationProtectedItems/vm-orphan")
+                .then().statusCode(422).body("type", equalTo("ProviderNotFound")).body("detail", containsString("host-never-seen"));
+        heartbeat("host-never-seen");
         registerItem("vm-orphan", "host-never-seen");
+        database.preparedQuery("delete from fabric_provider where providerid = $1").execute(io.vertx.mutiny.sqlclient.Tuple.of("host-never-seen"))
+                .await().atMost(Duration.ofSeconds(30));
         given().contentType(ContentType.JSON)
                 .body("{\"properties\": {\"failoverDirection\": \"RecoveryToPrimary\", \"providerSpecificDetails\": {\"dataSyncOption\": \"ForSynchronization\"}}}")
                 .post("/api/replicationProtectedItems/vm-orphan/plannedFailover")
                 .then().statusCode(422).body("type", equalTo("ProviderNotFound"));
 
+        heartbeat("host-busy"); // registering names a host that job-service knows
         registerItem("vm-busy", "host-busy");
-        heartbeat("host-busy");
         failback("vm-busy");
         given().contentType(ContentType.JSON)
                 .body("{\"properties\": {\"failoverDirection\": \"RecoveryToPrimary\", \"providerSpecificDetails\": {\"dataSyncOption\": \"ForSynchronization\"}}}")
@@ -280,8 +290,8 @@ class FailbackJobLifecycleTest {
 
     @Test
     void aHostThatStopsSendingHeartbeatsBecomesNotConnectedAndFailbackToItIsRefused() {
+        heartbeat("host-silent"); // registering names a host that job-service knows
         registerItem("vm-silent", "host-silent");
-        heartbeat("host-silent");
         // The test profile's heartbeat timeout is 10 s.
         await().atMost(Duration.ofSeconds(45)).untilAsserted(() -> given().get("/api/replicationRecoveryServicesProviders/host-silent")
                 .then().body("properties.connectionStatus", equalTo("NotConnected")));
@@ -298,8 +308,8 @@ class FailbackJobLifecycleTest {
                 r -> "vm-poison".equals(r.key()), Duration.ofSeconds(30));
         assertEquals("vm-poison", dead.key());
         // The channel still consumes: a real job still completes afterwards.
+        heartbeat("host-after-poison"); // registering names a host that job-service knows
         registerItem("vm-after-poison", "host-after-poison");
-        heartbeat("host-after-poison");
         String job = failback("vm-after-poison");
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-after-poison", event(job, "vm-after-poison", SyncEvent.Type.SyncSucceeded, null, 1));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationJobs/" + job).then()

@@ -280,7 +280,11 @@ class RecoveryPlanJobTest {
     void aPlanStartsWholeOrNotAtAll() {
         heartbeat("host-plan-whole");
         registerItem("vm-whole-ok", "host-plan-whole");
+        // An item registered before job-service checked its host (an older installation) names a host that never registered.
+        heartbeat("host-plan-never-seen");
         registerItem("vm-whole-orphan", "host-plan-never-seen");
+        database.preparedQuery("delete from fabric_provider where providerid = $1")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of("host-plan-never-seen")).await().atMost(WAIT);
         registerItem("vm-whole-busy", "host-plan-whole");
         putPlan("plan-orphan", plan(group("Boot", "vm-whole-ok"), group("Boot", "vm-whole-orphan"))).then().statusCode(201);
         putPlan("plan-busy", plan(group("Boot", "vm-whole-ok", "vm-whole-busy"))).then().statusCode(201);
@@ -342,6 +346,9 @@ class RecoveryPlanJobTest {
                 .header("Location", containsString("/api/replicationJobs/"))
                 .body("properties.state", equalTo("InProgress"));
     }
+
+    @jakarta.inject.Inject
+    io.vertx.mutiny.sqlclient.Pool database;
 
     private static void registerItem(String name, String providerId) {
         given().contentType(ContentType.JSON)

@@ -16,6 +16,7 @@ import io.failback.jobs.domain.RecoveryPlanGroup;
 import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.domain.ReplicationProtectedItem;
 import io.failback.jobs.service.RecoveryPlanService;
+import io.failback.jobs.view.Views;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -123,8 +124,9 @@ public final class ArmViews {
     public static ArmResource<ItemProperties> item(VaultScope vault, ReplicationProtectedItem item) {
         CurrentScenario scenario = item.currentScenarioJobName == null ? null
                 : new CurrentScenario(item.currentScenarioName, vault.jobId(item.currentScenarioJobName), item.currentScenarioStartTime);
-        List<HealthError> errors = item.lastErrorMessage == null ? List.of()
-                : List.of(new HealthError(item.lastErrorMessage.split(":", 2)[0], item.lastErrorMessage, "Error", null));
+        // What the item's job waits for is a warning: it goes away by itself when the part is back.
+        List<HealthError> errors = Views.healthErrors(item).stream().map(message -> new HealthError(Views.code(message), message,
+                message.equals(item.waitingOn) ? "Warning" : "Error", null)).toList();
         boolean testRunning = io.failback.jobs.domain.Scenario.TestFailover.scenarioName().equals(item.currentScenarioName);
         String testState = testRunning ? "TestFailoverInProgress" : item.testFailoverVmName != null ? "TestFailoverCompleted" : "None";
         String testDescription = item.testFailoverVmName != null
@@ -138,7 +140,7 @@ public final class ArmViews {
                 item.primaryProviderId == null ? null : vault.providerId(item.primaryProviderId), ON_PREMISES_NAME, "HyperVSite",
                 AZURE_NAME, vault.fabricId(ArmPaths.AZURE_FABRIC), "Hyper-V site protection group", "Azure recovery",
                 item.protectionState.name(), item.protectionStateDescription, item.activeLocation.name(), testState, testDescription,
-                ItemStateMachine.allowedOperations(item), item.replicationHealth, errors.isEmpty() ? "Normal" : "Warning", errors,
+                ItemStateMachine.allowedOperations(item), Views.replicationHealth(item), errors.isEmpty() ? "Normal" : "Warning", errors,
                 item.lastSuccessfulFailoverTime, scenario, vault.containerId(ArmPaths.AZURE_FABRIC, ArmPaths.AZURE_CONTAINER), details));
     }
 

@@ -11,13 +11,16 @@ import java.util.List;
  */
 public record JobTask(String taskId, String name, String friendlyName, JobState state, String stateDescription,
         Instant startTime, Instant endTime, TaskProgress progress, List<JobError> errors, long lastSequence) {
+    /** What a waiting task's (and its job's) state description starts with; the rest names the part it waits for. */
+    public static final String WAITING_PREFIX = "Waiting: ";
+    private static final String IN_PROGRESS = "In progress";
 
     public static JobTask notStarted(String name, String friendlyName) {
         return new JobTask(name, name, friendlyName, JobState.NotStarted, "Not started", null, null, null, List.of(), 0);
     }
 
     public JobTask started(Instant at, long sequence) {
-        return new JobTask(taskId, name, friendlyName, JobState.InProgress, "In progress", at, null, progress, errors, sequence);
+        return new JobTask(taskId, name, friendlyName, JobState.InProgress, IN_PROGRESS, at, null, progress, errors, sequence);
     }
 
     /** A re-issued command numbers its events from 1 again. */
@@ -25,13 +28,49 @@ public record JobTask(String taskId, String name, String friendlyName, JobState 
         return new JobTask(taskId, name, friendlyName, state, stateDescription, startTime, endTime, progress, errors, 0);
     }
 
+    /** A newer report; a waiting task goes on ("In progress") with it. */
     public JobTask progressed(TaskProgress newProgress, long sequence) {
-        return new JobTask(taskId, name, friendlyName, state, stateDescription, startTime, endTime, newProgress, errors, sequence);
+        return new JobTask(taskId, name, friendlyName, state, waitsForAPart() ? IN_PROGRESS : stateDescription, startTime, endTime,
+                notBelowShown(newProgress), errors, sequence);
     }
 
     public JobTask succeeded(Instant at, TaskProgress finalProgress, long sequence) {
         return new JobTask(taskId, name, friendlyName, JobState.Succeeded, "Completed", startTime == null ? at : startTime, at,
-                finalProgress == null ? progress : finalProgress, errors, sequence);
+                finalProgress == null ? progress : notBelowShown(finalProgress), errors, sequence);
+    }
+
+    /**
+     * The task cannot go on until a part that is away is back: it stays in progress and says what it waits for. A task
+     * that had not started yet starts waiting; one that ended stays as it is.
+     */
+    public JobTask waiting(Instant at, String waitingFor, long sequence) {
+        if (state.isFinal()) {
+            return this;
+        }
+        return new JobTask(taskId, name, friendlyName, JobState.InProgress, WAITING_PREFIX + waitingFor,
+                startTime == null ? at : startTime, null, progress, errors, sequence);
+    }
+
+    /** The part the task waited for is back: it goes on. */
+    public JobTask resumed(long sequence) {
+        return new JobTask(taskId, name, friendlyName, state, waitsForAPart() ? IN_PROGRESS : stateDescription, startTime, endTime,
+                progress, errors, sequence);
+    }
+
+    public boolean waitsForAPart() {
+        return state == JobState.InProgress && stateDescription != null && stateDescription.startsWith(WAITING_PREFIX);
+    }
+
+    /**
+     * A resumed copy counts from its durable checkpoint, which may lie a little below what was shown before it was cut:
+     * the bytes sent shown never go back while the task lives; the rest (rate, ETA) is the newest report's.
+     */
+    private TaskProgress notBelowShown(TaskProgress newer) {
+        if (progress == null || newer == null || newer.bytesSent() >= progress.bytesSent()) {
+            return newer;
+        }
+        return new TaskProgress(newer.bytesTotal(), newer.bytesScanned(), newer.bytesToSend(), progress.bytesSent(),
+                newer.bytesPerSecond(), newer.etaSeconds(), newer.bytesResumed());
     }
 
     /** A task that had not finished when its job was cancelled. */

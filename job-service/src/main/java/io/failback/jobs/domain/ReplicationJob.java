@@ -31,6 +31,7 @@ public class ReplicationJob extends PanacheEntityBase {
     @Enumerated(EnumType.STRING)
     public JobState state;
     public String stateDescription;
+    private static final int STATE_DESCRIPTION_LENGTH = 255;
     public String targetObjectId;
     public String targetObjectName;
     public Instant startTime;
@@ -162,6 +163,28 @@ public class ReplicationJob extends PanacheEntityBase {
             updated.add(task.name().equals(taskName) ? change.apply(task) : task);
         }
         details = details.with(updated, details.errors(), details.verifications());
+    }
+
+    /** The job cannot go on until a part that is away is back (its waiting task says the same). */
+    public void waitFor(String waitingFor) {
+        stateDescription = fitted(JobTask.WAITING_PREFIX + waitingFor, STATE_DESCRIPTION_LENGTH);
+    }
+
+    /** {@code text}, cut to {@code length} characters so that it fits its column. */
+    public static String fitted(String text, int length) {
+        return text.length() <= length ? text : text.substring(0, length - 1) + "…";
+    }
+
+    /** Whether the job {@link #waitFor waits} for a part now. */
+    public boolean waitsForAPart() {
+        return state == JobState.InProgress && stateDescription != null && stateDescription.startsWith(JobTask.WAITING_PREFIX);
+    }
+
+    /** The part the job waited for is back, or the job moved on: it is in progress again. */
+    public void goOn() {
+        if (waitsForAPart()) {
+            stateDescription = "In progress";
+        }
     }
 
     public void finish(JobState finalState, String description, Instant at) {

@@ -1,6 +1,7 @@
 package io.failback.jobs.domain;
 
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
@@ -33,6 +34,14 @@ public class ReplicationProtectedItem extends PanacheEntityBase {
     public Instant currentScenarioStartTime;
     public String replicationHealth;
     public String lastErrorMessage;
+    /**
+     * While the item's job waits for a part that is away: {@code <code>: <message>} naming it (e.g. {@code SiteUnreachable:
+     * ...}, {@code SyncServiceSilent: ...}). Shown as a health error, and the replication health shown is at least Warning;
+     * the job going on or ending clears it.
+     */
+    @Column(length = WAITING_ON_LENGTH)
+    public String waitingOn;
+    public static final int WAITING_ON_LENGTH = 1000;
     public Instant lastSuccessfulFailoverTime;
     /** The moment the replica in Azure last became consistent at (its latest recovery point); RPO counts from it. */
     public Instant lastReplicatedTime;
@@ -63,5 +72,6 @@ public class ReplicationProtectedItem extends PanacheEntityBase {
         currentScenarioName = null;
         currentScenarioJobName = null;
         currentScenarioStartTime = null;
+        waitingOn = null;
     }
 }

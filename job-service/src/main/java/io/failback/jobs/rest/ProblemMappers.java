@@ -22,9 +22,11 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
  */
 public class ProblemMappers {
 
+    /** A 503 (a part job-service needs is away for now) says when to try again, as a database that is away does. */
     @ServerExceptionMapper
     public Response known(ProblemException e, UriInfo uri) {
-        return problem(e.toProblem(), uri);
+        Response answer = problem(e.toProblem(), uri);
+        return e.status() == 503 ? Response.fromResponse(answer).header("Retry-After", DATABASE_RETRY_AFTER_SECONDS).build() : answer;
     }
 
     @ServerExceptionMapper

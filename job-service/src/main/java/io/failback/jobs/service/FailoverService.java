@@ -43,11 +43,14 @@ public class FailoverService {
     private final OutboxWriter outbox;
     private final JobServiceConfig config;
     private final com.fasterxml.jackson.databind.ObjectMapper json;
+    private final AzureVms azureVms;
 
-    public FailoverService(OutboxWriter outbox, JobServiceConfig config, com.fasterxml.jackson.databind.ObjectMapper json) {
+    public FailoverService(OutboxWriter outbox, JobServiceConfig config, com.fasterxml.jackson.databind.ObjectMapper json,
+            AzureVms azureVms) {
         this.outbox = outbox;
         this.config = config;
         this.json = json;
+        this.azureVms = azureVms;
     }
 
     /**
@@ -93,7 +96,10 @@ public class FailoverService {
             item.recoveryAzureVmName = p.recoveryAzureVmName() == null || p.recoveryAzureVmName().isBlank() ? name : p.recoveryAzureVmName();
             item.replicationHealth = "Normal";
             if (p.activeLocation() == ActiveLocation.Recovery) {
-                return item.persist();
+                // Nothing runs yet to find out later that the host or the Azure VM is not there: refuse it now.
+                return knownProvider(p.primaryProviderId())
+                        .chain(() -> azureVms.requireVm(item.recoveryAzureVmName))
+                        .chain(() -> item.persist());
             }
             // Not an operation on an existing item, so no guard: a VM registered on-premises starts replicating.
             return item.<ReplicationProtectedItem>persist()
@@ -363,12 +369,21 @@ public class FailoverService {
         return job.<ReplicationJob>persist().call(() -> issue(job, command));
     }
 
+    /** An item names its on-premises host: one that has registered (a host may be disconnected for a while). */
+    private static Uni<FabricProvider> knownProvider(String providerId) {
+        return FabricProvider.<FabricProvider>findById(providerId).onItem().ifNull().failWith(() -> providerNotFound(providerId));
+    }
+
+    private static ProblemException providerNotFound(String providerId) {
+        return new ProblemException(422, "ProviderNotFound", "no on-premises Hyper-V host '" + providerId
+                + "' has registered; start its host-agent");
+    }
+
     /** A prerequisite of failback and of replication: the host has registered and is connected now. */
     private Uni<FabricProvider> connectedProvider(String providerId) {
         return FabricProvider.<FabricProvider>findById(providerId).chain(provider -> {
             if (provider == null) {
-                return Uni.createFrom().failure(new ProblemException(422, "ProviderNotFound", "no on-premises Hyper-V host '"
-                        + providerId + "' has registered; start its host-agent"));
+                return Uni.createFrom().failure(providerNotFound(providerId));
             }
             if (!provider.isConnected(Instant.now(), config.providerHeartbeatTimeout())) {
                 return Uni.createFrom().failure(ProblemException.conflict("ProviderNotConnected", "the on-premises Hyper-V host '"

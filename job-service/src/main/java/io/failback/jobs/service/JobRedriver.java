@@ -36,6 +36,10 @@ public class JobRedriver {
     /** A started job only moves the next lease end, a minute or so away: no hurry. */
     private static final Duration SETTLE = Duration.ofSeconds(1);
 
+    /** The health error code of an item whose job was given back because sync-service went silent. */
+    static final String SYNC_SERVICE_SILENT = "SyncServiceSilent";
+    private static final String SILENT = "sync-service silent since ";
+
     private final FailoverService failovers;
     private final JobServiceConfig config;
     private final ObjectMapper json;
@@ -77,7 +81,20 @@ public class JobRedriver {
                     for (JobTask task : job.tasks()) {
                         job.updateTask(task.name(), JobTask::withSequenceReset);
                     }
-                    return failovers.issue(job, again);
+                    // Until the new command's first event, the job, its running tasks and its item say what it waits for.
+                    // Given back again while still silent: the silence began with the first time.
+                    String waitingFor = job.waitsForAPart() && job.stateDescription.startsWith(JobTask.WAITING_PREFIX + SILENT)
+                            ? job.stateDescription.substring(JobTask.WAITING_PREFIX.length())
+                            : SILENT + job.lastActivityAt + "; the job was given back to it";
+                    Instant now = Instant.now();
+                    for (JobTask task : job.tasks()) {
+                        if (task.state() == JobState.InProgress) {
+                            job.updateTask(task.name(), running -> running.waiting(now, waitingFor, running.lastSequence()));
+                        }
+                    }
+                    job.waitFor(waitingFor);
+                    return failovers.issue(job, again)
+                            .call(() -> SyncEventHandler.waitsOn(job, SYNC_SERVICE_SILENT, waitingFor));
                 })
                 .collect().asList()
                 .map(List::size);

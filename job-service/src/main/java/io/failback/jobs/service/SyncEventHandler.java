@@ -68,10 +68,18 @@ public class SyncEventHandler {
         if (event.jobName() == null) {
             return event.type() == SyncEvent.Type.SyncSucceeded || event.type() == SyncEvent.Type.SyncFailed;
         }
-        return event.type() != SyncEvent.Type.TaskProgress;
+        return !isOrderedBySequence(event.type());
     }
 
-    /** A progress report: applied when it is newer than what its task has ({@code lastSequence}), else dropped. */
+    /** Reports of how a task goes (progress, waiting for a part, going on again): ordered by their task's sequence. */
+    private static boolean isOrderedBySequence(SyncEvent.Type type) {
+        return type == SyncEvent.Type.TaskProgress || type == SyncEvent.Type.TaskWaiting || type == SyncEvent.Type.TaskResumed;
+    }
+
+    /**
+     * A progress, waiting or resumed report: applied when it is newer than what its task has ({@code lastSequence}),
+     * else dropped.
+     */
     private Uni<Void> applyUnrecorded(SyncEvent event) {
         if (event.jobName() == null) {
             return Uni.createFrom().voidItem();
@@ -138,11 +146,60 @@ public class SyncEventHandler {
         }
         job.lastActivityAt = Instant.now();
         Instant at = event.occurredAt() == null ? Instant.now() : event.occurredAt();
+        if (event.type() == SyncEvent.Type.TaskWaiting) {
+            return waiting(job, event, at);
+        }
+        // Any other event of the job's current command says that it goes on (or ends): it waits for nothing any more.
+        Uni<Void> wentOn = job.waitsForAPart() || event.type() == SyncEvent.Type.TaskResumed ? goesOn(job) : Uni.createFrom().voidItem();
+        return wentOn.chain(() -> applyToRunningJob(job, event, at));
+    }
+
+    /**
+     * The task cannot go on until the part the event names is back: the task and the job say so, and the item carries
+     * it as a health error. sync-service retries meanwhile; TaskResumed, the task's next report or the job's end clears it.
+     */
+    private Uni<Void> waiting(ReplicationJob job, SyncEvent event, Instant at) {
+        JobError part = errorOf(event);
+        updateTask(job, event, task -> task.waiting(at, part.message(), event.sequence()));
+        JobTask task = event.task() == null ? null : job.task(event.task().name());
+        if (task == null || !task.waitsForAPart()) {
+            return Uni.createFrom().voidItem();
+        }
+        job.waitFor(part.message());
+        return waitsOn(job, part.errorCode(), part.message());
+    }
+
+    /** The item of a job that waits carries what it waits for, {@code <code>: <message>}. */
+    static Uni<Void> waitsOn(ReplicationJob job, String code, String message) {
+        return ReplicationProtectedItem.<ReplicationProtectedItem>findById(job.targetObjectId).invoke(item -> {
+            if (item != null && job.name.equals(item.currentScenarioJobName)) {
+                item.waitingOn = ReplicationJob.fitted(code + ": " + message, ReplicationProtectedItem.WAITING_ON_LENGTH);
+            }
+        }).replaceWithVoid();
+    }
+
+    /** The job waits for nothing any more: neither it, nor its tasks, nor its item say so. */
+    private static Uni<Void> goesOn(ReplicationJob job) {
+        job.goOn();
+        for (JobTask task : job.tasks()) {
+            if (task.waitsForAPart()) {
+                job.updateTask(task.name(), waited -> waited.resumed(waited.lastSequence()));
+            }
+        }
+        return ReplicationProtectedItem.<ReplicationProtectedItem>findById(job.targetObjectId).invoke(item -> {
+            if (item != null && job.name.equals(item.currentScenarioJobName)) {
+                item.waitingOn = null;
+            }
+        }).replaceWithVoid();
+    }
+
+    private Uni<Void> applyToRunningJob(ReplicationJob job, SyncEvent event, Instant at) {
         switch (event.type()) {
             case TaskStarted -> updateTask(job, event, task -> task.state() == JobState.NotStarted
                     ? task.started(at, event.sequence()) : task);
             case TaskProgress -> updateTask(job, event, task -> task.state() == JobState.InProgress && event.sequence() > task.lastSequence()
                     ? task.progressed(event.progress(), event.sequence()) : task);
+            case TaskResumed -> updateTask(job, event, task -> event.sequence() > task.lastSequence() ? task.resumed(event.sequence()) : task);
             case TaskSucceeded -> updateTask(job, event, task -> task.state().isFinal() ? task
                     : task.succeeded(at, event.progress(), event.sequence()));
             case TaskFailed -> updateTask(job, event, task -> task.state().isFinal() ? task

@@ -56,15 +56,29 @@ public final class Views {
     public static Resource<ItemProperties> item(ReplicationProtectedItem item) {
         CurrentScenario scenario = item.currentScenarioJobName == null ? null
                 : new CurrentScenario(item.currentScenarioName, item.currentScenarioJobName, item.currentScenarioStartTime);
-        List<HealthError> errors = item.lastErrorMessage == null ? List.of()
-                : List.of(new HealthError(item.lastErrorMessage.split(":", 2)[0], item.lastErrorMessage));
+        List<HealthError> errors = healthErrors(item).stream().map(message -> new HealthError(code(message), message)).toList();
         return new Resource<>("/replicationProtectedItems/" + item.name, item.name, "replicationProtectedItems",
                 new ItemProperties(item.friendlyName, item.protectionState.name(), item.protectionStateDescription,
-                        item.activeLocation.name(), ItemStateMachine.allowedOperations(item), scenario, item.replicationHealth,
+                        item.activeLocation.name(), ItemStateMachine.allowedOperations(item), scenario, replicationHealth(item),
                         errors, item.lastSuccessfulFailoverTime, item.lastReplicatedTime, rpoSeconds(item), testFailoverState(item),
                         testFailoverStateDescription(item), item.primaryProviderId,
                         item.primaryVmName,
                         item.primaryVirtualSwitchName, item.recoveryAzureVmName));
+    }
+
+    /** The item's health errors, each {@code <code>: <message>}: its last error, then what its job waits for. */
+    public static List<String> healthErrors(ReplicationProtectedItem item) {
+        return java.util.stream.Stream.of(item.lastErrorMessage, item.waitingOn).filter(java.util.Objects::nonNull).toList();
+    }
+
+    public static String code(String healthError) {
+        return healthError.split(":", 2)[0];
+    }
+
+    /** The stored health, but at least Warning while the item's job waits for a part that is away. */
+    public static String replicationHealth(ReplicationProtectedItem item) {
+        return item.waitingOn != null && (item.replicationHealth == null || "Normal".equals(item.replicationHealth))
+                ? "Warning" : item.replicationHealth;
     }
 
     private static String testFailoverState(ReplicationProtectedItem item) {
