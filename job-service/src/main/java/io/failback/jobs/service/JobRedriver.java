@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Objects;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 
@@ -27,6 +26,11 @@ import org.jboss.logging.Logger;
  * <p>
  * Each pass works out when the quietest running job's lease runs out and runs again then; a job starting or changing
  * state wakes it through the job's notification, and the safety-net timer covers a notification missed.
+ * <p>
+ * A job-service that just started has not read what sync-service sent while it was away: its consumer gets its
+ * partitions back only once the group lets go of the instance that died (the session timeout, 15 s, and a join).
+ * Until {@code failback.job-lease-catch-up} (30 s) after the start, no job counts as silent, so that a run that
+ * finished meanwhile is not sent again.
  */
 @Startup
 @ApplicationScoped
@@ -43,6 +47,7 @@ public class JobRedriver {
     private final FailoverService failovers;
     private final JobServiceConfig config;
     private final ObjectMapper json;
+    private final Instant started = Instant.now();
 
     public JobRedriver(FailoverService failovers, JobServiceConfig config, ObjectMapper json, ChangeDrivenPasses passes) {
         this.failovers = failovers;
@@ -56,11 +61,17 @@ public class JobRedriver {
         Instant silentSince = Instant.now().minus(config.jobLease());
         return Panache.withTransaction(() -> ReplicationJob.<ReplicationJob>list(
                 "state = ?1 and currentCommand is not null", JobState.InProgress)
-                .chain(jobs -> redrive(jobs.stream().filter(job -> job.lastActivityAt != null && job.lastActivityAt.isBefore(silentSince))
+                .chain(jobs -> redrive(jobs.stream().filter(job -> job.lastActivityAt != null && heardFrom(job).isBefore(silentSince))
                                 .toList())
                         // A job given back just now had its activity reset by the new command.
-                        .map(ignored -> jobs.stream().map(job -> job.lastActivityAt).filter(Objects::nonNull)
-                                .map(lastActivity -> lastActivity.plus(config.jobLease())).min(Comparator.naturalOrder()).orElse(null))));
+                        .map(ignored -> jobs.stream().filter(job -> job.lastActivityAt != null).map(this::heardFrom)
+                                .map(heard -> heard.plus(config.jobLease())).min(Comparator.naturalOrder()).orElse(null))));
+    }
+
+    /** When sync-service was last heard of on the job, as far as this instance can tell (see the class comment). */
+    private Instant heardFrom(ReplicationJob job) {
+        Instant caughtUp = started.plus(config.jobLeaseCatchUp());
+        return job.lastActivityAt.isAfter(caughtUp) ? job.lastActivityAt : caughtUp;
     }
 
     private Uni<Integer> redrive(List<ReplicationJob> jobs) {

@@ -18,6 +18,13 @@ public interface JobServiceConfig {
     Duration jobLease();
 
     /**
+     * After a start, how long no job counts as silent: the sync-events consumer first gets its partitions back (the
+     * session timeout of the instance that died, and a join) and reads what sync-service sent meanwhile.
+     */
+    @WithDefault("30s")
+    Duration jobLeaseCatchUp();
+
+    /**
      * How often a Protected item replicates its changes to Azure (Hyper-V Replica offers 30 seconds, 5 and 15
      * minutes): the RPO is at most about this plus the time one cycle takes.
      */
