@@ -351,6 +351,20 @@ class PlannedFailbackTest {
         assertEquals("Running", StandInSites.azure.vms.get(azureVm).state, "nothing was shut down");
     }
 
+    @Test
+    void aReplicationCycleWhoseHostIsAwayFailsAtOnceSoThatItHoldsNoJobUp() {
+        StandInSites.host.awayUntil = Instant.now().plusSeconds(120);
+        String commandId = "cycle-" + id;
+
+        SyncTopics.send(SyncCommand.of(commandId, null, "item-" + id, Instant.now(), new SyncCommand.Replicate(
+                new SyncCommand.OnPremisesVm("host-a", StandInSites.host.url, hostVm, "vSwitch-Prod"), false, false)));
+        List<SyncEvent> events = SyncTopics.eventsOfCommand(commandId, RUN_TIMEOUT);
+
+        assertEquals(List.of(Type.TaskStarted, Type.TaskFailed, Type.SyncFailed), events.stream().map(SyncEvent::type).toList(),
+                () -> "the next cycle tries again; this one does not wait: " + events);
+        assertEquals("SiteUnreachable", events.get(2).failure().code());
+    }
+
     /** A data task's bytesSent, as its progress reports go, never goes down, also across a stream sent again. */
     private static void assertNeverBackwards(List<SyncEvent> events) {
         long last = 0;

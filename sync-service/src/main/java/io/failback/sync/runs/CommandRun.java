@@ -30,7 +30,7 @@ import org.jboss.logging.Logger;
  * job's tasks: a run that would start a task out of that order, or end without reporting them all, fails instead
  * (code {@value #UNDECLARED_TASKS}), so that a disagreement shows as a failed job, not as tasks job-service ignores.
  * <p>
- * A task whose site is away ({@link SiteCallException#isTransient()}) is not failed: it waits for the site with
+ * A job's task whose site is away ({@link SiteCallException#isTransient()}) is not failed: it waits for the site with
  * back-off ({@link Patience}), says so ({@link SyncEvent.Type#TaskWaiting}, then {@link SyncEvent.Type#TaskResumed}) and
  * does its work again. Every task's work can be done again: it checks what is already done (a VM already created or
  * shut down, a copy's durable checkpoint on the host) before it acts. Only when one outage outlasts the patience does
@@ -113,6 +113,15 @@ public abstract class CommandRun {
                 .replaceWithVoid();
     }
 
+    /**
+     * Only a job waits for a part that is away. A replication cycle fails at once and the next cycle tries again: it
+     * must not hold the item's lane while its host is down, since what queues behind it then is the unplanned
+     * failover to Azure that the disaster calls for.
+     */
+    private boolean waitsOutFaults() {
+        return command.jobName() != null;
+    }
+
     /** A job, or a cycle of ongoing replication (which is no job). */
     private String what() {
         return command.jobName() != null ? "job " + command.jobName() : "replication cycle";
@@ -137,7 +146,7 @@ public abstract class CommandRun {
     private <T> Uni<T> attempt(SyncTask task, Supplier<Uni<T>> work, Patience.Outage outage) {
         Instant started = Instant.now();
         return Uni.createFrom().deferred(work::get)
-                .onFailure(failure -> failure instanceof SiteCallException site && site.isTransient() && !cancelled)
+                .onFailure(failure -> failure instanceof SiteCallException site && site.isTransient() && !cancelled && waitsOutFaults())
                 .recoverWithUni(failure -> {
                     SiteCallException away = (SiteCallException) failure;
                     boolean workedForAWhile = Duration.between(started, Instant.now()).compareTo(Patience.WORKED_FOR_A_WHILE) >= 0;
