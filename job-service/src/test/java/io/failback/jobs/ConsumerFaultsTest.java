@@ -23,7 +23,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -39,7 +38,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
@@ -214,16 +212,9 @@ class ConsumerFaultsTest {
 
     /** The record sent as {@code partitionAndOffset} reached {@code <topic>.dlq}, its reason header naming {@code reason}. */
     private static void assertDeadLettered(String topic, String partitionAndOffset, String reason) {
-        ConsumerRecord<String, String> dead = KafkaTestClient.awaitRecord(topic + Topics.DEAD_LETTER_SUFFIX,
-                r -> partitionAndOffset.equals(header(r, "dead-letter-partition") + "/" + header(r, "dead-letter-offset")), TIMEOUT);
-        String deadLetterReason = header(dead, "dead-letter-reason");
+        String deadLetterReason = KafkaTestClient.awaitDeadLetterReason(topic + Topics.DEAD_LETTER_SUFFIX, partitionAndOffset, TIMEOUT);
         assertNotNull(deadLetterReason, "the dead letter says why");
         assertTrue(deadLetterReason.contains(reason), "reason: " + deadLetterReason);
-    }
-
-    private static String header(ConsumerRecord<String, String> record, String name) {
-        Header header = record.headers().lastHeader(name);
-        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     /** Waits until job-service's consumer group committed an offset past {@code record}: it was handled. */

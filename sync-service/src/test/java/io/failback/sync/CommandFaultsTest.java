@@ -17,19 +17,16 @@ import io.failback.testing.KafkaBrokerTestResource;
 import io.failback.testing.KafkaTestClient;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -127,16 +124,10 @@ class CommandFaultsTest {
     }
 
     private static void assertDeadLettered(String partitionAndOffset, String reason) {
-        ConsumerRecord<String, String> dead = KafkaTestClient.awaitRecord(Topics.SYNC_COMMANDS + Topics.DEAD_LETTER_SUFFIX,
-                r -> partitionAndOffset.equals(header(r, "dead-letter-partition") + "/" + header(r, "dead-letter-offset")), RUN_TIMEOUT);
-        String deadLetterReason = header(dead, "dead-letter-reason");
+        String deadLetterReason = KafkaTestClient.awaitDeadLetterReason(Topics.SYNC_COMMANDS + Topics.DEAD_LETTER_SUFFIX,
+                partitionAndOffset, RUN_TIMEOUT);
         assertNotNull(deadLetterReason, "the dead letter says why");
         assertTrue(deadLetterReason.contains(reason), "reason: " + deadLetterReason);
-    }
-
-    private static String header(ConsumerRecord<String, String> record, String name) {
-        Header header = record.headers().lastHeader(name);
-        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     private static byte[] content() {

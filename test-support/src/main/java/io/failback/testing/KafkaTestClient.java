@@ -3,6 +3,7 @@ package io.failback.testing;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -77,6 +79,22 @@ public final class KafkaTestClient {
             throw new AssertionError("no matching record on " + topic + " within " + timeout + "; saw " + seen);
         }
         return match;
+    }
+
+    /**
+     * Waits for the dead letter of the record sent at {@code partitionAndOffset} ("partition/offset", as SmallRye's
+     * dead-letter headers name it) on {@code deadLetterTopic}: answers the reason the consumer gave
+     * ({@code dead-letter-reason}), or null when it gave none.
+     */
+    public static String awaitDeadLetterReason(String deadLetterTopic, String partitionAndOffset, Duration timeout) {
+        ConsumerRecord<String, String> dead = awaitRecord(deadLetterTopic,
+                r -> partitionAndOffset.equals(header(r, "dead-letter-partition") + "/" + header(r, "dead-letter-offset")), timeout);
+        return header(dead, "dead-letter-reason");
+    }
+
+    private static String header(ConsumerRecord<String, String> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     /**
