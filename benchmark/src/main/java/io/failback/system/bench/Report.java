@@ -9,7 +9,6 @@ import io.failback.system.bench.Measurements.ReverseReplication;
 import io.failback.system.bench.Measurements.RsyncRun;
 import io.failback.system.bench.Measurements.TaskReport;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -58,18 +57,7 @@ final class Report {
 
     /** Writes the generated section into the document, keeping whatever is written around the markers. */
     void writeTo(Path doc) throws IOException {
-        String section = BEGIN + "\n" + generatedSection() + END;
-        String text;
-        if (Files.isRegularFile(doc)) {
-            String old = Files.readString(doc);
-            int begin = old.indexOf(BEGIN);
-            int end = old.indexOf(END);
-            text = begin >= 0 && end > begin ? old.substring(0, begin) + section + old.substring(end + END.length())
-                    : old.stripTrailing() + "\n\n" + section + "\n";
-        } else {
-            text = INTRODUCTION + section + "\n\n" + OBSERVATIONS_PLACEHOLDER;
-        }
-        Files.writeString(doc, text);
+        new GeneratedSection(BEGIN, END).writeTo(doc, generatedSection(), section -> INTRODUCTION + section + "\n\n" + OBSERVATIONS_PLACEHOLDER);
     }
 
     private String generatedSection() {

@@ -3,7 +3,6 @@ package io.failback.system.bench;
 import io.failback.system.bench.SoakPlan.Fault;
 import io.failback.system.bench.SoakPlan.Scenario;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -83,18 +82,7 @@ final class SoakReport {
     }
 
     void writeTo(Path doc) throws IOException {
-        String section = BEGIN + "\n" + generatedSection() + END;
-        String text;
-        if (Files.isRegularFile(doc)) {
-            String old = Files.readString(doc);
-            int begin = old.indexOf(BEGIN);
-            int end = old.indexOf(END);
-            text = begin >= 0 && end > begin ? old.substring(0, begin) + section + old.substring(end + END.length())
-                    : old.stripTrailing() + "\n\n" + section + "\n";
-        } else {
-            text = INTRODUCTION + section + "\n";
-        }
-        Files.writeString(doc, text);
+        new GeneratedSection(BEGIN, END).writeTo(doc, generatedSection(), section -> INTRODUCTION + section + "\n");
     }
 
     private String generatedSection() {
