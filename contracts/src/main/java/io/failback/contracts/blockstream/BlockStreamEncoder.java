@@ -13,7 +13,9 @@ import java.util.zip.CRC32C;
  * <p>
  * Two ways to write a block frame: whole, into one buffer ({@link #data}, {@link #pages}, ...), or without copying
  * its payload: write the head ({@link #dataHead}, {@link #pagesHead}) into a small buffer, send the payload from where
- * it lies, then the checksum {@link #trailer} or {@link #pagesTrailer} computes over head and payload.
+ * it lies, then the checksum {@link #trailer} or {@link #pagesTrailer} computes over head and payload. These are
+ * instance methods, not static ones, because END must count every frame written. A COMPRESSED frame is always written
+ * whole: LZ4 writes its output straight into the frame, so there is nothing to save.
  */
 public final class BlockStreamEncoder {
     private final CRC32C crc = new CRC32C();
@@ -111,7 +113,8 @@ public final class BlockStreamEncoder {
 
     /**
      * As {@link #pages(ByteBuffer, long, long, ByteBuffer)}, as a COMPRESSED frame when {@code compression} finds that
-     * pays. Needs no more room in {@code out} than the PAGES frame.
+     * pays. Needs no more room in {@code out} than the PAGES frame; given room for twice that, it gathers the pages to
+     * compress there instead of in a buffer of its own.
      */
     public void pages(ByteBuffer out, long blockIndex, long pageMask, ByteBuffer block, FrameCompression compression) {
         if (compression != null && compression.shouldTry()) {
