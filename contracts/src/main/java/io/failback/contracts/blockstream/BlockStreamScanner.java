@@ -3,23 +3,30 @@ package io.failback.contracts.blockstream;
 import java.nio.ByteBuffer;
 
 /**
- * Follows a block stream passing through (a relay) without copying or checking it: it reads the header and each
- * frame's head, skips payloads, and counts how many blocks the stream has covered so far. Checksums, order and
+ * Follows a block stream (version 1 or 2) passing through (a relay) without copying or checking it: it reads the
+ * header and each frame's head, skips payloads, and counts how many blocks the stream has covered so far: one per
+ * DATA, SEALED, PAGES, SEALED_PAGES or COMPRESSED frame, a run per ZEROS frame. Checksums, order and
  * completeness are the final receiver's to verify ({@link BlockStreamDecoder}); a relay only needs to know progress,
  * and doing less here keeps it off the critical path of the copy. Not thread-safe.
  */
 public final class BlockStreamScanner {
-    private static final int FRAME_HEAD = 1 + 8 + 4;
+    private static final int FRAME_HEAD = BlockStreamFormat.FRAME_HEAD_BYTES;
 
     /** The header, then per frame its head (plus a ZEROS frame's run length), buffered across chunk boundaries. */
     private final ByteBuffer head = ByteBuffer.allocate(BlockStreamFormat.HEADER_BYTES);
     private boolean headerRead;
     private int blockSize;
+    private short version;
     private long skip;
     private long blocksCovered;
 
     public int blockSize() {
         return blockSize;
+    }
+
+    /** The stream's version (1 or 2), 0 before its header passed. */
+    public short version() {
+        return version;
     }
 
     public long blocksCovered() {
@@ -36,6 +43,7 @@ public final class BlockStreamScanner {
             }
             if (!headerRead) {
                 if (fill(chunk, BlockStreamFormat.HEADER_BYTES)) {
+                    version = head.getShort(4);
                     blockSize = head.getInt(8);
                     headerRead = true;
                     head.clear();
@@ -55,13 +63,21 @@ public final class BlockStreamScanner {
                 blocksCovered += head.getInt(FRAME_HEAD);
                 skip = 4; // the checksum
             } else {
-                if (type == BlockStreamFormat.TYPE_DATA || type == BlockStreamFormat.TYPE_SEALED) {
+                if (coversOneBlock(type)) {
                     blocksCovered++;
                 }
                 skip = length + 4L;
             }
             head.clear();
         }
+    }
+
+    private static boolean coversOneBlock(byte type) {
+        return switch (type) {
+            case BlockStreamFormat.TYPE_DATA, BlockStreamFormat.TYPE_SEALED, BlockStreamFormat.TYPE_PAGES,
+                    BlockStreamFormat.TYPE_SEALED_PAGES, BlockStreamFormat.TYPE_COMPRESSED -> true;
+            default -> false;
+        };
     }
 
     /** Buffers up to {@code size} bytes of head; answers whether it has them all. */
