@@ -278,7 +278,7 @@ public final class Benchmark {
         PageDifference phase2Pages = PageDifference.of(driver.hostDisk(vm), azureDisk);
         sources.add(copy(azureDisk, images.resolve(item + ".img")));
         Shell.sync();
-        DeltaRun run = driver.deltaPhase2(suspended, PERCENT_IN_SMALL_WRITES + "% in 4 KiB writes", before, written, hostBlocks,
+        DeltaRun run = driver.deltaPhase2(suspended, "random 4 KiB writes (" + PERCENT_IN_SMALL_WRITES + "%)", before, written, hostBlocks,
                 phase1Pages, phase2Pages);
         say("run %d: 4 KiB writes: phase 1 %.2f s for %d pages differing (the relay sent %s); phase 2 %.2f s for %d pages"
                 + " (the relay sent %s)", r, run.phase1Seconds(), phase1Pages.pages(), Report.bytes(run.phase1Usage().relayBytesWritten()),

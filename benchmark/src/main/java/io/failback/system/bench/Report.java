@@ -902,37 +902,46 @@ final class Report {
             # Benchmarks
 
             `./failback bench [--disk-gib N] [--runs R] [--memory-gib A,B] [--memory-runs M] [--idle-seconds S]
-            [--reverse-replicate-gib L] [--wan-gib W]` starts the whole system on free
-            ports (Kafka, PostgreSQL and the four services, as `./failback up` does), creates an idle VM in azure-sim with one
-            disk shaped like the image in `/work/shared/docs/performance.md` (1 MiB extents, 43% zeros) and measures, each `R`
-            times, the targets of issues #4 and #13:
+            [--reverse-replicate-gib L] [--wan-gib W]` starts the whole system on free ports (Kafka, PostgreSQL and the four
+            services, as `./failback up` does), creates an idle VM in azure-sim with one disk shaped like the image in
+            `/work/shared/docs/performance.md` (1 MiB extents, 43% zeros) and measures, each `R` times, the targets of issues #4
+            and #13:
 
-            1. **Full download** (P1): ForSynchronization + CreateVmIfNotFound to a host that does not have the VM.
+            1. **Full download** (P1): ForSynchronization + CreateVmIfNotFound to a host that does not have the VM; its time
+               against rsync's, and the CPU seconds of all the system's processes per GB sent.
             2. **Delta, 1% and 10% of the blocks changed** (P2): the Azure VM is started, its workload overwrites random
                whole 64 KiB blocks until changed-block tracking counts the share, then a ForDownTime failback to the VM
                the host already has: phase 1 up to `Suspended`, then Resume (phase 2, the downtime window) once both sites
                have prepared their digests.
-            3. **Phase 2 after 1% written while suspended** (P3): a ForDownTime failback of the same VM; while it is suspended
+            3. **4 KiB writes** (P4'): a ForDownTime failback with 1% of the disk's pages written by the Azure VM in random
+               aligned 4 KiB writes before it and 1% more while it is suspended; the pages in which the two disks differ before
+               each phase are counted exactly from their image files, and set against what the relay sent.
+            4. **Phase 2 after 1% written while suspended** (P3): a ForDownTime failback of the same VM; while it is suspended
                the Azure VM writes 1% of the blocks (to within a few blocks), then Resume.
-            4. **4 KiB writes** (P4'): a ForDownTime failback with 1% of the disk's pages written by the Azure VM in random
-               aligned 4 KiB writes before it and 1% more while it is suspended; the pages in which the disks differ before
-               each phase are counted exactly from their image files.
-            5. **Reverse Replicate** (P4, P4'): Commit of that failback, random 4 KiB writes on-premises (1% of the pages),
-               then Reverse Replicate; bytes sent against the blocks and the pages written; also once on a larger disk
-               (`--reverse-replicate-gib`, default 16) to see whether its time grows with the disk.
+            5. **Reverse Replicate** (P4, P4', and its time): Commit of that failback, random 4 KiB writes on-premises (1% of the
+               disk's pages), then Reverse Replicate; bytes sent against the blocks and the pages written. Once more, after the
+               runs, on a larger disk (`--reverse-replicate-gib L`, default 16; 0 skips it), to see whether its time grows with
+               the disk.
             6. **rsync on the same images** (copies of the Azure disk taken at the same moments), over an rsync daemon on
                127.0.0.1, `--inplace -I -B 65536` with `--whole-file` for the full copy and `--no-whole-file` for the
                deltas and the rescan after the 1% written while suspended, each followed by `sync`, as performance.md measured it.
             7. **sync-service's peak memory** (P5), `M` times (default once): a full download of a 1 GiB and of a 16 GiB disk,
                each in a freshly started sync-service.
-            8. **Compression** (WAN, `--wan-gib W`, default 1): full downloads with sync-service's `FAILBACK_SYNC_COMPRESSION`
-               off and lz4, through a 1 Gbit/s link with half of the data text, and on loopback with random bytes.
-            9. **Estimates**: job-service's `failbackEstimate` read before each failback, against what it then took.
+            8. **Compression** (WAN; `--wan-gib W`, default 1; 0 skips it): `R` full downloads each with sync-service's
+               `FAILBACK_SYNC_COMPRESSION` off and lz4 (sync-service started anew for each), through a 1 Gbit/s link the
+               benchmark puts between sync-service and the host (the host advertises the link's address) with half of the
+               disk's data log-like text, and on loopback with random bytes. While sync-service sends as many bytes with lz4 as
+               without, the report says "compression not implemented" instead of a verdict.
+            9. **Estimates**: job-service's `failbackEstimate` of each failback, read just before it starts, against its
+               measured total and downtime (±25%).
+            10. **Idle** (`--idle-seconds S`, default 60; 0 skips it): after the runs, the CPU each process uses over `S` seconds
+               with the system up and no job running.
 
             Each Failback step starts after a `sync`, so no step pays for the writes of the one before. Everything talks to
-            127.0.0.1 only and every wait is bounded. The disks and images (about seven times the disk size, and twice the larger
-            memory-comparison disk) are deleted at the end unless `--keep-data` is given; the services' logs stay in
-            `.failback/bench-<time>/logs/`. The section below is rewritten by each run; the notes after it are not.
+            127.0.0.1 only and every wait is bounded. The disks and images (about seven times the disk size, twice the larger
+            memory-comparison disk, and the larger Reverse Replicate's disks while it runs) are deleted at the end unless
+            `--keep-data` is given; the services' logs stay in `.failback/bench-<time>/logs/`. The section below is rewritten by
+            each run; the notes after it are not.
 
             """;
 

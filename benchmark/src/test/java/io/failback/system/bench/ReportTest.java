@@ -104,7 +104,7 @@ class ReportTest {
                         new EstimateReading("ForDownTime", 6, 1), null, null));
         // 1% of the pages (10486) written in 4 KiB writes, each in a block of its own.
         PageDifference pages = new PageDifference(10_000, 10_000);
-        DeltaRun small = delta("1% in 4 KiB writes", new AzureChange(10_000, 10_486, 65536, 5243, 2),
+        DeltaRun small = delta("random 4 KiB writes (1%)", new AzureChange(10_000, 10_486, 65536, 5243, 2),
                 new AzureChange(10_000, 10_486, 65536, 5243, 2), 3.0, 2.0, (long) (1.2 * pages.pageBytes()), 16 * pages.pageBytes(),
                 new EstimateReading("ForDownTime", 9, 1), pages, pages);
         DeltaRun afterSnapshot = delta("1% written while suspended", null, new AzureChange(655, 655, 65536, 328, 2), 0.5, 0.45,
