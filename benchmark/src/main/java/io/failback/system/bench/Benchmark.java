@@ -330,7 +330,7 @@ public final class Benchmark {
             for (String setting : settings) {
                 restartSyncService(system, driver, setting);
                 for (int r = 1; r <= options.runs(); r++) {
-                    runs.add(compressionRun(system, r, "1 Gbit/s", "half text", setting, 50));
+                    runs.add(compressionRun(system, link, r, "1 Gbit/s", "half text", setting, 50));
                 }
             }
             advertiseHostAt(system, driver, hostUrl);
@@ -338,23 +338,27 @@ public final class Benchmark {
         for (String setting : settings) {
             restartSyncService(system, driver, setting);
             for (int r = 1; r <= options.runs(); r++) {
-                runs.add(compressionRun(system, r, "loopback", "random bytes", setting, 0));
+                runs.add(compressionRun(system, null, r, "loopback", "random bytes", setting, 0));
             }
         }
         return runs;
     }
 
-    private CompressionRun compressionRun(LocalSystem system, int r, String link, String content, String setting, int textPercent) {
+    /** One full download; through {@code wan} if it is not null, whose bytes are counted. */
+    private CompressionRun compressionRun(LocalSystem system, RateLimitedLink wan, int r, String link, String content, String setting,
+            int textPercent) {
         String vm = "bench-compression-" + (textPercent > 0 ? "text" : "random") + "-" + setting + "-" + r;
         FailbackDriver driver = new FailbackDriver(system, BenchOptions.wholeDiskTimeout(options.wanMib()));
         driver.createAzureVm(vm, options.wanMib() << 20, 43, textPercent);
         Shell.sync();
+        long linkBefore = wan == null ? 0 : wan.bytesTowardsTarget();
         FullDownload full = driver.fullDownload(vm);
+        long linkBytes = wan == null ? 0 : wan.bytesTowardsTarget() - linkBefore;
         driver.deleteVms(vm, null);
-        say("compression %s, %s, %s: full download %.2f s, the relay sent %s", setting, link, content, full.jobSeconds(),
-                Report.bytes(full.usage().relayBytesWritten()));
+        say("compression %s, %s, %s: full download %.2f s, the relay sent %s, the link carried %s", setting, link, content,
+                full.jobSeconds(), Report.bytes(full.usage().relayBytesWritten()), Report.bytes(linkBytes));
         return new CompressionRun(link, content, setting, options.wanMib(), full.jobSeconds(), full.usage().relayBytesWritten(),
-                full.usage());
+                linkBytes, full.usage());
     }
 
     /** host-agent started anew, advertising {@code url} in its heartbeats; returns once job-service has it. */

@@ -168,9 +168,10 @@ final class Measurements {
      * @param content     what the disk holds, e.g. "half text"
      * @param compression the value of FAILBACK_SYNC_COMPRESSION sync-service ran with
      * @param relayBytes  what sync-service wrote during the job: the block streams to the host, compressed or not
+     * @param linkBytes   what the rate-limited link carried towards the host during the job; 0 on loopback
      */
     record CompressionRun(String link, String content, String compression, long diskMib, double jobSeconds, long relayBytes,
-            Usage usage) {
+            long linkBytes, Usage usage) {
     }
 
     /**

@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -28,6 +29,7 @@ final class RateLimitedLink implements AutoCloseable {
     private final TokenBucket towardsTarget;
     private final TokenBucket fromTarget;
     private final List<Socket> sockets = new ArrayList<>();
+    private final AtomicLong bytesTowardsTarget = new AtomicLong();
     private final Thread acceptor;
     private volatile boolean closed;
 
@@ -69,8 +71,8 @@ final class RateLimitedLink implements AutoCloseable {
                     sockets.add(client);
                     sockets.add(upstream);
                 }
-                pipe(client, upstream, towardsTarget, "link-to-target");
-                pipe(upstream, client, fromTarget, "link-from-target");
+                pipe(client, upstream, towardsTarget, bytesTowardsTarget, "link-to-target");
+                pipe(upstream, client, fromTarget, new AtomicLong(), "link-from-target");
             } catch (IOException e) {
                 if (!closed) {
                     System.err.println("[bench] the rate-limited link stopped accepting: " + e.getMessage());
@@ -81,7 +83,7 @@ final class RateLimitedLink implements AutoCloseable {
     }
 
     /** Copies one direction, pacing each chunk; when either side ends, both sockets close. */
-    private void pipe(Socket from, Socket to, TokenBucket bucket, String name) {
+    private void pipe(Socket from, Socket to, TokenBucket bucket, AtomicLong carried, String name) {
         Thread thread = new Thread(() -> {
             byte[] buffer = new byte[CHUNK];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
@@ -91,6 +93,7 @@ final class RateLimitedLink implements AutoCloseable {
                         LockSupport.parkNanos(wait);
                     }
                     out.write(buffer, 0, n);
+                    carried.addAndGet(n);
                 }
             } catch (IOException e) {
                 // the other direction or close() ended the connection
@@ -105,6 +108,11 @@ final class RateLimitedLink implements AutoCloseable {
         }, name);
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** Bytes the link has carried towards its target so far: proof that the traffic took it. */
+    long bytesTowardsTarget() {
+        return bytesTowardsTarget.get();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.failback.system.bench;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -44,6 +45,7 @@ class RateLimitedLinkTest {
                 expected[i] = (byte) ~expected[i];
             }
             assertArrayEquals(expected, response);
+            assertEquals(request.length, link.bytesTowardsTarget(), "every byte towards the target is counted");
         }
     }
 }
