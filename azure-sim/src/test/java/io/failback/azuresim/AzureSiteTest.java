@@ -153,6 +153,23 @@ class AzureSiteTest {
     }
 
     @Test
+    void aVmAskedForTextGetsDisksOfLogLinesWhereOthersGetRandomBytes() throws Exception {
+        given().contentType(ContentType.JSON).body("""
+                {"name": "vm-text", "disks": [{"diskId": "disk-0", "sizeBytes": 4194304}], "contentSeed": 4, "zeroPercent": 0,
+                 "textPercent": 100, "workload": {"pattern": "RandomSmall", "writesPerSecond": 0, "writeSizeBytes": 4096, "seed": 1}}""")
+                .post("/api/vms").then().statusCode(201);
+        byte[] image = Files.readAllBytes(STORAGE.resolve("vms").resolve("vm-text").resolve("disk-0.img"));
+        assertEquals(4194304, image.length);
+        for (byte b : image) {
+            assertTrue(b == '\n' || (b >= 0x20 && b < 0x7f), "text only");
+        }
+        given().contentType(ContentType.JSON).body("""
+                {"name": "vm-text-2", "disks": [{"diskId": "disk-0", "sizeBytes": 1048576}], "textPercent": 101}""")
+                .post("/api/vms").then().statusCode(400);
+        given().delete("/api/vms/vm-text").then().statusCode(200);
+    }
+
+    @Test
     void anAbsurdDiskSizeIsABadRequestAndLeavesNoVmFolder() {
         for (String size : new String[] {"1152921504606846976", "549755813888", "0", "-1048576", "1048577"}) {
             given().contentType(ContentType.JSON)

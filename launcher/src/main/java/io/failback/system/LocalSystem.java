@@ -295,6 +295,21 @@ public final class LocalSystem implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts a stopped service with some environment variables set anew (they stay for its later starts), e.g. to
+     * measure the same system with a setting on and off.
+     */
+    public void startService(String name, Map<String, String> environmentChanges) {
+        if (!(component(name) instanceof QuarkusService service)) {
+            throw new IllegalArgumentException(name + " is not a service whose environment this system sets");
+        }
+        if (service.isRunning()) {
+            throw new IllegalStateException(name + " runs; stop it before starting it with another environment");
+        }
+        service.changeEnvironment(environmentChanges);
+        startService(name);
+    }
+
     /** Graceful stop: SIGTERM, then SIGKILL after 15 s. */
     public void stopService(String name) {
         component(name).stop();

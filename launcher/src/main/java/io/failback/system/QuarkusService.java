@@ -57,6 +57,11 @@ final class QuarkusService extends ChildProcessComponent {
         return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).sslContext(trust).build();
     }
 
+    /** Sets or replaces environment variables for the next start; the running process keeps what it started with. */
+    void changeEnvironment(Map<String, String> changes) {
+        environment.putAll(changes);
+    }
+
     URI baseUrl() {
         return URI.create((https ? "https" : "http") + "://127.0.0.1:" + port);
     }

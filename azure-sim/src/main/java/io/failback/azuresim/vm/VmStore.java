@@ -113,8 +113,9 @@ public class VmStore {
             VmDisks created = disks.create(request.name(), dir, specs);
             Random content = new Random(request.contentSeed() == null ? System.nanoTime() : request.contentSeed());
             int zeroPercent = request.zeroPercent() == null ? 40 : request.zeroPercent();
+            int textPercent = request.textPercent() == null ? 0 : request.textPercent();
             for (VirtualDisk disk : created.disks()) {
-                GeneratedContent.write(disk, content, zeroPercent);
+                GeneratedContent.write(disk, content, zeroPercent, textPercent);
             }
             Instant now = Instant.now();
             WorkloadSettings workload = request.workload() == null ? WorkloadSettings.DEFAULT : request.workload();

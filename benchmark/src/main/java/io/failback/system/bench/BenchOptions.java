@@ -13,12 +13,16 @@ import java.util.List;
  * @param memoryRuns    how often that comparison is repeated; 0 skips it
  * @param keepData      keep the disks and images after the run (they take several times the disk size)
  * @param idleSeconds   how long the CPU each process uses with the system up and no job running is measured; 0 skips it
+ * @param reverseReplicateMib the larger disk a second Reverse Replicate runs on, to see whether its time grows with the
+ *                      disk; 0 skips it
+ * @param wanMib        the disk of the compression cases (over a 1 Gbit/s link, and on loopback); 0 skips them
  */
-record BenchOptions(long diskMib, int runs, List<Long> memoryDiskMib, int memoryRuns, boolean keepData, int idleSeconds) {
+record BenchOptions(long diskMib, int runs, List<Long> memoryDiskMib, int memoryRuns, boolean keepData, int idleSeconds,
+        long reverseReplicateMib, long wanMib) {
 
     static final String USAGE = """
             Usage: ./failback bench [--disk-gib N] [--runs R] [--memory-gib A,B] [--memory-runs M] [--idle-seconds S]
-                                  [--keep-data]
+                                  [--reverse-replicate-gib L] [--wan-gib W] [--keep-data]
               --disk-gib N      size of the VM's one disk in GiB (default 4; 0.25 for a quick try)
               --runs R          repeat every measurement R times and report medians (default 1)
               --memory-gib A,B  sync-service's peak memory is compared between full downloads of these two disk sizes
@@ -26,10 +30,17 @@ record BenchOptions(long diskMib, int runs, List<Long> memoryDiskMib, int memory
               --memory-runs M   repeat that comparison M times (default 1: at 16 GiB it takes minutes); 0 skips it
               --idle-seconds S  after the runs, the CPU each process uses over S seconds with no job running
                                 (default 60); 0 skips it
+              --reverse-replicate-gib L
+                                a second Reverse Replicate, once, on a disk of L GiB after 1% of it was written on-premises,
+                                to compare with the main disk's (default 16; 0 skips it)
+              --wan-gib W       compression on and off, R times each: full downloads of a W GiB disk, half of its data
+                                text, through a 1 Gbit/s link to the host, and of W GiB of random bytes on loopback
+                                (default 1; 0 skips them)
               --keep-data       keep the disks and image copies under .failback/bench-*/ (default: deleted, logs kept)
             Starts the whole system on free ports, fails a VM back (full download; ForDownTime deltas of 1% and 10%
-            changed blocks; a ForDownTime failback with 1% written while it is suspended; Commit, writes on-premises
-            and Reverse Replicate), times rsync doing the same on the same images, compares sync-service's peak memory
+            changed blocks; one with 1% of the disk in 4 KiB writes before it and 1% more while suspended; one with 1%
+            written while it is suspended; Commit, 1% written on-premises in 4 KiB writes and Reverse Replicate, also on
+            a larger disk; full downloads with compression on and off), times rsync doing the same on the same images, compares sync-service's peak memory
             across disk sizes, measures what each process uses while nothing runs, prints a table and writes
             docs/benchmarks.md.""";
 
@@ -49,6 +60,12 @@ record BenchOptions(long diskMib, int runs, List<Long> memoryDiskMib, int memory
         if (idleSeconds < 0 || idleSeconds > 3600) {
             throw new IllegalArgumentException("--idle-seconds must be between 0 and 3600");
         }
+        if (reverseReplicateMib != 0 && reverseReplicateMib < 64) {
+            throw new IllegalArgumentException("--reverse-replicate-gib must be 0 or at least 0.0625 (64 MiB)");
+        }
+        if (wanMib != 0 && wanMib < 64) {
+            throw new IllegalArgumentException("--wan-gib must be 0 or at least 0.0625 (64 MiB)");
+        }
         memoryDiskMib = List.copyOf(memoryDiskMib);
     }
 
@@ -60,6 +77,8 @@ record BenchOptions(long diskMib, int runs, List<Long> memoryDiskMib, int memory
         int memoryRuns = 1;
         boolean keepData = false;
         int idleSeconds = 60;
+        double reverseReplicateGib = 16;
+        double wanGib = 1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--disk-gib" -> diskGib = Double.parseDouble(value(args, ++i, "--disk-gib"));
@@ -68,6 +87,8 @@ record BenchOptions(long diskMib, int runs, List<Long> memoryDiskMib, int memory
                         .map(gib -> mib(Double.parseDouble(gib.trim()))).toList();
                 case "--memory-runs" -> memoryRuns = Integer.parseInt(value(args, ++i, "--memory-runs"));
                 case "--idle-seconds" -> idleSeconds = Integer.parseInt(value(args, ++i, "--idle-seconds"));
+                case "--reverse-replicate-gib" -> reverseReplicateGib = Double.parseDouble(value(args, ++i, "--reverse-replicate-gib"));
+                case "--wan-gib" -> wanGib = Double.parseDouble(value(args, ++i, "--wan-gib"));
                 case "--keep-data" -> keepData = true;
                 case "-h", "--help", "help" -> {
                     return null;
@@ -75,7 +96,8 @@ record BenchOptions(long diskMib, int runs, List<Long> memoryDiskMib, int memory
                 default -> throw new IllegalArgumentException("Unknown option " + args[i]);
             }
         }
-        return new BenchOptions(mib(diskGib), runs, memoryDiskMib, memoryRuns, keepData, idleSeconds);
+        return new BenchOptions(mib(diskGib), runs, memoryDiskMib, memoryRuns, keepData, idleSeconds, mib(reverseReplicateGib),
+                mib(wanGib));
     }
 
     private static String value(String[] args, int index, String option) {

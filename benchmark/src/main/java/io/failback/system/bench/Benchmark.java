@@ -4,6 +4,8 @@ import io.failback.system.LocalSystem;
 import io.failback.system.ProjectLayout;
 import io.failback.system.bench.FailbackDriver.SuspendedDelta;
 import io.failback.system.bench.Measurements.AzureChange;
+import io.failback.system.bench.Measurements.CompressionRun;
+import io.failback.system.bench.Measurements.LargeReverse;
 import io.failback.system.bench.Measurements.DeltaRun;
 import io.failback.system.bench.Measurements.FullDownload;
 import io.failback.system.bench.Measurements.MemoryRun;
@@ -11,6 +13,7 @@ import io.failback.system.bench.Measurements.Repetition;
 import io.failback.system.bench.Measurements.ReverseReplication;
 import io.failback.system.bench.Measurements.RsyncRun;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,18 +40,26 @@ public final class Benchmark {
     /** The share of blocks written in Azure while a ForDownTime failback is suspended (issue #4, P3). */
     private static final int PERCENT_WRITTEN_WHILE_SUSPENDED = 1;
     /**
-     * Before Reverse Replicate the on-premises VM makes random 4 KiB writes, as many as 1% of the disk's 64 KiB blocks,
-     * over this long.
+     * Random aligned 4 KiB writes, as many as this share of the disk's 4 KiB pages (issue #13's P4'): in Azure before
+     * and while a ForDownTime failback is suspended, and on-premises before Reverse Replicate.
      */
+    private static final int PERCENT_IN_SMALL_WRITES = 1;
+    /** The on-premises VM makes its writes over this long. */
     private static final Duration ON_PREMISES_WRITING = Duration.ofSeconds(2);
-    private static final int ON_PREMISES_WRITE_BYTES = 4096;
-    private static final int ON_PREMISES_WRITES_PERCENT_OF_BLOCKS = 1;
-    private static final long BLOCK_BYTES = 65536;
+    private static final int SMALL_WRITE_BYTES = PageDifference.PAGE_BYTES;
+    /** The WAN case's link between sync-service and the host. */
+    private static final double WAN_BITS_PER_SECOND = 1e9;
+    /** The values of sync-service's FAILBACK_SYNC_COMPRESSION the compression cases compare. */
+    static final String COMPRESSION_OFF = "off";
+    static final String COMPRESSION_ON = "lz4";
+    private static final String COMPRESSION_VARIABLE = "FAILBACK_SYNC_COMPRESSION";
 
     private final BenchOptions options;
     private final Path root;
     private final Path workDir;
     private final Duration timeout;
+    /** Each warm-up of sync-service after a restart needs an item name of its own. */
+    private int compressionWarmUps;
 
     private Benchmark(BenchOptions options, Path root) {
         this.options = options;
@@ -84,6 +95,8 @@ public final class Benchmark {
         List<MemoryRun> memoryRuns = new ArrayList<>();
         Map<String, Long> peakRss = new LinkedHashMap<>();
         Optional<Usage> idle = Optional.empty();
+        Optional<LargeReverse> largeReverse = Optional.empty();
+        List<CompressionRun> compressionRuns = new ArrayList<>();
         Optional<String> rsyncUnavailable;
         String codeVersion = BuildSnapshot.codeVersion(root);
         Machine machine = Machine.describe(root);
@@ -123,6 +136,12 @@ public final class Benchmark {
                         memoryRuns.add(memoryRun(m, diskMib, system));
                     }
                 }
+                if (options.reverseReplicateMib() > 0) {
+                    largeReverse = Optional.of(largeReverseReplicate(system));
+                }
+                if (options.wanMib() > 0) {
+                    compressionRuns.addAll(compressionRuns(system, driver));
+                }
                 say("stopping the system");
             }
         } catch (Exception | Error e) {
@@ -139,7 +158,8 @@ public final class Benchmark {
         }
         double minutes = Duration.between(start, Instant.now()).toSeconds() / 60.0;
         Report report = new Report(new Report.Inputs(options, machine, startedAt, minutes,
-                root.relativize(workDir).toString(), codeVersion, runs, memoryRuns, peakRss, idle, rsyncUnavailable));
+                root.relativize(workDir).toString(), codeVersion, runs, memoryRuns, peakRss, idle, rsyncUnavailable, largeReverse,
+                compressionRuns));
         System.out.println();
         System.out.println(report.summary());
         Path doc = root.resolve("docs").resolve("benchmarks.md");
@@ -184,7 +204,7 @@ public final class Benchmark {
             sources.add(copy(azureDisk, images.resolve(vm + "-delta-" + percent + ".img")));
             Shell.sync();
             SuspendedDelta suspended = driver.deltaPhase1(vm + "-delta-" + percent, vm);
-            DeltaRun delta = driver.deltaPhase2(suspended, "delta " + percent + "%", change, null, hostBlocks);
+            DeltaRun delta = driver.deltaPhase2(suspended, "delta " + percent + "%", change, null, hostBlocks, null, null);
             say("run %d: delta %d%%: phase 1 %.2f s (the relay sent %s), proofs ready %.2f s later, phase 2 %.2f s (%s)", r,
                     percent, delta.phase1Seconds(), Report.bytes(delta.phase1Usage().relayBytesWritten()), delta.proofsSeconds(),
                     delta.phase2Seconds(), Report.bytes(delta.phase2Usage().relayBytesWritten()));
@@ -192,21 +212,25 @@ public final class Benchmark {
             hostBlocks = delta.hostBlocksAfter();
         }
 
+        DeltaRun smallWrites = smallWrites(r, vm, azureDisk, images, sources, driver, changer, hostBlocks);
+        hostBlocks = smallWrites.hostBlocksAfter();
+
         String item = vm + "-written-while-suspended";
         DeltaRun afterSnapshot = writtenWhileSuspended(r, item, vm, azureDisk, images, sources, driver, changer, hostBlocks);
+        // The Azure disk as the failback left it, which the host's disk was proven equal to: the on-premises writes
+        // below are counted against it.
+        Path finalAzureImage = sources.get(sources.size() - 1);
 
         // The Commit below deletes the Azure VM.
         Shell.sync();
         double[] digests = driver.digestSeconds(vm);
         say("run %d: digest of the whole disk read whole: azure-sim %.2f s, host %.2f s", r, digests[0], digests[1]);
 
-        long writes = options.diskBytes() / BLOCK_BYTES * ON_PREMISES_WRITES_PERCENT_OF_BLOCKS / 100;
-        int writesPerSecond = (int) Math.max(1, Math.round(writes / (ON_PREMISES_WRITING.toMillis() / 1000.0)));
         Shell.sync();
-        ReverseReplication reverse = driver.commitAndReverseReplicate(item, vm, writesPerSecond, ON_PREMISES_WRITE_BYTES,
-                ON_PREMISES_WRITING);
-        say("run %d: Commit %.2f s; the on-premises VM wrote %d blocks; Reverse Replicate %.2f s sent %s (relay %s)", r,
-                reverse.commitSeconds(), reverse.blocksWritten(), reverse.jobSeconds(),
+        ReverseReplication reverse = driver.commitAndReverseReplicate(item, vm, onPremisesWritesPerSecond(options.diskMib()),
+                SMALL_WRITE_BYTES, ON_PREMISES_WRITING, () -> PageDifference.of(finalAzureImage, driver.hostDisk(vm)));
+        say("run %d: Commit %.2f s; the on-premises VM wrote %d pages in %d blocks; Reverse Replicate %.2f s sent %s (relay %s)",
+                r, reverse.commitSeconds(), reverse.pagesWritten().pages(), reverse.blocksWritten(), reverse.jobSeconds(),
                 Report.bytes(reverse.replicateToAzure().bytesSent()), Report.bytes(reverse.usage().relayBytesWritten()));
 
         List<RsyncRun> rsyncRuns = new ArrayList<>();
@@ -215,8 +239,10 @@ public final class Benchmark {
             for (int i = 0; i < DELTA_PERCENTS.size(); i++) {
                 rsyncRuns.add(rsync.delta("delta " + DELTA_PERCENTS.get(i) + "%", sources.get(i + 1)));
             }
-            // The module holds the image of the last delta, which is the disk as phase 1 of the failback above found
-            // it: rsync rescans both files to find the 1% written since.
+            rsyncRuns.add(rsync.delta("4 KiB writes, " + PERCENT_IN_SMALL_WRITES + "% before and " + PERCENT_IN_SMALL_WRITES
+                    + "% while suspended", sources.get(1 + DELTA_PERCENTS.size())));
+            // The module now holds the disk as phase 1 of the failback with writes while suspended found it: rsync
+            // rescans both files to find the 1% written since.
             rsyncRuns.add(rsync.delta("rescan after " + PERCENT_WRITTEN_WHILE_SUSPENDED + "% written", sources.get(sources.size() - 1)));
             rsyncRuns.forEach(run -> say("run %d: rsync %s %.2f s (%s sent)", r, run.label(), run.seconds(),
                     Report.bytes(run.bytesSent())));
@@ -225,7 +251,134 @@ public final class Benchmark {
             sources.forEach(image -> image.toFile().delete());
             driver.deleteVms(vm, item);
         }
-        return new Repetition(full, deltas, afterSnapshot, reverse, digests, rsyncRuns);
+        return new Repetition(full, deltas, smallWrites, afterSnapshot, reverse, digests, rsyncRuns);
+    }
+
+    /** The on-premises VM's rate for writing {@link #PERCENT_IN_SMALL_WRITES}% of a disk's pages over {@link #ON_PREMISES_WRITING}. */
+    private static int onPremisesWritesPerSecond(long diskMib) {
+        long writes = (diskMib << 20) / SMALL_WRITE_BYTES * PERCENT_IN_SMALL_WRITES / 100;
+        return (int) Math.max(1, Math.round(writes / (ON_PREMISES_WRITING.toMillis() / 1000.0)));
+    }
+
+    /**
+     * Issue #13's P4': a ForDownTime failback with 1% of the disk's pages written by the Azure VM in random aligned
+     * 4 KiB writes before it, and 1% more while it is suspended. Before each phase the benchmark counts, from the two
+     * disks' files, the pages in which they differ: exactly what that phase has to send.
+     */
+    private DeltaRun smallWrites(int r, String vm, Path azureDisk, Path images, List<Path> sources, FailbackDriver driver,
+            AzureDiskChanger changer, long hostBlocks) {
+        String item = vm + "-small-writes";
+        long writes = options.diskBytes() / SMALL_WRITE_BYTES * PERCENT_IN_SMALL_WRITES / 100;
+        changer.start(vm);
+        AzureChange before = changer.writePages(vm, writes, 1000L * r + 400);
+        PageDifference phase1Pages = PageDifference.of(driver.hostDisk(vm), azureDisk);
+        Shell.sync();
+        SuspendedDelta suspended = driver.deltaPhase1(item, vm);
+        AzureChange written = changer.writePages(vm, writes, 1000L * r + 450);
+        PageDifference phase2Pages = PageDifference.of(driver.hostDisk(vm), azureDisk);
+        sources.add(copy(azureDisk, images.resolve(item + ".img")));
+        Shell.sync();
+        DeltaRun run = driver.deltaPhase2(suspended, "random 4 KiB writes (" + PERCENT_IN_SMALL_WRITES + "%)", before, written, hostBlocks,
+                phase1Pages, phase2Pages);
+        say("run %d: 4 KiB writes: phase 1 %.2f s for %d pages differing (the relay sent %s); phase 2 %.2f s for %d pages"
+                + " (the relay sent %s)", r, run.phase1Seconds(), phase1Pages.pages(), Report.bytes(run.phase1Usage().relayBytesWritten()),
+                run.phase2Seconds(), phase2Pages.pages(), Report.bytes(run.phase2Usage().relayBytesWritten()));
+        return run;
+    }
+
+    /**
+     * Reverse Replicate on a larger disk, once: a full download, Commit, 1% of the disk's pages written on-premises in
+     * 4 KiB writes, then Reverse Replicate; its time against the main disk's says whether it grows with the disk. The
+     * disks and the replica are deleted after it.
+     */
+    private LargeReverse largeReverseReplicate(LocalSystem system) {
+        long mib = options.reverseReplicateMib();
+        String vm = "bench-reverse-" + mib;
+        FailbackDriver driver = new FailbackDriver(system, BenchOptions.wholeDiskTimeout(mib));
+        say("reverse replicate: a %s VM: full download, Commit, 1%% written on-premises, Reverse Replicate", BenchOptions.size(mib));
+        try {
+            driver.createAzureVm(vm, mib << 20);
+            Shell.sync();
+            FullDownload full = driver.fullDownload(vm);
+            driver.setHostWorkload(vm, 0);
+            Shell.sync();
+            ReverseReplication reverse = driver.commitAndReverseReplicate(vm, vm, onPremisesWritesPerSecond(mib), SMALL_WRITE_BYTES,
+                    ON_PREMISES_WRITING, null);
+            say("reverse replicate: %s: full download %.1f s; %d blocks written on-premises; Reverse Replicate %.2f s (relay %s)",
+                    BenchOptions.size(mib), full.jobSeconds(), reverse.blocksWritten(), reverse.jobSeconds(),
+                    Report.bytes(reverse.usage().relayBytesWritten()));
+            return new LargeReverse(mib, full.jobSeconds(), reverse);
+        } finally {
+            if (!options.keepData()) {
+                driver.deleteVms(vm, vm);
+            }
+        }
+    }
+
+    /**
+     * Issue #13's WAN case, with sync-service's compression off and on (FAILBACK_SYNC_COMPRESSION), {@code runs} times
+     * each: full downloads of a disk whose data is half log-like text through a link of {@link #WAN_BITS_PER_SECOND}
+     * (the host advertises the link's address, so sync-service's streams to it cross the link), then of a disk of random
+     * bytes on loopback. sync-service is started anew for each setting, and warmed up before it is measured.
+     */
+    private List<CompressionRun> compressionRuns(LocalSystem system, FailbackDriver driver) throws IOException {
+        List<CompressionRun> runs = new ArrayList<>();
+        URI hostUrl = system.hostAgentUrl(system.hosts().get(0).id());
+        List<String> settings = List.of(COMPRESSION_OFF, COMPRESSION_ON);
+        try (RateLimitedLink link = RateLimitedLink.start(hostUrl, WAN_BITS_PER_SECOND)) {
+            advertiseHostAt(system, driver, link.url());
+            for (String setting : settings) {
+                restartSyncService(system, driver, setting);
+                for (int r = 1; r <= options.runs(); r++) {
+                    runs.add(compressionRun(system, link, r, "1 Gbit/s", "half text", setting, 50));
+                }
+            }
+            advertiseHostAt(system, driver, hostUrl);
+        }
+        for (String setting : settings) {
+            restartSyncService(system, driver, setting);
+            for (int r = 1; r <= options.runs(); r++) {
+                runs.add(compressionRun(system, null, r, "loopback", "random bytes", setting, 0));
+            }
+        }
+        return runs;
+    }
+
+    /** One full download; through {@code wan} if it is not null, whose bytes are counted. */
+    private CompressionRun compressionRun(LocalSystem system, RateLimitedLink wan, int r, String link, String content, String setting,
+            int textPercent) {
+        String vm = "bench-compression-" + (textPercent > 0 ? "text" : "random") + "-" + setting + "-" + r;
+        FailbackDriver driver = new FailbackDriver(system, BenchOptions.wholeDiskTimeout(options.wanMib()));
+        driver.createAzureVm(vm, options.wanMib() << 20, 43, textPercent);
+        Shell.sync();
+        long linkBefore = wan == null ? 0 : wan.bytesTowardsTarget();
+        FullDownload full = driver.fullDownload(vm);
+        long linkBytes = wan == null ? 0 : wan.bytesTowardsTarget() - linkBefore;
+        driver.deleteVms(vm, null);
+        say("compression %s, %s, %s: full download %.2f s, the relay sent %s, the link carried %s", setting, link, content,
+                full.jobSeconds(), Report.bytes(full.usage().relayBytesWritten()), Report.bytes(linkBytes));
+        return new CompressionRun(link, content, setting, options.wanMib(), full.jobSeconds(), full.usage().relayBytesWritten(),
+                linkBytes, full.usage());
+    }
+
+    /** host-agent started anew, advertising {@code url} in its heartbeats; returns once job-service has it. */
+    private void advertiseHostAt(LocalSystem system, FailbackDriver driver, URI url) {
+        String host = system.hosts().get(0).serviceName();
+        say("compression: host-agent advertises %s", url);
+        system.stopService(host);
+        system.startService(host, Map.of("HOST_AGENT_ADVERTISED_URL", url.toString()));
+        driver.awaitHostAdvertises(url);
+    }
+
+    /** sync-service started anew with compression set one way, then warmed up with a small full download, not measured. */
+    private void restartSyncService(LocalSystem system, FailbackDriver driver, String setting) {
+        say("compression: sync-service with %s=%s", COMPRESSION_VARIABLE, setting);
+        system.stopService(LocalSystem.SYNC_SERVICE);
+        system.startService(LocalSystem.SYNC_SERVICE, Map.of(COMPRESSION_VARIABLE, setting));
+        String vm = "bench-compression-warm-up-" + (++compressionWarmUps);
+        driver.createAzureVm(vm, 64L << 20, 43, 50);
+        driver.fullDownload(vm);
+        driver.deleteVms(vm, null);
     }
 
     /**
@@ -243,7 +396,7 @@ public final class Benchmark {
         sources.add(copy(azureDisk, images.resolve(item + ".img")));
         Shell.sync();
         DeltaRun run = driver.deltaPhase2(suspended, PERCENT_WRITTEN_WHILE_SUSPENDED + "% written while suspended", null,
-                written, hostBlocks);
+                written, hostBlocks, null, null);
         say("run %d: %d blocks (%.2f%%) written in Azure while suspended: phase 2 %.2f s (FinalDeltaSynchronization %.2f s,"
                 + " the relay sent %s)", r, written.changedBlocks(), written.percent(), run.phase2Seconds(),
                 run.finalSync().seconds(), Report.bytes(run.phase2Usage().relayBytesWritten()));
@@ -299,8 +452,8 @@ public final class Benchmark {
         AzureChange change = changer.startAndChange(vm, 10, 7);
         SuspendedDelta suspended = driver.deltaPhase1(item, vm);
         AzureChange written = changer.change(vm, 1, 8);
-        driver.deltaPhase2(suspended, "warm-up", change, written, full.hostBlocksAfter());
-        driver.commitAndReverseReplicate(item, vm, 50, ON_PREMISES_WRITE_BYTES, Duration.ofMillis(500));
+        driver.deltaPhase2(suspended, "warm-up", change, written, full.hostBlocksAfter(), null, null);
+        driver.commitAndReverseReplicate(item, vm, 50, SMALL_WRITE_BYTES, Duration.ofMillis(500), null);
         driver.deleteVms(vm, item);
     }
 
@@ -311,14 +464,15 @@ public final class Benchmark {
     }
 
     /**
-     * The Azure disk, the host's copy, the replica a Commit keeps, four image copies (all sparse, 57% data) and rsync's
-     * target (not sparse) take up to about six times the disk's size; the memory comparison's larger disk twice its
-     * size. Better to say so now than to fail half-way.
+     * The Azure disk, the host's copy, the replica a Commit keeps, five image copies (all sparse, 57% data) and rsync's
+     * target (not sparse) take up to about seven times the disk's size; the memory comparison's larger disk twice its
+     * size, the larger Reverse Replicate's three times 57% of its size. Better to say so now than to fail half-way.
      */
     private void failIfTooLittleSpace() throws IOException {
         Files.createDirectories(workDir);
         long memoryComparison = options.memoryRuns() == 0 ? 0 : 2 * (Collections.max(options.memoryDiskMib()) << 20);
-        long needed = Math.max(6 * options.diskBytes(), memoryComparison) + (2L << 30);
+        long largeReverse = 2 * (options.reverseReplicateMib() << 20);
+        long needed = Math.max(Math.max(7 * options.diskBytes(), memoryComparison), largeReverse) + (2L << 30);
         long free = Files.getFileStore(workDir).getUsableSpace();
         if (free < needed) {
             throw new IllegalStateException("%s has %.1f GiB free; a %s benchmark needs about %.1f GiB".formatted(workDir,

@@ -6,6 +6,7 @@ import io.failback.system.HostAgent;
 import io.failback.system.LocalSystem;
 import io.failback.system.bench.Measurements.AzureChange;
 import io.failback.system.bench.Measurements.DeltaRun;
+import io.failback.system.bench.Measurements.EstimateReading;
 import io.failback.system.bench.Measurements.FullDownload;
 import io.failback.system.bench.Measurements.ReverseReplication;
 import io.failback.system.bench.Measurements.TaskReport;
@@ -15,9 +16,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * Drives failbacks through the public APIs, as a user would (job-service over HTTPS with a Contributor token from the
@@ -58,15 +61,43 @@ final class FailbackDriver {
     }
 
     /**
+     * Waits until job-service knows the host by {@code url} (from the host's heartbeats): the jobs it starts from then
+     * on tell sync-service to reach the host there.
+     */
+    void awaitHostAdvertises(URI url) {
+        URI provider = jobs.resolve("/api/replicationRecoveryServicesProviders/" + host.id());
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (true) {
+            JsonNode properties = api.get(provider).path("properties");
+            if (properties.path("url").asText().equals(url.toString()) && properties.path("connectionStatus").asText().equals("Connected")) {
+                return;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("job-service does not know the host by " + url + " after 60 s: " + properties);
+            }
+            sleep(Duration.ofMillis(250));
+        }
+    }
+
+    /**
      * An idle VM in Azure with one disk shaped like performance.md's image: 1 MiB extents, 43% of them zero. azure-sim
      * writes the content before it answers, which for a 16 GiB disk takes longer than FailbackApi's 30 s per request.
      */
     void createAzureVm(String vm, long diskBytes) {
+        createAzureVm(vm, diskBytes, 43, 0);
+    }
+
+    /**
+     * An idle VM in Azure with one disk of 1 MiB extents: {@code zeroPercent}% zeros, and of the others
+     * {@code textPercent}% log-like text (compressible), the rest random bytes.
+     */
+    void createAzureVm(String vm, long diskBytes, int zeroPercent, int textPercent) {
         HttpRequest request = HttpRequest.newBuilder(azure.resolve("/api/vms")).timeout(timeout)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("""
-                        {"name": "%s", "disks": [{"diskId": "disk-0", "sizeBytes": %d}], "contentSeed": 1, "zeroPercent": 43,
+                        {"name": "%s", "disks": [{"diskId": "disk-0", "sizeBytes": %d}], "contentSeed": 1, "zeroPercent": %d,
+                         "textPercent": %d,
                          "workload": {"pattern": "RandomSmall", "writesPerSecond": 0, "writeSizeBytes": 4096, "seed": 1}}"""
-                        .formatted(vm, diskBytes))).build();
+                        .formatted(vm, diskBytes, zeroPercent, textPercent))).build();
         try {
             HttpResponse<String> response = slowRequests.send(request, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 201) {
@@ -83,6 +114,7 @@ final class FailbackDriver {
     /** ForSynchronization + CreateVmIfNotFound of a VM the host does not have yet. */
     FullDownload fullDownload(String vm) {
         register(vm, vm);
+        EstimateReading estimate = estimate(vm, "ForSynchronization");
         Usage before = Usage.of(system);
         Instant posted = Instant.now();
         String job = api.failbackWithFullDownload(vm, "CreateVmIfNotFound");
@@ -90,11 +122,42 @@ final class FailbackDriver {
         double seconds = secondsSince(posted);
         Usage usage = Usage.of(system).since(before);
         requireProven(done);
-        return new FullDownload(job, seconds, TaskReport.all(done), usage, stopHostVm(vm));
+        return new FullDownload(job, seconds, TaskReport.all(done), usage, stopHostVm(vm), estimate);
+    }
+
+    /**
+     * What job-service's {@code failbackEstimate} of the item says of {@code option} now; null (and a note) if it
+     * cannot be read, so that the benchmark goes on without it.
+     */
+    EstimateReading estimate(String item, String option) {
+        try {
+            JsonNode estimate = api.get(jobs.resolve("/api/replicationProtectedItems/" + item + "/failbackEstimate"));
+            for (JsonNode candidate : estimate.path("options")) {
+                if (candidate.path("dataSyncOption").asText().equals(option)) {
+                    return new EstimateReading(option, candidate.path("totalSeconds").asDouble(Double.NaN),
+                            candidate.path("downtimeSeconds").asDouble(Double.NaN));
+                }
+            }
+            System.out.println("[bench] the failback estimate of " + item + " has no option " + option + ": " + estimate);
+        } catch (IllegalStateException e) {
+            System.out.println("[bench] no failback estimate of " + item + ": " + e.getMessage());
+        }
+        return null;
+    }
+
+    /** The image file of the Azure VM's one disk. */
+    Path azureDisk(String vm) {
+        return system.azureStorageDir().resolve("vms").resolve(vm).resolve("disk-0.img");
+    }
+
+    /** The image file of the on-premises VM's one disk. */
+    Path hostDisk(String vm) {
+        return system.hostStorageDir(host.id()).resolve("vms").resolve(vm).resolve("disk-0.img");
     }
 
     /** A ForDownTime failback between its phases: phase 1 done, the job Suspended, the proofs prepared. */
-    record SuspendedDelta(String vm, String job, double phase1Seconds, Usage phase1Usage, double proofsSeconds) {
+    record SuspendedDelta(String vm, String job, double phase1Seconds, Usage phase1Usage, double proofsSeconds,
+            EstimateReading estimate) {
     }
 
     /**
@@ -107,6 +170,7 @@ final class FailbackDriver {
             throw new IllegalStateException("the Azure VM must run before a ForDownTime failback; it is " + state);
         }
         register(item, vm);
+        EstimateReading estimate = estimate(item, "ForDownTime");
         Usage start = Usage.of(system);
         Instant posted = Instant.now();
         String job = api.failback(item, "ForDownTime", "NoAction", null);
@@ -115,15 +179,16 @@ final class FailbackDriver {
         Usage phase1Usage = Usage.of(system).since(start);
         Instant suspended = Instant.now();
         awaitPreparedProofs(vm);
-        return new SuspendedDelta(vm, job, phase1, phase1Usage, secondsSince(suspended));
+        return new SuspendedDelta(vm, job, phase1, phase1Usage, secondsSince(suspended), estimate);
     }
 
     /**
      * Phase 2, "Complete Failover": Resume → Succeeded, the downtime window. The changes are those the caller made
-     * before phase 1 and while the job was suspended.
+     * before phase 1 and while the job was suspended; the pages, where the caller counted them, are where the disks
+     * differed before each phase.
      */
     DeltaRun deltaPhase2(SuspendedDelta suspended, String name, AzureChange beforeSnapshot, AzureChange afterSnapshot,
-            long hostBlocksBefore) {
+            long hostBlocksBefore, PageDifference phase1Pages, PageDifference phase2Pages) {
         Usage resumedAt = Usage.of(system);
         Instant resumed = Instant.now();
         api.resume(suspended.job());
@@ -134,7 +199,7 @@ final class FailbackDriver {
         // The SnapshotSynchronization task's counters are final once the job is Suspended, so the ended job has them all.
         return new DeltaRun(name, beforeSnapshot, afterSnapshot, suspended.job(), hostBlocksBefore, suspended.phase1Seconds(),
                 suspended.phase1Usage(), suspended.proofsSeconds(), phase2, phase2Usage, TaskReport.all(done),
-                stopHostVm(suspended.vm()));
+                stopHostVm(suspended.vm()), suspended.estimate(), phase1Pages, phase2Pages);
     }
 
     /**
@@ -165,10 +230,11 @@ final class FailbackDriver {
     /**
      * Commit of a failed-back item, then the on-premises VM runs its workload for {@code writing}, then Reverse
      * Replicate. What it has to send is what host-agent's changed-block tracking counts since the disk was proven equal
-     * to Azure's at the end of the failback.
+     * to Azure's at the end of the failback. {@code countPages}, when given, is asked once the writes have stopped for
+     * the pages they changed.
      */
     ReverseReplication commitAndReverseReplicate(String item, String vm, int writesPerSecond, int writeSizeBytes,
-            Duration writing) {
+            Duration writing, Supplier<PageDifference> countPages) {
         Instant committing = Instant.now();
         awaitJob(api.commit(item), "Succeeded");
         double commitSeconds = secondsSince(committing);
@@ -184,6 +250,8 @@ final class FailbackDriver {
         double writingSeconds = secondsSince(started);
         long verifiedAt = api.get(hostVm).path("disks").get(0).path("verifiedTrackingPoint").asLong();
         JsonNode written = api.get(URI.create(hostVm + "/disks/disk-0/changed-blocks?since=" + verifiedAt));
+        PageDifference pages = countPages == null ? null : countPages.get();
+        Shell.sync();
 
         Usage before = Usage.of(system);
         Instant posted = Instant.now();
@@ -193,7 +261,8 @@ final class FailbackDriver {
         Usage usage = Usage.of(system).since(before);
         requireProven(done);
         return new ReverseReplication(commitSeconds, writesPerSecond, writeSizeBytes, writingSeconds,
-                written.path("blockCount").asLong(), written.path("blockSize").asInt(), job, jobSeconds, TaskReport.all(done), usage);
+                written.path("blockCount").asLong(), written.path("blockSize").asInt(), job, jobSeconds, TaskReport.all(done), usage,
+                pages);
     }
 
     /** Sets what the on-premises VM writes when a failback starts it (host-agent keeps it with the VM). */

@@ -52,7 +52,8 @@ final class Measurements {
      * @param usage           CPU and bytes sent by the relay from the POST until Succeeded
      * @param hostBlocksAfter blocks the on-premises VM wrote after it started, until the benchmark stopped it
      */
-    record FullDownload(String jobName, double jobSeconds, List<TaskReport> tasks, Usage usage, long hostBlocksAfter) {
+    record FullDownload(String jobName, double jobSeconds, List<TaskReport> tasks, Usage usage, long hostBlocksAfter,
+            EstimateReading estimate) {
         /** The copy and the SHA-256 of both disks. */
         TaskReport dataSync() {
             return TaskReport.named(tasks, "DataSynchronization");
@@ -82,10 +83,16 @@ final class Measurements {
      *                         background while the job waits); Resume comes after it, as an operator's would
      * @param tasks            every task of the job, as it ended
      * @param hostBlocksAfter  the same count after this failback started it again, until the benchmark stopped it
+     * @param estimate         job-service's failback estimate for ForDownTime, read just before the POST; null if it
+     *                         could not be read
+     * @param phase1Pages      where the disks differed just before phase 1 (Azure's against the host's, read from their
+     *                         files): what phase 1 has to send; null where the case does not count it
+     * @param phase2Pages      where they differed just before Resume: what phase 2 has to send; null where not counted
      */
     record DeltaRun(String name, AzureChange beforeSnapshot, AzureChange afterSnapshot, String jobName, long hostBlocksBefore,
             double phase1Seconds, Usage phase1Usage, double proofsSeconds, double phase2Seconds, Usage phase2Usage,
-            List<TaskReport> tasks, long hostBlocksAfter) {
+            List<TaskReport> tasks, long hostBlocksAfter, EstimateReading estimate, PageDifference phase1Pages,
+            PageDifference phase2Pages) {
 
         TaskReport snapshotSync() {
             return TaskReport.named(tasks, "SnapshotSynchronization");
@@ -116,9 +123,12 @@ final class Measurements {
      * @param blockSize            the tracking's block size
      * @param jobSeconds           the Reprotect job, POST → Succeeded
      * @param usage                CPU and relay bytes during the Reprotect job
+     * @param pagesWritten         the 4 KiB pages the writes changed, from the disk's image before them and its file after;
+     *                             null where not counted
      */
     record ReverseReplication(double commitSeconds, int writesPerSecond, int writeSizeBytes, double writingSeconds,
-            long blocksWritten, int blockSize, String jobName, double jobSeconds, List<TaskReport> tasks, Usage usage) {
+            long blocksWritten, int blockSize, String jobName, double jobSeconds, List<TaskReport> tasks, Usage usage,
+            PageDifference pagesWritten) {
 
         TaskReport replicateToAzure() {
             return TaskReport.named(tasks, "ReplicateToAzure");
@@ -132,6 +142,36 @@ final class Measurements {
         long estimatedWrites() {
             return Math.round(writesPerSecond * writingSeconds);
         }
+    }
+
+    /**
+     * What job-service's {@code failbackEstimate} said of one data-sync option just before the failback started.
+     *
+     * @param option          ForSynchronization or ForDownTime
+     * @param totalSeconds    the whole failback
+     * @param downtimeSeconds the part with the VM down on both sites
+     */
+    record EstimateReading(String option, double totalSeconds, double downtimeSeconds) {
+    }
+
+    /**
+     * Reverse Replicate on a disk larger than the main one, after a full download and Commit, to see whether its time
+     * grows with the disk.
+     */
+    record LargeReverse(long diskMib, double fullDownloadSeconds, ReverseReplication reverse) {
+    }
+
+    /**
+     * A full download with sync-service's compression set one way.
+     *
+     * @param link        "1 Gbit/s" (through the benchmark's rate-limited link) or "loopback"
+     * @param content     what the disk holds, e.g. "half text"
+     * @param compression the value of FAILBACK_SYNC_COMPRESSION sync-service ran with
+     * @param relayBytes  what sync-service wrote during the job: the block streams to the host, compressed or not
+     * @param linkBytes   what the rate-limited link carried towards the host during the job; 0 on loopback
+     */
+    record CompressionRun(String link, String content, String compression, long diskMib, double jobSeconds, long relayBytes,
+            long linkBytes, Usage usage) {
     }
 
     /**
@@ -150,11 +190,13 @@ final class Measurements {
      * @param deltas        the ForDownTime failbacks with changes made before the snapshot
      * @param afterSnapshot the ForDownTime failback whose changes were made while it was suspended
      * @param digestSeconds the whole disk's digest read whole, timed alone on azure-sim and on the host, in that order
+     * @param smallWrites   the ForDownTime failback with 4 KiB writes before it and while it was suspended (P4')
      * @param rsync         empty when rsync was not available; else the full copy, one delta per entry of
-     *                      {@code deltas}, and the rescan after {@code afterSnapshot}'s change, in that order
+     *                      {@code deltas}, the delta of {@code smallWrites}' writes, and the rescan after
+     *                      {@code afterSnapshot}'s change, in that order
      */
-    record Repetition(FullDownload full, List<DeltaRun> deltas, DeltaRun afterSnapshot, ReverseReplication reverse,
-            double[] digestSeconds, List<RsyncRun> rsync) {
+    record Repetition(FullDownload full, List<DeltaRun> deltas, DeltaRun smallWrites, DeltaRun afterSnapshot,
+            ReverseReplication reverse, double[] digestSeconds, List<RsyncRun> rsync) {
 
         RsyncRun rsyncFull() {
             return rsync.isEmpty() ? null : rsync.get(0);
@@ -164,8 +206,13 @@ final class Measurements {
             return rsync.isEmpty() ? null : rsync.get(1 + index);
         }
 
-        RsyncRun rsyncRescan() {
+        /** rsync's delta of the 4 KiB writes, made before and while {@code smallWrites} was suspended, together. */
+        RsyncRun rsyncSmallWrites() {
             return rsync.isEmpty() ? null : rsync.get(1 + deltas.size());
+        }
+
+        RsyncRun rsyncRescan() {
+            return rsync.isEmpty() ? null : rsync.get(2 + deltas.size());
         }
     }
 }
