@@ -127,11 +127,25 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
         return new JsonObject().put("diskId", disk.diskId()).put("sizeBytes", disk.sizeBytes()).put("blockSize", disk.blockSize());
     }
 
+    /**
+     * Records the JSON body of every {@code .../select} request (a selection of blocks or of page hashes) as "path?query
+     * body", then hands the request on unread: the block API reads the same body.
+     */
+    private static void recordSelections(Router router, List<String> selections) {
+        router.post("/api/vms/:vm/disks/:disk/:kind/select").handler(ctx -> {
+            String uri = ctx.request().uri();
+            ctx.request().body().onSuccess(body -> selections.add(uri + " " + body));
+            ctx.next();
+        });
+    }
+
     /** azure-sim's side: a VM that runs until shut down, whose disk is the failback's source. */
     static final class Azure {
         final Map<String, AzureVm> vms = new ConcurrentHashMap<>();
         /** Every request, as "METHOD path?query", in arrival order. */
         final List<String> requests = new CopyOnWriteArrayList<>();
+        /** The body of every {@code .../select} request, as "path?query body", in arrival order. */
+        final List<String> selections = new CopyOnWriteArrayList<>();
         String url;
 
         static final class AzureVm {
@@ -169,6 +183,7 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
                 requests.add(ctx.request().method() + " " + ctx.request().uri());
                 ctx.next();
             });
+            recordSelections(router, selections);
             router.get("/api/encryption").handler(ctx -> json(ctx, 200, new JsonObject().put("enabled", false)));
             router.get("/api/vms/:vm").handler(ctx -> {
                 AzureVm vm = vms.get(ctx.pathParam("vm"));
@@ -251,6 +266,8 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
     static final class Host {
         final Map<String, HostVm> vms = new ConcurrentHashMap<>();
         final List<String> requests = new CopyOnWriteArrayList<>();
+        /** The body of every {@code .../select} request, as "path?query body", in arrival order. */
+        final List<String> selections = new CopyOnWriteArrayList<>();
         final List<String> switches = List.of("vSwitch-Prod");
         String url;
         /** Until then the host is away (rebooting): every connection is dropped before it is answered. */
@@ -296,6 +313,7 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
                 requests.add(ctx.request().method() + " " + ctx.request().uri());
                 ctx.next();
             });
+            recordSelections(router, selections);
             router.get("/api/vms/:vm").handler(ctx -> {
                 HostVm vm = vms.get(ctx.pathParam("vm"));
                 if (vm == null) {
