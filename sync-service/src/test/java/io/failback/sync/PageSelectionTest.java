@@ -48,6 +48,54 @@ class PageSelectionTest {
     void cleanUp() {
         StandInSites.azure.removeVm(azureVm);
         StandInSites.host.removeVm(hostVm);
+        StandInSites.azure.removeReplica("item-" + id);
+    }
+
+    @Test
+    void aReplicationCycleSelectsOnlyThePagesTheHostWroteSinceTheRecoveryPoint() {
+        byte[] content = content(23);
+        StandInSites.Host.HostVm vm = StandInSites.host.addVm(hostVm, content);
+        StandInSites.Azure.Replica replica = StandInSites.azure.addReplica("item-" + id, content, vm.disk.trackingPoint());
+        write(vm.disk, content, 3L * StandInSites.BLOCK + 2L * PAGE, PAGE);
+        write(vm.disk, content, 7L * StandInSites.BLOCK, StandInSites.BLOCK);
+        write(vm.disk, content, 20L * StandInSites.BLOCK + 4L * PAGE, 2 * PAGE);
+
+        List<SyncEvent> events = replicate(false);
+
+        assertEquals(Type.SyncSucceeded, last(events).type(), () -> "events: " + events);
+        JsonObject selection = selection(StandInSites.host.selections, "/api/vms/" + hostVm + "/disks/disk0/blocks/select?snapshot=");
+        assertEquals("[[3,1],[7,1],[20,1]]", selection.getJsonArray("ranges").encode());
+        assertEquals("[[3," + (1 << 2) + "],[20," + (1 << 4 | 1 << 5) + "]]", selection.getJsonArray("pages").encode());
+        assertEquals(3L * PAGE + StandInSites.BLOCK, taskDone(events, SyncTask.ReplicateToAzure).progress().bytesToSend());
+        assertArrayEquals(content, StandInSites.bytes(replica.disk), "the replica holds the host's disk");
+    }
+
+    @Test
+    void repairReplicationSelectsOnlyThePagesInWhichTheReplicaDiffers() {
+        byte[] content = content(24);
+        StandInSites.Host.HostVm vm = StandInSites.host.addVm(hostVm, content);
+        byte[] damaged = Arrays.copyOf(content, content.length);
+        scribble(damaged, 5L * StandInSites.BLOCK + 9L * PAGE, 100, 5);
+        scribble(damaged, 30L * StandInSites.BLOCK, StandInSites.BLOCK, 6);
+        StandInSites.Azure.Replica replica = StandInSites.azure.addReplica("item-" + id, damaged, vm.disk.trackingPoint());
+
+        List<SyncEvent> events = replicate(true);
+
+        assertEquals(Type.SyncSucceeded, last(events).type(), () -> "events: " + events);
+        assertEquals("[[5,1],[30,1]]", selection(StandInSites.azure.selections, "/api/replicas/item-" + id + "/disks/disk0/hashes/select ")
+                .getJsonArray("ranges").encode());
+        JsonObject selection = selection(StandInSites.host.selections, "/api/vms/" + hostVm + "/disks/disk0/blocks/select?snapshot=");
+        assertEquals("[[5,1],[30,1]]", selection.getJsonArray("ranges").encode());
+        assertEquals("[[5," + (1 << 9) + "]]", selection.getJsonArray("pages").encode());
+        assertEquals(PAGE + StandInSites.BLOCK, taskDone(events, SyncTask.ReplicateToAzure).progress().bytesToSend());
+        assertArrayEquals(content, StandInSites.bytes(replica.disk), "the replica holds the host's disk again");
+    }
+
+    private List<SyncEvent> replicate(boolean resynchronize) {
+        String commandId = "cycle-" + id;
+        SyncTopics.send(SyncCommand.of(commandId, null, "item-" + id, Instant.now(), new SyncCommand.Replicate(
+                new SyncCommand.OnPremisesVm("host-a", StandInSites.host.url, hostVm, "vSwitch-Prod"), true, resynchronize)));
+        return SyncTopics.eventsOfCommand(commandId, RUN_TIMEOUT);
     }
 
     @Test
@@ -119,8 +167,13 @@ class PageSelectionTest {
 
     /** Writes random bytes into the running Azure VM's disk, and into the test's copy of what it holds. */
     private static void write(StandInSites.Azure.AzureVm azure, byte[] copy, long offset, int length) {
+        write(azure.disk, copy, offset, length);
+    }
+
+    /** Writes random bytes into a disk, and into the test's copy of what it holds. */
+    private static void write(io.failback.sitedisk.VirtualDisk disk, byte[] copy, long offset, int length) {
         scribble(copy, offset, length, offset);
-        azure.disk.write(offset, ByteBuffer.wrap(copy, (int) offset, length).slice());
+        disk.write(offset, ByteBuffer.wrap(copy, (int) offset, length).slice());
     }
 
     private static void scribble(byte[] content, long offset, int length, long seed) {
