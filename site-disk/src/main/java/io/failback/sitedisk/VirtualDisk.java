@@ -50,6 +50,8 @@ public final class VirtualDisk implements BlockDevice, Closeable {
     private byte[] blockHashes;
     private long[] hashedAt;
     private final AtomicLongArray lastWrite;
+    /** The same tracking per 4 KiB page: which pages of a block were written after a point (see {@link PageStamps}). */
+    private final PageStamps pageStamps;
     private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
     private final boolean recoveredFromCrash;
 
@@ -66,6 +68,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
             stripes[i] = new Object();
         }
         lastWrite = new AtomicLongArray((int) base.blockCount());
+        pageStamps = new PageStamps(base.blockSize(), base.blockCount());
         State state = readState();
         if (state == null) {
             sequence = new AtomicLong(0);
@@ -76,6 +79,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
             for (int b = 0; b < lastWrite.length(); b++) {
                 lastWrite.set(b, sequence.get());
             }
+            pageStamps.markAll(sequence.get());
             for (String snapshotId : state.snapshots()) {
                 Snapshot.delete(dir, diskId, snapshotId);
             }
@@ -83,6 +87,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         } else {
             sequence = new AtomicLong(state.sequence());
             loadTracking();
+            pageStamps.restore(pagesPath(dir, diskId), lastWrite::get);
             for (String snapshotId : state.snapshots()) {
                 snapshots.put(snapshotId, Snapshot.load(dir, diskId, snapshotId, base.blockSize(), base.blockCount()));
             }
@@ -122,12 +127,17 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         return dir.resolve(diskId + ".img");
     }
 
+    private static Path pagesPath(Path dir, String diskId) {
+        return dir.resolve(diskId + ".pages");
+    }
+
     /** Removes the image and every file of its tracking and snapshots. */
     public static void deleteFiles(Path dir, String diskId) {
         try {
             Files.deleteIfExists(imagePath(dir, diskId));
             Files.deleteIfExists(dir.resolve(diskId + ".state.json"));
             Files.deleteIfExists(dir.resolve(diskId + ".cbt"));
+            Files.deleteIfExists(pagesPath(dir, diskId));
             try (var files = Files.list(dir)) {
                 for (Path file : files.filter(f -> f.getFileName().toString().startsWith(diskId + ".snap-")).toList()) {
                     Files.deleteIfExists(file);
@@ -195,6 +205,8 @@ public final class VirtualDisk implements BlockDevice, Closeable {
                     block.put(within, data, data.position(), length);
                     base.write(blockIndex, block.clear());
                 }
+                // Pages first: whoever sees the block's stamp finds its pages' stamps too.
+                pageStamps.stamp(offset, length, stamp);
                 lastWrite.set((int) blockIndex, stamp);
             }
             data.position(data.position() + length);
@@ -216,6 +228,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         }
         long stamp = sequence.incrementAndGet();
         DiskFile.createZeroed(base.path(), base.sizeBytes());
+        pageStamps.markAll(stamp);
         for (int b = 0; b < lastWrite.length(); b++) {
             lastWrite.set(b, stamp);
         }
@@ -289,6 +302,18 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         return changed.build();
     }
 
+    /**
+     * What was written after {@code since}, per 4 KiB page: the same blocks as {@link #changedSince}, and of them those
+     * only partly written since, with the pages that were.
+     */
+    public PageStamps.Changes changedPagesSince(long since) {
+        if (since < 0 || since > sequence.get()) {
+            throw ProblemException.badRequest("InvalidTrackingPoint", "tracking point " + since + " of disk '" + diskId
+                    + "' is not between 0 and the current " + sequence.get());
+        }
+        return pageStamps.changedSince(since);
+    }
+
     /** Takes a snapshot; the caller keeps writes to the VM's disks out while it takes one on each disk. */
     public long snapshot(String snapshotId) {
         if (snapshots.containsKey(snapshotId)) {
@@ -359,6 +384,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
             snapshot.close();
         }
         saveTracking();
+        pageStamps.save(pagesPath(dir, diskId));
         saveState(false);
         base.close();
     }

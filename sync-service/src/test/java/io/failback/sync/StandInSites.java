@@ -67,6 +67,7 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
     @Override
     public void stop() {
         azure.vms.values().forEach(vm -> vm.disk.close());
+        azure.replicas.values().forEach(replica -> replica.disk.close());
         host.vms.values().forEach(vm -> vm.disk.close());
         await(vertx.close());
         try (Stream<Path> paths = Files.walk(dir)) {
@@ -127,12 +128,54 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
         return new JsonObject().put("diskId", disk.diskId()).put("sizeBytes", disk.sizeBytes()).put("blockSize", disk.blockSize());
     }
 
+    /**
+     * Records the JSON body of every {@code .../select} request (a selection of blocks or of page hashes) as "path?query
+     * body", then hands the request on unread: the block API reads the same body.
+     */
+    private static void recordSelections(Router router, List<String> selections) {
+        router.post("/api/:collection/:owner/disks/:disk/:kind/select").handler(ctx -> {
+            String uri = ctx.request().uri();
+            ctx.request().body().onSuccess(body -> selections.add(uri + " " + body));
+            ctx.next();
+        });
+    }
+
     /** azure-sim's side: a VM that runs until shut down, whose disk is the failback's source. */
     static final class Azure {
         final Map<String, AzureVm> vms = new ConcurrentHashMap<>();
         /** Every request, as "METHOD path?query", in arrival order. */
         final List<String> requests = new CopyOnWriteArrayList<>();
+        /** The body of every {@code .../select} request, as "path?query body", in arrival order. */
+        final List<String> selections = new CopyOnWriteArrayList<>();
+        /** Replica storage by protected item. */
+        final Map<String, Replica> replicas = new ConcurrentHashMap<>();
         String url;
+
+        /** An item's replica storage: one disk, and the recovery point it holds (null: none yet). */
+        static final class Replica {
+            final VirtualDisk disk;
+            volatile JsonObject recoveryPoint;
+
+            Replica(VirtualDisk disk) {
+                this.disk = disk;
+            }
+        }
+
+        /** Replica storage holding {@code content} as of the source disk's tracking point {@code sourcePoint}. */
+        Replica addReplica(String item, byte[] content, long sourcePoint) {
+            Replica replica = new Replica(disk("replica-" + item, "disk0", content));
+            replica.recoveryPoint = new JsonObject().put("consistentAt", java.time.Instant.now().toString())
+                    .put("sourceTrackingPoints", new JsonObject().put("disk0", sourcePoint));
+            replicas.put(item, replica);
+            return replica;
+        }
+
+        void removeReplica(String item) {
+            Replica replica = replicas.remove(item);
+            if (replica != null) {
+                replica.disk.close();
+            }
+        }
 
         static final class AzureVm {
             final VirtualDisk disk;
@@ -169,7 +212,36 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
                 requests.add(ctx.request().method() + " " + ctx.request().uri());
                 ctx.next();
             });
+            recordSelections(router, selections);
             router.get("/api/encryption").handler(ctx -> json(ctx, 200, new JsonObject().put("enabled", false)));
+            router.get("/api/replicas/:item").handler(ctx -> {
+                Replica replica = replicas.get(ctx.pathParam("item"));
+                if (replica == null) {
+                    problem(ctx, 404, "ReplicaNotFound", "no replica of '" + ctx.pathParam("item") + "'");
+                    return;
+                }
+                json(ctx, 200, new JsonObject().put("disks", new JsonArray().add(diskSpec(replica.disk)))
+                        .put("recoveryPoint", replica.recoveryPoint));
+            });
+            router.post("/api/replicas/:item/recoveryPoints").handler(BodyHandler.create()).handler(ctx -> {
+                replicas.get(ctx.pathParam("item")).recoveryPoint = ctx.body().asJsonObject();
+                json(ctx, 200, new JsonObject());
+            });
+            BlockApi.register(vertx, router, "/api/replicas", new BlockApi.Disks() {
+                @Override
+                public BlockDevice disk(String item, String diskId) {
+                    Replica replica = replicas.get(item);
+                    if (replica == null || !replica.disk.diskId().equals(diskId)) {
+                        throw ProblemException.notFound("DiskNotFound", "no replica disk '" + diskId + "' of '" + item + "'");
+                    }
+                    return replica.disk;
+                }
+
+                @Override
+                public BlockDevice openForWrite(String item, String diskId, boolean fullCopy) {
+                    return disk(item, diskId);
+                }
+            });
             router.get("/api/vms/:vm").handler(ctx -> {
                 AzureVm vm = vms.get(ctx.pathParam("vm"));
                 if (vm == null) {
@@ -251,6 +323,8 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
     static final class Host {
         final Map<String, HostVm> vms = new ConcurrentHashMap<>();
         final List<String> requests = new CopyOnWriteArrayList<>();
+        /** The body of every {@code .../select} request, as "path?query body", in arrival order. */
+        final List<String> selections = new CopyOnWriteArrayList<>();
         final List<String> switches = List.of("vSwitch-Prod");
         String url;
         /** Until then the host is away (rebooting): every connection is dropped before it is answered. */
@@ -296,6 +370,7 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
                 requests.add(ctx.request().method() + " " + ctx.request().uri());
                 ctx.next();
             });
+            recordSelections(router, selections);
             router.get("/api/vms/:vm").handler(ctx -> {
                 HostVm vm = vms.get(ctx.pathParam("vm"));
                 if (vm == null) {
@@ -320,6 +395,20 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
                         body.getString("virtualSwitchName"));
                 vms.put(name, vm);
                 json(ctx, 201, view(name, vm));
+            });
+            router.post("/api/vms/:vm/snapshots").handler(ctx -> {
+                HostVm vm = vms.get(ctx.pathParam("vm"));
+                String snapshotId = java.util.UUID.randomUUID().toString();
+                vertx.executeBlocking(() -> vm.disk.snapshot(snapshotId), false).onSuccess(point -> json(ctx, 201, new JsonObject()
+                        .put("snapshotId", snapshotId).put("createdAt", java.time.Instant.now().toString())
+                        .put("trackingPoints", new JsonObject().put(vm.disk.diskId(), point))));
+            });
+            router.delete("/api/vms/:vm/snapshots/:snapshot").handler(ctx -> {
+                HostVm vm = vms.get(ctx.pathParam("vm"));
+                vertx.executeBlocking(() -> {
+                    vm.disk.deleteSnapshot(ctx.pathParam("snapshot"));
+                    return null;
+                }, false).onSuccess(v -> ctx.response().setStatusCode(204).end());
             });
             router.post("/api/vms/:vm/start").handler(ctx -> {
                 HostVm vm = vms.get(ctx.pathParam("vm"));

@@ -4,14 +4,16 @@ import io.failback.contracts.blockstream.BlockStreamDecoder;
 import io.failback.contracts.blockstream.BlockStreamException;
 import io.failback.contracts.blockstream.CloudKey;
 import io.failback.contracts.blockstream.StreamHeader;
-import io.failback.contracts.site.BlockRanges;
+import io.failback.contracts.site.BlockSelection;
 import io.failback.contracts.site.ChangedBlocks;
 import io.failback.contracts.site.DiskDigest;
+import io.failback.contracts.site.PageMasks;
 import io.failback.contracts.site.Problem;
 import io.failback.contracts.site.ProblemException;
 import io.failback.sitedisk.BlockDevice;
 import io.failback.sitedisk.BlockReader;
 import io.failback.sitedisk.DiskFile;
+import io.failback.sitedisk.PageStamps;
 import io.failback.sitedisk.VirtualDisk;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -29,9 +31,11 @@ import java.util.concurrent.Callable;
  * <li>{@code POST /api/vms/{vm}/disks/{disk}/blocks?fullCopy=&syncId=}: write a block stream, answered once durable;
  * with a syncId the site records how far the copy is durable, every 64 MiB or so</li>
  * <li>{@code POST /api/vms/{vm}/disks/{disk}/blocks/select?snapshot=}: a block stream of the runs of blocks the JSON
- * body lists</li>
+ * body lists (and, of some, only the pages it lists)</li>
  * <li>{@code GET  /api/vms/{vm}/disks/{disk}/hashes?first=&count=&snapshot=}: the per-block hash list</li>
- * <li>{@code GET  /api/vms/{vm}/disks/{disk}/changed-blocks?since=}: blocks written since a tracking point</li>
+ * <li>{@code POST /api/vms/{vm}/disks/{disk}/hashes/select?snapshot=}: the per-page hash list of the blocks the JSON
+ * body lists</li>
+ * <li>{@code GET  /api/vms/{vm}/disks/{disk}/changed-blocks?since=}: blocks (and pages) written since a tracking point</li>
  * <li>{@code GET  /api/vms/{vm}/disks/{disk}/digest?snapshot=}: the whole disk's SHA-256</li>
  * </ul>
  * The site decides which disk a name means and what writing into it implies (see {@link Disks}).
@@ -83,11 +87,20 @@ public final class BlockApi {
         router.post(disk + "/blocks/select").handler(ctx -> readBody(ctx)
                 .compose(body -> blocking(vertx, () -> {
                     BlockDevice file = disks.disk(vm(ctx), diskId(ctx));
-                    return new Selection(file, reader(ctx, file), runs(body.toString(), file));
+                    return selection(body.toString(), file, reader(ctx, file));
                 }))
                 .onSuccess(selection -> BlockStreamSender.send(vertx, selection.reader(),
                         new StreamHeader(selection.disk().blockSize(), selection.disk().sizeBytes(), 0, selection.disk().blockCount()),
-                        selection.runs(), disks.outgoingKey(), ctx.response()))
+                        selection.runs(), selection.pages(), disks.outgoingKey(), ctx.response()))
+                .onFailure(e -> answerProblem(ctx, e)));
+
+        router.post(disk + "/hashes/select").handler(ctx -> readBody(ctx)
+                .compose(body -> blocking(vertx, () -> {
+                    BlockDevice file = disks.disk(vm(ctx), diskId(ctx));
+                    return selection(body.toString(), file, reader(ctx, file));
+                }))
+                .onSuccess(selection -> PageHashSender.send(vertx, selection.reader(), selection.disk().blockSize(), selection.runs(),
+                        ctx.response()))
                 .onFailure(e -> answerProblem(ctx, e)));
 
         router.get(disk + "/hashes").handler(ctx -> streamRange(vertx, ctx, disks,
@@ -122,8 +135,9 @@ public final class BlockApi {
             }
             long point = longParam(ctx, "since", 0);
             long now = file.trackingPoint();
-            BlockRanges changed = file.changedSince(point);
-            return new ChangedBlocks(file.diskId(), point, now, file.blockSize(), changed.blockCount(), changed.ranges());
+            PageStamps.Changes changed = file.changedPagesSince(point);
+            return new ChangedBlocks(file.diskId(), point, now, file.blockSize(), changed.blocks().blockCount(), changed.blocks().ranges(),
+                    changed.partial().isEmpty() ? null : changed.partial().pairs());
         }).onSuccess(changed -> answerJson(ctx.response(), 200, changed)).onFailure(e -> answerProblem(ctx, e)));
 
         router.get(disk + "/digest").handler(ctx -> blocking(vertx, () -> {
@@ -178,14 +192,57 @@ public final class BlockApi {
         return body;
     }
 
-    private record Selection(BlockDevice disk, BlockReader reader, java.util.List<long[]> runs) {
+    /**
+     * What a {@code .../select} asks for: runs of whole blocks, and of some of their blocks only some pages ({@link
+     * PageMasks#NONE} for none).
+     */
+    private record Selection(BlockDevice disk, BlockReader reader, java.util.List<long[]> runs, PageMasks pages) {
+    }
+
+    /**
+     * {@code {"ranges": [[first, count], ...], "pages": [[block, mask], ...]}} ({@link BlockSelection}): increasing,
+     * disjoint runs inside the disk; {@code pages} (optional) only for blocks of those runs.
+     */
+    private static Selection selection(String body, BlockDevice disk, BlockReader reader) {
+        io.vertx.core.json.JsonObject json;
+        try {
+            json = new io.vertx.core.json.JsonObject(body);
+        } catch (RuntimeException e) {
+            throw ProblemException.badRequest("UnreadableBody", "expected {\"ranges\": [[first, count], ...]}: " + e.getMessage());
+        }
+        java.util.List<long[]> runs = runs(json, disk);
+        return new Selection(disk, reader, runs, pages(json, disk, runs));
+    }
+
+    /** The selection's {@code pages}, each for a block of its runs. */
+    private static PageMasks pages(io.vertx.core.json.JsonObject body, BlockDevice disk, java.util.List<long[]> runs) {
+        io.vertx.core.json.JsonArray pairs = body.getJsonArray("pages");
+        if (pairs == null || pairs.isEmpty()) {
+            return PageMasks.NONE;
+        }
+        PageMasks pages;
+        try {
+            java.util.List<long[]> list = new java.util.ArrayList<>(pairs.size());
+            for (int i = 0; i < pairs.size(); i++) {
+                io.vertx.core.json.JsonArray pair = pairs.getJsonArray(i);
+                list.add(new long[] {pair.getLong(0), pair.getLong(1)});
+            }
+            pages = PageMasks.of(list, disk.blockSize());
+        } catch (RuntimeException e) {
+            throw ProblemException.badRequest("InvalidPages", "expected \"pages\": [[block, mask], ...], blocks increasing, "
+                    + "each mask some but not all of a block's pages: " + e.getMessage());
+        }
+        if (pages.within(runs, disk.blockSize()).size() != pages.size()) {
+            throw ProblemException.badRequest("InvalidPages", "\"pages\" names a block outside the selected ranges");
+        }
+        return pages;
     }
 
     /** {@code {"ranges": [[first, count], ...]}}: increasing, disjoint runs inside the disk. */
-    private static java.util.List<long[]> runs(String body, BlockDevice disk) {
+    private static java.util.List<long[]> runs(io.vertx.core.json.JsonObject body, BlockDevice disk) {
         io.vertx.core.json.JsonArray ranges;
         try {
-            ranges = new io.vertx.core.json.JsonObject(body).getJsonArray("ranges");
+            ranges = body.getJsonArray("ranges");
         } catch (RuntimeException e) {
             throw ProblemException.badRequest("UnreadableBody", "expected {\"ranges\": [[first, count], ...]}: " + e.getMessage());
         }

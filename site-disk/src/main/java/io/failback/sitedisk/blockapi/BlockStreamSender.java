@@ -64,6 +64,15 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
         return ChunkedSender.send(vertx, response, BlockStreamFormat.MEDIA_TYPE, new BlockStreamSender(reader, header, runs, key));
     }
 
+    /**
+     * As above, where of the blocks {@code pages} lists only those pages are wanted: this sender sends them whole
+     * (always correct: the receiver's block then equals the source's), until pages travel in block-stream v2.
+     */
+    public static Future<Void> send(Vertx vertx, BlockReader reader, StreamHeader header, List<long[]> runs,
+            io.failback.contracts.site.PageMasks pages, CloudKey key, HttpServerResponse response) {
+        return send(vertx, reader, header, runs, key, response);
+    }
+
     private void writeHeader(ByteBuffer out) {
         if (seal == null) {
             encoder.header(out, header);

@@ -5,7 +5,7 @@ import io.failback.sync.sites.SiteClient;
 
 import io.failback.contracts.blockstream.BlockStreamFormat;
 import io.failback.contracts.blockstream.BlockStreamScanner;
-import io.failback.contracts.site.BlockRanges;
+import io.failback.contracts.site.BlockSelection;
 import io.failback.contracts.site.BlockWriteSummary;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -15,7 +15,6 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.Json;
-import java.util.List;
 
 /**
  * Pipes one block stream from a source site's block API into a target site's, chunk by chunk: when the target
@@ -52,10 +51,13 @@ public final class BlockRelay {
         return relay(sourceUrl, new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(sourceUrl), null, targetUrl, counters);
     }
 
-    /** Relays the blocks a JSON selection ({@code {"ranges": [[first, count], ...]}}) asks the source for. */
-    public Future<BlockWriteSummary> relaySelected(String sourceSelectUrl, List<long[]> ranges, String targetUrl, Counters counters) {
+    /**
+     * Relays the blocks a JSON selection ({@code {"ranges": [[first, count], ...], "pages": [[block, mask], ...]}})
+     * asks the source for.
+     */
+    public Future<BlockWriteSummary> relaySelected(String sourceSelectUrl, BlockSelection selection, String targetUrl, Counters counters) {
         return relay(sourceSelectUrl, new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(sourceSelectUrl)
-                .putHeader("Content-Type", "application/json"), Json.encodeToBuffer(new BlockRanges(ranges)), targetUrl, counters);
+                .putHeader("Content-Type", "application/json"), Json.encodeToBuffer(selection), targetUrl, counters);
     }
 
     private Future<BlockWriteSummary> relay(String sourceUrl, RequestOptions sourceRequest, io.vertx.core.buffer.Buffer sourceBody,

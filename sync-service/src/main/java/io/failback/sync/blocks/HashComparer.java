@@ -6,8 +6,12 @@ import io.failback.sync.sites.SiteClient;
 import io.failback.contracts.blockstream.BlockHashes;
 import io.failback.contracts.blockstream.BlockStreamException;
 import io.failback.contracts.site.BlockRanges;
+import io.failback.contracts.site.BlockSelection;
+import io.failback.contracts.site.PageHashes;
+import io.failback.contracts.site.PageMasks;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.Json;
 import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.ext.web.client.HttpResponse;
 import io.vertx.mutiny.ext.web.client.WebClient;
@@ -17,9 +21,10 @@ import java.util.List;
 import java.util.function.LongConsumer;
 
 /**
- * Finds the blocks in which two disks differ by comparing their per-block hash lists, which both sites compute at
- * the same time, each on its own disk. The lists are fetched a window at a time, so memory stays at two windows
- * whatever the disk's size.
+ * Finds where two disks differ by comparing their per-block hash lists, which both sites compute at the same time,
+ * each on its own disk, and then, for the blocks that differ, their per-page hash lists, so that a block of which
+ * only a few 4 KiB pages differ sends only those. The lists are fetched a window at a time, so memory stays at two
+ * windows whatever the disk's size.
  */
 public final class HashComparer {
     /** 16384 blocks of 64 KiB: 1 GiB of disk, 128 KiB of hashes per side. */
@@ -32,30 +37,108 @@ public final class HashComparer {
     }
 
     /**
-     * @param sourceHashes the source's hash-list URL (may carry {@code ?snapshot=})
+     * Where one side's hash lists are: {@code .../hashes} and {@code .../hashes/select} of its disk (both with
+     * {@code ?snapshot=} for a snapshot), and what to call it in errors.
+     */
+    public record Side(String blockHashes, String pageHashes, String name) {
+    }
+
+    /**
+     * The blocks whose hashes differ, and of them those in which only some pages differ, with those pages: per window,
+     * both sites' block hashes, then (one request per side) the page hashes of the differing blocks. A block that is
+     * all zeros on either side is taken whole without comparing its pages: against a fresh target every data block
+     * differs in every page that is not zero, and a zero block travels as a run length anyway.
+     *
      * @param scannedBlocks told how many blocks each finished window covered
      */
-    public Uni<BlockRanges> differingBlocks(String sourceHashes, String targetHashes, long blockCount, LongConsumer scannedBlocks) {
+    public Uni<SelectedBlocks> differingPages(Side source, Side target, int blockSize, long blockCount, LongConsumer scannedBlocks) {
+        boolean byPage = PageMasks.pagesPerBlock(blockSize) > 1;
+        long zeroBlock = byPage ? BlockHashes.hash(ByteBuffer.allocate(blockSize)) : 0;
         List<long[]> windows = new ArrayList<>();
         for (long first = 0; first < blockCount; first += WINDOW_BLOCKS) {
             windows.add(new long[] {first, Math.min(WINDOW_BLOCKS, blockCount - first)});
         }
         BlockRanges.Builder differing = new BlockRanges.Builder();
+        PageMasks.Builder partial = new PageMasks.Builder(blockSize);
         return Multi.createFrom().iterable(windows)
                 .onItem().transformToUniAndConcatenate(window -> Uni.combine().all()
-                        .unis(fetch(sourceHashes, window, "the source"), fetch(targetHashes, window, "the target")).asTuple()
-                        .invoke(both -> {
-                            long[] source = both.getItem1();
-                            long[] target = both.getItem2();
-                            for (int i = 0; i < source.length; i++) {
-                                if (source[i] != target[i]) {
-                                    differing.add(window[0] + i);
+                        .unis(fetch(source.blockHashes(), window, source.name()), fetch(target.blockHashes(), window, target.name())).asTuple()
+                        .chain(both -> {
+                            long[] sourceHashes = both.getItem1();
+                            long[] targetHashes = both.getItem2();
+                            List<Long> blocks = new ArrayList<>();
+                            BlockRanges.Builder comparePages = new BlockRanges.Builder();
+                            for (int i = 0; i < sourceHashes.length; i++) {
+                                if (sourceHashes[i] != targetHashes[i]) {
+                                    blocks.add(window[0] + i);
+                                    if (byPage && sourceHashes[i] != zeroBlock && targetHashes[i] != zeroBlock) {
+                                        comparePages.add(window[0] + i);
+                                    }
                                 }
                             }
-                            scannedBlocks.accept(window[1]);
+                            List<long[]> candidates = comparePages.build().ranges();
+                            Uni<PageMasks> masks = candidates.isEmpty() ? Uni.createFrom().item(PageMasks.NONE)
+                                    : differingPagesOf(source, target, candidates, blockSize);
+                            return masks.invoke(windowMasks -> {
+                                int next = 0;
+                                for (long block : blocks) {
+                                    differing.add(block);
+                                    if (next < windowMasks.size() && windowMasks.block(next) == block) {
+                                        partial.add(block, windowMasks.mask(next++));
+                                    }
+                                }
+                                scannedBlocks.accept(window[1]);
+                            });
                         }))
                 .collect().last()
-                .map(ignored -> differing.build());
+                .map(ignored -> new SelectedBlocks(differing.build().ranges(), partial.build(), blockSize));
+    }
+
+    /** Compares both sides' page hashes of the candidate blocks: the blocks in which only some pages differ, with those. */
+    private Uni<PageMasks> differingPagesOf(Side source, Side target, List<long[]> candidates, int blockSize) {
+        int blocks = (int) candidates.stream().mapToLong(r -> r[1]).sum();
+        return Uni.combine().all()
+                .unis(fetchPages(source, candidates, blocks, blockSize), fetchPages(target, candidates, blocks, blockSize)).asTuple()
+                .map(both -> {
+                    long[] sourcePages = both.getItem1();
+                    long[] targetPages = both.getItem2();
+                    int pagesPerBlock = PageMasks.pagesPerBlock(blockSize);
+                    long fullMask = PageMasks.fullMask(blockSize);
+                    PageMasks.Builder masks = new PageMasks.Builder(blockSize);
+                    int at = 0;
+                    for (long[] run : candidates) {
+                        for (long block = run[0]; block < run[0] + run[1]; block++) {
+                            long mask = 0;
+                            for (int page = 0; page < pagesPerBlock; page++, at++) {
+                                if (sourcePages[at] != targetPages[at]) {
+                                    mask |= 1L << page;
+                                }
+                            }
+                            // No differing page (pages' hashes collide where the blocks' do not): send it whole.
+                            if (mask != 0 && mask != fullMask) {
+                                masks.add(block, mask);
+                            }
+                        }
+                    }
+                    return masks.build();
+                });
+    }
+
+    private Uni<long[]> fetchPages(Side side, List<long[]> candidates, int blocks, int blockSize) {
+        return web.postAbs(side.pageHashes()).putHeader("Content-Type", "application/json").sendBuffer(Buffer.newInstance(Json.encodeToBuffer(BlockSelection.of(candidates))))
+                .onFailure(failure -> !(failure instanceof SiteCallException)).transform(failure -> SiteCallException.partAway(
+                        "SiteUnreachable", side.name() + " could not be reached for its page hashes: " + failure.getMessage(),
+                        side.pageHashes()))
+                .map(response -> {
+                    if (response.statusCode() != 200) {
+                        throw SiteClient.failureOf(side.name(), side.pageHashes(), response.statusCode(), response.bodyAsString());
+                    }
+                    try {
+                        return PageHashes.parse(ByteBuffer.wrap(response.body().getBytes()), blockSize, blocks);
+                    } catch (IllegalArgumentException e) {
+                        throw new SiteCallException("InvalidHashList", side.name() + " sent an invalid page hash list: " + e.getMessage());
+                    }
+                });
     }
 
     private Uni<long[]> fetch(String url, long[] window, String side) {

@@ -2,6 +2,7 @@ package io.failback.sync.runs;
 
 import io.failback.sync.blocks.BlockRelay;
 import io.failback.sync.blocks.HashComparer;
+import io.failback.sync.blocks.SelectedBlocks;
 import io.failback.sync.messaging.SyncEventPublisher;
 import io.failback.sync.sites.SiteAnswers;
 import io.failback.sync.sites.SiteCallException;
@@ -241,21 +242,29 @@ public final class PlannedFailbackRun extends DataRun {
         return 0;
     }
 
-    /** Phase 1: hash the snapshot and the target side by side, then send the blocks whose hashes differ. */
+    /**
+     * Phase 1: hash the snapshot and the target side by side, then send the blocks whose hashes differ, and of those
+     * that differ only in some 4 KiB pages, only those pages.
+     */
     private DiskCopy deltaFromSnapshot(DiskSpec disk, String snapshotId) {
-        return (d, progress) -> hashes.differingBlocks(
-                        azure.url(diskPath(spec.azureVm().vmName(), d) + "/hashes?snapshot=" + snapshotId),
-                        host.url(diskPath(spec.onPremisesVm().vmName(), d) + "/hashes"), d.blockCount(),
-                        blocks -> progress.scanned.addAndGet(blocks * d.blockSize()))
+        String source = diskPath(spec.azureVm().vmName(), disk);
+        String target = diskPath(spec.onPremisesVm().vmName(), disk);
+        return (d, progress) -> hashes.differingPages(
+                        new HashComparer.Side(azure.url(source + "/hashes?snapshot=" + snapshotId),
+                                azure.url(source + "/hashes/select?snapshot=" + snapshotId), "the source"),
+                        new HashComparer.Side(host.url(target + "/hashes"), host.url(target + "/hashes/select"), "the target"),
+                        d.blockSize(), d.blockCount(), blocks -> progress.scanned.addAndGet(blocks * d.blockSize()))
                 .chain(differing -> {
-                    progress.toSend.addAndGet(differing.blockCount() * d.blockSize());
-                    return relayed(progress, counters -> relay.relaySelected(
-                            azure.url(diskPath(spec.azureVm().vmName(), d) + "/blocks/select?snapshot=" + snapshotId),
-                            differing.ranges(), targetBlocks(d), counters));
+                    progress.toSend.addAndGet(differing.bytes());
+                    return relayed(progress, counters -> relay.relaySelected(azure.url(source + "/blocks/select?snapshot=" + snapshotId),
+                            differing.body(), targetBlocks(d), counters));
                 });
     }
 
-    /** Phase 2: the blocks the Azure VM wrote since the snapshot, straight from its changed-block tracking. */
+    /**
+     * Phase 2: the blocks the Azure VM wrote since the snapshot, straight from its changed-block tracking, and of blocks
+     * only partly written, only the pages that were.
+     */
     private DiskCopy changedSince(DiskSpec disk, Long trackingPoint) {
         return (d, progress) -> {
             if (trackingPoint == null) {
@@ -264,12 +273,11 @@ public final class PlannedFailbackRun extends DataRun {
             }
             return azure.changedBlocks(diskPath(spec.azureVm().vmName(), d), trackingPoint)
                     .chain(changed -> {
-                        List<long[]> ranges = changed.ranges();
-                        long blocks = changed.blockCount();
+                        SelectedBlocks written = SelectedBlocks.of(changed);
                         progress.scanned.addAndGet(d.sizeBytes());
-                        progress.toSend.addAndGet(blocks * d.blockSize());
+                        progress.toSend.addAndGet(written.bytes());
                         return relayed(progress, counters -> relay.relaySelected(
-                                azure.url(diskPath(spec.azureVm().vmName(), d) + "/blocks/select"), ranges, targetBlocks(d),
+                                azure.url(diskPath(spec.azureVm().vmName(), d) + "/blocks/select"), written.body(), targetBlocks(d),
                                 counters));
                     });
         };

@@ -2,6 +2,7 @@ package io.failback.sync.runs;
 
 import io.failback.sync.blocks.BlockRelay;
 import io.failback.sync.blocks.HashComparer;
+import io.failback.sync.blocks.SelectedBlocks;
 import io.failback.sync.messaging.SyncEventPublisher;
 import io.failback.sync.sites.SiteAnswers;
 import io.failback.sync.sites.SiteCallException;
@@ -121,35 +122,41 @@ public final class ReplicationRun extends DataRun {
                         + "no tracking point for disk " + disk.diskId() + "; repair replication"));
             }
             return host.changedBlocks(diskPath(source.vmName(), disk), trackingPoint).chain(changed -> {
-                long bytes = changed.blockCount() * disk.blockSize();
-                progress.scanned.addAndGet(bytes);
-                progress.toSend.addAndGet(bytes);
-                return sendSelected(snapshot, disk, changed.ranges(), progress);
+                SelectedBlocks written = SelectedBlocks.of(changed);
+                progress.scanned.addAndGet(written.bytes());
+                progress.toSend.addAndGet(written.bytes());
+                return sendSelected(snapshot, disk, written, progress);
             });
         };
     }
 
     /**
      * Repair replication: change tracking is not trusted; both sites hash every block at once (the host its snapshot,
-     * Azure the replica) and only the blocks whose hashes differ travel.
+     * Azure the replica) and only the blocks whose hashes differ travel, of those differing only in some 4 KiB pages
+     * only those pages.
      */
     private DiskCopy differingBlocks(VmSnapshot snapshot) {
-        return (disk, progress) -> hashes.differingBlocks(
-                        host.url(diskPath(source.vmName(), disk) + "/hashes?snapshot=" + snapshot.snapshotId()),
-                        azure.url(replicaDiskPath(disk) + "/hashes"), disk.blockCount(),
-                        blocks -> progress.scanned.addAndGet(blocks * disk.blockSize()))
-                .chain(differing -> {
-                    LOG.infof("%s: resynchronizing disk %s: %d of %d blocks differ", command.itemName(), disk.diskId(),
-                            differing.blockCount(), disk.blockCount());
-                    progress.toSend.addAndGet(differing.blockCount() * disk.blockSize());
-                    return sendSelected(snapshot, disk, differing.ranges(), progress);
-                });
+        return (disk, progress) -> {
+            String snapshotDisk = diskPath(source.vmName(), disk);
+            return hashes.differingPages(
+                            new HashComparer.Side(host.url(snapshotDisk + "/hashes?snapshot=" + snapshot.snapshotId()),
+                                    host.url(snapshotDisk + "/hashes/select?snapshot=" + snapshot.snapshotId()), "the host"),
+                            new HashComparer.Side(azure.url(replicaDiskPath(disk) + "/hashes"),
+                                    azure.url(replicaDiskPath(disk) + "/hashes/select"), "the replica"),
+                            disk.blockSize(), disk.blockCount(), blocks -> progress.scanned.addAndGet(blocks * disk.blockSize()))
+                    .chain(differing -> {
+                        LOG.infof("%s: resynchronizing disk %s: %d of %d blocks differ (%d of them in only some pages)", command.itemName(),
+                                disk.diskId(), differing.blockCount(), disk.blockCount(), differing.pages().size());
+                        progress.toSend.addAndGet(differing.bytes());
+                        return sendSelected(snapshot, disk, differing, progress);
+                    });
+        };
     }
 
-    private Uni<io.failback.contracts.site.BlockWriteSummary> sendSelected(VmSnapshot snapshot, DiskSpec disk, List<long[]> ranges,
+    private Uni<io.failback.contracts.site.BlockWriteSummary> sendSelected(VmSnapshot snapshot, DiskSpec disk, SelectedBlocks selected,
             Progress progress) {
         return relayed(progress, counters -> relay.relaySelected(
-                host.url(diskPath(source.vmName(), disk) + "/blocks/select?snapshot=" + snapshot.snapshotId()), ranges,
+                host.url(diskPath(source.vmName(), disk) + "/blocks/select?snapshot=" + snapshot.snapshotId()), selected.body(),
                 azure.url(replicaDiskPath(disk) + "/blocks"), counters));
     }
 
