@@ -37,9 +37,9 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
     private final List<long[]> runs;
     /** Seals every block when the sending site encrypts data; null sends blocks in the clear. */
     private final BlockSeal seal;
-    /** The contract's own encoder, for the header, the KEY frame and SEALED frames. */
+    /** Writes every frame's framing and counts the frames for END. */
     private final BlockStreamEncoder encoder = new BlockStreamEncoder();
-    private final GatheredFrames frames = new GatheredFrames();
+    private final GatheredFrames frames = new GatheredFrames(encoder);
     private final int batchBlocks;
     /** Batches whose bytes the socket has taken, ready for reuse (handed back on the event loop). */
     private final Queue<Batch> spare = new ConcurrentLinkedQueue<>();
@@ -126,7 +126,7 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
         }
         if (run >= runs.size()) {
             flushZeroRun();
-            frames.end(header.endBlock());
+            encoder.end(frames.framing(), header.endBlock());
             ended = true;
         }
         Batch sent = batch;
@@ -170,13 +170,13 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
             int frameBytes = sealedFrameBytes(block.remaining());
             ByteBuffer frame = sealedFrames.slice(slot * frameBytes, frameBytes);
             encoder.sealed(frame, index, header.diskSizeBytes(), block, seal);
-            frames.frame(frame.flip(), header.blockSize());
+            frames.frame(frame.flip());
         }
     }
 
     private void flushZeroRun() {
         if (zeroRunLength > 0) {
-            frames.zeros(zeroRunStart, zeroRunLength);
+            encoder.zeros(frames.framing(), zeroRunStart, zeroRunLength);
             zeroRunLength = 0;
         }
     }

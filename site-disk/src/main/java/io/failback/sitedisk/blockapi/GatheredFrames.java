@@ -1,33 +1,34 @@
 package io.failback.sitedisk.blockapi;
 
+import io.failback.contracts.blockstream.BlockStreamEncoder;
 import io.failback.contracts.blockstream.BlockStreamFormat;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.CRC32C;
 
 /**
- * Writes {@link BlockStreamFormat} frames around block payloads that stay where they were read. Only the framing is
- * written (frame heads, ZEROS and END frames, CRC32C trailers, into a small buffer of the caller's); a batch then goes
- * out as one gathered buffer of those bytes and slices of the payloads, so a block read from disk into direct memory
- * reaches the socket without another copy in the JVM. Counts frames and DATA bytes across batches for END.
- * Not thread-safe.
+ * One batch of a block stream as a list of parts to send with a gathering write: the framing the stream's encoder
+ * writes (headers, frame heads, ZEROS and END frames, CRC32C trailers) into a small buffer, and between them block
+ * payloads referenced where they were read. A block read into direct memory thus reaches the socket without another
+ * copy in the JVM. Not thread-safe.
  */
 final class GatheredFrames {
-    private static final int FRAME_HEAD_BYTES = 1 + 8 + 4;
     private static final int ZEROS_FRAME_BYTES = BlockStreamFormat.FRAME_OVERHEAD_BYTES + 4;
     private static final int END_FRAME_BYTES = BlockStreamFormat.FRAME_OVERHEAD_BYTES + BlockStreamFormat.END_PAYLOAD_BYTES;
     private static final int KEY_FRAME_BYTES = BlockStreamFormat.FRAME_OVERHEAD_BYTES + BlockStreamFormat.MAX_KEY_ID_BYTES;
 
-    private final CRC32C crc = new CRC32C();
+    /** The stream's encoder: it writes all framing and counts every frame for END. */
+    private final BlockStreamEncoder encoder;
     private final List<ByteBuffer> parts = new ArrayList<>();
     private ByteBuffer framing;
     /** Where the framing bytes not yet among {@link #parts} begin. */
     private int pending;
-    private long frames;
-    private long dataBytes;
+
+    GatheredFrames(BlockStreamEncoder encoder) {
+        this.encoder = encoder;
+    }
 
     /**
      * The framing bytes a batch of {@code blocks} blocks may need at most: the stream's header and KEY frame, per block
@@ -39,53 +40,32 @@ final class GatheredFrames {
                 + blocks * (BlockStreamFormat.FRAME_OVERHEAD_BYTES + 2 * ZEROS_FRAME_BYTES);
     }
 
-    /** Starts a batch whose framing bytes go into {@code framing} (direct, at least {@link #framingCapacity}). */
+    /** Starts a batch whose framing goes into {@code framing} (direct, at least {@link #framingCapacity}). */
     void begin(ByteBuffer framing) {
         this.framing = framing.clear();
         pending = 0;
         parts.clear();
     }
 
-    /** The framing buffer, for parts written by others (the stream's header and KEY frame) at its position. */
+    /** Where the encoder writes whole framing parts (header, KEY, ZEROS, END) of this batch, at its position. */
     ByteBuffer framing() {
         return framing;
     }
 
     /** A DATA frame for {@code block}'s remaining bytes, which are referenced, not copied: leave them be until sent. */
     void data(long blockIndex, ByteBuffer block) {
-        int length = block.remaining();
-        int start = framing.position();
-        framing.put(BlockStreamFormat.TYPE_DATA).putLong(blockIndex).putInt(length);
-        crc.reset();
-        crc.update(framing.slice(start, FRAME_HEAD_BYTES));
-        crc.update(block.duplicate());
+        int head = framing.position();
+        encoder.dataHead(framing, blockIndex, block.remaining());
+        int trailer = encoder.trailer(framing.slice(head, framing.position() - head), block);
         cut();
         parts.add(block.slice());
-        framing.putInt((int) crc.getValue());
-        frames++;
-        dataBytes += length;
+        framing.putInt(trailer);
     }
 
-    /** A whole frame written elsewhere (a SEALED frame), carrying {@code plainBytes} of block content; referenced. */
-    void frame(ByteBuffer whole, int plainBytes) {
+    /** A whole frame the encoder wrote elsewhere (a SEALED frame); referenced, not copied. */
+    void frame(ByteBuffer whole) {
         cut();
         parts.add(whole);
-        frames++;
-        dataBytes += plainBytes;
-    }
-
-    void zeros(long firstBlock, int runLength) {
-        int start = framing.position();
-        framing.put(BlockStreamFormat.TYPE_ZEROS).putLong(firstBlock).putInt(4).putInt(runLength);
-        trailer(start);
-        frames++;
-    }
-
-    void end(long endBlock) {
-        int start = framing.position();
-        framing.put(BlockStreamFormat.TYPE_END).putLong(endBlock).putInt(BlockStreamFormat.END_PAYLOAD_BYTES)
-                .putLong(frames).putLong(dataBytes);
-        trailer(start);
     }
 
     /** Whether the batch has nothing to send yet. */
@@ -98,12 +78,6 @@ final class GatheredFrames {
         cut();
         ByteBuffer[] all = parts.toArray(ByteBuffer[]::new);
         return Buffer.buffer(Unpooled.wrappedBuffer(Math.max(1, all.length), all));
-    }
-
-    private void trailer(int start) {
-        crc.reset();
-        crc.update(framing.slice(start, framing.position() - start));
-        framing.putInt((int) crc.getValue());
     }
 
     /** Closes the framing bytes written since the last part into a part of their own. */
