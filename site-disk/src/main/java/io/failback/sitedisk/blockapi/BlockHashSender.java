@@ -18,6 +18,8 @@ final class BlockHashSender implements ChunkedSender.Producer {
     private final long firstBlock;
     private final long endBlock;
     private final CRC32C crc = new CRC32C();
+    /** Blocks are read here, in direct memory: no copy on the way in, and the hash reads them where they lie. */
+    private ByteBuffer blocks;
     private long nextBlock;
     private boolean headerSent;
     private boolean ended;
@@ -37,7 +39,7 @@ final class BlockHashSender implements ChunkedSender.Producer {
     }
 
     @Override
-    public ByteBuffer next() {
+    public ChunkedSender.Chunk next() {
         if (ended) {
             return null;
         }
@@ -48,7 +50,9 @@ final class BlockHashSender implements ChunkedSender.Producer {
             headerSent = true;
         }
         int readBlocks = Math.max(1, BlockStreamSender.BATCH_BYTES / blockSize);
-        ByteBuffer blocks = ByteBuffer.allocate(readBlocks * blockSize);
+        if (blocks == null) {
+            blocks = ByteBuffer.allocateDirect(readBlocks * blockSize);
+        }
         for (int done = 0; done < count; done += readBlocks) {
             int n = Math.min(readBlocks, count - done);
             blocks.clear().limit(n * blockSize);
@@ -64,6 +68,6 @@ final class BlockHashSender implements ChunkedSender.Producer {
             out.putInt((int) crc.getValue());
             ended = true;
         }
-        return out.flip();
+        return ChunkedSender.Chunk.of(out.flip());
     }
 }

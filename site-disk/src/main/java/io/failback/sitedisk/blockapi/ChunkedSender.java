@@ -16,9 +16,20 @@ import java.util.concurrent.Callable;
  * memory. A failure after the head was sent ends the body with the stream's ERROR frame.
  */
 final class ChunkedSender {
-    /** Produces the next chunk (in read mode), or null at the end; blocking; never called concurrently. */
+    /** Produces the next chunk, or null at the end; blocking; never called concurrently. */
     interface Producer {
-        ByteBuffer next();
+        Chunk next();
+    }
+
+    /**
+     * A part of the body, and what to do once the socket has taken all of it (e.g. hand the memory it references back
+     * for reuse); not run if the response fails first.
+     */
+    record Chunk(Buffer body, Runnable written) {
+        /** A chunk that owns its bytes (in read mode): nothing to do once it is written. */
+        static Chunk of(ByteBuffer bytes) {
+            return new Chunk(wrap(bytes), () -> { });
+        }
     }
 
     static final int WRITE_QUEUE_BYTES = 4 << 20;
@@ -48,7 +59,7 @@ final class ChunkedSender {
         if (done.future().isComplete()) {
             return;
         }
-        Callable<ByteBuffer> next = producer::next;
+        Callable<Chunk> next = producer::next;
         vertx.executeBlocking(next, true).onComplete(result -> {
             if (result.failed()) {
                 response.end(wrap(BlockStreamEncoder.error(0, String.valueOf(result.cause().getMessage()))));
@@ -59,7 +70,8 @@ final class ChunkedSender {
                 response.end().onComplete(v -> done.tryComplete());
                 return;
             }
-            response.write(wrap(result.result()));
+            Chunk chunk = result.result();
+            response.write(chunk.body()).onSuccess(v -> chunk.written().run());
             if (response.writeQueueFull()) {
                 // One-shot: a handler left in place would fire again at a later drain and start a second loop.
                 response.drainHandler(v -> {

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.failback.contracts.blockstream.BlockHashes;
+import io.failback.contracts.blockstream.BlockStreamDecoder;
 import io.failback.contracts.blockstream.BlockStreamEncoder;
 import io.failback.contracts.blockstream.BlockStreamException;
 import io.failback.contracts.blockstream.BlockStreamFormat;
+import io.failback.contracts.blockstream.CloudKey;
 import io.failback.contracts.blockstream.StreamHeader;
 import io.failback.contracts.site.BlockWriteSummary;
 import io.failback.contracts.site.ChangedBlocks;
@@ -27,11 +29,15 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -284,5 +290,89 @@ class BlockStreamOverHttpTest {
             target.read(2L * i, block);
             assertEquals(ByteBuffer.wrap(content, i * BLOCK, BLOCK), block.flip(), "block " + 2 * i);
         }
+    }
+
+    @ParameterizedTest(name = "sealed: {0}")
+    @ValueSource(booleans = {false, true})
+    void aScatteredSelectionArrivesAsExactlyTheSelectedBlocks(boolean sealed) throws Exception {
+        VirtualDisk source = disk("source", 64L << 20, 11);
+        CloudKey key = sealed ? CloudKey.generate() : null;
+        Router router = Router.router(vertx);
+        BlockApi.register(vertx, router, new BlockApi.Disks() {
+            @Override
+            public VirtualDisk disk(String vmName, String diskId) {
+                return source;
+            }
+
+            @Override
+            public VirtualDisk openForWrite(String vmName, String diskId, boolean fullCopy) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public CloudKey outgoingKey() {
+                return key;
+            }
+        });
+        server = vertx.createHttpServer().requestHandler(router).listen(0).toCompletionStage().toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        // Hundreds of runs of one to three blocks with gaps of one to five, across data and zero extents: many runs
+        // share a batch, and zero runs must stop at each gap.
+        Random random = new Random(3);
+        List<long[]> ranges = new ArrayList<>();
+        for (long block = 0; block < source.blockCount(); ) {
+            long count = Math.min(1 + random.nextInt(3), source.blockCount() - block);
+            ranges.add(new long[] {block, count});
+            block += count + 1 + random.nextInt(5);
+        }
+        String selection = JSON.writeValueAsString(Map.of("ranges", ranges));
+        HttpClient client = vertx.createHttpClient();
+        byte[] stream = client.request(new RequestOptions().setMethod(HttpMethod.POST).setPort(server.actualPort())
+                .setHost("127.0.0.1").setURI("/api/vms/vm/disks/d/blocks/select").putHeader("Content-Type", "application/json"))
+                .compose(request -> request.send(selection))
+                .compose(response -> {
+                    assertEquals(200, response.statusCode());
+                    return response.body();
+                })
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).getBytes();
+
+        Map<Long, ByteBuffer> arrived = new TreeMap<>();
+        BlockStreamDecoder decoder = new BlockStreamDecoder(new BlockStreamDecoder.Handler() {
+            @Override
+            public void header(StreamHeader header) {
+            }
+
+            @Override
+            public void data(long blockIndex, ByteBuffer payload) {
+                arrived.put(blockIndex, ByteBuffer.allocate(BLOCK).put(payload).flip());
+            }
+
+            @Override
+            public void zeros(long firstBlock, int runLength) {
+                for (long b = firstBlock; b < firstBlock + runLength; b++) {
+                    arrived.put(b, ByteBuffer.allocate(BLOCK));
+                }
+            }
+
+            @Override
+            public void end(long frames, long dataBytes) {
+            }
+        }, id -> key);
+        decoder.feed(ByteBuffer.wrap(stream));
+        assertEquals(true, decoder.ended());
+
+        Map<Long, ByteBuffer> selected = new TreeMap<>();
+        for (long[] range : ranges) {
+            for (long b = range[0]; b < range[0] + range[1]; b++) {
+                ByteBuffer block = ByteBuffer.allocate(BLOCK);
+                source.read(b, block);
+                selected.put(b, block.flip());
+            }
+        }
+        assertEquals(selected.keySet(), arrived.keySet());
+        for (Map.Entry<Long, ByteBuffer> block : selected.entrySet()) {
+            assertEquals(block.getValue(), arrived.get(block.getKey()), "block " + block.getKey());
+        }
+        assertNotEquals(0, selected.values().stream().filter(b -> b.equals(ByteBuffer.allocate(BLOCK))).count());
     }
 }

@@ -29,6 +29,7 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class FailbackRunner {
     private static final Logger LOG = Logger.getLogger(FailbackRunner.class);
+    private static final int STREAM_PIECE_BYTES = 256 << 10;
 
     private final Vertx vertx;
     private final SyncConfig config;
@@ -46,8 +47,11 @@ public class FailbackRunner {
         this.config = config;
         this.publisher = publisher;
         this.web = WebClient.create(mutinyVertx);
-        // Block streams are long-lived: no request timeout, but a stalled connection is dropped after a minute.
-        this.streams = vertx.createHttpClient(new HttpClientOptions().setIdleTimeout(60).setMaxPoolSize(16));
+        // Block streams are long-lived: no request timeout, but a stalled connection is dropped after a minute. The
+        // relay handles (and Vert.x copies) a response body one decoded piece at a time: pieces of up to 256 KiB
+        // instead of Vert.x's 8 KiB cost about a third less of the relay's CPU per GB (measured on a 4 GiB disk).
+        this.streams = vertx.createHttpClient(new HttpClientOptions().setIdleTimeout(60).setMaxPoolSize(16)
+                .setMaxChunkSize(STREAM_PIECE_BYTES));
         this.patience = new Patience(vertx, web, config.patience());
     }
 
