@@ -43,7 +43,7 @@ final class PageHashSender implements ChunkedSender.Producer {
     }
 
     @Override
-    public ByteBuffer next() {
+    public ChunkedSender.Chunk next() {
         if (ended) {
             return null;
         }
@@ -74,6 +74,6 @@ final class PageHashSender implements ChunkedSender.Producer {
             out.putInt((int) crc.getValue());
             ended = true;
         }
-        return out.flip();
+        return ChunkedSender.Chunk.of(out.flip());
     }
 }
