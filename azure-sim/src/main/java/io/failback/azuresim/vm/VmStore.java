@@ -249,10 +249,13 @@ public class VmStore {
         AzureVm vm = get(name);
         boolean writing = vm.state() == AzureVmState.Running && vm.workload().writesPerSecond() > 0;
         List<VmMetrics.DiskMetrics> diskMetrics = vm.disks().stream().map(spec -> {
+            VirtualDisk disk = disks.get(name).disk(spec.diskId());
             Long sinceFailover = vm.replicaOrigin() == null ? null
-                    : disks.get(name).disk(spec.diskId()).changedSince(vm.replicaOrigin().trackingPoints().get(spec.diskId())).blockCount();
-            return new VmMetrics.DiskMetrics(spec.diskId(), spec.sizeBytes(), spec.blockSize(), sinceFailover,
-                    dataBytes(disks.get(name).disk(spec.diskId())));
+                    : disk.changedSince(vm.replicaOrigin().trackingPoints().get(spec.diskId())).blockCount();
+            Long shutdownPoint = vm.shutdownTrackingPoints().get(spec.diskId());
+            Long sinceShutdown = shutdownPoint == null ? null : disk.changedSince(shutdownPoint).blockCount();
+            return new VmMetrics.DiskMetrics(spec.diskId(), spec.sizeBytes(), spec.blockSize(), sinceFailover, sinceShutdown,
+                    dataBytes(disk));
         }).toList();
         return new VmMetrics(name, vm.state(), writing ? vm.workload().writesPerSecond() : 0,
                 writing ? vm.workload().writeSizeBytes() : 0, diskMetrics);
