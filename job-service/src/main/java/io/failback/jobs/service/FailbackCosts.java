@@ -20,8 +20,9 @@ import java.util.TreeSet;
  * What each step of a failback costs on one host of this installation, learned from its finished failbacks to that
  * host; until there are some, the benchmark's figures (docs/benchmarks.md). A failback is a sum of steps:
  * <ul>
- * <li>job-service's and Kafka's part of each phase (the time of the job outside its tasks), and the steps of fixed
- * cost (prepare the on-premises VM, shut the Azure VM down, start the VM on-premises): the median of their last runs;</li>
+ * <li>job-service's and Kafka's part of each phase (the time of a full download outside its tasks), and the steps of
+ * fixed cost (prepare the on-premises VM, shut the Azure VM down, start the VM on-premises): the median of their last
+ * runs, the default counting as two of them;</li>
  * <li>the data tasks, each a fixed cost plus costs per byte of each kind, fitted by {@link TaskCostModel}: a full
  * download per byte of data and per byte of zeros (they travel as run lengths); phase 1 per byte both sides hash
  * and per byte sent; phase 2 per byte sent (and rehashed for the proof).</li>
@@ -232,16 +233,28 @@ final class FailbackCosts {
         return 1;
     }
 
-    /** The median of the step's runs, its spread their median distance from it; the default with a wide spread without runs. */
+    /**
+     * The median of the step's runs and of its default counted as {@link #DEFAULT_AS_RUNS} runs, so that one odd run
+     * (the first job after a start, JIT cold and Kafka's partitions new, takes seconds where later ones take tenths)
+     * cannot move it, and three that agree can; its spread is their median distance from it. Without runs, the default
+     * with a wide spread.
+     */
     private static FixedStep fixed(String step, double defaultSeconds, Map<String, List<Double>> samples) {
         List<Double> runs = samples.getOrDefault(step, List.of());
         if (runs.isEmpty()) {
             return new FixedStep(step, defaultSeconds, defaultSeconds * 0.5 + 0.02, 0);
         }
-        double median = median(runs);
+        List<Double> values = new ArrayList<>(runs);
+        for (int i = 0; i < DEFAULT_AS_RUNS; i++) {
+            values.add(defaultSeconds);
+        }
+        double median = median(values);
         double spread = median(runs.stream().map(r -> Math.abs(r - median)).toList());
         return new FixedStep(step, median, Math.max(spread, 0.01), runs.size());
     }
+
+    /** How many runs a fixed step's default counts as in its median. */
+    static final int DEFAULT_AS_RUNS = 2;
 
     private static double median(List<Double> values) {
         List<Double> sorted = values.stream().sorted(Comparator.naturalOrder()).toList();
