@@ -8,35 +8,37 @@ import java.util.List;
  * A step of a job (stored inside the job's row as JSON: tasks belong to their job and change with it).
  *
  * @param lastSequence the highest sync-event sequence applied to this task, so late or repeated reports are ignored
+ * @param waitedForAPart whether the task ever {@link #waiting waited} for a part that was away: its duration then says
+ *        nothing about how fast the work goes, and the failback estimate does not learn from it
  */
 public record JobTask(String taskId, String name, String friendlyName, JobState state, String stateDescription,
-        Instant startTime, Instant endTime, TaskProgress progress, List<JobError> errors, long lastSequence) {
+        Instant startTime, Instant endTime, TaskProgress progress, List<JobError> errors, long lastSequence, boolean waitedForAPart) {
     /** What a waiting task's (and its job's) state description starts with; the rest names the part it waits for. */
     public static final String WAITING_PREFIX = "Waiting: ";
     private static final String IN_PROGRESS = "In progress";
 
     public static JobTask notStarted(String name, String friendlyName) {
-        return new JobTask(name, name, friendlyName, JobState.NotStarted, "Not started", null, null, null, List.of(), 0);
+        return new JobTask(name, name, friendlyName, JobState.NotStarted, "Not started", null, null, null, List.of(), 0, false);
     }
 
     public JobTask started(Instant at, long sequence) {
-        return new JobTask(taskId, name, friendlyName, JobState.InProgress, IN_PROGRESS, at, null, progress, errors, sequence);
+        return new JobTask(taskId, name, friendlyName, JobState.InProgress, IN_PROGRESS, at, null, progress, errors, sequence, waitedForAPart);
     }
 
     /** A re-issued command numbers its events from 1 again. */
     public JobTask withSequenceReset() {
-        return new JobTask(taskId, name, friendlyName, state, stateDescription, startTime, endTime, progress, errors, 0);
+        return new JobTask(taskId, name, friendlyName, state, stateDescription, startTime, endTime, progress, errors, 0, waitedForAPart);
     }
 
     /** A newer report; a waiting task goes on ("In progress") with it. */
     public JobTask progressed(TaskProgress newProgress, long sequence) {
         return new JobTask(taskId, name, friendlyName, state, waitsForAPart() ? IN_PROGRESS : stateDescription, startTime, endTime,
-                notBelowShown(newProgress), errors, sequence);
+                notBelowShown(newProgress), errors, sequence, waitedForAPart);
     }
 
     public JobTask succeeded(Instant at, TaskProgress finalProgress, long sequence) {
         return new JobTask(taskId, name, friendlyName, JobState.Succeeded, "Completed", startTime == null ? at : startTime, at,
-                finalProgress == null ? progress : notBelowShown(finalProgress), errors, sequence);
+                finalProgress == null ? progress : notBelowShown(finalProgress), errors, sequence, waitedForAPart);
     }
 
     /**
@@ -48,13 +50,13 @@ public record JobTask(String taskId, String name, String friendlyName, JobState 
             return this;
         }
         return new JobTask(taskId, name, friendlyName, JobState.InProgress, WAITING_PREFIX + waitingFor,
-                startTime == null ? at : startTime, null, progress, errors, sequence);
+                startTime == null ? at : startTime, null, progress, errors, sequence, true);
     }
 
     /** The part the task waited for is back: it goes on. */
     public JobTask resumed(long sequence) {
         return new JobTask(taskId, name, friendlyName, state, waitsForAPart() ? IN_PROGRESS : stateDescription, startTime, endTime,
-                progress, errors, sequence);
+                progress, errors, sequence, waitedForAPart);
     }
 
     public boolean waitsForAPart() {
@@ -76,11 +78,11 @@ public record JobTask(String taskId, String name, String friendlyName, JobState 
     /** A task that had not finished when its job was cancelled. */
     public JobTask cancelled(Instant at) {
         return state.isFinal() ? this : new JobTask(taskId, name, friendlyName, JobState.Cancelled, "Cancelled",
-                startTime, state == JobState.NotStarted ? null : at, progress, errors, lastSequence);
+                startTime, state == JobState.NotStarted ? null : at, progress, errors, lastSequence, waitedForAPart);
     }
 
     public JobTask failed(Instant at, JobError error, long sequence) {
         return new JobTask(taskId, name, friendlyName, JobState.Failed, error.message(), startTime == null ? at : startTime, at,
-                progress, List.of(error), sequence);
+                progress, List.of(error), sequence, waitedForAPart);
     }
 }

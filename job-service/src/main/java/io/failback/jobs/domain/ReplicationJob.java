@@ -48,6 +48,11 @@ public class ReplicationJob extends PanacheEntityBase {
     public String sourceSiteOperations;
     /** What a test failover's cleanup should record, for a plan job to pass on to its items. */
     public String testFailoverComments;
+    /**
+     * A failback's: the bytes of the Azure VM's disks that held data (not all zeros) as it started, as azure-sim
+     * measured them; null when it could not tell. The failback estimate learns a full download's rates from it.
+     */
+    public Long sourceDataBytes;
     /** The cloud key's certificate the failback named, for a cloud that encrypts data. */
     public String encryptionKeyId;
     /** The command sync-service works on for this job now; events of earlier commands are stale. */

@@ -1,5 +1,7 @@
 package io.failback.jobs.service;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.failback.contracts.site.ProblemException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
@@ -16,12 +18,17 @@ public class AzureVms {
     /** A registration waits this long for azure-sim's answer: a user is waiting for it. */
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(5);
 
+    /** A failback's start asks for the disks' data bytes; it does not wait longer than this for them. */
+    private static final Duration START_METRICS_TIMEOUT = Duration.ofSeconds(2);
+
     private final WebClient web;
     private final JobServiceConfig config;
+    private final ObjectMapper json;
 
-    public AzureVms(Vertx vertx, JobServiceConfig config) {
+    public AzureVms(Vertx vertx, JobServiceConfig config, ObjectMapper json) {
         this.web = WebClient.create(vertx);
         this.config = config;
+        this.json = json;
     }
 
     @PreDestroy
@@ -34,7 +41,7 @@ public class AzureVms {
      * {@code AzureUnavailable} when azure-sim cannot answer now (a client may try again in a few seconds).
      */
     public Uni<Void> requireVm(String name) {
-        String url = config.azureUrl() + "/api/vms/" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+        String url = vmUrl(name);
         return web.getAbs(url).timeout(ANSWER_TIMEOUT.toMillis()).send()
                 .onFailure().transform(away -> new ProblemException(503, "AzureUnavailable", "azure-sim at " + config.azureUrl()
                         + " cannot be reached to check that the Azure VM '" + name + "' exists (" + away.getMessage() + "); try again"))
@@ -45,5 +52,54 @@ public class AzureVms {
                     default -> throw new ProblemException(503, "AzureUnavailable", "azure-sim answered " + response.statusCode()
                             + " when asked for the Azure VM '" + name + "'; try again");
                 });
+    }
+
+    /** The VM's write rate and what its disks hold; 502 {@code AzureMetricsUnavailable} when azure-sim cannot say. */
+    public Uni<AzureVmMetrics> metrics(String name) {
+        return web.getAbs(vmUrl(name) + "/metrics").timeout(ANSWER_TIMEOUT.toMillis()).send()
+                .onFailure().transform(away -> new ProblemException(502, "AzureMetricsUnavailable", "azure-sim at " + config.azureUrl()
+                        + " cannot be reached for the metrics of '" + name + "' (" + away.getMessage() + "); try again"))
+                .map(response -> {
+                    if (response.statusCode() != 200) {
+                        throw new ProblemException(502, "AzureMetricsUnavailable", "azure-sim answered " + response.statusCode()
+                                + " for the metrics of '" + name + "': " + response.bodyAsString());
+                    }
+                    try {
+                        return json.readValue(response.bodyAsString(), AzureVmMetrics.class);
+                    } catch (JsonProcessingException e) {
+                        throw new ProblemException(502, "AzureMetricsUnavailable", "azure-sim's metrics of '" + name
+                                + "' are not what docs/contracts.md describes: " + e.getOriginalMessage());
+                    }
+                });
+    }
+
+    /**
+     * The bytes of the VM's disks that hold data, for a failback that starts now to record; null when azure-sim does
+     * not answer within {@link #START_METRICS_TIMEOUT}: the failback goes on regardless, only its estimate learns less.
+     */
+    public Uni<Long> dataBytesOrNull(String name) {
+        return metrics(name).map(AzureVmMetrics::dataBytes)
+                .ifNoItem().after(START_METRICS_TIMEOUT).recoverWithItem((Long) null)
+                .onFailure().recoverWithItem((Long) null);
+    }
+
+    /** How many blocks of the VM's disk were written after tracking point {@code since} (the block API's changed-blocks). */
+    public Uni<Long> blocksChangedSince(String name, String diskId, long since) {
+        String url = vmUrl(name) + "/disks/" + URLEncoder.encode(diskId, StandardCharsets.UTF_8).replace("+", "%20")
+                + "/changed-blocks?since=" + since;
+        return web.getAbs(url).timeout(ANSWER_TIMEOUT.toMillis()).send()
+                .onFailure().transform(away -> new ProblemException(502, "AzureMetricsUnavailable", "azure-sim at " + config.azureUrl()
+                        + " cannot be reached for the blocks changed on '" + name + "' (" + away.getMessage() + "); try again"))
+                .map(response -> {
+                    if (response.statusCode() != 200) {
+                        throw new ProblemException(502, "AzureMetricsUnavailable", "azure-sim answered " + response.statusCode()
+                                + " for the blocks changed on disk " + diskId + " of '" + name + "': " + response.bodyAsString());
+                    }
+                    return response.bodyAsJsonObject().getLong("blockCount");
+                });
+    }
+
+    private String vmUrl(String name) {
+        return config.azureUrl() + "/api/vms/" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }

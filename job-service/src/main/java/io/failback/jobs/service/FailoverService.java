@@ -176,12 +176,13 @@ public class FailoverService {
         String alternate = details == null ? null : details.providerIdForAlternateRecovery();
         String targetProviderId = alternate == null || alternate.isBlank() ? item.primaryProviderId : alternate;
         String encryptionKeyId = details == null ? null : details.encryptionKeyId();
-        return connectedProvider(targetProviderId).map(provider -> new Start(targetProviderId,
-                failbackWork(item, provider, dataSync, creation, encryptionKeyId, null), job -> {
+        return connectedProvider(targetProviderId).chain(provider -> azureVms.dataBytesOrNull(item.recoveryAzureVmName)
+                .map(dataBytes -> new Start(targetProviderId, failbackWork(item, provider, dataSync, creation, encryptionKeyId, null), job -> {
                     job.dataSyncOption = dataSync;
                     job.recoveryVmCreationOption = creation;
                     job.encryptionKeyId = encryptionKeyId;
-                }, it -> { }));
+                    job.sourceDataBytes = dataBytes; // what the failback estimate learns a full download's rates from
+                }, it -> { })));
     }
 
     private static SyncCommand.PlannedFailover failbackWork(ReplicationProtectedItem item, FabricProvider provider, DataSyncOption dataSync,

@@ -155,7 +155,7 @@ public class RecoveryPlanRunner {
         }
         JobTask progressed = new JobTask(snapshot.taskId(), snapshot.name(), snapshot.friendlyName(), snapshot.state(),
                 synchronizedItems + " of " + items.size() + " VMs synchronized", snapshot.startTime(), null, total, snapshot.errors(),
-                snapshot.lastSequence());
+                snapshot.lastSequence(), snapshot.waitedForAPart());
         if (!progressed.equals(snapshot)) {
             job.updateTask(SNAPSHOT_TASK, task -> progressed);
         }
@@ -442,12 +442,12 @@ public class RecoveryPlanRunner {
 
     private static JobTask described(JobTask task, String description) {
         return new JobTask(task.taskId(), task.name(), task.friendlyName(), task.state(), description, task.startTime(), task.endTime(),
-                task.progress(), task.errors(), task.lastSequence());
+                task.progress(), task.errors(), task.lastSequence(), task.waitedForAPart());
     }
 
     private static JobTask moved(JobTask task, JobState state, String description, Instant at) {
         return new JobTask(task.taskId(), task.name(), task.friendlyName(), state, description,
                 task.startTime() == null ? at : task.startTime(), state.isFinal() ? at : null, task.progress(), task.errors(),
-                task.lastSequence());
+                task.lastSequence(), task.waitedForAPart());
     }
 }

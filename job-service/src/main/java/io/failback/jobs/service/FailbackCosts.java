@@ -1,0 +1,268 @@
+package io.failback.jobs.service;
+
+import io.failback.contracts.messaging.DataSyncOption;
+import io.failback.contracts.messaging.SyncEvent.TaskProgress;
+import io.failback.contracts.messaging.SyncTask;
+import io.failback.jobs.domain.JobState;
+import io.failback.jobs.domain.JobTask;
+import io.failback.jobs.domain.ReplicationJob;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * What each step of a failback costs on one host of this installation, learned from its finished failbacks to that
+ * host; until there are some, the benchmark's figures (docs/benchmarks.md). A failback is a sum of steps:
+ * <ul>
+ * <li>job-service's and Kafka's part of each phase (the time of a full download outside its tasks), and the steps of
+ * fixed cost (prepare the on-premises VM, shut the Azure VM down, start the VM on-premises): the median of their last
+ * runs, the default counting as two of them;</li>
+ * <li>the data tasks, each a fixed cost plus costs per byte of each kind, fitted by {@link TaskCostModel}: a full
+ * download per byte of data and per byte of zeros (they travel as run lengths); phase 1 per byte both sides hash
+ * and per byte sent; phase 2 per byte sent (and rehashed for the proof).</li>
+ * </ul>
+ * Only what ran as it normally runs teaches: a job that was interrupted and given back to sync-service or restarted, a
+ * task that waited for a part that was away, a copy that resumed from a checkpoint, and a copy that ran while another
+ * failback to the same host ran (they shared the link and the host) teach nothing. Cancelled and failed jobs are not
+ * read at all.
+ */
+final class FailbackCosts {
+    /** How many of its newest runs each step learns from: the data path changes with upgrades, old runs mislead. */
+    static final int RUNS_PER_STEP = 10;
+
+    // The defaults: docs/benchmarks.md's run of 2026-12-03 (4 GiB disk of 43% zeros, 2 cores, code 8b0480a). A
+    // change that makes the data path faster or slower should update them with the benchmark that shows it.
+    /** The job's time outside its tasks, per phase: outbox, Kafka both ways, job updates. */
+    static final double DEFAULT_CONTROL_SECONDS = 0.25;
+    static final double DEFAULT_PREPARE_SECONDS = 0.05;
+    static final double DEFAULT_SHUTDOWN_SECONDS = 0.04;
+    static final double DEFAULT_START_SECONDS = 0.04;
+    /**
+     * DataSynchronization: fixed seconds, then seconds per byte of data and per byte of zeros, proof included (24.1 s
+     * for 2.46 GB of data and 1.84 GB of zeros; the zeros' share is the digest of every block after a full copy).
+     */
+    static final double[] DEFAULT_FULL_COPY = {0.1, 1 / 112e6, 1 / 0.9e9};
+    /** SnapshotSynchronization: fixed seconds, per byte both sides hash, per byte sent (1.77 s for 4.29 GB, +3.3 s for 430 MB). */
+    static final double[] DEFAULT_SNAPSHOT_SYNC = {0.1, 1 / 2.5e9, 1 / 130e6};
+    /** FinalDeltaSynchronization: fixed seconds, per byte sent and rehashed (0.07 s with nothing to send, 0.64 s for 43 MB). */
+    static final double[] DEFAULT_FINAL_DELTA = {0.07, 1 / 75e6};
+    /** How sure the defaults are: an installation may well be twice as fast or slow as the benchmark's machine. */
+    static final double DEFAULT_RATE_SPREAD = 1.0;
+    static final double DEFAULT_FIXED_SPREAD_SECONDS = 0.1;
+
+    /** A step of fixed cost: the median of its runs, or its default. */
+    record FixedStep(String step, double seconds, double spreadSeconds, int runs) {
+    }
+
+    /** A prediction: seconds, and one standard deviation of them. */
+    record Prediction(double seconds, double spreadSeconds) {
+        static final Prediction NONE = new Prediction(0, 0);
+
+        Prediction plus(Prediction other) {
+            return new Prediction(seconds + other.seconds, Math.sqrt(spreadSeconds * spreadSeconds + other.spreadSeconds * other.spreadSeconds));
+        }
+
+        Prediction plus(FixedStep step) {
+            return plus(new Prediction(step.seconds(), step.spreadSeconds()));
+        }
+    }
+
+    final FixedStep control;
+    final FixedStep prepare;
+    final FixedStep shutdown;
+    final FixedStep start;
+    final List<TaskCostModel.Run> fullCopies;
+    final List<TaskCostModel.Run> snapshotSyncs;
+    final List<TaskCostModel.Run> finalDeltas;
+    /** The jobs that taught anything, newest first. */
+    final List<String> jobsLearnedFrom;
+    final Instant newestRun;
+    final Instant oldestRun;
+
+    private FailbackCosts(Map<String, List<Double>> fixedSamples, List<TaskCostModel.Run> fullCopies, List<TaskCostModel.Run> snapshotSyncs,
+            List<TaskCostModel.Run> finalDeltas, List<String> jobsLearnedFrom, Instant newestRun, Instant oldestRun) {
+        this.control = fixed("control", DEFAULT_CONTROL_SECONDS, fixedSamples);
+        this.prepare = fixed(SyncTask.PrepareOnPremisesVm.name(), DEFAULT_PREPARE_SECONDS, fixedSamples);
+        this.shutdown = fixed(SyncTask.ShutdownAzureVm.name(), DEFAULT_SHUTDOWN_SECONDS, fixedSamples);
+        this.start = fixed(SyncTask.StartOnPremisesVm.name(), DEFAULT_START_SECONDS, fixedSamples);
+        this.fullCopies = fullCopies;
+        this.snapshotSyncs = snapshotSyncs;
+        this.finalDeltas = finalDeltas;
+        this.jobsLearnedFrom = jobsLearnedFrom;
+        this.newestRun = newestRun;
+        this.oldestRun = oldestRun;
+    }
+
+    /** The benchmark's costs, for a host no failback has gone to yet. */
+    static FailbackCosts defaults() {
+        return learn(List.of());
+    }
+
+    /** @param jobs succeeded failbacks to one host, newest first */
+    static FailbackCosts learn(List<ReplicationJob> jobs) {
+        Map<String, List<Double>> fixedSamples = new LinkedHashMap<>();
+        List<TaskCostModel.Run> fullCopies = new ArrayList<>();
+        List<TaskCostModel.Run> snapshotSyncs = new ArrayList<>();
+        List<TaskCostModel.Run> finalDeltas = new ArrayList<>();
+        Set<String> learnedFrom = new java.util.LinkedHashSet<>();
+        TreeSet<Instant> runEnds = new TreeSet<>();
+        for (ReplicationJob job : jobs) {
+            if (job.state != JobState.Succeeded || interrupted(job)) {
+                continue;
+            }
+            boolean alone = jobs.stream().noneMatch(other -> other != job && overlaps(job, other));
+            boolean fullDownload = job.dataSyncOption == DataSyncOption.ForSynchronization;
+            int taught = 0;
+            if (fullDownload && job.tasks().stream().allMatch(FailbackCosts::ranNormally) && job.startTime != null && job.endTime != null) {
+                double outside = seconds(job.startTime, job.endTime) - job.tasks().stream().mapToDouble(t -> seconds(t.startTime(), t.endTime())).sum();
+                taught += add(fixedSamples, "control", Math.max(0, outside));
+            }
+            for (String step : List.of(SyncTask.PrepareOnPremisesVm.name(), SyncTask.ShutdownAzureVm.name(), SyncTask.StartOnPremisesVm.name())) {
+                JobTask task = job.task(step);
+                if (task != null && ranNormally(task)) {
+                    taught += add(fixedSamples, step, seconds(task.startTime(), task.endTime()));
+                }
+            }
+            JobTask copy = job.task(SyncTask.DataSynchronization.name());
+            if (alone && copy != null && ranNormally(copy) && copy.progress() != null && job.sourceDataBytes != null
+                    && fullCopies.size() < RUNS_PER_STEP) {
+                long total = copy.progress().bytesTotal();
+                long data = Math.min(job.sourceDataBytes, total);
+                fullCopies.add(run(job, copy, new double[] {1, data, total - data}));
+                taught++;
+            }
+            JobTask snapshot = job.task(SyncTask.SnapshotSynchronization.name());
+            if (alone && snapshot != null && ranNormally(snapshot) && snapshot.progress() != null && snapshotSyncs.size() < RUNS_PER_STEP) {
+                TaskProgress p = snapshot.progress();
+                snapshotSyncs.add(run(job, snapshot, new double[] {1, p.bytesScanned(), p.bytesToSend()}));
+                taught++;
+            }
+            JobTask finalDelta = job.task(SyncTask.FinalDeltaSynchronization.name());
+            if (alone && finalDelta != null && ranNormally(finalDelta) && finalDelta.progress() != null && finalDeltas.size() < RUNS_PER_STEP) {
+                finalDeltas.add(run(job, finalDelta, new double[] {1, finalDelta.progress().bytesToSend()}));
+                taught++;
+            }
+            if (taught > 0) {
+                learnedFrom.add(job.name);
+                runEnds.add(job.endTime);
+            }
+        }
+        return new FailbackCosts(fixedSamples, fullCopies, snapshotSyncs, finalDeltas, List.copyOf(learnedFrom),
+                runEnds.isEmpty() ? null : runEnds.last(), runEnds.isEmpty() ? null : runEnds.first());
+    }
+
+    /** ForSynchronization: everything, with the Azure VM down from its shutdown on. */
+    Prediction fullDownload(long diskBytes, long dataBytes) {
+        double[] features = {1, dataBytes, diskBytes - dataBytes};
+        return Prediction.NONE.plus(control).plus(prepare).plus(shutdown).plus(data(DEFAULT_FULL_COPY, fullCopies, features)).plus(start);
+    }
+
+    /** The part of a full download the VM is down for: from its shutdown on. */
+    Prediction fullDownloadDowntime(long diskBytes, long dataBytes) {
+        double[] features = {1, dataBytes, diskBytes - dataBytes};
+        return Prediction.NONE.plus(control).plus(shutdown).plus(data(DEFAULT_FULL_COPY, fullCopies, features)).plus(start);
+    }
+
+    /** ForDownTime's phase 1, while the Azure VM runs: both sides hash every block, the blocks that differ travel. */
+    Prediction snapshotPhase(long diskBytes, long bytesToSend) {
+        return Prediction.NONE.plus(control).plus(prepare).plus(data(DEFAULT_SNAPSHOT_SYNC, snapshotSyncs, new double[] {1, diskBytes, bytesToSend}));
+    }
+
+    /** ForDownTime's phase 2, the downtime: shut down, send what was written since the snapshot, prove, start. */
+    Prediction finalPhase(long bytesToSend) {
+        return Prediction.NONE.plus(control).plus(shutdown).plus(data(DEFAULT_FINAL_DELTA, finalDeltas, new double[] {1, bytesToSend})).plus(start);
+    }
+
+    /** The data task's model fitted for these features. */
+    static TaskCostModel model(double[] defaults, List<TaskCostModel.Run> runs, double[] features) {
+        return TaskCostModel.fit(defaults, DEFAULT_RATE_SPREAD, DEFAULT_FIXED_SPREAD_SECONDS, runs, features);
+    }
+
+    private static Prediction data(double[] defaults, List<TaskCostModel.Run> runs, double[] features) {
+        TaskCostModel model = model(defaults, runs, features);
+        return new Prediction(model.seconds(features), model.spreadSeconds(features));
+    }
+
+    /** Given back to sync-service after it went silent, or restarted after a failure: its times include the gap. */
+    private static boolean interrupted(ReplicationJob job) {
+        int commands = job.dataSyncOption == DataSyncOption.ForSynchronization ? 1 : 2;
+        return job.attempts > commands;
+    }
+
+    /** Finished as it normally does: no wait for a part that was away, no copy resumed from a checkpoint. */
+    private static boolean ranNormally(JobTask task) {
+        return task.state() == JobState.Succeeded && task.startTime() != null && task.endTime() != null && !task.waitedForAPart()
+                && (task.progress() == null || task.progress().bytesResumed() == 0);
+    }
+
+    /** Whether the two jobs copied data at the same time (a suspended failback's wait between its phases copies none). */
+    private static boolean overlaps(ReplicationJob a, ReplicationJob b) {
+        for (JobTask x : dataTasks(a)) {
+            for (JobTask y : dataTasks(b)) {
+                if (x.startTime().isBefore(y.endTime()) && y.startTime().isBefore(x.endTime())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static List<JobTask> dataTasks(ReplicationJob job) {
+        return job.tasks().stream().filter(t -> DATA_TASKS.contains(t.name()) && t.startTime() != null && t.endTime() != null).toList();
+    }
+
+    private static final Set<String> DATA_TASKS = Set.of(SyncTask.DataSynchronization.name(), SyncTask.SnapshotSynchronization.name(),
+            SyncTask.FinalDeltaSynchronization.name());
+
+    private static TaskCostModel.Run run(ReplicationJob job, JobTask task, double[] features) {
+        return new TaskCostModel.Run(job.name, features, seconds(task.startTime(), task.endTime()), task.endTime());
+    }
+
+    private static int add(Map<String, List<Double>> samples, String step, double seconds) {
+        List<Double> list = samples.computeIfAbsent(step, s -> new ArrayList<>());
+        if (list.size() >= RUNS_PER_STEP) {
+            return 0;
+        }
+        list.add(seconds);
+        return 1;
+    }
+
+    /**
+     * The median of the step's runs and of its default counted as {@link #DEFAULT_AS_RUNS} runs, so that one odd run
+     * (the first job after a start, JIT cold and Kafka's partitions new, takes seconds where later ones take tenths)
+     * cannot move it, and three that agree can; its spread is their median distance from it. Without runs, the default
+     * with a wide spread.
+     */
+    private static FixedStep fixed(String step, double defaultSeconds, Map<String, List<Double>> samples) {
+        List<Double> runs = samples.getOrDefault(step, List.of());
+        if (runs.isEmpty()) {
+            return new FixedStep(step, defaultSeconds, defaultSeconds * 0.5 + 0.02, 0);
+        }
+        List<Double> values = new ArrayList<>(runs);
+        for (int i = 0; i < DEFAULT_AS_RUNS; i++) {
+            values.add(defaultSeconds);
+        }
+        double median = median(values);
+        double spread = median(runs.stream().map(r -> Math.abs(r - median)).toList());
+        return new FixedStep(step, median, Math.max(spread, 0.01), runs.size());
+    }
+
+    /** How many runs a fixed step's default counts as in its median. */
+    static final int DEFAULT_AS_RUNS = 2;
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted(Comparator.naturalOrder()).toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static double seconds(Instant from, Instant to) {
+        return from == null || to == null ? 0 : Duration.between(from, to).toNanos() / 1e9;
+    }
+}

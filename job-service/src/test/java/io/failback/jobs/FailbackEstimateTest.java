@@ -1,0 +1,283 @@
+package io.failback.jobs;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.failback.contracts.messaging.ContractVersions;
+import io.failback.contracts.messaging.ProviderHeartbeat;
+import io.failback.contracts.messaging.Topics;
+import io.failback.testing.KafkaBrokerTestResource;
+import io.failback.testing.KafkaTestClient;
+import io.failback.testing.PostgresTestResource;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The failback estimate, over the REST API, from azure-sim's metrics (played by {@link AzureSimStandIn}: a 4 GiB disk
+ * of which 57% holds data, 1% written since its last shutdown) and from the finished failbacks in PostgreSQL, written
+ * here as job-service writes them. Each test uses a host of its own: the estimate learns from failbacks to the item's
+ * host. The expected figures are the model's as README.md ("Failback estimates") documents it.
+ */
+@QuarkusTest
+@WithTestResource(KafkaBrokerTestResource.class)
+@WithTestResource(PostgresTestResource.class)
+@WithTestResource(value = AzureSimStandIn.class, scope = TestResourceScope.GLOBAL)
+class FailbackEstimateTest {
+    private static final long DISK = AzureSimStandIn.SHAPED_DISK_BYTES;
+    private static final long DATA = AzureSimStandIn.SHAPED_DATA_BYTES;
+    private static final long BLOCK = AzureSimStandIn.SHAPED_BLOCK_SIZE;
+    /** The benchmark's defaults (README.md): per phase, and per step. */
+    private static final double CONTROL = 0.25;
+    private static final double PREPARE = 0.05;
+    private static final double SHUTDOWN = 0.04;
+    private static final double START = 0.04;
+    private static final double DEFAULT_FULL_COPY = 0.1 + DATA / 112e6 + (DISK - DATA) / 0.9e9;
+    private static final double DEFAULT_FULL_DOWNLOAD = CONTROL + PREPARE + SHUTDOWN + DEFAULT_FULL_COPY + START;
+
+    @Inject
+    Pool database;
+
+    @Test
+    void aHostWithoutFailbacksGetsTheBenchmarksFiguresAndSaysSo() {
+        JsonPath estimate = estimate(registered("host-est-new", "shaped-new"));
+
+        assertEquals(DISK, estimate.getLong("diskBytes"));
+        assertEquals(DATA, estimate.getLong("dataBytes"));
+        assertEquals(AzureSimStandIn.SHAPED_WRITTEN_SINCE_SHUTDOWN, estimate.getLong("blocksToSendInPhase1"));
+        assertEquals(0, estimate.getInt("basis.runs"));
+        assertTrue(estimate.getString("basis.summary").contains("benchmark"), estimate.prettify());
+
+        Map<String, Object> full = option(estimate, "ForSynchronization");
+        assertSeconds(DEFAULT_FULL_DOWNLOAD, full.get("totalSeconds"));
+        assertSeconds(DEFAULT_FULL_DOWNLOAD - PREPARE, full.get("downtimeSeconds"));
+        assertEquals(DISK, ((Number) full.get("bytesToSend")).longValue());
+
+        Map<String, Object> delta = option(estimate, "ForDownTime");
+        long differing = AzureSimStandIn.SHAPED_WRITTEN_SINCE_SHUTDOWN * BLOCK;
+        double phase1 = CONTROL + PREPARE + 0.1 + DISK / 2.5e9 + differing / 130e6;
+        double phase2 = CONTROL + SHUTDOWN + 0.07 + START; // the VM does not write: nothing to send in phase 2
+        assertSeconds(phase1, delta.get("phase1Seconds"));
+        assertSeconds(phase2, delta.get("phase2Seconds"));
+        assertSeconds(phase2, delta.get("downtimeSeconds"));
+        assertSeconds(phase1 + phase2, delta.get("totalSeconds"));
+        assertEquals(differing, ((Number) delta.get("bytesToSend")).longValue());
+
+        // Without runs of its own, the estimate is not sure of much: a machine may be twice as fast or slow.
+        assertTrue(((Number) full.get("totalUncertaintySeconds")).doubleValue() > 0.5 * DEFAULT_FULL_COPY, estimate.prettify());
+        assertTrue(((Number) delta.get("downtimeUncertaintySeconds")).doubleValue() > 0, estimate.prettify());
+    }
+
+    @Test
+    void finishedFailbacksToTheHostSetTheFiguresOfTheNextEstimate() {
+        String item = registered("host-est-learn", "shaped-learn");
+        Instant at = Instant.now().minus(Duration.ofHours(2));
+        // A full download of the same disk that went four times as fast as the benchmark's, and a delta at 1%.
+        String fullDownload = insertJob("est-learn-full", "host-est-learn", "ForSynchronization", "Succeeded", 1, DATA, at, 0.12, List.of(
+                task("PrerequisitesCheck", 0, null, false), task("PrepareOnPremisesVm", 0.03, null, false),
+                task("ShutdownAzureVm", 0.02, null, false), task("DataSynchronization", 6.0, progress(DISK, DISK, DISK, 0), false),
+                task("StartOnPremisesVm", 0.03, null, false)));
+        String delta = insertJob("est-learn-delta", "host-est-learn", "ForDownTime", "Succeeded", 2, null, at.plusSeconds(600), 0.2, List.of(
+                task("PrerequisitesCheck", 0, null, false), task("PrepareOnPremisesVm", 0.03, null, false),
+                task("SnapshotSynchronization", 0.8, progress(DISK, DISK, 655 * BLOCK, 0), false),
+                task("ShutdownAzureVm", 0.02, null, false), task("FinalDeltaSynchronization", 0.05, progress(DISK, DISK, 0, 0), false),
+                task("StartOnPremisesVm", 0.03, null, false)));
+
+        JsonPath estimate = estimate(item);
+        assertEquals(2, estimate.getInt("basis.runs"), estimate.prettify());
+        assertEquals(List.of(delta, fullDownload), estimate.getList("basis.measuredFrom"));
+        Duration sinceDeltaStarted = Duration.between(at.plusSeconds(600), Instant.parse(estimate.getString("basis.newestRun")));
+        assertTrue(!sinceDeltaStarted.isNegative() && sinceDeltaStarted.getSeconds() < 5, "the delta's end: " + estimate.prettify());
+
+        // The fixed steps are the medians of their runs and of their default counted twice: one run's 0.12 s outside the
+        // tasks does not move the default 0.25 s; the two runs of each task step meet the default half-way. The copy's
+        // rate is the run's, the prior barely pulling on a run as large as the one estimated.
+        double control = CONTROL;
+        double prepare = (PREPARE + 0.03) / 2;
+        double shutdown = (SHUTDOWN + 0.02) / 2;
+        double start = (START + 0.03) / 2;
+        assertEquals(control, ((Number) step(estimate, "control").get("fixedSeconds")).doubleValue(), 0.001);
+        Map<String, Object> full = option(estimate, "ForSynchronization");
+        assertEquals(control + prepare + shutdown + 6.0 + start, ((Number) full.get("totalSeconds")).doubleValue(), 0.05, estimate.prettify());
+        Map<String, Object> forDownTime = option(estimate, "ForDownTime");
+        assertEquals(control + prepare + 0.8, ((Number) forDownTime.get("phase1Seconds")).doubleValue(), 0.05, estimate.prettify());
+        // Phase 2 sent nothing: that run speaks of its fixed cost only, between the default 0.07 s and the 0.05 s it took.
+        double phase2 = ((Number) forDownTime.get("phase2Seconds")).doubleValue();
+        double steps = control + shutdown + start;
+        assertTrue(phase2 >= steps + 0.05 - 0.01 && phase2 <= steps + 0.07 + 0.01, estimate.prettify());
+        // Learned from a run like it, the estimate is surer than the defaults.
+        assertTrue(((Number) full.get("totalUncertaintySeconds")).doubleValue() < 0.25 * DEFAULT_FULL_COPY, estimate.prettify());
+        Map<String, Object> copyStep = step(estimate, "DataSynchronization");
+        assertEquals(1, copyStep.get("runs"));
+    }
+
+    @Test
+    void cancelledFailedInterruptedWaitingAndResumedRunsTeachNothing() {
+        String item = registered("host-est-ignored", "shaped-ignored");
+        Instant at = Instant.now().minus(Duration.ofHours(1));
+        List<String> ignored = new ArrayList<>();
+        // Each copy took 1 s where the benchmark's takes 24: any of them that taught would show.
+        ignored.add(insertJob("est-cancelled", "host-est-ignored", "ForSynchronization", "Cancelled", 1, DATA, at, 0.2,
+                fullDownloadTasks(1.0, 0, false)));
+        ignored.add(insertJob("est-failed", "host-est-ignored", "ForSynchronization", "Failed", 1, DATA, at.plusSeconds(60), 0.2,
+                fullDownloadTasks(1.0, 0, false)));
+        // Given back to sync-service after it went silent (a second command), so its times include the silence.
+        ignored.add(insertJob("est-redriven", "host-est-ignored", "ForSynchronization", "Succeeded", 2, DATA, at.plusSeconds(120), 0.2,
+                fullDownloadTasks(1.0, 0, false)));
+        String waited = insertJob("est-waited", "host-est-ignored", "ForSynchronization", "Succeeded", 1, DATA, at.plusSeconds(180), 0.25,
+                fullDownloadTasks(1.0, 0, true));
+        String resumed = insertJob("est-resumed", "host-est-ignored", "ForSynchronization", "Succeeded", 1, DATA, at.plusSeconds(240), 0.25,
+                fullDownloadTasks(1.0, DISK / 2, false));
+
+        JsonPath estimate = estimate(item);
+        List<String> learnedFrom = estimate.getList("basis.measuredFrom");
+        for (String job : ignored) {
+            assertFalse(learnedFrom.contains(job), job + " taught: " + estimate.prettify());
+        }
+        // The waiting and the resumed one teach their other steps (which took the defaults' time here), not the copy.
+        assertEquals(List.of(resumed, waited), learnedFrom);
+        assertEquals(0, step(estimate, "DataSynchronization").get("runs"));
+        assertSeconds(DEFAULT_FULL_DOWNLOAD, option(estimate, "ForSynchronization").get("totalSeconds"));
+    }
+
+    @Test
+    void aTinyDisksFailbackDoesNotSetTheRatesOfALargeOne() {
+        String item = registered("host-est-tiny", "shaped-tiny");
+        long tiny = 64L << 20;
+        long tinyData = tiny * 57 / 100;
+        // The benchmark's warm-up: a 64 MiB full download in 0.12 s, four times as fast as the defaults say (0.46 s); the
+        // first job after a start, it spent 1.5 s outside its tasks (JIT cold, Kafka's partitions new).
+        insertJob("est-tiny", "host-est-tiny", "ForSynchronization", "Succeeded", 1, tinyData, Instant.now().minusSeconds(600), 1.5, List.of(
+                task("PrerequisitesCheck", 0, null, false), task("PrepareOnPremisesVm", PREPARE, null, false),
+                task("ShutdownAzureVm", SHUTDOWN, null, false), task("DataSynchronization", 0.12, progress(tiny, tiny, tiny, 0), false),
+                task("StartOnPremisesVm", START, null, false)));
+
+        JsonPath estimate = estimate(item);
+        assertEquals(CONTROL, ((Number) step(estimate, "control").get("fixedSeconds")).doubleValue(), 0.001, "one odd run does not move it");
+        double total = ((Number) option(estimate, "ForSynchronization").get("totalSeconds")).doubleValue();
+        assertTrue(total > 0.8 * DEFAULT_FULL_DOWNLOAD && total <= DEFAULT_FULL_DOWNLOAD + 0.01,
+                "the 4 GiB estimate stays near the defaults (" + DEFAULT_FULL_DOWNLOAD + " s), not a quarter of them: " + total);
+    }
+
+    @Test
+    void aSuspendedFailbackIsEstimatedForItsPhase2() {
+        String item = registered("host-est-suspended", "shaped-suspended");
+        String job = insertJob("est-suspended", "host-est-suspended", "ForDownTime", "Suspended", 1, DATA, Instant.now().minusSeconds(30), 0,
+                List.of(task("PrerequisitesCheck", 0, null, false), task("PrepareOnPremisesVm", 0.03, null, false),
+                        task("SnapshotSynchronization", 2.0, progress(DISK, DISK, 0, 0), false)));
+        query("update replication_job set details = jsonb_set(details, '{checkpoint}', '{\"snapshotId\": \"snap-1\", \"trackingPoints\": {\"disk-0\": 7}}')"
+                + " where name = $1", job);
+        query("update replication_protected_item set currentscenariojobname = $1, currentscenarioname = 'PlannedFailover' where name = $2", job, item);
+
+        JsonPath estimate = estimate(item);
+        List<Map<String, Object>> options = estimate.getList("options");
+        assertEquals(1, options.size(), estimate.prettify());
+        long written = AzureSimStandIn.SHAPED_CHANGED_SINCE_POINT * BLOCK;
+        assertEquals(written, ((Number) options.get(0).get("bytesToSend")).longValue());
+        double phase2 = CONTROL + SHUTDOWN + 0.07 + written / 75e6 + START;
+        assertSeconds(phase2, options.get(0).get("downtimeSeconds"));
+        assertSeconds(phase2, options.get(0).get("totalSeconds"));
+        assertEquals(null, options.get(0).get("phase1Seconds"));
+    }
+
+    // --- helpers ---
+
+    private static String registered(String host, String item) {
+        KafkaTestClient.send(Topics.PROVIDER_HEARTBEATS, host, new ProviderHeartbeat(ContractVersions.PROVIDER_HEARTBEAT,
+                host, host + ".contoso.local", "http://127.0.0.1:1/" + host, List.of("vSwitch-Prod"), Instant.now()));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationRecoveryServicesProviders/" + host)
+                .then().statusCode(200));
+        given().contentType(ContentType.JSON).body("""
+                        {"properties": {"activeLocation": "Recovery", "primaryProviderId": "%s",
+                          "primaryVirtualSwitchName": "vSwitch-Prod", "recoveryAzureVmName": "%s"}}""".formatted(host, item))
+                .put("/api/replicationProtectedItems/" + item).then().statusCode(201);
+        return item;
+    }
+
+    private static JsonPath estimate(String item) {
+        return given().get("/api/replicationProtectedItems/" + item + "/failbackEstimate").then().statusCode(200).extract().jsonPath();
+    }
+
+    private static Map<String, Object> option(JsonPath estimate, String dataSyncOption) {
+        return estimate.getMap("options.find { it.dataSyncOption == '" + dataSyncOption + "' }");
+    }
+
+    private static Map<String, Object> step(JsonPath estimate, String step) {
+        return estimate.getMap("basis.steps.find { it.step == '" + step + "' }");
+    }
+
+    private static void assertSeconds(double expected, Object actual) {
+        assertEquals(Math.round(expected * 100) / 100.0, ((Number) actual).doubleValue(), 0.0101);
+    }
+
+    /** A task as the job stores it, lasting {@code seconds}; where it starts is set when the job is written. */
+    private record Task(String name, double seconds, String progressJson, boolean waited) {
+    }
+
+    private static Task task(String name, double seconds, String progressJson, boolean waited) {
+        return new Task(name, seconds, progressJson, waited);
+    }
+
+    private static String progress(long total, long scanned, long toSend, long resumed) {
+        return """
+                {"bytesTotal": %d, "bytesScanned": %d, "bytesToSend": %d, "bytesSent": %d, "bytesPerSecond": 0, "etaSeconds": null, "bytesResumed": %d}"""
+                .formatted(total, scanned, toSend, toSend, resumed);
+    }
+
+    private static List<Task> fullDownloadTasks(double copySeconds, long resumed, boolean waited) {
+        return List.of(task("PrerequisitesCheck", 0, null, false), task("PrepareOnPremisesVm", PREPARE, null, false),
+                task("ShutdownAzureVm", SHUTDOWN, null, false), task("DataSynchronization", copySeconds, progress(DISK, DISK, DISK, resumed), waited),
+                task("StartOnPremisesVm", START, null, false));
+    }
+
+    /**
+     * Writes a failback job that started at {@code start}: {@code outside} seconds of the job's own work before its first
+     * task, then its tasks one after the other; it ends with its last task (a Suspended one does not end).
+     */
+    private String insertJob(String name, String host, String dataSyncOption, String state, int attempts, Long sourceDataBytes,
+            Instant start, double outside, List<Task> tasks) {
+        Instant at = start.plusNanos((long) (outside * 1e9));
+        List<String> taskJson = new ArrayList<>();
+        for (Task task : tasks) {
+            Instant end = at.plusNanos((long) (task.seconds() * 1e9));
+            taskJson.add("""
+                    {"taskId": "%s", "name": "%s", "friendlyName": "%s", "state": "Succeeded", "stateDescription": "Completed",
+                     "startTime": "%s", "endTime": "%s", "progress": %s, "errors": [], "lastSequence": 2, "waitedForAPart": %s}"""
+                    .formatted(task.name(), task.name(), task.name(), at, end, task.progressJson(), task.waited()));
+            at = end;
+        }
+        String details = "{\"tasks\": [" + String.join(", ", taskJson) + "], \"errors\": [], \"verifications\": [], \"checkpoint\": null}";
+        query("insert into replication_job (name, scenarioname, friendlyname, state, statedescription, targetobjectid, targetobjectname,"
+                + " starttime, endtime, failoverdirection, datasyncoption, targetproviderid, attempts, version, publishedversion,"
+                + " sourcedatabytes, details) values ($1, 'PlannedFailover', 'Planned failover', $2, $2, $3, $3, $4, $5,"
+                + " 'RecoveryToPrimary', $6, $7, $8, 0, 0, $9, $10)",
+                name, state, "item-of-" + name, utc(start), "Suspended".equals(state) ? null : utc(at), dataSyncOption, host, attempts,
+                sourceDataBytes, new io.vertx.core.json.JsonObject(details));
+        return name;
+    }
+
+    private void query(String sql, Object... parameters) {
+        database.preparedQuery(sql).execute(Tuple.from(java.util.Arrays.asList(parameters))).await().atMost(Duration.ofSeconds(30));
+    }
+
+    private static OffsetDateTime utc(Instant at) {
+        return OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
+    }
+}
