@@ -22,7 +22,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -54,6 +53,9 @@ public final class VirtualDisk implements BlockDevice, Closeable {
     private static final long KNOWN = -2;
     /** The lookup token of a block a snapshot holds (its own copy, not the live block). */
     private static final long HELD = Long.MIN_VALUE;
+    private static final int HELPER_PENDING = 0;
+    private static final int HELPER_RUNNING = 1;
+    private static final int HELPER_NOT_NEEDED = 2;
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(DiskFile::sha256);
     /** The second thread of a digest; a daemon, shared by every disk of the process. */
     private static final ExecutorService HASH_HELPER = Executors.newSingleThreadExecutor(runnable -> {
@@ -480,19 +482,32 @@ public final class VirtualDisk implements BlockDevice, Closeable {
             worker.run();
             return;
         }
-        Future<?> helper = HASH_HELPER.submit(worker);
-        worker.run();
-        if (!helper.cancel(false)) {
-            try {
-                helper.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while hashing disk " + diskId, e);
-            } catch (ExecutionException e) {
-                throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
-            } catch (java.util.concurrent.CancellationException e) {
-                // never started: this thread did all of it
+        // The helper joins only if it gets to the task before this thread is done; a Future's cancel would not tell
+        // a task that is running from one that never started.
+        AtomicInteger helper = new AtomicInteger(HELPER_PENDING);
+        java.util.concurrent.CompletableFuture<Void> helped = new java.util.concurrent.CompletableFuture<>();
+        HASH_HELPER.execute(() -> {
+            if (!helper.compareAndSet(HELPER_PENDING, HELPER_RUNNING)) {
+                return;
             }
+            try {
+                worker.run();
+                helped.complete(null);
+            } catch (RuntimeException | Error e) {
+                helped.completeExceptionally(e);
+            }
+        });
+        worker.run();
+        if (helper.compareAndSet(HELPER_PENDING, HELPER_NOT_NEEDED)) {
+            return;
+        }
+        try {
+            helped.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while hashing disk " + diskId, e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
         }
     }
 
