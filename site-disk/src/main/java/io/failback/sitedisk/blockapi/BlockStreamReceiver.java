@@ -190,12 +190,11 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
         submitBatch();
         writtenSinceCheckpoint += (long) runLength * disk.blockSize();
         enqueue(() -> {
-            List<BlockDevice.Run> runs = new ArrayList<>();
+            // A batch's worth per call, as data arrives: a journaled disk holds each call's blocks until it forces.
             for (long block = firstBlock; block < firstBlock + runLength; block += batchBlocks) {
                 int blocks = (int) Math.min(batchBlocks, firstBlock + runLength - block);
-                runs.add(new BlockDevice.Run(block, ZEROS.duplicate().limit(blocks * disk.blockSize())));
+                disk.writeRuns(List.of(new BlockDevice.Run(block, ZEROS.duplicate().limit(blocks * disk.blockSize()))));
             }
-            disk.writeRuns(runs);
         });
         covered(firstBlock + runLength);
     }
