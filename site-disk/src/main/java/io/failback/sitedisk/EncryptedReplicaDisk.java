@@ -283,7 +283,7 @@ public final class EncryptedReplicaDisk implements BlockDevice, Closeable {
     }
 
     /** Blocks whose hash a digest would have to compute (read and open) now. */
-    synchronized long unhashedBlocks() {
+    public synchronized long unhashedBlocks() {
         return blockCount() - hashKnown.cardinality();
     }
 
