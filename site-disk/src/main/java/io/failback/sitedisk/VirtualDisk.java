@@ -12,13 +12,20 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.DigestException;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A virtual disk as both sites simulate it: a sparse image of fixed-size blocks, with
@@ -36,42 +43,68 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 public final class VirtualDisk implements BlockDevice, Closeable {
     private static final int STRIPES = 1024;
+    /** The most blocks written under one set of stripe locks, with one positional write. */
+    private static final int MAX_LOCKED_BLOCKS = 64;
+    /** Blocks a digest's worker claims at a time. */
+    private static final int HASH_CLAIM_BLOCKS = 64;
+    /** From this many blocks on, a digest hashes on two threads (the machine's two cores). */
+    private static final int PARALLEL_HASH_BLOCKS = 256;
+    /** What {@link HashSource#lookup} answers when it filled in the hash itself. */
+    private static final long KNOWN = -2;
+    /** The lookup token of a block a snapshot holds (its own copy, not the live block). */
+    private static final long HELD = Long.MIN_VALUE;
+    private static final int HELPER_PENDING = 0;
+    private static final int HELPER_RUNNING = 1;
+    private static final int HELPER_NOT_NEEDED = 2;
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(DiskFile::sha256);
+    /** The second thread of a digest; a daemon, shared by every disk of the process. */
+    private static final ExecutorService HASH_HELPER = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "disk-hash-helper");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private final String diskId;
     private final Path dir;
     private final DiskFile base;
     private final ObjectMapper json;
-    private final Object[] stripes = new Object[STRIPES];
+    private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
     private final AtomicLong sequence;
     /**
-     * Each block's SHA-256 (32 bytes per block) and the write stamp of the content it was computed from (-1: none
-     * yet): a digest rehashes only the blocks written since. Allocated by the first digest; guarded by {@code this}.
+     * The stamp every block got when the whole disk was last set to zeros (created, or {@link #zeroAll()}); -1 when
+     * unknown. A block still stamped with it holds zeros, and its hash is the constant {@link #zeroBlockHash}.
      */
-    private byte[] blockHashes;
-    private long[] hashedAt;
+    private volatile long zeroedAt;
+    private final byte[] zeroBlockHash;
+    /** Each written block's SHA-256 under the stamp it belongs to; created on first use. */
+    private volatile HashCache hashes;
     private final AtomicLongArray lastWrite;
     /** The same tracking per 4 KiB page: which pages of a block were written after a point (see {@link PageStamps}). */
     private final PageStamps pageStamps;
     private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
     private final boolean recoveredFromCrash;
+    /** Blocks that digests had to read because their hash was not known: what proving the disk cost. */
+    private final AtomicLong blocksReadForDigests = new AtomicLong();
 
-    /** What {@code <diskId>.state.json} holds. */
-    record State(long sequence, boolean open, List<String> snapshots) {
+    /** What {@code <diskId>.state.json} holds; {@code zeroedAt} null in files of older versions (unknown). */
+    record State(long sequence, boolean open, List<String> snapshots, Long zeroedAt) {
     }
 
-    private VirtualDisk(String diskId, Path dir, DiskFile base, ObjectMapper json) {
+    private VirtualDisk(String diskId, Path dir, DiskFile base, ObjectMapper json, boolean freshlyZeroed) {
         this.diskId = diskId;
         this.dir = dir;
         this.base = base;
         this.json = json;
         for (int i = 0; i < STRIPES; i++) {
-            stripes[i] = new Object();
+            stripes[i] = new ReentrantLock();
         }
+        zeroBlockHash = DiskFile.sha256().digest(new byte[base.blockSize()]);
         lastWrite = new AtomicLongArray((int) base.blockCount());
         pageStamps = new PageStamps(base.blockSize(), base.blockCount());
         State state = readState();
         if (state == null) {
             sequence = new AtomicLong(0);
+            zeroedAt = freshlyZeroed ? 0 : -1;
             recoveredFromCrash = false;
         } else if (state.open()) {
             // Unknown writes may have happened after the last save: every block changed since any earlier point.
@@ -83,11 +116,15 @@ public final class VirtualDisk implements BlockDevice, Closeable {
             for (String snapshotId : state.snapshots()) {
                 Snapshot.delete(dir, diskId, snapshotId);
             }
+            zeroedAt = -1;
+            deleteHashFile();
             recoveredFromCrash = true;
         } else {
             sequence = new AtomicLong(state.sequence());
+            zeroedAt = state.zeroedAt() == null ? -1 : state.zeroedAt();
             loadTracking();
             pageStamps.restore(pagesPath(dir, diskId), lastWrite::get);
+            loadHashes();
             for (String snapshotId : state.snapshots()) {
                 snapshots.put(snapshotId, Snapshot.load(dir, diskId, snapshotId, base.blockSize(), base.blockCount()));
             }
@@ -108,7 +145,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         }
         try {
             DiskFile.createZeroed(imagePath(dir, diskId), sizeBytes);
-            return open(json, dir, diskId, blockSize);
+            return new VirtualDisk(diskId, dir, DiskFile.open(imagePath(dir, diskId), blockSize), json, true);
         } catch (RuntimeException | Error e) {
             try {
                 deleteFiles(dir, diskId);
@@ -120,7 +157,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
     }
 
     public static VirtualDisk open(ObjectMapper json, Path dir, String diskId, int blockSize) {
-        return new VirtualDisk(diskId, dir, DiskFile.open(imagePath(dir, diskId), blockSize), json);
+        return new VirtualDisk(diskId, dir, DiskFile.open(imagePath(dir, diskId), blockSize), json, false);
     }
 
     public static Path imagePath(Path dir, String diskId) {
@@ -131,6 +168,10 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         return dir.resolve(diskId + ".pages");
     }
 
+    private static Path hashFile(Path dir, String diskId) {
+        return dir.resolve(diskId + ".hashes");
+    }
+
     /** Removes the image and every file of its tracking and snapshots. */
     public static void deleteFiles(Path dir, String diskId) {
         try {
@@ -138,6 +179,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
             Files.deleteIfExists(dir.resolve(diskId + ".state.json"));
             Files.deleteIfExists(dir.resolve(diskId + ".cbt"));
             Files.deleteIfExists(pagesPath(dir, diskId));
+            Files.deleteIfExists(hashFile(dir, diskId));
             try (var files = Files.list(dir)) {
                 for (Path file : files.filter(f -> f.getFileName().toString().startsWith(diskId + ".snap-")).toList()) {
                     Files.deleteIfExists(file);
@@ -172,6 +214,11 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         return recoveredFromCrash;
     }
 
+    /** How many blocks digests (live or of snapshots) have read since the disk was opened. */
+    public long blocksReadForDigests() {
+        return blocksReadForDigests.get();
+    }
+
     /** The current tracking point: blocks written from now on are "changed since" it. */
     public long trackingPoint() {
         return sequence.get();
@@ -179,35 +226,44 @@ public final class VirtualDisk implements BlockDevice, Closeable {
 
     /**
      * Writes {@code data} at byte {@code offset} (any size, any alignment inside the disk): preserves each touched
-     * block for snapshots that still share it, writes, and stamps the blocks with a new sequence number.
+     * block for snapshots that still share it, writes, and stamps the blocks with a new sequence number. Whole blocks
+     * are written as one run and hashed on the way (a partial block is not: its next digest reads it once, however
+     * often it was written).
      */
     public void write(long offset, ByteBuffer data) {
         if (offset < 0 || offset + data.remaining() > base.sizeBytes()) {
             throw new IllegalArgumentException("write of " + data.remaining() + " bytes at " + offset + " is outside disk " + diskId);
         }
-        writeStamped(offset, data, sequence.incrementAndGet());
-    }
-
-    private void writeStamped(long offset, ByteBuffer data, long stamp) {
+        long stamp = sequence.incrementAndGet();
         int blockSize = base.blockSize();
-        ByteBuffer block = ByteBuffer.allocate(blockSize);
+        ByteBuffer block = null;
         while (data.hasRemaining()) {
             long blockIndex = offset / blockSize;
             int within = (int) (offset % blockSize);
+            if (within == 0 && data.remaining() >= blockSize) {
+                int whole = data.remaining() / blockSize * blockSize;
+                writeWholeBlocks(blockIndex, data.slice(data.position(), whole), stamp);
+                data.position(data.position() + whole);
+                offset += whole;
+                continue;
+            }
             int length = Math.min(blockSize - within, data.remaining());
-            synchronized (stripe(blockIndex)) {
+            if (block == null) {
+                block = ByteBuffer.allocate(blockSize);
+            }
+            ReentrantLock lock = stripe(blockIndex);
+            lock.lock();
+            try {
                 preserveForSnapshots(blockIndex, block);
-                if (within == 0 && length == blockSize) {
-                    base.write(blockIndex, data.slice(data.position(), length));
-                } else {
-                    // A partial block: read, modify, write back whole.
-                    base.read(blockIndex, block.clear());
-                    block.put(within, data, data.position(), length);
-                    base.write(blockIndex, block.clear());
-                }
+                // A partial block: read, modify, write back whole.
+                base.read(blockIndex, block.clear());
+                block.put(within, data, data.position(), length);
+                base.write(blockIndex, block.clear());
                 // Pages first: whoever sees the block's stamp finds its pages' stamps too.
                 pageStamps.stamp(offset, length, stamp);
                 lastWrite.set((int) blockIndex, stamp);
+            } finally {
+                lock.unlock();
             }
             data.position(data.position() + length);
             offset += length;
@@ -217,7 +273,84 @@ public final class VirtualDisk implements BlockDevice, Closeable {
     /** Writes whole blocks from {@code firstBlock} (a block stream arriving). */
     @Override
     public void writeBlocks(long firstBlock, ByteBuffer blocks) {
-        write(firstBlock * base.blockSize(), blocks);
+        requireWholeBlocks(firstBlock, blocks);
+        writeWholeBlocks(firstBlock, blocks.slice(), sequence.incrementAndGet());
+        blocks.position(blocks.limit());
+    }
+
+    /** Each run with one positional write, all of them under one stamp; every block's hash is filed on the way. */
+    @Override
+    public void writeRuns(List<Run> runs) {
+        for (Run run : runs) {
+            requireWholeBlocks(run.firstBlock(), run.blocks());
+        }
+        long stamp = sequence.incrementAndGet();
+        for (Run run : runs) {
+            writeWholeBlocks(run.firstBlock(), run.blocks().slice(), stamp);
+        }
+    }
+
+    private void requireWholeBlocks(long firstBlock, ByteBuffer blocks) {
+        if (firstBlock < 0 || blocks.remaining() % base.blockSize() != 0
+                || firstBlock + blocks.remaining() / base.blockSize() > base.blockCount()) {
+            throw new IllegalArgumentException("a write of " + blocks.remaining() + " bytes at block " + firstBlock
+                    + " is not whole blocks inside disk " + diskId);
+        }
+    }
+
+    /**
+     * Hashes the blocks (outside any lock), then, at most {@link #MAX_LOCKED_BLOCKS} at a time under their stripe
+     * locks, preserves them for snapshots, writes them with one positional write, stamps them and files their hashes
+     * under the stamp: a hash is always filed together with the content it belongs to.
+     */
+    private void writeWholeBlocks(long firstBlock, ByteBuffer data, long stamp) {
+        int blockSize = base.blockSize();
+        int blocks = data.remaining() / blockSize;
+        byte[] sums = hashBlocks(data, blocks);
+        HashCache cache = hashCache();
+        ByteBuffer scratch = null;
+        for (int done = 0; done < blocks;) {
+            int n = Math.min(MAX_LOCKED_BLOCKS, blocks - done);
+            long first = firstBlock + done;
+            lockRun(first, n);
+            try {
+                if (!snapshots.isEmpty()) {
+                    if (scratch == null) {
+                        scratch = ByteBuffer.allocate(blockSize);
+                    }
+                    for (int i = 0; i < n; i++) {
+                        preserveForSnapshots(first + i, scratch);
+                    }
+                }
+                base.write(first, data.slice(data.position() + done * blockSize, n * blockSize));
+                // Pages first: whoever sees a block's stamp finds its pages' stamps too.
+                pageStamps.stamp(first * blockSize, (long) n * blockSize, stamp);
+                for (int i = 0; i < n; i++) {
+                    lastWrite.set((int) (first + i), stamp);
+                    cache.file((int) (first + i), stamp, sums, (done + i) * 32);
+                }
+            } finally {
+                unlockRun(first, n);
+            }
+            done += n;
+        }
+    }
+
+    /** The SHA-256 of each block, 32 bytes each; all-zero blocks get the constant without being hashed. */
+    private byte[] hashBlocks(ByteBuffer data, int blocks) {
+        int blockSize = base.blockSize();
+        byte[] sums = new byte[blocks * 32];
+        MessageDigest sha256 = SHA256.get();
+        for (int i = 0; i < blocks; i++) {
+            ByteBuffer block = data.slice(data.position() + i * blockSize, blockSize);
+            if (DiskFile.isAllZero(block)) {
+                System.arraycopy(zeroBlockHash, 0, sums, i * 32, 32);
+            } else {
+                sha256.update(block);
+                digestInto(sha256, sums, i * 32);
+            }
+        }
+        return sums;
     }
 
     /** Resets every block to zeros (before a full copy into this disk); every block counts as changed. */
@@ -227,11 +360,13 @@ public final class VirtualDisk implements BlockDevice, Closeable {
             throw ProblemException.conflict("DiskHasSnapshots", "disk '" + diskId + "' has snapshots; delete them before resetting it");
         }
         long stamp = sequence.incrementAndGet();
+        zeroedAt = -1;
         DiskFile.createZeroed(base.path(), base.sizeBytes());
         pageStamps.markAll(stamp);
         for (int b = 0; b < lastWrite.length(); b++) {
             lastWrite.set(b, stamp);
         }
+        zeroedAt = stamp;
     }
 
     /** Reads whole blocks of the current content (a live read: no promise while writes go on). */
@@ -246,45 +381,246 @@ public final class VirtualDisk implements BlockDevice, Closeable {
     }
 
     /**
-     * The digest of the current content ({@link DiskFile#digest}). Only blocks written since the last digest are read
-     * and hashed again: each block is read under its stripe lock together with its write stamp, so a hash always
-     * belongs to the stamp it is filed under, even while the VM writes. One digest at a time per disk; a second caller
-     * finds the first one's work done.
+     * The digest of the current content ({@link DiskFile#digest}). Only blocks whose hash is not known for their
+     * current write stamp are read and hashed: those written by partial writes, or never hashed since a crash. A block
+     * is read under its stripe lock together with its stamp, so a hash always belongs to the stamp it is filed under,
+     * even while the VM writes. One digest at a time per disk.
      */
     @Override
     public synchronized String digest() {
-        int blockSize = base.blockSize();
-        int blocks = lastWrite.length();
-        if (blockHashes == null) {
-            blockHashes = new byte[blocks * 32];
-            hashedAt = new long[blocks];
-            java.util.Arrays.fill(hashedAt, -1);
-        }
-        java.security.MessageDigest sha256 = DiskFile.sha256();
-        ByteBuffer block = ByteBuffer.allocate(blockSize);
-        for (int b = 0; b < blocks; b++) {
-            long stamp;
-            synchronized (stripe(b)) {
-                stamp = lastWrite.get(b);
-                if (hashedAt[b] == stamp) {
-                    continue;
-                }
-                base.read(b, block.clear());
-            }
-            sha256.update(block.flip());
-            try {
-                sha256.digest(blockHashes, b * 32, 32);
-            } catch (java.security.DigestException e) {
-                throw new IllegalStateException(e);
-            }
-            hashedAt[b] = stamp;
-        }
-        return DiskFile.digestOfBlockHashes(blockHashes);
+        byte[] list = new byte[lastWrite.length() * 32];
+        collectHashes(list, new LiveHashes());
+        return DiskFile.digestOfBlockHashes(list);
     }
 
-    /** The digest of the content the snapshot shows (read whole). */
+    /**
+     * The digest of the content the snapshot shows. A block written since the snapshot is the snapshot's own copy,
+     * hashed once (or carrying the hash the live block had when it was preserved); every other block is the live one,
+     * whose hash is usually known: the digest costs what changed, not the disk's size.
+     */
     public String snapshotDigest(String snapshotId) {
-        return DiskFile.digest((first, dst) -> readSnapshot(snapshotId, first, dst), base.blockSize(), base.blockCount());
+        Snapshot snapshot = existingSnapshot(snapshotId);
+        byte[] list = new byte[lastWrite.length() * 32];
+        collectHashes(list, new SnapshotHashes(snapshot));
+        return DiskFile.digestOfBlockHashes(list);
+    }
+
+    /** Where a digest finds a block's hash or content; every call is made under the block's stripe lock. */
+    private interface HashSource {
+        /** Puts the block's hash into {@code list} at {@code at} and answers {@link #KNOWN}, or answers a token. */
+        long lookup(int block, byte[] list, int at);
+
+        void read(int block, long token, ByteBuffer dst);
+
+        /** Files the hash computed from what {@link #read} gave for {@code token}. */
+        void file(int block, long token, byte[] list, int at);
+    }
+
+    private final class LiveHashes implements HashSource {
+        @Override
+        public long lookup(int block, byte[] list, int at) {
+            long stamp = lastWrite.get(block);
+            return knownHash(block, stamp, list, at) ? KNOWN : stamp;
+        }
+
+        @Override
+        public void read(int block, long token, ByteBuffer dst) {
+            base.read(block, dst);
+        }
+
+        @Override
+        public void file(int block, long token, byte[] list, int at) {
+            hashCache().file(block, token, list, at);
+        }
+    }
+
+    private final class SnapshotHashes implements HashSource {
+        private final Snapshot snapshot;
+        private final LiveHashes live = new LiveHashes();
+
+        SnapshotHashes(Snapshot snapshot) {
+            this.snapshot = snapshot;
+        }
+
+        @Override
+        public long lookup(int block, byte[] list, int at) {
+            if (!snapshot.holds(block)) {
+                // Not written since the snapshot: the live block is the snapshot's.
+                return live.lookup(block, list, at);
+            }
+            byte[] hash = snapshot.hash(block);
+            if (hash == null) {
+                return HELD;
+            }
+            System.arraycopy(hash, 0, list, at, 32);
+            return KNOWN;
+        }
+
+        @Override
+        public void read(int block, long token, ByteBuffer dst) {
+            if (token == HELD) {
+                snapshot.read(block, dst);
+            } else {
+                live.read(block, token, dst);
+            }
+        }
+
+        @Override
+        public void file(int block, long token, byte[] list, int at) {
+            if (token == HELD) {
+                snapshot.fileHash(block, java.util.Arrays.copyOfRange(list, at, at + 32));
+            } else {
+                live.file(block, token, list, at);
+            }
+        }
+    }
+
+    /**
+     * Fills {@code list} with every block's hash from {@code source}, reading and hashing only the blocks whose hash
+     * is not known; with many blocks, on this thread and a helper at once, both claiming blocks as they go (so a busy
+     * helper only means this thread does it all).
+     */
+    private void collectHashes(byte[] list, HashSource source) {
+        int blocks = lastWrite.length();
+        AtomicInteger next = new AtomicInteger();
+        Runnable worker = () -> {
+            MessageDigest sha256 = DiskFile.sha256();
+            ByteBuffer block = ByteBuffer.allocate(base.blockSize());
+            int first;
+            while ((first = next.getAndAdd(HASH_CLAIM_BLOCKS)) < blocks) {
+                for (int b = first; b < Math.min(blocks, first + HASH_CLAIM_BLOCKS); b++) {
+                    hashOne(b, source, list, sha256, block);
+                }
+            }
+        };
+        if (blocks < PARALLEL_HASH_BLOCKS) {
+            worker.run();
+            return;
+        }
+        // The helper joins only if it gets to the task before this thread is done; a Future's cancel would not tell
+        // a task that is running from one that never started.
+        AtomicInteger helper = new AtomicInteger(HELPER_PENDING);
+        java.util.concurrent.CompletableFuture<Void> helped = new java.util.concurrent.CompletableFuture<>();
+        HASH_HELPER.execute(() -> {
+            if (!helper.compareAndSet(HELPER_PENDING, HELPER_RUNNING)) {
+                return;
+            }
+            try {
+                worker.run();
+                helped.complete(null);
+            } catch (RuntimeException | Error e) {
+                helped.completeExceptionally(e);
+            }
+        });
+        worker.run();
+        if (helper.compareAndSet(HELPER_PENDING, HELPER_NOT_NEEDED)) {
+            return;
+        }
+        try {
+            helped.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while hashing disk " + diskId, e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+        }
+    }
+
+    private void hashOne(int b, HashSource source, byte[] list, MessageDigest sha256, ByteBuffer block) {
+        int at = b * 32;
+        long token;
+        ReentrantLock lock = stripe(b);
+        lock.lock();
+        try {
+            token = source.lookup(b, list, at);
+            if (token == KNOWN) {
+                return;
+            }
+            source.read(b, token, block.clear());
+            blocksReadForDigests.incrementAndGet();
+        } finally {
+            lock.unlock();
+        }
+        block.flip();
+        if (DiskFile.isAllZero(block)) {
+            System.arraycopy(zeroBlockHash, 0, list, at, 32);
+        } else {
+            sha256.update(block);
+            digestInto(sha256, list, at);
+        }
+        lock.lock();
+        try {
+            source.file(b, token, list, at);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Called under the block's stripe lock: the hash of the block's content at {@code stamp}, if known. */
+    private boolean knownHash(int block, long stamp, byte[] dst, int at) {
+        if (stamp == zeroedAt) {
+            System.arraycopy(zeroBlockHash, 0, dst, at, 32);
+            return true;
+        }
+        HashCache cache = hashes;
+        return cache != null && cache.copyIfAt(block, stamp, dst, at);
+    }
+
+    private HashCache hashCache() {
+        HashCache cache = hashes;
+        if (cache == null) {
+            synchronized (stripes) {
+                cache = hashes;
+                if (cache == null) {
+                    cache = new HashCache(lastWrite.length());
+                    hashes = cache;
+                }
+            }
+        }
+        return cache;
+    }
+
+    private static void digestInto(MessageDigest sha256, byte[] out, int at) {
+        try {
+            sha256.digest(out, at, 32);
+        } catch (DigestException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Each block's SHA-256 and the write stamp of the content it was computed from (-1: none). An entry is read and
+     * written under its block's stripe lock; a hash filed for an older stamp never replaces a newer one.
+     */
+    private static final class HashCache {
+        private final byte[] hashes;
+        private final long[] stamps;
+
+        HashCache(int blocks) {
+            hashes = new byte[blocks * 32];
+            stamps = new long[blocks];
+            java.util.Arrays.fill(stamps, -1);
+        }
+
+        boolean copyIfAt(int block, long stamp, byte[] dst, int at) {
+            if (stamps[block] != stamp) {
+                return false;
+            }
+            System.arraycopy(hashes, block * 32, dst, at, 32);
+            return true;
+        }
+
+        /** The hash of the block's content at {@code stamp}, or null. */
+        byte[] at(int block, long stamp) {
+            return stamps[block] == stamp ? java.util.Arrays.copyOfRange(hashes, block * 32, block * 32 + 32) : null;
+        }
+
+        void file(int block, long stamp, byte[] src, int at) {
+            if (stamp > stamps[block]) {
+                System.arraycopy(src, at, hashes, block * 32, 32);
+                stamps[block] = stamp;
+            }
+        }
     }
 
     /** Blocks stamped after {@code since}: exactly those written after that tracking point (plus, after a crash, all). */
@@ -337,43 +673,90 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         return new ArrayList<>(snapshots.keySet());
     }
 
-    /** Reads whole blocks as they were when the snapshot was taken, whatever was written since. */
-    public void readSnapshot(String snapshotId, long firstBlock, ByteBuffer dst) {
+    private Snapshot existingSnapshot(String snapshotId) {
         Snapshot snapshot = snapshots.get(snapshotId);
         if (snapshot == null) {
             throw ProblemException.notFound("SnapshotNotFound", "disk '" + diskId + "' has no snapshot '" + snapshotId + "'");
         }
+        return snapshot;
+    }
+
+    /** Reads whole blocks as they were when the snapshot was taken, whatever was written since. */
+    public void readSnapshot(String snapshotId, long firstBlock, ByteBuffer dst) {
+        Snapshot snapshot = existingSnapshot(snapshotId);
         int blockSize = base.blockSize();
         long block = firstBlock;
         while (dst.hasRemaining()) {
             ByteBuffer one = dst.slice(dst.position(), blockSize);
-            synchronized (stripe(block)) {
+            ReentrantLock lock = stripe(block);
+            lock.lock();
+            try {
                 if (snapshot.holds(block)) {
                     snapshot.read(block, one);
                 } else {
                     base.read(block, one);
                 }
+            } finally {
+                lock.unlock();
             }
             dst.position(dst.position() + blockSize);
             block++;
         }
     }
 
+    /**
+     * Called under the block's stripe lock before it is overwritten: every snapshot that still shares the block gets
+     * its own copy, with the hash the live block had if it was known. A block known to hold zeros is not copied: a
+     * snapshot's store reads as zeros where nothing was put.
+     */
     private void preserveForSnapshots(long blockIndex, ByteBuffer scratch) {
-        boolean read = false;
+        boolean looked = false;
+        boolean zeros = false;
+        byte[] hash = null;
         for (Snapshot snapshot : snapshots.values()) {
-            if (!snapshot.holds(blockIndex)) {
-                if (!read) {
-                    base.read(blockIndex, scratch.clear());
-                    read = true;
-                }
-                snapshot.preserve(blockIndex, scratch.flip());
+            if (snapshot.holds(blockIndex)) {
+                continue;
             }
+            if (!looked) {
+                long stamp = lastWrite.get((int) blockIndex);
+                zeros = stamp == zeroedAt;
+                HashCache cache = hashes;
+                hash = zeros ? zeroBlockHash : cache == null ? null : cache.at((int) blockIndex, stamp);
+                if (!zeros) {
+                    base.read(blockIndex, scratch.clear());
+                    scratch.flip();
+                }
+                looked = true;
+            }
+            snapshot.preserve(blockIndex, zeros ? null : scratch.duplicate(), hash);
         }
     }
 
-    private Object stripe(long blockIndex) {
+    private ReentrantLock stripe(long blockIndex) {
         return stripes[(int) (blockIndex % STRIPES)];
+    }
+
+    /** Locks the stripes of {@code count} (at most {@link #STRIPES}) blocks from {@code first}, in stripe order. */
+    private void lockRun(long first, int count) {
+        int from = (int) (first % STRIPES);
+        int wrapped = from + count - STRIPES;
+        for (int s = 0; s < wrapped; s++) {
+            stripes[s].lock();
+        }
+        for (int s = from; s < Math.min(STRIPES, from + count); s++) {
+            stripes[s].lock();
+        }
+    }
+
+    private void unlockRun(long first, int count) {
+        int from = (int) (first % STRIPES);
+        int wrapped = from + count - STRIPES;
+        for (int s = 0; s < wrapped; s++) {
+            stripes[s].unlock();
+        }
+        for (int s = from; s < Math.min(STRIPES, from + count); s++) {
+            stripes[s].unlock();
+        }
     }
 
     @Override
@@ -385,6 +768,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         }
         saveTracking();
         pageStamps.save(pagesPath(dir, diskId));
+        saveHashes();
         saveState(false);
         base.close();
     }
@@ -403,7 +787,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
 
     private void saveState(boolean open) {
         SiteFiles.writeAtomically(json, dir.resolve(diskId + ".state.json"),
-                new State(sequence.get(), open, new ArrayList<>(snapshots.keySet())));
+                new State(sequence.get(), open, new ArrayList<>(snapshots.keySet()), zeroedAt < 0 ? null : zeroedAt));
     }
 
     private void loadTracking() {
@@ -430,10 +814,56 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         for (int b = 0; b < lastWrite.length(); b++) {
             bytes.putLong(lastWrite.get(b));
         }
-        Path file = dir.resolve(diskId + ".cbt");
+        writeFile(dir.resolve(diskId + ".cbt"), bytes.flip());
+    }
+
+    /**
+     * The block hashes as they were at a clean close: each entry is used only while its block's stamp still equals the
+     * entry's, so after a clean restart nothing is rehashed, and nothing stale can count.
+     */
+    private void loadHashes() {
+        Path file = hashFile(dir, diskId);
+        int blocks = lastWrite.length();
+        try {
+            if (!Files.exists(file) || Files.size(file) != blocks * 40L) {
+                return;
+            }
+            ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file));
+            HashCache cache = new HashCache(blocks);
+            for (int b = 0; b < blocks; b++) {
+                cache.stamps[b] = bytes.getLong();
+                bytes.get(cache.hashes, b * 32, 32);
+            }
+            hashes = cache;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    private void saveHashes() {
+        HashCache cache = hashes;
+        if (cache == null) {
+            return;
+        }
+        int blocks = lastWrite.length();
+        ByteBuffer bytes = ByteBuffer.allocate(blocks * 40);
+        for (int b = 0; b < blocks; b++) {
+            bytes.putLong(cache.stamps[b]).put(cache.hashes, b * 32, 32);
+        }
+        writeFile(hashFile(dir, diskId), bytes.flip());
+    }
+
+    private void deleteHashFile() {
+        try {
+            Files.deleteIfExists(hashFile(dir, diskId));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + hashFile(dir, diskId), e);
+        }
+    }
+
+    private static void writeFile(Path file, ByteBuffer bytes) {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            bytes.flip();
             while (bytes.hasRemaining()) {
                 channel.write(bytes);
             }
@@ -443,11 +873,15 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         }
     }
 
-    /** One snapshot of one disk: the blocks it had to keep, in a sparse file at their own offsets, and which they are. */
+    /**
+     * One snapshot of one disk: the blocks it had to keep, in a sparse file at their own offsets, and which they are;
+     * and the hashes of those blocks once known (in memory only: after a restart they are hashed again, once).
+     */
     private static final class Snapshot {
         private final Path bitmapFile;
         private final DiskFile store;
         private final BitSet held;
+        private final Map<Long, byte[]> hashes = new ConcurrentHashMap<>();
 
         private Snapshot(Path bitmapFile, DiskFile store, BitSet held) {
             this.bitmapFile = bitmapFile;
@@ -487,11 +921,28 @@ public final class VirtualDisk implements BlockDevice, Closeable {
             }
         }
 
-        void preserve(long block, ByteBuffer content) {
-            store.write(block, content);
+        /**
+         * Keeps {@code content} (null: the block held zeros, which the sparse store already reads as) and its hash
+         * when known. Called under the block's stripe lock.
+         */
+        void preserve(long block, ByteBuffer content, byte[] hash) {
+            if (content != null) {
+                store.write(block, content);
+            }
+            if (hash != null) {
+                hashes.put(block, hash);
+            }
             synchronized (held) {
                 held.set((int) block);
             }
+        }
+
+        byte[] hash(long block) {
+            return hashes.get(block);
+        }
+
+        void fileHash(long block, byte[] hash) {
+            hashes.put(block, hash);
         }
 
         void read(long block, ByteBuffer dst) {

@@ -110,6 +110,48 @@ class EncryptedReplicaDiskTest {
     }
 
     @Test
+    void theDigestUsesTheHashesFiledAsBlocksWereWrittenAndEqualsOneComputedFromScratch() throws Exception {
+        CloudKey key = CloudKey.generate();
+        byte[] plain = randomBlocks(6, 8);
+        java.util.Arrays.fill(plain, 2 * BLOCK, 3 * BLOCK, (byte) 0);
+        String afterWrites;
+        EncryptedReplicaDisk disk = EncryptedReplicaDisk.create(dir, "disk-0", 32L * BLOCK, BLOCK, key);
+        disk.writeBlocks(10, ByteBuffer.wrap(plain));
+        ByteBuffer direct = ByteBuffer.allocateDirect(BLOCK).put(plain, 0, BLOCK).flip();
+        disk.writeRuns(java.util.List.of(new BlockDevice.Run(30, direct)));
+        assertEquals(0, disk.unhashedBlocks(), "zeros from creation, the rest hashed as written");
+        afterWrites = disk.digest();
+        assertEquals(DiskFile.digest(disk::read, BLOCK, disk.blockCount()), afterWrites);
+
+        ByteBuffer stored = ByteBuffer.allocate(disk.storedBlockBytes());
+        disk.readStored(11, stored);
+        disk.writeStored(12, ByteBuffer.allocate(disk.storedBlockBytes()));
+        disk.writeBlocks(11, ByteBuffer.wrap(randomBlocks(1, 9)));
+        disk.writeStored(11, stored.flip());
+        assertEquals(1, disk.unhashedBlocks(), "a block put back in its stored form is hashed at the next digest");
+        String afterRollBack = disk.digest();
+        assertEquals(DiskFile.digest(disk::read, BLOCK, disk.blockCount()), afterRollBack);
+        disk.close();
+
+        byte[] savedHashes = Files.readAllBytes(EncryptedReplicaDisk.hashesPath(dir, "disk-0"));
+        byte[] aBlocksHash = DiskFile.sha256().digest(java.util.Arrays.copyOfRange(plain, 0, BLOCK));
+        assertFalse(indexOf(savedHashes, aBlocksHash) >= 0, "the hashes are saved sealed");
+
+        EncryptedReplicaDisk reopened = EncryptedReplicaDisk.open(dir, "disk-0", BLOCK, key);
+        assertFalse(Files.exists(EncryptedReplicaDisk.hashesPath(dir, "disk-0")), "deleted once read: a crash finds none");
+        assertEquals(0, reopened.unhashedBlocks());
+        assertEquals(afterRollBack, reopened.digest());
+        reopened.writeBlocks(0, ByteBuffer.wrap(plain, 3 * BLOCK, BLOCK));
+        String beforeCrash = reopened.digest();
+        // No close(): as if the process died.
+        EncryptedReplicaDisk recovered = EncryptedReplicaDisk.open(dir, "disk-0", BLOCK, key);
+        assertEquals(32, recovered.unhashedBlocks(), "after a crash every block is hashed again, once");
+        assertEquals(beforeCrash, recovered.digest());
+        assertEquals(DiskFile.digest(recovered::read, BLOCK, recovered.blockCount()), beforeCrash);
+        recovered.close();
+    }
+
+    @Test
     void theCertificateIdNamesTheKey() {
         CloudKey key = CloudKey.generate();
         assertEquals(key.certificateId(), CloudKey.of(key.key()).certificateId());

@@ -76,6 +76,104 @@ class VirtualDiskTest {
         disk.close();
     }
 
+    @Test
+    void blocksWrittenWholeAreHashedOnTheWaySoTheDigestReadsNoneAndEqualsTheFilesDigest() throws Exception {
+        VirtualDisk disk = VirtualDisk.create(JSON, dir, "disk-w", 64L * BLOCK, BLOCK);
+        Random random = new Random(7);
+        byte[] run = new byte[5 * BLOCK];
+        random.nextBytes(run);
+        byte[] single = new byte[BLOCK];
+        random.nextBytes(single);
+        disk.writeRuns(List.of(new BlockDevice.Run(3, ByteBuffer.wrap(run)), new BlockDevice.Run(20, ByteBuffer.wrap(single)),
+                new BlockDevice.Run(40, ByteBuffer.allocateDirect(2 * BLOCK))));
+        ByteBuffer direct = ByteBuffer.allocateDirect(3 * BLOCK);
+        direct.put(run, 0, 3 * BLOCK).flip();
+        disk.writeBlocks(61, direct);
+        GeneratedContent.write(VirtualDisk.create(JSON, dir.resolve("g"), "disk-g", 32L << 20, BLOCK), new Random(3), 43);
+
+        assertEquals(blockListDigest(VirtualDisk.imagePath(dir, "disk-w")), disk.digest());
+        assertEquals(0, disk.blocksReadForDigests(), "every block's hash was known: zeros from creation, the rest from the writes");
+
+        disk.write(21L * BLOCK + 5, ByteBuffer.wrap(new byte[] {9, 9}));
+        assertEquals(blockListDigest(VirtualDisk.imagePath(dir, "disk-w")), disk.digest());
+        assertEquals(1, disk.blocksReadForDigests(), "only the block of the partial write is read");
+        disk.close();
+
+        VirtualDisk generated = VirtualDisk.open(JSON, dir.resolve("g"), "disk-g", BLOCK);
+        assertEquals(blockListDigest(VirtualDisk.imagePath(dir.resolve("g"), "disk-g")), generated.digest());
+        generated.close();
+    }
+
+    @Test
+    void aFullCopyIntoAZeroedDiskIsProvenWithoutReadingAnyBlock() throws Exception {
+        VirtualDisk disk = VirtualDisk.create(JSON, dir, "disk-z", 32L * BLOCK, BLOCK);
+        byte[] content = new byte[32 * BLOCK];
+        new Random(9).nextBytes(content);
+        disk.write(0, ByteBuffer.wrap(content));
+        disk.write(3L * BLOCK + 1, ByteBuffer.wrap(new byte[] {1}));
+        disk.zeroAll();
+        // The stream's data blocks; its ZEROS runs write nothing into a zeroed disk.
+        disk.writeRuns(List.of(new BlockDevice.Run(4, ByteBuffer.wrap(content, 0, 6 * BLOCK))));
+        assertEquals(blockListDigest(VirtualDisk.imagePath(dir, "disk-z")), disk.digest());
+        assertEquals(0, disk.blocksReadForDigests());
+        disk.close();
+    }
+
+    @Test
+    void aSnapshotsDigestHashesOnlyTheBlocksWrittenSinceAndEqualsOneComputedFromScratch() throws Exception {
+        VirtualDisk disk = VirtualDisk.create(JSON, dir, "disk-s", 256L * BLOCK, BLOCK);
+        Random random = new Random(11);
+        byte[] content = new byte[256 * BLOCK];
+        random.nextBytes(content);
+        java.util.Arrays.fill(content, 100 * BLOCK, 140 * BLOCK, (byte) 0);
+        disk.write(0, ByteBuffer.wrap(content));
+        disk.write(7L * BLOCK + 300, ByteBuffer.wrap(new byte[] {5, 6, 7})); // a partial write: block 7 not hashed yet
+        disk.snapshot("s");
+        // After the snapshot: whole blocks, partial writes, zeros, and a block only read back.
+        for (int i = 0; i < 10; i++) {
+            byte[] block = new byte[BLOCK];
+            random.nextBytes(block);
+            disk.writeBlocks(random.nextInt(256), ByteBuffer.wrap(block));
+            disk.write(Math.floorMod(random.nextLong(), 256L * BLOCK - 4096), ByteBuffer.wrap(block, 0, 4096));
+        }
+        disk.writeRuns(List.of(new BlockDevice.Run(120, ByteBuffer.allocate(4 * BLOCK)), new BlockDevice.Run(200, ByteBuffer.allocate(BLOCK))));
+        long heldOrUnknown = disk.changedSince(0).blockCount();
+
+        String fromScratch = DiskFile.digest((first, dst) -> disk.readSnapshot("s", first, dst), BLOCK, disk.blockCount());
+        String incremental = disk.snapshotDigest("s");
+        assertEquals(fromScratch, incremental);
+        assertTrue(disk.blocksReadForDigests() <= 30, "read " + disk.blocksReadForDigests() + " of " + heldOrUnknown
+                + " blocks: only those written since the snapshot (and block 7), not the disk");
+        long afterFirst = disk.blocksReadForDigests();
+        assertEquals(fromScratch, disk.snapshotDigest("s"));
+        assertEquals(afterFirst, disk.blocksReadForDigests(), "a second digest of the snapshot reads nothing");
+        assertEquals(blockListDigest(VirtualDisk.imagePath(dir, "disk-s")), disk.digest(), "the live disk's digest still holds");
+        disk.close();
+    }
+
+    @Test
+    void theBlockHashesSurviveACleanRestartButNotACrash() throws Exception {
+        VirtualDisk disk = VirtualDisk.create(JSON, dir, "disk-r", 32L * BLOCK, BLOCK);
+        byte[] content = new byte[20 * BLOCK];
+        new Random(13).nextBytes(content);
+        disk.write(0, ByteBuffer.wrap(content));
+        String digest = disk.digest();
+        disk.close();
+
+        VirtualDisk reopened = VirtualDisk.open(JSON, dir, "disk-r", BLOCK);
+        assertEquals(digest, reopened.digest());
+        assertEquals(0, reopened.blocksReadForDigests(), "nothing rehashed after a clean restart");
+        reopened.writeBlocks(2, ByteBuffer.wrap(content, 5 * BLOCK, BLOCK));
+        String afterWrite = reopened.digest();
+        // No close(): as if the process died.
+        VirtualDisk recovered = VirtualDisk.open(JSON, dir, "disk-r", BLOCK);
+        assertTrue(recovered.recoveredFromCrash());
+        assertEquals(afterWrite, recovered.digest());
+        assertEquals(blockListDigest(VirtualDisk.imagePath(dir, "disk-r")), afterWrite);
+        assertEquals(32, recovered.blocksReadForDigests(), "after a crash every block is read once");
+        recovered.close();
+    }
+
     /** SHA-256 over the SHA-256 of each block of the file, computed here from its bytes. */
     private static String blockListDigest(Path image) throws Exception {
         byte[] bytes = Files.readAllBytes(image);

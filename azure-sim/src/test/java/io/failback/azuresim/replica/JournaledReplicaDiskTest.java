@@ -125,6 +125,42 @@ public class JournaledReplicaDiskTest {
         }
     }
 
+    @ParameterizedTest(name = "sealed={0}")
+    @ValueSource(booleans = {false, true})
+    void theReplicasDigestCostsWhatChangedAndEqualsTheDigestOfItsBytesAfterACycleARollbackAndARestart(boolean sealed) {
+        byte[] atPoint;
+        try (JournaledReplicaDisk journaled = JournaledReplicaDisk.open(disk(sealed, true), dir, null)) {
+            write(journaled, 0, 1, 2, 3, 10, -13);
+            journaled.recoveryPointRecorded("p1");
+            atPoint = content.clone();
+            write(journaled, 1, -4, 20, 21);
+            assertEquals(blockListDigest(content), journaled.digest());
+            journaled.rollBack();
+            assertEquals(blockListDigest(atPoint), journaled.digest());
+            System.arraycopy(atPoint, 0, content, 0, content.length);
+            write(journaled, 7);
+        }
+        BlockDevice inner = disk(sealed, false);
+        try (JournaledReplicaDisk restarted = JournaledReplicaDisk.open(inner, dir, "p1")) {
+            assertEquals(blockListDigest(content), restarted.digest());
+            long read = inner instanceof VirtualDisk plain ? plain.blocksReadForDigests() : ((EncryptedReplicaDisk) inner).unhashedBlocks();
+            assertEquals(0, read, "the hashes kept across the restart cover every block");
+        }
+    }
+
+    /** SHA-256 over the SHA-256 of each block of {@code bytes}, computed here. */
+    private static String blockListDigest(byte[] bytes) {
+        try {
+            java.security.MessageDigest list = java.security.MessageDigest.getInstance("SHA-256");
+            for (int offset = 0; offset < bytes.length; offset += BLOCK) {
+                list.update(java.security.MessageDigest.getInstance("SHA-256").digest(java.util.Arrays.copyOfRange(bytes, offset, offset + BLOCK)));
+            }
+            return java.util.HexFormat.of().formatHex(list.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void writesWaitForTheForceOfTheirJournalRecordsUntilEnoughAreHeld() {
         int blocks = JournaledReplicaDisk.HELD_BYTES / BLOCK + 4;

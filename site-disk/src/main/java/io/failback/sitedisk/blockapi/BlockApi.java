@@ -142,8 +142,8 @@ public final class BlockApi {
 
         router.get(disk + "/digest").handler(ctx -> blocking(vertx, () -> {
             BlockDevice file = disks.disk(vm(ctx), diskId(ctx));
-            String digest = ctx.request().getParam("snapshot") == null ? file.digest()
-                    : DiskFile.digest(reader(ctx, file), file.blockSize(), file.blockCount());
+            String snapshot = ctx.request().getParam("snapshot");
+            String digest = snapshot == null ? file.digest() : tracked(file).snapshotDigest(snapshot);
             return new DiskDigest(file.diskId(), file.sizeBytes(), DiskFile.DIGEST_ALGORITHM, digest);
         }).onSuccess(digest -> answerJson(ctx.response(), 200, digest)).onFailure(e -> answerProblem(ctx, e)));
     }

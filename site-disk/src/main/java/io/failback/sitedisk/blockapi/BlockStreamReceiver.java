@@ -16,14 +16,24 @@ import java.util.List;
 
 /**
  * Writes a block stream arriving on an HTTP request body into a disk. Decoding (and checksum verification) happens
- * on the event loop as chunks arrive; writes go to a worker in batches of about 1 MiB, one after the other. While
- * two batches wait for the disk the request is paused, so a fast sender cannot make the receiver buffer more.
- * The returned future succeeds only after the END frame arrived, every frame matched, and the data is durable.
+ * on the event loop as chunks arrive; each data payload is copied once, into a direct buffer of about 1 MiB (the
+ * payload is only valid during the call), and full buffers go to a worker one after the other, where adjacent blocks
+ * reach the disk as one positional write per run. The buffers are reused. While two batches wait for the disk the
+ * request is paused, so a fast sender cannot make the receiver buffer more.
+ * <p>
+ * Durability: a stream with checkpoints (a synchronization that can resume) forces the disk about every
+ * {@link #CHECKPOINT_BYTES} of data written and then records how far it is durable; every stream forces once at the
+ * end. The returned future succeeds only after the END frame arrived, every frame matched, and the data is durable.
  */
 public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
     private static final int MAX_QUEUED_BATCHES = 2;
-    /** How much of the disk a stream covers between two durable checkpoints. */
+    /** How much a stream with checkpoints writes between two of them. */
     static final long CHECKPOINT_BYTES = 64L << 20;
+    /** Batch buffers kept for reuse, for all streams of the process. */
+    private static final int POOLED_BUFFERS = 16;
+    private static final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> POOL = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** What a ZEROS run is written from into a disk that does not read as zeros already. */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(BlockStreamSender.BATCH_BYTES).asReadOnlyBuffer();
 
     /** Told, after a flush, that every block before {@code blocksThrough} that the stream carries is durable. */
     @FunctionalInterface
@@ -46,7 +56,8 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
     private int queuedBatches;
     private final Checkpoints checkpoints;
     private long coveredThrough;
-    private long checkpointedThrough;
+    /** Bytes handed to the disk since the last checkpoint. */
+    private long writtenSinceCheckpoint;
     private long dataBlocks;
     private long zeroBlocks;
     private long dataBytes;
@@ -72,8 +83,9 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
     }
 
     /**
-     * As above, flushing about every {@link #CHECKPOINT_BYTES} of disk covered and then telling {@code checkpoints}
-     * how far the stream is durable, so that an interrupted copy can resume from there.
+     * As above, flushing about every {@link #CHECKPOINT_BYTES} written and then telling {@code checkpoints} how far
+     * the stream is durable, so that an interrupted copy can resume from there. With {@link Checkpoints#NONE} the
+     * disk is forced only once, at the end.
      */
     public static Future<BlockWriteSummary> receive(Vertx vertx, BlockDevice disk, boolean targetIsZeroed,
             BlockStreamDecoder.KeyRing keys, Checkpoints checkpoints, ReadStream<Buffer> body) {
@@ -142,6 +154,7 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
         }
         dataBlocks++;
         dataBytes += payload.remaining();
+        writtenSinceCheckpoint += payload.remaining();
         batch.add(blockIndex, payload);
         if (batch.isFull()) {
             submitBatch();
@@ -149,15 +162,18 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
         covered(blockIndex + 1);
     }
 
-    /** Every block before {@code through} has been handed to the writes; flush and checkpoint now and then. */
+    /**
+     * Every block before {@code through} has been handed to the writes; a stream with checkpoints flushes and records
+     * one once enough was written since the last.
+     */
     private void covered(long through) {
         coveredThrough = through;
-        if ((coveredThrough - checkpointedThrough) * disk.blockSize() < CHECKPOINT_BYTES) {
+        if (checkpoints == Checkpoints.NONE || writtenSinceCheckpoint < CHECKPOINT_BYTES) {
             return;
         }
         submitBatch();
         long durable = coveredThrough;
-        checkpointedThrough = durable;
+        writtenSinceCheckpoint = 0;
         enqueue(() -> {
             disk.force();
             checkpoints.durableThrough(durable);
@@ -172,11 +188,12 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
             return;
         }
         submitBatch();
+        writtenSinceCheckpoint += (long) runLength * disk.blockSize();
         enqueue(() -> {
-            ByteBuffer zeros = ByteBuffer.allocate(Math.min(runLength, batchBlocks) * disk.blockSize());
+            // A batch's worth per call, as data arrives: a journaled disk holds each call's blocks until it forces.
             for (long block = firstBlock; block < firstBlock + runLength; block += batchBlocks) {
                 int blocks = (int) Math.min(batchBlocks, firstBlock + runLength - block);
-                disk.writeBlocks(block, zeros.clear().limit(blocks * disk.blockSize()));
+                disk.writeRuns(List.of(new BlockDevice.Run(block, ZEROS.duplicate().limit(blocks * disk.blockSize()))));
             }
         });
         covered(firstBlock + runLength);
@@ -191,11 +208,17 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
         Batch full = batch;
         batch = null;
         if (full != null) {
-            enqueue(full::writeTo);
+            enqueue(full::writeTo, full::release);
         }
     }
 
     private void enqueue(Runnable diskWork) {
+        enqueue(diskWork, () -> {
+        });
+    }
+
+    /** Runs {@code diskWork} on a worker after the work queued before it; {@code after} then runs on the event loop. */
+    private void enqueue(Runnable diskWork, Runnable after) {
         queuedBatches++;
         if (queuedBatches >= MAX_QUEUED_BATCHES) {
             body.pause();
@@ -204,6 +227,7 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
             diskWork.run();
             return null;
         }, false)).andThen(result -> {
+            after.run();
             queuedBatches--;
             if (queuedBatches < MAX_QUEUED_BATCHES && !done.future().isComplete()) {
                 body.resume();
@@ -212,14 +236,15 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
         writes.onFailure(this::fail);
     }
 
-    /** Blocks copied out of the decoder's buffer, written together. */
+    /** Blocks copied out of the decoder's buffer into direct memory (written without another copy), written together. */
     private final class Batch {
         private final ByteBuffer bytes;
         private final long[] indexes = new long[batchBlocks];
         private int count;
 
         Batch(int capacity) {
-            bytes = ByteBuffer.allocate(capacity);
+            ByteBuffer pooled = POOL.poll();
+            bytes = pooled != null && pooled.capacity() == capacity ? pooled.clear() : ByteBuffer.allocateDirect(capacity);
         }
 
         void add(long blockIndex, ByteBuffer payload) {
@@ -243,6 +268,13 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
                 }
             }
             disk.writeRuns(runs);
+        }
+
+        /** The buffer goes back to the pool once the disk is done with it (written, or failed). */
+        void release() {
+            if (POOL.size() < POOLED_BUFFERS) {
+                POOL.offer(bytes);
+            }
         }
     }
 }

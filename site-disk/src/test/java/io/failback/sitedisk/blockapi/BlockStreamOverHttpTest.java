@@ -182,6 +182,9 @@ class BlockStreamOverHttpTest {
         BlockWriteSummary summary = relay(port, "?fullCopy=true");
 
         assertEquals(source.digest(), target.digest());
+        assertEquals(0, target.blocksReadForDigests(), "the target hashed every block as it wrote it; zeros are a constant");
+        assertEquals(io.failback.sitedisk.DiskFile.digest(target::read, BLOCK, target.blockCount()), target.digest(),
+                "the hashes filed on the way are those of the bytes on disk");
         assertEquals(1024, summary.dataBlocks() + summary.zeroBlocks());
         assertEquals(summary.dataBlocks() * BLOCK, summary.dataBytes());
         assertNotEquals(0, summary.zeroBlocks());
@@ -196,6 +199,8 @@ class BlockStreamOverHttpTest {
         relay(port, "");
 
         assertEquals(source.digest(), target.digest());
+        assertEquals(0, target.blocksReadForDigests());
+        assertEquals(io.failback.sitedisk.DiskFile.digest(target::read, BLOCK, target.blockCount()), target.digest());
     }
 
     @Test
