@@ -43,8 +43,12 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class VirtualDisk implements BlockDevice, Closeable {
     private static final int STRIPES = 1024;
-    /** The most blocks written under one set of stripe locks, with one positional write. */
-    private static final int MAX_LOCKED_BLOCKS = 64;
+    /**
+     * The most blocks written under one set of stripe locks, with one positional write: 256 KiB. Measured on this
+     * machine (host-agent receiving 4 GiB, 2.45 GB of data): writes of up to 1 MiB cost about 1.7 s more kernel time
+     * (the copy into the page cache) than writes of 64 or 256 KiB, which cost the same.
+     */
+    private static final int MAX_LOCKED_BLOCKS = 4;
     /** Blocks a digest's worker claims at a time. */
     private static final int HASH_CLAIM_BLOCKS = 64;
     /** From this many blocks on, a digest hashes on two threads (the machine's two cores). */
