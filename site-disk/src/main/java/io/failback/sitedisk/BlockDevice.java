@@ -36,6 +36,52 @@ public interface BlockDevice {
         }
     }
 
+    /**
+     * Some pages of a block to write (block stream version 2): page {@code i} (bytes {@code i × 4096 .. (i + 1) ×
+     * 4096} of the block) is in {@code pages} when bit {@code i} of {@code mask} is set, in page order.
+     */
+    record Pages(long block, long mask, ByteBuffer pages) {
+    }
+
+    /**
+     * Writes only the pages {@code mask} names of block {@code block} from {@code pages}' remaining bytes (4096 per
+     * page, in page order); the block's other pages keep their content. The default reads the block, lays the pages
+     * over it and writes it whole: correct for any device (a sealed one reseals the whole block); a device that can
+     * write part of a block in place overrides it.
+     */
+    default void writePages(long block, long mask, ByteBuffer pages) {
+        ByteBuffer whole = ByteBuffer.allocate(blockSize());
+        read(block, whole);
+        overlayPages(whole.clear(), mask, pages);
+        writeBlocks(block, whole.clear());
+    }
+
+    /**
+     * A batch of a block stream: runs of whole blocks and blocks of which only some pages arrived, none of them twice.
+     * The default writes the runs together, then the pages block by block; a device that must make something durable
+     * before it overwrites blocks (an undo journal) overrides this to do it once for all of them.
+     */
+    default void writeBatch(List<Run> runs, List<Pages> pages) {
+        if (!runs.isEmpty()) {
+            writeRuns(runs);
+        }
+        for (Pages some : pages) {
+            writePages(some.block(), some.mask(), some.pages());
+        }
+    }
+
+    /** Copies the pages {@code mask} names from {@code pages} (in page order) to their places in {@code block}. */
+    static void overlayPages(ByteBuffer block, long mask, ByteBuffer pages) {
+        int pageBytes = io.failback.contracts.blockstream.BlockStreamFormat.PAGE_SIZE;
+        int[] runs = io.failback.contracts.blockstream.BlockStreamEncoder.pageRuns(mask);
+        int from = pages.position();
+        for (int i = 0; i < runs.length; i += 2) {
+            int bytes = runs[i + 1] * pageBytes;
+            block.put(block.position() + runs[i] * pageBytes, pages, from, bytes);
+            from += bytes;
+        }
+    }
+
     /** Resets every block to zeros, before a full copy into the device. */
     void zeroAll();
 

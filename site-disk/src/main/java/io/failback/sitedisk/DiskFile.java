@@ -115,6 +115,22 @@ public final class DiskFile implements Closeable {
         }
     }
 
+    /** Writes {@code src}'s remaining bytes at byte {@code offset} (part of a block: some of its pages). */
+    public void writeAt(long offset, ByteBuffer src) {
+        if (offset < 0 || offset + src.remaining() > sizeBytes) {
+            throw new IllegalArgumentException("write of " + src.remaining() + " bytes at " + offset
+                    + " runs past the end of a " + sizeBytes + "-byte disk");
+        }
+        long position = offset;
+        try {
+            while (src.hasRemaining()) {
+                position += channel.write(src, position);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + path, e);
+        }
+    }
+
     /** Makes every write so far durable. */
     public void force() {
         try {

@@ -294,6 +294,46 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         }
     }
 
+    /**
+     * Writes only the pages {@code mask} names (block stream version 2), each run of adjacent pages with one
+     * positional write: the block is preserved for snapshots that still share it first (whole, as for any write),
+     * then stamped, and exactly those pages get the stamp. The block's filed hash belongs to its older stamp and is not
+     * used again: its next digest reads the block once.
+     */
+    @Override
+    public void writePages(long block, long mask, ByteBuffer pages) {
+        int blockSize = base.blockSize();
+        int pageBytes = io.failback.contracts.blockstream.BlockStreamFormat.PAGE_SIZE;
+        int pagesPerBlock = pageStamps.pagesPerBlock();
+        if (block < 0 || block >= base.blockCount() || blockSize != pagesPerBlock * pageBytes || mask == 0
+                || (pagesPerBlock < 64 && mask >>> pagesPerBlock != 0) || pages.remaining() != Long.bitCount(mask) * pageBytes) {
+            throw new IllegalArgumentException("a write of " + pages.remaining() + " bytes as pages " + Long.toHexString(mask)
+                    + " of block " + block + " does not fit disk " + diskId);
+        }
+        long stamp = sequence.incrementAndGet();
+        int[] runs = io.failback.contracts.blockstream.BlockStreamEncoder.pageRuns(mask);
+        ReentrantLock lock = stripe(block);
+        lock.lock();
+        try {
+            if (!snapshots.isEmpty()) {
+                preserveForSnapshots(block, ByteBuffer.allocate(blockSize));
+            }
+            int from = pages.position();
+            for (int i = 0; i < runs.length; i += 2) {
+                long offset = block * blockSize + (long) runs[i] * pageBytes;
+                int bytes = runs[i + 1] * pageBytes;
+                base.writeAt(offset, pages.slice(from, bytes));
+                // Pages first: whoever sees the block's stamp finds its pages' stamps too.
+                pageStamps.stamp(offset, bytes, stamp);
+                from += bytes;
+            }
+            lastWrite.set((int) block, stamp);
+        } finally {
+            lock.unlock();
+        }
+        pages.position(pages.limit());
+    }
+
     private void requireWholeBlocks(long firstBlock, ByteBuffer blocks) {
         if (firstBlock < 0 || blocks.remaining() % base.blockSize() != 0
                 || firstBlock + blocks.remaining() / base.blockSize() > base.blockCount()) {

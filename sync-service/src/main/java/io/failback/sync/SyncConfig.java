@@ -19,4 +19,11 @@ public interface SyncConfig {
      */
     @WithDefault("10m")
     Duration patience();
+
+    /**
+     * Whether block streams cross the sites LZ4-compressed where that saves bytes: {@code lz4} (the default; it pays
+     * on any link slower than the sender compresses, and backs off on incompressible data) or {@code off}.
+     */
+    @WithDefault("lz4")
+    String compression();
 }

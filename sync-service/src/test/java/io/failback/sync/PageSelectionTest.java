@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A ForDownTime failback where only some 4 KiB pages of blocks changed: phase 1 narrows the blocks whose hashes differ
  * to the pages that do, phase 2 takes the pages from the source's change tracking, and either way the selection sent
- * to the source names exactly those pages. The source's sender still sends whole blocks (pages travel once block
- * stream v2 is wired), so the host ends equal to the source byte for byte, whatever the selection.
+ * to the source names exactly those pages. The pages travel as block stream v2 PAGES frames, and the host ends equal
+ * to the source byte for byte.
  */
 @QuarkusTest
 @WithTestResource(KafkaBrokerTestResource.class)

@@ -70,8 +70,11 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
     private UndoLog journal;
     /** The blocks saved in the journal: overwritten since the recovery point. */
     private final Map<Long, UndoLog.Entry> saved = new HashMap<>();
-    /** Writes (copies, in order) whose blocks' records are appended but not forced yet: they wait for the force. */
-    private final List<Run> held = new ArrayList<>();
+    /**
+     * Writes (copies, in order: {@link Run}s and {@link Pages}) whose blocks' records are appended but not forced yet:
+     * they wait for the force.
+     */
+    private final List<Record> held = new ArrayList<>();
     private long heldBytes;
 
     private JournaledReplicaDisk(BlockDevice disk, Path journalFile) {
@@ -200,9 +203,21 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
      * at {@link #force()} (which the block API calls before it answers), or before anything reads or resets the disk.
      */
     @Override
-    public synchronized void writeRuns(List<Run> runs) {
+    public void writeRuns(List<Run> runs) {
+        writeBatch(runs, List.of());
+    }
+
+    /** As {@link #writeRuns}: the block's old content is journaled whole, then only the pages are written. */
+    @Override
+    public void writePages(long block, long mask, ByteBuffer pages) {
+        writeBatch(List.of(), List.of(new Pages(block, mask, pages)));
+    }
+
+    /** As {@link #writeRuns}, for whole blocks and pages of blocks together: one journal append for all of them. */
+    @Override
+    public synchronized void writeBatch(List<Run> runs, List<Pages> pages) {
         if (journal == null) {
-            disk.writeRuns(runs);
+            disk.writeBatch(runs, pages);
             return;
         }
         List<Long> first = new ArrayList<>();
@@ -214,10 +229,20 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
                 }
             }
         }
+        for (Pages some : pages) {
+            if (!saved.containsKey(some.block())) {
+                first.add(some.block());
+            }
+        }
         save(first, false, false);
         for (Run run : runs) {
             ByteBuffer copy = ByteBuffer.allocate(run.blocks().remaining()).put(run.blocks().duplicate()).flip();
             held.add(new Run(run.firstBlock(), copy));
+            heldBytes += copy.remaining();
+        }
+        for (Pages some : pages) {
+            ByteBuffer copy = ByteBuffer.allocate(some.pages().remaining()).put(some.pages().duplicate()).flip();
+            held.add(new Pages(some.block(), some.mask(), copy));
             heldBytes += copy.remaining();
         }
         if (heldBytes >= HELD_BYTES) {
@@ -312,7 +337,23 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
             return;
         }
         journal.force();
-        disk.writeRuns(List.copyOf(held));
+        List<Run> runs = new ArrayList<>();
+        for (Record write : held) {
+            if (write instanceof Run run) {
+                runs.add(run);
+            } else {
+                // In order: runs held before these pages may hold the same block.
+                if (!runs.isEmpty()) {
+                    disk.writeRuns(runs);
+                    runs = new ArrayList<>();
+                }
+                Pages some = (Pages) write;
+                disk.writePages(some.block(), some.mask(), some.pages());
+            }
+        }
+        if (!runs.isEmpty()) {
+            disk.writeRuns(runs);
+        }
         held.clear();
         heldBytes = 0;
     }

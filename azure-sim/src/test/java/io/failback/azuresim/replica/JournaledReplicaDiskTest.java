@@ -98,6 +98,39 @@ public class JournaledReplicaDiskTest {
         }
     }
 
+    /** Pages of a block (block stream version 2), in a batch with whole blocks, into a replica with a recovery point. */
+    @ParameterizedTest(name = "sealed={0}")
+    @ValueSource(booleans = {false, true})
+    void pagesWrittenAfterTheRecoveryPointAreJournaledAsTheirWholeBlocks(boolean sealed) {
+        try (JournaledReplicaDisk journaled = JournaledReplicaDisk.open(disk(sealed, true), dir, null)) {
+            write(journaled, 0, 1, 2, 3);
+            journaled.recoveryPointRecorded("p1");
+            byte[] atPoint = content.clone();
+
+            // Pages 1 and 2 of block 2 and page 15 of zero block 7, beside a whole block 3; then block 3's page 0 again.
+            byte[] pages = new byte[3 * 4096];
+            random.nextBytes(pages);
+            System.arraycopy(pages, 0, content, 2 * BLOCK + 4096, 2 * 4096);
+            System.arraycopy(pages, 2 * 4096, content, 7 * BLOCK + 15 * 4096, 4096);
+            byte[] whole = new byte[BLOCK];
+            random.nextBytes(whole);
+            System.arraycopy(whole, 0, content, 3 * BLOCK, BLOCK);
+            journaled.writeBatch(List.of(new BlockDevice.Run(3, ByteBuffer.wrap(whole))), List.of(
+                    new BlockDevice.Pages(2, 0b110, ByteBuffer.wrap(pages, 0, 2 * 4096)),
+                    new BlockDevice.Pages(7, 1L << 15, ByteBuffer.wrap(pages, 2 * 4096, 4096))));
+            byte[] page = new byte[4096];
+            random.nextBytes(page);
+            System.arraycopy(page, 0, content, 3 * BLOCK, 4096);
+            journaled.writePages(3, 1, ByteBuffer.wrap(page));
+
+            assertArrayEquals(content, readAll(journaled), "live reads see the pages over the blocks");
+            assertEquals(3, journaled.journaledBlocks());
+            assertArrayEquals(atPoint, readAll(journaled.atRecoveryPoint()));
+            assertEquals(3, journaled.rollBack());
+            assertArrayEquals(atPoint, readAll(journaled));
+        }
+    }
+
     @ParameterizedTest(name = "sealed={0}")
     @ValueSource(booleans = {false, true})
     void theJournalSurvivesACrashAndATornLastAppend(boolean sealed) throws Exception {

@@ -14,8 +14,8 @@ import java.util.List;
  * covering every page (a block meant whole is simply not listed). Immutable.
  */
 public final class PageMasks {
-    /** The page: the unit of change tracking and of a partial block on the wire. */
-    public static final int PAGE_BYTES = 4096;
+    /** The page: the unit of change tracking and of a partial block on the wire (the block stream's page). */
+    public static final int PAGE_BYTES = io.failback.contracts.blockstream.BlockStreamFormat.PAGE_SIZE;
     /** No block is partial: every block of the ranges is meant whole. */
     public static final PageMasks NONE = new PageMasks(new long[0], new long[0]);
 

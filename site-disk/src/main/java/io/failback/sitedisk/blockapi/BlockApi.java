@@ -82,7 +82,7 @@ public final class BlockApi {
     public static void register(Vertx vertx, Router router, String collection, Disks disks) {
         String disk = collection + "/:vm/disks/:disk";
         router.get(disk + "/blocks").handler(ctx -> streamRange(vertx, ctx, disks,
-                (reader, range) -> BlockStreamSender.send(vertx, reader, range, disks.outgoingKey(), ctx.response())));
+                (reader, range) -> BlockStreamSender.send(vertx, reader, range, disks.outgoingKey(), wire(ctx), ctx.response())));
 
         router.post(disk + "/blocks/select").handler(ctx -> readBody(ctx)
                 .compose(body -> blocking(vertx, () -> {
@@ -91,7 +91,7 @@ public final class BlockApi {
                 }))
                 .onSuccess(selection -> BlockStreamSender.send(vertx, selection.reader(),
                         new StreamHeader(selection.disk().blockSize(), selection.disk().sizeBytes(), 0, selection.disk().blockCount()),
-                        selection.runs(), selection.pages(), disks.outgoingKey(), ctx.response()))
+                        selection.runs(), selection.pages(), disks.outgoingKey(), wire(ctx), ctx.response()))
                 .onFailure(e -> answerProblem(ctx, e)));
 
         router.post(disk + "/hashes/select").handler(ctx -> readBody(ctx)
@@ -146,6 +146,12 @@ public final class BlockApi {
             String digest = snapshot == null ? file.digest() : tracked(file).snapshotDigest(snapshot);
             return new DiskDigest(file.diskId(), file.sizeBytes(), DiskFile.DIGEST_ALGORITHM, digest);
         }).onSuccess(digest -> answerJson(ctx.response(), 200, digest)).onFailure(e -> answerProblem(ctx, e)));
+    }
+
+    /** The block stream version and compression the reader asked for (docs/contracts.md, negotiation). */
+    private static BlockStreamSender.Wire wire(RoutingContext ctx) {
+        return BlockStreamSender.Wire.of(ctx.request().getHeader("Accept"),
+                ctx.request().getHeader(io.failback.contracts.blockstream.BlockStreamFormat.COMPRESSION_HEADER));
     }
 
     /** The live disk, or with {@code snapshot=id} the snapshot's view of it. */

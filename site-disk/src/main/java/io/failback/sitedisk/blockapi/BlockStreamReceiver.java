@@ -155,7 +155,7 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
         dataBlocks++;
         dataBytes += payload.remaining();
         writtenSinceCheckpoint += payload.remaining();
-        batch.add(blockIndex, payload);
+        batch.add(blockIndex, WHOLE, payload);
         if (batch.isFull()) {
             submitBatch();
         }
@@ -178,6 +178,22 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
             disk.force();
             checkpoints.durableThrough(durable);
         });
+    }
+
+    /** Some pages of a block (version 2): batched with the data, written in place of only those pages. */
+    @Override
+    public void pages(long blockIndex, long pageMask, ByteBuffer pages) {
+        if (batch == null) {
+            batch = new Batch(batchBlocks * disk.blockSize());
+        }
+        dataBlocks++;
+        dataBytes += pages.remaining();
+        writtenSinceCheckpoint += pages.remaining();
+        batch.add(blockIndex, pageMask, pages);
+        if (batch.isFull()) {
+            submitBatch();
+        }
+        covered(blockIndex + 1);
     }
 
     @Override
@@ -236,38 +252,66 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
         writes.onFailure(this::fail);
     }
 
-    /** Blocks copied out of the decoder's buffer into direct memory (written without another copy), written together. */
+    /** The mask a batch notes for a whole block. */
+    private static final long WHOLE = 0;
+
+    /**
+     * Blocks (and blocks' pages) copied out of the decoder's buffer into direct memory (written without another copy),
+     * written together.
+     */
     private final class Batch {
         private final ByteBuffer bytes;
-        private final long[] indexes = new long[batchBlocks];
+        /** Per item: its block, its pages ({@link #WHOLE} for a whole block) and where its bytes start. */
+        private final long[] indexes;
+        private final long[] masks;
+        private final int[] starts;
         private int count;
 
         Batch(int capacity) {
             ByteBuffer pooled = POOL.poll();
             bytes = pooled != null && pooled.capacity() == capacity ? pooled.clear() : ByteBuffer.allocateDirect(capacity);
+            // At most one item per page: a batch of single pages fills no faster than one of blocks.
+            int items = Math.max(batchBlocks, capacity / io.failback.contracts.blockstream.BlockStreamFormat.PAGE_SIZE);
+            indexes = new long[items];
+            masks = new long[items];
+            starts = new int[items];
         }
 
-        void add(long blockIndex, ByteBuffer payload) {
-            indexes[count++] = blockIndex;
+        void add(long blockIndex, long pageMask, ByteBuffer payload) {
+            indexes[count] = blockIndex;
+            masks[count] = pageMask;
+            starts[count] = bytes.position();
+            count++;
             bytes.put(payload);
         }
 
+        /** Full when the next item, a whole block at most, might not fit. */
         boolean isFull() {
-            return !bytes.hasRemaining();
+            return bytes.remaining() < disk.blockSize() || count == indexes.length;
         }
 
-        /** Adjacent blocks go to the disk as one run, and the batch's runs as one call. */
+        /** Adjacent whole blocks go to the disk as one run, pages block by block, and the batch as one call. */
         void writeTo() {
-            int blockSize = disk.blockSize();
             List<BlockDevice.Run> runs = new ArrayList<>();
-            int runStart = 0;
-            for (int i = 1; i <= count; i++) {
-                if (i == count || indexes[i] != indexes[i - 1] + 1) {
-                    runs.add(new BlockDevice.Run(indexes[runStart], bytes.slice(runStart * blockSize, (i - runStart) * blockSize)));
-                    runStart = i;
+            List<BlockDevice.Pages> pages = new ArrayList<>();
+            int runStart = -1;
+            for (int i = 0; i <= count; i++) {
+                boolean whole = i < count && masks[i] == WHOLE;
+                if (runStart >= 0 && (!whole || indexes[i] != indexes[i - 1] + 1)) {
+                    runs.add(new BlockDevice.Run(indexes[runStart], bytes.slice(starts[runStart], starts[i - 1] + disk.blockSize() - starts[runStart])));
+                    runStart = -1;
+                }
+                if (i == count) {
+                    break;
+                }
+                if (whole) {
+                    runStart = runStart < 0 ? i : runStart;
+                } else {
+                    int end = i + 1 < count ? starts[i + 1] : bytes.position();
+                    pages.add(new BlockDevice.Pages(indexes[i], masks[i], bytes.slice(starts[i], end - starts[i])));
                 }
             }
-            disk.writeRuns(runs);
+            disk.writeBatch(runs, pages);
         }
 
         /** The buffer goes back to the pool once the disk is done with it (written, or failed). */

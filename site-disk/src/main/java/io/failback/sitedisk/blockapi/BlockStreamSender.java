@@ -4,7 +4,9 @@ import io.failback.contracts.blockstream.BlockSeal;
 import io.failback.contracts.blockstream.BlockStreamEncoder;
 import io.failback.contracts.blockstream.BlockStreamFormat;
 import io.failback.contracts.blockstream.CloudKey;
+import io.failback.contracts.blockstream.FrameCompression;
 import io.failback.contracts.blockstream.StreamHeader;
+import io.failback.contracts.site.PageMasks;
 import io.failback.sitedisk.BlockReader;
 import io.failback.sitedisk.DiskFile;
 import io.vertx.core.Future;
@@ -24,6 +26,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * Blocks are read into direct memory once and go out from there: the batch is sent as frame heads and trailers
  * around slices of the blocks ({@link GatheredFrames}), and its memory is reused once the socket has taken it.
  * Sealed blocks (a site that encrypts data) are new bytes, written into a second direct buffer.
+ * <p>
+ * A reader that asks for version 2 ({@link Wire}) gets, of a block of which the selection wants only some pages, a
+ * PAGES frame (or SEALED_PAGES) with just those pages, gathered from the block like DATA; and, when it asked for LZ4,
+ * COMPRESSED frames wherever {@link FrameCompression} finds that pays (written whole into the second buffer; a frame
+ * it does not try stays zero-copy). A version 1 reader gets whole blocks, as before.
  */
 public final class BlockStreamSender implements ChunkedSender.Producer {
     /**
@@ -35,6 +42,13 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
     private final BlockReader reader;
     private final StreamHeader header;
     private final List<long[]> runs;
+    /** The blocks of which only some pages travel (version 2), with a cursor: blocks come in increasing order. */
+    private final PageMasks pages;
+    private int nextPartial;
+    private final long fullMask;
+    private final short version;
+    /** One per stream when the reader asked for LZ4 (never for sealed streams); null sends no COMPRESSED frame. */
+    private final FrameCompression compression;
     /** Seals every block when the sending site encrypts data; null sends blocks in the clear. */
     private final BlockSeal seal;
     /** Writes every frame's framing and counts the frames for END. */
@@ -51,14 +65,39 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
     private long zeroRunStart;
     private int zeroRunLength;
 
-    /** The memory one batch is read and framed in; all direct, so the socket takes it without a copy. */
-    private record Batch(ByteBuffer blocks, ByteBuffer framing, ByteBuffer sealedFrames) {
+    /**
+     * What the reader asked for: block stream version 2 ({@code Accept}) and LZ4 frames ({@link
+     * BlockStreamFormat#COMPRESSION_HEADER}). {@link #V1} is what a reader gets that asks for neither.
+     */
+    public record Wire(boolean version2, boolean lz4) {
+        public static final Wire V1 = new Wire(false, false);
+
+        /** From a request's {@code Accept} and compression headers (null when absent). */
+        public static Wire of(String accept, String compression) {
+            return new Wire(BlockStreamFormat.versionAccepted(accept) == BlockStreamFormat.VERSION_2,
+                    BlockStreamFormat.lz4Requested(compression));
+        }
     }
 
-    private BlockStreamSender(BlockReader reader, StreamHeader header, List<long[]> runs, CloudKey key) {
+    /**
+     * The memory one batch is read and framed in; all direct, so the socket takes it without a copy. {@code
+     * ownFrames} holds frames written whole (SEALED, SEALED_PAGES, COMPRESSED) in one slot per block; null when the
+     * stream has none.
+     */
+    private record Batch(ByteBuffer blocks, ByteBuffer framing, ByteBuffer ownFrames) {
+    }
+
+    private BlockStreamSender(BlockReader reader, StreamHeader header, List<long[]> runs, PageMasks pages, CloudKey key,
+            Wire wire) {
         this.reader = reader;
         this.header = header;
         this.seal = key == null ? null : new BlockSeal(key);
+        // A disk whose blocks are not 1..64 whole pages answers version 1 whatever was asked.
+        this.version = wire.version2() && BlockStreamFormat.version2Allows(header.blockSize()) ? BlockStreamFormat.VERSION_2
+                : BlockStreamFormat.VERSION;
+        this.compression = version == BlockStreamFormat.VERSION_2 && wire.lz4() && seal == null ? new FrameCompression() : null;
+        this.pages = version == BlockStreamFormat.VERSION_2 ? pages : PageMasks.NONE;
+        this.fullMask = PageMasks.fullMask(header.blockSize());
         this.runs = runs.stream().filter(r -> r[1] > 0).toList();
         this.batchBlocks = Math.max(1, BATCH_BYTES / header.blockSize());
         if (!this.runs.isEmpty()) {
@@ -67,28 +106,41 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
         }
     }
 
-    /** Streams the blocks of {@code header}'s range; the future ends when the response does. */
+    /** Streams the blocks of {@code header}'s range in version 1; the future ends when the response does. */
     public static Future<Void> send(Vertx vertx, BlockReader reader, StreamHeader header, CloudKey key,
             HttpServerResponse response) {
-        return send(vertx, reader, header, List.of(new long[] {header.firstBlock(), header.blockCount()}), key, response);
+        return send(vertx, reader, header, key, Wire.V1, response);
+    }
+
+    /** Streams the blocks of {@code header}'s range as the reader asked ({@code wire}); the future ends when the response does. */
+    public static Future<Void> send(Vertx vertx, BlockReader reader, StreamHeader header, CloudKey key, Wire wire,
+            HttpServerResponse response) {
+        return send(vertx, reader, header, List.of(new long[] {header.firstBlock(), header.blockCount()}), PageMasks.NONE, key,
+                wire, response);
     }
 
     /**
      * Streams only the blocks of {@code runs} ({@code [first, count]}, increasing, disjoint, inside the header's
-     * range), sealed under {@code key} unless it is null; the future ends when the response does.
+     * range) in version 1, sealed under {@code key} unless it is null; the future ends when the response does.
      */
     public static Future<Void> send(Vertx vertx, BlockReader reader, StreamHeader header, List<long[]> runs, CloudKey key,
             HttpServerResponse response) {
-        return ChunkedSender.send(vertx, response, BlockStreamFormat.MEDIA_TYPE, new BlockStreamSender(reader, header, runs, key));
+        return send(vertx, reader, header, runs, PageMasks.NONE, key, Wire.V1, response);
     }
 
     /**
-     * As above, where of the blocks {@code pages} lists only those pages are wanted: this sender sends them whole
-     * (always correct: the receiver's block then equals the source's), until pages travel in block-stream v2.
+     * As above, where of the blocks {@code pages} lists only those pages are wanted: a version 2 stream carries just
+     * them (PAGES or SEALED_PAGES frames), a version 1 stream the whole blocks (always correct: the receiver's block
+     * then equals the source's). The answer's Content-Type names the version sent, and it echoes the compression
+     * header when COMPRESSED frames may come.
      */
-    public static Future<Void> send(Vertx vertx, BlockReader reader, StreamHeader header, List<long[]> runs,
-            io.failback.contracts.site.PageMasks pages, CloudKey key, HttpServerResponse response) {
-        return send(vertx, reader, header, runs, key, response);
+    public static Future<Void> send(Vertx vertx, BlockReader reader, StreamHeader header, List<long[]> runs, PageMasks pages,
+            CloudKey key, Wire wire, HttpServerResponse response) {
+        BlockStreamSender sender = new BlockStreamSender(reader, header, runs, pages, key, wire);
+        if (sender.compression != null) {
+            response.putHeader(BlockStreamFormat.COMPRESSION_HEADER, BlockStreamFormat.COMPRESSION_LZ4);
+        }
+        return ChunkedSender.send(vertx, response, BlockStreamFormat.mediaType(sender.version), sender);
     }
 
     @Override
@@ -119,7 +171,7 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
             reader.read(nextBlock, blocks.slice(filled * blockSize, count * blockSize));
             for (int i = 0; i < count; i++) {
                 ByteBuffer block = blocks.slice((filled + i) * blockSize, blockSize);
-                frame(nextBlock + i, block, batch.sealedFrames(), filled + i);
+                frame(nextBlock + i, block, batch.ownFrames(), filled + i);
             }
             filled += count;
             nextBlock += count;
@@ -144,27 +196,40 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
 
     private Batch newBatch() {
         int blockSize = header.blockSize();
+        int slot = ownFrameSlotBytes();
         return new Batch(ByteBuffer.allocateDirect(batchBlocks * blockSize),
                 ByteBuffer.allocateDirect(GatheredFrames.framingCapacity(batchBlocks)),
-                seal == null ? null : ByteBuffer.allocateDirect(batchBlocks * sealedFrameBytes(blockSize)));
+                slot == 0 ? null : ByteBuffer.allocateDirect(batchBlocks * slot));
     }
 
-    private static int sealedFrameBytes(int blockSize) {
-        return BlockStreamFormat.FRAME_OVERHEAD_BYTES + BlockSeal.sealedLength(blockSize);
+    /**
+     * Room per block for a frame written whole: a sealed frame (SEALED_PAGES is the largest), or a COMPRESSED one,
+     * which gets twice a PAGES frame's room so that the encoder gathers the pages to compress there too.
+     */
+    private int ownFrameSlotBytes() {
+        if (seal != null) {
+            return BlockStreamEncoder.maxBlockFrameBytes(header.blockSize());
+        }
+        return compression == null ? 0
+                : 2 * (BlockStreamFormat.FRAME_OVERHEAD_BYTES + BlockStreamFormat.PAGE_MASK_BYTES + header.blockSize());
     }
 
     private void writeHeader() {
         if (seal == null) {
-            encoder.header(frames.framing(), header);
+            encoder.header(frames.framing(), header, (short) 0, version);
         } else {
-            encoder.header(frames.framing(), header, BlockStreamFormat.FLAG_SEALED);
+            encoder.header(frames.framing(), header, BlockStreamFormat.FLAG_SEALED, version);
             encoder.key(frames.framing(), header.firstBlock(), seal.key().certificateId());
         }
         headerSent = true;
     }
 
-    /** Frames the block at {@code slot} of the batch: into the open zero run, or as a DATA or SEALED frame. */
-    private void frame(long index, ByteBuffer block, ByteBuffer sealedFrames, int slot) {
+    /**
+     * Frames the block at {@code slot} of the batch: into the open zero run (a block all zeros travels as zeros even
+     * when only some of its pages were asked for: the receiver's block then equals the source's), or as a DATA,
+     * PAGES, SEALED, SEALED_PAGES or COMPRESSED frame.
+     */
+    private void frame(long index, ByteBuffer block, ByteBuffer ownFrames, int slot) {
         if (DiskFile.isAllZero(block)) {
             if (zeroRunLength == 0) {
                 zeroRunStart = index;
@@ -173,14 +238,40 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
             return;
         }
         flushZeroRun();
-        if (seal == null) {
+        long mask = maskOf(index);
+        if (seal != null) {
+            int slotBytes = ownFrameSlotBytes();
+            ByteBuffer frame = ownFrames.slice(slot * slotBytes, slotBytes);
+            if (mask == fullMask) {
+                encoder.sealed(frame, index, header.diskSizeBytes(), block, seal);
+            } else {
+                encoder.sealedPages(frame, index, header.diskSizeBytes(), mask, block, seal);
+            }
+            frames.frame(frame.flip());
+        } else if (compression != null && compression.shouldTry()) {
+            // Written whole: LZ4 writes straight into the frame; a payload that does not compress is copied there
+            // instead, which the back-off keeps rare.
+            int slotBytes = ownFrameSlotBytes();
+            ByteBuffer frame = ownFrames.slice(slot * slotBytes, slotBytes);
+            if (mask == fullMask) {
+                encoder.data(frame, index, block, compression);
+            } else {
+                encoder.pages(frame, index, mask, block, compression);
+            }
+            frames.frame(frame.flip());
+        } else if (mask == fullMask) {
             frames.data(index, block);
         } else {
-            int frameBytes = sealedFrameBytes(block.remaining());
-            ByteBuffer frame = sealedFrames.slice(slot * frameBytes, frameBytes);
-            encoder.sealed(frame, index, header.diskSizeBytes(), block, seal);
-            frames.frame(frame.flip());
+            frames.pages(index, mask, block);
         }
+    }
+
+    /** The pages of block {@code index} that travel: all of them unless the selection (version 2) names some. */
+    private long maskOf(long index) {
+        while (nextPartial < pages.size() && pages.block(nextPartial) < index) {
+            nextPartial++;
+        }
+        return nextPartial < pages.size() && pages.block(nextPartial) == index ? pages.mask(nextPartial) : fullMask;
     }
 
     private void flushZeroRun() {

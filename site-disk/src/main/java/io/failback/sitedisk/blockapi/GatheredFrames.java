@@ -32,12 +32,12 @@ final class GatheredFrames {
 
     /**
      * The framing bytes a batch of {@code blocks} blocks may need at most: the stream's header and KEY frame, per block
-     * a DATA frame's head and trailer plus a ZEROS frame (a zero run closed before it, or at the end of a run of the
+     * a PAGES frame's head (DATA's and its mask) and trailer plus a ZEROS frame (a zero run closed before it, or at the end of a run of the
      * selection), and END.
      */
     static int framingCapacity(int blocks) {
         return BlockStreamFormat.HEADER_BYTES + KEY_FRAME_BYTES + END_FRAME_BYTES
-                + blocks * (BlockStreamFormat.FRAME_OVERHEAD_BYTES + 2 * ZEROS_FRAME_BYTES);
+                + blocks * (BlockStreamFormat.FRAME_OVERHEAD_BYTES + BlockStreamFormat.PAGE_MASK_BYTES + 2 * ZEROS_FRAME_BYTES);
     }
 
     /** Starts a batch whose framing goes into {@code framing} (direct, at least {@link #framingCapacity}). */
@@ -62,7 +62,23 @@ final class GatheredFrames {
         framing.putInt(trailer);
     }
 
-    /** A whole frame the encoder wrote elsewhere (a SEALED frame); referenced, not copied. */
+    /**
+     * A PAGES frame (version 2) for the pages {@code pageMask} names of {@code block} (the whole block, blockSize
+     * bytes from its position): the pages are referenced where they lie, one part per run of adjacent pages.
+     */
+    void pages(long blockIndex, long pageMask, ByteBuffer block) {
+        int head = framing.position();
+        encoder.pagesHead(framing, blockIndex, pageMask);
+        int trailer = encoder.pagesTrailer(framing.slice(head, framing.position() - head), pageMask, block);
+        cut();
+        int[] runs = BlockStreamEncoder.pageRuns(pageMask);
+        for (int i = 0; i < runs.length; i += 2) {
+            parts.add(block.slice(block.position() + runs[i] * BlockStreamFormat.PAGE_SIZE, runs[i + 1] * BlockStreamFormat.PAGE_SIZE));
+        }
+        framing.putInt(trailer);
+    }
+
+    /** A whole frame the encoder wrote elsewhere (SEALED, SEALED_PAGES, COMPRESSED); referenced, not copied. */
     void frame(ByteBuffer whole) {
         cut();
         parts.add(whole);

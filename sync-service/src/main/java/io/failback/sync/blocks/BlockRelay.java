@@ -21,14 +21,48 @@ import io.vertx.core.json.Json;
  * cannot take more, the source is paused (back-pressure end to end), so nothing is held beyond a few MiB. On the way
  * through, frame heads are scanned to count how much of the disk the stream has covered; verifying the stream is the
  * target's job, which checks every frame before it writes.
+ * <p>
+ * It asks the source for block stream version 2 (4 KiB pages; LZ4-compressed frames when compression is on) and
+ * posts the stream to the target with the Content-Type the source answered, never decoding or recompressing it. A
+ * source that only speaks version 1 answers version 1, which every target reads. A target that only reads version 1
+ * refuses a version 2 stream at its header (422, "block stream version 2 is not supported", before writing
+ * anything): the relay then asks the source once more, for version 1 (docs/contracts.md, negotiation).
  */
 public final class BlockRelay {
     private static final int WRITE_QUEUE_BYTES = 4 << 20;
 
-    private final HttpClient http;
+    /** What the relay asks sources for: version 2 first, version 1 when the source knows no better. */
+    static final String ACCEPT = BlockStreamFormat.MEDIA_TYPE_V2 + ", " + BlockStreamFormat.MEDIA_TYPE;
 
-    public BlockRelay(HttpClient http) {
+    private final HttpClient http;
+    /** Whether sources are asked for LZ4-compressed frames (setting {@code failback.compression}). */
+    private final boolean compression;
+
+    public BlockRelay(HttpClient http, boolean compression) {
         this.http = http;
+        this.compression = compression;
+    }
+
+    /**
+     * Reads the setting {@code failback.compression} ({@code FAILBACK_SYNC_COMPRESSION}): {@code lz4} asks sources
+     * for LZ4-compressed frames, {@code off} does not.
+     */
+    public static boolean compressionSetting(String value) {
+        String setting = value == null ? "" : value.trim();
+        if (setting.equalsIgnoreCase(BlockStreamFormat.COMPRESSION_LZ4)) {
+            return true;
+        }
+        if (setting.equalsIgnoreCase("off")) {
+            return false;
+        }
+        throw new IllegalArgumentException("failback.compression (FAILBACK_SYNC_COMPRESSION) must be 'lz4' or 'off', not '" + value + "'");
+    }
+
+    /** The target refused a version 2 stream at its header: the relay asks the source again, for version 1. */
+    private static final class Version2Refused extends RuntimeException {
+        Version2Refused(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** Progress of one relay, read by the progress reporter on the same event loop. */
@@ -48,7 +82,7 @@ public final class BlockRelay {
     }
 
     public Future<BlockWriteSummary> relay(String sourceUrl, String targetUrl, Counters counters) {
-        return relay(sourceUrl, new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(sourceUrl), null, targetUrl, counters);
+        return relay(sourceUrl, HttpMethod.GET, null, targetUrl, counters);
     }
 
     /**
@@ -56,12 +90,34 @@ public final class BlockRelay {
      * asks the source for.
      */
     public Future<BlockWriteSummary> relaySelected(String sourceSelectUrl, BlockSelection selection, String targetUrl, Counters counters) {
-        return relay(sourceSelectUrl, new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(sourceSelectUrl)
-                .putHeader("Content-Type", "application/json"), Json.encodeToBuffer(selection), targetUrl, counters);
+        return relay(sourceSelectUrl, HttpMethod.POST, Json.encodeToBuffer(selection), targetUrl, counters);
     }
 
-    private Future<BlockWriteSummary> relay(String sourceUrl, RequestOptions sourceRequest, io.vertx.core.buffer.Buffer sourceBody,
+    private Future<BlockWriteSummary> relay(String sourceUrl, HttpMethod method, io.vertx.core.buffer.Buffer sourceBody,
             String targetUrl, Counters counters) {
+        return attempt(sourceUrl, method, sourceBody, targetUrl, counters, true)
+                .recover(failure -> {
+                    if (!(failure instanceof Version2Refused)) {
+                        return Future.failedFuture(failure);
+                    }
+                    // On the next turn of the event loop, once the refused streams are closed.
+                    Promise<Void> nextTurn = Promise.promise();
+                    io.vertx.core.Vertx.currentContext().runOnContext(v -> nextTurn.complete());
+                    return nextTurn.future().compose(v -> attempt(sourceUrl, method, sourceBody, targetUrl, counters, false));
+                });
+    }
+
+    /** One relay of the stream, asking the source for version 2 (and compression, when on) or for version 1 only. */
+    private Future<BlockWriteSummary> attempt(String sourceUrl, HttpMethod method, io.vertx.core.buffer.Buffer sourceBody,
+            String targetUrl, Counters counters, boolean version2) {
+        RequestOptions sourceRequest = new RequestOptions().setMethod(method).setAbsoluteURI(sourceUrl)
+                .putHeader("Accept", version2 ? ACCEPT : BlockStreamFormat.MEDIA_TYPE);
+        if (sourceBody != null) {
+            sourceRequest.putHeader("Content-Type", "application/json");
+        }
+        if (version2 && compression) {
+            sourceRequest.putHeader(BlockStreamFormat.COMPRESSION_HEADER, BlockStreamFormat.COMPRESSION_LZ4);
+        }
         Promise<BlockWriteSummary> done = Promise.promise();
         BlockStreamScanner scanner = new BlockStreamScanner();
 
@@ -76,8 +132,11 @@ public final class BlockRelay {
                         return;
                     }
                     source.pause();
+                    // The header's version field is what the target trusts; the Content-Type tells it up front.
+                    String contentType = source.getHeader("Content-Type");
+                    boolean sentVersion2 = contentType != null && contentType.contains(BlockStreamFormat.MEDIA_TYPE_V2);
                     http.request(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(targetUrl)
-                            .putHeader("Content-Type", BlockStreamFormat.MEDIA_TYPE))
+                            .putHeader("Content-Type", sentVersion2 ? BlockStreamFormat.MEDIA_TYPE_V2 : BlockStreamFormat.MEDIA_TYPE))
                             .onFailure(e -> {
                                 // Failed first, each time below: resetting the source fails its stream at once, which
                                 // must not be reported as the cause.
@@ -85,13 +144,13 @@ public final class BlockRelay {
                                         targetUrl));
                                 source.request().reset();
                             })
-                            .onSuccess(target -> pipe(source, sourceUrl, target, targetUrl, scanner, counters, done));
+                            .onSuccess(target -> pipe(source, sourceUrl, target, targetUrl, sentVersion2, scanner, counters, done));
                 });
         return done.future();
     }
 
     private static void pipe(HttpClientResponse source, String sourceUrl, HttpClientRequest target, String targetUrl,
-            BlockStreamScanner scanner, Counters counters, Promise<BlockWriteSummary> done) {
+            boolean version2, BlockStreamScanner scanner, Counters counters, Promise<BlockWriteSummary> done) {
         counters.abort = () -> {
             // Failed first: resetting the streams fails them at once, which must not be reported as the cause.
             done.tryFail(new SiteCallException("Cancelled", "the block stream was stopped: the job was cancelled"));
@@ -118,6 +177,11 @@ public final class BlockRelay {
                         done.tryFail(new SiteCallException("SiteCallFailed", "the target answered an unreadable write summary: "
                                 + unreadable.getMessage()));
                     }
+                } else if (version2 && response.statusCode() == 422 && text.contains("version 2 is not supported")) {
+                    done.tryFail(new Version2Refused(text));
+                    source.request().reset();
+                    // The target answered before it read the body: its connection must not carry the next request.
+                    target.reset();
                 } else {
                     // The target refused or failed the stream early: stop reading the source.
                     done.tryFail(SiteClient.failureOf("the target", targetUrl, response.statusCode(), text));

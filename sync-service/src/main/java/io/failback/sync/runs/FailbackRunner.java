@@ -36,6 +36,8 @@ public class FailbackRunner {
     private final SyncEventPublisher publisher;
     private final WebClient web;
     private final HttpClient streams;
+    /** Whether relays ask sources for LZ4-compressed block streams (failback.compression). */
+    private final boolean compression;
     private final Patience patience;
     /** Accepted runs by their key; guarded by {@code this}. */
     private final Map<String, CommandRun> accepted = new HashMap<>();
@@ -53,6 +55,7 @@ public class FailbackRunner {
         this.streams = vertx.createHttpClient(new HttpClientOptions().setIdleTimeout(60).setMaxPoolSize(16)
                 .setMaxChunkSize(STREAM_PIECE_BYTES));
         this.patience = new Patience(vertx, web, config.patience());
+        this.compression = BlockRelay.compressionSetting(config.compression());
     }
 
     /** @return false when the command's run is already here (a duplicate delivery), or the command was a cancel */
@@ -134,7 +137,7 @@ public class FailbackRunner {
         }
         if (command.replicate() != null) {
             return new ReplicationRun(command, command.replicate().source(), azure, hostClient(command.replicate().source()),
-                    new BlockRelay(streams), new HashComparer(web), publisher, patience, config.progressInterval());
+                    new BlockRelay(streams, compression), new HashComparer(web), publisher, patience, config.progressInterval());
         }
         if (command.unplannedFailover() != null) {
             SyncCommand.OnPremisesVm shutDown = command.unplannedFailover().shutDownOnPremisesVm();
@@ -145,11 +148,11 @@ public class FailbackRunner {
         }
         if (command.plannedFailover().failoverDirection() == FailoverDirection.PrimaryToRecovery) {
             SyncCommand.OnPremisesVm source = command.plannedFailover().onPremisesVm();
-            return new ReplicationRun(command, source, azure, hostClient(source), new BlockRelay(streams), new HashComparer(web),
+            return new ReplicationRun(command, source, azure, hostClient(source), new BlockRelay(streams, compression), new HashComparer(web),
                     publisher, patience, config.progressInterval());
         }
         SyncCommand.OnPremisesVm target = command.plannedFailover().onPremisesVm();
-        return new PlannedFailbackRun(command, azure, hostClient(target), new BlockRelay(streams), new HashComparer(web), publisher,
+        return new PlannedFailbackRun(command, azure, hostClient(target), new BlockRelay(streams, compression), new HashComparer(web), publisher,
                 patience, config.progressInterval());
     }
 
