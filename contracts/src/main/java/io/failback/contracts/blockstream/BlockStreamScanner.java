@@ -5,7 +5,9 @@ import java.nio.ByteBuffer;
 /**
  * Follows a block stream (version 1 or 2) passing through (a relay) without copying or checking it: it reads the
  * header and each frame's head, skips payloads, and counts how many blocks the stream has covered so far: one per
- * DATA, SEALED, PAGES, SEALED_PAGES or COMPRESSED frame, a run per ZEROS frame. Checksums, order and
+ * DATA, SEALED, PAGES, SEALED_PAGES or COMPRESSED frame, a run per ZEROS frame; and how many bytes of block
+ * content that is: whole blocks, zero runs, and of a PAGES frame (sealed or compressed too) only its pages, which
+ * it reads from the page mask (or a compressed frame's raw length) after the head. Checksums, order and
  * completeness are the final receiver's to verify ({@link BlockStreamDecoder}); a relay only needs to know progress,
  * and doing less here keeps it off the critical path of the copy. Not thread-safe.
  */
@@ -19,6 +21,7 @@ public final class BlockStreamScanner {
     private short version;
     private long skip;
     private long blocksCovered;
+    private long bytesCovered;
 
     public int blockSize() {
         return blockSize;
@@ -31,6 +34,11 @@ public final class BlockStreamScanner {
 
     public long blocksCovered() {
         return blocksCovered;
+    }
+
+    /** Block content delivered so far: what a task's progress counts as sent, comparable with the pages it selected. */
+    public long bytesCovered() {
+        return bytesCovered;
     }
 
     public void scan(ByteBuffer chunk) {
@@ -56,28 +64,46 @@ public final class BlockStreamScanner {
             }
             byte type = head.get(0);
             int length = head.getInt(9);
-            if (type == BlockStreamFormat.TYPE_ZEROS) {
-                if (!fill(chunk, FRAME_HEAD + 4)) {
-                    continue;
+            int readAfterHead = switch (type) {
+                case BlockStreamFormat.TYPE_ZEROS -> 4; // the run length
+                case BlockStreamFormat.TYPE_PAGES, BlockStreamFormat.TYPE_SEALED_PAGES -> BlockStreamFormat.PAGE_MASK_BYTES;
+                case BlockStreamFormat.TYPE_COMPRESSED -> 5; // the inner type and the raw length
+                default -> 0;
+            };
+            if (readAfterHead > 0 && (length < readAfterHead || !fill(chunk, FRAME_HEAD + readAfterHead))) {
+                if (length < readAfterHead) {
+                    // Malformed; the receiver rejects it. Count nothing and skip what the head declares.
+                    skip = Math.max(0, length) + 4L;
+                    head.clear();
                 }
-                blocksCovered += head.getInt(FRAME_HEAD);
-                skip = 4; // the checksum
-            } else {
-                if (coversOneBlock(type)) {
-                    blocksCovered++;
-                }
-                skip = length + 4L;
+                continue;
             }
+            switch (type) {
+                case BlockStreamFormat.TYPE_ZEROS -> {
+                    int run = head.getInt(FRAME_HEAD);
+                    blocksCovered += run;
+                    bytesCovered += (long) run * blockSize;
+                }
+                case BlockStreamFormat.TYPE_DATA, BlockStreamFormat.TYPE_SEALED -> {
+                    blocksCovered++;
+                    bytesCovered += blockSize;
+                }
+                case BlockStreamFormat.TYPE_PAGES, BlockStreamFormat.TYPE_SEALED_PAGES -> {
+                    blocksCovered++;
+                    bytesCovered += BlockStreamFormat.pagesBytes(head.getLong(FRAME_HEAD));
+                }
+                case BlockStreamFormat.TYPE_COMPRESSED -> {
+                    blocksCovered++;
+                    bytesCovered += head.get(FRAME_HEAD) == BlockStreamFormat.TYPE_PAGES
+                            ? head.getInt(FRAME_HEAD + 1) - BlockStreamFormat.PAGE_MASK_BYTES : blockSize;
+                }
+                default -> {
+                    // KEY, ERROR, END: no block content
+                }
+            }
+            skip = length - readAfterHead + 4L;
             head.clear();
         }
-    }
-
-    private static boolean coversOneBlock(byte type) {
-        return switch (type) {
-            case BlockStreamFormat.TYPE_DATA, BlockStreamFormat.TYPE_SEALED, BlockStreamFormat.TYPE_PAGES,
-                    BlockStreamFormat.TYPE_SEALED_PAGES, BlockStreamFormat.TYPE_COMPRESSED -> true;
-            default -> false;
-        };
     }
 
     /** Buffers up to {@code size} bytes of head; answers whether it has them all. */

@@ -312,6 +312,7 @@ class BlockStreamV2Test {
                 input.position(input.position() + n);
             }
             assertEquals(covered, scanner.blocksCovered(), "chunk size " + chunk);
+            assertEquals(counting.coveredBytes, scanner.bytesCovered(), "pages count only their bytes; chunk size " + chunk);
             assertEquals(BlockStreamFormat.VERSION_2, scanner.version());
         }
     }
@@ -319,24 +320,30 @@ class BlockStreamV2Test {
     /** Counts the blocks a stream covers, as the scanner should. */
     private static final class CountingHandler implements BlockStreamDecoder.Handler {
         long covered;
+        long coveredBytes;
+        int blockSize;
 
         @Override
         public void header(StreamHeader header) {
+            blockSize = header.blockSize();
         }
 
         @Override
         public void data(long blockIndex, ByteBuffer payload) {
             covered++;
+            coveredBytes += payload.remaining();
         }
 
         @Override
         public void pages(long blockIndex, long pageMask, ByteBuffer pages) {
             covered++;
+            coveredBytes += pages.remaining();
         }
 
         @Override
         public void zeros(long firstBlock, int runLength) {
             covered += runLength;
+            coveredBytes += (long) runLength * blockSize;
         }
 
         @Override

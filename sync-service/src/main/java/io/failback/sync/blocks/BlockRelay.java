@@ -67,12 +67,12 @@ public final class BlockRelay {
 
     /** Progress of one relay, read by the progress reporter on the same event loop. */
     public static final class Counters {
-        volatile long blocksCovered;
-        volatile int blockSize;
+        volatile long bytesCovered;
         volatile Runnable abort = () -> { };
 
+        /** Block content delivered so far: whole blocks, zero runs and, of partly sent blocks, their pages. */
         public long bytesCovered() {
-            return blocksCovered * blockSize;
+            return bytesCovered;
         }
 
         /** Stops the relay under way (a cancel): both streams are reset and the relay fails. */
@@ -191,8 +191,7 @@ public final class BlockRelay {
         });
         source.handler(chunk -> {
             scanner.scan(chunk.getByteBuf().nioBuffer());
-            counters.blockSize = scanner.blockSize();
-            counters.blocksCovered = scanner.blocksCovered();
+            counters.bytesCovered = scanner.bytesCovered();
             target.write(chunk);
             if (target.writeQueueFull()) {
                 source.pause();
