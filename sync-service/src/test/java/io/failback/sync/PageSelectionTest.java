@@ -129,8 +129,10 @@ class PageSelectionTest {
     @Test
     void phase1ComparesThePagesOfDifferingBlocksAndSelectsOnlyThePagesThatDiffer() {
         byte[] source = content(22);
+        scribble(source, 16L * StandInSites.BLOCK + 3L * PAGE, PAGE, 5); // one page of data in Azure ...
         StandInSites.azure.addVm(azureVm, source);
         byte[] stale = Arrays.copyOf(source, source.length);
+        Arrays.fill(stale, 16 * StandInSites.BLOCK, 17 * StandInSites.BLOCK, (byte) 0); // ... where the host has zeros
         scribble(stale, 2L * StandInSites.BLOCK + 7L * PAGE, PAGE, 1); // one page of a block
         scribble(stale, 6L * StandInSites.BLOCK + PAGE + 5, PAGE, 2); // across pages 1 and 2
         scribble(stale, 10L * StandInSites.BLOCK, StandInSites.BLOCK, 3); // every page of a block
@@ -141,7 +143,7 @@ class PageSelectionTest {
         List<SyncEvent> phase1 = SyncTopics.eventsOfCommand("cmd-" + id, RUN_TIMEOUT);
 
         assertEquals(Type.SyncSuspended, last(phase1).type(), () -> "events: " + phase1);
-        String differingBlocks = "[[2,1],[6,1],[10,1]]";
+        String differingBlocks = "[[2,1],[6,1],[10,1],[16,1]]";
         assertEquals(differingBlocks, selection(StandInSites.azure.selections, "/api/vms/" + azureVm + "/disks/disk0/hashes/select?snapshot=")
                 .getJsonArray("ranges").encode(), "page hashes of the differing blocks, not of the one all zeros in Azure");
         assertEquals(differingBlocks, selection(StandInSites.host.selections, "/api/vms/" + hostVm + "/disks/disk0/hashes/select ")
@@ -149,9 +151,9 @@ class PageSelectionTest {
         assertEquals(1, StandInSites.azure.selections.stream().filter(s -> s.startsWith("/api/vms/" + azureVm + "/disks/disk0/hashes/select"))
                 .count(), "one request a window");
         JsonObject selection = selection(StandInSites.azure.selections, "/api/vms/" + azureVm + "/disks/disk0/blocks/select?snapshot=");
-        assertEquals("[[2,1],[6,1],[10,1],[12,1]]", selection.getJsonArray("ranges").encode());
-        assertEquals("[[2," + (1 << 7) + "],[6," + (1 << 1 | 1 << 2) + "]]", selection.getJsonArray("pages").encode());
-        assertEquals(3L * PAGE + 2L * StandInSites.BLOCK, taskDone(phase1, SyncTask.SnapshotSynchronization).progress().bytesToSend());
+        assertEquals("[[2,1],[6,1],[10,1],[12,1],[16,1]]", selection.getJsonArray("ranges").encode());
+        assertEquals("[[2," + (1 << 7) + "],[6," + (1 << 1 | 1 << 2) + "],[16," + (1 << 3) + "]]", selection.getJsonArray("pages").encode());
+        assertEquals(4L * PAGE + 2L * StandInSites.BLOCK, taskDone(phase1, SyncTask.SnapshotSynchronization).progress().bytesToSend());
         assertArrayEquals(source, StandInSites.bytes(StandInSites.host.vms.get(hostVm).disk), "the host holds the snapshot's bytes");
     }
 

@@ -46,8 +46,9 @@ public final class HashComparer {
     /**
      * The blocks whose hashes differ, and of them those in which only some pages differ, with those pages: per window,
      * both sites' block hashes, then (one request per side) the page hashes of the differing blocks. A block that is
-     * all zeros on either side is taken whole without comparing its pages: against a fresh target every data block
-     * differs in every page that is not zero, and a zero block travels as a run length anyway.
+     * all zeros on the source is taken whole without comparing its pages: it travels as a run length, cheaper than any
+     * page. A block all zeros on the target is compared page by page like any other: a few 4 KiB writes into an empty
+     * part of the disk must not cost whole blocks (found by the benchmark's 4 KiB case: 43% of its disk is zeros).
      *
      * @param scannedBlocks told how many blocks each finished window covered
      */
@@ -71,7 +72,7 @@ public final class HashComparer {
                             for (int i = 0; i < sourceHashes.length; i++) {
                                 if (sourceHashes[i] != targetHashes[i]) {
                                     blocks.add(window[0] + i);
-                                    if (byPage && sourceHashes[i] != zeroBlock && targetHashes[i] != zeroBlock) {
+                                    if (byPage && sourceHashes[i] != zeroBlock) {
                                         comparePages.add(window[0] + i);
                                     }
                                 }
