@@ -87,12 +87,8 @@ public final class DiskFile implements Closeable {
     public void read(long firstBlock, ByteBuffer dst) {
         long position = firstBlock * blockSize;
         try {
-            while (dst.hasRemaining()) {
-                int n = channel.read(dst, position);
-                if (n < 0) {
-                    throw new IllegalStateException("read past the end of " + path + " at " + position);
-                }
-                position += n;
+            if (!SiteFiles.readFully(channel, dst, position)) {
+                throw new IllegalStateException("read past the end of " + path + " at " + position);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + path, e);
@@ -107,9 +103,7 @@ public final class DiskFile implements Closeable {
                     + " runs past the end of a " + sizeBytes + "-byte disk");
         }
         try {
-            while (src.hasRemaining()) {
-                position += channel.write(src, position);
-            }
+            SiteFiles.writeFully(channel, src, position);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + path, e);
         }
@@ -123,9 +117,7 @@ public final class DiskFile implements Closeable {
         }
         long position = offset;
         try {
-            while (src.hasRemaining()) {
-                position += channel.write(src, position);
-            }
+            SiteFiles.writeFully(channel, src, position);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + path, e);
         }

@@ -309,7 +309,7 @@ public final class EncryptedReplicaDisk implements BlockDevice, Closeable {
             return;
         }
         try {
-            byte[] sealed = Files.readAllBytes(hashFile);
+            byte[] sealed = SiteFiles.readFile(hashFile).array();
             if (sealed.length > NONCE + TAG) {
                 Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
                 cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG * 8, sealed, 0, NONCE));
@@ -325,8 +325,6 @@ public final class EncryptedReplicaDisk implements BlockDevice, Closeable {
         } catch (GeneralSecurityException e) {
             // Saved under another key, or damaged: the hashes are computed again when needed.
             hashKnown.clear();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot read " + hashFile, e);
         }
         try {
             Files.delete(hashFile);
@@ -349,18 +347,9 @@ public final class EncryptedReplicaDisk implements BlockDevice, Closeable {
             cipher.updateAAD(hashesAssociatedData());
             byte[] sealed = cipher.doFinal(ByteBuffer.allocate(hashes.length + known.length).put(hashes).put(known).array());
             ByteBuffer file = ByteBuffer.allocate(NONCE + sealed.length).put(nonce).put(sealed).flip();
-            try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(hashFile,
-                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
-                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
-                while (file.hasRemaining()) {
-                    out.write(file);
-                }
-                out.force(true);
-            }
+            SiteFiles.writeFile(hashFile, file);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot seal the block hashes of replica disk '" + diskId + "'", e);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot write " + hashFile, e);
         }
     }
 

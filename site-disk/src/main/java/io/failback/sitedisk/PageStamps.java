@@ -2,13 +2,9 @@ package io.failback.sitedisk;
 
 import io.failback.contracts.site.BlockRanges;
 import io.failback.contracts.site.PageMasks;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.function.IntToLongFunction;
 import java.util.zip.CRC32C;
 
@@ -212,15 +208,7 @@ public final class PageStamps {
         crc.update(bytes.slice(0, end));
         bytes.putInt(end, (int) crc.getValue());
         bytes.position(0).limit(end + 4);
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            while (bytes.hasRemaining()) {
-                channel.write(bytes);
-            }
-            channel.force(true);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
+        SiteFiles.writeFile(file, bytes);
     }
 
     /**
@@ -246,12 +234,7 @@ public final class PageStamps {
         if (!Files.exists(file)) {
             return;
         }
-        ByteBuffer bytes;
-        try {
-            bytes = ByteBuffer.wrap(Files.readAllBytes(file));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
+        ByteBuffer bytes = SiteFiles.readFile(file);
         if (bytes.remaining() < HEADER_BYTES + 4 || bytes.getInt(0) != MAGIC || bytes.getShort(4) != VERSION
                 || bytes.getShort(6) != pagesPerBlock || bytes.getLong(8) != newest.length) {
             return;

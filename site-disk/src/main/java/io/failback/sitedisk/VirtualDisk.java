@@ -8,10 +8,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.LongBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.DigestException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -839,17 +837,9 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         if (!Files.exists(file)) {
             return;
         }
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer bytes = ByteBuffer.allocate((int) channel.size());
-            while (bytes.hasRemaining() && channel.read(bytes) >= 0) {
-                // read it all
-            }
-            LongBuffer stamps = bytes.flip().asLongBuffer();
-            for (int b = 0; b < lastWrite.length() && stamps.hasRemaining(); b++) {
-                lastWrite.set(b, stamps.get());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
+        LongBuffer stamps = SiteFiles.readFile(file).asLongBuffer();
+        for (int b = 0; b < lastWrite.length() && stamps.hasRemaining(); b++) {
+            lastWrite.set(b, stamps.get());
         }
     }
 
@@ -858,7 +848,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         for (int b = 0; b < lastWrite.length(); b++) {
             bytes.putLong(lastWrite.get(b));
         }
-        writeFile(dir.resolve(diskId + ".cbt"), bytes.flip());
+        SiteFiles.writeFile(dir.resolve(diskId + ".cbt"), bytes.flip());
     }
 
     /**
@@ -872,7 +862,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
             if (!Files.exists(file) || Files.size(file) != blocks * 40L) {
                 return;
             }
-            ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file));
+            ByteBuffer bytes = SiteFiles.readFile(file);
             HashCache cache = new HashCache(blocks);
             for (int b = 0; b < blocks; b++) {
                 cache.stamps[b] = bytes.getLong();
@@ -894,7 +884,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         for (int b = 0; b < blocks; b++) {
             bytes.putLong(cache.stamps[b]).put(cache.hashes, b * 32, 32);
         }
-        writeFile(hashFile(dir, diskId), bytes.flip());
+        SiteFiles.writeFile(hashFile(dir, diskId), bytes.flip());
     }
 
     private void deleteHashFile() {
@@ -902,18 +892,6 @@ public final class VirtualDisk implements BlockDevice, Closeable {
             Files.deleteIfExists(hashFile(dir, diskId));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + hashFile(dir, diskId), e);
-        }
-    }
-
-    private static void writeFile(Path file, ByteBuffer bytes) {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            while (bytes.hasRemaining()) {
-                channel.write(bytes);
-            }
-            channel.force(true);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.failback.azuresim.replica;
 
+import io.failback.sitedisk.SiteFiles;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -245,11 +246,9 @@ final class UndoLog implements Closeable {
         }
         records.flip();
         try {
-            long at = end;
-            while (records.hasRemaining()) {
-                at += channel.write(records, at);
-            }
-            end = at;
+            int length = records.remaining();
+            SiteFiles.writeFully(channel, records, end);
+            end += length;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write undo journal " + file, e);
         }
@@ -286,14 +285,7 @@ final class UndoLog implements Closeable {
 
     /** Fills {@code dst} from {@code position}; false when the file ends first. */
     private static boolean readFully(FileChannel channel, ByteBuffer dst, long position) throws IOException {
-        while (dst.hasRemaining()) {
-            int n = channel.read(dst, position);
-            if (n < 0) {
-                return false;
-            }
-            position += n;
-        }
-        return true;
+        return SiteFiles.readFully(channel, dst, position);
     }
 
     private static void forceFolder(Path dir) {
