@@ -90,4 +90,13 @@ public interface BlockDevice {
 
     /** SHA-256 of the whole content, lowercase hex. */
     String digest();
+
+    /**
+     * The SHA-256 of each of {@code count} blocks from {@code firstBlock}, 32 bytes each, in block order: the hashes
+     * {@link #digest()} is made of. The default reads and hashes them all; a device that keeps its blocks' hashes
+     * answers from those and reads only the blocks whose hash it does not know.
+     */
+    default byte[] blockHashes(long firstBlock, int count) {
+        return DiskFile.blockHashes(this::read, blockSize(), firstBlock, count);
+    }
 }

@@ -155,6 +155,28 @@ public final class DiskFile implements Closeable {
         return HexFormat.of().formatHex(listHash.digest());
     }
 
+    /** The SHA-256 of each of {@code count} blocks from {@code firstBlock}, read 1 MiB at a time; 32 bytes each. */
+    public static byte[] blockHashes(BlockReader reader, int blockSize, long firstBlock, int count) {
+        MessageDigest blockHash = sha256();
+        byte[] list = new byte[count * 32];
+        int blocksPerRead = Math.max(1, DIGEST_READ_BYTES / blockSize);
+        ByteBuffer buffer = ByteBuffer.allocate(blocksPerRead * blockSize);
+        for (int done = 0; done < count; done += blocksPerRead) {
+            int blocks = Math.min(blocksPerRead, count - done);
+            buffer.clear().limit(blocks * blockSize);
+            reader.read(firstBlock + done, buffer);
+            for (int i = 0; i < blocks; i++) {
+                blockHash.update(buffer.slice(i * blockSize, blockSize));
+                try {
+                    blockHash.digest(list, (done + i) * 32, 32);
+                } catch (java.security.DigestException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return list;
+    }
+
     /** The digest of a disk whose blocks' SHA-256 are {@code blockHashes}, concatenated in block order. */
     public static String digestOfBlockHashes(byte[] blockHashes) {
         return HexFormat.of().formatHex(sha256().digest(blockHashes));

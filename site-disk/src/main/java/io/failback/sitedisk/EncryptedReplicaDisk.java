@@ -259,12 +259,26 @@ public final class EncryptedReplicaDisk implements BlockDevice, Closeable {
      */
     @Override
     public synchronized String digest() {
+        hashUnknown(0, (int) blockCount());
+        return DiskFile.digestOfBlockHashes(hashes);
+    }
+
+    /** The SHA-256 of the plaintext of each block in the range: known hashes copied, the others read, opened and hashed. */
+    @Override
+    public synchronized byte[] blockHashes(long firstBlock, int count) {
+        if (firstBlock < 0 || count < 0 || firstBlock + count > blockCount()) {
+            throw new IllegalArgumentException("blocks " + firstBlock + " + " + count + " are outside replica disk " + diskId);
+        }
+        hashUnknown((int) firstBlock, (int) firstBlock + count);
+        return java.util.Arrays.copyOfRange(hashes, (int) firstBlock * 32, ((int) firstBlock + count) * 32);
+    }
+
+    private void hashUnknown(int from, int to) {
         int blockSize = data.blockSize();
-        int blocks = (int) blockCount();
         java.security.MessageDigest sha256 = DiskFile.sha256();
         ByteBuffer plain = ByteBuffer.allocate(blockSize);
         byte[] hash = new byte[32];
-        for (int b = hashKnown.nextClearBit(0); b < blocks; b = hashKnown.nextClearBit(b + 1)) {
+        for (int b = hashKnown.nextClearBit(from); b < to; b = hashKnown.nextClearBit(b + 1)) {
             read(b, plain.clear());
             plain.flip();
             if (DiskFile.isAllZero(plain)) {
@@ -279,7 +293,6 @@ public final class EncryptedReplicaDisk implements BlockDevice, Closeable {
             }
             fileHash(b, hash);
         }
-        return DiskFile.digestOfBlockHashes(hashes);
     }
 
     /** Blocks whose hash a digest would have to compute (read and open) now. */

@@ -229,8 +229,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
     /**
      * Writes {@code data} at byte {@code offset} (any size, any alignment inside the disk): preserves each touched
      * block for snapshots that still share it, writes, and stamps the blocks with a new sequence number. Whole blocks
-     * are written as one run and hashed on the way (a partial block is not: its next digest reads it once, however
-     * often it was written).
+     * are written as one run and hashed on the way; a partial block is read, modified, written back and hashed whole.
      */
     public void write(long offset, ByteBuffer data) {
         if (offset < 0 || offset + data.remaining() > base.sizeBytes()) {
@@ -257,13 +256,17 @@ public final class VirtualDisk implements BlockDevice, Closeable {
             lock.lock();
             try {
                 preserveForSnapshots(blockIndex, block);
-                // A partial block: read, modify, write back whole.
+                // A partial block: read, modify, write back whole, and hash it while it is at hand, so that hash
+                // lists and digests need not read it again (a guest writing 4 KiB pages would otherwise leave every
+                // block it touched to be reread by the next proof).
                 base.read(blockIndex, block.clear());
                 block.put(within, data, data.position(), length);
                 base.write(blockIndex, block.clear());
+                byte[] sum = hashBlocks(block.clear(), 1);
                 // Pages first: whoever sees the block's stamp finds its pages' stamps too.
                 pageStamps.stamp(offset, length, stamp);
                 lastWrite.set((int) blockIndex, stamp);
+                hashCache().file((int) blockIndex, stamp, sum, 0);
             } finally {
                 lock.unlock();
             }
@@ -424,15 +427,42 @@ public final class VirtualDisk implements BlockDevice, Closeable {
 
     /**
      * The digest of the current content ({@link DiskFile#digest}). Only blocks whose hash is not known for their
-     * current write stamp are read and hashed: those written by partial writes, or never hashed since a crash. A block
-     * is read under its stripe lock together with its stamp, so a hash always belongs to the stamp it is filed under,
-     * even while the VM writes. One digest at a time per disk.
+     * current write stamp are read and hashed: those written as some of their pages (a block stream's PAGES), or never
+     * hashed since a crash. A block is read under its stripe lock together with its stamp, so a hash always belongs to
+     * the stamp it is filed under, even while the VM writes. One digest at a time per disk.
      */
     @Override
     public synchronized String digest() {
         byte[] list = new byte[lastWrite.length() * 32];
-        collectHashes(list, new LiveHashes());
+        collectHashes(list, new LiveHashes(), 0, lastWrite.length());
         return DiskFile.digestOfBlockHashes(list);
+    }
+
+    /**
+     * The SHA-256 of the current content of each block in the range, as {@link #digest()} finds them: known hashes
+     * are copied, the others read, hashed and filed (so the next digest need not read them again).
+     */
+    @Override
+    public byte[] blockHashes(long firstBlock, int count) {
+        requireRange(firstBlock, count);
+        byte[] list = new byte[count * 32];
+        collectHashes(list, new LiveHashes(), (int) firstBlock, count);
+        return list;
+    }
+
+    /** {@link #blockHashes} of the content the snapshot shows (see {@link #snapshotDigest}). */
+    public byte[] snapshotBlockHashes(String snapshotId, long firstBlock, int count) {
+        Snapshot snapshot = existingSnapshot(snapshotId);
+        requireRange(firstBlock, count);
+        byte[] list = new byte[count * 32];
+        collectHashes(list, new SnapshotHashes(snapshot), (int) firstBlock, count);
+        return list;
+    }
+
+    private void requireRange(long firstBlock, int count) {
+        if (firstBlock < 0 || count < 0 || firstBlock + count > lastWrite.length()) {
+            throw new IllegalArgumentException("blocks " + firstBlock + " + " + count + " are outside disk " + diskId);
+        }
     }
 
     /**
@@ -443,7 +473,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
     public String snapshotDigest(String snapshotId) {
         Snapshot snapshot = existingSnapshot(snapshotId);
         byte[] list = new byte[lastWrite.length() * 32];
-        collectHashes(list, new SnapshotHashes(snapshot));
+        collectHashes(list, new SnapshotHashes(snapshot), 0, lastWrite.length());
         return DiskFile.digestOfBlockHashes(list);
     }
 
@@ -518,20 +548,20 @@ public final class VirtualDisk implements BlockDevice, Closeable {
     }
 
     /**
-     * Fills {@code list} with every block's hash from {@code source}, reading and hashing only the blocks whose hash
-     * is not known; with many blocks, on this thread and a helper at once, both claiming blocks as they go (so a busy
-     * helper only means this thread does it all).
+     * Fills {@code list} with the hashes of {@code count} blocks from {@code firstBlock} from {@code source}, reading
+     * and hashing only the blocks whose hash is not known; with many blocks, on this thread and a helper at once, both
+     * claiming blocks as they go (so a busy helper only means this thread does it all).
      */
-    private void collectHashes(byte[] list, HashSource source) {
-        int blocks = lastWrite.length();
+    private void collectHashes(byte[] list, HashSource source, int firstBlock, int count) {
+        int blocks = count;
         AtomicInteger next = new AtomicInteger();
         Runnable worker = () -> {
             MessageDigest sha256 = DiskFile.sha256();
             ByteBuffer block = ByteBuffer.allocate(base.blockSize());
             int first;
             while ((first = next.getAndAdd(HASH_CLAIM_BLOCKS)) < blocks) {
-                for (int b = first; b < Math.min(blocks, first + HASH_CLAIM_BLOCKS); b++) {
-                    hashOne(b, source, list, sha256, block);
+                for (int i = first; i < Math.min(blocks, first + HASH_CLAIM_BLOCKS); i++) {
+                    hashOne(firstBlock + i, i * 32, source, list, sha256, block);
                 }
             }
         };
@@ -568,8 +598,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         }
     }
 
-    private void hashOne(int b, HashSource source, byte[] list, MessageDigest sha256, ByteBuffer block) {
-        int at = b * 32;
+    private void hashOne(int b, int at, HashSource source, byte[] list, MessageDigest sha256, ByteBuffer block) {
         long token;
         ReentrantLock lock = stripe(b);
         lock.lock();

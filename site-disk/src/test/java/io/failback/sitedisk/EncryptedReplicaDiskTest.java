@@ -129,6 +129,9 @@ class EncryptedReplicaDiskTest {
         disk.writeBlocks(11, ByteBuffer.wrap(randomBlocks(1, 9)));
         disk.writeStored(11, stored.flip());
         assertEquals(1, disk.unhashedBlocks(), "a block put back in its stored form is hashed at the next digest");
+        assertArrayEquals(DiskFile.blockHashes(disk::read, BLOCK, 9, 6), disk.blockHashes(9, 6),
+                "the blocks' hashes are those of the plaintext read back");
+        assertEquals(0, disk.unhashedBlocks(), "block 11 was hashed for the list, and stays hashed");
         String afterRollBack = disk.digest();
         assertEquals(DiskFile.digest(disk::read, BLOCK, disk.blockCount()), afterRollBack);
         disk.close();

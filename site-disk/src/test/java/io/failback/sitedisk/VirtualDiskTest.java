@@ -1,7 +1,9 @@
 package io.failback.sitedisk;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -96,7 +98,12 @@ class VirtualDiskTest {
 
         disk.write(21L * BLOCK + 5, ByteBuffer.wrap(new byte[] {9, 9}));
         assertEquals(blockListDigest(VirtualDisk.imagePath(dir, "disk-w")), disk.digest());
-        assertEquals(1, disk.blocksReadForDigests(), "only the block of the partial write is read");
+        assertEquals(0, disk.blocksReadForDigests(), "a partial write hashes its block as it writes it");
+        byte[] page = new byte[4096];
+        random.nextBytes(page);
+        disk.writePages(22, 1L << 3, ByteBuffer.wrap(page));
+        assertEquals(blockListDigest(VirtualDisk.imagePath(dir, "disk-w")), disk.digest());
+        assertEquals(1, disk.blocksReadForDigests(), "only the block written as pages is read");
         disk.close();
 
         VirtualDisk generated = VirtualDisk.open(JSON, dir.resolve("g"), "disk-g", BLOCK);
@@ -152,6 +159,31 @@ class VirtualDiskTest {
     }
 
     @Test
+    void blockHashesAreTheBlocksSha256FromWhatTheDiskKeepsLiveAndInASnapshot() throws Exception {
+        VirtualDisk disk = VirtualDisk.create(JSON, dir, "disk-h", 48L * BLOCK, BLOCK);
+        Random random = new Random(17);
+        byte[] content = new byte[40 * BLOCK];
+        random.nextBytes(content);
+        disk.write(0, ByteBuffer.wrap(content));
+        disk.write(5L * BLOCK + 100, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        disk.snapshot("s");
+        byte[] snapshotBytes = Files.readAllBytes(VirtualDisk.imagePath(dir, "disk-h"));
+        byte[] block = new byte[BLOCK];
+        random.nextBytes(block);
+        disk.writeBlocks(7, ByteBuffer.wrap(block));
+        disk.writePages(9, 0b11, ByteBuffer.wrap(block, 0, 2 * 4096));
+        byte[] liveBytes = Files.readAllBytes(VirtualDisk.imagePath(dir, "disk-h"));
+
+        assertArrayEquals(sha256OfBlocks(liveBytes, 3, 40), disk.blockHashes(3, 40));
+        assertEquals(1, disk.blocksReadForDigests(), "only block 9, written as pages, is read; the rest were hashed as written");
+        assertArrayEquals(sha256OfBlocks(snapshotBytes, 0, 48), disk.snapshotBlockHashes("s", 0, 48));
+        assertTrue(disk.blocksReadForDigests() <= 3, "the snapshot's own copies of blocks 7 and 9 at most: "
+                + disk.blocksReadForDigests());
+        assertThrows(IllegalArgumentException.class, () -> disk.blockHashes(40, 9));
+        disk.close();
+    }
+
+    @Test
     void theBlockHashesSurviveACleanRestartButNotACrash() throws Exception {
         VirtualDisk disk = VirtualDisk.create(JSON, dir, "disk-r", 32L * BLOCK, BLOCK);
         byte[] content = new byte[20 * BLOCK];
@@ -172,6 +204,15 @@ class VirtualDiskTest {
         assertEquals(blockListDigest(VirtualDisk.imagePath(dir, "disk-r")), afterWrite);
         assertEquals(32, recovered.blocksReadForDigests(), "after a crash every block is read once");
         recovered.close();
+    }
+
+    /** The SHA-256 of {@code count} blocks from {@code first} of an image's bytes, concatenated. */
+    private static byte[] sha256OfBlocks(byte[] image, int first, int count) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (int b = first; b < first + count; b++) {
+            out.write(java.security.MessageDigest.getInstance("SHA-256").digest(java.util.Arrays.copyOfRange(image, b * BLOCK, (b + 1) * BLOCK)));
+        }
+        return out.toByteArray();
     }
 
     /** SHA-256 over the SHA-256 of each block of the file, computed here from its bytes. */

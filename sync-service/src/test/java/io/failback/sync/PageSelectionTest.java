@@ -2,6 +2,7 @@ package io.failback.sync;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.contracts.messaging.DataSyncOption;
 import io.failback.contracts.messaging.DeltaCheckpoint;
@@ -128,6 +129,24 @@ class PageSelectionTest {
 
     @Test
     void phase1ComparesThePagesOfDifferingBlocksAndSelectsOnlyThePagesThatDiffer() {
+        phase1SelectsOnlyThePagesThatDiffer();
+        assertTrue(StandInSites.host.requests.stream().anyMatch(r -> r.contains("/disks/disk0/hashes?algorithm=sha256")),
+                "the hash lists are the SHA-256 the sites keep: " + StandInSites.host.requests);
+    }
+
+    @Test
+    void aHostThatAnswersOnlyXxh64HashListsIsComparedUnderXxh64OnBothSides() {
+        StandInSites.host.hashListsXxh64Only = true;
+        try {
+            phase1SelectsOnlyThePagesThatDiffer();
+        } finally {
+            StandInSites.host.hashListsXxh64Only = false;
+        }
+        assertTrue(StandInSites.azure.requests.stream().anyMatch(r -> r.startsWith("GET /api/vms/" + azureVm)
+                && r.contains("/hashes?snapshot=") && r.contains("algorithm=xxh64")), "Azure asked again for XXH64: " + StandInSites.azure.requests);
+    }
+
+    private void phase1SelectsOnlyThePagesThatDiffer() {
         byte[] source = content(22);
         scribble(source, 16L * StandInSites.BLOCK + 3L * PAGE, PAGE, 5); // one page of data in Azure ...
         StandInSites.azure.addVm(azureVm, source);

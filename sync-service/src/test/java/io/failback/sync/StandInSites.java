@@ -326,6 +326,8 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
         /** The body of every {@code .../select} request, as "path?query body", in arrival order. */
         final List<String> selections = new CopyOnWriteArrayList<>();
         final List<String> switches = List.of("vSwitch-Prod");
+        /** Plays a host-agent from before SHA-256 hash lists: it answers every hash list with XXH64. */
+        volatile boolean hashListsXxh64Only;
         String url;
         /** Until then the host is away (rebooting): every connection is dropped before it is answered. */
         volatile java.time.Instant awayUntil = java.time.Instant.MIN;
@@ -371,6 +373,14 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
                 ctx.next();
             });
             recordSelections(router, selections);
+            router.get("/api/vms/:vm/disks/:disk/hashes").handler(ctx -> {
+                String query = ctx.request().query();
+                if (hashListsXxh64Only && query != null && query.contains("algorithm=")) {
+                    ctx.reroute(ctx.request().path() + "?" + query.replaceAll("&?algorithm=[a-z0-9]+", "").replaceFirst("^&", ""));
+                } else {
+                    ctx.next();
+                }
+            });
             router.get("/api/vms/:vm").handler(ctx -> {
                 HostVm vm = vms.get(ctx.pathParam("vm"));
                 if (vm == null) {

@@ -283,6 +283,14 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
     }
 
     @Override
+    public byte[] blockHashes(long firstBlock, int count) {
+        synchronized (this) {
+            release();
+        }
+        return disk.blockHashes(firstBlock, count);
+    }
+
+    @Override
     public synchronized void close() {
         release();
         if (journal != null) {

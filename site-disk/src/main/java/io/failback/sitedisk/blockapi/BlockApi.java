@@ -32,7 +32,8 @@ import java.util.concurrent.Callable;
  * with a syncId the site records how far the copy is durable, every 64 MiB or so</li>
  * <li>{@code POST /api/vms/{vm}/disks/{disk}/blocks/select?snapshot=}: a block stream of the runs of blocks the JSON
  * body lists (and, of some, only the pages it lists)</li>
- * <li>{@code GET  /api/vms/{vm}/disks/{disk}/hashes?first=&count=&snapshot=}: the per-block hash list</li>
+ * <li>{@code GET  /api/vms/{vm}/disks/{disk}/hashes?first=&count=&snapshot=&algorithm=}: the per-block hash list
+ * (XXH64 of every block read, or with {@code algorithm=sha256} the prefixes of the SHA-256 the disk keeps)</li>
  * <li>{@code POST /api/vms/{vm}/disks/{disk}/hashes/select?snapshot=}: the per-page hash list of the blocks the JSON
  * body lists</li>
  * <li>{@code GET  /api/vms/{vm}/disks/{disk}/changed-blocks?since=}: blocks (and pages) written since a tracking point</li>
@@ -82,7 +83,7 @@ public final class BlockApi {
     public static void register(Vertx vertx, Router router, String collection, Disks disks) {
         String disk = collection + "/:vm/disks/:disk";
         router.get(disk + "/blocks").handler(ctx -> streamRange(vertx, ctx, disks,
-                (reader, range) -> BlockStreamSender.send(vertx, reader, range, disks.outgoingKey(), wire(ctx), ctx.response())));
+                (device, reader, range) -> BlockStreamSender.send(vertx, reader, range, disks.outgoingKey(), wire(ctx), ctx.response())));
 
         router.post(disk + "/blocks/select").handler(ctx -> readBody(ctx)
                 .compose(body -> blocking(vertx, () -> {
@@ -103,8 +104,21 @@ public final class BlockApi {
                         ctx.response()))
                 .onFailure(e -> answerProblem(ctx, e)));
 
-        router.get(disk + "/hashes").handler(ctx -> streamRange(vertx, ctx, disks,
-                (reader, range) -> BlockHashSender.send(vertx, reader, range, ctx.response())));
+        router.get(disk + "/hashes").handler(ctx -> {
+            String algorithm = ctx.request().getParam("algorithm", "xxh64");
+            if (!algorithm.equals("xxh64") && !algorithm.equals("sha256")) {
+                answerProblem(ctx, ProblemException.badRequest("InvalidParameter",
+                        "query parameter 'algorithm' must be 'xxh64' or 'sha256', got '" + algorithm + "'"));
+                return;
+            }
+            streamRange(vertx, ctx, disks, (device, reader, range) -> {
+                if (algorithm.equals("sha256")) {
+                    BlockHashSender.sendSha256(vertx, sha256Lister(ctx, device), range, ctx.response());
+                } else {
+                    BlockHashSender.sendXxh64(vertx, reader, range, ctx.response());
+                }
+            });
+        });
 
         router.post(disk + "/blocks").handler(ctx -> {
             ctx.request().pause();
@@ -167,10 +181,23 @@ public final class BlockApi {
         return (first, dst) -> disk.readSnapshot(snapshot, first, dst);
     }
 
+    /**
+     * The blocks' SHA-256 of the live disk, or with {@code snapshot=id} of the snapshot's view (whose existence {@link
+     * #reader} has checked).
+     */
+    private static BlockHashSender.Sha256Lister sha256Lister(RoutingContext ctx, BlockDevice device) {
+        String snapshot = ctx.request().getParam("snapshot");
+        if (snapshot == null) {
+            return device::blockHashes;
+        }
+        VirtualDisk disk = tracked(device);
+        return (first, count) -> disk.snapshotBlockHashes(snapshot, first, count);
+    }
+
     /** Something streamed about a range of a disk's blocks: the blocks themselves, or their hashes. */
     @FunctionalInterface
     private interface RangeStream {
-        void send(BlockReader reader, StreamHeader range);
+        void send(BlockDevice device, BlockReader reader, StreamHeader range);
     }
 
     /** Finds the disk, then streams the range (and view: live or snapshot) the query asks for. */
@@ -186,7 +213,7 @@ public final class BlockApi {
                         answerProblem(ctx, e);
                         return;
                     }
-                    stream.send(reader, range);
+                    stream.send(file, reader, range);
                 })
                 .onFailure(e -> answerProblem(ctx, e));
     }

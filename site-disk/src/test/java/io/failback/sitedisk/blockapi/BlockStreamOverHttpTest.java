@@ -3,6 +3,7 @@ package io.failback.sitedisk.blockapi;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.failback.contracts.blockstream.BlockHashes;
@@ -143,6 +144,33 @@ class BlockStreamOverHttpTest {
             source.read(16 + i, block.clear());
             assertEquals(BlockHashes.hash(block.clear()), hashes[i], "block " + (16 + i));
         }
+    }
+
+    @Test
+    void aSha256HashListCarriesEachBlocksSha256PrefixWithoutReadingBlocksTheDiskHashedAsItWroteThem() throws Exception {
+        VirtualDisk source = disk("source", 16L << 20, 3);
+        source.write(20L * BLOCK + 7, ByteBuffer.wrap(new byte[] {1, 2}));
+        int port = serve(source, disk("target", 16L << 20, 4));
+        long readBefore = source.blocksReadForDigests();
+
+        BlockHashes.HashList list = BlockHashes.parseList(ByteBuffer.wrap(get(port,
+                "/api/vms/vm/disks/d/hashes?first=16&count=100&" + BlockHashes.SHA256_PARAMETER)), 16, 100);
+
+        assertEquals(BlockHashes.ALGORITHM_SHA256_PREFIX, list.algorithm());
+        ByteBuffer block = ByteBuffer.allocate(BLOCK);
+        java.security.MessageDigest sha256 = java.security.MessageDigest.getInstance("SHA-256");
+        for (int i = 0; i < 100; i++) {
+            source.read(16 + i, block.clear());
+            assertEquals(BlockHashes.sha256Prefix(sha256.digest(block.array()), 0), list.hashes()[i], "block " + (16 + i));
+        }
+        assertEquals(readBefore, source.blocksReadForDigests(), "every hash was known from the writes");
+        assertThrows(BlockStreamException.class, () -> BlockHashes.parse(ByteBuffer.wrap(get(port,
+                "/api/vms/vm/disks/d/hashes?first=0&count=4&algorithm=sha256")), 0, 4), "an XXH64 reader is not handed SHA-256");
+        String refused = vertx.createHttpClient().request(new RequestOptions().setMethod(HttpMethod.GET).setPort(port)
+                .setHost("127.0.0.1").setURI("/api/vms/vm/disks/d/hashes?algorithm=md5")).compose(r -> r.send())
+                .compose(response -> response.body().map(body -> response.statusCode() + " " + body))
+                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertTrue(refused.startsWith("400 ") && refused.contains("InvalidParameter"), refused);
     }
 
     @Test

@@ -21,8 +21,8 @@ import java.util.List;
 import java.util.function.LongConsumer;
 
 /**
- * Finds where two disks differ by comparing their per-block hash lists, which both sites compute at the same time,
- * each on its own disk, and then, for the blocks that differ, their per-page hash lists, so that a block of which
+ * Finds where two disks differ by comparing their per-block hash lists, which both sites answer at the same time,
+ * each of its own disk (from the SHA-256 each keeps of its blocks, so mostly without reading them), and then, for the blocks that differ, their per-page hash lists, so that a block of which
  * only a few 4 KiB pages differ sends only those. The lists are fetched a window at a time, so memory stays at two
  * windows whatever the disk's size.
  */
@@ -54,7 +54,10 @@ public final class HashComparer {
      */
     public Uni<SelectedBlocks> differingPages(Side source, Side target, int blockSize, long blockCount, LongConsumer scannedBlocks) {
         boolean byPage = PageMasks.pagesPerBlock(blockSize) > 1;
-        long zeroBlock = byPage ? BlockHashes.hash(ByteBuffer.allocate(blockSize)) : 0;
+        long[] zeroBlock = {
+            BlockHashes.zeroBlockHash(BlockHashes.ALGORITHM_XXH64, blockSize),
+            BlockHashes.zeroBlockHash(BlockHashes.ALGORITHM_SHA256_PREFIX, blockSize)
+        };
         List<long[]> windows = new ArrayList<>();
         for (long first = 0; first < blockCount; first += WINDOW_BLOCKS) {
             windows.add(new long[] {first, Math.min(WINDOW_BLOCKS, blockCount - first)});
@@ -62,17 +65,17 @@ public final class HashComparer {
         BlockRanges.Builder differing = new BlockRanges.Builder();
         PageMasks.Builder partial = new PageMasks.Builder(blockSize);
         return Multi.createFrom().iterable(windows)
-                .onItem().transformToUniAndConcatenate(window -> Uni.combine().all()
-                        .unis(fetch(source.blockHashes(), window, source.name()), fetch(target.blockHashes(), window, target.name())).asTuple()
+                .onItem().transformToUniAndConcatenate(window -> sameAlgorithm(source, target, window)
                         .chain(both -> {
-                            long[] sourceHashes = both.getItem1();
-                            long[] targetHashes = both.getItem2();
+                            long[] sourceHashes = both.getItem1().hashes();
+                            long[] targetHashes = both.getItem2().hashes();
+                            long zeros = zeroBlock[both.getItem1().algorithm() == BlockHashes.ALGORITHM_XXH64 ? 0 : 1];
                             List<Long> blocks = new ArrayList<>();
                             BlockRanges.Builder comparePages = new BlockRanges.Builder();
                             for (int i = 0; i < sourceHashes.length; i++) {
                                 if (sourceHashes[i] != targetHashes[i]) {
                                     blocks.add(window[0] + i);
-                                    if (byPage && sourceHashes[i] != zeroBlock) {
+                                    if (byPage && sourceHashes[i] != zeros) {
                                         comparePages.add(window[0] + i);
                                     }
                                 }
@@ -142,20 +145,43 @@ public final class HashComparer {
                 });
     }
 
-    private Uni<long[]> fetch(String url, long[] window, String side) {
-        String windowUrl = url + (url.contains("?") ? "&" : "?") + "first=" + window[0] + "&count=" + window[1];
+    /**
+     * Both sides' hash lists of the window under one algorithm: the SHA-256 prefixes both sites keep as they write
+     * (no reading), or, when one side answers only XXH64 (a site from before they were offered), XXH64 from both.
+     */
+    private Uni<io.smallrye.mutiny.tuples.Tuple2<BlockHashes.HashList, BlockHashes.HashList>> sameAlgorithm(Side source, Side target,
+            long[] window) {
+        return Uni.combine().all()
+                .unis(fetch(source.blockHashes(), BlockHashes.SHA256_PARAMETER, window, source.name()),
+                        fetch(target.blockHashes(), BlockHashes.SHA256_PARAMETER, window, target.name())).asTuple()
+                .chain(both -> {
+                    BlockHashes.HashList fromSource = both.getItem1();
+                    BlockHashes.HashList fromTarget = both.getItem2();
+                    if (fromSource.algorithm() == fromTarget.algorithm()) {
+                        return Uni.createFrom().item(both);
+                    }
+                    Uni<BlockHashes.HashList> sourceXxh64 = fromSource.algorithm() == BlockHashes.ALGORITHM_XXH64
+                            ? Uni.createFrom().item(fromSource) : fetch(source.blockHashes(), "algorithm=xxh64", window, source.name());
+                    Uni<BlockHashes.HashList> targetXxh64 = fromTarget.algorithm() == BlockHashes.ALGORITHM_XXH64
+                            ? Uni.createFrom().item(fromTarget) : fetch(target.blockHashes(), "algorithm=xxh64", window, target.name());
+                    return Uni.combine().all().unis(sourceXxh64, targetXxh64).asTuple();
+                });
+    }
+
+    private Uni<BlockHashes.HashList> fetch(String url, String algorithm, long[] window, String side) {
+        String windowUrl = url + (url.contains("?") ? "&" : "?") + algorithm + "&first=" + window[0] + "&count=" + window[1];
         return web.getAbs(windowUrl).send()
                 .onFailure(failure -> !(failure instanceof SiteCallException)).transform(failure -> SiteCallException.partAway(
                         "SiteUnreachable", side + " could not be reached for its hash list: " + failure.getMessage(), url))
                 .map(response -> parse(response, url, window, side));
     }
 
-    private static long[] parse(HttpResponse<Buffer> response, String url, long[] window, String side) {
+    private static BlockHashes.HashList parse(HttpResponse<Buffer> response, String url, long[] window, String side) {
         if (response.statusCode() != 200) {
             throw SiteClient.failureOf(side, url, response.statusCode(), response.bodyAsString());
         }
         try {
-            return BlockHashes.parse(ByteBuffer.wrap(response.body().getBytes()), window[0], (int) window[1]);
+            return BlockHashes.parseList(ByteBuffer.wrap(response.body().getBytes()), window[0], (int) window[1]);
         } catch (BlockStreamException e) {
             throw new SiteCallException("InvalidHashList", side + " sent an invalid hash list: " + e.getMessage());
         }
