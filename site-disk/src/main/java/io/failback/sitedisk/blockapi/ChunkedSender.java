@@ -12,8 +12,8 @@ import java.util.concurrent.Callable;
 
 /**
  * Writes a response body produced chunk by chunk on worker threads: the next chunk is produced only when the
- * response can take more (back-pressure), one at a time and in order, so a body of any size costs one chunk of
- * memory. A failure after the head was sent ends the body with the stream's ERROR frame.
+ * response can take more (back-pressure: its write queue has room and fewer than {@link #MAX_CHUNKS_IN_FLIGHT} chunks
+ * wait for the socket), one at a time and in order, so a body of any size costs a few chunks of memory. A failure after the head was sent ends the body with the stream's ERROR frame.
  */
 final class ChunkedSender {
     /** Produces the next chunk, or null at the end; blocking; never called concurrently. */
@@ -33,11 +33,20 @@ final class ChunkedSender {
     }
 
     static final int WRITE_QUEUE_BYTES = 4 << 20;
+    /**
+     * The most chunks handed to the response and not yet written to the socket. The write queue counts bytes on the
+     * wire, but a chunk may hold far more memory than it sends: a block-stream batch of scattered 4 KiB pages holds
+     * 3 MiB of direct buffers for 64 KiB of frames, so 4 MiB of such chunks would hold 200 MB (a 4 GiB benchmark's
+     * Reverse Replicate found host-agent's direct memory full that way).
+     */
+    static final int MAX_CHUNKS_IN_FLIGHT = 4;
 
     private final Vertx vertx;
     private final HttpServerResponse response;
     private final Producer producer;
     private final Promise<Void> done = Promise.promise();
+    private int chunksInFlight;
+    private boolean waitingForWrites;
 
     private ChunkedSender(Vertx vertx, HttpServerResponse response, Producer producer) {
         this.vertx = vertx;
@@ -71,13 +80,25 @@ final class ChunkedSender {
                 return;
             }
             Chunk chunk = result.result();
-            response.write(chunk.body()).onSuccess(v -> chunk.written().run());
+            chunksInFlight++;
+            response.write(chunk.body()).onComplete(written -> {
+                chunksInFlight--;
+                if (written.succeeded()) {
+                    chunk.written().run();
+                }
+                if (waitingForWrites && chunksInFlight < MAX_CHUNKS_IN_FLIGHT) {
+                    waitingForWrites = false;
+                    step();
+                }
+            });
             if (response.writeQueueFull()) {
                 // One-shot: a handler left in place would fire again at a later drain and start a second loop.
                 response.drainHandler(v -> {
                     response.drainHandler(null);
                     step();
                 });
+            } else if (chunksInFlight >= MAX_CHUNKS_IN_FLIGHT) {
+                waitingForWrites = true;
             } else {
                 step();
             }
