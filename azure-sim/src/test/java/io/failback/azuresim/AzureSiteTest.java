@@ -227,7 +227,8 @@ class AzureSiteTest {
                 .body("disks[0].sizeBytes", equalTo((int) small))
                 .body("disks[0].dataBytes", equalTo((int) expected[0]))
                 .body("disks[1].dataBytes", equalTo((int) expected[1]))
-                .body("disks[0].blocksWrittenSinceShutdown", equalTo(null));
+                .body("disks[0].blocksWrittenSinceShutdown", equalTo(null))
+                .body("disks[0].bytesChangedSinceShutdown", equalTo(null));
 
         // After a shutdown, the blocks written since it, as the disk's own tracking counts them.
         given().post("/api/vms/vm-shaped/shutdown").then().statusCode(200);
@@ -246,14 +247,18 @@ class AzureSiteTest {
                 .put("/api/vms/vm-shaped/workload").then().statusCode(200);
         int before;
         int reported;
+        long reportedBytes;
         int after;
         do { // a write still under way as the workload stopped may land between the reads
             before = given().get(changedSinceShutdown).then().extract().path("blockCount");
-            reported = given().get("/api/vms/vm-shaped/metrics").then().statusCode(200).extract().path("disks[0].blocksWrittenSinceShutdown");
+            io.restassured.path.json.JsonPath metrics = given().get("/api/vms/vm-shaped/metrics").then().statusCode(200).extract().jsonPath();
+            reported = metrics.getInt("disks[0].blocksWrittenSinceShutdown");
+            reportedBytes = metrics.getLong("disks[0].bytesChangedSinceShutdown");
             after = given().get(changedSinceShutdown).then().extract().path("blockCount");
         } while (before != after);
         assertTrue(reported > 0);
         assertEquals(after, reported);
+        assertEquals(reported * 65536L, reportedBytes, "whole blocks written: every byte of them changed");
         given().delete("/api/vms/vm-shaped").then().statusCode(200);
     }
 

@@ -27,7 +27,12 @@ public class AzureSimStandIn implements QuarkusTestResourceLifecycleManager {
     static final long SHAPED_DATA_BYTES = 37376L * SHAPED_BLOCK_SIZE;
     /** 1% of the blocks written since the VM's last shutdown. */
     static final long SHAPED_WRITTEN_SINCE_SHUTDOWN = 655;
-    /** The blocks changed since any tracking point asked about. */
+    /** ... in whole blocks: what those writes carry ... */
+    static final long SHAPED_CHANGED_BYTES_SINCE_SHUTDOWN = SHAPED_WRITTEN_SINCE_SHUTDOWN * SHAPED_BLOCK_SIZE;
+    /** ... or, for VMs named with this prefix, in 4 KiB writes, two pages a block. */
+    static final String SMALL_WRITES_PREFIX = SHAPED_PREFIX + "pages-";
+    static final long SMALL_WRITES_CHANGED_BYTES_SINCE_SHUTDOWN = SHAPED_WRITTEN_SINCE_SHUTDOWN * 2 * 4096;
+    /** The blocks changed since any tracking point asked about: the first ones of the disk, each in its first page. */
     static final long SHAPED_CHANGED_SINCE_POINT = 656;
 
     private static HttpServer server;
@@ -84,11 +89,17 @@ public class AzureSimStandIn implements QuarkusTestResourceLifecycleManager {
             body = """
                     {"vmName": "%s", "state": "Running", "diskWriteOperationsPerSecond": 0, "writeSizeBytes": 0, "disks": [
                       {"diskId": "disk-0", "sizeBytes": %d, "blockSize": %d, "blocksWrittenSinceFailover": null,
-                       "blocksWrittenSinceShutdown": %d, "dataBytes": %d}]}""".formatted(vm, SHAPED_DISK_BYTES, SHAPED_BLOCK_SIZE,
-                    SHAPED_WRITTEN_SINCE_SHUTDOWN, SHAPED_DATA_BYTES);
+                       "blocksWrittenSinceShutdown": %d, "dataBytes": %d, "bytesChangedSinceShutdown": %d}]}""".formatted(vm,
+                    SHAPED_DISK_BYTES, SHAPED_BLOCK_SIZE, SHAPED_WRITTEN_SINCE_SHUTDOWN, SHAPED_DATA_BYTES,
+                    vm.startsWith(SMALL_WRITES_PREFIX) ? SMALL_WRITES_CHANGED_BYTES_SINCE_SHUTDOWN : SHAPED_CHANGED_BYTES_SINCE_SHUTDOWN);
         } else if (path.startsWith("/disks/disk-0/changed-blocks")) {
+            StringBuilder pages = new StringBuilder();
+            for (long block = 0; block < SHAPED_CHANGED_SINCE_POINT; block++) {
+                pages.append(block == 0 ? "" : ", ").append("[").append(block).append(", 1]");
+            }
             body = """
-                    {"diskId": "disk-0", "blockSize": %d, "blockCount": %d, "ranges": []}""".formatted(SHAPED_BLOCK_SIZE, SHAPED_CHANGED_SINCE_POINT);
+                    {"diskId": "disk-0", "blockSize": %d, "blockCount": %d, "ranges": [[0, %d]], "pages": [%s]}""".formatted(
+                    SHAPED_BLOCK_SIZE, SHAPED_CHANGED_SINCE_POINT, SHAPED_CHANGED_SINCE_POINT, pages);
         } else {
             exchange.sendResponseHeaders(404, -1);
             exchange.close();

@@ -219,7 +219,9 @@ class PlannedFailbackTest {
         assertArrayEquals(changed, StandInSites.bytes(target.disk));
         assertEquals(StandInSites.digest(changed), last.verifications().get(0).targetDigest());
         assertEquals("Running", target.state);
-        assertTrue(azure.disk.snapshotIds().isEmpty(), "the snapshot is deleted");
+        // Deleted after the VM started: it is no part of the downtime.
+        Awaitility.await("the snapshot is deleted").atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> azure.disk.snapshotIds().isEmpty());
         List<SyncTask> all = new ArrayList<>(tasksStarted(phase1));
         all.addAll(tasksStarted(phase2));
         assertEquals(SyncTask.PLANNED_FAILBACK_DELTA, all);

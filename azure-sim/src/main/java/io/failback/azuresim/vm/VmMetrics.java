@@ -19,8 +19,11 @@ public record VmMetrics(String vmName, AzureVmState state, long diskWriteOperati
      *        sends the others as run lengths): exact for a disk of up to {@value VmStore#DATA_SAMPLE_BLOCKS} blocks,
      *        beyond that counted on that many blocks spread evenly over the disk and scaled up, so that answering reads
      *        at most that many blocks whatever the disk's size
+     * @param bytesChangedSinceFailover what the writes since the failover carry: the blocks written whole, and of blocks
+     *        written in part only their 4 KiB pages (what a delta sends of them); null with {@code blocksWrittenSinceFailover}
+     * @param bytesChangedSinceShutdown the same since the last shutdown; null with {@code blocksWrittenSinceShutdown}
      */
     public record DiskMetrics(String diskId, long sizeBytes, int blockSize, Long blocksWrittenSinceFailover,
-            Long blocksWrittenSinceShutdown, long dataBytes) {
+            Long blocksWrittenSinceShutdown, long dataBytes, Long bytesChangedSinceFailover, Long bytesChangedSinceShutdown) {
     }
 }

@@ -10,6 +10,7 @@ import io.failback.contracts.site.VmSnapshot;
 import io.failback.sitedisk.BlockDevice;
 import io.failback.sitedisk.DiskFile;
 import io.failback.sitedisk.GeneratedContent;
+import io.failback.sitedisk.PageStamps;
 import io.failback.sitedisk.SiteFiles;
 import io.failback.sitedisk.VirtualDisk;
 import io.failback.sitedisk.VmDiskRegistry;
@@ -246,17 +247,25 @@ public class VmStore {
      * What Azure Monitor would tell about the VM's disks: how fast it writes now, and how many blocks it wrote since
      * a failover created it from replica storage (where its disks and the on-premises copy can differ).
      */
+    private static Long blocks(PageStamps.Changes changes) {
+        return changes == null ? null : changes.blocks().blockCount();
+    }
+
+    private static Long bytes(PageStamps.Changes changes, int blockSize) {
+        return changes == null ? null : changes.partial().bytesOf(changes.blocks().ranges(), blockSize);
+    }
+
     public VmMetrics metrics(String name) {
         AzureVm vm = get(name);
         boolean writing = vm.state() == AzureVmState.Running && vm.workload().writesPerSecond() > 0;
         List<VmMetrics.DiskMetrics> diskMetrics = vm.disks().stream().map(spec -> {
             VirtualDisk disk = disks.get(name).disk(spec.diskId());
-            Long sinceFailover = vm.replicaOrigin() == null ? null
-                    : disk.changedSince(vm.replicaOrigin().trackingPoints().get(spec.diskId())).blockCount();
+            PageStamps.Changes sinceFailover = vm.replicaOrigin() == null ? null
+                    : disk.changedPagesSince(vm.replicaOrigin().trackingPoints().get(spec.diskId()));
             Long shutdownPoint = vm.shutdownTrackingPoints().get(spec.diskId());
-            Long sinceShutdown = shutdownPoint == null ? null : disk.changedSince(shutdownPoint).blockCount();
-            return new VmMetrics.DiskMetrics(spec.diskId(), spec.sizeBytes(), spec.blockSize(), sinceFailover, sinceShutdown,
-                    dataBytes(disk));
+            PageStamps.Changes sinceShutdown = shutdownPoint == null ? null : disk.changedPagesSince(shutdownPoint);
+            return new VmMetrics.DiskMetrics(spec.diskId(), spec.sizeBytes(), spec.blockSize(), blocks(sinceFailover),
+                    blocks(sinceShutdown), dataBytes(disk), bytes(sinceFailover, spec.blockSize()), bytes(sinceShutdown, spec.blockSize()));
         }).toList();
         return new VmMetrics(name, vm.state(), writing ? vm.workload().writesPerSecond() : 0,
                 writing ? vm.workload().writeSizeBytes() : 0, diskMetrics);

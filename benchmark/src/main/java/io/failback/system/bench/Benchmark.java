@@ -224,7 +224,7 @@ public final class Benchmark {
         // The Commit below deletes the Azure VM.
         Shell.sync();
         double[] digests = driver.digestSeconds(vm);
-        say("run %d: digest of the whole disk read whole: azure-sim %.2f s, host %.2f s", r, digests[0], digests[1]);
+        say("run %d: whole-disk digest of the image files read whole: Azure's %.2f s, the host's %.2f s", r, digests[0], digests[1]);
 
         Shell.sync();
         ReverseReplication reverse = driver.commitAndReverseReplicate(item, vm, onPremisesWritesPerSecond(options.diskMib()),

@@ -156,7 +156,7 @@ final class FailbackDriver {
     }
 
     /** A ForDownTime failback between its phases: phase 1 done, the job Suspended, the proofs prepared. */
-    record SuspendedDelta(String vm, String job, double phase1Seconds, Usage phase1Usage, double proofsSeconds,
+    record SuspendedDelta(String item, String vm, String job, double phase1Seconds, Usage phase1Usage, double proofsSeconds,
             EstimateReading estimate) {
     }
 
@@ -179,7 +179,7 @@ final class FailbackDriver {
         Usage phase1Usage = Usage.of(system).since(start);
         Instant suspended = Instant.now();
         awaitPreparedProofs(vm);
-        return new SuspendedDelta(vm, job, phase1, phase1Usage, secondsSince(suspended), estimate);
+        return new SuspendedDelta(item, vm, job, phase1, phase1Usage, secondsSince(suspended), estimate);
     }
 
     /**
@@ -189,6 +189,9 @@ final class FailbackDriver {
      */
     DeltaRun deltaPhase2(SuspendedDelta suspended, String name, AzureChange beforeSnapshot, AzureChange afterSnapshot,
             long hostBlocksBefore, PageDifference phase1Pages, PageDifference phase2Pages) {
+        // Writes made while the job waited are news to the estimate read before it started: an operator about to press
+        // "Complete Failover" reads it again, and it then says what phase 2 will cost.
+        EstimateReading beforeResume = afterSnapshot == null ? null : estimate(suspended.item(), "ForDownTime");
         Usage resumedAt = Usage.of(system);
         Instant resumed = Instant.now();
         api.resume(suspended.job());
@@ -199,7 +202,7 @@ final class FailbackDriver {
         // The SnapshotSynchronization task's counters are final once the job is Suspended, so the ended job has them all.
         return new DeltaRun(name, beforeSnapshot, afterSnapshot, suspended.job(), hostBlocksBefore, suspended.phase1Seconds(),
                 suspended.phase1Usage(), suspended.proofsSeconds(), phase2, phase2Usage, TaskReport.all(done),
-                stopHostVm(suspended.vm()), suspended.estimate(), phase1Pages, phase2Pages);
+                stopHostVm(suspended.vm()), suspended.estimate(), beforeResume, phase1Pages, phase2Pages);
     }
 
     /**
@@ -273,23 +276,40 @@ final class FailbackDriver {
     }
 
     /**
-     * Times the digest of the whole disk on each site, alone, with both VMs stopped. A site remembers its blocks'
-     * hashes and rehashes only what was written since, so the live disk's digest would answer at once here: a
-     * snapshot's digest is read whole, which is what a full download's proof costs, and what phase 2 costs when the
-     * remembered hashes do not help.
+     * What proving the disk would cost a site that kept no block hashes: the whole-disk digest (SHA-256 over each 64
+     * KiB block's SHA-256) of Azure's and the host's image files, each read whole by this client on one thread, in
+     * that order. The sites' own digests no longer read what they hashed as it was written, so asking them would time
+     * a lookup.
      */
     double[] digestSeconds(String vm) {
+        Path[] images = {azureDisk(vm), hostDisk(vm)};
         double[] seconds = new double[2];
-        URI[] sites = {azure, hostAgent};
-        for (int i = 0; i < sites.length; i++) {
-            URI vmUrl = sites[i].resolve("/api/vms/" + vm);
-            String snapshot = api.send("POST", URI.create(vmUrl + "/snapshots"), "", 201).path("snapshotId").asText();
+        for (int i = 0; i < images.length; i++) {
             Instant start = Instant.now();
-            api.get(URI.create(vmUrl + "/disks/disk-0/digest?snapshot=" + snapshot));
+            blockListDigest(images[i]);
             seconds[i] = secondsSince(start);
-            api.send("DELETE", URI.create(vmUrl + "/snapshots/" + snapshot), null, 204);
         }
         return seconds;
+    }
+
+    private static byte[] blockListDigest(Path image) {
+        try (java.nio.channels.FileChannel file = java.nio.channels.FileChannel.open(image)) {
+            java.security.MessageDigest block = java.security.MessageDigest.getInstance("SHA-256");
+            java.security.MessageDigest list = java.security.MessageDigest.getInstance("SHA-256");
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocateDirect(1 << 20);
+            while (file.read(buffer.clear()) > 0) {
+                buffer.flip();
+                while (buffer.hasRemaining()) {
+                    int length = Math.min(64 << 10, buffer.remaining());
+                    block.update(buffer.slice(buffer.position(), length));
+                    buffer.position(buffer.position() + length);
+                    list.update(block.digest());
+                }
+            }
+            return list.digest();
+        } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot digest " + image, e);
+        }
     }
 
     /**

@@ -85,14 +85,16 @@ final class Measurements {
      * @param hostBlocksAfter  the same count after this failback started it again, until the benchmark stopped it
      * @param estimate         job-service's failback estimate for ForDownTime, read just before the POST; null if it
      *                         could not be read
+     * @param beforeResume     the estimate read again just before Resume, where Azure wrote while the job was
+     *                         suspended (then it estimates phase 2 alone); null otherwise
      * @param phase1Pages      where the disks differed just before phase 1 (Azure's against the host's, read from their
      *                         files): what phase 1 has to send; null where the case does not count it
      * @param phase2Pages      where they differed just before Resume: what phase 2 has to send; null where not counted
      */
     record DeltaRun(String name, AzureChange beforeSnapshot, AzureChange afterSnapshot, String jobName, long hostBlocksBefore,
             double phase1Seconds, Usage phase1Usage, double proofsSeconds, double phase2Seconds, Usage phase2Usage,
-            List<TaskReport> tasks, long hostBlocksAfter, EstimateReading estimate, PageDifference phase1Pages,
-            PageDifference phase2Pages) {
+            List<TaskReport> tasks, long hostBlocksAfter, EstimateReading estimate, EstimateReading beforeResume,
+            PageDifference phase1Pages, PageDifference phase2Pages) {
 
         TaskReport snapshotSync() {
             return TaskReport.named(tasks, "SnapshotSynchronization");
@@ -104,6 +106,21 @@ final class Measurements {
 
         double totalSeconds() {
             return phase1Seconds + phase2Seconds;
+        }
+
+        /**
+         * What the estimates said of this failback: the one read before the POST; where Azure wrote while the job was
+         * suspended, its phase 1 with the phase 2 read again before Resume. Null if either could not be read.
+         */
+        EstimateReading estimateOfWhatRan() {
+            if (afterSnapshot == null) {
+                return estimate;
+            }
+            if (estimate == null || beforeResume == null) {
+                return null;
+            }
+            double phase1 = estimate.totalSeconds() - estimate.downtimeSeconds();
+            return new EstimateReading(estimate.option(), phase1 + beforeResume.downtimeSeconds(), beforeResume.downtimeSeconds());
         }
 
         /** What sync-service sent in both phases. */
@@ -189,7 +206,7 @@ final class Measurements {
     /**
      * @param deltas        the ForDownTime failbacks with changes made before the snapshot
      * @param afterSnapshot the ForDownTime failback whose changes were made while it was suspended
-     * @param digestSeconds the whole disk's digest read whole, timed alone on azure-sim and on the host, in that order
+     * @param digestSeconds the whole-disk digest of Azure's and of the host's image file read whole by the benchmark, in that order
      * @param smallWrites   the ForDownTime failback with 4 KiB writes before it and while it was suspended (P4')
      * @param rsync         empty when rsync was not available; else the full copy, one delta per entry of
      *                      {@code deltas}, the delta of {@code smallWrites}' writes, and the rescan after

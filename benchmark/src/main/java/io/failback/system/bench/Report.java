@@ -109,9 +109,9 @@ final class Report {
         }
         md.append("### Estimates against the measurements\n\n").append(estimateTable()).append('\n');
         md.append("### Where the time goes (task durations from the job, in seconds)\n\n").append(taskTable()).append('\n');
-        md.append("The digest of the whole disk read whole (a snapshot's, so that no remembered block hash helps), timed"
-                + " alone with both VMs stopped: azure-sim ").append(seconds(median(in.runs(), run -> run.digestSeconds()[0])))
-                .append(" s, host-agent ").append(seconds(median(in.runs(), run -> run.digestSeconds()[1])))
+        md.append("The whole-disk digest computed from the image file read whole (what a proof would cost a site that kept"
+                + " no block hashes; this client, one thread): Azure's image ").append(seconds(median(in.runs(), run -> run.digestSeconds()[0])))
+                .append(" s, the host's ").append(seconds(median(in.runs(), run -> run.digestSeconds()[1])))
                 .append(" s. DataSynchronization, FinalDeltaSynchronization and ReplicateToAzure end with a digest on each"
                         + " site, both at once.\n\n");
         md.append("\"outside tasks\" is the client's time minus the tasks': the outbox, Kafka both ways, job-service's"
@@ -169,7 +169,7 @@ final class Report {
         targets.add(timeTarget("P1", "full download, durable on the host (POST → Succeeded) ÷ rsync `--whole-file`", 0.6, full,
                 rsyncFull, ("DataSynchronization %s s of %s s: the copy (the relay sent %s, %.0f%% of the disk; all-zero blocks"
                         + " go as run-length frames) and both sites' proofs; a whole-disk digest read whole takes %s s"
-                        + " (azure-sim) / %s s (host) alone").formatted(seconds(median(runs, run -> run.full().dataSync().seconds())),
+                        + " (Azure's image) / %s s (the host's) alone").formatted(seconds(median(runs, run -> run.full().dataSync().seconds())),
                         seconds(full), bytes(fullRelay), 100 * fullRelay / in.options().diskBytes(), seconds(digestAzure),
                         seconds(digestHost))));
         targets.add(cpuPerGigabyteTarget(runs));
@@ -179,8 +179,8 @@ final class Report {
             double phase1 = median(runs, run -> run.deltas().get(onePercent).phase1Seconds());
             double rsyncDelta = median(runs, run -> rsyncSeconds(run.rsyncDelta(onePercent)));
             targets.add(timeTarget("P2", "delta at 1%: phase 1 (POST → Suspended) ÷ rsync delta", 0.5, phase1, rsyncDelta,
-                    ("SnapshotSynchronization %s s: both sites read and hash (XXH64) their whole disk at once, which grows"
-                            + " with the disk; what differs is small").formatted(
+                    ("SnapshotSynchronization %s s: both sites list the SHA-256 they keep of their blocks (reading only"
+                            + " blocks they have no hash for), then the blocks that differ travel").formatted(
                             seconds(median(runs, run -> run.deltas().get(onePercent).snapshotSync().seconds())))));
             targets.add(phase1BytesTarget(runs, onePercent));
         }
@@ -350,7 +350,7 @@ final class Report {
             deltas.add(run.smallWrites());
             deltas.add(run.afterSnapshot());
             for (DeltaRun delta : deltas) {
-                checks.add(new EstimateCheck(r + 1, delta.name(), delta.estimate(), delta.totalSeconds(), delta.phase2Seconds()));
+                checks.add(new EstimateCheck(r + 1, delta.name(), delta.estimateOfWhatRan(), delta.totalSeconds(), delta.phase2Seconds()));
             }
         }
         return checks;
@@ -364,11 +364,12 @@ final class Report {
         double worst = checks.stream().filter(check -> check.estimate() != null)
                 .flatMapToDouble(check -> java.util.stream.DoubleStream.of(check.totalRatio(), check.downtimeRatio()))
                 .boxed().max(java.util.Comparator.comparingDouble(ratio -> Math.abs(Math.log(ratio)))).orElse(Double.NaN);
-        return new Target("Est", "failbackEstimate's total and downtime, read just before each failback, ÷ what it then measured",
+        return new Target("Est", "failbackEstimate's total and downtime, read just before each failback (and before Resume after"
+                + " writes while suspended), ÷ what it then measured",
                 "within ±25% in every case", "%d of %d cases within (%d estimates read; furthest %s×)".formatted(within, checks.size(),
                         read, ratio(worst)), read == 0 ? null : within == checks.size(),
                 "see \"Estimates against the measurements\" below: job-service's rates come from this installation's last"
-                        + " failbacks, and its seconds are whole numbers rounded up");
+                        + " failbacks (the first run of each size leans on its defaults)");
     }
 
     /** Where the delta of {@code percent}% sits among a repetition's deltas; -1 if it was not run. */
@@ -420,7 +421,8 @@ final class Report {
         double wholeDigest = Math.max(median(runs, run -> run.digestSeconds()[0]), median(runs, run -> run.digestSeconds()[1]));
         String proof = finalSync < wholeDigest / 2
                 ? "shorter than one whole-disk digest (%s s): the proof rehashed only the written blocks, so it does not grow with the disk"
-                : "no shorter than one whole-disk digest (%s s): the proof read the disks whole, so it grows with the disk";
+                : "no shorter than half a whole-disk digest read whole (%s s): sending and proving what changed cost about"
+                        + " as much as reading the disk would";
         return ("ShutdownAzureVm %s s, FinalDeltaSynchronization %s s (send %s, then both sites' digests), StartOnPremisesVm"
                 + " %s s, outside the tasks %s s (outbox, Kafka both ways, job updates, the client's poll). FinalDeltaSynchronization"
                 + " is " + proof).formatted(seconds(shutdown), seconds(finalSync), bytes(sent), seconds(start), seconds(outside),
@@ -630,8 +632,10 @@ final class Report {
                 + "\nThe estimate is job-service's `GET /api/replicationProtectedItems/{name}/failbackEstimate`, read after the"
                 + " item was registered and just before the failback's POST. Measured total: POST → Succeeded for a full"
                 + " download (the VM is down throughout), phase 1 + phase 2 for ForDownTime (the wait while suspended left"
-                + " out); measured downtime: the whole job for a full download, phase 2 for ForDownTime. The estimate cannot"
-                + " know of writes made after it was read (the cases with writes while suspended).\n";
+                + " out); measured downtime: the whole job for a full download, phase 2 for ForDownTime. Where Azure wrote"
+                + " while the job was suspended (news to the first estimate), the estimate is read again just before Resume,"
+                + " as an operator about to press \"Complete Failover\" would: the estimated downtime is that one's, the"
+                + " estimated total the first one's phase 1 plus it.\n";
     }
 
     private String largeReverseTable(LargeReverse large) {
@@ -794,7 +798,8 @@ final class Report {
                 + " every byte.\n\n").formatted(diskGib, in.options().diskSize(), seconds(rows.get(0).failbackSeconds()),
                 seconds(rows.get(1).failbackSeconds()), bytes(relaySent), 100.0 * relaySent / in.options().diskBytes()));
         text.append("**Delta (ForDownTime, P2).** Phase 1 runs while the Azure VM keeps running: it snapshots the VM, compares"
-                + " per-block XXH64 hash lists of the snapshot and the on-premises disk, and sends the blocks that differ"
+                + " per-block hash lists of the snapshot and the on-premises disk (from the SHA-256 each site keeps of its"
+                + " blocks), and sends the blocks that differ"
                 + " (the blocks Azure changed plus those the on-premises VM wrote after its last start). While the job is"
                 + " suspended both sites compute their disk's digest in the background and keep the blocks' hashes. Phase 2"
                 + " — \"Complete Failover\", Resume → Succeeded — is the **downtime window**: shut Azure down, send the blocks"

@@ -57,6 +57,10 @@ class ReportTest {
         // Estimates: the full download's within 25%, the deltas' downtime not.
         assertRow(summary, "failbackEstimate's total and downtime", "1 of 5 cases within", "**missed**");
         assertTrue(summary.contains("**outside ±25%**") && summary.contains("within ±25%"), summary);
+        // Writes while suspended: the first estimate's phase 1 (9 - 1 s) with the phase 2 read again before Resume (2 s).
+        String smallWritesEstimate = summary.lines().filter(line -> line.contains("random 4 KiB writes (1%)") && line.contains("ForDownTime"))
+                .findFirst().orElseThrow();
+        assertTrue(smallWritesEstimate.matches(".*\\|\\s+10\\.00 \\|.*\\|\\s+2\\.00 \\|.*"), smallWritesEstimate);
 
         Path doc = dir.resolve("benchmarks.md");
         report.writeTo(doc);
@@ -99,16 +103,16 @@ class ReportTest {
         FullDownload full = new FullDownload("job-full", 20, List.of(task("DataSynchronization", 0, 19.5)), usage(12, 2_000_000_000L),
                 5, new EstimateReading("ForSynchronization", 22, 22));
         List<DeltaRun> deltas = List.of(delta("delta 1%", new AzureChange(655, 655, 65536, 328, 2), null, 2.0, 0.3,
-                        43_000_000L, 6_000, new EstimateReading("ForDownTime", 3, 1), null, null),
+                        43_000_000L, 6_000, new EstimateReading("ForDownTime", 3, 1), null, null, null),
                 delta("delta 10%", new AzureChange(6554, 6554, 65536, 2000, 3), null, 5.0, 0.3, 430_000_000L, 6_000,
-                        new EstimateReading("ForDownTime", 6, 1), null, null));
+                        new EstimateReading("ForDownTime", 6, 1), null, null, null));
         // 1% of the pages (10486) written in 4 KiB writes, each in a block of its own.
         PageDifference pages = new PageDifference(10_000, 10_000);
         DeltaRun small = delta("random 4 KiB writes (1%)", new AzureChange(10_000, 10_486, 65536, 5243, 2),
                 new AzureChange(10_000, 10_486, 65536, 5243, 2), 3.0, 2.0, (long) (1.2 * pages.pageBytes()), 16 * pages.pageBytes(),
-                new EstimateReading("ForDownTime", 9, 1), pages, pages);
+                new EstimateReading("ForDownTime", 9, 1), new EstimateReading("ForDownTime", 2, 2), pages, pages);
         DeltaRun afterSnapshot = delta("1% written while suspended", null, new AzureChange(655, 655, 65536, 328, 2), 0.5, 0.45,
-                300_000, 43_000_000L, new EstimateReading("ForDownTime", 2, 1), null, null);
+                300_000, 43_000_000L, new EstimateReading("ForDownTime", 2, 1), new EstimateReading("ForDownTime", 0.45, 0.45), null, null);
         ReverseReplication reverse = reverse(0.8, 10_000, (long) (1.05 * pages.pageBytes()), pages);
         List<RsyncRun> rsync = List.of(rsync("full copy", 10), rsync("delta 1%", 5), rsync("delta 10%", 12),
                 rsync("4 KiB writes", 6), rsync("rescan", 5));
@@ -116,12 +120,13 @@ class ReportTest {
     }
 
     private static DeltaRun delta(String name, AzureChange before, AzureChange after, double phase1, double phase2,
-            long phase1Relay, long phase2Relay, EstimateReading estimate, PageDifference phase1Pages, PageDifference phase2Pages) {
+            long phase1Relay, long phase2Relay, EstimateReading estimate, EstimateReading beforeResume, PageDifference phase1Pages,
+            PageDifference phase2Pages) {
         List<TaskReport> tasks = List.of(task("SnapshotSynchronization", 0, phase1 - 0.2),
                 task("ShutdownAzureVm", 100, 100.02), task("FinalDeltaSynchronization", 100.02, 100 + phase2 - 0.1),
                 task("StartOnPremisesVm", 100 + phase2 - 0.1, 100 + phase2 - 0.08));
         return new DeltaRun(name, before, after, "job-" + name, 3, phase1, usage(2, phase1Relay), 0.1, phase2,
-                usage(1, phase2Relay), tasks, 2, estimate, phase1Pages, phase2Pages);
+                usage(1, phase2Relay), tasks, 2, estimate, beforeResume, phase1Pages, phase2Pages);
     }
 
     private static ReverseReplication reverse(double seconds, long blocks, long relay, PageDifference pages) {

@@ -14,9 +14,12 @@ public record AzureVmMetrics(String vmName, String state, long diskWriteOperatio
      * @param blocksWrittenSinceFailover null unless a failover created the VM from replica storage
      * @param blocksWrittenSinceShutdown null if the VM never shut down
      * @param dataBytes bytes in blocks that are not all zeros; null from an azure-sim that does not tell
+     * @param bytesChangedSinceFailover what the writes since the failover carry (blocks written whole, and of the others
+     *        their 4 KiB pages); null when not known
+     * @param bytesChangedSinceShutdown the same since the last shutdown
      */
     public record Disk(String diskId, long sizeBytes, int blockSize, Long blocksWrittenSinceFailover, Long blocksWrittenSinceShutdown,
-            Long dataBytes) {
+            Long dataBytes, Long bytesChangedSinceFailover, Long bytesChangedSinceShutdown) {
     }
 
     public long sizeBytes() {

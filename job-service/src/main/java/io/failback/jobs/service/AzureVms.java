@@ -84,7 +84,14 @@ public class AzureVms {
     }
 
     /** How many blocks of the VM's disk were written after tracking point {@code since} (the block API's changed-blocks). */
-    public Uni<Long> blocksChangedSince(String name, String diskId, long since) {
+    /**
+     * What one disk of an Azure VM wrote since a tracking point: {@code touchedBytes} of the blocks written, and the
+     * {@code changedBytes} those writes carry (whole blocks, and of blocks written in part only their pages).
+     */
+    public record ChangedSince(long touchedBytes, long changedBytes) {
+    }
+
+    public Uni<ChangedSince> changedSince(String name, String diskId, long since) {
         String url = vmUrl(name) + "/disks/" + URLEncoder.encode(diskId, StandardCharsets.UTF_8).replace("+", "%20")
                 + "/changed-blocks?since=" + since;
         return web.getAbs(url).timeout(ANSWER_TIMEOUT.toMillis()).send()
@@ -95,7 +102,8 @@ public class AzureVms {
                         throw new ProblemException(502, "AzureMetricsUnavailable", "azure-sim answered " + response.statusCode()
                                 + " for the blocks changed on disk " + diskId + " of '" + name + "': " + response.bodyAsString());
                     }
-                    return response.bodyAsJsonObject().getLong("blockCount");
+                    io.failback.contracts.site.ChangedBlocks changed = response.bodyAsJson(io.failback.contracts.site.ChangedBlocks.class);
+                    return new ChangedSince(changed.blockCount() * changed.blockSize(), changed.changedBytes());
                 });
     }
 

@@ -24,8 +24,9 @@ import java.util.TreeSet;
  * fixed cost (prepare the on-premises VM, shut the Azure VM down, start the VM on-premises): the median of their last
  * runs, the default counting as two of them;</li>
  * <li>the data tasks, each a fixed cost plus costs per byte of each kind, fitted by {@link TaskCostModel}: a full
- * download per byte of data and per byte of zeros (they travel as run lengths); phase 1 per byte both sides hash
- * and per byte sent; phase 2 per byte sent (and rehashed for the proof).</li>
+ * download per byte of data and per byte of zeros (they travel as run lengths); phase 1 per byte of the disk (hash
+ * lists), per byte sent and per byte of differing blocks beyond it (compared page by page); phase 2 per byte sent and
+ * per byte of written blocks beyond it (rehashed whole for the proof).</li>
  * </ul>
  * Only what ran as it normally runs teaches: a job that was interrupted and given back to sync-service or restarted, a
  * task that waited for a part that was away, a copy that resumed from a checkpoint, and a copy that ran while another
@@ -36,22 +37,32 @@ final class FailbackCosts {
     /** How many of its newest runs each step learns from: the data path changes with upgrades, old runs mislead. */
     static final int RUNS_PER_STEP = 10;
 
-    // The defaults: docs/benchmarks.md's run of 2026-12-03 (4 GiB disk of 43% zeros, 2 cores, code 8b0480a). A
-    // change that makes the data path faster or slower should update them with the benchmark that shows it.
+    // The defaults: the benchmark's runs of 2026-12-03 evening (4 GiB disk of 43% zeros, 2 cores, code after 90cf0c6;
+    // docs/benchmarks.md). A change that makes the data path faster or slower should update them with the benchmark
+    // that shows it.
     /** The job's time outside its tasks, per phase: outbox, Kafka both ways, job updates. */
-    static final double DEFAULT_CONTROL_SECONDS = 0.25;
-    static final double DEFAULT_PREPARE_SECONDS = 0.05;
-    static final double DEFAULT_SHUTDOWN_SECONDS = 0.04;
-    static final double DEFAULT_START_SECONDS = 0.04;
+    static final double DEFAULT_CONTROL_SECONDS = 0.15;
+    static final double DEFAULT_PREPARE_SECONDS = 0.04;
+    static final double DEFAULT_SHUTDOWN_SECONDS = 0.02;
+    static final double DEFAULT_START_SECONDS = 0.03;
     /**
-     * DataSynchronization: fixed seconds, then seconds per byte of data and per byte of zeros, proof included (24.1 s
-     * for 2.46 GB of data and 1.84 GB of zeros; the zeros' share is the digest of every block after a full copy).
+     * DataSynchronization: fixed seconds, then seconds per byte of data and per byte of zeros, proof included (13.7 s
+     * for 2.45 GB of data and 1.84 GB of zeros; zeros travel as run lengths and are hashed as a constant).
      */
-    static final double[] DEFAULT_FULL_COPY = {0.1, 1 / 112e6, 1 / 0.9e9};
-    /** SnapshotSynchronization: fixed seconds, per byte both sides hash, per byte sent (1.77 s for 4.29 GB, +3.3 s for 430 MB). */
-    static final double[] DEFAULT_SNAPSHOT_SYNC = {0.1, 1 / 2.5e9, 1 / 130e6};
-    /** FinalDeltaSynchronization: fixed seconds, per byte sent and rehashed (0.07 s with nothing to send, 0.64 s for 43 MB). */
-    static final double[] DEFAULT_FINAL_DELTA = {0.07, 1 / 75e6};
+    static final double[] DEFAULT_FULL_COPY = {0.1, 1 / 182e6, 1 / 10e9};
+    /**
+     * SnapshotSynchronization: fixed seconds, per byte of the disk (both sites list their blocks' hashes, mostly
+     * remembered), per byte sent, and per byte of the differing blocks beyond what is sent (read and hashed page by page
+     * on both sites, rehashed whole on the host): 0.37 s at 1% (43 MB), 2.45 s at 10% (430 MB), 0.88 s for 43 MB of
+     * 4 KiB pages in 640 MB of blocks.
+     */
+    static final double[] DEFAULT_SNAPSHOT_SYNC = {0.05, 1 / 50e9, 1 / 185e6, 1 / 1.15e9};
+    /**
+     * FinalDeltaSynchronization: fixed seconds, per byte sent, and per byte of the written blocks beyond what is sent
+     * (4 KiB writes: the host rehashes the whole block for the proof): 0.04 s with nothing to send, 0.16 s for 43 MB of
+     * whole blocks, 0.82 s for 43 MB of pages in 640 MB of blocks.
+     */
+    static final double[] DEFAULT_FINAL_DELTA = {0.04, 1 / 360e6, 1 / 0.9e9};
     /** How sure the defaults are: an installation may well be twice as fast or slow as the benchmark's machine. */
     static final double DEFAULT_RATE_SPREAD = 1.0;
     static final double DEFAULT_FIXED_SPREAD_SECONDS = 0.1;
@@ -140,12 +151,16 @@ final class FailbackCosts {
             JobTask snapshot = job.task(SyncTask.SnapshotSynchronization.name());
             if (alone && snapshot != null && ranNormally(snapshot) && snapshot.progress() != null && snapshotSyncs.size() < RUNS_PER_STEP) {
                 TaskProgress p = snapshot.progress();
-                snapshotSyncs.add(run(job, snapshot, new double[] {1, p.bytesScanned(), p.bytesToSend()}));
+                // Scanned: the disk's hash lists, then the differing blocks compared page by page.
+                long compared = Math.max(0, p.bytesScanned() - p.bytesTotal());
+                snapshotSyncs.add(run(job, snapshot, snapshotFeatures(p.bytesTotal(), p.bytesToSend(), compared)));
                 taught++;
             }
             JobTask finalDelta = job.task(SyncTask.FinalDeltaSynchronization.name());
             if (alone && finalDelta != null && ranNormally(finalDelta) && finalDelta.progress() != null && finalDeltas.size() < RUNS_PER_STEP) {
-                finalDeltas.add(run(job, finalDelta, new double[] {1, finalDelta.progress().bytesToSend()}));
+                TaskProgress p = finalDelta.progress();
+                // Scanned: the blocks the writes touched.
+                finalDeltas.add(run(job, finalDelta, finalFeatures(p.bytesToSend(), p.bytesScanned())));
                 taught++;
             }
             if (taught > 0) {
@@ -169,14 +184,37 @@ final class FailbackCosts {
         return Prediction.NONE.plus(control).plus(shutdown).plus(data(DEFAULT_FULL_COPY, fullCopies, features)).plus(start);
     }
 
-    /** ForDownTime's phase 1, while the Azure VM runs: both sides hash every block, the blocks that differ travel. */
-    Prediction snapshotPhase(long diskBytes, long bytesToSend) {
-        return Prediction.NONE.plus(control).plus(prepare).plus(data(DEFAULT_SNAPSHOT_SYNC, snapshotSyncs, new double[] {1, diskBytes, bytesToSend}));
+    /**
+     * ForDownTime's phase 1, while the Azure VM runs: both sides list every block's hash, compare the differing blocks
+     * page by page, and the differing pages travel.
+     *
+     * @param touchedBytes the bytes of the blocks that differ
+     * @param bytesToSend what of them travels (of blocks that differ in part, only the pages that do)
+     */
+    Prediction snapshotPhase(long diskBytes, long bytesToSend, long touchedBytes) {
+        return Prediction.NONE.plus(control).plus(prepare)
+                .plus(data(DEFAULT_SNAPSHOT_SYNC, snapshotSyncs, snapshotFeatures(diskBytes, bytesToSend, touchedBytes)));
     }
 
-    /** ForDownTime's phase 2, the downtime: shut down, send what was written since the snapshot, prove, start. */
-    Prediction finalPhase(long bytesToSend) {
-        return Prediction.NONE.plus(control).plus(shutdown).plus(data(DEFAULT_FINAL_DELTA, finalDeltas, new double[] {1, bytesToSend})).plus(start);
+    /**
+     * ForDownTime's phase 2, the downtime: shut down, send what was written since the snapshot, prove, start.
+     *
+     * @param touchedBytes the bytes of the blocks written since the snapshot
+     * @param bytesToSend what of them travels
+     */
+    Prediction finalPhase(long bytesToSend, long touchedBytes) {
+        return Prediction.NONE.plus(control).plus(shutdown)
+                .plus(data(DEFAULT_FINAL_DELTA, finalDeltas, finalFeatures(bytesToSend, touchedBytes))).plus(start);
+    }
+
+    /** Phase 1's features: the disk, what is sent, and the differing blocks' bytes beyond it. */
+    static double[] snapshotFeatures(long diskBytes, long bytesToSend, long touchedBytes) {
+        return new double[] {1, diskBytes, bytesToSend, Math.max(0, touchedBytes - bytesToSend)};
+    }
+
+    /** Phase 2's features: what is sent, and the written blocks' bytes beyond it. */
+    static double[] finalFeatures(long bytesToSend, long touchedBytes) {
+        return new double[] {1, bytesToSend, Math.max(0, touchedBytes - bytesToSend)};
     }
 
     /** The data task's model fitted for these features. */

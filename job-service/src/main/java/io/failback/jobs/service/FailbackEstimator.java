@@ -115,16 +115,16 @@ public class FailbackEstimator {
                 .map(FailbackCosts::learn);
     }
 
-    /** The blocks each disk of the Azure VM wrote since the suspended failback's snapshot, in bytes. */
-    private Uni<Long> writtenSinceSnapshot(ReplicationProtectedItem item, ReplicationJob suspended, AzureVmMetrics metrics) {
+    /** What each disk of the Azure VM wrote since the suspended failback's snapshot, summed over the disks. */
+    private Uni<AzureVms.ChangedSince> writtenSinceSnapshot(ReplicationProtectedItem item, ReplicationJob suspended, AzureVmMetrics metrics) {
         Map<String, Long> points = suspended.details.checkpoint().trackingPoints();
         return Multi.createFrom().iterable(metrics.disks())
                 .onItem().transformToUniAndConcatenate(disk -> points.get(disk.diskId()) == null
-                        ? Uni.createFrom().item(disk.sizeBytes())
-                        : azureVms.blocksChangedSince(item.recoveryAzureVmName, disk.diskId(), points.get(disk.diskId()))
-                                .map(blocks -> blocks * disk.blockSize()))
+                        ? Uni.createFrom().item(new AzureVms.ChangedSince(disk.sizeBytes(), disk.sizeBytes()))
+                        : azureVms.changedSince(item.recoveryAzureVmName, disk.diskId(), points.get(disk.diskId())))
                 .collect().asList()
-                .map(bytes -> bytes.stream().mapToLong(Long::longValue).sum());
+                .map(changes -> new AzureVms.ChangedSince(changes.stream().mapToLong(AzureVms.ChangedSince::touchedBytes).sum(),
+                        changes.stream().mapToLong(AzureVms.ChangedSince::changedBytes).sum()));
     }
 
     private static Estimate beforeFailback(ReplicationProtectedItem item, AzureVmMetrics metrics, FailbackCosts costs) {
@@ -135,28 +135,38 @@ public class FailbackEstimator {
         Long sinceShutdown = sum(metrics, AzureVmMetrics.Disk::blocksWrittenSinceShutdown);
         long blockSize = metrics.disks().isEmpty() ? 65536 : metrics.disks().get(0).blockSize();
         long differingBlocks;
+        // What the differing blocks' writes carry (of blocks written in part, their pages); null: every block whole.
+        Long changedBytes;
         String deltaNote;
         if (sinceFailover != null) {
             differingBlocks = sinceFailover;
+            changedBytes = sum(metrics, AzureVmMetrics.Disk::bytesChangedSinceFailover);
             deltaNote = "phase 1 sends the blocks the Azure VM wrote since the failover created it from its replica";
         } else if (sinceShutdown != null) {
             differingBlocks = sinceShutdown;
+            changedBytes = sum(metrics, AzureVmMetrics.Disk::bytesChangedSinceShutdown);
             deltaNote = "phase 1 sends the blocks the Azure VM wrote since its last shutdown, assuming the on-premises disk is the copy "
                     + "a failback made then (if not, it sends what differs, which may be more)";
         } else {
             differingBlocks = diskBytes / blockSize;
+            changedBytes = null;
             deltaNote = "the Azure VM did not come from this item's replica and never shut down: phase 1 may have to send every block "
                     + "(an upper bound)";
         }
         long differingBytes = Math.min(diskBytes, differingBlocks * blockSize);
-        // Each small write dirties a whole block: what phase 2 sends grows by up to one block per write.
+        long phase1Sends = changedBytes == null ? differingBytes : Math.min(differingBytes, changedBytes);
+        // Each small write touches a block (the proof rehashes it whole) and sends its pages.
         long writeBytesPerSecond = metrics.diskWriteOperationsPerSecond() * Math.max(blockSize, metrics.writeSizeBytes());
+        long pageBytes = blockSize / io.failback.contracts.site.PageMasks.pagesPerBlock((int) blockSize);
+        long sentPerWrite = metrics.writeSizeBytes() <= 0 ? blockSize
+                : Math.min(blockSize, (metrics.writeSizeBytes() + pageBytes - 1) / pageBytes * pageBytes);
 
         FailbackCosts.Prediction full = costs.fullDownload(diskBytes, copiedDataBytes);
         FailbackCosts.Prediction fullDowntime = costs.fullDownloadDowntime(diskBytes, copiedDataBytes);
-        FailbackCosts.Prediction phase1 = costs.snapshotPhase(diskBytes, differingBytes);
-        long writtenDuringPhase1 = Math.min(diskBytes, (long) (writeBytesPerSecond * phase1.seconds()));
-        FailbackCosts.Prediction phase2 = costs.finalPhase(writtenDuringPhase1);
+        FailbackCosts.Prediction phase1 = costs.snapshotPhase(diskBytes, phase1Sends, differingBytes);
+        long touchedDuringPhase1 = Math.min(diskBytes, (long) (writeBytesPerSecond * phase1.seconds()));
+        long writtenDuringPhase1 = touchedDuringPhase1 / Math.max(blockSize, Math.max(1, metrics.writeSizeBytes())) * sentPerWrite;
+        FailbackCosts.Prediction phase2 = costs.finalPhase(writtenDuringPhase1, touchedDuringPhase1);
         FailbackCosts.Prediction delta = phase1.plus(phase2);
         String zeros = dataBytes == null ? "azure-sim does not say how much of the disks holds data: all of it is counted as data"
                 : "zeros (" + percent(diskBytes - dataBytes, diskBytes) + " of the disks) travel as run lengths";
@@ -164,31 +174,35 @@ public class FailbackEstimator {
                 new OptionEstimate(DataSyncOption.ForSynchronization.name(), diskBytes, round(full.seconds()), round(fullDowntime.seconds()),
                         null, null, round(full.spreadSeconds()), round(fullDowntime.spreadSeconds()),
                         "the Azure VM shuts down at once; every block is sent and proven; " + zeros),
-                new OptionEstimate(DataSyncOption.ForDownTime.name(), differingBytes + writtenDuringPhase1, round(delta.seconds()),
+                new OptionEstimate(DataSyncOption.ForDownTime.name(), phase1Sends + writtenDuringPhase1, round(delta.seconds()),
                         round(phase2.seconds()), round(phase1.seconds()), round(phase2.seconds()), round(delta.spreadSeconds()),
                         round(phase2.spreadSeconds()), deltaNote + "; phase 2 what it writes during phase 1 at its present rate"));
         Basis basis = basis(item.primaryProviderId, costs, List.of(
                 step("DataSynchronization", costs.fullCopies, FailbackCosts.DEFAULT_FULL_COPY,
                         new double[] {1, copiedDataBytes, diskBytes - copiedDataBytes}, "data", "zeros"),
                 step("SnapshotSynchronization", costs.snapshotSyncs, FailbackCosts.DEFAULT_SNAPSHOT_SYNC,
-                        new double[] {1, diskBytes, differingBytes}, "hashed", "sent"),
+                        FailbackCosts.snapshotFeatures(diskBytes, phase1Sends, differingBytes), "listed", "sent", "compared"),
                 step("FinalDeltaSynchronization", costs.finalDeltas, FailbackCosts.DEFAULT_FINAL_DELTA,
-                        new double[] {1, writtenDuringPhase1}, "sent")));
+                        FailbackCosts.finalFeatures(writtenDuringPhase1, touchedDuringPhase1), "sent", "rehashed")));
         return new Estimate(item.name, diskBytes, dataBytes, sinceFailover, differingBytes / blockSize, writeBytesPerSecond, basis, options);
     }
 
     /** A suspended ForDownTime failback: its phase 2, which sends what the Azure VM wrote since the snapshot. */
-    private static Estimate completingFailback(ReplicationProtectedItem item, AzureVmMetrics metrics, FailbackCosts costs, long writtenBytes) {
+    private static Estimate completingFailback(ReplicationProtectedItem item, AzureVmMetrics metrics, FailbackCosts costs,
+            AzureVms.ChangedSince written) {
         long diskBytes = metrics.sizeBytes();
         long blockSize = metrics.disks().isEmpty() ? 65536 : metrics.disks().get(0).blockSize();
         long writeBytesPerSecond = metrics.diskWriteOperationsPerSecond() * Math.max(blockSize, metrics.writeSizeBytes());
-        FailbackCosts.Prediction phase2 = costs.finalPhase(Math.min(diskBytes, writtenBytes));
+        long writtenBytes = Math.min(diskBytes, written.changedBytes());
+        long touchedBytes = Math.min(diskBytes, written.touchedBytes());
+        FailbackCosts.Prediction phase2 = costs.finalPhase(writtenBytes, touchedBytes);
         List<OptionEstimate> options = List.of(new OptionEstimate(DataSyncOption.ForDownTime.name(), writtenBytes, round(phase2.seconds()),
                 round(phase2.seconds()), null, round(phase2.seconds()), round(phase2.spreadSeconds()), round(phase2.spreadSeconds()),
                 "phase 1 is done and the failback waits for Complete Failover: phase 2 shuts the Azure VM down and sends the "
-                        + writtenBytes / blockSize + " blocks it wrote since the snapshot (more if it keeps writing until then)"));
+                        + touchedBytes / blockSize + " blocks it wrote since the snapshot (of blocks written in part, only their pages;"
+                        + " more if it keeps writing until then)"));
         Basis basis = basis(item.primaryProviderId, costs, List.of(step("FinalDeltaSynchronization", costs.finalDeltas,
-                FailbackCosts.DEFAULT_FINAL_DELTA, new double[] {1, writtenBytes}, "sent")));
+                FailbackCosts.DEFAULT_FINAL_DELTA, FailbackCosts.finalFeatures(writtenBytes, touchedBytes), "sent", "rehashed")));
         return new Estimate(item.name, diskBytes, metrics.dataBytes(), sum(metrics, AzureVmMetrics.Disk::blocksWrittenSinceFailover), 0,
                 writeBytesPerSecond, basis, options);
     }

@@ -42,6 +42,7 @@ import java.util.concurrent.Callable;
  * The site decides which disk a name means and what writing into it implies (see {@link Disks}).
  */
 public final class BlockApi {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(BlockApi.class);
 
     /** The site's side: blocking calls, run on worker threads. */
     public interface Disks {
@@ -157,7 +158,10 @@ public final class BlockApi {
         router.get(disk + "/digest").handler(ctx -> blocking(vertx, () -> {
             BlockDevice file = disks.disk(vm(ctx), diskId(ctx));
             String snapshot = ctx.request().getParam("snapshot");
+            long started = System.nanoTime();
             String digest = snapshot == null ? file.digest() : tracked(file).snapshotDigest(snapshot);
+            LOG.debugf("disk %s%s: digest in %d ms", file.diskId(), snapshot == null ? "" : " (snapshot " + snapshot + ")",
+                    (System.nanoTime() - started) / 1_000_000);
             return new DiskDigest(file.diskId(), file.sizeBytes(), DiskFile.DIGEST_ALGORITHM, digest);
         }).onSuccess(digest -> answerJson(ctx.response(), 200, digest)).onFailure(e -> answerProblem(ctx, e)));
     }

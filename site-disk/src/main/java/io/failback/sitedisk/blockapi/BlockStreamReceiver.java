@@ -26,6 +26,7 @@ import java.util.List;
  * end. The returned future succeeds only after the END frame arrived, every frame matched, and the data is durable.
  */
 public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(BlockStreamReceiver.class);
     private static final int MAX_QUEUED_BATCHES = 2;
     /** How much a stream with checkpoints writes between two of them. */
     static final long CHECKPOINT_BYTES = 64L << 20;
@@ -61,6 +62,7 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
     private long dataBlocks;
     private long zeroBlocks;
     private long dataBytes;
+    private final long startedNanos = System.nanoTime();
 
     private BlockStreamReceiver(Vertx vertx, BlockDevice disk, boolean targetIsZeroed, BlockStreamDecoder.KeyRing keys,
             Checkpoints checkpoints, ReadStream<Buffer> body) {
@@ -118,11 +120,17 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
             return;
         }
         submitBatch();
+        long[] forceNanos = new long[2];
         writes.compose(v -> vertx.executeBlocking(() -> {
+            forceNanos[0] = System.nanoTime();
             disk.force();
+            forceNanos[1] = System.nanoTime();
             return null;
         }, false)).onComplete(result -> {
             if (result.succeeded()) {
+                LOG.debugf("disk %s: received %d data and %d zero blocks (%d bytes of data) in %d ms, of which the last force %d ms",
+                        disk.diskId(), dataBlocks, zeroBlocks, dataBytes, (System.nanoTime() - startedNanos) / 1_000_000,
+                        (forceNanos[1] - forceNanos[0]) / 1_000_000);
                 done.tryComplete(new BlockWriteSummary(disk.diskId(), dataBlocks, zeroBlocks, dataBytes));
             } else {
                 fail(result.cause());

@@ -98,6 +98,7 @@ public abstract class DataRun extends CommandRun {
     /** Copies the disks one after the other, reporting the task's progress while it runs and once at the end. */
     protected final Uni<Void> copyDisks(SyncTask task, List<DiskSpec> disks, Function<DiskSpec, DiskCopy> copyOf) {
         Progress progress = new Progress(disks.stream().mapToLong(DiskSpec::sizeBytes).sum());
+        long started = System.nanoTime();
         long timer = vertx.setPeriodic(progressInterval.toMillis(), id -> reportProgress(task, progress.snapshot())
                 .subscribe().with(ok -> { }, e -> LOG.debugf("progress report not sent: %s", e.getMessage())));
         return Multi.createFrom().iterable(disks)
@@ -105,5 +106,7 @@ public abstract class DataRun extends CommandRun {
                 .collect().asList()
                 .eventually(() -> vertx.cancelTimer(timer))
                 .invoke(() -> lastProgress = progress.snapshot())
+                .invoke(() -> LOG.debugf("job %s: %s copied %d disks in %d ms", command.jobName(), task, disks.size(),
+                        (System.nanoTime() - started) / 1_000_000))
                 .replaceWithVoid();
     }}

@@ -96,9 +96,11 @@ public final class PlannedFailbackRun extends DataRun {
         return task(SyncTask.ShutdownAzureVm, this::shutdownAzureVm)
                 .chain(sourceVm -> task(SyncTask.FinalDeltaSynchronization, () -> copyDisks(SyncTask.FinalDeltaSynchronization,
                         sourceVm.disks(), disk -> changedSince(disk, checkpoint.trackingPoints().get(disk.diskId())))
-                        .chain(() -> verify(sourceVm))
-                        .call(() -> deleteSnapshot(checkpoint.snapshotId()))))
+                        .chain(() -> verify(sourceVm))))
                 .call(() -> task(SyncTask.StartOnPremisesVm, this::startOnPremisesVm))
+                // Once the VM runs on-premises, outside the downtime: deleting a snapshot that holds the blocks Azure
+                // wrote while the job waited frees them in azure-sim's file system (0.4 s for 10,000 blocks).
+                .invoke(() -> deleteSnapshot(checkpoint.snapshotId()).subscribe().with(ok -> { }, e -> { }))
                 .map(Outcome::succeeded);
     }
 
@@ -119,7 +121,9 @@ public final class PlannedFailbackRun extends DataRun {
 
     /** Deletes a snapshot of the Azure VM if it can; one left behind only costs space until the VM goes. */
     private Uni<Void> deleteSnapshot(String snapshotId) {
+        long started = System.nanoTime();
         return azure.delete("/api/vms/" + spec.azureVm().vmName() + "/snapshots/" + snapshotId)
+                .invoke(() -> LOG.debugf("snapshot %s deleted in %d ms", snapshotId, (System.nanoTime() - started) / 1_000_000))
                 .onFailure().invoke(e -> LOG.infof("snapshot %s not deleted: %s", snapshotId, e.getMessage()))
                 .onFailure().recoverWithNull();
     }
@@ -199,6 +203,7 @@ public final class PlannedFailbackRun extends DataRun {
      */
     private Uni<List<DiskVerification>> verify(SiteVm sourceVm) {
         String vmName = spec.onPremisesVm().vmName();
+        long started = System.nanoTime();
         return Multi.createFrom().iterable(sourceVm.disks())
                 .onItem().transformToUniAndConcatenate(disk -> Uni.combine().all()
                         .unis(azure.digest(diskPath(spec.azureVm().vmName(), disk), null), host.digest(diskPath(vmName, disk), null))
@@ -206,7 +211,9 @@ public final class PlannedFailbackRun extends DataRun {
                         .chain(digests -> host.verify(vmName, disk.diskId(), digests.getItem1())
                                 .map(targetDigest -> new DiskVerification(disk.diskId(), disk.sizeBytes(),
                                         digests.getItem1().algorithm(), digests.getItem1().digest(), targetDigest))))
-                .collect().asList();
+                .collect().asList()
+                .invoke(() -> LOG.debugf("job %s: both sites' digests compared and the host's disks marked consistent in %d ms",
+                        command.jobName(), (System.nanoTime() - started) / 1_000_000));
     }
 
     /**
@@ -255,6 +262,8 @@ public final class PlannedFailbackRun extends DataRun {
                         new HashComparer.Side(host.url(target + "/hashes"), host.url(target + "/hashes/select"), "the target"),
                         d.blockSize(), d.blockCount(), blocks -> progress.scanned.addAndGet(blocks * d.blockSize()))
                 .chain(differing -> {
+                    // Besides the whole disk's hash lists, both sites read and hash the differing blocks again, page by page.
+                    progress.scanned.addAndGet(differing.blockCount() * d.blockSize());
                     progress.toSend.addAndGet(differing.bytes());
                     return relayed(progress, counters -> relay.relaySelected(azure.url(source + "/blocks/select?snapshot=" + snapshotId),
                             differing.body(), targetBlocks(d), counters));
@@ -274,7 +283,8 @@ public final class PlannedFailbackRun extends DataRun {
             return azure.changedBlocks(diskPath(spec.azureVm().vmName(), d), trackingPoint)
                     .chain(changed -> {
                         SelectedBlocks written = SelectedBlocks.of(changed);
-                        progress.scanned.addAndGet(d.sizeBytes());
+                        // Read (the pages out of their blocks) on Azure, and hashed again whole for the proof on the host.
+                        progress.scanned.addAndGet(written.blockCount() * d.blockSize());
                         progress.toSend.addAndGet(written.bytes());
                         return relayed(progress, counters -> relay.relaySelected(
                                 azure.url(diskPath(spec.azureVm().vmName(), d) + "/blocks/select"), written.body(), targetBlocks(d),

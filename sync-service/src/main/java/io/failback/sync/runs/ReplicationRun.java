@@ -123,7 +123,8 @@ public final class ReplicationRun extends DataRun {
             }
             return host.changedBlocks(diskPath(source.vmName(), disk), trackingPoint).chain(changed -> {
                 SelectedBlocks written = SelectedBlocks.of(changed);
-                progress.scanned.addAndGet(written.bytes());
+                // Read (the pages out of their blocks) on the host, and hashed again whole for the proof in Azure.
+                progress.scanned.addAndGet(written.blockCount() * disk.blockSize());
                 progress.toSend.addAndGet(written.bytes());
                 return sendSelected(snapshot, disk, written, progress);
             });
