@@ -21,7 +21,9 @@ import java.util.Map;
  * <p>
  * <b>Design: an undo journal per disk.</b> Before a block is overwritten for the first time since the recovery point,
  * its old content is appended to the disk's journal ({@link UndoLog}, {@code <disk>.undo}) and the journal is forced;
- * only then is the new content written. Recording a recovery point forces the disk and starts an empty journal (the
+ * only then is the new content written (where the disk keeps blocks in the clear, a write of some 4 KiB pages saves
+ * only those pages: Reverse Replicate of a guest's small writes journals their size, not 16 times it). Recording a
+ * recovery point forces the disk and starts an empty journal (the
  * disk is consistent now); {@link #rollBack()} writes the saved blocks back, forces, and starts an empty journal, and
  * {@link #atRecoveryPoint()} reads the recovery point's content without changing anything (saved blocks from the
  * journal, the others from the disk). Rolling back is always safe: the next cycle sends every block changed since the
@@ -68,8 +70,13 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
     private final Path journalFile;
     /** Null while the replica has no recovery point. */
     private UndoLog journal;
-    /** The blocks saved in the journal: overwritten since the recovery point. */
-    private final Map<Long, UndoLog.Entry> saved = new HashMap<>();
+    /**
+     * The blocks saved in the journal (overwritten since the recovery point): a whole block's one entry, or the entries
+     * of the pages saved so far, which cover disjoint pages.
+     */
+    private final Map<Long, List<UndoLog.Entry>> saved = new HashMap<>();
+    /** Whether a write of some pages saves only those (the stored form is the block itself), or the whole block. */
+    private final boolean savesPages;
     /**
      * Writes (copies, in order: {@link Run}s and {@link Pages}) whose blocks' records are appended but not forced yet:
      * they wait for the force.
@@ -81,6 +88,7 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
         this.disk = disk;
         this.stored = StoredForm.of(disk);
         this.journalFile = journalFile;
+        this.savesPages = stored.bytes() == disk.blockSize() && io.failback.contracts.site.PageMasks.pagesPerBlock(disk.blockSize()) > 1;
     }
 
     /**
@@ -95,7 +103,7 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
         UndoLog found = UndoLog.open(journaled.journalFile);
         if (found != null && found.tag().equals(recoveryPoint) && found.storedBlockBytes() == journaled.stored.bytes()) {
             journaled.journal = found;
-            found.loaded().forEach(entry -> journaled.saved.put(entry.block(), entry));
+            found.loaded().forEach(journaled::remember);
         } else {
             if (found != null) {
                 found.close();
@@ -137,16 +145,19 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
         if (journal == null || saved.isEmpty()) {
             return 0;
         }
-        List<UndoLog.Entry> entries = new ArrayList<>(saved.values());
+        List<UndoLog.Entry> entries = new ArrayList<>(saved.values().stream().flatMap(List::stream).toList());
         entries.sort(Comparator.comparingLong(UndoLog.Entry::payloadAt));
-        ByteBuffer block = ByteBuffer.allocate(stored.bytes());
+        ByteBuffer block = ByteBuffer.allocate(Math.max(stored.bytes(), blockSize()));
         ByteBuffer zeros = ByteBuffer.allocate(stored.bytes());
         for (UndoLog.Entry entry : entries) {
             if (entry.zeros()) {
                 stored.write(entry.block(), zeros.clear());
-            } else {
+            } else if (entry.whole()) {
                 journal.read(entry, block.clear());
                 stored.write(entry.block(), block.flip());
+            } else {
+                journal.read(entry, block.clear());
+                disk.writePages(entry.block(), entry.pageMask(), block.flip());
             }
         }
         disk.force();
@@ -220,18 +231,21 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
             disk.writeBatch(runs, pages);
             return;
         }
-        List<Long> first = new ArrayList<>();
+        long fullMask = io.failback.contracts.site.PageMasks.fullMask(blockSize());
+        List<long[]> first = new ArrayList<>();
         for (Run run : runs) {
             long count = run.blocks().remaining() / blockSize();
             for (long block = run.firstBlock(); block < run.firstBlock() + count; block++) {
-                if (!saved.containsKey(block)) {
-                    first.add(block);
+                long unsaved = fullMask & ~savedPages(block);
+                if (unsaved != 0) {
+                    first.add(new long[] {block, unsaved});
                 }
             }
         }
         for (Pages some : pages) {
-            if (!saved.containsKey(some.block())) {
-                first.add(some.block());
+            long unsaved = (savesPages ? some.mask() : fullMask) & ~savedPages(some.block());
+            if (unsaved != 0) {
+                first.add(new long[] {some.block(), unsaved});
             }
         }
         save(first, false, false);
@@ -255,10 +269,12 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
     public synchronized void zeroAll() {
         release();
         if (journal != null) {
-            List<Long> unsaved = new ArrayList<>();
+            long fullMask = io.failback.contracts.site.PageMasks.fullMask(blockSize());
+            List<long[]> unsaved = new ArrayList<>();
             for (long block = 0; block < blockCount(); block++) {
-                if (!saved.containsKey(block)) {
-                    unsaved.add(block);
+                long pages = fullMask & ~savedPages(block);
+                if (pages != 0) {
+                    unsaved.add(new long[] {block, pages});
                 }
             }
             save(unsaved, true, true);
@@ -307,28 +323,40 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
 
     /**
      * Appends the blocks' current stored form to the journal, about 1 MiB per write, forced at the end with
-     * {@code force}; the blocks may be overwritten only once it is. With {@code skipZeros} blocks holding zeros are
-     * left out (a full copy's reset: they read as zeros afterwards anyway, and are saved if the copy writes them).
+     * {@code force}; the blocks may be overwritten only once it is. Each item is a block and the pages of it not saved
+     * yet: all of them save the whole block, some (only where {@link #savesPages}) only those pages. With
+     * {@code skipZeros} whole blocks holding zeros are left out (a full copy's reset: they read as zeros afterwards
+     * anyway, and are saved if the copy writes them).
      */
-    private void save(List<Long> blocks, boolean skipZeros, boolean force) {
+    private void save(List<long[]> blocks, boolean skipZeros, boolean force) {
         if (blocks.isEmpty()) {
             return;
         }
+        long fullMask = io.failback.contracts.site.PageMasks.fullMask(blockSize());
         int perAppend = Math.max(1, BATCH_BYTES / stored.bytes());
         ByteBuffer forms = ByteBuffer.allocate(Math.min(perAppend, blocks.size()) * stored.bytes());
+        ByteBuffer whole = savesPages ? ByteBuffer.allocate(blockSize()) : null;
         List<UndoLog.Saved> batch = new ArrayList<>(perAppend);
         boolean appended = false;
         for (int i = 0; i < blocks.size(); i++) {
-            long block = blocks.get(i);
+            long block = blocks.get(i)[0];
+            long pages = blocks.get(i)[1];
             ByteBuffer form = forms.slice(batch.size() * stored.bytes(), stored.bytes());
-            stored.read(block, form);
-            boolean zeros = DiskFile.isAllZero(form.flip());
-            if (!(zeros && skipZeros)) {
-                batch.add(new UndoLog.Saved(block, zeros ? null : form));
+            if (pages == fullMask || !savesPages) {
+                stored.read(block, form);
+                boolean zeros = DiskFile.isAllZero(form.flip());
+                if (!(zeros && skipZeros)) {
+                    batch.add(new UndoLog.Saved(block, zeros ? null : form));
+                }
+            } else {
+                // Only the pages about to be overwritten: a 4 KiB write journals 4 KiB, not its block.
+                disk.read(block, whole.clear());
+                gatherPages(whole.flip(), pages, form.clear());
+                batch.add(new UndoLog.Saved(block, form.flip(), pages));
             }
             if (batch.size() == perAppend || i == blocks.size() - 1) {
                 if (!batch.isEmpty()) {
-                    journal.append(batch).forEach(entry -> saved.put(entry.block(), entry));
+                    journal.append(batch).forEach(this::remember);
                     appended = true;
                 }
                 batch.clear();
@@ -337,6 +365,31 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
         if (appended && force) {
             journal.force();
         }
+    }
+
+    /** Copies the pages {@code mask} names out of {@code block}, in page order, to {@code dst}. */
+    private static void gatherPages(ByteBuffer block, long mask, ByteBuffer dst) {
+        for (long rest = mask; rest != 0; rest &= rest - 1) {
+            int page = Long.numberOfTrailingZeros(rest);
+            dst.put(block.slice(page * UndoLog.PAGE_BYTES, UndoLog.PAGE_BYTES));
+        }
+    }
+
+    private void remember(UndoLog.Entry entry) {
+        saved.computeIfAbsent(entry.block(), b -> new ArrayList<>(1)).add(entry);
+    }
+
+    /** The pages of {@code block} saved in the journal: all of them for a block saved whole. */
+    private long savedPages(long block) {
+        List<UndoLog.Entry> entries = saved.get(block);
+        if (entries == null) {
+            return 0;
+        }
+        long mask = 0;
+        for (UndoLog.Entry entry : entries) {
+            mask |= entry.whole() ? -1L : entry.pageMask();
+        }
+        return mask;
     }
 
     /** Forces the journal, then writes what was held back for it (in order: a later write of a block wins). */
@@ -381,8 +434,8 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
         long block = firstBlock;
         long end = firstBlock + dst.remaining() / blockSize;
         while (block < end) {
-            UndoLog.Entry entry = saved.get(block);
-            if (entry == null) {
+            List<UndoLog.Entry> entries = saved.get(block);
+            if (entries == null) {
                 long unchanged = block + 1;
                 while (unchanged < end && !saved.containsKey(unchanged)) {
                     unchanged++;
@@ -394,11 +447,19 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
                 continue;
             }
             ByteBuffer out = dst.slice(dst.position(), blockSize);
-            if (entry.zeros()) {
+            UndoLog.Entry first = entries.get(0);
+            if (first.whole() && first.zeros()) {
                 out.put(new byte[blockSize]);
-            } else {
-                journal.read(entry, form.clear());
+            } else if (first.whole()) {
+                journal.read(first, form.clear());
                 stored.open(block, form.flip(), out);
+            } else {
+                // Saved page by page: the pages not saved were not written since the point.
+                disk.read(block, out.duplicate());
+                for (UndoLog.Entry pages : entries) {
+                    journal.read(pages, form.clear());
+                    BlockDevice.overlayPages(out.duplicate(), pages.pageMask(), form.flip());
+                }
             }
             dst.position(dst.position() + blockSize);
             block++;

@@ -22,11 +22,16 @@ import java.util.zip.CRC32C;
  * form, so a sealed replica's journal holds only sealed blocks. Append-only; big-endian.
  *
  * <pre>
- * header = magic "FBUJ" | version u16 = 1 | storedBlockBytes u32 | journalId u64 | tagLength u16 | tag (UTF-8)
+ * header = magic "FBUJ" | version u16 = 2 | storedBlockBytes u32 | journalId u64 | tagLength u16 | tag (UTF-8)
  *          | crc32c u32 (of the header bytes before it)
- * record = block u64 | kind u8 (0: the block was zeros, nothing follows; 1: its stored form follows)
- *          | stored form (storedBlockBytes, kind 1 only) | crc32c u32 (of journalId, then block .. stored form)
+ * record = block u64 | kind u8 (0: the block was zeros, nothing follows; 1: its stored form follows;
+ *          2: some of its 4 KiB pages follow) | pageMask u64 (kind 2 only) | stored form (storedBlockBytes, kind 1)
+ *          or the pages (4096 bytes each, in page order, kind 2) | crc32c u32 (of journalId, then block .. payload)
  * </pre>
+ * Kind 2 saves only the pages a write overwrites (a guest's 4 KiB writes replicated as pages), for a disk whose stored
+ * form is the block itself: each page of a block is saved at most once, before its first overwrite, so a block's
+ * records cover disjoint pages. Version 1 journals (kinds 0 and 1 only) are still read; version 2 keeps an older
+ * reader from cutting a journal at its first kind 2 record.
  *
  * A crash during an append can leave a torn tail: reading stops at the first record that does not check out and cuts
  * the file there. Nothing is lost by that, because the blocks of an append are overwritten only after the append was
@@ -36,20 +41,35 @@ import java.util.zip.CRC32C;
  */
 final class UndoLog implements Closeable {
     private static final byte[] MAGIC_BYTES = {'F', 'B', 'U', 'J'};
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
     private static final int RECORD_HEAD = 8 + 1;
+    private static final int PAGE_MASK = 8;
+    static final int PAGE_BYTES = io.failback.contracts.blockstream.BlockStreamFormat.PAGE_SIZE;
     private static final int CRC = 4;
     private static final SecureRandom IDS = new SecureRandom();
 
-    /** Where a saved block is: {@code payloadAt} in the file, or -1 when the block was zeros. */
-    record Entry(long block, long payloadAt) {
+    /**
+     * Where a saved block is: {@code payloadAt} in the file, or -1 when the block was zeros; {@code pageMask} 0 for the
+     * whole block, else the pages saved (their bytes at {@code payloadAt}, in page order).
+     */
+    record Entry(long block, long payloadAt, long pageMask) {
         boolean zeros() {
             return payloadAt < 0;
         }
+
+        boolean whole() {
+            return pageMask == 0;
+        }
     }
 
-    /** A block to save: its stored form (remaining bytes), or null when it holds zeros. */
-    record Saved(long block, ByteBuffer stored) {
+    /**
+     * A block to save: its stored form (remaining bytes), or null when it holds zeros; or, with a {@code pageMask},
+     * only those pages of it (in page order).
+     */
+    record Saved(long block, ByteBuffer stored, long pageMask) {
+        Saved(long block, ByteBuffer stored) {
+            this(block, stored, 0);
+        }
     }
 
     private final Path file;
@@ -127,7 +147,7 @@ final class UndoLog implements Closeable {
             long journalId = fixed.getLong();
             int tagLength = Short.toUnsignedInt(fixed.getShort());
             ByteBuffer rest = ByteBuffer.allocate(tagLength + CRC);
-            if (!java.util.Arrays.equals(magic, MAGIC_BYTES) || version != VERSION || storedBlockBytes <= 0
+            if (!java.util.Arrays.equals(magic, MAGIC_BYTES) || (version != 1 && version != VERSION) || storedBlockBytes <= 0
                     || !readFully(channel, rest, fixed.capacity())) {
                 channel.close();
                 return null;
@@ -142,8 +162,9 @@ final class UndoLog implements Closeable {
             String tag = new String(rest.array(), 0, tagLength, StandardCharsets.UTF_8);
             long position = fixed.capacity() + rest.capacity();
             List<Entry> entries = new ArrayList<>();
-            java.util.Set<Long> seen = new java.util.HashSet<>();
-            ByteBuffer record = ByteBuffer.allocate(RECORD_HEAD + storedBlockBytes + CRC);
+            // The pages of each block saved so far (-1: all of them).
+            java.util.Map<Long, Long> covered = new java.util.HashMap<>();
+            ByteBuffer record = ByteBuffer.allocate(RECORD_HEAD + PAGE_MASK + Math.max(storedBlockBytes, 64 * PAGE_BYTES) + CRC);
             ByteBuffer id = ByteBuffer.allocate(8).putLong(0, journalId);
             while (true) {
                 record.clear().limit(RECORD_HEAD);
@@ -152,12 +173,20 @@ final class UndoLog implements Closeable {
                 }
                 long block = record.getLong(0);
                 byte kind = record.get(8);
-                if (kind != 0 && kind != 1) {
+                if (kind != 0 && kind != 1 && !(kind == 2 && version == VERSION)) {
                     break;
                 }
-                int length = RECORD_HEAD + (kind == 1 ? storedBlockBytes : 0);
+                if (kind == 2 && !readFully(channel, record.limit(RECORD_HEAD + PAGE_MASK), position + RECORD_HEAD)) {
+                    break;
+                }
+                long pageMask = kind == 2 ? record.getLong(RECORD_HEAD) : 0;
+                if (kind == 2 && pageMask == 0) {
+                    break;
+                }
+                int head = RECORD_HEAD + (kind == 2 ? PAGE_MASK : 0);
+                int length = head + (kind == 1 ? storedBlockBytes : kind == 2 ? Long.bitCount(pageMask) * PAGE_BYTES : 0);
                 record.limit(length + CRC);
-                if (!readFully(channel, record, position + RECORD_HEAD)) {
+                if (!readFully(channel, record.position(head), position + head)) {
                     break;
                 }
                 crc.reset();
@@ -166,9 +195,12 @@ final class UndoLog implements Closeable {
                 if ((int) crc.getValue() != record.getInt(length)) {
                     break;
                 }
-                // A block is saved once per journal; should it appear again, the first (oldest) content counts.
-                if (seen.add(block)) {
-                    entries.add(new Entry(block, kind == 1 ? position + RECORD_HEAD : -1));
+                // A page is saved once per journal; should it appear again, the first (oldest) content counts.
+                long before = covered.getOrDefault(block, 0L);
+                long saves = kind == 2 ? pageMask : -1L;
+                if ((before & saves) == 0) {
+                    entries.add(new Entry(block, kind == 0 ? -1 : position + head, kind == 2 ? pageMask : 0));
+                    covered.put(block, before | saves);
                 }
                 position += length + CRC;
             }
@@ -220,7 +252,8 @@ final class UndoLog implements Closeable {
     List<Entry> append(List<Saved> blocks) {
         int bytes = 0;
         for (Saved saved : blocks) {
-            bytes += RECORD_HEAD + (saved.stored() == null ? 0 : storedBlockBytes) + CRC;
+            bytes += RECORD_HEAD + (saved.pageMask() != 0 ? PAGE_MASK + saved.stored().remaining()
+                    : saved.stored() == null ? 0 : storedBlockBytes) + CRC;
         }
         if (records.capacity() < bytes) {
             records = ByteBuffer.allocate(bytes);
@@ -231,6 +264,19 @@ final class UndoLog implements Closeable {
         byte[] id = ByteBuffer.allocate(8).putLong(journalId).array();
         for (Saved saved : blocks) {
             int start = records.position();
+            if (saved.pageMask() != 0) {
+                if (saved.stored().remaining() != Long.bitCount(saved.pageMask()) * PAGE_BYTES) {
+                    throw new IllegalArgumentException("pages " + Long.toHexString(saved.pageMask()) + " of block " + saved.block()
+                            + " are " + Long.bitCount(saved.pageMask()) * PAGE_BYTES + " bytes, got " + saved.stored().remaining());
+                }
+                records.putLong(saved.block()).put((byte) 2).putLong(saved.pageMask()).put(saved.stored().duplicate());
+                crc.reset();
+                crc.update(id);
+                crc.update(records.array(), start, records.position() - start);
+                records.putInt((int) crc.getValue());
+                entries.add(new Entry(saved.block(), end + start + RECORD_HEAD + PAGE_MASK, saved.pageMask()));
+                continue;
+            }
             records.putLong(saved.block()).put((byte) (saved.stored() == null ? 0 : 1));
             if (saved.stored() != null) {
                 if (saved.stored().remaining() != storedBlockBytes) {
@@ -242,7 +288,7 @@ final class UndoLog implements Closeable {
             crc.update(id);
             crc.update(records.array(), start, records.position() - start);
             records.putInt((int) crc.getValue());
-            entries.add(new Entry(saved.block(), saved.stored() == null ? -1 : end + start + RECORD_HEAD));
+            entries.add(new Entry(saved.block(), saved.stored() == null ? -1 : end + start + RECORD_HEAD, 0));
         }
         records.flip();
         try {
@@ -263,10 +309,14 @@ final class UndoLog implements Closeable {
         }
     }
 
-    /** Reads a saved block's stored form into {@code dst} ({@link #storedBlockBytes()} bytes). */
+    /**
+     * Reads a saved block's stored form ({@link #storedBlockBytes()} bytes), or for a page entry its pages, into
+     * {@code dst}.
+     */
     void read(Entry entry, ByteBuffer dst) {
+        int bytes = entry.whole() ? storedBlockBytes : Long.bitCount(entry.pageMask()) * PAGE_BYTES;
         try {
-            if (!readFully(channel, dst.limit(dst.position() + storedBlockBytes), entry.payloadAt())) {
+            if (!readFully(channel, dst.limit(dst.position() + bytes), entry.payloadAt())) {
                 throw new IllegalStateException("undo journal " + file + " ends inside the record of block " + entry.block());
             }
         } catch (IOException e) {

@@ -101,7 +101,7 @@ public class JournaledReplicaDiskTest {
     /** Pages of a block (block stream version 2), in a batch with whole blocks, into a replica with a recovery point. */
     @ParameterizedTest(name = "sealed={0}")
     @ValueSource(booleans = {false, true})
-    void pagesWrittenAfterTheRecoveryPointAreJournaledAsTheirWholeBlocks(boolean sealed) {
+    void pagesWrittenAfterTheRecoveryPointAreJournaledAsThosePagesOrASealedReplicasWholeBlocks(boolean sealed) {
         try (JournaledReplicaDisk journaled = JournaledReplicaDisk.open(disk(sealed, true), dir, null)) {
             write(journaled, 0, 1, 2, 3);
             journaled.recoveryPointRecorded("p1");
@@ -125,9 +125,41 @@ public class JournaledReplicaDiskTest {
 
             assertArrayEquals(content, readAll(journaled), "live reads see the pages over the blocks");
             assertEquals(3, journaled.journaledBlocks());
+            // Block 3 whole, then three pages; a sealed replica keeps stored forms: blocks 2 and 3 sealed whole (7 held zeros).
+            long journaledBytes = journaled.journalBytes();
+            assertTrue(sealed ? journaledBytes > 2L * BLOCK : journaledBytes < BLOCK + 4 * 4096, "journal of " + journaledBytes + " bytes");
             assertArrayEquals(atPoint, readAll(journaled.atRecoveryPoint()));
             assertEquals(3, journaled.rollBack());
             assertArrayEquals(atPoint, readAll(journaled));
+        }
+    }
+
+    /**
+     * A replica kept in the clear journals 4 KiB writes as pages: then more pages and the whole block over them, a crash,
+     * and the recovery point read and put back from the page records after the restart.
+     */
+    @org.junit.jupiter.api.Test
+    void pageRecordsOfOneBlockAddUpToItsRecoveryPointAcrossACrash() {
+        JournaledReplicaDisk crashed = JournaledReplicaDisk.open(disk(false, true), dir, null);
+        write(crashed, 0, 1, 2, 3);
+        crashed.recoveryPointRecorded("p1");
+        byte[] atPoint = content.clone();
+        byte[] bytes = new byte[BLOCK];
+        random.nextBytes(bytes);
+        crashed.writePages(1, 0b1, ByteBuffer.wrap(bytes, 0, 4096)); // page 0
+        crashed.writePages(1, 0b11, ByteBuffer.wrap(bytes, 0, 2 * 4096)); // page 0 again, and page 1
+        crashed.writePages(2, 1L << 9, ByteBuffer.wrap(bytes, 0, 4096));
+        crashed.writeBlocks(2, ByteBuffer.wrap(bytes)); // the rest of block 2
+        crashed.force();
+        assertTrue(crashed.journalBytes() < BLOCK + 3 * 4096 + 1024, "pages 0 and 1 of block 1, all of block 2 once: "
+                + crashed.journalBytes());
+        // No close(): the process dies.
+
+        try (JournaledReplicaDisk restarted = JournaledReplicaDisk.open(disk(false, false), dir, "p1")) {
+            assertEquals(2, restarted.journaledBlocks());
+            assertArrayEquals(atPoint, readAll(restarted.atRecoveryPoint()));
+            assertEquals(2, restarted.rollBack());
+            assertArrayEquals(atPoint, readAll(restarted));
         }
     }
 
