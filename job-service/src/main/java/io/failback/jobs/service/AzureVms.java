@@ -83,7 +83,6 @@ public class AzureVms {
                 .onFailure().recoverWithItem((Long) null);
     }
 
-    /** How many blocks of the VM's disk were written after tracking point {@code since} (the block API's changed-blocks). */
     /**
      * What one disk of an Azure VM wrote since a tracking point: {@code touchedBytes} of the blocks written, and the
      * {@code changedBytes} those writes carry (whole blocks, and of blocks written in part only their pages).
