@@ -82,10 +82,8 @@ class VirtualDiskTest {
     void blocksWrittenWholeAreHashedOnTheWaySoTheDigestReadsNoneAndEqualsTheFilesDigest() throws Exception {
         VirtualDisk disk = VirtualDisk.create(JSON, dir, "disk-w", 64L * BLOCK, BLOCK);
         Random random = new Random(7);
-        byte[] run = new byte[5 * BLOCK];
-        random.nextBytes(run);
-        byte[] single = new byte[BLOCK];
-        random.nextBytes(single);
+        byte[] run = randomBytes(random, 5 * BLOCK);
+        byte[] single = randomBytes(random, BLOCK);
         disk.writeRuns(List.of(new BlockDevice.Run(3, ByteBuffer.wrap(run)), new BlockDevice.Run(20, ByteBuffer.wrap(single)),
                 new BlockDevice.Run(40, ByteBuffer.allocateDirect(2 * BLOCK))));
         ByteBuffer direct = ByteBuffer.allocateDirect(3 * BLOCK);
@@ -99,9 +97,7 @@ class VirtualDiskTest {
         disk.write(21L * BLOCK + 5, ByteBuffer.wrap(new byte[] {9, 9}));
         assertEquals(blockListDigest(VirtualDisk.imagePath(dir, "disk-w")), disk.digest());
         assertEquals(0, disk.blocksReadForDigests(), "a partial write hashes its block as it writes it");
-        byte[] page = new byte[4096];
-        random.nextBytes(page);
-        disk.writePages(22, 1L << 3, ByteBuffer.wrap(page));
+        disk.writePages(22, 1L << 3, ByteBuffer.wrap(randomBytes(random, 4096)));
         assertEquals(blockListDigest(VirtualDisk.imagePath(dir, "disk-w")), disk.digest());
         assertEquals(1, disk.blocksReadForDigests(), "only the block written as pages is read");
         disk.close();
@@ -162,14 +158,11 @@ class VirtualDiskTest {
     void blockHashesAreTheBlocksSha256FromWhatTheDiskKeepsLiveAndInASnapshot() throws Exception {
         VirtualDisk disk = VirtualDisk.create(JSON, dir, "disk-h", 48L * BLOCK, BLOCK);
         Random random = new Random(17);
-        byte[] content = new byte[40 * BLOCK];
-        random.nextBytes(content);
-        disk.write(0, ByteBuffer.wrap(content));
+        disk.write(0, ByteBuffer.wrap(randomBytes(random, 40 * BLOCK)));
         disk.write(5L * BLOCK + 100, ByteBuffer.wrap(new byte[] {1, 2, 3}));
         disk.snapshot("s");
         byte[] snapshotBytes = Files.readAllBytes(VirtualDisk.imagePath(dir, "disk-h"));
-        byte[] block = new byte[BLOCK];
-        random.nextBytes(block);
+        byte[] block = randomBytes(random, BLOCK);
         disk.writeBlocks(7, ByteBuffer.wrap(block));
         disk.writePages(9, 0b11, ByteBuffer.wrap(block, 0, 2 * 4096));
         byte[] liveBytes = Files.readAllBytes(VirtualDisk.imagePath(dir, "disk-h"));
@@ -204,6 +197,12 @@ class VirtualDiskTest {
         assertEquals(blockListDigest(VirtualDisk.imagePath(dir, "disk-r")), afterWrite);
         assertEquals(32, recovered.blocksReadForDigests(), "after a crash every block is read once");
         recovered.close();
+    }
+
+    private static byte[] randomBytes(Random random, int length) {
+        byte[] bytes = new byte[length];
+        random.nextBytes(bytes);
+        return bytes;
     }
 
     /** The SHA-256 of {@code count} blocks from {@code first} of an image's bytes, concatenated. */
