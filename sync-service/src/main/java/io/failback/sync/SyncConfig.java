@@ -22,7 +22,8 @@ public interface SyncConfig {
 
     /**
      * Whether block streams cross the sites LZ4-compressed where that saves bytes: {@code lz4} (the default; it pays
-     * on any link slower than the sender compresses, and backs off on incompressible data) or {@code off}.
+     * on any link slower than the sender compresses, and the sender sends a payload whose first 4 KiB do not shrink as
+     * it is) or {@code off}.
      */
     @WithDefault("lz4")
     String compression();

@@ -80,12 +80,12 @@ public final class BlockStreamEncoder {
     }
 
     /**
-     * Appends {@code block}'s remaining bytes as a COMPRESSED frame when {@code compression} finds that pays, else as
-     * a DATA frame; consumes them. Needs no more room in {@code out} than the DATA frame. A null compression means
-     * DATA.
+     * Appends {@code block}'s remaining bytes as a COMPRESSED frame when compressing them pays, else as a DATA frame;
+     * consumes them. Needs no more room in {@code out} than the DATA frame. A null compression means DATA; the caller
+     * decides, with {@link FrameCompression#probe}, which payloads are worth the attempt.
      */
     public void data(ByteBuffer out, long blockIndex, ByteBuffer block, FrameCompression compression) {
-        if (compression != null && compression.shouldTry()) {
+        if (compression != null) {
             int length = block.remaining();
             if (compressed(out, blockIndex, BlockStreamFormat.TYPE_DATA, block, compression)) {
                 block.position(block.limit());
@@ -112,12 +112,12 @@ public final class BlockStreamEncoder {
     }
 
     /**
-     * As {@link #pages(ByteBuffer, long, long, ByteBuffer)}, as a COMPRESSED frame when {@code compression} finds that
-     * pays. Needs no more room in {@code out} than the PAGES frame; given room for twice that, it gathers the pages to
-     * compress there instead of in a buffer of its own.
+     * As {@link #pages(ByteBuffer, long, long, ByteBuffer)}, as a COMPRESSED frame when compressing the pages pays.
+     * Needs no more room in {@code out} than the PAGES frame; given room for twice that, it gathers the pages to compress
+     * there instead of in a buffer of its own.
      */
     public void pages(ByteBuffer out, long blockIndex, long pageMask, ByteBuffer block, FrameCompression compression) {
-        if (compression != null && compression.shouldTry()) {
+        if (compression != null) {
             checkPages(blockIndex, pageMask);
             // The raw payload is mask | pages: gather it past where the frame goes (when there is room), then compress
             // it from there into place.

@@ -163,7 +163,7 @@ class BlockStreamV2Test {
         FrameCompression compression = new FrameCompression();
         ByteBuffer stream = mixedStream(random, initial, expected, compression);
         assertTrue(compression.hits() > 0, "some text-like payloads travel compressed");
-        assertTrue(compression.hits() < compression.tried(), "random payloads do not");
+        assertTrue(compression.hits() < compression.attempted(), "random payloads do not");
 
         for (int chunk : new int[] {1, 7, 13, 17, 4096, BLOCK + 17, 1 << 20, 0}) {
             Disk disk = new Disk(initial);
@@ -354,28 +354,32 @@ class BlockStreamV2Test {
     // ---- Compression ----
 
     @Test
-    void compressionIsUsedForTextLikeBlocksAndBacksOffFromRandomOnes() {
+    void aProbeOfTheFirstBytesSparesRandomBlocksTheAttemptAndMissesNoTextBlockAfterThem() {
         Random random = new Random(4);
         FrameCompression compression = new FrameCompression();
         BlockStreamEncoder encoder = new BlockStreamEncoder();
         ByteBuffer out = ByteBuffer.allocate(BLOCK * 2);
         encoder.header(out, new StreamHeader(BLOCK, 4096L * BLOCK, 0, 4096), (short) 0, BlockStreamFormat.VERSION_2);
-        for (int i = 0; i < 1000; i++) {
-            out.clear();
-            encoder.data(out, i, ByteBuffer.wrap(random(random, BLOCK)), compression);
-            assertEquals(BlockStreamFormat.TYPE_DATA, out.get(0), "a random block travels as it is");
+        int textBlocks = 0;
+        // Extents of 16 blocks, random or text, as GeneratedContent lays a disk out.
+        for (int extent = 0; extent < 64; extent++) {
+            boolean text = random.nextBoolean();
+            for (int b = 0; b < 16; b++) {
+                ByteBuffer block = ByteBuffer.wrap(text ? text(random, BLOCK) : random(random, BLOCK));
+                out.clear();
+                if (compression.probe(block)) {
+                    encoder.data(out, extent * 16L + b, block, compression);
+                } else {
+                    encoder.data(out, extent * 16L + b, block);
+                }
+                assertEquals(text ? BlockStreamFormat.TYPE_COMPRESSED : BlockStreamFormat.TYPE_DATA, out.get(0),
+                        "extent " + extent + " block " + b);
+                textBlocks += text ? 1 : 0;
+            }
         }
-        assertEquals(0, compression.hits());
-        // 1 + 2 + 4 + ... + 64 skipped after the first seven misses, then 64 after each further one.
-        assertTrue(compression.tried() <= 7 + (1000 - 7 - 127) / 64 + 1, compression.tried() + " tries for 1000 random blocks");
-
-        for (int i = 1000; i < 1200; i++) {
-            out.clear();
-            byte[] text = text(random, BLOCK);
-            encoder.data(out, i, ByteBuffer.wrap(text), compression);
-        }
-        assertTrue(compression.hits() >= 200 - FrameCompression.MAX_BACK_OFF, "text is noticed within a back-off: "
-                + compression.hits() + " hits");
+        assertEquals(64 * 16, compression.probed());
+        assertEquals(textBlocks, compression.attempted(), "only the text blocks were compressed whole");
+        assertEquals(textBlocks, compression.hits(), "every text block travels compressed, also right after random ones");
         assertTrue(compression.compressedBytes() * 2 < compression.rawBytesCompressed(), "text-like blocks compress to under half: "
                 + compression.compressedBytes() + " of " + compression.rawBytesCompressed());
     }

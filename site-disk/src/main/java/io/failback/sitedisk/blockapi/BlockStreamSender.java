@@ -271,9 +271,9 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
                 encoder.sealedPages(frame, index, header.diskSizeBytes(), mask, block, seal);
             }
             frames.frame(frame.flip());
-        } else if (compression != null && compression.shouldTry()) {
-            // Written whole: LZ4 writes straight into the frame; a payload that does not compress is copied there
-            // instead, which the back-off keeps rare.
+        } else if (compression != null && compression.probe(firstPages(block, mask))) {
+            // Written whole: LZ4 writes straight into the frame; a payload whose first bytes compressed but not the
+            // rest is copied there instead (rare: one that fails the probe goes out below without a copy).
             int slotBytes = ownFrameSlotBytes();
             ByteBuffer frame = ownFrames.slice(slot * slotBytes, slotBytes);
             if (mask == fullMask) {
@@ -287,6 +287,13 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
         } else {
             frames.pages(index, mask, block);
         }
+    }
+
+    /** Where the payload of the block's frame starts: its first page that travels. */
+    private static ByteBuffer firstPages(ByteBuffer block, long mask) {
+        int page = Long.numberOfTrailingZeros(mask);
+        int pageBytes = BlockStreamFormat.PAGE_SIZE;
+        return block.slice(block.position() + page * pageBytes, block.remaining() - page * pageBytes);
     }
 
     /** The pages of block {@code index} that travel: all of them unless the selection (version 2) names some. */

@@ -124,11 +124,12 @@ class BlockStreamOverHttpTest {
 
     private byte[] get(int port, String uri) throws Exception {
         HttpClient client = vertx.createHttpClient();
+        // The body is asked for as the head arrives (a body asked for later may be lost: vert.x#5904).
         return client.request(new RequestOptions().setMethod(HttpMethod.GET).setPort(port).setHost("127.0.0.1").setURI(uri))
-                .compose(r -> r.send()).compose(response -> {
+                .compose(request -> request.send().compose(response -> {
                     assertEquals(200, response.statusCode());
                     return response.body();
-                })
+                }))
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).getBytes();
     }
 
@@ -167,8 +168,8 @@ class BlockStreamOverHttpTest {
         assertThrows(BlockStreamException.class, () -> BlockHashes.parse(ByteBuffer.wrap(get(port,
                 "/api/vms/vm/disks/d/hashes?first=0&count=4&algorithm=sha256")), 0, 4), "an XXH64 reader is not handed SHA-256");
         String refused = vertx.createHttpClient().request(new RequestOptions().setMethod(HttpMethod.GET).setPort(port)
-                .setHost("127.0.0.1").setURI("/api/vms/vm/disks/d/hashes?algorithm=md5")).compose(r -> r.send())
-                .compose(response -> response.body().map(body -> response.statusCode() + " " + body))
+                .setHost("127.0.0.1").setURI("/api/vms/vm/disks/d/hashes?algorithm=md5"))
+                .compose(request -> request.send().compose(response -> response.body().map(body -> response.statusCode() + " " + body)))
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertTrue(refused.startsWith("400 ") && refused.contains("InvalidParameter"), refused);
     }
