@@ -86,7 +86,8 @@ final class Report {
                 .append("`; work directory `").append(in.workDir())
                 .append("` (service logs in its `logs/`)\n");
         md.append("- **Numbers:** ").append(in.runs().size() == 1 ? "one run" : "median of " + in.runs().size() + " runs (each row its own median)")
-                .append(", after an unmeasured warm-up (full download, delta, Commit and Reverse Replicate of a 64 MiB VM);"
+                .append(", after an unmeasured warm-up (full download, delta, Commit and Reverse Replicate of a VM of ")
+                .append(Math.min(1024, in.options().diskMib())).append(" MiB);"
                         + " the memory comparison ").append(in.options().memoryRuns() == 1 ? "ran once"
                         : in.options().memoryRuns() == 0 ? "was skipped" : "ran " + in.options().memoryRuns() + " times")
                 .append("; seconds are wall-clock as the client sees them, rsync's include the `sync` after it\n");
