@@ -90,6 +90,11 @@ class PageSelectionTest {
         assertEquals("[[5," + (1 << 9) + "]]", selection.getJsonArray("pages").encode());
         assertEquals(PAGE + StandInSites.BLOCK, taskDone(events, SyncTask.ReplicateToAzure).progress().bytesToSend());
         assertArrayEquals(content, StandInSites.bytes(replica.disk), "the replica holds the host's disk again");
+        // A replica changed behind its back keeps hashes of what it wrote: repair has both sites read every block.
+        assertTrue(StandInSites.azure.requests.stream().anyMatch(r -> r.startsWith("GET /api/replicas/item-" + id + "/disks/disk0/hashes?")
+                && r.contains("algorithm=xxh64")), "the replica's hashes are read, not remembered: " + StandInSites.azure.requests);
+        assertTrue(StandInSites.azure.requests.stream().noneMatch(r -> r.contains("/api/replicas/item-" + id + "/") && r.contains("algorithm=sha256")),
+                StandInSites.azure.requests.toString());
     }
 
     private List<SyncEvent> replicate(boolean resynchronize) {

@@ -30,6 +30,8 @@ public final class HashComparer {
     /** 16384 blocks of 64 KiB: 1 GiB of disk, 128 KiB of hashes per side. */
     private static final int WINDOW_BLOCKS = 16384;
 
+    private static final String XXH64_PARAMETER = "algorithm=xxh64";
+
     private final WebClient web;
 
     public HashComparer(WebClient web) {
@@ -50,9 +52,13 @@ public final class HashComparer {
      * page. A block all zeros on the target is compared page by page like any other: a few 4 KiB writes into an empty
      * part of the disk must not cost whole blocks (found by the benchmark's 4 KiB case: 43% of its disk is zeros).
      *
+     * @param keptHashes whether the sites may answer from the hashes they keep of their blocks (SHA-256, filed as they
+     *        wrote them): right where every write went through them; false where a disk may have changed behind its
+     *        site's back (repair), so both read and hash every block (XXH64)
      * @param scannedBlocks told how many blocks each finished window covered
      */
-    public Uni<SelectedBlocks> differingPages(Side source, Side target, int blockSize, long blockCount, LongConsumer scannedBlocks) {
+    public Uni<SelectedBlocks> differingPages(Side source, Side target, int blockSize, long blockCount, boolean keptHashes,
+            LongConsumer scannedBlocks) {
         boolean byPage = PageMasks.pagesPerBlock(blockSize) > 1;
         long[] zeroBlock = {
             BlockHashes.zeroBlockHash(BlockHashes.ALGORITHM_XXH64, blockSize),
@@ -65,7 +71,9 @@ public final class HashComparer {
         BlockRanges.Builder differing = new BlockRanges.Builder();
         PageMasks.Builder partial = new PageMasks.Builder(blockSize);
         return Multi.createFrom().iterable(windows)
-                .onItem().transformToUniAndConcatenate(window -> sameAlgorithm(source, target, window)
+                .onItem().transformToUniAndConcatenate(window -> (keptHashes ? sameAlgorithm(source, target, window)
+                                : Uni.combine().all().unis(fetch(source.blockHashes(), XXH64_PARAMETER, window, source.name()),
+                                        fetch(target.blockHashes(), XXH64_PARAMETER, window, target.name())).asTuple())
                         .chain(both -> {
                             long[] sourceHashes = both.getItem1().hashes();
                             long[] targetHashes = both.getItem2().hashes();
@@ -161,9 +169,9 @@ public final class HashComparer {
                         return Uni.createFrom().item(both);
                     }
                     Uni<BlockHashes.HashList> sourceXxh64 = fromSource.algorithm() == BlockHashes.ALGORITHM_XXH64
-                            ? Uni.createFrom().item(fromSource) : fetch(source.blockHashes(), "algorithm=xxh64", window, source.name());
+                            ? Uni.createFrom().item(fromSource) : fetch(source.blockHashes(), XXH64_PARAMETER, window, source.name());
                     Uni<BlockHashes.HashList> targetXxh64 = fromTarget.algorithm() == BlockHashes.ALGORITHM_XXH64
-                            ? Uni.createFrom().item(fromTarget) : fetch(target.blockHashes(), "algorithm=xxh64", window, target.name());
+                            ? Uni.createFrom().item(fromTarget) : fetch(target.blockHashes(), XXH64_PARAMETER, window, target.name());
                     return Uni.combine().all().unis(sourceXxh64, targetXxh64).asTuple();
                 });
     }

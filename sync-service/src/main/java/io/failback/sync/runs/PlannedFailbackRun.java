@@ -260,7 +260,7 @@ public final class PlannedFailbackRun extends DataRun {
                         new HashComparer.Side(azure.url(source + "/hashes?snapshot=" + snapshotId),
                                 azure.url(source + "/hashes/select?snapshot=" + snapshotId), "the source"),
                         new HashComparer.Side(host.url(target + "/hashes"), host.url(target + "/hashes/select"), "the target"),
-                        d.blockSize(), d.blockCount(), blocks -> progress.scanned.addAndGet(blocks * d.blockSize()))
+                        d.blockSize(), d.blockCount(), true, blocks -> progress.scanned.addAndGet(blocks * d.blockSize()))
                 .chain(differing -> {
                     // Besides the whole disk's hash lists, both sites read and hash the differing blocks again, page by page.
                     progress.scanned.addAndGet(differing.blockCount() * d.blockSize());

@@ -144,7 +144,8 @@ public final class ReplicationRun extends DataRun {
                                     host.url(snapshotDisk + "/hashes/select?snapshot=" + snapshot.snapshotId()), "the host"),
                             new HashComparer.Side(azure.url(replicaDiskPath(disk) + "/hashes"),
                                     azure.url(replicaDiskPath(disk) + "/hashes/select"), "the replica"),
-                            disk.blockSize(), disk.blockCount(), blocks -> progress.scanned.addAndGet(blocks * disk.blockSize()))
+                            // Repair: a replica changed behind its back keeps hashes of what it wrote, not of what it holds.
+                            disk.blockSize(), disk.blockCount(), false, blocks -> progress.scanned.addAndGet(blocks * disk.blockSize()))
                     .chain(differing -> {
                         LOG.infof("%s: resynchronizing disk %s: %d of %d blocks differ (%d of them in only some pages)", command.itemName(),
                                 disk.diskId(), differing.blockCount(), disk.blockCount(), differing.pages().size());
