@@ -66,9 +66,18 @@ public final class ReplicationRun extends DataRun {
                         + source.providerId() + "' has no virtual machine '" + vmName + "'"))
                 .chain(vm -> replica(vm).chain(replica -> host.snapshot(vmName)
                         .chain(snapshot -> replicate(vm, replica, snapshot, verify, resynchronize)
+                                // A host that restarted after a crash has dropped its snapshots: the cycle is done again
+                                // from a new one, as after any outage of the host.
+                                .onFailure(SiteCallException.class).transform(failure -> lostSnapshot((SiteCallException) failure))
                                 .eventually(() -> host.delete("/api/vms/" + vmName + "/snapshots/" + snapshot.snapshotId())
                                         .onFailure().invoke(e -> LOG.infof("snapshot %s not deleted: %s", snapshot.snapshotId(), e.getMessage()))
                                         .onFailure().recoverWithNull())))));
+    }
+
+    private Throwable lostSnapshot(SiteCallException failure) {
+        return "SnapshotNotFound".equals(failure.code()) && !failure.isTransient()
+                ? SiteCallException.partAway("SnapshotLost", failure.getMessage() + " (the host restarted since it took it)", host.url("/"))
+                : failure;
     }
 
     private Uni<Outcome> replicate(SiteVm vm, SiteAnswers.Replica replica, VmSnapshot snapshot, boolean verify, boolean resynchronize) {
