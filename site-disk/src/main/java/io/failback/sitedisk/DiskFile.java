@@ -139,20 +139,7 @@ public final class DiskFile implements Closeable {
      * disk after a small change costs what changed, not the disk's size. Reads 1 MiB at a time.
      */
     public static String digest(BlockReader reader, int blockSize, long blockCount) {
-        MessageDigest blockHash = sha256();
-        MessageDigest listHash = sha256();
-        int blocksPerRead = Math.max(1, DIGEST_READ_BYTES / blockSize);
-        ByteBuffer buffer = ByteBuffer.allocate(blocksPerRead * blockSize);
-        for (long block = 0; block < blockCount; block += blocksPerRead) {
-            int blocks = (int) Math.min(blocksPerRead, blockCount - block);
-            buffer.clear().limit(blocks * blockSize);
-            reader.read(block, buffer);
-            for (int i = 0; i < blocks; i++) {
-                blockHash.update(buffer.slice(i * blockSize, blockSize));
-                listHash.update(blockHash.digest());
-            }
-        }
-        return HexFormat.of().formatHex(listHash.digest());
+        return digestOfBlockHashes(blockHashes(reader, blockSize, 0, Math.toIntExact(blockCount)));
     }
 
     /** The SHA-256 of each of {@code count} blocks from {@code firstBlock}, read 1 MiB at a time; 32 bytes each. */
