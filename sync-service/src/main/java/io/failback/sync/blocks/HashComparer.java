@@ -22,8 +22,9 @@ import java.util.function.LongConsumer;
 
 /**
  * Finds where two disks differ by comparing their per-block hash lists, which both sites answer at the same time,
- * each of its own disk (from the SHA-256 each keeps of its blocks, so mostly without reading them), and then, for the blocks that differ, their per-page hash lists, so that a block of which
- * only a few 4 KiB pages differ sends only those. The lists are fetched a window at a time, so memory stays at two
+ * each of its own disk (from the SHA-256 each keeps of its blocks, so mostly without reading them), and then, for the
+ * blocks that differ, their per-page hash lists, so that a block of which only a few 4 KiB pages differ sends only
+ * those. The lists are fetched a window at a time, so memory stays at two
  * windows whatever the disk's size.
  */
 public final class HashComparer {
@@ -60,10 +61,6 @@ public final class HashComparer {
     public Uni<SelectedBlocks> differingPages(Side source, Side target, int blockSize, long blockCount, boolean keptHashes,
             LongConsumer scannedBlocks) {
         boolean byPage = PageMasks.pagesPerBlock(blockSize) > 1;
-        long[] zeroBlock = {
-            BlockHashes.zeroBlockHash(BlockHashes.ALGORITHM_XXH64, blockSize),
-            BlockHashes.zeroBlockHash(BlockHashes.ALGORITHM_SHA256_PREFIX, blockSize)
-        };
         List<long[]> windows = new ArrayList<>();
         for (long first = 0; first < blockCount; first += WINDOW_BLOCKS) {
             windows.add(new long[] {first, Math.min(WINDOW_BLOCKS, blockCount - first)});
@@ -72,12 +69,11 @@ public final class HashComparer {
         PageMasks.Builder partial = new PageMasks.Builder(blockSize);
         return Multi.createFrom().iterable(windows)
                 .onItem().transformToUniAndConcatenate(window -> (keptHashes ? sameAlgorithm(source, target, window)
-                                : Uni.combine().all().unis(fetch(source.blockHashes(), XXH64_PARAMETER, window, source.name()),
-                                        fetch(target.blockHashes(), XXH64_PARAMETER, window, target.name())).asTuple())
+                                : both(source, target, XXH64_PARAMETER, window))
                         .chain(both -> {
                             long[] sourceHashes = both.getItem1().hashes();
                             long[] targetHashes = both.getItem2().hashes();
-                            long zeros = zeroBlock[both.getItem1().algorithm() == BlockHashes.ALGORITHM_XXH64 ? 0 : 1];
+                            long zeros = BlockHashes.zeroBlockHash(both.getItem1().algorithm(), blockSize);
                             List<Long> blocks = new ArrayList<>();
                             BlockRanges.Builder comparePages = new BlockRanges.Builder();
                             for (int i = 0; i < sourceHashes.length; i++) {
@@ -159,9 +155,7 @@ public final class HashComparer {
      */
     private Uni<io.smallrye.mutiny.tuples.Tuple2<BlockHashes.HashList, BlockHashes.HashList>> sameAlgorithm(Side source, Side target,
             long[] window) {
-        return Uni.combine().all()
-                .unis(fetch(source.blockHashes(), BlockHashes.SHA256_PARAMETER, window, source.name()),
-                        fetch(target.blockHashes(), BlockHashes.SHA256_PARAMETER, window, target.name())).asTuple()
+        return both(source, target, BlockHashes.SHA256_PARAMETER, window)
                 .chain(both -> {
                     BlockHashes.HashList fromSource = both.getItem1();
                     BlockHashes.HashList fromTarget = both.getItem2();
@@ -174,6 +168,13 @@ public final class HashComparer {
                             ? Uni.createFrom().item(fromTarget) : fetch(target.blockHashes(), XXH64_PARAMETER, window, target.name());
                     return Uni.combine().all().unis(sourceXxh64, targetXxh64).asTuple();
                 });
+    }
+
+    /** Both sides' hash lists of the window, asked for with the query {@code algorithm}, at the same time. */
+    private Uni<io.smallrye.mutiny.tuples.Tuple2<BlockHashes.HashList, BlockHashes.HashList>> both(Side source, Side target,
+            String algorithm, long[] window) {
+        return Uni.combine().all().unis(fetch(source.blockHashes(), algorithm, window, source.name()),
+                fetch(target.blockHashes(), algorithm, window, target.name())).asTuple();
     }
 
     private Uni<BlockHashes.HashList> fetch(String url, String algorithm, long[] window, String side) {
