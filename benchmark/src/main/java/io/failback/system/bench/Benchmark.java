@@ -52,7 +52,7 @@ public final class Benchmark {
     private static final double WAN_BITS_PER_SECOND = 1e9;
     /** The values of sync-service's FAILBACK_SYNC_COMPRESSION the compression cases compare. */
     static final String COMPRESSION_OFF = "off";
-    static final String COMPRESSION_ON = "lz4";
+    static final String COMPRESSION_ON = "zstd";
     private static final String COMPRESSION_VARIABLE = "FAILBACK_SYNC_COMPRESSION";
 
     private final BenchOptions options;

@@ -302,7 +302,7 @@ final class Report {
         double loopOn = compressionMedian("loopback", Benchmark.COMPRESSION_ON, CompressionRun::jobSeconds);
         boolean compressed = wanOnBytes < 0.98 * wanOffBytes;
         String notImplemented = compressed ? null
-                : "compression not implemented (sync-service sent as much with lz4 as with off)";
+                : "compression not implemented (sync-service sent as much with " + Benchmark.COMPRESSION_ON + " as with off)";
         // The host's streams must have crossed the link, or the first row says nothing about a slow link.
         double wanLinkBytes = compressionMedian(wan, Benchmark.COMPRESSION_OFF, run -> (double) run.linkBytes());
         String wanVerdict = wanLinkBytes < 0.9 * wanOffBytes
@@ -312,13 +312,13 @@ final class Report {
         double cost = loopOn / loopOff;
         return List.of(
                 new Target("WAN", "full download of %s, half of its data log-like text, through a 1 Gbit/s link: time with"
-                        .formatted(size) + " compression off ÷ with lz4", "≥ 1.50×",
+                        .formatted(size) + " compression off ÷ with " + Benchmark.COMPRESSION_ON, "≥ 1.50×",
                         "%.2f× (%s s against %s s; sent %s against %s)".formatted(speedUp, seconds(wanOff), seconds(wanOn),
                                 bytes(wanOffBytes), bytes(wanOnBytes)), speedUp >= 1.5,
                         "the link: %s at 1 Gbit/s take %s s".formatted(bytes(wanOffBytes), seconds(wanOffBytes * 8 / 1e9)),
                         wanVerdict),
-                new Target("WAN", "full download of %s of random bytes on loopback: time with lz4 ÷ with compression off"
-                        .formatted(size), "< 1.05×", "%.2f× (%s s against %s s)".formatted(cost, seconds(loopOn), seconds(loopOff)),
+                new Target("WAN", ("full download of %s of random bytes on loopback: time with " + Benchmark.COMPRESSION_ON
+                        + " ÷ with compression off").formatted(size), "< 1.05×", "%.2f× (%s s against %s s)".formatted(cost, seconds(loopOn), seconds(loopOff)),
                         cost < 1.05, "incompressible data: what compression costs is the attempt", notImplemented));
     }
 
@@ -825,7 +825,7 @@ final class Report {
                 + " are set against that.\n\n");
         if (!in.compressionRuns().isEmpty()) {
             text.append("**Compression (WAN).** A failback crosses a link far slower than loopback. The same full download"
-                    + " runs with sync-service's `FAILBACK_SYNC_COMPRESSION` off and lz4: through a 1 Gbit/s link on a disk"
+                    + " runs with sync-service's `FAILBACK_SYNC_COMPRESSION` off and " + Benchmark.COMPRESSION_ON + " (its default): through a 1 Gbit/s link on a disk"
                     + " whose data is half text, where compression should pay, and on loopback with random bytes, where it"
                     + " should cost almost nothing.\n\n");
         }
@@ -941,10 +941,10 @@ final class Report {
             7. **sync-service's peak memory** (P5), `M` times (default once): a full download of a 1 GiB and of a 16 GiB disk,
                each in a freshly started sync-service.
             8. **Compression** (WAN; `--wan-gib W`, default 1; 0 skips it): `R` full downloads each with sync-service's
-               `FAILBACK_SYNC_COMPRESSION` off and lz4 (sync-service started anew for each), through a 1 Gbit/s link the
-               benchmark puts between sync-service and the host (the host advertises the link's address) with half of the
-               disk's data log-like text, and on loopback with random bytes. While sync-service sends as many bytes with lz4 as
-               without, the report says "compression not implemented" instead of a verdict.
+               `FAILBACK_SYNC_COMPRESSION` off and zstd, its default (sync-service started anew for each), through a 1 Gbit/s
+               link the benchmark puts between sync-service and the host (the host advertises the link's address) with half
+               of the disk's data log-like text, and on loopback with random bytes. While sync-service sends as many bytes
+               with compression as without, the report says "compression not implemented" instead of a verdict.
             9. **Estimates**: job-service's `failbackEstimate` of each failback, read just before it starts, against its
                measured total and downtime (±25%).
             10. **Idle** (`--idle-seconds S`, default 60; 0 skips it): after the runs, the CPU each process uses over `S` seconds

@@ -11,6 +11,8 @@ import java.util.zip.CRC32C;
 import net.jpountz.lz4.LZ4Exception;
 import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.lz4.LZ4SafeDecompressor;
+import com.github.luben.zstd.ZstdDecompressCtx;
+import com.github.luben.zstd.ZstdException;
 
 /**
  * Parses a {@link BlockStreamFormat} stream, version 1 or 2, fed in chunks of any size, verifying every checksum and
@@ -59,6 +61,8 @@ public final class BlockStreamDecoder {
 
     /** Bounded: it never writes more than it is told the raw payload has, and rejects malformed input. */
     private static final LZ4SafeDecompressor LZ4 = LZ4Factory.fastestInstance().safeDecompressor();
+    /** Bounded the same way ({@link ZstdBuffers#decompress}); a context per thread (native memory, reused). */
+    private static final ThreadLocal<ZstdDecompressCtx> ZSTD = ThreadLocal.withInitial(ZstdDecompressCtx::new);
 
     private final Handler handler;
     private final KeyRing keys;
@@ -175,7 +179,7 @@ public final class BlockStreamDecoder {
             case BlockStreamFormat.TYPE_PAGES -> v2 ? PAGE_MASK_BYTES + blockSize : unknown(type);
             case BlockStreamFormat.TYPE_SEALED_PAGES -> v2 ? PAGE_MASK_BYTES + BlockSeal.sealedLength(blockSize) : unknown(type);
             // A compressed payload never needs to be longer than the raw one it replaces.
-            case BlockStreamFormat.TYPE_COMPRESSED -> v2 ? BlockStreamFormat.COMPRESSED_HEAD_BYTES + PAGE_MASK_BYTES + blockSize
+            case BlockStreamFormat.TYPE_COMPRESSED, BlockStreamFormat.TYPE_COMPRESSED_ZSTD -> v2 ? BlockStreamFormat.COMPRESSED_HEAD_BYTES + PAGE_MASK_BYTES + blockSize
                     : unknown(type);
             default -> unknown(type);
         };
@@ -210,7 +214,8 @@ public final class BlockStreamDecoder {
             case BlockStreamFormat.TYPE_SEALED_PAGES -> sealedPages(blockIndex, payload);
             case BlockStreamFormat.TYPE_DATA -> data(blockIndex, payload, "DATA");
             case BlockStreamFormat.TYPE_PAGES -> pages(blockIndex, payload, "PAGES");
-            case BlockStreamFormat.TYPE_COMPRESSED -> compressed(blockIndex, payload);
+            case BlockStreamFormat.TYPE_COMPRESSED -> compressed(blockIndex, payload, Compression.LZ4);
+            case BlockStreamFormat.TYPE_COMPRESSED_ZSTD -> compressed(blockIndex, payload, Compression.ZSTD);
             case BlockStreamFormat.TYPE_ZEROS -> {
                 int run = length == 4 ? payload.getInt(0) : -1;
                 if (run <= 0) {
@@ -329,12 +334,13 @@ public final class BlockStreamDecoder {
         return BlockStreamFormat.pagesBytes(pageMask);
     }
 
-    private void compressed(long blockIndex, ByteBuffer payload) {
+    private void compressed(long blockIndex, ByteBuffer payload, Compression codec) {
+        String frame = codec == Compression.LZ4 ? "COMPRESSED" : "COMPRESSED_ZSTD";
         if (sealedStream) {
-            throw new BlockStreamException("COMPRESSED frame for block " + blockIndex + " in a sealed stream");
+            throw new BlockStreamException(frame + " frame for block " + blockIndex + " in a sealed stream");
         }
         if (payload.remaining() <= BlockStreamFormat.COMPRESSED_HEAD_BYTES) {
-            throw new BlockStreamException("COMPRESSED frame for block " + blockIndex + " is too short");
+            throw new BlockStreamException(frame + " frame for block " + blockIndex + " is too short");
         }
         byte innerType = payload.get(0);
         int rawLength = payload.getInt(1);
@@ -346,28 +352,32 @@ public final class BlockStreamDecoder {
             default -> false;
         };
         if (!plausible) {
-            throw new BlockStreamException("COMPRESSED frame for block " + blockIndex + " declares inner type " + innerType
+            throw new BlockStreamException(frame + " frame for block " + blockIndex + " declares inner type " + innerType
                     + " of " + rawLength + " bytes: only a DATA or PAGES payload of a block of " + blockSize + " bytes");
         }
         if (inflated == null) {
-            inflated = ByteBuffer.allocate(PAGE_MASK_BYTES + blockSize);
+            // Direct: zstd-jni writes into direct memory without a copy, and LZ4 takes either.
+            inflated = ByteBuffer.allocateDirect(PAGE_MASK_BYTES + blockSize);
         }
         int compressedLength = payload.remaining() - BlockStreamFormat.COMPRESSED_HEAD_BYTES;
         int length;
         try {
-            length = LZ4.decompress(payload, BlockStreamFormat.COMPRESSED_HEAD_BYTES, compressedLength, inflated, 0, rawLength);
-        } catch (LZ4Exception e) {
+            length = codec == Compression.LZ4
+                    ? LZ4.decompress(payload, BlockStreamFormat.COMPRESSED_HEAD_BYTES, compressedLength, inflated, 0, rawLength)
+                    : ZstdBuffers.decompress(ZSTD.get(), payload, BlockStreamFormat.COMPRESSED_HEAD_BYTES, compressedLength,
+                            inflated, rawLength);
+        } catch (LZ4Exception | ZstdException e) {
             length = -1;
         }
         if (length != rawLength) {
-            throw new BlockStreamException("COMPRESSED frame for block " + blockIndex + " does not decompress to the "
+            throw new BlockStreamException(frame + " frame for block " + blockIndex + " does not decompress to the "
                     + rawLength + " bytes it declares");
         }
         ByteBuffer raw = inflated.slice(0, rawLength);
         if (innerType == BlockStreamFormat.TYPE_DATA) {
-            data(blockIndex, raw, "COMPRESSED DATA");
+            data(blockIndex, raw, frame + " DATA");
         } else {
-            pages(blockIndex, raw, "COMPRESSED PAGES");
+            pages(blockIndex, raw, frame + " PAGES");
         }
     }
 

@@ -141,8 +141,8 @@ public final class BlockStreamEncoder {
     }
 
     /**
-     * A COMPRESSED frame of {@code raw}'s remaining bytes (not consumed), if that pays and fits in {@code out};
-     * otherwise {@code out}'s position is where it was.
+     * A COMPRESSED (or COMPRESSED_ZSTD, after the codec) frame of {@code raw}'s remaining bytes (not consumed), if
+     * that pays and fits in {@code out}; otherwise {@code out}'s position is where it was.
      */
     private boolean compressed(ByteBuffer out, long blockIndex, byte innerType, ByteBuffer raw, FrameCompression compression) {
         requireVersion2("COMPRESSED");
@@ -154,7 +154,7 @@ public final class BlockStreamEncoder {
         if (room <= 0) {
             return false;
         }
-        out.put(BlockStreamFormat.TYPE_COMPRESSED).putLong(blockIndex).putInt(0).put(innerType).putInt(rawLength);
+        out.put(compression.codec().frameType()).putLong(blockIndex).putInt(0).put(innerType).putInt(rawLength);
         int length = compression.compress(raw, out.slice(out.position(), room));
         if (length < 0) {
             out.position(start);

@@ -22,32 +22,36 @@ package io.failback.contracts.blockstream;
  *                       data "FBPG" | blockIndex u64 | diskSizeBytes u64 | pageMask u64
  *           COMPRESSED 0x07 payload: u8 innerType (DATA or PAGES) | u32 rawLength | LZ4 block of the inner
  *                       frame's payload (rawLength bytes once decompressed)
+ *           COMPRESSED_ZSTD 0x08 payload: as COMPRESSED, with one Zstandard frame instead of the LZ4 block
  * </pre>
  *
  * With flag {@link #FLAG_SEALED} (set when the cloud encrypts data) the frame after the header is KEY and block
- * content travels only in SEALED (and SEALED_PAGES) frames, never in DATA, PAGES or COMPRESSED: only a holder of the
+ * content travels only in SEALED (and SEALED_PAGES) frames, never in DATA, PAGES or COMPRESSED(_ZSTD): only a holder of the
  * key can read or forge a block, and a sealed block cannot be moved to another index or disk size. Sealed payloads are
  * never compressed: ciphertext does not compress, and compressing before sealing would let the length of a frame tell
  * something about its plaintext.
  * <p>
  * Block indexes increase from frame to frame and lie in [firstBlock, firstBlock + blockCount). END counts every
- * DATA, SEALED, ZEROS, PAGES, SEALED_PAGES and COMPRESSED frame as one frame (KEY is not counted), and the block
- * content they deliver: a block per DATA or SEALED frame, the present pages of a PAGES or SEALED_PAGES frame, and what
- * the inner frame of a COMPRESSED one delivers; never the mask, nonce, tag or compressed size. A stream that ends
+ * DATA, SEALED, ZEROS, PAGES, SEALED_PAGES and COMPRESSED(_ZSTD) frame as one frame (KEY is not counted), and the
+ * block content they deliver: a block per DATA or SEALED frame, the present pages of a PAGES or SEALED_PAGES frame, and
+ * what the inner frame of a compressed one delivers; never the mask, nonce, tag or compressed size. A stream that ends
  * without END (or with ERROR) is incomplete: the receiver must treat the target as inconsistent. CRC32C guards each
  * frame against corruption in transit; whole-disk SHA-256 digests, not these checksums, prove a copy complete.
  * <p>
  * Negotiation (docs/contracts.md): a reader asks for version 2 with {@code Accept: }{@link #MEDIA_TYPE_V2} and for
- * compression with {@link #COMPRESSION_HEADER}{@code : lz4}; a source answers version 1 unless asked, and its
- * Content-Type says which version it sent.
+ * compression with {@link #COMPRESSION_HEADER}{@code : zstd, lz4} (the codecs it reads, preferred first; see
+ * {@link Compression}); a source answers version 1 unless asked, its Content-Type says which version it sent, and
+ * its {@link #COMPRESSION_HEADER} which codec its compressed frames use.
  */
 public final class BlockStreamFormat {
     /** Version 1's media type; what a source answers unless the reader asks for version 2. */
     public static final String MEDIA_TYPE = "application/vnd.failback.block-stream.v1";
     public static final String MEDIA_TYPE_V2 = "application/vnd.failback.block-stream.v2";
-    /** Request header: the reader takes COMPRESSED frames (version 2 only); a source that may send them echoes it. */
+    /**
+     * Request header: the codecs of compressed frames the reader takes (version 2 only), preferred first; a source that
+     * may send such frames answers with the one it uses ({@link Compression}).
+     */
     public static final String COMPRESSION_HEADER = "Failback-Block-Compression";
-    public static final String COMPRESSION_LZ4 = "lz4";
 
     public static final int MAGIC = 0x46424C4B; // "FBLK"
     /** Version 1: what a writer writes unless its reader asked for version 2. */
@@ -73,7 +77,7 @@ public final class BlockStreamFormat {
     /** A page mask is a u64: a version 2 block has at most 64 pages (256 KiB). */
     public static final int MAX_PAGES_PER_BLOCK = 64;
     public static final int PAGE_MASK_BYTES = 8;
-    /** innerType u8 | rawLength u32 before the LZ4 block of a COMPRESSED payload. */
+    /** innerType u8 | rawLength u32 before the compressed bytes of a COMPRESSED or COMPRESSED_ZSTD payload. */
     public static final int COMPRESSED_HEAD_BYTES = 1 + 4;
 
     public static final byte TYPE_DATA = 0x01;
@@ -83,6 +87,7 @@ public final class BlockStreamFormat {
     public static final byte TYPE_PAGES = 0x05;
     public static final byte TYPE_SEALED_PAGES = 0x06;
     public static final byte TYPE_COMPRESSED = 0x07;
+    public static final byte TYPE_COMPRESSED_ZSTD = 0x08;
     public static final byte TYPE_ERROR = 0x7E;
     public static final byte TYPE_END = 0x7F;
 
@@ -101,11 +106,6 @@ public final class BlockStreamFormat {
 
     public static String mediaType(short version) {
         return version == VERSION_2 ? MEDIA_TYPE_V2 : MEDIA_TYPE;
-    }
-
-    /** Whether a request's {@link #COMPRESSION_HEADER} value (null for none) asks for LZ4 frames. */
-    public static boolean lz4Requested(String compressionHeader) {
-        return compressionHeader != null && compressionHeader.trim().equalsIgnoreCase(COMPRESSION_LZ4);
     }
 
     /** Bytes of the pages a mask names. */

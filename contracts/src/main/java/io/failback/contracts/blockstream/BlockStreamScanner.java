@@ -67,7 +67,7 @@ public final class BlockStreamScanner {
             int readAfterHead = switch (type) {
                 case BlockStreamFormat.TYPE_ZEROS -> 4; // the run length
                 case BlockStreamFormat.TYPE_PAGES, BlockStreamFormat.TYPE_SEALED_PAGES -> BlockStreamFormat.PAGE_MASK_BYTES;
-                case BlockStreamFormat.TYPE_COMPRESSED -> 5; // the inner type and the raw length
+                case BlockStreamFormat.TYPE_COMPRESSED, BlockStreamFormat.TYPE_COMPRESSED_ZSTD -> 5; // inner type, raw length
                 default -> 0;
             };
             if (readAfterHead > 0 && (length < readAfterHead || !fill(chunk, FRAME_HEAD + readAfterHead))) {
@@ -92,7 +92,7 @@ public final class BlockStreamScanner {
                     blocksCovered++;
                     bytesCovered += BlockStreamFormat.pagesBytes(head.getLong(FRAME_HEAD));
                 }
-                case BlockStreamFormat.TYPE_COMPRESSED -> {
+                case BlockStreamFormat.TYPE_COMPRESSED, BlockStreamFormat.TYPE_COMPRESSED_ZSTD -> {
                     blocksCovered++;
                     bytesCovered += head.get(FRAME_HEAD) == BlockStreamFormat.TYPE_PAGES
                             ? head.getInt(FRAME_HEAD + 1) - BlockStreamFormat.PAGE_MASK_BYTES : blockSize;

@@ -1,31 +1,50 @@
 package io.failback.contracts.blockstream;
 
+import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdException;
 import java.nio.ByteBuffer;
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Exception;
 import net.jpountz.lz4.LZ4Factory;
 
 /**
- * Decides, frame by frame, whether a payload travels LZ4-compressed (a COMPRESSED frame) or as it is, for one stream
- * whose reader asked for compression. A payload is sent compressed only when that saves at least an eighth of it.
+ * Decides, frame by frame, whether a payload travels compressed with the stream's {@link Compression} codec (a
+ * COMPRESSED or COMPRESSED_ZSTD frame) or as it is, for one stream whose reader asked for compression. A payload is sent compressed only when that saves at least an eighth of it.
  * Incompressible data (random or already compressed content; sealed blocks never reach here) must cost almost
  * nothing: the sender first {@link #probe}s a payload's first {@value #PROBE_BYTES} bytes, and only when they shrink
  * by an eighth does it {@link #compress} the whole payload, so a random block costs a sixteenth of an attempt and
  * still travels without a copy. Every payload is judged on its own, so text that follows random data is compressed
  * from its first block (a back-off after misses, as before, skipped the text extents that followed random ones: a disk
- * half text shrank 1.3× where its text alone shrinks 3×). Not thread-safe: one per stream.
+ * half text shrank 1.3× where its text alone shrinks 3×). The probe is LZ4's whatever the codec: a few microseconds,
+ * and data that LZ4 cannot shrink by an eighth in 4 KiB is not worth a Zstandard attempt either. Not thread-safe: one
+ * per stream.
  */
 public final class FrameCompression {
     /** How much of a payload {@link #probe} tries. */
     public static final int PROBE_BYTES = 4096;
     private static final LZ4Compressor LZ4 = LZ4Factory.fastestInstance().fastCompressor();
+    /** Zstandard's default level: measured here as strong as levels 4–5 on log-like text, and as fast as level 1. */
+    static final int ZSTD_LEVEL = 3;
+    /** A context per thread (native memory, reused; streams are encoded on pooled worker threads). */
+    private static final ThreadLocal<ZstdCompressCtx> ZSTD = ThreadLocal.withInitial(
+            () -> new ZstdCompressCtx().setLevel(ZSTD_LEVEL).setChecksum(false));
 
+    private final Compression codec;
     private final ByteBuffer probeOut = ByteBuffer.allocate(LZ4.maxCompressedLength(PROBE_BYTES));
     private long probed;
     private long attempted;
     private long hits;
     private long rawBytesCompressed;
     private long compressedBytes;
+
+    public FrameCompression(Compression codec) {
+        this.codec = codec;
+    }
+
+    /** The codec, and so the frame type, of this stream's compressed frames. */
+    public Compression codec() {
+        return codec;
+    }
 
     /**
      * Whether the payload that starts with {@code start}'s remaining bytes is worth compressing: its first {@link
@@ -43,8 +62,8 @@ public final class FrameCompression {
     }
 
     /**
-     * LZ4-compresses {@code raw}'s remaining bytes into {@code out} at its position, if the result is at most 7/8 of
-     * them and fits in {@code out}. On success {@code out}'s position moves past the compressed bytes; otherwise
+     * Compresses {@code raw}'s remaining bytes with the codec into {@code out} at its position, if the result is at most
+     * 7/8 of them and fits in {@code out}. On success {@code out}'s position moves past the compressed bytes; otherwise
      * {@code out} may hold garbage past its position, which it keeps. {@code raw}'s position never moves.
      *
      * @return the compressed length, or -1 when compressing does not pay
@@ -55,9 +74,10 @@ public final class FrameCompression {
         int budget = Math.min(rawLength - rawLength / 8, out.remaining());
         int length;
         try {
-            // Bounded output: LZ4 gives up as soon as the result would not pay.
-            length = LZ4.compress(raw, raw.position(), rawLength, out, out.position(), budget);
-        } catch (LZ4Exception doesNotPay) {
+            // Bounded output: either codec gives up when the result would not pay.
+            length = codec == Compression.LZ4 ? LZ4.compress(raw, raw.position(), rawLength, out, out.position(), budget)
+                    : ZstdBuffers.compress(ZSTD.get(), raw, out, budget);
+        } catch (LZ4Exception | ZstdException doesNotPay) {
             return -1;
         }
         hits++;

@@ -2,7 +2,6 @@ package io.failback.contracts.blockstream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,7 +12,10 @@ import java.util.Arrays;
 import java.util.Random;
 import java.util.zip.CRC32C;
 import net.jpountz.lz4.LZ4Factory;
+import com.github.luben.zstd.Zstd;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Version 2: PAGES, SEALED_PAGES and COMPRESSED frames, and the rules the decoder holds them to. */
 class BlockStreamV2Test {
@@ -105,14 +107,21 @@ class BlockStreamV2Test {
      * after it, starting from {@code initial}.
      */
     private static ByteBuffer mixedStream(Random random, byte[] initial, byte[] expected, FrameCompression compression) {
+        return mixedStream(random, initial, expected, compression, false);
+    }
+
+    /** As above; with {@code direct} the blocks and the stream are in direct memory, as a site's sender has them. */
+    private static ByteBuffer mixedStream(Random random, byte[] initial, byte[] expected, FrameCompression compression,
+            boolean direct) {
         int blocks = initial.length / BLOCK;
         BlockStreamEncoder encoder = new BlockStreamEncoder();
-        ByteBuffer out = ByteBuffer.allocate(blocks * (BLOCK + 64) + 1024);
+        int capacity = blocks * (BLOCK + 64) + 1024;
+        ByteBuffer out = direct ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity);
         encoder.header(out, new StreamHeader(BLOCK, initial.length, 0, blocks), (short) 0, BlockStreamFormat.VERSION_2);
         System.arraycopy(initial, 0, expected, 0, initial.length);
         for (int i = 0; i < blocks; i++) {
             byte[] content = random.nextBoolean() ? text(random, BLOCK) : random(random, BLOCK);
-            ByteBuffer block = ByteBuffer.wrap(content);
+            ByteBuffer block = direct ? ByteBuffer.allocateDirect(BLOCK).put(content).flip() : ByteBuffer.wrap(content);
             switch (random.nextInt(5)) {
                 case 0 -> {
                     encoder.data(out, i, block, compression);
@@ -155,12 +164,13 @@ class BlockStreamV2Test {
         return MessageDigest.getInstance("SHA-256").digest(bytes);
     }
 
-    @Test
-    void aMixedVersion2StreamRebuildsTheDiskWhateverTheChunking() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void aMixedVersion2StreamRebuildsTheDiskWhateverTheChunking(Compression codec) throws Exception {
         Random random = new Random(2026);
         byte[] initial = random(random, 24 * BLOCK);
         byte[] expected = new byte[initial.length];
-        FrameCompression compression = new FrameCompression();
+        FrameCompression compression = new FrameCompression(codec);
         ByteBuffer stream = mixedStream(random, initial, expected, compression);
         assertTrue(compression.hits() > 0, "some text-like payloads travel compressed");
         assertTrue(compression.hits() < compression.attempted(), "random payloads do not");
@@ -175,12 +185,51 @@ class BlockStreamV2Test {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void aStreamEncodedAndDecodedInDirectMemoryRebuildsTheDisk(Compression codec) throws Exception {
+        // The sites' path: blocks read into direct memory, frames written there, chunks arriving in direct buffers.
+        Random random = new Random(2027);
+        byte[] initial = random(random, 24 * BLOCK);
+        byte[] expected = new byte[initial.length];
+        FrameCompression compression = new FrameCompression(codec);
+        ByteBuffer stream = mixedStream(random, initial, expected, compression, true);
+        assertTrue(compression.hits() > 0, "some text-like payloads travel compressed");
+        for (int chunk : new int[] {4096, 1 << 20}) {
+            Disk disk = new Disk(initial);
+            BlockStreamDecoder decoder = new BlockStreamDecoder(disk);
+            for (ByteBuffer input = stream.duplicate(); input.hasRemaining();) {
+                int size = Math.min(chunk, input.remaining());
+                decoder.feed(ByteBuffer.allocateDirect(size).put(input.slice(input.position(), size)).flip());
+                input.position(input.position() + size);
+            }
+            assertTrue(decoder.ended());
+            assertArrayEquals(sha256(expected), sha256(disk.bytes), "chunk size " + chunk);
+        }
+    }
+
+    @Test
+    void zstdShrinksLogLikeTextMoreThanLz4() {
+        byte[] text = text(new Random(11), 16 * BLOCK);
+        long[] compressed = new long[Compression.values().length];
+        for (Compression codec : Compression.values()) {
+            FrameCompression compression = new FrameCompression(codec);
+            ByteBuffer out = ByteBuffer.allocate(2 * BLOCK);
+            for (int b = 0; b < 16; b++) {
+                assertTrue(compression.compress(ByteBuffer.wrap(text, b * BLOCK, BLOCK), out.clear()) > 0, codec + " block " + b);
+            }
+            compressed[codec.ordinal()] = compression.compressedBytes();
+        }
+        assertTrue(compressed[Compression.ZSTD.ordinal()] * 5 < compressed[Compression.LZ4.ordinal()] * 4,
+                "zstd " + compressed[Compression.ZSTD.ordinal()] + " bytes against lz4's " + compressed[Compression.LZ4.ordinal()]);
+    }
+
     @Test
     void endCountsOneFramePerBlockFrameAndTheBlockContentDelivered() {
         BlockStreamEncoder encoder = new BlockStreamEncoder();
         ByteBuffer out = ByteBuffer.allocate(8 * BLOCK);
         encoder.header(out, new StreamHeader(BLOCK, 8L * BLOCK, 0, 8), (short) 0, BlockStreamFormat.VERSION_2);
-        FrameCompression compression = new FrameCompression();
+        FrameCompression compression = new FrameCompression(Compression.LZ4);
         byte[] text = text(new Random(1), BLOCK);
         encoder.data(out, 0, ByteBuffer.wrap(text), compression); // COMPRESSED DATA: 65536 bytes
         encoder.pages(out, 1, 0b101, ByteBuffer.wrap(text), compression); // COMPRESSED PAGES: 8192 bytes
@@ -298,7 +347,7 @@ class BlockStreamV2Test {
         Random random = new Random(3);
         byte[] initial = new byte[20 * BLOCK];
         byte[] expected = new byte[initial.length];
-        ByteBuffer stream = mixedStream(random, initial, expected, new FrameCompression());
+        ByteBuffer stream = mixedStream(random, initial, expected, new FrameCompression(Compression.LZ4));
         CountingHandler counting = new CountingHandler();
         new BlockStreamDecoder(counting).feed(stream.duplicate());
         long covered = counting.covered;
@@ -353,10 +402,11 @@ class BlockStreamV2Test {
 
     // ---- Compression ----
 
-    @Test
-    void aProbeOfTheFirstBytesSparesRandomBlocksTheAttemptAndMissesNoTextBlockAfterThem() {
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void aProbeOfTheFirstBytesSparesRandomBlocksTheAttemptAndMissesNoTextBlockAfterThem(Compression codec) {
         Random random = new Random(4);
-        FrameCompression compression = new FrameCompression();
+        FrameCompression compression = new FrameCompression(codec);
         BlockStreamEncoder encoder = new BlockStreamEncoder();
         ByteBuffer out = ByteBuffer.allocate(BLOCK * 2);
         encoder.header(out, new StreamHeader(BLOCK, 4096L * BLOCK, 0, 4096), (short) 0, BlockStreamFormat.VERSION_2);
@@ -372,7 +422,7 @@ class BlockStreamV2Test {
                 } else {
                     encoder.data(out, extent * 16L + b, block);
                 }
-                assertEquals(text ? BlockStreamFormat.TYPE_COMPRESSED : BlockStreamFormat.TYPE_DATA, out.get(0),
+                assertEquals(text ? codec.frameType() : BlockStreamFormat.TYPE_DATA, out.get(0),
                         "extent " + extent + " block " + b);
                 textBlocks += text ? 1 : 0;
             }
@@ -384,18 +434,19 @@ class BlockStreamV2Test {
                 + compression.compressedBytes() + " of " + compression.rawBytesCompressed());
     }
 
-    @Test
-    void aCompressedFrameNeedsNoMoreRoomThanTheFrameItReplaces() {
-        FrameCompression compression = new FrameCompression();
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void aCompressedFrameNeedsNoMoreRoomThanTheFrameItReplaces(Compression codec) {
+        FrameCompression compression = new FrameCompression(codec);
         BlockStreamEncoder encoder = new BlockStreamEncoder();
         ByteBuffer header = ByteBuffer.allocate(64);
         encoder.header(header, new StreamHeader(BLOCK, 4L * BLOCK, 0, 4), (short) 0, BlockStreamFormat.VERSION_2);
         ByteBuffer out = ByteBuffer.allocate(BlockStreamEncoder.dataFrameBytes(BLOCK));
         encoder.data(out, 0, ByteBuffer.wrap(text(new Random(6), BLOCK)), compression);
-        assertEquals(BlockStreamFormat.TYPE_COMPRESSED, out.get(0));
+        assertEquals(codec.frameType(), out.get(0));
         ByteBuffer exact = ByteBuffer.allocate(BlockStreamFormat.FRAME_OVERHEAD_BYTES + 8 + 3 * PAGE);
         encoder.pages(exact, 1, 0b111, ByteBuffer.wrap(text(new Random(7), BLOCK)), compression);
-        assertEquals(BlockStreamFormat.TYPE_COMPRESSED, exact.get(0));
+        assertEquals(codec.frameType(), exact.get(0));
     }
 
     // ---- Rejections ----
@@ -447,22 +498,27 @@ class BlockStreamV2Test {
         return LZ4Factory.fastestInstance().fastCompressor().compress(raw);
     }
 
-    @Test
-    void compressedGarbageIsRejected() {
+    private static byte[] compress(Compression codec, byte[] raw) {
+        return codec == Compression.LZ4 ? lz4(raw) : Zstd.compress(raw);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void compressedGarbageIsRejected(Compression codec) {
         byte[] garbage = random(new Random(9), 3000);
-        String message = rejection(withFrame(BlockStreamFormat.TYPE_COMPRESSED, 0, compressedPayload(BlockStreamFormat.TYPE_DATA,
-                BLOCK, garbage)));
+        String message = rejection(withFrame(codec.frameType(), 0, compressedPayload(BlockStreamFormat.TYPE_DATA, BLOCK, garbage)));
         assertTrue(message.contains("does not decompress"), message);
     }
 
-    @Test
-    void aCompressedPayloadThatInflatesBeyondOrShortOfItsDeclaredLengthIsRejected() {
-        // A bomb: 4 MiB of zeros compress to about 16 KiB; the decoder stops at the declared block size.
-        String bomb = rejection(withFrame(BlockStreamFormat.TYPE_COMPRESSED, 0, compressedPayload(BlockStreamFormat.TYPE_DATA,
-                BLOCK, lz4(new byte[4 << 20]))));
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void aCompressedPayloadThatInflatesBeyondOrShortOfItsDeclaredLengthIsRejected(Compression codec) {
+        // A bomb: 4 MiB of zeros compress to a few KiB; the decoder stops at the declared block size.
+        String bomb = rejection(withFrame(codec.frameType(), 0, compressedPayload(BlockStreamFormat.TYPE_DATA,
+                BLOCK, compress(codec, new byte[4 << 20]))));
         assertTrue(bomb.contains("does not decompress"), bomb);
-        String shortOne = rejection(withFrame(BlockStreamFormat.TYPE_COMPRESSED, 0, compressedPayload(BlockStreamFormat.TYPE_DATA,
-                BLOCK, lz4(new byte[BLOCK - 1]))));
+        String shortOne = rejection(withFrame(codec.frameType(), 0, compressedPayload(BlockStreamFormat.TYPE_DATA,
+                BLOCK, compress(codec, new byte[BLOCK - 1]))));
         assertTrue(shortOne.contains("does not decompress"), shortOne);
     }
 
@@ -498,7 +554,7 @@ class BlockStreamV2Test {
 
         ByteBuffer outside = ByteBuffer.allocate(4 * BLOCK);
         encoder.header(outside, new StreamHeader(BLOCK, 8L * BLOCK, 2, 4), (short) 0, BlockStreamFormat.VERSION_2);
-        encoder.pages(outside, 6, 0b1, ByteBuffer.allocate(BLOCK), new FrameCompression());
+        encoder.pages(outside, 6, 0b1, ByteBuffer.allocate(BLOCK), new FrameCompression(Compression.LZ4));
         assertTrue(rejection8(outside.flip()).contains("outside"));
     }
 
@@ -561,7 +617,7 @@ class BlockStreamV2Test {
     void aFlippedBitAnywhereInAVersion2StreamIsCaught() {
         Random random = new Random(12);
         byte[] initial = new byte[4 * BLOCK];
-        ByteBuffer stream = mixedStream(random, initial, new byte[initial.length], new FrameCompression());
+        ByteBuffer stream = mixedStream(random, initial, new byte[initial.length], new FrameCompression(Compression.LZ4));
         for (int trial = 0; trial < 300; trial++) {
             byte[] corrupted = new byte[stream.remaining()];
             stream.duplicate().get(corrupted);
@@ -635,13 +691,15 @@ class BlockStreamV2Test {
 
     @Test
     void aSealedStreamCarriesNoClearOrCompressedContent() {
-        for (byte type : new byte[] {BlockStreamFormat.TYPE_PAGES, BlockStreamFormat.TYPE_COMPRESSED}) {
+        for (byte type : new byte[] {BlockStreamFormat.TYPE_PAGES, BlockStreamFormat.TYPE_COMPRESSED,
+                BlockStreamFormat.TYPE_COMPRESSED_ZSTD}) {
             ByteBuffer out = ByteBuffer.allocate(2 * BLOCK);
             BlockStreamEncoder encoder = new BlockStreamEncoder();
             encoder.header(out, new StreamHeader(BLOCK, 4L * BLOCK, 0, 4), BlockStreamFormat.FLAG_SEALED, BlockStreamFormat.VERSION_2);
             encoder.key(out, 0, KEY.certificateId());
             ByteBuffer payload = type == BlockStreamFormat.TYPE_PAGES ? pagesPayload(1, 1)
-                    : compressedPayload(BlockStreamFormat.TYPE_DATA, BLOCK, lz4(new byte[BLOCK]));
+                    : compressedPayload(BlockStreamFormat.TYPE_DATA, BLOCK, type == BlockStreamFormat.TYPE_COMPRESSED
+                            ? lz4(new byte[BLOCK]) : Zstd.compress(new byte[BLOCK]));
             putFrame(out, type, 0, payload);
             String message = assertThrows(BlockStreamException.class, () -> new BlockStreamDecoder(new Disk(new byte[4 * BLOCK]),
                     id -> KEY).feed(out.flip())).getMessage();
@@ -656,8 +714,11 @@ class BlockStreamV2Test {
         assertEquals(BlockStreamFormat.VERSION_2, BlockStreamFormat.versionAccepted(
                 BlockStreamFormat.MEDIA_TYPE_V2 + ", " + BlockStreamFormat.MEDIA_TYPE + ";q=0.5"));
         assertEquals(BlockStreamFormat.MEDIA_TYPE_V2, BlockStreamFormat.mediaType(BlockStreamFormat.VERSION_2));
-        assertTrue(BlockStreamFormat.lz4Requested(" LZ4 "));
-        assertFalse(BlockStreamFormat.lz4Requested(null));
-        assertFalse(BlockStreamFormat.lz4Requested("zstd"));
+        assertEquals(Compression.LZ4, Compression.requested(" LZ4 "));
+        assertEquals(Compression.ZSTD, Compression.requested("zstd"));
+        assertEquals(Compression.ZSTD, Compression.requested("br, Zstd , lz4"), "the first codec this side knows");
+        assertEquals(Compression.LZ4, Compression.requested("gzip,lz4"));
+        assertEquals(null, Compression.requested(null));
+        assertEquals(null, Compression.requested("gzip"));
     }
 }

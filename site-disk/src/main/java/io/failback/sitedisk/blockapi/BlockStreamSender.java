@@ -4,6 +4,7 @@ import io.failback.contracts.blockstream.BlockSeal;
 import io.failback.contracts.blockstream.BlockStreamEncoder;
 import io.failback.contracts.blockstream.BlockStreamFormat;
 import io.failback.contracts.blockstream.CloudKey;
+import io.failback.contracts.blockstream.Compression;
 import io.failback.contracts.blockstream.FrameCompression;
 import io.failback.contracts.blockstream.StreamHeader;
 import io.failback.contracts.site.PageMasks;
@@ -48,7 +49,7 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
     private int nextPartial;
     private final long fullMask;
     private final short version;
-    /** One per stream when the reader asked for LZ4 (never for sealed streams); null sends no COMPRESSED frame. */
+    /** One per stream when the reader asked for compression (never for sealed streams); null sends no compressed frame. */
     private final FrameCompression compression;
     /** Seals every block when the sending site encrypts data; null sends blocks in the clear. */
     private final BlockSeal seal;
@@ -74,16 +75,17 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
     private int zeroRunLength;
 
     /**
-     * What the reader asked for: block stream version 2 ({@code Accept}) and LZ4 frames ({@link
-     * BlockStreamFormat#COMPRESSION_HEADER}). {@link #V1} is what a reader gets that asks for neither.
+     * What the reader asked for: block stream version 2 ({@code Accept}) and compressed frames of a codec it named in
+     * {@link BlockStreamFormat#COMPRESSION_HEADER} (null for none). {@link #V1} is what a reader gets that asks for
+     * neither.
      */
-    public record Wire(boolean version2, boolean lz4) {
-        public static final Wire V1 = new Wire(false, false);
+    public record Wire(boolean version2, Compression compression) {
+        public static final Wire V1 = new Wire(false, null);
 
         /** From a request's {@code Accept} and compression headers (null when absent). */
         public static Wire of(String accept, String compression) {
             return new Wire(BlockStreamFormat.versionAccepted(accept) == BlockStreamFormat.VERSION_2,
-                    BlockStreamFormat.lz4Requested(compression));
+                    Compression.requested(compression));
         }
     }
 
@@ -113,7 +115,8 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
         // A disk whose blocks are not 1..64 whole pages answers version 1 whatever was asked.
         this.version = wire.version2() && BlockStreamFormat.version2Allows(header.blockSize()) ? BlockStreamFormat.VERSION_2
                 : BlockStreamFormat.VERSION;
-        this.compression = version == BlockStreamFormat.VERSION_2 && wire.lz4() && seal == null ? new FrameCompression() : null;
+        this.compression = version == BlockStreamFormat.VERSION_2 && wire.compression() != null && seal == null
+                ? new FrameCompression(wire.compression()) : null;
         this.pages = version == BlockStreamFormat.VERSION_2 ? pages : PageMasks.NONE;
         this.fullMask = PageMasks.fullMask(header.blockSize());
         this.runs = runs.stream().filter(r -> r[1] > 0).toList();
@@ -149,14 +152,14 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
     /**
      * As above, where of the blocks {@code pages} lists only those pages are wanted: a version 2 stream carries just
      * them (PAGES or SEALED_PAGES frames), a version 1 stream the whole blocks (always correct: the receiver's block
-     * then equals the source's). The answer's Content-Type names the version sent, and it echoes the compression
-     * header when COMPRESSED frames may come.
+     * then equals the source's). The answer's Content-Type names the version sent, and its compression header names
+     * the codec when compressed frames may come.
      */
     public static Future<Void> send(Vertx vertx, BlockReader reader, StreamHeader header, List<long[]> runs, PageMasks pages,
             CloudKey key, Wire wire, HttpServerResponse response) {
         BlockStreamSender sender = new BlockStreamSender(reader, header, runs, pages, key, wire);
         if (sender.compression != null) {
-            response.putHeader(BlockStreamFormat.COMPRESSION_HEADER, BlockStreamFormat.COMPRESSION_LZ4);
+            response.putHeader(BlockStreamFormat.COMPRESSION_HEADER, sender.compression.codec().headerValue());
         }
         return ChunkedSender.send(vertx, response, BlockStreamFormat.mediaType(sender.version), sender);
     }

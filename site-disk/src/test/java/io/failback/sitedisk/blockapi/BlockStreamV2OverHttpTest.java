@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.failback.contracts.blockstream.BlockStreamDecoder;
 import io.failback.contracts.blockstream.BlockStreamFormat;
+import io.failback.contracts.blockstream.Compression;
 import io.failback.contracts.blockstream.CloudKey;
 import io.failback.contracts.blockstream.StreamHeader;
 import io.failback.sitedisk.BlockDevice;
@@ -123,15 +124,15 @@ class BlockStreamV2OverHttpTest {
     }
 
     /** Reads from the source (GET without a body, else POST .../select) and pipes the stream into the target. */
-    private Relayed relay(int port, String sourcePath, JsonObject selection, String accept, boolean lz4, String targetQuery)
+    private Relayed relay(int port, String sourcePath, JsonObject selection, String accept, String compression, String targetQuery)
             throws Exception {
         RequestOptions read = new RequestOptions().setMethod(selection == null ? HttpMethod.GET : HttpMethod.POST).setPort(port)
                 .setHost("127.0.0.1").setURI(sourcePath);
         if (accept != null) {
             read.putHeader("Accept", accept);
         }
-        if (lz4) {
-            read.putHeader(BlockStreamFormat.COMPRESSION_HEADER, "lz4");
+        if (compression != null) {
+            read.putHeader(BlockStreamFormat.COMPRESSION_HEADER, compression);
         }
         var source = client.request(read)
                 .compose(r -> selection == null ? r.send() : r.send(selection.toBuffer()))
@@ -218,25 +219,31 @@ class BlockStreamV2OverHttpTest {
         return new JsonObject().put("ranges", ranges).put("pages", partial);
     }
 
-    /** A full copy in version 2 with LZ4 lands byte for byte and crosses in fewer bytes than the data. */
+    /**
+     * A full copy in version 2 with either codec lands byte for byte and crosses in fewer bytes than the data; the
+     * source names the codec it took from the reader's list, preferred first.
+     */
     @Test
     void aFullCopyInVersion2WithCompressionLandsByteForByte() throws Exception {
         VirtualDisk source = disk("source", 32L << 20, 1);
         VirtualDisk target = VirtualDisk.create(JSON, dir, "target", source.sizeBytes(), BLOCK);
         int port = serve(source, target, null);
 
-        Relayed compressed = relay(port, "/api/vms/src/disks/d/blocks", null, BlockStreamFormat.MEDIA_TYPE_V2, true, "?fullCopy=true");
-        assertEquals(BlockStreamFormat.MEDIA_TYPE_V2, compressed.contentType());
-        assertEquals("lz4", compressed.compression());
-        assertEquals(source.digest(), target.digest());
-        assertTrue(compressed.frameTypes().getOrDefault(BlockStreamFormat.TYPE_COMPRESSED, 0L) > 0, compressed.frameTypes().toString());
-
-        Relayed plain = relay(port, "/api/vms/src/disks/d/blocks", null, BlockStreamFormat.MEDIA_TYPE_V2, false, "?fullCopy=true");
+        Relayed plain = relay(port, "/api/vms/src/disks/d/blocks", null, BlockStreamFormat.MEDIA_TYPE_V2, null, "?fullCopy=true");
         assertNull(plain.compression());
         assertEquals(null, plain.frameTypes().get(BlockStreamFormat.TYPE_COMPRESSED));
         assertEquals(source.digest(), target.digest());
-        // A third of the disk is text-like: compressed, the stream is clearly smaller.
-        assertTrue(compressed.wireBytes() < plain.wireBytes() * 0.85, compressed.wireBytes() + " vs " + plain.wireBytes());
+        for (Compression codec : Compression.values()) {
+            Relayed compressed = relay(port, "/api/vms/src/disks/d/blocks", null, BlockStreamFormat.MEDIA_TYPE_V2,
+                    "gzip, " + codec.headerValue() + ", lz4", "?fullCopy=true");
+            assertEquals(BlockStreamFormat.MEDIA_TYPE_V2, compressed.contentType());
+            assertEquals(codec.headerValue(), compressed.compression());
+            assertEquals(source.digest(), target.digest(), codec.toString());
+            assertTrue(compressed.frameTypes().getOrDefault(codec.frameType(), 0L) > 0, compressed.frameTypes().toString());
+            // A third of the disk is text-like: compressed, the stream is clearly smaller.
+            assertTrue(compressed.wireBytes() < plain.wireBytes() * 0.85, codec + ": " + compressed.wireBytes() + " vs "
+                    + plain.wireBytes());
+        }
     }
 
     /** A reader that does not ask for version 2 gets exactly version 1, whatever else it asks. */
@@ -245,7 +252,7 @@ class BlockStreamV2OverHttpTest {
         VirtualDisk source = disk("source", 8L << 20, 2);
         VirtualDisk target = VirtualDisk.create(JSON, dir, "target", source.sizeBytes(), BLOCK);
         int port = serve(source, target, null);
-        Relayed v1 = relay(port, "/api/vms/src/disks/d/blocks", null, null, true, "?fullCopy=true");
+        Relayed v1 = relay(port, "/api/vms/src/disks/d/blocks", null, null, "zstd", "?fullCopy=true");
         assertEquals(BlockStreamFormat.MEDIA_TYPE, v1.contentType());
         assertNull(v1.compression());
         assertEquals(source.digest(), target.digest());
@@ -260,9 +267,9 @@ class BlockStreamV2OverHttpTest {
      */
     @Test
     void changedPagesTravelAsPagesIntoADiskWithASnapshot() throws Exception {
-        for (boolean lz4 : new boolean[] {false, true}) {
-            VirtualDisk source = disk("source" + lz4, 16L << 20, 3);
-            VirtualDisk target = disk("target" + lz4, 16L << 20, 3);
+        for (String compression : new String[] {null, "lz4", "zstd"}) {
+            VirtualDisk source = disk("source" + compression, 16L << 20, 3);
+            VirtualDisk target = disk("target" + compression, 16L << 20, 3);
             assertEquals(source.digest(), target.digest());
             String before = target.digest();
             target.snapshot("before");
@@ -271,12 +278,13 @@ class BlockStreamV2OverHttpTest {
             int port = serve(source, target, null);
 
             Relayed relayed = relay(port, "/api/vms/src/disks/d/blocks/select", selection, BlockStreamFormat.MEDIA_TYPE_V2 + ", "
-                    + BlockStreamFormat.MEDIA_TYPE, lz4, "");
+                    + BlockStreamFormat.MEDIA_TYPE, compression, "");
             assertEquals(BlockStreamFormat.MEDIA_TYPE_V2, relayed.contentType());
-            assertEquals(source.digest(), target.digest(), "lz4 " + lz4);
+            assertEquals(source.digest(), target.digest(), "compression " + compression);
             assertEquals(before, target.snapshotDigest("before"));
             long pages = relayed.frameTypes().getOrDefault(BlockStreamFormat.TYPE_PAGES, 0L)
-                    + relayed.frameTypes().getOrDefault(BlockStreamFormat.TYPE_COMPRESSED, 0L);
+                    + relayed.frameTypes().getOrDefault(BlockStreamFormat.TYPE_COMPRESSED, 0L)
+                    + relayed.frameTypes().getOrDefault(BlockStreamFormat.TYPE_COMPRESSED_ZSTD, 0L);
             assertTrue(pages > 0, relayed.frameTypes().toString());
             // Random pages do not compress: about 40 pages and their framing, never 16 times that.
             assertTrue(relayed.wireBytes() < 40 * PAGE * 1.10, relayed.wireBytes() + " bytes for 40 pages");
@@ -290,7 +298,7 @@ class BlockStreamV2OverHttpTest {
         VirtualDisk target = disk("target", 16L << 20, 5);
         JsonObject selection = writeRandomPages(source, 20, 6);
         int port = serve(source, target, null);
-        Relayed relayed = relay(port, "/api/vms/src/disks/d/blocks/select", selection, null, false, "");
+        Relayed relayed = relay(port, "/api/vms/src/disks/d/blocks/select", selection, null, null, "");
         assertEquals(BlockStreamFormat.MEDIA_TYPE, relayed.contentType());
         assertEquals(null, relayed.frameTypes().get(BlockStreamFormat.TYPE_PAGES));
         assertEquals(source.digest(), target.digest());
@@ -304,11 +312,12 @@ class BlockStreamV2OverHttpTest {
         VirtualDisk target = disk("target", 16L << 20, 7);
         JsonObject selection = writeRandomPages(source, 30, 8);
         int port = serve(source, target, key);
-        Relayed relayed = relay(port, "/api/vms/src/disks/d/blocks/select", selection, BlockStreamFormat.MEDIA_TYPE_V2, true, "");
+        Relayed relayed = relay(port, "/api/vms/src/disks/d/blocks/select", selection, BlockStreamFormat.MEDIA_TYPE_V2, "zstd", "");
         assertEquals(BlockStreamFormat.MEDIA_TYPE_V2, relayed.contentType());
         assertNull(relayed.compression());
         assertTrue(relayed.frameTypes().getOrDefault(BlockStreamFormat.TYPE_SEALED_PAGES, 0L) > 0, relayed.frameTypes().toString());
         assertEquals(null, relayed.frameTypes().get(BlockStreamFormat.TYPE_COMPRESSED));
+        assertEquals(null, relayed.frameTypes().get(BlockStreamFormat.TYPE_COMPRESSED_ZSTD));
         assertEquals(null, relayed.frameTypes().get(BlockStreamFormat.TYPE_DATA));
         assertEquals(source.digest(), target.digest());
     }

@@ -4,6 +4,7 @@ import io.failback.sync.sites.SiteCallException;
 import io.failback.sync.sites.SiteClient;
 
 import io.failback.contracts.blockstream.BlockStreamFormat;
+import io.failback.contracts.blockstream.Compression;
 import io.failback.contracts.blockstream.BlockStreamScanner;
 import io.failback.contracts.site.BlockSelection;
 import io.failback.contracts.site.BlockWriteSummary;
@@ -35,27 +36,29 @@ public final class BlockRelay {
     static final String ACCEPT = BlockStreamFormat.MEDIA_TYPE_V2 + ", " + BlockStreamFormat.MEDIA_TYPE;
 
     private final HttpClient http;
-    /** Whether sources are asked for LZ4-compressed frames (setting {@code failback.compression}). */
-    private final boolean compression;
+    /** The codec sources are asked to compress frames with (setting {@code failback.compression}); null: none. */
+    private final Compression compression;
 
-    public BlockRelay(HttpClient http, boolean compression) {
+    public BlockRelay(HttpClient http, Compression compression) {
         this.http = http;
         this.compression = compression;
     }
 
     /**
-     * Reads the setting {@code failback.compression} ({@code FAILBACK_SYNC_COMPRESSION}): {@code lz4} asks sources
-     * for LZ4-compressed frames, {@code off} does not.
+     * Reads the setting {@code failback.compression} ({@code FAILBACK_SYNC_COMPRESSION}): {@code zstd} or {@code lz4}
+     * asks sources for frames compressed with that codec, {@code off} (null) for none.
      */
-    public static boolean compressionSetting(String value) {
+    public static Compression compressionSetting(String value) {
         String setting = value == null ? "" : value.trim();
-        if (setting.equalsIgnoreCase(BlockStreamFormat.COMPRESSION_LZ4)) {
-            return true;
-        }
         if (setting.equalsIgnoreCase("off")) {
-            return false;
+            return null;
         }
-        throw new IllegalArgumentException("failback.compression (FAILBACK_SYNC_COMPRESSION) must be 'lz4' or 'off', not '" + value + "'");
+        Compression codec = setting.isEmpty() || setting.contains(",") ? null : Compression.named(setting);
+        if (codec == null) {
+            throw new IllegalArgumentException("failback.compression (FAILBACK_SYNC_COMPRESSION) must be 'zstd', 'lz4' or 'off', not '"
+                    + value + "'");
+        }
+        return codec;
     }
 
     /** The target refused a version 2 stream at its header: the relay asks the source again, for version 1. */
@@ -115,8 +118,8 @@ public final class BlockRelay {
         if (sourceBody != null) {
             sourceRequest.putHeader("Content-Type", "application/json");
         }
-        if (version2 && compression) {
-            sourceRequest.putHeader(BlockStreamFormat.COMPRESSION_HEADER, BlockStreamFormat.COMPRESSION_LZ4);
+        if (version2 && compression != null) {
+            sourceRequest.putHeader(BlockStreamFormat.COMPRESSION_HEADER, compression.headerValue());
         }
         Promise<BlockWriteSummary> done = Promise.promise();
         BlockStreamScanner scanner = new BlockStreamScanner();

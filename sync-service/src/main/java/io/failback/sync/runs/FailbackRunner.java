@@ -36,8 +36,8 @@ public class FailbackRunner {
     private final SyncEventPublisher publisher;
     private final WebClient web;
     private final HttpClient streams;
-    /** Whether relays ask sources for LZ4-compressed block streams (failback.compression). */
-    private final boolean compression;
+    /** The codec relays ask sources to compress block streams with (failback.compression); null: none. */
+    private final io.failback.contracts.blockstream.Compression compression;
     private final Patience patience;
     /** Accepted runs by their key; guarded by {@code this}. */
     private final Map<String, CommandRun> accepted = new HashMap<>();

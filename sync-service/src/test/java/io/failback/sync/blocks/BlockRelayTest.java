@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.failback.contracts.blockstream.BlockStreamFormat;
+import io.failback.contracts.blockstream.Compression;
 import io.failback.contracts.site.BlockSelection;
 import io.failback.contracts.site.BlockWriteSummary;
 import io.failback.contracts.site.PageMasks;
@@ -129,7 +130,7 @@ class BlockRelayTest {
         VirtualDisk target = VirtualDisk.create(JSON, dir, "target", source.sizeBytes(), BLOCK);
         int port = serve(source, target, true);
         String base = "http://127.0.0.1:" + port + "/api/vms/";
-        for (boolean compression : new boolean[] {true, false}) {
+        for (Compression compression : new Compression[] {Compression.ZSTD, Compression.LZ4, null}) {
             requests.clear();
             BlockRelay.Counters counters = new BlockRelay.Counters();
             BlockWriteSummary summary = await(new BlockRelay(http, compression).relay(base + "src/disks/d/blocks",
@@ -137,8 +138,8 @@ class BlockRelayTest {
             assertEquals(source.digest(), target.digest(), "compression " + compression);
             assertEquals(source.sizeBytes(), counters.bytesCovered());
             assertEquals(List.of(
-                    "GET /api/vms/src/disks/d/blocks accept=" + BlockRelay.ACCEPT + " compression=" + (compression ? "lz4" : "null")
-                            + " type=null",
+                    "GET /api/vms/src/disks/d/blocks accept=" + BlockRelay.ACCEPT + " compression="
+                            + (compression == null ? "null" : compression.headerValue()) + " type=null",
                     "POST /api/vms/dst/disks/d/blocks accept=null compression=null type=" + BlockStreamFormat.MEDIA_TYPE_V2),
                     requests);
             assertTrue(summary.dataBlocks() > 0);
@@ -172,7 +173,7 @@ class BlockRelayTest {
             int port = serve(source, target, targetReadsVersion2);
             String base = "http://127.0.0.1:" + port + "/api/vms/";
 
-            BlockWriteSummary summary = await(new BlockRelay(http, true).relaySelected(base + "src/disks/d/blocks/select",
+            BlockWriteSummary summary = await(new BlockRelay(http, Compression.ZSTD).relaySelected(base + "src/disks/d/blocks/select",
                     BlockSelection.of(ranges, pages.build()), base + "dst/disks/d/blocks", new BlockRelay.Counters()));
 
             assertEquals(source.digest(), target.digest(), "target reads v2: " + targetReadsVersion2);
@@ -190,10 +191,12 @@ class BlockRelayTest {
     }
 
     @Test
-    void theSettingIsLz4OrOff() {
-        assertTrue(BlockRelay.compressionSetting("lz4"));
-        assertTrue(BlockRelay.compressionSetting(" LZ4 "));
-        assertEquals(false, BlockRelay.compressionSetting("off"));
+    void theSettingIsZstdLz4OrOff() {
+        assertEquals(Compression.ZSTD, BlockRelay.compressionSetting("zstd"));
+        assertEquals(Compression.LZ4, BlockRelay.compressionSetting(" LZ4 "));
+        assertEquals(null, BlockRelay.compressionSetting("off"));
         assertThrows(IllegalArgumentException.class, () -> BlockRelay.compressionSetting("gzip"));
+        assertThrows(IllegalArgumentException.class, () -> BlockRelay.compressionSetting("zstd, lz4"));
+        assertThrows(IllegalArgumentException.class, () -> BlockRelay.compressionSetting(""));
     }
 }
