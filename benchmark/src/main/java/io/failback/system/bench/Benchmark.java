@@ -12,6 +12,7 @@ import io.failback.system.bench.Measurements.MemoryRun;
 import io.failback.system.bench.Measurements.Repetition;
 import io.failback.system.bench.Measurements.ReverseReplication;
 import io.failback.system.bench.Measurements.RsyncRun;
+import io.failback.system.bench.Measurements.TaskReport;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -353,11 +354,15 @@ public final class Benchmark {
         driver.createAzureVm(vm, options.wanMib() << 20, 43, textPercent);
         Shell.sync();
         long linkBefore = wan == null ? 0 : wan.bytesTowardsTarget();
+        Instant posted = Instant.now();
         FullDownload full = driver.fullDownload(vm);
         long linkBytes = wan == null ? 0 : wan.bytesTowardsTarget() - linkBefore;
         driver.deleteVms(vm, null);
-        say("compression %s, %s, %s: full download %.2f s, the relay sent %s, the link carried %s", setting, link, content,
-                full.jobSeconds(), Report.bytes(full.usage().relayBytesWritten()), Report.bytes(linkBytes));
+        // Where the time and the CPU went: on two cores the services share, a link this slow can still starve.
+        say("compression %s, %s, %s: full download %.2f s, the relay sent %s, the link carried %s; tasks %s; CPU-s: machine %.1f, %s",
+                setting, link, content, full.jobSeconds(), Report.bytes(full.usage().relayBytesWritten()),
+                Report.bytes(linkBytes), TaskReport.timeline(full.tasks(), posted), full.usage().machineCpuSeconds(),
+                full.usage().describeProcesses());
         return new CompressionRun(link, content, setting, options.wanMib(), full.jobSeconds(), full.usage().relayBytesWritten(),
                 linkBytes, full.usage());
     }

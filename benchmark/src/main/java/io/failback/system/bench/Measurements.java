@@ -31,6 +31,22 @@ final class Measurements {
                     .orElseThrow(() -> new IllegalStateException("the job has no task " + name + ": " + tasks));
         }
 
+        /**
+         * The tasks as "name start+duration" in seconds from {@code from}: where a job's time went, printed with the
+         * runs whose control-plane share matters.
+         */
+        static String timeline(List<TaskReport> tasks, Instant from) {
+            StringBuilder line = new StringBuilder();
+            for (TaskReport task : tasks) {
+                if (task.start() == null) {
+                    continue;
+                }
+                line.append(line.isEmpty() ? "" : ", ").append(task.name()).append(' ')
+                        .append("%.2f+%.2f".formatted(Duration.between(from, task.start()).toNanos() / 1e9, task.seconds()));
+            }
+            return line.toString();
+        }
+
         double seconds() {
             return start == null || end == null ? Double.NaN : Duration.between(start, end).toNanos() / 1e9;
         }

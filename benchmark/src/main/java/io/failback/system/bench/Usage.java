@@ -30,6 +30,14 @@ record Usage(Map<String, Double> cpuSeconds, double machineCpuSeconds, long rela
         return new Usage(Map.of(), ProcStats.machineBusySeconds(), 0);
     }
 
+    /** "name seconds" per process, one decimal, in the system's order. */
+    String describeProcesses() {
+        StringBuilder text = new StringBuilder();
+        cpuSeconds.forEach((name, seconds) -> text.append(text.isEmpty() ? "" : ", ").append(name).append(' ')
+                .append("%.1f".formatted(seconds)));
+        return text.toString();
+    }
+
     /** What was used between {@code earlier} and this sample. */
     Usage since(Usage earlier) {
         Map<String, Double> used = new LinkedHashMap<>();
