@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 
 /** Whole-block storage that a block stream can be read from and written into. Blocking. */
-public interface BlockDevice {
+public interface BlockDevice extends BlockReader {
     String diskId();
 
     int blockSize();

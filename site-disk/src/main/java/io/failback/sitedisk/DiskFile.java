@@ -95,6 +95,17 @@ public final class DiskFile implements Closeable {
         }
     }
 
+    /** Reads {@code dst}'s remaining bytes from byte {@code offset} (part of a block: some of its pages). */
+    public void readAt(long offset, ByteBuffer dst) {
+        try {
+            if (offset < 0 || !SiteFiles.readFully(channel, dst, offset)) {
+                throw new IllegalStateException("read past the end of " + path + " at " + offset);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path, e);
+        }
+    }
+
     /** Writes {@code src}'s remaining bytes at the start of block {@code firstBlock}. */
     public void write(long firstBlock, ByteBuffer src) {
         long position = firstBlock * blockSize;

@@ -420,6 +420,21 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         base.read(firstBlock, dst);
     }
 
+    /** Reads just those pages of the current content into their places, a positional read per run of adjacent pages. */
+    @Override
+    public void readPages(long block, long mask, ByteBuffer dst) {
+        readPageRuns(base, block, mask, dst);
+    }
+
+    private static void readPageRuns(DiskFile file, long block, long mask, ByteBuffer dst) {
+        int pageBytes = io.failback.contracts.blockstream.BlockStreamFormat.PAGE_SIZE;
+        int[] runs = io.failback.contracts.blockstream.BlockStreamEncoder.pageRuns(mask);
+        for (int i = 0; i < runs.length; i += 2) {
+            int offset = runs[i] * pageBytes;
+            file.readAt(block * file.blockSize() + offset, dst.slice(dst.position() + offset, runs[i + 1] * pageBytes));
+        }
+    }
+
     @Override
     public void force() {
         base.force();
@@ -753,6 +768,18 @@ public final class VirtualDisk implements BlockDevice, Closeable {
     }
 
     /** Reads whole blocks as they were when the snapshot was taken, whatever was written since. */
+    /** {@link #readPages} of the content the snapshot shows. */
+    public void readSnapshotPages(String snapshotId, long block, long mask, ByteBuffer dst) {
+        Snapshot snapshot = existingSnapshot(snapshotId);
+        ReentrantLock lock = stripe(block);
+        lock.lock();
+        try {
+            readPageRuns(snapshot.holds(block) ? snapshot.store : base, block, mask, dst);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public void readSnapshot(String snapshotId, long firstBlock, ByteBuffer dst) {
         Snapshot snapshot = existingSnapshot(snapshotId);
         int blockSize = base.blockSize();

@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -305,5 +306,44 @@ class VirtualDiskTest {
             }
             Thread.sleep(20);
         }
+    }
+
+    /**
+     * Reading some pages of a block puts exactly those in their places, from the live disk or from a snapshot's view
+     * (its own copy once the block was overwritten), as the default whole-block read does.
+     */
+    @Test
+    void readPagesPutsThePagesOfTheMaskInTheirPlaces() {
+        VirtualDisk disk = VirtualDisk.create(JSON, dir, "disk-p", 1L << 20, BLOCK);
+        byte[] before = randomBytes(new Random(29), 4 * BLOCK);
+        disk.write(0, ByteBuffer.wrap(before));
+        disk.snapshot("s");
+        byte[] after = randomBytes(new Random(31), BLOCK);
+        disk.writeBlocks(2, ByteBuffer.wrap(after));
+        long mask = 0b1000_0000_0000_1011L;
+        int[] pages = {0, 1, 3, 15};
+
+        ByteBuffer live = ByteBuffer.allocate(BLOCK);
+        disk.readPages(2, mask, live);
+        assertEquals(0, live.position(), "the position does not move");
+        ByteBuffer snapshot = ByteBuffer.allocate(BLOCK);
+        disk.readSnapshotPages("s", 2, mask, snapshot);
+        // The interface's default, on a reader that can only read whole blocks.
+        ByteBuffer byDefault = ByteBuffer.allocate(BLOCK);
+        ((BlockReader) disk::read).readPages(2, mask, byDefault);
+        for (int page : pages) {
+            assertArrayEquals(Arrays.copyOfRange(after, page * 4096, (page + 1) * 4096), pageOf(live, page), "live page " + page);
+            assertArrayEquals(Arrays.copyOfRange(before, 2 * BLOCK + page * 4096, 2 * BLOCK + (page + 1) * 4096),
+                    pageOf(snapshot, page), "snapshot page " + page);
+            assertArrayEquals(pageOf(live, page), pageOf(byDefault, page), "default page " + page);
+        }
+        assertArrayEquals(new byte[4096], pageOf(live, 2), "a page the mask does not name is not read");
+        disk.close();
+    }
+
+    private static byte[] pageOf(ByteBuffer block, int page) {
+        byte[] bytes = new byte[4096];
+        block.get(page * 4096, bytes);
+        return bytes;
     }
 }

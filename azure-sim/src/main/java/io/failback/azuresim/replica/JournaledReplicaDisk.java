@@ -349,9 +349,9 @@ final class JournaledReplicaDisk implements BlockDevice, Closeable {
                     batch.add(new UndoLog.Saved(block, zeros ? null : form));
                 }
             } else {
-                // Only the pages about to be overwritten: a 4 KiB write journals 4 KiB, not its block.
-                disk.read(block, whole.clear());
-                gatherPages(whole.flip(), pages, form.clear());
+                // Only the pages about to be overwritten, read alone: a 4 KiB write reads and journals 4 KiB, not its block.
+                disk.readPages(block, pages, whole.clear());
+                gatherPages(whole, pages, form.clear());
                 batch.add(new UndoLog.Saved(block, form.flip(), pages));
             }
             if (batch.size() == perAppend || i == blocks.size() - 1) {

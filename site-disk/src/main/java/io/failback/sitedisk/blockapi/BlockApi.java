@@ -16,6 +16,7 @@ import io.failback.sitedisk.DiskFile;
 import io.failback.sitedisk.PageStamps;
 import io.failback.sitedisk.VirtualDisk;
 import io.vertx.core.Future;
+import java.nio.ByteBuffer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.Json;
@@ -176,13 +177,23 @@ public final class BlockApi {
     private static BlockReader reader(RoutingContext ctx, BlockDevice device) {
         String snapshot = ctx.request().getParam("snapshot");
         if (snapshot == null) {
-            return device::read;
+            return device;
         }
         VirtualDisk disk = tracked(device);
         if (!disk.snapshotIds().contains(snapshot)) {
             throw ProblemException.notFound("SnapshotNotFound", "disk '" + disk.diskId() + "' has no snapshot '" + snapshot + "'");
         }
-        return (first, dst) -> disk.readSnapshot(snapshot, first, dst);
+        return new BlockReader() {
+            @Override
+            public void read(long firstBlock, ByteBuffer dst) {
+                disk.readSnapshot(snapshot, firstBlock, dst);
+            }
+
+            @Override
+            public void readPages(long block, long mask, ByteBuffer dst) {
+                disk.readSnapshotPages(snapshot, block, mask, dst);
+            }
+        };
     }
 
     /**

@@ -48,6 +48,8 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
     private final PageMasks pages;
     private int nextPartial;
     private final long fullMask;
+    /** The pages of each block of the batch being read and framed that travel ({@link #fullMask} for all). */
+    private final long[] slotMasks;
     private final short version;
     /** One per stream when the reader asked for compression (never for sealed streams); null sends no compressed frame. */
     private final FrameCompression compression;
@@ -121,6 +123,7 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
         this.fullMask = PageMasks.fullMask(header.blockSize());
         this.runs = runs.stream().filter(r -> r[1] > 0).toList();
         this.batchBlocks = Math.max(1, BATCH_BYTES / header.blockSize());
+        this.slotMasks = new long[batchBlocks];
         if (!this.runs.isEmpty()) {
             nextBlock = this.runs.get(0)[0];
             runEnd = nextBlock + this.runs.get(0)[1];
@@ -189,10 +192,10 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
                 filled = 0;
             }
             int count = (int) Math.min(batchBlocks - filled, runEnd - nextBlock);
-            reader.read(nextBlock, blocks.slice(filled * blockSize, count * blockSize));
+            readRun(nextBlock, count, blocks, filled);
             for (int i = 0; i < count; i++) {
                 ByteBuffer block = blocks.slice((filled + i) * blockSize, blockSize);
-                frame(nextBlock + i, block, batch.ownFrames(), filled + i);
+                frame(nextBlock + i, block, batch.ownFrames(), filled + i, slotMasks[filled + i]);
             }
             filled += count;
             nextBlock += count;
@@ -218,6 +221,32 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
                 spare.offer(sent);
             }
         });
+    }
+
+    /**
+     * Reads {@code count} blocks from {@code first} into the batch's slots from {@code slot}, noting each block's mask
+     * in {@link #slotMasks}: whole blocks in runs, one read per run, and of a block the selection wants only some pages
+     * of, just those pages, in their places (the rest of its slot is left as it was).
+     */
+    private void readRun(long first, int count, ByteBuffer blocks, int slot) {
+        int blockSize = header.blockSize();
+        int wholeFrom = -1;
+        for (int i = 0; i < count; i++) {
+            long mask = maskOf(first + i);
+            slotMasks[slot + i] = mask;
+            if (mask == fullMask) {
+                wholeFrom = wholeFrom < 0 ? i : wholeFrom;
+                continue;
+            }
+            if (wholeFrom >= 0) {
+                reader.read(first + wholeFrom, blocks.slice((slot + wholeFrom) * blockSize, (i - wholeFrom) * blockSize));
+                wholeFrom = -1;
+            }
+            reader.readPages(first + i, mask, blocks.slice((slot + i) * blockSize, blockSize));
+        }
+        if (wholeFrom >= 0) {
+            reader.read(first + wholeFrom, blocks.slice((slot + wholeFrom) * blockSize, (count - wholeFrom) * blockSize));
+        }
     }
 
     private Batch newBatch() {
@@ -251,12 +280,12 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
     }
 
     /**
-     * Frames the block at {@code slot} of the batch: into the open zero run (a block all zeros travels as zeros even
-     * when only some of its pages were asked for: the receiver's block then equals the source's), or as a DATA,
-     * PAGES, SEALED, SEALED_PAGES or COMPRESSED frame.
+     * Frames the block at {@code slot} of the batch, of which {@code mask} names the pages that travel (and were
+     * read): a whole block into the open zero run if it is all zeros, else as a DATA, PAGES, SEALED, SEALED_PAGES or
+     * compressed frame. Some pages travel as pages even when they are zeros: the block's other pages were not read.
      */
-    private void frame(long index, ByteBuffer block, ByteBuffer ownFrames, int slot) {
-        if (DiskFile.isAllZero(block)) {
+    private void frame(long index, ByteBuffer block, ByteBuffer ownFrames, int slot, long mask) {
+        if (mask == fullMask && DiskFile.isAllZero(block)) {
             if (zeroRunLength == 0) {
                 zeroRunStart = index;
             }
@@ -264,7 +293,6 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
             return;
         }
         flushZeroRun();
-        long mask = maskOf(index);
         if (seal != null) {
             int slotBytes = ownFrameSlotBytes();
             ByteBuffer frame = ownFrames.slice(slot * slotBytes, slotBytes);
