@@ -231,9 +231,10 @@ public final class Benchmark {
         Shell.sync();
         ReverseReplication reverse = driver.commitAndReverseReplicate(item, vm, onPremisesWritesPerSecond(options.diskMib()),
                 SMALL_WRITE_BYTES, ON_PREMISES_WRITING, () -> PageDifference.of(finalAzureImage, driver.hostDisk(vm)));
-        say("run %d: Commit %.2f s; the on-premises VM wrote %d pages in %d blocks; Reverse Replicate %.2f s sent %s (relay %s)",
+        say("run %d: Commit %.2f s; the on-premises VM wrote %d pages in %d blocks; Reverse Replicate %.2f s sent %s (relay %s); tasks %s",
                 r, reverse.commitSeconds(), reverse.pagesWritten().pages(), reverse.blocksWritten(), reverse.jobSeconds(),
-                Report.bytes(reverse.replicateToAzure().bytesSent()), Report.bytes(reverse.usage().relayBytesWritten()));
+                Report.bytes(reverse.replicateToAzure().bytesSent()), Report.bytes(reverse.usage().relayBytesWritten()),
+                TaskReport.timeline(reverse.tasks(), reverse.tasks().get(0).start()));
 
         List<RsyncRun> rsyncRuns = new ArrayList<>();
         if (rsync != null) {
@@ -306,9 +307,9 @@ public final class Benchmark {
             Shell.sync();
             ReverseReplication reverse = driver.commitAndReverseReplicate(vm, vm, onPremisesWritesPerSecond(mib), SMALL_WRITE_BYTES,
                     ON_PREMISES_WRITING, null);
-            say("reverse replicate: %s: full download %.1f s; %d blocks written on-premises; Reverse Replicate %.2f s (relay %s)",
+            say("reverse replicate: %s: full download %.1f s; %d blocks written on-premises; Reverse Replicate %.2f s (relay %s); tasks %s",
                     BenchOptions.size(mib), full.jobSeconds(), reverse.blocksWritten(), reverse.jobSeconds(),
-                    Report.bytes(reverse.usage().relayBytesWritten()));
+                    Report.bytes(reverse.usage().relayBytesWritten()), TaskReport.timeline(reverse.tasks(), reverse.tasks().get(0).start()));
             return new LargeReverse(mib, full.jobSeconds(), reverse);
         } finally {
             if (!options.keepData()) {
@@ -376,13 +377,14 @@ public final class Benchmark {
         driver.awaitHostAdvertises(url);
     }
 
-    /** sync-service started anew with compression set one way, then warmed up with a small full download, not measured. */
+    /** sync-service started anew with compression set one way, then warmed up with a full download, not measured. */
     private void restartSyncService(LocalSystem system, FailbackDriver driver, String setting) {
         say("compression: sync-service with %s=%s", COMPRESSION_VARIABLE, setting);
         system.stopService(LocalSystem.SYNC_SERVICE);
         system.startService(LocalSystem.SYNC_SERVICE, Map.of(COMPRESSION_VARIABLE, setting));
         String vm = "bench-compression-warm-up-" + (++compressionWarmUps);
-        driver.createAzureVm(vm, 64L << 20, 43, 50);
+        // As large as the main cases' warm-up: a smaller one left the first measured run of each setting to the JIT.
+        driver.createAzureVm(vm, 1L << 30, 43, 50);
         driver.fullDownload(vm);
         driver.deleteVms(vm, null);
     }
