@@ -104,9 +104,10 @@ class BlockStreamOverHttpTest {
     private BlockWriteSummary relay(int port, String query) throws Exception {
         HttpClient client = vertx.createHttpClient();
         HttpClientResponse source = client.request(new RequestOptions().setMethod(HttpMethod.GET).setPort(port)
-                .setHost("127.0.0.1").setURI("/api/vms/vm/disks/d/blocks")).compose(r -> r.send())
-                // Paused as soon as its head arrives, or the first chunks would be read before anyone listens.
-                .map(response -> response.pause())
+                .setHost("127.0.0.1").setURI("/api/vms/vm/disks/d/blocks"))
+                // Paused as its head arrives, inside the send's own future, or the first chunks would be read before
+                // anyone listens (from this non-Vert.x thread a listener on the composed future may run a turn later).
+                .compose(r -> r.send().map(response -> response.pause()))
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertEquals(200, source.statusCode());
         String answer = client.request(new RequestOptions().setMethod(HttpMethod.POST).setPort(port).setHost("127.0.0.1")

@@ -134,9 +134,10 @@ class BlockStreamV2OverHttpTest {
         if (compression != null) {
             read.putHeader(BlockStreamFormat.COMPRESSION_HEADER, compression);
         }
+        // Paused as its head arrives, inside the send's own future: from this (non-Vert.x) thread a listener on the
+        // composed future may run a turn later, after body chunks that found no handler were dropped (vert.x#5904).
         var source = client.request(read)
-                .compose(r -> selection == null ? r.send() : r.send(selection.toBuffer()))
-                .map(response -> response.pause())
+                .compose(r -> (selection == null ? r.send() : r.send(selection.toBuffer())).map(response -> response.pause()))
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertEquals(200, source.statusCode());
         AtomicLong wire = new AtomicLong();
