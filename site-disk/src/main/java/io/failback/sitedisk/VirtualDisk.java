@@ -767,7 +767,6 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         return snapshot;
     }
 
-    /** Reads whole blocks as they were when the snapshot was taken, whatever was written since. */
     /** {@link #readPages} of the content the snapshot shows. */
     public void readSnapshotPages(String snapshotId, long block, long mask, ByteBuffer dst) {
         Snapshot snapshot = existingSnapshot(snapshotId);
@@ -780,6 +779,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         }
     }
 
+    /** Reads whole blocks as they were when the snapshot was taken, whatever was written since. */
     public void readSnapshot(String snapshotId, long firstBlock, ByteBuffer dst) {
         Snapshot snapshot = existingSnapshot(snapshotId);
         int blockSize = base.blockSize();

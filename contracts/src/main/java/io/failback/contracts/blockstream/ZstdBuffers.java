@@ -41,10 +41,9 @@ final class ZstdBuffers {
      * @throws com.github.luben.zstd.ZstdException on malformed input or output beyond {@code rawLength}
      */
     static int decompress(ZstdDecompressCtx ctx, ByteBuffer src, int srcOffset, int srcLength, ByteBuffer dst, int rawLength) {
-        ByteBuffer in = src.isDirect() ? src : direct(src.slice(srcOffset, srcLength), 0);
-        int inOffset = src.isDirect() ? srcOffset : 0;
+        ByteBuffer in = direct(src.slice(srcOffset, srcLength), 0);
         ByteBuffer out = dst.isDirect() ? dst : scratch(1, rawLength);
-        int length = ctx.decompressDirectByteBuffer(out, 0, rawLength, in, inOffset, srcLength);
+        int length = ctx.decompressDirectByteBuffer(out, 0, rawLength, in, 0, srcLength);
         if (out != dst) {
             dst.put(0, out, 0, length);
         }

@@ -16,12 +16,12 @@ import io.failback.sitedisk.DiskFile;
 import io.failback.sitedisk.PageStamps;
 import io.failback.sitedisk.VirtualDisk;
 import io.vertx.core.Future;
-import java.nio.ByteBuffer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.Json;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.nio.ByteBuffer;
 import java.util.concurrent.Callable;
 
 /**
