@@ -6,8 +6,14 @@ import java.time.Duration;
 
 @ConfigMapping(prefix = "failback")
 public interface JobServiceConfig {
-    /** A host whose last heartbeat is older than this is NotConnected, and failback to it is refused. */
-    @WithDefault("15s")
+    /**
+     * A host whose last heartbeat is older than this is NotConnected, and failback to it is refused. Longer than a
+     * crashed job-service is deaf: its successor gets the heartbeat partitions back only after the Kafka session
+     * timeout (15 s) and a join, and the newest heartbeat it then reads may be one interval (5 s) older than the
+     * crash. At 15 s every host looked lost for a moment after each job-service crash, and a Resume sent then was
+     * refused (ProcessFaultsIT saw it).
+     */
+    @WithDefault("30s")
     Duration providerHeartbeatTimeout();
 
     /**
