@@ -1,5 +1,6 @@
 package io.failback.sitedisk;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,6 +16,15 @@ import java.util.HexFormat;
 /**
  * A virtual disk as both sites keep it: a raw image file of whole blocks, sparse where nothing was written.
  * Positional I/O only, so one open file serves concurrent readers. Every method blocks: call from a worker thread.
+ * <p>
+ * Large reads and writes into and from aligned direct memory (a block stream's batches) bypass the page cache
+ * ({@code O_DIRECT}). Once the page cache fills the machine's memory, as it does on a host that has run a while, every
+ * page it takes in must first be reclaimed from another file: on this machine a buffered write of 2.4 GB into a sparse
+ * image cost 2.6–4.7 s of kernel time, and reading 2.4 GB that was not cached 4.2 s; the same bytes written directly
+ * took 0.1–0.24 s (at 1.7–1.9 GB/s, in writes of 256 KiB to 1 MiB), read directly 0.14 s (at 1.4 GB/s). Small I/O (a
+ * guest's pages, scattered blocks, hash reads) stays buffered: each direct call waits for the device, and 6,500
+ * scattered 64 KiB writes took 0.52 s direct against 0.34 s buffered with the force after them. Linux keeps the two
+ * coherent: a direct read or write first writes back the cached dirty pages of its range, and a write drops them.
  */
 public final class DiskFile implements Closeable {
     /** SHA-256 of the list of the blocks' SHA-256 (see {@link #digest}). */
@@ -22,11 +32,21 @@ public final class DiskFile implements Closeable {
     private static final int DIGEST_READ_BYTES = 1 << 20;
     /** What {@link #isAllZero} compares with: small enough to stay in the cache. */
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(16 << 10).asReadOnlyBuffer();
+    /** The smallest read or write that goes around the page cache (see above). */
+    static final int DIRECT_IO_MIN_BYTES = 256 << 10;
+    /**
+     * What a direct write's memory address, file position and length must be multiples of: the page size, which
+     * covers every logical block size a Linux block device has (512 to 4096 bytes).
+     */
+    public static final int DIRECT_ALIGNMENT = 4096;
 
     private final Path path;
     private final FileChannel channel;
     private final int blockSize;
     private final long sizeBytes;
+    /** Opened at the first read or write that can use it; null where the file system refuses it (tmpfs). */
+    private FileChannel directChannel;
+    private boolean directChannelTried;
 
     private DiskFile(Path path, FileChannel channel, int blockSize, long sizeBytes) {
         this.path = path;
@@ -83,11 +103,15 @@ public final class DiskFile implements Closeable {
         return sizeBytes / blockSize;
     }
 
-    /** Reads whole blocks from {@code firstBlock} into {@code dst}'s remaining space (a multiple of the block size). */
+    /**
+     * Reads whole blocks from {@code firstBlock} into {@code dst}'s remaining space (a multiple of the block size);
+     * around the page cache when that is at least {@link #DIRECT_IO_MIN_BYTES} of aligned direct memory.
+     */
     public void read(long firstBlock, ByteBuffer dst) {
         long position = firstBlock * blockSize;
         try {
-            if (!SiteFiles.readFully(channel, dst, position)) {
+            FileChannel direct = canUseDirectIo(dst, position) ? directChannel() : null;
+            if (!SiteFiles.readFully(direct != null ? direct : channel, dst, position)) {
                 throw new IllegalStateException("read past the end of " + path + " at " + position);
             }
         } catch (IOException e) {
@@ -106,7 +130,10 @@ public final class DiskFile implements Closeable {
         }
     }
 
-    /** Writes {@code src}'s remaining bytes at the start of block {@code firstBlock}. */
+    /**
+     * Writes {@code src}'s remaining bytes at the start of block {@code firstBlock}; around the page cache when they
+     * are at least {@link #DIRECT_IO_MIN_BYTES} of direct memory aligned to {@link #DIRECT_ALIGNMENT}.
+     */
     public void write(long firstBlock, ByteBuffer src) {
         long position = firstBlock * blockSize;
         if (position + src.remaining() > sizeBytes) {
@@ -114,10 +141,46 @@ public final class DiskFile implements Closeable {
                     + " runs past the end of a " + sizeBytes + "-byte disk");
         }
         try {
-            SiteFiles.writeFully(channel, src, position);
+            FileChannel direct = canUseDirectIo(src, position) ? directChannel() : null;
+            if (direct != null) {
+                while (src.hasRemaining()) {
+                    position += direct.write(src, position);
+                }
+            } else {
+                SiteFiles.writeFully(channel, src, position);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + path, e);
         }
+    }
+
+    private static boolean canUseDirectIo(ByteBuffer memory, long position) {
+        return memory.isDirect() && memory.remaining() >= DIRECT_IO_MIN_BYTES && memory.remaining() % DIRECT_ALIGNMENT == 0
+                && position % DIRECT_ALIGNMENT == 0 && memory.alignmentOffset(memory.position(), DIRECT_ALIGNMENT) == 0;
+    }
+
+    /** The image opened with {@code O_DIRECT}, or null where that is refused. */
+    private synchronized FileChannel directChannel() {
+        if (!directChannelTried) {
+            directChannelTried = true;
+            try {
+                if (Files.getFileStore(path).getBlockSize() <= DIRECT_ALIGNMENT) {
+                    directChannel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
+                }
+            } catch (IOException | UnsupportedOperationException e) {
+                // Buffered writes stay correct; they only cost more.
+                directChannel = null;
+            }
+        }
+        return directChannel;
+    }
+
+    /**
+     * A direct buffer of {@code capacity} bytes whose address is a multiple of {@link #DIRECT_ALIGNMENT}, so that
+     * reads into it and writes from it can go around the page cache.
+     */
+    public static ByteBuffer allocateAligned(int capacity) {
+        return ByteBuffer.allocateDirect(capacity + DIRECT_ALIGNMENT).alignedSlice(DIRECT_ALIGNMENT).limit(capacity).slice();
     }
 
     /** Writes {@code src}'s remaining bytes at byte {@code offset} (part of a block: some of its pages). */
@@ -188,6 +251,15 @@ public final class DiskFile implements Closeable {
         }
     }
 
+    private synchronized FileChannel directChannelIfOpen() {
+        return directChannel;
+    }
+
+    /** Whether some read or write went around the page cache (for tests). */
+    boolean usedDirectIo() {
+        return directChannelIfOpen() != null;
+    }
+
     /** Whether {@code block}'s remaining bytes are all zero; compares against zeros a vector at a time. */
     public static boolean isAllZero(ByteBuffer block) {
         for (int at = block.position(); at < block.limit(); at += ZEROS.capacity()) {
@@ -201,7 +273,7 @@ public final class DiskFile implements Closeable {
 
     @Override
     public void close() {
-        try {
+        try (FileChannel direct = directChannelIfOpen()) {
             channel.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

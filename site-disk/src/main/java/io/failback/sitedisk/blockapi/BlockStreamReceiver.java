@@ -5,6 +5,7 @@ import io.failback.contracts.blockstream.BlockStreamException;
 import io.failback.contracts.blockstream.StreamHeader;
 import io.failback.contracts.site.BlockWriteSummary;
 import io.failback.sitedisk.BlockDevice;
+import io.failback.sitedisk.DiskFile;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -18,7 +19,8 @@ import java.util.List;
  * Writes a block stream arriving on an HTTP request body into a disk. Decoding (and checksum verification) happens
  * on the event loop as chunks arrive; each data payload is copied once, into a direct buffer of about 1 MiB (the
  * payload is only valid during the call), and full buffers go to a worker one after the other, where adjacent blocks
- * reach the disk as one positional write per run. The buffers are reused. While two batches wait for the disk the
+ * reach the disk as one positional write per run. The buffers are page-aligned, so that long runs are written around
+ * the page cache ({@link DiskFile}). The buffers are reused. While two batches wait for the disk the
  * request is paused, so a fast sender cannot make the receiver buffer more.
  * <p>
  * Durability: a stream with checkpoints (a synchronization that can resume) forces the disk about every
@@ -34,7 +36,7 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
     private static final int POOLED_BUFFERS = 16;
     private static final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> POOL = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** What a ZEROS run is written from into a disk that does not read as zeros already. */
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(BlockStreamSender.BATCH_BYTES).asReadOnlyBuffer();
+    private static final ByteBuffer ZEROS = DiskFile.allocateAligned(BlockStreamSender.BATCH_BYTES).asReadOnlyBuffer();
 
     /** Told, after a flush, that every block before {@code blocksThrough} that the stream carries is durable. */
     @FunctionalInterface
@@ -277,7 +279,7 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
 
         Batch(int capacity) {
             ByteBuffer pooled = POOL.poll();
-            bytes = pooled != null && pooled.capacity() == capacity ? pooled.clear() : ByteBuffer.allocateDirect(capacity);
+            bytes = pooled != null && pooled.capacity() == capacity ? pooled.clear() : DiskFile.allocateAligned(capacity);
             // At most one item per page: a batch of single pages fills no faster than one of blocks.
             int items = Math.max(batchBlocks, capacity / io.failback.contracts.blockstream.BlockStreamFormat.PAGE_SIZE);
             indexes = new long[items];

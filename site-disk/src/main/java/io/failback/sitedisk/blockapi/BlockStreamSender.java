@@ -252,7 +252,8 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
     private Batch newBatch() {
         int blockSize = header.blockSize();
         int slot = ownFrameSlotBytes();
-        return new Batch(ByteBuffer.allocateDirect(batchBlocks * blockSize),
+        // Page-aligned, so that runs of blocks are read around the page cache (DiskFile).
+        return new Batch(DiskFile.allocateAligned(batchBlocks * blockSize),
                 ByteBuffer.allocateDirect(GatheredFrames.framingCapacity(batchBlocks)),
                 slot == 0 ? null : ByteBuffer.allocateDirect(batchBlocks * slot));
     }
