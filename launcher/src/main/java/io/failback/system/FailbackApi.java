@@ -175,6 +175,50 @@ public final class FailbackApi {
         }, timeout, onUpdate);
     }
 
+    /**
+     * Follows the job's Server-Sent Events ({@code GET /api/replicationJobs/{name}/events}, one event per change, the
+     * first at once) until one satisfies {@code until}, and answers that one. Learns of a change when it is committed,
+     * where polling learns of it at the next poll, and costs job-service a read per change instead of one per poll.
+     * Throws when the stream ends first (the job ended otherwise) or {@code timeout} passes.
+     */
+    public JsonNode followJob(String name, Duration timeout, Predicate<JsonNode> until) {
+        URI events = jobService.resolve("/api/replicationJobs/" + name + "/events");
+        HttpRequest request = HttpRequest.newBuilder(events).header("Accept", "text/event-stream")
+                .header("Authorization", "Bearer " + access.bearerTokens().get()).GET().build();
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        JsonNode last = null;
+        try {
+            HttpResponse<java.util.stream.Stream<String>> response = http.send(request, HttpResponse.BodyHandlers.ofLines());
+            if (response.statusCode() != 200) {
+                String body = response.body().collect(java.util.stream.Collectors.joining("\n"));
+                throw new IllegalStateException("GET " + events + " answered " + response.statusCode() + ": " + body);
+            }
+            try (java.util.stream.Stream<String> lines = response.body()) {
+                // Closing the stream cancels the request, which ends the iteration below.
+                timer.schedule(lines::close, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                java.util.Iterator<String> iterator = lines.iterator();
+                while (iterator.hasNext()) {
+                    String line = iterator.next();
+                    if (line.startsWith("data:")) {
+                        last = json(line.substring("data:".length()).trim());
+                        if (until.test(last)) {
+                            return last;
+                        }
+                    }
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // The timer closed the stream, or the connection broke: reported below with what was seen last.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } finally {
+            timer.shutdownNow();
+        }
+        throw new IllegalStateException("the events of job " + name + " ended or stopped within " + timeout
+                + " before the awaited one; last event: " + last);
+    }
+
     /** Whether a GET answers 200 (rather than 404). */
     public boolean exists(URI uri) {
         try {

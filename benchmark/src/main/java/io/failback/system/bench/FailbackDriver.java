@@ -24,15 +24,11 @@ import java.util.function.Supplier;
 
 /**
  * Drives failbacks through the public APIs, as a user would (job-service over HTTPS with a Contributor token from the
- * system's own issuer), and times them from the client's side. The poll interval
- * is part of what is measured, so jobs are polled more often than FailbackApi does, but not too often either: every
- * poll costs job-service a database read, and at 20 polls a second a minute-long copy lost a sixth of a core to them.
+ * system's own issuer), and times them from the client's side. Jobs are followed through their event streams rather
+ * than polled: a poll interval would be part of every time measured, and polls cost job-service a database read each
+ * (at 20 a second, a minute-long copy lost a sixth of a core to them).
  */
 final class FailbackDriver {
-    /** Polls come every twentieth of the time waited so far, within these bounds: the error stays near 5%. */
-    private static final long MIN_POLL_MILLIS = 50;
-    private static final long MAX_POLL_MILLIS = 250;
-
     private final LocalSystem system;
     private final FailbackApi api;
     private final HostAgent host;
@@ -331,26 +327,21 @@ final class FailbackDriver {
                 .formatted(host.id(), vm, host.virtualSwitches().get(0), vm), 201);
     }
 
-    /** Polls until the job reaches {@code wanted}; a job that fails or ends otherwise stops the benchmark. */
+    /**
+     * Follows the job's events until it reaches {@code wanted}; a job that fails or ends otherwise stops the
+     * benchmark. Events come when the change commits, so the client's times carry no poll interval.
+     */
     private JsonNode awaitJob(String job, String wanted) {
-        Instant start = Instant.now();
-        Instant deadline = start.plus(timeout);
-        while (true) {
-            JsonNode current = api.job(job);
+        JsonNode reached = api.followJob(job, timeout, current -> {
             String state = current.path("properties").path("state").asText();
-            if (state.equals(wanted)) {
-                return current;
-            }
-            if (List.of("Succeeded", "Failed", "Cancelled", "Suspended").contains(state)) {
-                throw new IllegalStateException("job " + job + " ended " + state + " instead of " + wanted + ": "
-                        + current.path("properties").path("errors") + "; see the logs in " + system.logDir());
-            }
-            if (Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException("job " + job + " is still " + state + " after " + timeout.toSeconds() + " s");
-            }
-            long waited = Duration.between(start, Instant.now()).toMillis();
-            sleep(Duration.ofMillis(Math.max(MIN_POLL_MILLIS, Math.min(MAX_POLL_MILLIS, waited / 20))));
+            return state.equals(wanted) || List.of("Succeeded", "Failed", "Cancelled", "Suspended").contains(state);
+        });
+        String state = reached.path("properties").path("state").asText();
+        if (!state.equals(wanted)) {
+            throw new IllegalStateException("job " + job + " ended " + state + " instead of " + wanted + ": "
+                    + reached.path("properties").path("errors") + "; see the logs in " + system.logDir());
         }
+        return reached;
     }
 
     /** The job must prove every disk: SHA-256 of the Azure disk equal to the on-premises disk's. */

@@ -116,7 +116,8 @@ final class Report {
                 .append(" s. DataSynchronization, FinalDeltaSynchronization and ReplicateToAzure end with a digest on each"
                         + " site, both at once.\n\n");
         md.append("\"outside tasks\" is the client's time minus the tasks': the outbox, Kafka both ways, job-service's"
-                + " updates and the client's poll (every 50–250 ms).\n\n");
+                + " updates, the database's notification and the job's event reaching the client (it follows the job's"
+                + " Server-Sent Events instead of polling).\n\n");
         md.append("### CPU seconds per step\n\n").append(cpuTable()).append('\n');
         in.idle().ifPresent(idle -> md.append("### Idle (the system up after the runs, no job running)\n\n").append(idleTable(idle))
                 .append('\n'));
@@ -425,7 +426,7 @@ final class Report {
                 : "no shorter than half a whole-disk digest read whole (%s s): sending and proving what changed cost about"
                         + " as much as reading the disk would";
         return ("ShutdownAzureVm %s s, FinalDeltaSynchronization %s s (send %s, then both sites' digests), StartOnPremisesVm"
-                + " %s s, outside the tasks %s s (outbox, Kafka both ways, job updates, the client's poll). FinalDeltaSynchronization"
+                + " %s s, outside the tasks %s s (outbox, Kafka both ways, job updates, the job's event to the client). FinalDeltaSynchronization"
                 + " is " + proof).formatted(seconds(shutdown), seconds(finalSync), bytes(sent), seconds(start), seconds(outside),
                 seconds(wholeDigest));
     }
