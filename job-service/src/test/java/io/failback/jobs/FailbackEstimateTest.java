@@ -45,11 +45,11 @@ class FailbackEstimateTest {
     private static final long DATA = AzureSimStandIn.SHAPED_DATA_BYTES;
     private static final long BLOCK = AzureSimStandIn.SHAPED_BLOCK_SIZE;
     /** The benchmark's defaults (README.md): per phase, and per step. */
-    private static final double CONTROL = 0.15;
+    private static final double CONTROL = 0.12;
     private static final double PREPARE = 0.03;
     private static final double SHUTDOWN = 0.02;
     private static final double START = 0.02;
-    private static final double DEFAULT_FULL_COPY = 0.1 + DATA / 240e6 + (DISK - DATA) / 10e9;
+    private static final double DEFAULT_FULL_COPY = 0.1 + DATA / 400e6 + (DISK - DATA) / 10e9;
     private static final double DEFAULT_FULL_DOWNLOAD = CONTROL + PREPARE + SHUTDOWN + DEFAULT_FULL_COPY + START;
 
     @Inject
@@ -73,7 +73,7 @@ class FailbackEstimateTest {
         Map<String, Object> delta = option(estimate, "ForDownTime");
         long differing = AzureSimStandIn.SHAPED_WRITTEN_SINCE_SHUTDOWN * BLOCK;
         long changed = AzureSimStandIn.SHAPED_CHANGED_BYTES_SINCE_SHUTDOWN;
-        double phase1 = CONTROL + PREPARE + 0.05 + DISK / 39e9 + changed / 220e6;
+        double phase1 = CONTROL + PREPARE + 0.05 + DISK / 39e9 + changed / 175e6;
         double phase2 = CONTROL + SHUTDOWN + 0.045 + START; // the VM does not write: nothing to send in phase 2
         assertSeconds(phase1, delta.get("phase1Seconds"));
         assertSeconds(phase2, delta.get("phase2Seconds"));
@@ -96,7 +96,7 @@ class FailbackEstimateTest {
         long changed = AzureSimStandIn.SMALL_WRITES_CHANGED_BYTES_SINCE_SHUTDOWN;
         assertEquals(changed, ((Number) delta.get("bytesToSend")).longValue(), "only the pages travel");
         // The differing blocks are compared page by page on both sites: what that costs beyond the pages sent.
-        double phase1 = CONTROL + PREPARE + 0.05 + DISK / 39e9 + changed / 220e6 + (differing - changed) / 2.2e9;
+        double phase1 = CONTROL + PREPARE + 0.05 + DISK / 39e9 + changed / 175e6 + (differing - changed) / 1.9e9;
         assertSeconds(phase1, delta.get("phase1Seconds"));
         Map<String, Object> rates = (Map<String, Object>) step(estimate, "SnapshotSynchronization").get("bytesPerSecond");
         assertEquals(java.util.Set.of("listed", "sent", "compared"), rates.keySet());
@@ -210,7 +210,7 @@ class FailbackEstimateTest {
         long touched = AzureSimStandIn.SHAPED_CHANGED_SINCE_POINT * BLOCK;
         long written = AzureSimStandIn.SHAPED_CHANGED_SINCE_POINT * 4096;
         assertEquals(written, ((Number) options.get(0).get("bytesToSend")).longValue());
-        double phase2 = CONTROL + SHUTDOWN + 0.045 + written / 390e6 + (touched - written) / 1.33e9 + START;
+        double phase2 = CONTROL + SHUTDOWN + 0.045 + written / 300e6 + (touched - written) / 1.34e9 + START;
         assertSeconds(phase2, options.get(0).get("downtimeSeconds"));
         assertSeconds(phase2, options.get(0).get("totalSeconds"));
         assertEquals(null, options.get(0).get("phase1Seconds"));

@@ -37,32 +37,35 @@ final class FailbackCosts {
     /** How many of its newest runs each step learns from: the data path changes with upgrades, old runs mislead. */
     static final int RUNS_PER_STEP = 10;
 
-    // The defaults: the benchmark's warm runs of 2026-12-03 evening (runs 2 and 3 of the run on edfed94 in
-    // docs/benchmarks.md: 4 GiB disk of 43% zeros, 2 cores). A change that makes the data path faster or slower should
+    // The defaults: the benchmark's runs of 2026-12-04 morning (both runs of `--disk-gib 4 --runs 2` once block streams
+    // bypassed the page cache, 3049772: 4 GiB disk of 43% zeros, 2 cores, jobs followed by their events). A change that makes the data path faster or slower should
     // update them with the benchmark that shows it.
-    /** The job's time outside its tasks, per phase: outbox, Kafka both ways, job updates. */
-    static final double DEFAULT_CONTROL_SECONDS = 0.15;
+    /**
+     * The job's time outside its tasks, per phase: outbox, Kafka both ways, job updates (0.14–0.15 s for a full
+     * download's one phase, 0.17–0.23 s for both phases of a ForDownTime failback).
+     */
+    static final double DEFAULT_CONTROL_SECONDS = 0.12;
     static final double DEFAULT_PREPARE_SECONDS = 0.03;
     static final double DEFAULT_SHUTDOWN_SECONDS = 0.02;
     static final double DEFAULT_START_SECONDS = 0.02;
     /**
-     * DataSynchronization: fixed seconds, then seconds per byte of data and per byte of zeros, proof included (10.2–10.5
-     * s for 2.45 GB of data and 1.84 GB of zeros; zeros travel as run lengths and are hashed as a constant).
+     * DataSynchronization: fixed seconds, then seconds per byte of data and per byte of zeros, proof included (6.2–6.7 s
+     * for 2.45 GB of data and 1.84 GB of zeros; zeros travel as run lengths and are hashed as a constant).
      */
-    static final double[] DEFAULT_FULL_COPY = {0.1, 1 / 240e6, 1 / 10e9};
+    static final double[] DEFAULT_FULL_COPY = {0.1, 1 / 400e6, 1 / 10e9};
     /**
      * SnapshotSynchronization: fixed seconds, per byte of the disk (both sites list their blocks' hashes, mostly
      * remembered), per byte sent, and per byte of the differing blocks beyond what is sent (read and hashed page by page
-     * on both sites, rehashed whole on the host): 0.31–0.40 s at 1% (43 MB), 2.1 s at 10% (430 MB), 0.62 s for 43 MB of
-     * 4 KiB pages in 640 MB of blocks.
+     * on both sites, rehashed whole on the host): 0.37–0.45 s at 1% (43 MB), 2.44–2.78 s at 10% (430 MB), 0.67–0.77 s for
+     * 43 MB of 4 KiB pages in 640 MB of blocks.
      */
-    static final double[] DEFAULT_SNAPSHOT_SYNC = {0.05, 1 / 39e9, 1 / 220e6, 1 / 2.2e9};
+    static final double[] DEFAULT_SNAPSHOT_SYNC = {0.05, 1 / 39e9, 1 / 175e6, 1 / 1.9e9};
     /**
      * FinalDeltaSynchronization: fixed seconds, per byte sent, and per byte of the written blocks beyond what is sent
-     * (4 KiB writes: the host rehashes the whole block for the proof): 0.04–0.05 s with nothing to send, 0.15 s for 43
-     * MB of whole blocks, 0.60 s for 43 MB of pages in 640 MB of blocks.
+     * (4 KiB writes: the host rehashes the whole block for the proof): 0.04–0.06 s with nothing to send, 0.17–0.21 s for
+     * 43 MB of whole blocks, 0.61–0.66 s for 43 MB of pages in 640 MB of blocks.
      */
-    static final double[] DEFAULT_FINAL_DELTA = {0.045, 1 / 390e6, 1 / 1.33e9};
+    static final double[] DEFAULT_FINAL_DELTA = {0.045, 1 / 300e6, 1 / 1.34e9};
     /** How sure the defaults are: an installation may well be twice as fast or slow as the benchmark's machine. */
     static final double DEFAULT_RATE_SPREAD = 1.0;
     static final double DEFAULT_FIXED_SPREAD_SECONDS = 0.1;
