@@ -70,6 +70,15 @@ public interface BlockDevice extends BlockReader {
         }
     }
 
+    /**
+     * How many batches ({@link #writeBatch}) may be written at once, from different threads; they never share a block.
+     * One unless the device is thread-safe for writes and gains from it: a batch's hashing then overlaps another's
+     * write.
+     */
+    default int concurrentBatches() {
+        return 1;
+    }
+
     /** Copies the pages {@code mask} names from {@code pages} (in page order) to their places in {@code block}. */
     static void overlayPages(ByteBuffer block, long mask, ByteBuffer pages) {
         int pageBytes = io.failback.contracts.blockstream.BlockStreamFormat.PAGE_SIZE;

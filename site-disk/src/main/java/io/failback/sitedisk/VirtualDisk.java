@@ -398,6 +398,15 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         return sums;
     }
 
+    /**
+     * Two: each batch hashes its blocks (on the CPU) and then writes them (waiting on the device, around the page
+     * cache for long runs), so two batches at once keep both busy. Writes are thread-safe (stripe locks).
+     */
+    @Override
+    public int concurrentBatches() {
+        return 2;
+    }
+
     /** Resets every block to zeros (before a full copy into this disk); every block counts as changed. */
     @Override
     public void zeroAll() {

@@ -20,8 +20,9 @@ import java.util.List;
  * on the event loop as chunks arrive; each data payload is copied once, into a direct buffer of about 1 MiB (the
  * payload is only valid during the call), and full buffers go to a worker one after the other, where adjacent blocks
  * reach the disk as one positional write per run. The buffers are page-aligned, so that long runs are written around
- * the page cache ({@link DiskFile}). The buffers are reused. While two batches wait for the disk the
- * request is paused, so a fast sender cannot make the receiver buffer more.
+ * the page cache ({@link DiskFile}). The buffers are reused. A device that takes batches concurrently
+ * ({@link BlockDevice#concurrentBatches}) gets that many at once, one per lane. While two batches per lane wait for the
+ * disk the request is paused, so a fast sender cannot make the receiver buffer more.
  * <p>
  * Durability: a stream with checkpoints (a synchronization that can resume) forces the disk about every
  * {@link #CHECKPOINT_BYTES} of data written and then records how far it is durable; every stream forces once at the
@@ -29,7 +30,7 @@ import java.util.List;
  */
 public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(BlockStreamReceiver.class);
-    private static final int MAX_QUEUED_BATCHES = 2;
+    private static final int MAX_QUEUED_BATCHES_PER_LANE = 2;
     /** How much a stream with checkpoints writes between two of them. */
     static final long CHECKPOINT_BYTES = 64L << 20;
     /** Batch buffers kept for reuse, for all streams of the process. */
@@ -55,7 +56,10 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
     private final Promise<BlockWriteSummary> done = Promise.promise();
     private final int batchBlocks;
     private Batch batch;
-    private Future<Void> writes = Future.succeededFuture();
+    /** The writes handed to workers, a chain per lane: each batch joins the next lane. */
+    private final Future<Void>[] lanes;
+    private int nextLane;
+    private final int maxQueuedBatches;
     private int queuedBatches;
     private final Checkpoints checkpoints;
     private long coveredThrough;
@@ -75,6 +79,11 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
         this.targetIsZeroed = targetIsZeroed;
         this.body = body;
         this.batchBlocks = Math.max(1, BlockStreamSender.BATCH_BYTES / disk.blockSize());
+        @SuppressWarnings("unchecked")
+        Future<Void>[] chains = new Future[Math.max(1, disk.concurrentBatches())];
+        java.util.Arrays.fill(chains, Future.succeededFuture());
+        this.lanes = chains;
+        this.maxQueuedBatches = MAX_QUEUED_BATCHES_PER_LANE * lanes.length;
     }
 
     /**
@@ -123,7 +132,7 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
         }
         submitBatch();
         long[] forceNanos = new long[2];
-        writes.compose(v -> vertx.executeBlocking(() -> {
+        allWrites().compose(v -> vertx.executeBlocking(() -> {
             forceNanos[0] = System.nanoTime();
             disk.force();
             forceNanos[1] = System.nanoTime();
@@ -184,7 +193,7 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
         submitBatch();
         long durable = coveredThrough;
         writtenSinceCheckpoint = 0;
-        enqueue(() -> {
+        enqueueAfterAllWrites(() -> {
             disk.force();
             checkpoints.durableThrough(durable);
         });
@@ -243,23 +252,44 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
         });
     }
 
-    /** Runs {@code diskWork} on a worker after the work queued before it; {@code after} then runs on the event loop. */
+    /**
+     * Runs {@code diskWork} on a worker after the work queued before it on the next lane (blocks no other work
+     * writes); {@code after} then runs on the event loop.
+     */
     private void enqueue(Runnable diskWork, Runnable after) {
+        int lane = nextLane;
+        nextLane = (nextLane + 1) % lanes.length;
+        lanes[lane] = onWorker(lanes[lane], diskWork, after);
+    }
+
+    /** Runs {@code diskWork} (a force) once every write queued so far is done; whatever comes next waits for it. */
+    private void enqueueAfterAllWrites(Runnable diskWork) {
+        Future<Void> barrier = onWorker(allWrites(), diskWork, () -> {
+        });
+        java.util.Arrays.fill(lanes, barrier);
+    }
+
+    private Future<Void> allWrites() {
+        return lanes.length == 1 ? lanes[0] : Future.all(java.util.Arrays.asList(lanes)).mapEmpty();
+    }
+
+    private Future<Void> onWorker(Future<Void> previous, Runnable diskWork, Runnable after) {
         queuedBatches++;
-        if (queuedBatches >= MAX_QUEUED_BATCHES) {
+        if (queuedBatches >= maxQueuedBatches) {
             body.pause();
         }
-        writes = writes.compose(v -> vertx.<Void>executeBlocking(() -> {
+        Future<Void> work = previous.compose(v -> vertx.<Void>executeBlocking(() -> {
             diskWork.run();
             return null;
         }, false)).andThen(result -> {
             after.run();
             queuedBatches--;
-            if (queuedBatches < MAX_QUEUED_BATCHES && !done.future().isComplete()) {
+            if (queuedBatches < maxQueuedBatches && !done.future().isComplete()) {
                 body.resume();
             }
         });
-        writes.onFailure(this::fail);
+        work.onFailure(this::fail);
+        return work;
     }
 
     /** The mask a batch notes for a whole block. */
