@@ -29,14 +29,14 @@ class DiskFileTest {
         Random random = new Random(7);
         try (DiskFile file = DiskFile.open(image, BLOCK)) {
             // A buffered page write first, so the direct write over it must write back and drop the cached page.
-            writeAt(file, expected, random, 3L * BLOCK + 4096, 4096, false);
+            writeAt(file, expected, random, 3L * BLOCK + 4096, 4096);
             assertFalse(file.usedDirectIo(), "one page is written through the page cache");
 
             writeBlocks(file, expected, random, 2, 16, true);
             assertTrue(file.usedDirectIo(), "a 1 MiB run from aligned direct memory goes around the page cache");
             // Pages over blocks just written directly, then a direct run over those pages again.
-            writeAt(file, expected, random, 5L * BLOCK + 8192, 3 * 4096, false);
-            writeAt(file, expected, random, 17L * BLOCK, 4096, false);
+            writeAt(file, expected, random, 5L * BLOCK + 8192, 3 * 4096);
+            writeAt(file, expected, random, 17L * BLOCK, 4096);
             writeBlocks(file, expected, random, 16, 8, true);
             // Direct memory that is not aligned, and a run shorter than the direct minimum: written buffered.
             writeBlocks(file, expected, random, 40, 8, false);
@@ -64,11 +64,11 @@ class DiskFileTest {
         System.arraycopy(content, 0, expected, firstBlock * BLOCK, content.length);
     }
 
-    private static void writeAt(DiskFile file, byte[] expected, Random random, long offset, int length, boolean direct) {
+    /** Pages, written through the page cache. */
+    private static void writeAt(DiskFile file, byte[] expected, Random random, long offset, int length) {
         byte[] content = new byte[length];
         random.nextBytes(content);
-        ByteBuffer src = direct ? DiskFile.allocateAligned(length) : ByteBuffer.allocate(length);
-        file.writeAt(offset, src.put(content).flip());
+        file.writeAt(offset, ByteBuffer.allocate(length).put(content).flip());
         System.arraycopy(content, 0, expected, (int) offset, length);
     }
 
