@@ -9,6 +9,7 @@ import io.failback.contracts.site.Problem;
 import io.failback.contracts.site.ProblemException;
 import io.failback.sitedisk.BlockDevice;
 import io.failback.sitedisk.DiskFile;
+import io.failback.sitedisk.SiteFiles;
 import io.failback.sitedisk.VirtualDisk;
 import io.failback.sitedisk.blockapi.BlockApi;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -26,13 +27,11 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Stand-ins for the two sites sync-service talks to, speaking their HTTP contract (docs/contracts.md): azure-sim's
@@ -70,13 +69,7 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
         azure.replicas.values().forEach(replica -> replica.disk.close());
         host.vms.values().forEach(vm -> vm.disk.close());
         await(vertx.close());
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        SiteFiles.deleteTree(dir);
     }
 
     private static String listen(Router router) {

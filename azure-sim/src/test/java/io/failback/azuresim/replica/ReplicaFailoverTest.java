@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.failback.contracts.blockstream.BlockStreamEncoder;
 import io.failback.contracts.blockstream.BlockStreamFormat;
 import io.failback.contracts.blockstream.StreamHeader;
+import io.failback.sitedisk.SiteFiles;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -43,7 +44,8 @@ public class ReplicaFailoverTest {
 
         @Override
         public void stop() {
-            // kept under target/ for inspection
+            // Runs once the application has stopped and closed its disks: its images (tens of MB) are not needed.
+            SiteFiles.deleteTree(STORAGE);
         }
     }
 
