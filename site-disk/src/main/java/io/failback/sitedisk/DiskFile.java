@@ -142,13 +142,7 @@ public final class DiskFile implements Closeable {
         }
         try {
             FileChannel direct = canUseDirectIo(src, position) ? directChannel() : null;
-            if (direct != null) {
-                while (src.hasRemaining()) {
-                    position += direct.write(src, position);
-                }
-            } else {
-                SiteFiles.writeFully(channel, src, position);
-            }
+            SiteFiles.writeFully(direct != null ? direct : channel, src, position);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + path, e);
         }
@@ -168,8 +162,7 @@ public final class DiskFile implements Closeable {
                     directChannel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
                 }
             } catch (IOException | UnsupportedOperationException e) {
-                // Buffered writes stay correct; they only cost more.
-                directChannel = null;
+                // No direct channel: buffered I/O stays correct, it only costs more.
             }
         }
         return directChannel;

@@ -38,8 +38,8 @@ final class FailbackCosts {
     static final int RUNS_PER_STEP = 10;
 
     // The defaults: the benchmark's runs of 2026-12-04 morning (both runs of `--disk-gib 4 --runs 2` once block streams
-    // bypassed the page cache, 3049772: 4 GiB disk of 43% zeros, 2 cores, jobs followed by their events). A change that makes the data path faster or slower should
-    // update them with the benchmark that shows it.
+    // bypassed the page cache, 3049772: 4 GiB disk of 43% zeros, 2 cores, jobs followed by their events). A change that
+    // makes the data path faster or slower should update them with the benchmark that shows it.
     /**
      * The job's time outside its tasks, per phase: outbox, Kafka both ways, job updates (0.14–0.15 s for a full
      * download's one phase, 0.17–0.23 s for both phases of a ForDownTime failback).
