@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Test;
 /**
  * What sync-service's one consumed topic, {@code asr.sync-commands}, does with faulty records on the real broker: a
  * poison command goes to the dead-letter topic with the reason and the item's next command still runs; a command
- * delivered again while its run is under way starts no second run.
+ * delivered again while its run is under way starts no second run; a job's earlier step delivered again gives way to
+ * its later step.
  */
 @QuarkusTest
 @WithTestResource(KafkaBrokerTestResource.class)
@@ -102,6 +103,44 @@ class CommandFaultsTest {
                 .count(), "one copy was started");
         assertEquals(1, StandInSites.host.requests.stream().filter(r -> r.startsWith("POST /api/vms/" + hostVm + "/disks/disk0/blocks"))
                 .count(), "one copy was written");
+    }
+
+    @Test
+    void aJobsEarlierStepDeliveredAgainBeforeItsLaterStepIsSupersededByIt() throws Exception {
+        byte[] original = content();
+        StandInSites.Azure.AzureVm azure = StandInSites.azure.addVm(azureVm, original);
+        SyncCommand phase1 = deltaFailback("phase1-" + id, null);
+        SyncTopics.send(phase1);
+        List<SyncEvent> phase1Events = SyncTopics.eventsOfCommand(phase1.commandId(), RUN_TIMEOUT);
+        SyncEvent suspended = phase1Events.get(phase1Events.size() - 1);
+        assertEquals(Type.SyncSuspended, suspended.type());
+        byte[] changed = original.clone();
+        byte[] written = new byte[StandInSites.BLOCK];
+        new Random(7).nextBytes(written);
+        System.arraycopy(written, 0, changed, 3 * StandInSites.BLOCK, written.length);
+        azure.disk.writeBlocks(3, java.nio.ByteBuffer.wrap(written));
+
+        // A sync-service restarted after "Complete Failover" gets what it consumed since its last commit again: phase 1,
+        // then phase 2, then job-service's re-issue of phase 2. The replayed phase 1 is still taking its snapshot when
+        // phase 2 arrives.
+        azure.snapshotMillis = 2_000;
+        SyncCommand phase2 = deltaFailback("phase2-" + id, suspended.checkpoint());
+        SyncTopics.send(phase1);
+        SyncTopics.send(phase2);
+        SyncTopics.send(phase2.reissued("again-" + id, Instant.now()));
+        List<SyncEvent> events = SyncTopics.eventsOfCommand("again-" + id, RUN_TIMEOUT);
+
+        assertEquals(List.of(SyncTask.ShutdownAzureVm, SyncTask.FinalDeltaSynchronization, SyncTask.StartOnPremisesVm),
+                events.stream().filter(e -> e.type() == Type.TaskStarted).map(SyncEvent::task).toList(), "phase 2 ran: " + events);
+        assertEquals(Type.SyncSucceeded, events.get(events.size() - 1).type(), () -> "events: " + events);
+        assertArrayEquals(changed, StandInSites.bytes(StandInSites.host.vms.get(hostVm).disk));
+        assertEquals("Running", StandInSites.host.vms.get(hostVm).state);
+    }
+
+    private SyncCommand deltaFailback(String commandId, io.failback.contracts.messaging.DeltaCheckpoint completeFrom) {
+        return SyncCommand.of(commandId, job, item, Instant.now(), new SyncCommand.PlannedFailover(FailoverDirection.RecoveryToPrimary,
+                DataSyncOption.ForDownTime, RecoveryVmCreationOption.CreateVmIfNotFound, new SyncCommand.AzureVm(azureVm),
+                new SyncCommand.OnPremisesVm("host-a", StandInSites.host.url, hostVm, "vSwitch-Prod"), null, completeFrom));
     }
 
     private SyncCommand failback(String commandId) {

@@ -180,6 +180,8 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
             volatile int crashesHalfWay;
             /** The site stops sending in the middle of the disk and keeps the connection open (a stalled copy). */
             volatile boolean stallHalfWay;
+            /** How long a snapshot takes to answer (a busy site). */
+            volatile long snapshotMillis;
 
             AzureVm(VirtualDisk disk) {
                 this.disk = disk;
@@ -258,8 +260,11 @@ public class StandInSites implements QuarkusTestResourceLifecycleManager {
             router.post("/api/vms/:vm/snapshots").handler(ctx -> {
                 AzureVm vm = vms.get(ctx.pathParam("vm"));
                 String snapshotId = java.util.UUID.randomUUID().toString();
-                vertx.executeBlocking(() -> vm.disk.snapshot(snapshotId), false).onSuccess(point -> json(ctx, 201, new JsonObject()
-                        .put("snapshotId", snapshotId).put("trackingPoints", new JsonObject().put(vm.disk.diskId(), point))));
+                vertx.executeBlocking(() -> vm.disk.snapshot(snapshotId), false)
+                        .compose(point -> vm.snapshotMillis == 0 ? io.vertx.core.Future.succeededFuture(point)
+                                : vertx.timer(vm.snapshotMillis).map(point))
+                        .onSuccess(point -> json(ctx, 201, new JsonObject()
+                                .put("snapshotId", snapshotId).put("trackingPoints", new JsonObject().put(vm.disk.diskId(), point))));
             });
             router.delete("/api/vms/:vm/snapshots/:snapshot").handler(ctx -> {
                 AzureVm vm = vms.get(ctx.pathParam("vm"));

@@ -12,8 +12,10 @@ import java.time.Instant;
  * four of the first list were added within version 1: a consumer that does not know them finds no operation it
  * knows and dead-letters the command rather than guessing.
  * <p>
- * Delivered at least once: sync-service treats a second command with the same {@code jobName} while the first runs
- * as a duplicate, and job-service ignores events for a job that already ended.
+ * Delivered at least once: sync-service treats a second command with the same {@code jobName} and the same work
+ * ({@link #sameWorkAs}) while the first is queued or runs as a duplicate; one of the same job with other work (a
+ * ForDownTime failback's phase 2 after its phase 1) is the job's later step and supersedes the older run. job-service
+ * ignores events for a job that already ended, or of a command it no longer waits on.
  *
  * @param commandId unique per command; echoed on every event the command causes
  * @param jobName the job this work belongs to; null for a replication cycle of ongoing protection, which is no job
@@ -55,6 +57,16 @@ public record SyncCommand(
     public java.util.List<Operation> operations() {
         return java.util.stream.Stream.<Operation>of(plannedFailover, unplannedFailover, testFailover, testFailoverCleanup, failoverCommit,
                 failoverCancel, replicate, disableProtection, cancel).filter(java.util.Objects::nonNull).toList();
+    }
+
+    /**
+     * Whether {@code other} asks for what this command asks for, under whatever id and time: the same job, item and
+     * operation. A command {@link #reissued} does; ForDownTime's phase 2 (with {@code completeFrom}) does not do its
+     * phase 1's work.
+     */
+    public boolean sameWorkAs(SyncCommand other) {
+        return java.util.Objects.equals(jobName, other.jobName) && java.util.Objects.equals(itemName, other.itemName)
+                && operations().equals(other.operations());
     }
 
     /** The same work under a new command id: what job-service sends when it hands a job to sync-service again. */

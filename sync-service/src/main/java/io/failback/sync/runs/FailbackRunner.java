@@ -22,7 +22,11 @@ import org.jboss.logging.Logger;
 
 /**
  * Runs accepted commands in the background. A command delivered again while its run is queued or running is a
- * duplicate and is dropped (the run answers to the newer command id from then on). Runs on the same protected item
+ * duplicate and is dropped (the run answers to the newer command id from then on). A command of the same job with
+ * other work is the job's later step: Kafka keeps one item's commands in order, so the older run is stale (after a
+ * crash, the commands consumed since the last committed offset come again, ForDownTime's phase 1 before its phase 2)
+ * and is dropped if queued or cancelled if running; its events answer a command job-service no longer waits on. Runs
+ * on the same protected item
  * go one after the other, in the order their commands arrived (Kafka keeps one item's commands in order): a
  * replication cycle and a failover never write the same disks at once.
  */
@@ -67,14 +71,23 @@ public class FailbackRunner {
         CommandRun run;
         synchronized (this) {
             CommandRun already = accepted.get(runKey(command));
-            if (already != null) {
+            if (already != null && already.command.sameWorkAs(command)) {
                 LOG.infof("%s is already here; it answers to command %s from now on", runKey(command), command.commandId());
                 already.adopt(command.commandId());
                 return false;
             }
+            Queue<CommandRun> lane = lanes.computeIfAbsent(command.itemName(), item -> new ArrayDeque<>());
+            if (already != null) {
+                LOG.infof("%s: command %s supersedes the run of command %s, which is stale", runKey(command), command.commandId(),
+                        already.command.commandId());
+                if (lane.peek() == already) {
+                    already.cancel();
+                } else {
+                    lane.remove(already);
+                }
+            }
             run = runFor(command);
             accepted.put(runKey(command), run);
-            Queue<CommandRun> lane = lanes.computeIfAbsent(command.itemName(), item -> new ArrayDeque<>());
             lane.add(run);
             if (lane.size() > 1) {
                 LOG.infof("%s waits for the run before it on %s", runKey(command), command.itemName());
@@ -108,7 +121,8 @@ public class FailbackRunner {
     private void finished(CommandRun run) {
         CommandRun next;
         synchronized (this) {
-            accepted.remove(runKey(run.command));
+            // A superseded run is no longer the one accepted under its key.
+            accepted.remove(runKey(run.command), run);
             Queue<CommandRun> lane = lanes.get(run.command.itemName());
             lane.remove(run);
             next = lane.peek();
