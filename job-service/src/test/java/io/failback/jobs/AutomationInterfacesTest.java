@@ -134,6 +134,19 @@ class AutomationInterfacesTest {
                 OperationRequest.Operation.ResumeJob, job, null));
         assertTrue(result("kafka-3").accepted());
         stateChange(job, "InProgress");
+        // Phase 1 run again under the phase-2 command (delivered again to a restarted sync-service, before phase 2):
+        // its suspension does not take the resumed job back. The task event behind it on the partition shows it was read.
+        SyncCommand phase2 = KafkaTestClient.JSON.readValue(KafkaTestClient.awaitRecord(Topics.SYNC_COMMANDS,
+                r -> r.value().contains(job) && r.value().contains("snap-1"), Duration.ofSeconds(30)).value(), SyncCommand.class);
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-kafka", new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(),
+                phase2.commandId(), job, "vm-kafka", SyncEvent.Type.SyncSuspended, null, 1, Instant.now(), null, null, null,
+                new io.failback.contracts.messaging.DeltaCheckpoint("snap-2", java.util.Map.of("disk-0", 9L)), null));
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-kafka", new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(),
+                phase2.commandId(), job, "vm-kafka", SyncEvent.Type.TaskStarted, SyncTask.ShutdownAzureVm, 2, Instant.now(), null, null,
+                null, null, null));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationJobs/" + job).then()
+                .body("properties.tasks.find { it.name == 'ShutdownAzureVm' }.state", equalTo("InProgress")));
+        given().get("/api/replicationJobs/" + job).then().body("properties.state", equalTo("InProgress"));
         KafkaTestClient.send(Topics.OPERATIONS, job, new OperationRequest(ContractVersions.OPERATION_REQUEST, "kafka-4",
                 OperationRequest.Operation.CancelJob, job, null));
         assertTrue(result("kafka-4").accepted());

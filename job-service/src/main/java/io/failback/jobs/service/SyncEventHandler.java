@@ -221,7 +221,9 @@ public class SyncEventHandler {
                         });
             }
             case SyncSuspended -> {
-                if (job.state == JobState.InProgress) {
+                // A job suspends once, after phase 1: its checkpoint stays for phase 2, which never suspends. Phase 1
+                // run again (delivered again to a restarted sync-service) must not take a resumed job back.
+                if (job.state == JobState.InProgress && job.details.checkpoint() == null) {
                     job.suspend(event.checkpoint(), "Initial synchronization done while the Azure VM keeps running. "
                             + "Complete Failover (resume the job) to shut it down, send the final changes and start it on-premises");
                 }
