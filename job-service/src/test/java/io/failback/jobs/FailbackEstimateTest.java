@@ -46,6 +46,8 @@ class FailbackEstimateTest {
     private static final long BLOCK = AzureSimStandIn.SHAPED_BLOCK_SIZE;
     /** The benchmark's defaults (README.md): per phase, and per step. */
     private static final double CONTROL = 0.12;
+    private static final double SNAPSHOT_PHASE_CONTROL = 0.10;
+    private static final double FINAL_PHASE_CONTROL = 0.06;
     private static final double PREPARE = 0.03;
     private static final double SHUTDOWN = 0.02;
     private static final double START = 0.02;
@@ -73,8 +75,8 @@ class FailbackEstimateTest {
         Map<String, Object> delta = option(estimate, "ForDownTime");
         long differing = AzureSimStandIn.SHAPED_WRITTEN_SINCE_SHUTDOWN * BLOCK;
         long changed = AzureSimStandIn.SHAPED_CHANGED_BYTES_SINCE_SHUTDOWN;
-        double phase1 = CONTROL + PREPARE + 0.05 + DISK / 39e9 + changed / 175e6;
-        double phase2 = CONTROL + SHUTDOWN + 0.045 + START; // the VM does not write: nothing to send in phase 2
+        double phase1 = SNAPSHOT_PHASE_CONTROL + PREPARE + 0.04 + DISK / 150e9 + changed / 175e6;
+        double phase2 = FINAL_PHASE_CONTROL + SHUTDOWN + 0.045 + START; // the VM does not write: nothing to send in phase 2
         assertSeconds(phase1, delta.get("phase1Seconds"));
         assertSeconds(phase2, delta.get("phase2Seconds"));
         assertSeconds(phase2, delta.get("downtimeSeconds"));
@@ -96,7 +98,7 @@ class FailbackEstimateTest {
         long changed = AzureSimStandIn.SMALL_WRITES_CHANGED_BYTES_SINCE_SHUTDOWN;
         assertEquals(changed, ((Number) delta.get("bytesToSend")).longValue(), "only the pages travel");
         // The differing blocks are compared page by page on both sites: what that costs beyond the pages sent.
-        double phase1 = CONTROL + PREPARE + 0.05 + DISK / 39e9 + changed / 175e6 + (differing - changed) / 1.9e9;
+        double phase1 = SNAPSHOT_PHASE_CONTROL + PREPARE + 0.04 + DISK / 150e9 + changed / 175e6 + (differing - changed) / 1.9e9;
         assertSeconds(phase1, delta.get("phase1Seconds"));
         Map<String, Object> rates = (Map<String, Object>) step(estimate, "SnapshotSynchronization").get("bytesPerSecond");
         assertEquals(java.util.Set.of("listed", "sent", "compared"), rates.keySet());
@@ -134,15 +136,42 @@ class FailbackEstimateTest {
         Map<String, Object> full = option(estimate, "ForSynchronization");
         assertEquals(control + prepare + shutdown + 6.0 + start, ((Number) full.get("totalSeconds")).doubleValue(), 0.05, estimate.prettify());
         Map<String, Object> forDownTime = option(estimate, "ForDownTime");
-        assertEquals(control + prepare + 0.5, ((Number) forDownTime.get("phase1Seconds")).doubleValue(), 0.05, estimate.prettify());
+        // The delta recorded no suspension and resumption (a job from before V6): its phases' time outside the tasks
+        // stays the defaults'.
+        assertEquals(SNAPSHOT_PHASE_CONTROL + prepare + 0.5, ((Number) forDownTime.get("phase1Seconds")).doubleValue(), 0.05,
+                estimate.prettify());
         // Phase 2 sent nothing: that run speaks of its fixed cost only, between the default 0.045 s and the 0.05 s it took.
         double phase2 = ((Number) forDownTime.get("phase2Seconds")).doubleValue();
-        double steps = control + shutdown + start;
+        double steps = FINAL_PHASE_CONTROL + shutdown + start;
         assertTrue(phase2 >= steps + 0.045 - 0.01 && phase2 <= steps + 0.05 + 0.01, estimate.prettify());
         // Learned from a run like it, the estimate is surer than the defaults.
         assertTrue(((Number) full.get("totalUncertaintySeconds")).doubleValue() < 0.25 * DEFAULT_FULL_COPY, estimate.prettify());
         Map<String, Object> copyStep = step(estimate, "DataSynchronization");
         assertEquals(1, copyStep.get("runs"));
+    }
+
+    @Test
+    void eachPhaseOfForDownTimeLearnsItsOwnTimeOutsideItsTasks() {
+        String item = registered("host-est-phases", "shaped-phases");
+        Instant at = Instant.now().minus(Duration.ofHours(3));
+        // Three failbacks whose phase 1 spent 0.04 s outside its tasks and phase 2 0.02 s, after a minute suspended; and
+        // a full download that spent 0.3 s there, which teaches neither phase.
+        for (int i = 0; i < 3; i++) {
+            insertForDownTimeJob("est-phases-" + i, "host-est-phases", at.plusSeconds(600L * i), 0.04, 0.02);
+        }
+        insertJob("est-phases-full", "host-est-phases", "ForSynchronization", "Succeeded", 1, DATA, at.plusSeconds(2400), 0.3,
+                fullDownloadTasks(6.0, 0, false));
+
+        JsonPath estimate = estimate(item);
+        assertEquals(0.04, ((Number) step(estimate, "controlSnapshotPhase").get("fixedSeconds")).doubleValue(), 0.001, estimate.prettify());
+        assertEquals(3, step(estimate, "controlSnapshotPhase").get("runs"));
+        assertEquals(0.02, ((Number) step(estimate, "controlFinalPhase").get("fixedSeconds")).doubleValue(), 0.001, estimate.prettify());
+        // The full download's one run and the default counted twice: the default.
+        assertEquals(CONTROL, ((Number) step(estimate, "control").get("fixedSeconds")).doubleValue(), 0.001, estimate.prettify());
+        Map<String, Object> forDownTime = option(estimate, "ForDownTime");
+        double phase2 = ((Number) forDownTime.get("phase2Seconds")).doubleValue();
+        double finalDelta = ((Number) step(estimate, "FinalDeltaSynchronization").get("fixedSeconds")).doubleValue();
+        assertEquals(0.02 + SHUTDOWN + finalDelta + START, phase2, 0.015, estimate.prettify());
     }
 
     @Test
@@ -210,7 +239,7 @@ class FailbackEstimateTest {
         long touched = AzureSimStandIn.SHAPED_CHANGED_SINCE_POINT * BLOCK;
         long written = AzureSimStandIn.SHAPED_CHANGED_SINCE_POINT * 4096;
         assertEquals(written, ((Number) options.get(0).get("bytesToSend")).longValue());
-        double phase2 = CONTROL + SHUTDOWN + 0.045 + written / 300e6 + (touched - written) / 1.34e9 + START;
+        double phase2 = FINAL_PHASE_CONTROL + SHUTDOWN + 0.045 + written / 300e6 + (touched - written) / 1.34e9 + START;
         assertSeconds(phase2, options.get(0).get("downtimeSeconds"));
         assertSeconds(phase2, options.get(0).get("totalSeconds"));
         assertEquals(null, options.get(0).get("phase1Seconds"));
@@ -290,6 +319,37 @@ class FailbackEstimateTest {
                 name, state, "item-of-" + name, utc(start), "Suspended".equals(state) ? null : utc(at), dataSyncOption, host, attempts,
                 sourceDataBytes, new io.vertx.core.json.JsonObject(details));
         return name;
+    }
+
+    /**
+     * A ForDownTime failback of the shaped disk that started at {@code start}: phase 1 spends {@code outside1} seconds
+     * before its tasks and suspends as its snapshot's copy ends; a minute later Complete Failover resumes it, and phase 2
+     * spends {@code outside2} seconds before its tasks and ends with them.
+     */
+    private void insertForDownTimeJob(String name, String host, Instant start, double outside1, double outside2) {
+        insertJob(name, host, "ForDownTime", "Succeeded", 2, DATA, start, outside1, List.of(
+                task("PrerequisitesCheck", 0, null, false), task("PrepareOnPremisesVm", PREPARE, null, false),
+                task("SnapshotSynchronization", 0.3, progress(DISK, DISK + 655 * BLOCK, 655 * BLOCK, 0), false)));
+        Instant suspended = start.plusNanos((long) ((outside1 + PREPARE + 0.3) * 1e9));
+        Instant resumed = suspended.plusSeconds(60);
+        Instant shutdownStart = resumed.plusNanos((long) (outside2 * 1e9));
+        Instant shutdownEnd = shutdownStart.plusNanos((long) (SHUTDOWN * 1e9));
+        Instant deltaEnd = shutdownEnd.plusNanos(50_000_000);
+        Instant end = deltaEnd.plusNanos((long) (START * 1e9));
+        io.vertx.core.json.JsonArray phase2Tasks = new io.vertx.core.json.JsonArray()
+                .add(taskJson("ShutdownAzureVm", shutdownStart, shutdownEnd, null))
+                .add(taskJson("FinalDeltaSynchronization", shutdownEnd, deltaEnd, new io.vertx.core.json.JsonObject(progress(DISK, 0, 0, 0))))
+                .add(taskJson("StartOnPremisesVm", deltaEnd, end, null));
+        query("update replication_job set suspendedat = $2, resumedat = $3, endtime = $4,"
+                + " details = jsonb_set(details, '{tasks}', (details->'tasks') || $5::jsonb) where name = $1",
+                name, utc(suspended), utc(resumed), utc(end), phase2Tasks);
+    }
+
+    private static io.vertx.core.json.JsonObject taskJson(String name, Instant start, Instant end, io.vertx.core.json.JsonObject progress) {
+        return new io.vertx.core.json.JsonObject().put("taskId", name).put("name", name).put("friendlyName", name).put("state", "Succeeded")
+                .put("stateDescription", "Completed").put("startTime", start.toString()).put("endTime", end.toString())
+                .put("progress", progress).put("errors", new io.vertx.core.json.JsonArray()).put("lastSequence", 2)
+                .put("waitedForAPart", false);
     }
 
     private void query(String sql, Object... parameters) {

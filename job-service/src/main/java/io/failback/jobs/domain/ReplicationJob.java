@@ -36,6 +36,10 @@ public class ReplicationJob extends PanacheEntityBase {
     public String targetObjectName;
     public Instant startTime;
     public Instant endTime;
+    /** A ForDownTime failback's: when its phase 1 ended and suspended it (sync-service's time, like the tasks'). */
+    public Instant suspendedAt;
+    /** A ForDownTime failback's: when Complete Failover resumed it for phase 2. */
+    public Instant resumedAt;
     @Enumerated(EnumType.STRING)
     public FailoverDirection failoverDirection;
     @Enumerated(EnumType.STRING)
@@ -129,8 +133,9 @@ public class ReplicationJob extends PanacheEntityBase {
         finish(JobState.Cancelled, description, at);
     }
 
-    public void suspend(DeltaCheckpoint checkpoint, String description) {
+    public void suspend(DeltaCheckpoint checkpoint, String description, Instant at) {
         state = JobState.Suspended;
+        suspendedAt = at;
         stateDescription = description;
         details = new JobDetails(details.tasks(), details.errors(), details.verifications(), checkpoint);
     }

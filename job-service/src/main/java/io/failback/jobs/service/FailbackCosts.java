@@ -20,7 +20,8 @@ import java.util.TreeSet;
  * What each step of a failback costs on one host of this installation, learned from its finished failbacks to that
  * host; until there are some, the benchmark's figures (docs/benchmarks.md). A failback is a sum of steps:
  * <ul>
- * <li>job-service's and Kafka's part of each phase (the time of a full download outside its tasks), and the steps of
+ * <li>job-service's and Kafka's part of each phase (its time outside its tasks: a full download's, ForDownTime's phase
+ * 1 up to its suspension, and its phase 2 from Complete Failover on, each learned from its own kind), and the steps of
  * fixed cost (prepare the on-premises VM, shut the Azure VM down, start the VM on-premises): the median of their last
  * runs, the default counting as two of them;</li>
  * <li>the data tasks, each a fixed cost plus costs per byte of each kind, fitted by {@link TaskCostModel}: a full
@@ -41,10 +42,13 @@ final class FailbackCosts {
     // bypassed the page cache, 3049772: 4 GiB disk of 43% zeros, 2 cores, jobs followed by their events). A change that
     // makes the data path faster or slower should update them with the benchmark that shows it.
     /**
-     * The job's time outside its tasks, per phase: outbox, Kafka both ways, job updates (0.14–0.15 s for a full
-     * download's one phase, 0.17–0.23 s for both phases of a ForDownTime failback).
+     * The job's time outside its tasks, per phase: outbox, Kafka both ways, job updates. A full download's one phase
+     * 0.09–0.14 s; a ForDownTime failback's two 0.14–0.30 s together, of which its phase 2, which starts from a Resume
+     * and has the fewest tasks, 0.06–0.09 s (the client's times of 2026-12-04, less the tasks').
      */
     static final double DEFAULT_CONTROL_SECONDS = 0.12;
+    static final double DEFAULT_SNAPSHOT_PHASE_CONTROL_SECONDS = 0.10;
+    static final double DEFAULT_FINAL_PHASE_CONTROL_SECONDS = 0.06;
     static final double DEFAULT_PREPARE_SECONDS = 0.03;
     static final double DEFAULT_SHUTDOWN_SECONDS = 0.02;
     static final double DEFAULT_START_SECONDS = 0.02;
@@ -56,10 +60,10 @@ final class FailbackCosts {
     /**
      * SnapshotSynchronization: fixed seconds, per byte of the disk (both sites list their blocks' hashes, mostly
      * remembered), per byte sent, and per byte of the differing blocks beyond what is sent (read and hashed page by page
-     * on both sites, rehashed whole on the host): 0.37–0.45 s at 1% (43 MB), 2.44–2.78 s at 10% (430 MB), 0.67–0.77 s for
-     * 43 MB of 4 KiB pages in 640 MB of blocks.
+     * on both sites, rehashed whole on the host): 0.05–0.09 s with nothing to send, 0.30–0.37 s at 1% (43 MB), 2.42–2.52 s
+     * at 10% (430 MB), 0.51–0.67 s for 43 MB of 4 KiB pages in 640 MB of blocks.
      */
-    static final double[] DEFAULT_SNAPSHOT_SYNC = {0.05, 1 / 39e9, 1 / 175e6, 1 / 1.9e9};
+    static final double[] DEFAULT_SNAPSHOT_SYNC = {0.04, 1 / 150e9, 1 / 175e6, 1 / 1.9e9};
     /**
      * FinalDeltaSynchronization: fixed seconds, per byte sent, and per byte of the written blocks beyond what is sent
      * (4 KiB writes: the host rehashes the whole block for the proof): 0.04–0.06 s with nothing to send, 0.17–0.21 s for
@@ -87,7 +91,10 @@ final class FailbackCosts {
         }
     }
 
+    /** Outside the tasks: a full download's one phase, ForDownTime's phase 1 and its phase 2. */
     final FixedStep control;
+    final FixedStep snapshotPhaseControl;
+    final FixedStep finalPhaseControl;
     final FixedStep prepare;
     final FixedStep shutdown;
     final FixedStep start;
@@ -101,7 +108,9 @@ final class FailbackCosts {
 
     private FailbackCosts(Map<String, List<Double>> fixedSamples, List<TaskCostModel.Run> fullCopies, List<TaskCostModel.Run> snapshotSyncs,
             List<TaskCostModel.Run> finalDeltas, List<String> jobsLearnedFrom, Instant newestRun, Instant oldestRun) {
-        this.control = fixed("control", DEFAULT_CONTROL_SECONDS, fixedSamples);
+        this.control = fixed(CONTROL, DEFAULT_CONTROL_SECONDS, fixedSamples);
+        this.snapshotPhaseControl = fixed(SNAPSHOT_PHASE_CONTROL, DEFAULT_SNAPSHOT_PHASE_CONTROL_SECONDS, fixedSamples);
+        this.finalPhaseControl = fixed(FINAL_PHASE_CONTROL, DEFAULT_FINAL_PHASE_CONTROL_SECONDS, fixedSamples);
         this.prepare = fixed(SyncTask.PrepareOnPremisesVm.name(), DEFAULT_PREPARE_SECONDS, fixedSamples);
         this.shutdown = fixed(SyncTask.ShutdownAzureVm.name(), DEFAULT_SHUTDOWN_SECONDS, fixedSamples);
         this.start = fixed(SyncTask.StartOnPremisesVm.name(), DEFAULT_START_SECONDS, fixedSamples);
@@ -112,6 +121,11 @@ final class FailbackCosts {
         this.newestRun = newestRun;
         this.oldestRun = oldestRun;
     }
+
+    /** The steps outside the tasks, as the estimate's basis names them. */
+    static final String CONTROL = "control";
+    static final String SNAPSHOT_PHASE_CONTROL = "controlSnapshotPhase";
+    static final String FINAL_PHASE_CONTROL = "controlFinalPhase";
 
     /** The benchmark's costs, for a host no failback has gone to yet. */
     static FailbackCosts defaults() {
@@ -133,9 +147,13 @@ final class FailbackCosts {
             boolean alone = jobs.stream().noneMatch(other -> other != job && overlaps(job, other));
             boolean fullDownload = job.dataSyncOption == DataSyncOption.ForSynchronization;
             int taught = 0;
-            if (fullDownload && job.tasks().stream().allMatch(FailbackCosts::ranNormally) && job.startTime != null && job.endTime != null) {
-                double outside = seconds(job.startTime, job.endTime) - job.tasks().stream().mapToDouble(t -> seconds(t.startTime(), t.endTime())).sum();
-                taught += add(fixedSamples, "control", Math.max(0, outside));
+            if (fullDownload) {
+                taught += addOutsideTasks(fixedSamples, CONTROL, job.startTime, job.endTime, job.tasks());
+            } else if (job.suspendedAt != null && job.resumedAt != null) {
+                taught += addOutsideTasks(fixedSamples, SNAPSHOT_PHASE_CONTROL, job.startTime, job.suspendedAt,
+                        job.tasks().stream().filter(t -> !FINAL_PHASE_TASKS.contains(t.name())).toList());
+                taught += addOutsideTasks(fixedSamples, FINAL_PHASE_CONTROL, job.resumedAt, job.endTime,
+                        job.tasks().stream().filter(t -> FINAL_PHASE_TASKS.contains(t.name())).toList());
             }
             for (String step : List.of(SyncTask.PrepareOnPremisesVm.name(), SyncTask.ShutdownAzureVm.name(), SyncTask.StartOnPremisesVm.name())) {
                 JobTask task = job.task(step);
@@ -195,7 +213,7 @@ final class FailbackCosts {
      * @param bytesToSend what of them travels (of blocks that differ in part, only the pages that do)
      */
     Prediction snapshotPhase(long diskBytes, long bytesToSend, long touchedBytes) {
-        return Prediction.NONE.plus(control).plus(prepare)
+        return Prediction.NONE.plus(snapshotPhaseControl).plus(prepare)
                 .plus(data(DEFAULT_SNAPSHOT_SYNC, snapshotSyncs, snapshotFeatures(diskBytes, bytesToSend, touchedBytes)));
     }
 
@@ -206,7 +224,7 @@ final class FailbackCosts {
      * @param bytesToSend what of them travels
      */
     Prediction finalPhase(long bytesToSend, long touchedBytes) {
-        return Prediction.NONE.plus(control).plus(shutdown)
+        return Prediction.NONE.plus(finalPhaseControl).plus(shutdown)
                 .plus(data(DEFAULT_FINAL_DELTA, finalDeltas, finalFeatures(bytesToSend, touchedBytes))).plus(start);
     }
 
@@ -258,11 +276,24 @@ final class FailbackCosts {
         return job.tasks().stream().filter(t -> DATA_TASKS.contains(t.name()) && t.startTime() != null && t.endTime() != null).toList();
     }
 
+    /** ForDownTime's phase 2, from Complete Failover on; the job's other tasks are its phase 1's. */
+    private static final Set<String> FINAL_PHASE_TASKS = Set.of(SyncTask.ShutdownAzureVm.name(),
+            SyncTask.FinalDeltaSynchronization.name(), SyncTask.StartOnPremisesVm.name());
+
     private static final Set<String> DATA_TASKS = Set.of(SyncTask.DataSynchronization.name(), SyncTask.SnapshotSynchronization.name(),
             SyncTask.FinalDeltaSynchronization.name());
 
     private static TaskCostModel.Run run(ReplicationJob job, JobTask task, double[] features) {
         return new TaskCostModel.Run(job.name, features, seconds(task.startTime(), task.endTime()), task.endTime());
+    }
+
+    /** A phase from {@code from} to {@code to} whose tasks all ran normally teaches its time outside them. */
+    private static int addOutsideTasks(Map<String, List<Double>> samples, String step, Instant from, Instant to, List<JobTask> tasks) {
+        if (from == null || to == null || tasks.isEmpty() || !tasks.stream().allMatch(FailbackCosts::ranNormally)) {
+            return 0;
+        }
+        double outside = seconds(from, to) - tasks.stream().mapToDouble(t -> seconds(t.startTime(), t.endTime())).sum();
+        return add(samples, step, Math.max(0, outside));
     }
 
     private static int add(Map<String, List<Double>> samples, String step, double seconds) {

@@ -209,7 +209,8 @@ public class FailbackEstimator {
 
     private static Basis basis(String hostId, FailbackCosts costs, List<StepBasis> dataSteps) {
         List<StepBasis> steps = new java.util.ArrayList<>();
-        for (FailbackCosts.FixedStep fixed : List.of(costs.control, costs.prepare, costs.shutdown, costs.start)) {
+        for (FailbackCosts.FixedStep fixed : List.of(costs.control, costs.snapshotPhaseControl, costs.finalPhaseControl, costs.prepare,
+                costs.shutdown, costs.start)) {
             steps.add(new StepBasis(fixed.step(), fixed.runs(), round(fixed.seconds()), Map.of()));
         }
         steps.addAll(dataSteps);

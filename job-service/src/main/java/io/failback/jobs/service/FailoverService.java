@@ -417,6 +417,7 @@ public class FailoverService {
                     Instant now = Instant.now();
                     job.state = JobState.InProgress;
                     job.stateDescription = "Completing the failover";
+                    job.resumedAt = now;
                     return issue(job, command(job.name, item.name, now, failbackWork(item, provider, job.dataSyncOption,
                             job.recoveryVmCreationOption, job.encryptionKeyId, job.details.checkpoint()))).replaceWith(job);
                 }));

@@ -150,7 +150,7 @@ public class RecoveryPlanRunner {
         if (synchronizedItems == items.size()) {
             job.updateTask(SNAPSHOT_TASK, task -> task.succeeded(now, null, 0));
             job.suspend(null, "Every VM's snapshot is synchronized while it keeps running in Azure. Complete Failover (resume this "
-                    + "job) to shut them down, send their final changes and start them on-premises, group by group");
+                    + "job) to shut them down, send their final changes and start them on-premises, group by group", now);
             return;
         }
         JobTask progressed = new JobTask(snapshot.taskId(), snapshot.name(), snapshot.friendlyName(), snapshot.state(),
@@ -240,7 +240,7 @@ public class RecoveryPlanRunner {
                             + (action.customDetails().description() == null ? "" : ": " + action.customDetails().description())
                             + ". Resume the job once it is done";
                     job.updateTask(taskName, t -> moved(t, JobState.InProgress, waiting, now));
-                    job.suspend(null, waiting);
+                    job.suspend(null, waiting, now);
                 }
                 return false;
             }

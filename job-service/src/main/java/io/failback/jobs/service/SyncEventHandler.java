@@ -225,7 +225,7 @@ public class SyncEventHandler {
                 // run again (delivered again to a restarted sync-service) must not take a resumed job back.
                 if (job.state == JobState.InProgress && job.details.checkpoint() == null) {
                     job.suspend(event.checkpoint(), "Initial synchronization done while the Azure VM keeps running. "
-                            + "Complete Failover (resume the job) to shut it down, send the final changes and start it on-premises");
+                            + "Complete Failover (resume the job) to shut it down, send the final changes and start it on-premises", at);
                 }
             }
             case SyncFailed -> {
