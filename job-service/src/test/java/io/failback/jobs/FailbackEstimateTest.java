@@ -8,7 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.failback.contracts.messaging.ContractVersions;
+import io.failback.contracts.messaging.DeltaCheckpoint;
 import io.failback.contracts.messaging.ProviderHeartbeat;
+import io.failback.contracts.messaging.SyncCommand;
+import io.failback.contracts.messaging.SyncEvent;
+import io.failback.contracts.messaging.SyncTask;
 import io.failback.contracts.messaging.Topics;
 import io.failback.testing.KafkaBrokerTestResource;
 import io.failback.testing.KafkaTestClient;
@@ -172,6 +176,35 @@ class FailbackEstimateTest {
         double phase2 = ((Number) forDownTime.get("phase2Seconds")).doubleValue();
         double finalDelta = ((Number) step(estimate, "FinalDeltaSynchronization").get("fixedSeconds")).doubleValue();
         assertEquals(0.02 + SHUTDOWN + finalDelta + START, phase2, 0.015, estimate.prettify());
+    }
+
+    @Test
+    void aForDownTimeFailbackThatRanRecordsItsPhasesAndTeachesTheirTimeOutsideTheTasks() {
+        String host = "host-est-flow";
+        String item = registered(host, "shaped-flow");
+        String job = given().contentType(ContentType.JSON).body("""
+                        {"properties": {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": {
+                          "instanceType": "HyperVReplicaAzureFailback", "dataSyncOption": "ForDownTime",
+                          "recoveryVmCreationOption": "CreateVmIfNotFound"}}}""")
+                .post("/api/replicationProtectedItems/" + item + "/plannedFailover").then().statusCode(202).extract().path("name");
+        // Phase 1 as sync-service reports it, then the suspension.
+        String phase1 = commandOf(job, false);
+        runTasks(item, job, phase1, 1, SyncTask.PrepareOnPremisesVm, SyncTask.SnapshotSynchronization);
+        sendEvent(item, job, phase1, SyncEvent.Type.SyncSuspended, null, 5, new DeltaCheckpoint("snap-flow", Map.of("disk-0", 7L)));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationJobs/" + job).then()
+                .body("properties.state", equalTo("Suspended")));
+        registered(host, "shaped-flow-next"); // a fresh heartbeat for Resume, and the item the estimate is read for
+        given().post("/api/replicationJobs/" + job + "/resume").then().statusCode(202);
+        String phase2 = commandOf(job, true);
+        runTasks(item, job, phase2, 10, SyncTask.ShutdownAzureVm, SyncTask.FinalDeltaSynchronization, SyncTask.StartOnPremisesVm);
+        sendEvent(item, job, phase2, SyncEvent.Type.SyncSucceeded, null, 20, null);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationJobs/" + job).then()
+                .body("properties.state", equalTo("Succeeded")));
+
+        JsonPath estimate = estimate("shaped-flow-next");
+        assertEquals(1, step(estimate, "controlSnapshotPhase").get("runs"), estimate.prettify());
+        assertEquals(1, step(estimate, "controlFinalPhase").get("runs"), estimate.prettify());
+        assertEquals(0, step(estimate, "control").get("runs"), "a ForDownTime failback teaches no full download's: " + estimate.prettify());
     }
 
     @Test
@@ -350,6 +383,38 @@ class FailbackEstimateTest {
                 .put("stateDescription", "Completed").put("startTime", start.toString()).put("endTime", end.toString())
                 .put("progress", progress).put("errors", new io.vertx.core.json.JsonArray()).put("lastSequence", 2)
                 .put("waitedForAPart", false);
+    }
+
+    /** The job's failback command: phase 2's ({@code completeFrom} set) or phase 1's. */
+    private static String commandOf(String job, boolean phase2) {
+        return KafkaTestClient.awaitRecord(Topics.SYNC_COMMANDS, r -> {
+            SyncCommand command = readCommand(r.value());
+            return job.equals(command.jobName()) && command.plannedFailover() != null
+                    && (command.plannedFailover().completeFrom() != null) == phase2;
+        }, Duration.ofSeconds(30)).value().transform(value -> readCommand(value).commandId());
+    }
+
+    private static SyncCommand readCommand(String value) {
+        try {
+            return KafkaTestClient.JSON.readValue(value, SyncCommand.class);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Each task started and succeeded, in order, as sync-service reports them. */
+    private static void runTasks(String item, String job, String command, long firstSequence, SyncTask... tasks) {
+        long sequence = firstSequence;
+        for (SyncTask task : tasks) {
+            sendEvent(item, job, command, SyncEvent.Type.TaskStarted, task, sequence++, null);
+            sendEvent(item, job, command, SyncEvent.Type.TaskSucceeded, task, sequence++, null);
+        }
+    }
+
+    private static void sendEvent(String item, String job, String command, SyncEvent.Type type, SyncTask task, long sequence,
+            DeltaCheckpoint checkpoint) {
+        KafkaTestClient.send(Topics.SYNC_EVENTS, item, new SyncEvent(ContractVersions.SYNC_EVENT, java.util.UUID.randomUUID().toString(),
+                command, job, item, type, task, sequence, Instant.now(), null, null, null, checkpoint, null));
     }
 
     private void query(String sql, Object... parameters) {
