@@ -334,17 +334,9 @@ class FailbackEstimateTest {
      */
     private String insertJob(String name, String host, String dataSyncOption, String state, int attempts, Long sourceDataBytes,
             Instant start, double outside, List<Task> tasks) {
-        Instant at = start.plusNanos((long) (outside * 1e9));
-        List<String> taskJson = new ArrayList<>();
-        for (Task task : tasks) {
-            Instant end = at.plusNanos((long) (task.seconds() * 1e9));
-            taskJson.add("""
-                    {"taskId": "%s", "name": "%s", "friendlyName": "%s", "state": "Succeeded", "stateDescription": "Completed",
-                     "startTime": "%s", "endTime": "%s", "progress": %s, "errors": [], "lastSequence": 2, "waitedForAPart": %s}"""
-                    .formatted(task.name(), task.name(), task.name(), at, end, task.progressJson(), task.waited()));
-            at = end;
-        }
-        String details = "{\"tasks\": [" + String.join(", ", taskJson) + "], \"errors\": [], \"verifications\": [], \"checkpoint\": null}";
+        io.vertx.core.json.JsonArray taskJson = laidOut(start.plusNanos((long) (outside * 1e9)), tasks);
+        Instant at = endOf(taskJson, start.plusNanos((long) (outside * 1e9)));
+        String details = "{\"tasks\": " + taskJson.encode() + ", \"errors\": [], \"verifications\": [], \"checkpoint\": null}";
         query("insert into replication_job (name, scenarioname, friendlyname, state, statedescription, targetobjectid, targetobjectname,"
                 + " starttime, endtime, failoverdirection, datasyncoption, targetproviderid, attempts, version, publishedversion,"
                 + " sourcedatabytes, details) values ($1, 'PlannedFailover', 'Planned failover', $2, $2, $3, $3, $4, $5,"
@@ -365,24 +357,33 @@ class FailbackEstimateTest {
                 task("SnapshotSynchronization", 0.3, progress(DISK, DISK + 655 * BLOCK, 655 * BLOCK, 0), false)));
         Instant suspended = start.plusNanos((long) ((outside1 + PREPARE + 0.3) * 1e9));
         Instant resumed = suspended.plusSeconds(60);
-        Instant shutdownStart = resumed.plusNanos((long) (outside2 * 1e9));
-        Instant shutdownEnd = shutdownStart.plusNanos((long) (SHUTDOWN * 1e9));
-        Instant deltaEnd = shutdownEnd.plusNanos(50_000_000);
-        Instant end = deltaEnd.plusNanos((long) (START * 1e9));
-        io.vertx.core.json.JsonArray phase2Tasks = new io.vertx.core.json.JsonArray()
-                .add(taskJson("ShutdownAzureVm", shutdownStart, shutdownEnd, null))
-                .add(taskJson("FinalDeltaSynchronization", shutdownEnd, deltaEnd, new io.vertx.core.json.JsonObject(progress(DISK, 0, 0, 0))))
-                .add(taskJson("StartOnPremisesVm", deltaEnd, end, null));
+        Instant phase2Start = resumed.plusNanos((long) (outside2 * 1e9));
+        io.vertx.core.json.JsonArray phase2Tasks = laidOut(phase2Start, List.of(task("ShutdownAzureVm", SHUTDOWN, null, false),
+                task("FinalDeltaSynchronization", 0.05, progress(DISK, 0, 0, 0), false), task("StartOnPremisesVm", START, null, false)));
+        Instant end = endOf(phase2Tasks, phase2Start);
         query("update replication_job set suspendedat = $2, resumedat = $3, endtime = $4,"
                 + " details = jsonb_set(details, '{tasks}', (details->'tasks') || $5::jsonb) where name = $1",
                 name, utc(suspended), utc(resumed), utc(end), phase2Tasks);
     }
 
-    private static io.vertx.core.json.JsonObject taskJson(String name, Instant start, Instant end, io.vertx.core.json.JsonObject progress) {
-        return new io.vertx.core.json.JsonObject().put("taskId", name).put("name", name).put("friendlyName", name).put("state", "Succeeded")
-                .put("stateDescription", "Completed").put("startTime", start.toString()).put("endTime", end.toString())
-                .put("progress", progress).put("errors", new io.vertx.core.json.JsonArray()).put("lastSequence", 2)
-                .put("waitedForAPart", false);
+    /** The tasks as the job stores them, succeeded one after the other from {@code at}. */
+    private static io.vertx.core.json.JsonArray laidOut(Instant at, List<Task> tasks) {
+        io.vertx.core.json.JsonArray json = new io.vertx.core.json.JsonArray();
+        for (Task task : tasks) {
+            Instant end = at.plusNanos((long) (task.seconds() * 1e9));
+            json.add(new io.vertx.core.json.JsonObject().put("taskId", task.name()).put("name", task.name())
+                    .put("friendlyName", task.name()).put("state", "Succeeded").put("stateDescription", "Completed")
+                    .put("startTime", at.toString()).put("endTime", end.toString())
+                    .put("progress", task.progressJson() == null ? null : new io.vertx.core.json.JsonObject(task.progressJson()))
+                    .put("errors", new io.vertx.core.json.JsonArray()).put("lastSequence", 2).put("waitedForAPart", task.waited()));
+            at = end;
+        }
+        return json;
+    }
+
+    /** When the last of the tasks {@link #laidOut} ended; {@code start} when there are none. */
+    private static Instant endOf(io.vertx.core.json.JsonArray tasks, Instant start) {
+        return tasks.isEmpty() ? start : Instant.parse(tasks.getJsonObject(tasks.size() - 1).getString("endTime"));
     }
 
     /** The job's failback command: phase 2's ({@code completeFrom} set) or phase 1's. */

@@ -149,7 +149,7 @@ final class FailbackCosts {
             int taught = 0;
             if (fullDownload) {
                 taught += addOutsideTasks(fixedSamples, CONTROL, job.startTime, job.endTime, job.tasks());
-            } else if (job.suspendedAt != null && job.resumedAt != null) {
+            } else {
                 taught += addOutsideTasks(fixedSamples, SNAPSHOT_PHASE_CONTROL, job.startTime, job.suspendedAt,
                         job.tasks().stream().filter(t -> !FINAL_PHASE_TASKS.contains(t.name())).toList());
                 taught += addOutsideTasks(fixedSamples, FINAL_PHASE_CONTROL, job.resumedAt, job.endTime,
