@@ -121,14 +121,15 @@ class CommandFaultsTest {
         azure.disk.writeBlocks(3, java.nio.ByteBuffer.wrap(written));
 
         // A sync-service restarted after "Complete Failover" gets what it consumed since its last commit again: phase 1,
-        // then phase 2, then job-service's re-issue of phase 2. The replayed phase 1 is still taking its snapshot when
-        // phase 2 arrives.
+        // then phase 2, then job-service's re-issue of phase 2. Phase 2 arrives while the replayed phase 1 prepares the
+        // target or takes its snapshot (slowed to 2 s, so that it would still be running); phase 2's run answers to the
+        // re-issue's id from when that arrives, which may be after its first event.
         azure.snapshotMillis = 2_000;
         SyncCommand phase2 = deltaFailback("phase2-" + id, suspended.checkpoint());
         SyncTopics.send(phase1);
         SyncTopics.send(phase2);
         SyncTopics.send(phase2.reissued("again-" + id, Instant.now()));
-        List<SyncEvent> events = SyncTopics.eventsOfCommand("again-" + id, RUN_TIMEOUT);
+        List<SyncEvent> events = SyncTopics.eventsOfCommands(java.util.Set.of(phase2.commandId(), "again-" + id), RUN_TIMEOUT);
 
         assertEquals(List.of(SyncTask.ShutdownAzureVm, SyncTask.FinalDeltaSynchronization, SyncTask.StartOnPremisesVm),
                 events.stream().filter(e -> e.type() == Type.TaskStarted).map(SyncEvent::task).toList(), "phase 2 ran: " + events);

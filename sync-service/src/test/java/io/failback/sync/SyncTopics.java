@@ -41,7 +41,12 @@ final class SyncTopics {
 
     /** As {@link #eventsOfRun}, for the run that answers command {@code commandId}. */
     static List<SyncEvent> eventsOfCommand(String commandId, Duration timeout) {
-        return eventsOf(event -> commandId.equals(event.commandId()), "command " + commandId, timeout);
+        return eventsOfCommands(java.util.Set.of(commandId), timeout);
+    }
+
+    /** As {@link #eventsOfRun}, for the run that answers one of {@code commandIds} (a run adopts a re-issued command's id). */
+    static List<SyncEvent> eventsOfCommands(java.util.Set<String> commandIds, Duration timeout) {
+        return eventsOf(event -> commandIds.contains(event.commandId()), "commands " + commandIds, timeout);
     }
 
     private static List<SyncEvent> eventsOf(Predicate<SyncEvent> ofRun, String run, Duration timeout) {
