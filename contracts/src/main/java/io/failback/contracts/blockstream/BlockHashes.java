@@ -3,7 +3,6 @@ package io.failback.contracts.blockstream;
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
 import net.jpountz.xxhash.XXHash64;
-import net.jpountz.xxhash.XXHashFactory;
 
 /**
  * The per-block hash list, version 1: one 64-bit hash per block, for comparing two disks block by block without
@@ -35,7 +34,7 @@ public final class BlockHashes {
     /** The query that asks a site for {@link #ALGORITHM_SHA256_PREFIX}. */
     public static final String SHA256_PARAMETER = "algorithm=sha256";
     public static final int HEADER_BYTES = 32;
-    private static final XXHash64 XXH64 = XXHashFactory.fastestInstance().hash64();
+    private static final XXHash64 XXH64 = Lz4Java.xxHash().hash64();
 
     private BlockHashes() {
     }

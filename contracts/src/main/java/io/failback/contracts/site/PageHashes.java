@@ -1,10 +1,10 @@
 package io.failback.contracts.site;
 
+import io.failback.contracts.blockstream.Lz4Java;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 import net.jpountz.xxhash.XXHash64;
-import net.jpountz.xxhash.XXHashFactory;
 
 /**
  * The per-page hash list, version 1: for the blocks a selection names ({@code POST .../hashes/select}), in block order,
@@ -28,7 +28,7 @@ public final class PageHashes {
     public static final short VERSION = 1;
     public static final short ALGORITHM_XXH64 = 1;
     public static final int HEADER_BYTES = 28;
-    private static final XXHash64 XXH64 = XXHashFactory.fastestInstance().hash64();
+    private static final XXHash64 XXH64 = Lz4Java.xxHash().hash64();
 
     private PageHashes() {
     }

@@ -8,18 +8,33 @@ import io.failback.contracts.blockstream.Compression;
 import io.failback.contracts.blockstream.BlockStreamScanner;
 import io.failback.contracts.site.BlockSelection;
 import io.failback.contracts.site.BlockWriteSummary;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.Json;
+import io.vertx.core.net.impl.NetSocketInternal;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 
 /**
- * Pipes one block stream from a source site's block API into a target site's, chunk by chunk: when the target
- * cannot take more, the source is paused (back-pressure end to end), so nothing is held beyond a few MiB. On the way
+ * Pipes one block stream from a source site's block API into a target site's, piece by piece: the buffers the source's
+ * socket filled are written to the target's socket as they are ({@link SiteStreams}), and when the target cannot take
+ * more, the source is no longer read (back-pressure end to end), so nothing is held beyond a few MiB. On the way
  * through, frame heads are scanned to count how much of the disk the stream has covered; verifying the stream is the
  * target's job, which checks every frame before it writes.
  * <p>
@@ -31,16 +46,18 @@ import io.vertx.core.json.Json;
  */
 public final class BlockRelay {
     private static final int WRITE_QUEUE_BYTES = 4 << 20;
+    /** How much of a site's error answer is kept for the failure's message. */
+    private static final int MAX_ANSWER_BYTES = 64 << 10;
 
     /** What the relay asks sources for: version 2 first, version 1 when the source knows no better. */
     static final String ACCEPT = BlockStreamFormat.MEDIA_TYPE_V2 + ", " + BlockStreamFormat.MEDIA_TYPE;
 
-    private final HttpClient http;
+    private final SiteStreams streams;
     /** The codec sources are asked to compress frames with (setting {@code failback.compression}); null: none. */
     private final Compression compression;
 
-    public BlockRelay(HttpClient http, Compression compression) {
-        this.http = http;
+    public BlockRelay(SiteStreams streams, Compression compression) {
+        this.streams = streams;
         this.compression = compression;
     }
 
@@ -93,11 +110,11 @@ public final class BlockRelay {
      * asks the source for.
      */
     public Future<BlockWriteSummary> relaySelected(String sourceSelectUrl, BlockSelection selection, String targetUrl, Counters counters) {
-        return relay(sourceSelectUrl, HttpMethod.POST, Json.encodeToBuffer(selection), targetUrl, counters);
+        return relay(sourceSelectUrl, HttpMethod.POST, Json.encode(selection).getBytes(StandardCharsets.UTF_8), targetUrl, counters);
     }
 
-    private Future<BlockWriteSummary> relay(String sourceUrl, HttpMethod method, io.vertx.core.buffer.Buffer sourceBody,
-            String targetUrl, Counters counters) {
+    private Future<BlockWriteSummary> relay(String sourceUrl, HttpMethod method, byte[] sourceBody, String targetUrl,
+            Counters counters) {
         return attempt(sourceUrl, method, sourceBody, targetUrl, counters, true)
                 .recover(failure -> {
                     if (!(failure instanceof Version2Refused)) {
@@ -111,102 +128,247 @@ public final class BlockRelay {
     }
 
     /** One relay of the stream, asking the source for version 2 (and compression, when on) or for version 1 only. */
-    private Future<BlockWriteSummary> attempt(String sourceUrl, HttpMethod method, io.vertx.core.buffer.Buffer sourceBody,
-            String targetUrl, Counters counters, boolean version2) {
-        RequestOptions sourceRequest = new RequestOptions().setMethod(method).setAbsoluteURI(sourceUrl)
-                .putHeader("Accept", version2 ? ACCEPT : BlockStreamFormat.MEDIA_TYPE);
+    private Future<BlockWriteSummary> attempt(String sourceUrl, HttpMethod method, byte[] sourceBody, String targetUrl,
+            Counters counters, boolean version2) {
+        URI source;
+        URI target;
+        try {
+            source = URI.create(sourceUrl);
+            target = URI.create(targetUrl);
+        } catch (IllegalArgumentException notAUrl) {
+            return Future.failedFuture(new SiteCallException("SiteCallFailed", "not a site URL: " + notAUrl.getMessage()));
+        }
+        ByteBuf content = sourceBody == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(sourceBody);
+        HttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, SiteStreams.requestTarget(source), content);
+        request.headers().set(HttpHeaderNames.HOST, SiteStreams.hostHeader(source))
+                .set(HttpHeaderNames.ACCEPT, version2 ? ACCEPT : BlockStreamFormat.MEDIA_TYPE)
+                .set(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
         if (sourceBody != null) {
-            sourceRequest.putHeader("Content-Type", "application/json");
+            request.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
         }
         if (version2 && compression != null) {
-            sourceRequest.putHeader(BlockStreamFormat.COMPRESSION_HEADER, compression.headerValue());
+            request.headers().set(BlockStreamFormat.COMPRESSION_HEADER, compression.headerValue());
         }
-        Promise<BlockWriteSummary> done = Promise.promise();
-        BlockStreamScanner scanner = new BlockStreamScanner();
-
-        http.request(sourceRequest)
-                .compose(request -> sourceBody == null ? request.send() : request.send(sourceBody))
-                .onFailure(e -> done.tryFail(SiteCallException.partAway("SiteUnreachable", "cannot read blocks from " + sourceUrl + ": " + e.getMessage(),
-                        sourceUrl)))
-                .onSuccess(source -> {
-                    if (source.statusCode() != 200) {
-                        source.body().onComplete(body -> done.tryFail(SiteClient.failureOf("the source", sourceUrl, source.statusCode(),
-                                body.succeeded() ? body.result().toString() : "")));
-                        return;
-                    }
-                    source.pause();
-                    // The header's version field is what the target trusts; the Content-Type tells it up front.
-                    String contentType = source.getHeader("Content-Type");
-                    boolean sentVersion2 = contentType != null && contentType.contains(BlockStreamFormat.MEDIA_TYPE_V2);
-                    http.request(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(targetUrl)
-                            .putHeader("Content-Type", sentVersion2 ? BlockStreamFormat.MEDIA_TYPE_V2 : BlockStreamFormat.MEDIA_TYPE))
-                            .onFailure(e -> {
-                                // Failed first, each time below: resetting the source fails its stream at once, which
-                                // must not be reported as the cause.
-                                done.tryFail(SiteCallException.partAway("SiteUnreachable", "cannot write blocks to " + targetUrl + ": " + e.getMessage(),
-                                        targetUrl));
-                                source.request().reset();
-                            })
-                            .onSuccess(target -> pipe(source, sourceUrl, target, targetUrl, sentVersion2, scanner, counters, done));
-                });
-        return done.future();
+        Pipe pipe = new Pipe(sourceUrl, target, targetUrl, version2, counters);
+        counters.abort = () -> pipe.fail(new SiteCallException("Cancelled", "the block stream was stopped: the job was cancelled"));
+        streams.connect(source)
+                .onFailure(e -> pipe.fail(SiteCallException.partAway("SiteUnreachable", "cannot read blocks from " + sourceUrl + ": "
+                        + e.getMessage(), sourceUrl)))
+                .onSuccess(socket -> pipe.start(socket, request));
+        return pipe.done.future();
     }
 
-    private static void pipe(HttpClientResponse source, String sourceUrl, HttpClientRequest target, String targetUrl,
-            boolean version2, BlockStreamScanner scanner, Counters counters, Promise<BlockWriteSummary> done) {
-        counters.abort = () -> {
-            // Failed first: resetting the streams fails them at once, which must not be reported as the cause.
-            done.tryFail(new SiteCallException("Cancelled", "the block stream was stopped: the job was cancelled"));
-            source.request().reset();
-            target.reset();
-        };
-        target.setChunked(true);
-        // Room for a few MiB in flight: pausing the source for every network-sized chunk costs more than the copy.
-        target.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
-        target.response().onComplete(answer -> {
-            if (answer.failed()) {
-                done.tryFail(SiteCallException.partAway("BlockStreamInterrupted", "the target's answer was lost: "
-                        + answer.cause().getMessage(), targetUrl));
-                source.request().reset();
+    /**
+     * One relay under way, on one event loop: the source's answer arrives as HTTP messages, its body pieces go to the
+     * target as chunks of a chunked request, and the target's answer ends it. Every message taken from a socket is
+     * either written on or released.
+     */
+    private final class Pipe {
+        final Promise<BlockWriteSummary> done = Promise.promise();
+        private final String sourceUrl;
+        private final URI target;
+        private final String targetUrl;
+        private final boolean askedVersion2;
+        private final Counters counters;
+        private final BlockStreamScanner scanner = new BlockStreamScanner();
+        private NetSocketInternal sourceSocket;
+        private NetSocketInternal targetSocket;
+        /** Body pieces that arrived before the target's connection was open. */
+        private final ArrayDeque<HttpContent> early = new ArrayDeque<>();
+        private boolean targetReady;
+        private boolean sentVersion2;
+        /** The source's status, once its answer's head arrived; the target's likewise. */
+        private int sourceStatus;
+        private int targetStatus;
+        private boolean sourceEnded;
+        /** An error answer's body, kept for the failure's message. */
+        private final StringBuilder sourceAnswer = new StringBuilder();
+        private final StringBuilder targetAnswer = new StringBuilder();
+
+        Pipe(String sourceUrl, URI target, String targetUrl, boolean askedVersion2, Counters counters) {
+            this.sourceUrl = sourceUrl;
+            this.target = target;
+            this.targetUrl = targetUrl;
+            this.askedVersion2 = askedVersion2;
+            this.counters = counters;
+        }
+
+        void start(NetSocketInternal socket, HttpRequest request) {
+            sourceSocket = socket;
+            if (done.future().isComplete()) {
+                socket.close();
                 return;
             }
-            HttpClientResponse response = answer.result();
-            response.body().onComplete(body -> {
-                String text = body.succeeded() ? body.result().toString() : "";
-                if (response.statusCode() == 200) {
-                    try {
-                        done.tryComplete(Json.decodeValue(text, BlockWriteSummary.class));
-                    } catch (RuntimeException unreadable) {
-                        done.tryFail(new SiteCallException("SiteCallFailed", "the target answered an unreadable write summary: "
-                                + unreadable.getMessage()));
-                    }
-                } else if (version2 && response.statusCode() == 422 && text.contains("version 2 is not supported")) {
-                    done.tryFail(new Version2Refused(text));
-                    source.request().reset();
-                    // The target answered before it read the body: its connection must not carry the next request.
-                    target.reset();
-                } else {
-                    // The target refused or failed the stream early: stop reading the source.
-                    done.tryFail(SiteClient.failureOf("the target", targetUrl, response.statusCode(), text));
-                    source.request().reset();
+            socket.messageHandler(this::fromSource);
+            socket.exceptionHandler(e -> fail(SiteCallException.partAway("BlockStreamInterrupted",
+                    "reading the source failed: " + e.getMessage(), sourceUrl)));
+            socket.closeHandler(v -> {
+                if (!sourceEnded) {
+                    fail(SiteCallException.partAway("BlockStreamInterrupted", "reading the source failed: the connection closed",
+                            sourceUrl));
                 }
             });
-        });
-        source.handler(chunk -> {
-            scanner.scan(chunk.getByteBuf().nioBuffer());
-            counters.bytesCovered = scanner.bytesCovered();
-            target.write(chunk);
-            if (target.writeQueueFull()) {
-                source.pause();
-                target.drainHandler(v -> source.resume());
+            socket.writeMessage(request);
+        }
+
+        private void fromSource(Object message) {
+            if (done.future().isComplete()) {
+                ReferenceCountUtil.release(message);
+                return;
             }
-        });
-        source.exceptionHandler(e -> {
-            // Failed first: resetting the target fails its answer at once, which must not be reported as the cause.
-            done.tryFail(SiteCallException.partAway("BlockStreamInterrupted", "reading the source failed: " + e.getMessage(), sourceUrl));
-            target.reset();
-        });
-        source.endHandler(v -> target.end());
-        source.resume();
+            if (message instanceof HttpResponse head) {
+                sourceStatus = head.status().code();
+                if (sourceStatus == 200) {
+                    String contentType = head.headers().get(HttpHeaderNames.CONTENT_TYPE);
+                    sentVersion2 = contentType != null && contentType.contains(BlockStreamFormat.MEDIA_TYPE_V2);
+                    // Nothing more is read until the target's connection is open.
+                    reading(sourceSocket, false);
+                    streams.connect(target)
+                            .onFailure(e -> fail(SiteCallException.partAway("SiteUnreachable", "cannot write blocks to " + targetUrl
+                                    + ": " + e.getMessage(), targetUrl)))
+                            .onSuccess(this::openTarget);
+                }
+            }
+            if (!(message instanceof HttpContent piece)) {
+                return;
+            }
+            boolean last = piece instanceof LastHttpContent;
+            if (sourceStatus != 200) {
+                keep(sourceAnswer, piece);
+                if (last) {
+                    fail(SiteClient.failureOf("the source", sourceUrl, sourceStatus, sourceAnswer.toString()));
+                }
+                return;
+            }
+            if (last) {
+                sourceEnded = true;
+            }
+            if (!targetReady) {
+                early.add(piece);
+                return;
+            }
+            forward(piece);
+        }
+
+        private void openTarget(NetSocketInternal socket) {
+            targetSocket = socket;
+            if (done.future().isComplete()) {
+                socket.close();
+                return;
+            }
+            socket.messageHandler(this::fromTarget);
+            socket.exceptionHandler(e -> fail(SiteCallException.partAway("BlockStreamInterrupted", "the target's answer was lost: "
+                    + e.getMessage(), targetUrl)));
+            socket.closeHandler(v -> fail(SiteCallException.partAway("BlockStreamInterrupted",
+                    "the target's answer was lost: the connection closed", targetUrl)));
+            // Room for a few MiB in flight: stopping the source for every network-sized piece costs more than the copy.
+            socket.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
+            socket.drainHandler(v -> reading(sourceSocket, true));
+            HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, SiteStreams.requestTarget(target));
+            // The header's version field is what the target trusts; the Content-Type tells it up front.
+            request.headers().set(HttpHeaderNames.HOST, SiteStreams.hostHeader(target))
+                    .set(HttpHeaderNames.CONTENT_TYPE, sentVersion2 ? BlockStreamFormat.MEDIA_TYPE_V2 : BlockStreamFormat.MEDIA_TYPE)
+                    .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            socket.writeMessage(request);
+            targetReady = true;
+            while (!early.isEmpty() && !done.future().isComplete()) {
+                forward(early.poll());
+            }
+            if (!done.future().isComplete() && !socket.writeQueueFull()) {
+                reading(sourceSocket, true);
+            }
+        }
+
+        /** Counts what {@code piece} covers and hands its buffer to the target's socket, which releases it once sent. */
+        private void forward(HttpContent piece) {
+            ByteBuf bytes = piece.content();
+            for (ByteBuffer part : bytes.nioBuffers()) {
+                scanner.scan(part);
+            }
+            counters.bytesCovered = scanner.bytesCovered();
+            if (bytes.isReadable()) {
+                targetSocket.writeMessage(new DefaultHttpContent(bytes));
+            } else {
+                piece.release();
+            }
+            if (piece instanceof LastHttpContent) {
+                targetSocket.writeMessage(LastHttpContent.EMPTY_LAST_CONTENT);
+            } else if (targetSocket.writeQueueFull()) {
+                reading(sourceSocket, false);
+            }
+        }
+
+        private void fromTarget(Object message) {
+            if (message instanceof HttpResponse head) {
+                targetStatus = head.status().code();
+            }
+            if (!(message instanceof HttpContent piece)) {
+                return;
+            }
+            if (done.future().isComplete()) {
+                piece.release();
+                return;
+            }
+            keep(targetAnswer, piece);
+            if (piece instanceof LastHttpContent) {
+                answered(targetAnswer.toString());
+            }
+        }
+
+        private void answered(String text) {
+            // A 200 means the target read the stream's END frame and made what it wrote durable: the source's
+            // closing chunk may still be on its way.
+            if (targetStatus == 200) {
+                try {
+                    BlockWriteSummary summary = Json.decodeValue(text, BlockWriteSummary.class);
+                    if (done.tryComplete(summary)) {
+                        close();
+                    }
+                } catch (RuntimeException unreadable) {
+                    fail(new SiteCallException("SiteCallFailed", "the target answered an unreadable write summary: "
+                            + unreadable.getMessage()));
+                }
+            } else if (askedVersion2 && targetStatus == 422 && text.contains("version 2 is not supported")) {
+                fail(new Version2Refused(text));
+            } else {
+                // The target refused or failed the stream early: the source is no longer read.
+                fail(SiteClient.failureOf("the target", targetUrl, targetStatus, text));
+            }
+        }
+
+        /** Fails the relay (the first failure is its cause) and closes both connections; later failures change nothing. */
+        void fail(Throwable cause) {
+            if (done.tryFail(cause)) {
+                close();
+            }
+        }
+
+        private void close() {
+            early.forEach(HttpContent::release);
+            early.clear();
+            if (sourceSocket != null) {
+                sourceSocket.close();
+            }
+            if (targetSocket != null) {
+                targetSocket.close();
+            }
+        }
+
+        private static void keep(StringBuilder answer, HttpContent piece) {
+            try {
+                int room = MAX_ANSWER_BYTES - answer.length();
+                if (room > 0) {
+                    ByteBuf bytes = piece.content();
+                    answer.append(bytes.toString(bytes.readerIndex(), Math.min(room, bytes.readableBytes()), StandardCharsets.UTF_8));
+                }
+            } finally {
+                piece.release();
+            }
+        }
+
+        /** Starts or stops reading a socket: its buffers are not taken from the kernel while it is stopped. */
+        private static void reading(NetSocketInternal socket, boolean on) {
+            socket.channelHandlerContext().channel().config().setAutoRead(on);
+        }
     }
 }

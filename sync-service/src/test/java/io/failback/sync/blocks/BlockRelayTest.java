@@ -14,8 +14,6 @@ import io.failback.sitedisk.BlockDevice;
 import io.failback.sitedisk.VirtualDisk;
 import io.failback.sitedisk.blockapi.BlockApi;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.ext.web.Router;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -44,14 +42,14 @@ class BlockRelayTest {
     @TempDir
     Path dir;
     private Vertx vertx;
-    private HttpClient http;
+    private SiteStreams streams;
     /** The Accept, compression and Content-Type headers of every request the sites got, in order. */
     private final List<String> requests = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() {
         vertx = Vertx.vertx();
-        http = vertx.createHttpClient(new HttpClientOptions().setMaxChunkSize(256 << 10));
+        streams = new SiteStreams(vertx);
     }
 
     @AfterEach
@@ -133,7 +131,7 @@ class BlockRelayTest {
         for (Compression compression : new Compression[] {Compression.ZSTD, Compression.LZ4, null}) {
             requests.clear();
             BlockRelay.Counters counters = new BlockRelay.Counters();
-            BlockWriteSummary summary = await(new BlockRelay(http, compression).relay(base + "src/disks/d/blocks",
+            BlockWriteSummary summary = await(new BlockRelay(streams, compression).relay(base + "src/disks/d/blocks",
                     base + "dst/disks/d/blocks?fullCopy=true", counters));
             assertEquals(source.digest(), target.digest(), "compression " + compression);
             assertEquals(source.sizeBytes(), counters.bytesCovered());
@@ -173,7 +171,7 @@ class BlockRelayTest {
             int port = serve(source, target, targetReadsVersion2);
             String base = "http://127.0.0.1:" + port + "/api/vms/";
 
-            BlockWriteSummary summary = await(new BlockRelay(http, Compression.ZSTD).relaySelected(base + "src/disks/d/blocks/select",
+            BlockWriteSummary summary = await(new BlockRelay(streams, Compression.ZSTD).relaySelected(base + "src/disks/d/blocks/select",
                     BlockSelection.of(ranges, pages.build()), base + "dst/disks/d/blocks", new BlockRelay.Counters()));
 
             assertEquals(source.digest(), target.digest(), "target reads v2: " + targetReadsVersion2);
