@@ -17,4 +17,14 @@ public interface BlockReader {
     default void readPages(long block, long mask, ByteBuffer dst) {
         read(block, dst.duplicate());
     }
+
+    /**
+     * Whether the block is known to hold only zeros without reading it: never written since the disk was created or
+     * reset, the way a real disk knows its unallocated ranges (a managed disk's page ranges, a VHDX's block allocation
+     * table). A sender sends such blocks as zero runs without reading them. The default knows nothing; false is always
+     * correct.
+     */
+    default boolean knownZero(long block) {
+        return false;
+    }
 }

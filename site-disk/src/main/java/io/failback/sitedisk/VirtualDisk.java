@@ -429,6 +429,13 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         base.read(firstBlock, dst);
     }
 
+    /** A block still stamped when the disk was zeroed has not been written since (a live answer, like a live read). */
+    @Override
+    public boolean knownZero(long block) {
+        long zeroed = zeroedAt;
+        return zeroed >= 0 && lastWrite.get((int) block) == zeroed;
+    }
+
     /** Reads just those pages of the current content into their places, a positional read per run of adjacent pages. */
     @Override
     public void readPages(long block, long mask, ByteBuffer dst) {

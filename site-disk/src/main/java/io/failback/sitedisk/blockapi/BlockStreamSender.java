@@ -23,7 +23,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * Serves a disk's blocks as a block stream on an HTTP response: a range, or a selection of runs of blocks inside the
  * header's range. It reads a batch of blocks at a time on a worker thread and only when the response can take more
  * (see {@link ChunkedSender}); a batch is filled from as many runs of a selection as fit, so a scattered selection
- * costs a worker hop per batch, not per run. All-zero blocks travel as ZEROS runs, not as data.
+ * costs a worker hop per batch, not per run. All-zero blocks travel as ZEROS runs, not as data; blocks the disk knows
+ * it never wrote ({@link BlockReader#knownZero}) are not even read.
  * <p>
  * Blocks are read into direct memory once and go out from there: the batch is sent as frame heads and trailers
  * around slices of the blocks ({@link GatheredFrames}), and its memory is reused once the socket has taken it.
@@ -191,14 +192,26 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
                 // Only zeros so far, held as a run still open: nothing references the blocks, so read on in place.
                 filled = 0;
             }
-            int count = (int) Math.min(batchBlocks - filled, runEnd - nextBlock);
-            readRun(nextBlock, count, blocks, filled);
-            for (int i = 0; i < count; i++) {
-                ByteBuffer block = blocks.slice((filled + i) * blockSize, blockSize);
-                frame(nextBlock + i, block, batch.ownFrames(), filled + i, slotMasks[filled + i]);
+            if (knownZero(nextBlock)) {
+                // Nothing to read: the block joins the zero run and takes no room in the batch.
+                addToZeroRun(nextBlock);
+                nextBlock++;
+            } else {
+                int count = (int) Math.min(batchBlocks - filled, runEnd - nextBlock);
+                for (int i = 1; i < count; i++) {
+                    if (knownZero(nextBlock + i)) {
+                        count = i;
+                        break;
+                    }
+                }
+                readRun(nextBlock, count, blocks, filled);
+                for (int i = 0; i < count; i++) {
+                    ByteBuffer block = blocks.slice((filled + i) * blockSize, blockSize);
+                    frame(nextBlock + i, block, batch.ownFrames(), filled + i, slotMasks[filled + i]);
+                }
+                filled += count;
+                nextBlock += count;
             }
-            filled += count;
-            nextBlock += count;
             if (nextBlock >= runEnd) {
                 // A zero run never spans the gap to the next run.
                 flushZeroRun();
@@ -287,10 +300,7 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
      */
     private void frame(long index, ByteBuffer block, ByteBuffer ownFrames, int slot, long mask) {
         if (mask == fullMask && DiskFile.isAllZero(block)) {
-            if (zeroRunLength == 0) {
-                zeroRunStart = index;
-            }
-            zeroRunLength++;
+            addToZeroRun(index);
             return;
         }
         flushZeroRun();
@@ -319,6 +329,21 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
         } else {
             frames.pages(index, mask, block);
         }
+    }
+
+    /**
+     * A block the reader knows holds zeros, and of which the whole block travels (a block the selection wants some pages
+     * of goes as those pages). Looked up without moving {@link #maskOf}'s cursor, which may only move forward.
+     */
+    private boolean knownZero(long index) {
+        return reader.knownZero(index) && pages.maskOf(index, fullMask) == fullMask;
+    }
+
+    private void addToZeroRun(long index) {
+        if (zeroRunLength == 0) {
+            zeroRunStart = index;
+        }
+        zeroRunLength++;
     }
 
     /** Where the payload of the block's frame starts: its first page that travels. */

@@ -221,6 +221,35 @@ class BlockStreamOverHttpTest {
     }
 
     @Test
+    void blocksNeverWrittenSinceTheDiskWasCreatedTravelAsZerosWithoutBeingRead() throws Exception {
+        VirtualDisk source = disk("source", 16L << 20, 9);
+        VirtualDisk target = disk("target", 16L << 20, 10);
+        long untouched = -1;
+        for (long block = 0; block < source.blockCount() && untouched < 0; block++) {
+            if (source.knownZero(block)) {
+                untouched = block;
+            }
+        }
+        assertTrue(untouched >= 0, "the generated disk has extents it never wrote");
+        String sourceDigest = source.digest();
+        // Bytes put into the image file behind the disk's back, where the disk knows it never wrote: a sender that read
+        // the block would send them.
+        try (java.nio.channels.FileChannel image = java.nio.channels.FileChannel.open(VirtualDisk.imagePath(dir, "source"),
+                java.nio.file.StandardOpenOption.WRITE)) {
+            image.write(ByteBuffer.wrap(new byte[] {1, 2, 3, 4}), untouched * BLOCK + 100);
+        }
+        int port = serve(source, target);
+
+        BlockWriteSummary summary = relay(port, "?fullCopy=true");
+
+        assertEquals(sourceDigest, target.digest(), "the block travelled as zeros, the disk's content as the disk knows it");
+        ByteBuffer arrived = ByteBuffer.allocate(BLOCK);
+        target.read(untouched, arrived);
+        assertTrue(io.failback.sitedisk.DiskFile.isAllZero(arrived.flip()));
+        assertNotEquals(0, summary.zeroBlocks());
+    }
+
+    @Test
     void zeroRunsOverwriteOldDataWhenTheTargetIsNotFresh() throws Exception {
         VirtualDisk source = disk("source", 16L << 20, 1);
         VirtualDisk target = disk("target", 16L << 20, 2); // different data where the source has zeros
