@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
@@ -216,6 +217,13 @@ public final class BlockRelay {
                 ReferenceCountUtil.release(message);
                 return;
             }
+            if (message instanceof HttpObject http && http.decoderResult().isFailure()) {
+                // Netty's codec reports what it could not parse on the message instead of throwing.
+                ReferenceCountUtil.release(message);
+                fail(SiteCallException.partAway("BlockStreamInterrupted", "the source's answer is not valid HTTP: "
+                        + http.decoderResult().cause().getMessage(), sourceUrl));
+                return;
+            }
             if (message instanceof HttpResponse head) {
                 sourceStatus = head.status().code();
                 if (sourceStatus == 200) {
@@ -299,6 +307,12 @@ public final class BlockRelay {
         }
 
         private void fromTarget(Object message) {
+            if (message instanceof HttpObject http && http.decoderResult().isFailure() && !done.future().isComplete()) {
+                ReferenceCountUtil.release(message);
+                fail(SiteCallException.partAway("BlockStreamInterrupted", "the target's answer is not valid HTTP: "
+                        + http.decoderResult().cause().getMessage(), targetUrl));
+                return;
+            }
             if (message instanceof HttpResponse head) {
                 targetStatus = head.status().code();
             }

@@ -11,6 +11,7 @@ import io.failback.contracts.site.BlockSelection;
 import io.failback.contracts.site.BlockWriteSummary;
 import io.failback.contracts.site.PageMasks;
 import io.failback.sitedisk.BlockDevice;
+import io.failback.sync.sites.SiteCallException;
 import io.failback.sitedisk.VirtualDisk;
 import io.failback.sitedisk.blockapi.BlockApi;
 import io.vertx.core.Vertx;
@@ -186,6 +187,27 @@ class BlockRelayTest {
                 assertEquals((long) ranges.size() * BLOCK, summary.dataBytes());
             }
         }
+    }
+
+    @Test
+    void aSourceWhoseAnswerIsNotHttpFailsTheRelayAsInterruptedAndTheTargetKeepsWhatItHad() throws Exception {
+        // Answers a 200 head, then a chunk size that is not one: Netty's codec reports it on the message, not by throwing.
+        int garbagePort = vertx.createNetServer().connectHandler(socket -> socket.handler(request -> socket.write(
+                "HTTP/1.1 200 OK\r\nContent-Type: " + BlockStreamFormat.MEDIA_TYPE_V2
+                        + "\r\nTransfer-Encoding: chunked\r\n\r\nnot-a-chunk-size\r\n")))
+                .listen(0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+        VirtualDisk target = disk("kept", 5);
+        String before = target.digest();
+        int port = serve(disk("unused", 6), target, true);
+
+        java.util.concurrent.ExecutionException failure = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> await(new BlockRelay(streams, null).relay("http://127.0.0.1:" + garbagePort + "/api/vms/src/disks/d/blocks",
+                        "http://127.0.0.1:" + port + "/api/vms/dst/disks/d/blocks", new BlockRelay.Counters())));
+
+        SiteCallException cause = (SiteCallException) failure.getCause();
+        assertEquals("BlockStreamInterrupted", cause.code());
+        assertTrue(cause.getMessage().contains("not valid HTTP"), cause.getMessage());
+        assertEquals(before, target.digest());
     }
 
     @Test
