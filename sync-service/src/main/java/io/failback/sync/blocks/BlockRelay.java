@@ -217,11 +217,7 @@ public final class BlockRelay {
                 ReferenceCountUtil.release(message);
                 return;
             }
-            if (message instanceof HttpObject http && http.decoderResult().isFailure()) {
-                // Netty's codec reports what it could not parse on the message instead of throwing.
-                ReferenceCountUtil.release(message);
-                fail(SiteCallException.partAway("BlockStreamInterrupted", "the source's answer is not valid HTTP: "
-                        + http.decoderResult().cause().getMessage(), sourceUrl));
+            if (unparsable(message, "the source", sourceUrl)) {
                 return;
             }
             if (message instanceof HttpResponse head) {
@@ -307,10 +303,7 @@ public final class BlockRelay {
         }
 
         private void fromTarget(Object message) {
-            if (message instanceof HttpObject http && http.decoderResult().isFailure() && !done.future().isComplete()) {
-                ReferenceCountUtil.release(message);
-                fail(SiteCallException.partAway("BlockStreamInterrupted", "the target's answer is not valid HTTP: "
-                        + http.decoderResult().cause().getMessage(), targetUrl));
+            if (unparsable(message, "the target", targetUrl)) {
                 return;
             }
             if (message instanceof HttpResponse head) {
@@ -348,6 +341,20 @@ public final class BlockRelay {
                 // The target refused or failed the stream early: the source is no longer read.
                 fail(SiteClient.failureOf("the target", targetUrl, targetStatus, text));
             }
+        }
+
+        /**
+         * Whether Netty's codec could not parse {@code message} (it reports that on the message instead of throwing): the
+         * message is released and the relay fails as interrupted, the site counting as away.
+         */
+        private boolean unparsable(Object message, String site, String url) {
+            if (!(message instanceof HttpObject http) || !http.decoderResult().isFailure()) {
+                return false;
+            }
+            ReferenceCountUtil.release(message);
+            fail(SiteCallException.partAway("BlockStreamInterrupted", site + "'s answer is not valid HTTP: "
+                    + http.decoderResult().cause().getMessage(), url));
+            return true;
         }
 
         /** Fails the relay (the first failure is its cause) and closes both connections; later failures change nothing. */
