@@ -173,10 +173,10 @@ public final class BlockRelay {
         private final Counters counters;
         private final BlockStreamScanner scanner = new BlockStreamScanner();
         private NetSocketInternal sourceSocket;
+        /** Null until the target's connection is open and its request head written. */
         private NetSocketInternal targetSocket;
         /** Body pieces that arrived before the target's connection was open. */
         private final ArrayDeque<HttpContent> early = new ArrayDeque<>();
-        private boolean targetReady;
         private boolean sentVersion2;
         /** The source's status, once its answer's head arrived; the target's likewise. */
         private int sourceStatus;
@@ -247,7 +247,7 @@ public final class BlockRelay {
             if (last) {
                 sourceEnded = true;
             }
-            if (!targetReady) {
+            if (targetSocket == null) {
                 early.add(piece);
                 return;
             }
@@ -255,7 +255,6 @@ public final class BlockRelay {
         }
 
         private void openTarget(NetSocketInternal socket) {
-            targetSocket = socket;
             if (done.future().isComplete()) {
                 socket.close();
                 return;
@@ -274,7 +273,7 @@ public final class BlockRelay {
                     .set(HttpHeaderNames.CONTENT_TYPE, sentVersion2 ? BlockStreamFormat.MEDIA_TYPE_V2 : BlockStreamFormat.MEDIA_TYPE)
                     .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             socket.writeMessage(request);
-            targetReady = true;
+            targetSocket = socket;
             while (!early.isEmpty() && !done.future().isComplete()) {
                 forward(early.poll());
             }
