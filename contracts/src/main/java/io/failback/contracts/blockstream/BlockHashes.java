@@ -1,5 +1,6 @@
 package io.failback.contracts.blockstream;
 
+import io.failback.contracts.site.PageTreeHash;
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
 import net.jpountz.xxhash.XXHash64;
@@ -15,11 +16,13 @@ import net.jpountz.xxhash.XXHash64;
  * trailer = crc32c u32 of all hash bytes
  * </pre>
  *
- * Algorithms: 1 = XXH64 (seed 0) of the block, what every site answers unless asked otherwise; 2 = the first 8 bytes
- * of the block's SHA-256, the hash the whole-disk digest is made of, which a site answers when asked with
- * {@code ?algorithm=sha256} ({@link #SHA256_PARAMETER}): it keeps those hashes as blocks are written, so this list
- * costs it next to no reading, where XXH64 reads the whole range. A site that does not know the parameter answers
- * XXH64; the header says which came, and two lists are only compared under the same algorithm.
+ * Algorithms: 1 = XXH64 (seed 0) of the block, what every site answers unless asked otherwise; 3 = the first 8 bytes
+ * of the block's page-tree hash ({@link PageTreeHash}), the hash the whole-disk digest is made of, which a site answers
+ * when asked with {@code ?algorithm=sha256} ({@link #SHA256_PARAMETER}): it keeps those hashes as blocks are written,
+ * so this list costs it next to no reading, where XXH64 reads the whole range. 2 was the first 8 bytes of the block's
+ * flat SHA-256, which sites answered before the digest became a page tree; it is still read, and compared only with
+ * another 2. A site that does not know the parameter answers XXH64; the header says which came, and two lists are
+ * only compared under the same algorithm.
  * <p>
  * Neither is a proof: two different blocks share a 64-bit hash with probability about 2^-64 per pair compared, so a
  * delta copy could skip a block that differs with that probability. The whole-disk SHA-256 compared after every copy
@@ -30,8 +33,11 @@ public final class BlockHashes {
     public static final int MAGIC = 0x46424853; // "FBHS"
     public static final short VERSION = 1;
     public static final short ALGORITHM_XXH64 = 1;
+    /** Sites before the page-tree digest: the prefix of the block's flat SHA-256. Read, never written. */
     public static final short ALGORITHM_SHA256_PREFIX = 2;
-    /** The query that asks a site for {@link #ALGORITHM_SHA256_PREFIX}. */
+    /** The prefix of the block's {@link PageTreeHash}: what a site keeps, and answers to {@link #SHA256_PARAMETER}. */
+    public static final short ALGORITHM_PAGE_TREE_PREFIX = 3;
+    /** The query that asks a site for the prefixes of the hashes it keeps ({@link #ALGORITHM_PAGE_TREE_PREFIX}). */
     public static final String SHA256_PARAMETER = "algorithm=sha256";
     public static final int HEADER_BYTES = 32;
     private static final XXHash64 XXH64 = Lz4Java.xxHash().hash64();
@@ -50,6 +56,9 @@ public final class BlockHashes {
     /** The hash of an all-zero block under {@code algorithm}. */
     public static long zeroBlockHash(short algorithm, int blockSize) {
         ByteBuffer zeros = ByteBuffer.allocate(blockSize);
+        if (algorithm == ALGORITHM_PAGE_TREE_PREFIX) {
+            return sha256Prefix(PageTreeHash.zeroBlock(blockSize), 0);
+        }
         if (algorithm == ALGORITHM_SHA256_PREFIX) {
             try {
                 return sha256Prefix(java.security.MessageDigest.getInstance("SHA-256").digest(zeros.array()), 0);
@@ -60,7 +69,7 @@ public final class BlockHashes {
         return hash(zeros);
     }
 
-    /** The list entry of a block whose SHA-256 is at {@code at} in {@code sha256}: its first 8 bytes, big-endian. */
+    /** The list entry of a block whose hash (SHA-256 or page tree) is at {@code at} in {@code sha256}: its first 8 bytes, big-endian. */
     public static long sha256Prefix(byte[] sha256, int at) {
         return ByteBuffer.wrap(sha256, at, Long.BYTES).getLong();
     }
@@ -84,7 +93,7 @@ public final class BlockHashes {
     public static HashList parseList(ByteBuffer list, long firstBlock, int blockCount) {
         ByteBuffer bytes = list.slice().order(java.nio.ByteOrder.BIG_ENDIAN);
         if (bytes.remaining() != HEADER_BYTES + blockCount * Long.BYTES + 4 || bytes.getInt(0) != MAGIC
-                || (bytes.getShort(6) != ALGORITHM_XXH64 && bytes.getShort(6) != ALGORITHM_SHA256_PREFIX)
+                || !knownAlgorithm(bytes.getShort(6))
                 || bytes.getLong(12) != firstBlock || bytes.getLong(20) != blockCount) {
             throw new BlockStreamException("the hash list does not match the range requested (blocks " + firstBlock + " + "
                     + blockCount + ")");
@@ -97,6 +106,10 @@ public final class BlockHashes {
         long[] hashes = new long[blockCount];
         bytes.position(HEADER_BYTES).asLongBuffer().get(hashes);
         return new HashList(bytes.getShort(6), hashes);
+    }
+
+    private static boolean knownAlgorithm(short algorithm) {
+        return algorithm == ALGORITHM_XXH64 || algorithm == ALGORITHM_SHA256_PREFIX || algorithm == ALGORITHM_PAGE_TREE_PREFIX;
     }
 
     /** Writes an XXH64 list's header; see {@link #putHeader(ByteBuffer, short, int, long, long)}. */
