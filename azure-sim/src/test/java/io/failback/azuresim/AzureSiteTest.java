@@ -1,5 +1,6 @@
 package io.failback.azuresim;
 
+import io.failback.testing.ReferenceDigest;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
@@ -21,8 +22,6 @@ import io.restassured.http.ContentType;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -77,12 +76,7 @@ class AzureSiteTest {
 
         byte[] whole = new byte[64 * BLOCK];
         System.arraycopy(content, 0, whole, 2 * BLOCK, content.length);
-        // The sites' digest: SHA-256 over the SHA-256 of each block.
-        MessageDigest listHash = MessageDigest.getInstance("SHA-256");
-        for (int b = 0; b < 64; b++) {
-            listHash.update(MessageDigest.getInstance("SHA-256").digest(java.util.Arrays.copyOfRange(whole, b * BLOCK, (b + 1) * BLOCK)));
-        }
-        String expected = HexFormat.of().formatHex(listHash.digest());
+        String expected = io.failback.testing.ReferenceDigest.of(whole, BLOCK);
         given().get("/api/replicas/vm-replicated/disks/disk-0/digest").then().body("digest", equalTo(expected));
         byte[] sealedFile = Files.readAllBytes(STORAGE.resolve("replicas/vm-replicated/disk-0.sealed.img"));
         assertFalse(java.util.Arrays.equals(java.util.Arrays.copyOfRange(whole, 2 * BLOCK, 3 * BLOCK),

@@ -1,5 +1,6 @@
 package io.failback.system;
 
+import io.failback.testing.ReferenceDigest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -9,12 +10,10 @@ import io.failback.system.security.LocalIssuer;
 import io.failback.system.security.TokenRole;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -135,14 +134,9 @@ class FullDownloadFailbackIT {
         assertEquals(401, api.exchange("GET", items, null, otherIssuers).statusCode(), "a key job-service does not trust");
     }
 
-    /** The digest of an all-zero disk: SHA-256 over the SHA-256 of each all-zero block. */
-    private static String digestOfZeros(long bytes) throws Exception {
-        byte[] zeroBlockHash = MessageDigest.getInstance("SHA-256").digest(new byte[SystemTests.BLOCK_BYTES]);
-        MessageDigest listHash = MessageDigest.getInstance("SHA-256");
-        for (long done = 0; done < bytes; done += SystemTests.BLOCK_BYTES) {
-            listHash.update(zeroBlockHash);
-        }
-        return HexFormat.of().formatHex(listHash.digest());
+    /** The digest of an all-zero disk, computed by the contract. */
+    private static String digestOfZeros(long bytes) {
+        return io.failback.testing.ReferenceDigest.ofZeros(Math.toIntExact(bytes / SystemTests.BLOCK_BYTES), SystemTests.BLOCK_BYTES);
     }
 
 }

@@ -81,7 +81,7 @@ class SiteBehaviourIT {
                 {"disks": [{"diskId": "disk-0", "sizeBytes": 4194304, "blockSize": 65536}], "virtualSwitchName": "vSwitch-Prod"}""", 201);
         // A new disk is consistent once verified against its source: here an all-zero one. Then the VM boots.
         String zeros = api.get(URI.create(vm + "/disks/disk-0/digest")).path("digest").asText();
-        api.send("POST", URI.create(vm + "/disks/disk-0/verify"), "{\"algorithm\": \"SHA-256/block-list\", \"digest\": \"" + zeros + "\"}", 200);
+        api.send("POST", URI.create(vm + "/disks/disk-0/verify"), "{\"algorithm\": \"" + io.failback.testing.ReferenceDigest.ALGORITHM + "\", \"digest\": \"" + zeros + "\"}", 200);
         api.send("POST", URI.create(vm + "/start"), "", 200);
         api.send("POST", URI.create(vm + "/stop"), "", 200);
         // A synchronization that starts writing and never finishes: the disk is marked before the first byte lands.

@@ -1,5 +1,6 @@
 package io.failback.system;
 
+import io.failback.testing.ReferenceDigest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,11 +10,9 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.Set;
 
 /**
@@ -28,18 +27,13 @@ final class SystemTests {
     static final int BLOCK_BYTES = 65536;
 
     /**
-     * A disk image's whole-disk digest as the sites define it (SHA-256 over the SHA-256 of each 64 KiB block), computed
-     * here independently from the file.
+     * A disk image's whole-disk digest as the contract defines it (64 KiB blocks), computed here independently of the
+     * services from the file.
      */
     static String diskDigest(Path file) throws Exception {
-        MessageDigest blockHash = MessageDigest.getInstance("SHA-256");
-        MessageDigest listHash = MessageDigest.getInstance("SHA-256");
         try (InputStream in = Files.newInputStream(file)) {
-            for (byte[] block = in.readNBytes(BLOCK_BYTES); block.length > 0; block = in.readNBytes(BLOCK_BYTES)) {
-                listHash.update(blockHash.digest(block));
-            }
+            return ReferenceDigest.of(in, BLOCK_BYTES);
         }
-        return HexFormat.of().formatHex(listHash.digest());
     }
 
     /**
@@ -88,12 +82,12 @@ final class SystemTests {
         return job;
     }
 
-    /** The job proved its one disk: the same SHA-256 hash list computed on both sides. */
+    /** The job proved its one disk: the same page-tree digest computed on both sides. */
     static void assertProven(JsonNode jobProperties) {
         JsonNode verifications = jobProperties.path("customDetails").path("verifications");
         assertEquals(1, verifications.size(), jobProperties.toPrettyString());
         JsonNode disk = verifications.get(0);
-        assertEquals("SHA-256/block-list", disk.path("algorithm").asText());
+        assertEquals(ReferenceDigest.ALGORITHM, disk.path("algorithm").asText());
         assertEquals(64, disk.path("sourceDigest").asText().length());
         assertEquals(disk.path("sourceDigest").asText(), disk.path("targetDigest").asText());
     }

@@ -1,9 +1,9 @@
 package io.failback.hostagent;
 
+import io.failback.testing.ReferenceDigest;
 import io.failback.contracts.blockstream.BlockStreamDecoder;
 import io.failback.contracts.blockstream.BlockStreamEncoder;
 import io.failback.contracts.blockstream.StreamHeader;
-import io.failback.sitedisk.DiskFile;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Random;
@@ -72,10 +72,9 @@ final class BlockStreams {
         return content;
     }
 
-    /** The whole-disk digest (SHA-256 over the blocks' SHA-256) of {@code content}, computed here. */
+    /** The whole-disk digest of {@code content}, computed by the contract. */
     static String digest(byte[] content) {
-        return DiskFile.digest((first, dst) -> dst.put(content, (int) first * BLOCK, dst.remaining()), BLOCK,
-                content.length / BLOCK);
+        return io.failback.testing.ReferenceDigest.of(content, BLOCK);
     }
 
     private static boolean isZero(ByteBuffer data) {

@@ -1,6 +1,7 @@
 package io.failback.sitedisk;
 
 import com.sun.nio.file.ExtendedOpenOption;
+import io.failback.contracts.site.PageTreeHash;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,8 +28,8 @@ import java.util.HexFormat;
  * coherent: a direct read or write first writes back the cached dirty pages of its range, and a write drops them.
  */
 public final class DiskFile implements Closeable {
-    /** SHA-256 of the list of the blocks' SHA-256 (see {@link #digest}). */
-    public static final String DIGEST_ALGORITHM = "SHA-256/block-list";
+    /** SHA-256 of the list of the blocks' page-tree hashes (see {@link #digest}). */
+    public static final String DIGEST_ALGORITHM = PageTreeHash.DIGEST_ALGORITHM;
     private static final int DIGEST_READ_BYTES = 1 << 20;
     /** What {@link #isAllZero} compares with: small enough to stay in the cache. */
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(16 << 10).asReadOnlyBuffer();
@@ -200,8 +201,8 @@ public final class DiskFile implements Closeable {
     }
 
     /**
-     * The whole-disk digest ({@link #DIGEST_ALGORITHM}): SHA-256 over the concatenated SHA-256 of every block, in
-     * order. A hash list is as collision-resistant as SHA-256 itself, and lets a disk keep its blocks' hashes and
+     * The whole-disk digest ({@link #DIGEST_ALGORITHM}): SHA-256 over the concatenated hash of every block
+     * ({@link PageTreeHash}), in order. A hash list is as collision-resistant as SHA-256 itself, and lets a disk keep its blocks' hashes and
      * rehash only the blocks written since ({@link io.failback.sitedisk.VirtualDisk#digest()}), so proving a
      * disk after a small change costs what changed, not the disk's size. Reads 1 MiB at a time.
      */
@@ -209,10 +210,11 @@ public final class DiskFile implements Closeable {
         return digestOfBlockHashes(blockHashes(reader, blockSize, 0, Math.toIntExact(blockCount)));
     }
 
-    /** The SHA-256 of each of {@code count} blocks from {@code firstBlock}, read 1 MiB at a time; 32 bytes each. */
+    /** The hash ({@link PageTreeHash}) of each of {@code count} blocks from {@code firstBlock}, read 1 MiB at a time; 32 bytes each. */
     public static byte[] blockHashes(BlockReader reader, int blockSize, long firstBlock, int count) {
-        MessageDigest blockHash = sha256();
+        MessageDigest sha256 = sha256();
         byte[] list = new byte[count * 32];
+        byte[] pageHashes = new byte[PageTreeHash.pagesPerBlock(blockSize) * 32];
         int blocksPerRead = Math.max(1, DIGEST_READ_BYTES / blockSize);
         ByteBuffer buffer = ByteBuffer.allocate(blocksPerRead * blockSize);
         for (int done = 0; done < count; done += blocksPerRead) {
@@ -220,18 +222,13 @@ public final class DiskFile implements Closeable {
             buffer.clear().limit(blocks * blockSize);
             reader.read(firstBlock + done, buffer);
             for (int i = 0; i < blocks; i++) {
-                blockHash.update(buffer.slice(i * blockSize, blockSize));
-                try {
-                    blockHash.digest(list, (done + i) * 32, 32);
-                } catch (java.security.DigestException e) {
-                    throw new IllegalStateException(e);
-                }
+                PageTreeHash.hashBlock(buffer.slice(i * blockSize, blockSize), sha256, pageHashes, 0, list, (done + i) * 32);
             }
         }
         return list;
     }
 
-    /** The digest of a disk whose blocks' SHA-256 are {@code blockHashes}, concatenated in block order. */
+    /** The digest of a disk whose blocks' hashes are {@code blockHashes}, concatenated in block order. */
     public static String digestOfBlockHashes(byte[] blockHashes) {
         return HexFormat.of().formatHex(sha256().digest(blockHashes));
     }

@@ -1,6 +1,7 @@
 package io.failback.sitedisk;
 
 import io.failback.contracts.blockstream.CloudKey;
+import io.failback.contracts.site.PageTreeHash;
 import java.io.Closeable;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -40,8 +41,10 @@ public final class EncryptedReplicaDisk implements BlockDevice, Closeable {
     private final byte[] zeros;
     private final Path hashFile;
     private final byte[] zeroBlockHash;
-    /** Each block's SHA-256 where {@link #hashKnown} says it is known; guarded by {@code this}. */
+    /** Each block's hash ({@link PageTreeHash}) where {@link #hashKnown} says it is known; guarded by {@code this}. */
     private final byte[] hashes;
+    /** Scratch for a block's page hashes; guarded by {@code this}. */
+    private final byte[] pageHashes;
     private final BitSet hashKnown = new BitSet();
 
     private EncryptedReplicaDisk(String diskId, DiskFile data, DiskFile seals, CloudKey key, Path hashFile) {
@@ -51,7 +54,8 @@ public final class EncryptedReplicaDisk implements BlockDevice, Closeable {
         this.key = new SecretKeySpec(key.key(), "AES");
         this.zeros = new byte[NONCE + data.blockSize() + TAG];
         this.hashFile = hashFile;
-        this.zeroBlockHash = DiskFile.sha256().digest(new byte[data.blockSize()]);
+        this.zeroBlockHash = PageTreeHash.zeroBlock(data.blockSize());
+        this.pageHashes = new byte[PageTreeHash.pagesPerBlock(data.blockSize()) * 32];
         this.hashes = new byte[Math.toIntExact(data.blockCount() * 32)];
     }
 
@@ -212,12 +216,7 @@ public final class EncryptedReplicaDisk implements BlockDevice, Closeable {
                 fileHash(block, zeroBlockHash);
                 continue;
             }
-            sha256.update(plain.duplicate());
-            try {
-                sha256.digest(hash, 0, 32);
-            } catch (java.security.DigestException e) {
-                throw new IllegalStateException(e);
-            }
+            PageTreeHash.hashBlock(plain, sha256, pageHashes, 0, hash, 0);
             random.nextBytes(nonce);
             ByteBuffer out = sealedRun.slice(i * blockSize, blockSize + TAG);
             try {
@@ -263,7 +262,7 @@ public final class EncryptedReplicaDisk implements BlockDevice, Closeable {
         return DiskFile.digestOfBlockHashes(hashes);
     }
 
-    /** The SHA-256 of the plaintext of each block in the range: known hashes copied, the others read, opened and hashed. */
+    /** The hash ({@link PageTreeHash}) of the plaintext of each block in the range: known hashes copied, the others read, opened and hashed. */
     @Override
     public synchronized byte[] blockHashes(long firstBlock, int count) {
         if (firstBlock < 0 || count < 0 || firstBlock + count > blockCount()) {
@@ -285,12 +284,7 @@ public final class EncryptedReplicaDisk implements BlockDevice, Closeable {
                 fileHash(b, zeroBlockHash);
                 continue;
             }
-            sha256.update(plain);
-            try {
-                sha256.digest(hash, 0, 32);
-            } catch (java.security.DigestException e) {
-                throw new IllegalStateException(e);
-            }
+            PageTreeHash.hashBlock(plain, sha256, pageHashes, 0, hash, 0);
             fileHash(b, hash);
         }
     }
@@ -375,8 +369,9 @@ public final class EncryptedReplicaDisk implements BlockDevice, Closeable {
         }
     }
 
+    /** Names the hashes' algorithm too: hashes saved by a version that hashed blocks otherwise do not open. */
     private byte[] hashesAssociatedData() {
-        return (diskId + "/hashes").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return (diskId + "/hashes/" + DiskFile.DIGEST_ALGORITHM).getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.failback.sitedisk;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.failback.contracts.site.BlockRanges;
+import io.failback.contracts.site.PageTreeHash;
 import io.failback.contracts.site.ProblemException;
 import java.io.Closeable;
 import java.io.IOException;
@@ -10,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -78,8 +78,13 @@ public final class VirtualDisk implements BlockDevice, Closeable {
      */
     private volatile long zeroedAt;
     private final byte[] zeroBlockHash;
-    /** Each written block's SHA-256 under the stamp it belongs to; created on first use. */
+    /** The page hashes of a block of zeros ({@link PageTreeHash#zeroPages}). */
+    private final byte[] zeroPageHashes;
+    private final int pagesPerBlock;
+    /** Each written block's hash ({@link PageTreeHash}) under the stamp it belongs to; created on first use. */
     private volatile HashCache hashes;
+    /** Each hashed block's page hashes under the stamp they belong to: a write of some pages rehashes only those. */
+    private final PageHashStore pageHashes;
     private final AtomicLongArray lastWrite;
     /** The same tracking per 4 KiB page: which pages of a block were written after a point (see {@link PageStamps}). */
     private final PageStamps pageStamps;
@@ -100,10 +105,14 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new ReentrantLock();
         }
-        zeroBlockHash = DiskFile.sha256().digest(new byte[base.blockSize()]);
+        zeroBlockHash = PageTreeHash.zeroBlock(base.blockSize());
+        zeroPageHashes = PageTreeHash.zeroPages(base.blockSize());
+        pagesPerBlock = PageTreeHash.pagesPerBlock(base.blockSize());
         lastWrite = new AtomicLongArray((int) base.blockCount());
         pageStamps = new PageStamps(base.blockSize(), base.blockCount());
         State state = readState();
+        // Kept by versions whose block hash was one SHA-256 of the block: not this version's hashes.
+        deleteIfExists(dir.resolve(diskId + ".hashes"));
         if (state == null) {
             sequence = new AtomicLong(0);
             zeroedAt = freshlyZeroed ? 0 : -1;
@@ -119,7 +128,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
                 Snapshot.delete(dir, diskId, snapshotId);
             }
             zeroedAt = -1;
-            deleteHashFile();
+            deleteIfExists(hashFile(dir, diskId));
             recoveredFromCrash = true;
         } else {
             sequence = new AtomicLong(state.sequence());
@@ -132,6 +141,8 @@ public final class VirtualDisk implements BlockDevice, Closeable {
             }
             recoveredFromCrash = false;
         }
+        pageHashes = PageHashStore.open(pageHashesPath(dir, diskId), pageHashStampsPath(dir, diskId), pagesPerBlock,
+                lastWrite.length(), state != null && !state.open());
         saveState(true);
     }
 
@@ -171,7 +182,15 @@ public final class VirtualDisk implements BlockDevice, Closeable {
     }
 
     private static Path hashFile(Path dir, String diskId) {
-        return dir.resolve(diskId + ".hashes");
+        return dir.resolve(diskId + ".block-hashes");
+    }
+
+    private static Path pageHashesPath(Path dir, String diskId) {
+        return dir.resolve(diskId + ".page-hashes");
+    }
+
+    private static Path pageHashStampsPath(Path dir, String diskId) {
+        return dir.resolve(diskId + ".page-stamps");
     }
 
     /** Removes the image and every file of its tracking and snapshots. */
@@ -182,6 +201,8 @@ public final class VirtualDisk implements BlockDevice, Closeable {
             Files.deleteIfExists(dir.resolve(diskId + ".cbt"));
             Files.deleteIfExists(pagesPath(dir, diskId));
             Files.deleteIfExists(hashFile(dir, diskId));
+            Files.deleteIfExists(dir.resolve(diskId + ".hashes"));
+            PageHashStore.delete(pageHashesPath(dir, diskId), pageHashStampsPath(dir, diskId));
             try (var files = Files.list(dir)) {
                 for (Path file : files.filter(f -> f.getFileName().toString().startsWith(diskId + ".snap-")).toList()) {
                     Files.deleteIfExists(file);
@@ -262,11 +283,11 @@ public final class VirtualDisk implements BlockDevice, Closeable {
                 base.read(blockIndex, block.clear());
                 block.put(within, data, data.position(), length);
                 base.write(blockIndex, block.clear());
-                byte[] sum = hashBlocks(block.clear(), 1);
+                BlockSums sums = hashBlocks(block.clear(), 1);
                 // Pages first: whoever sees the block's stamp finds its pages' stamps too.
                 pageStamps.stamp(offset, length, stamp);
                 lastWrite.set((int) blockIndex, stamp);
-                hashCache().file((int) blockIndex, stamp, sum, 0);
+                fileHashes((int) blockIndex, stamp, sums, 0);
             } finally {
                 lock.unlock();
             }
@@ -298,8 +319,8 @@ public final class VirtualDisk implements BlockDevice, Closeable {
     /**
      * Writes only the pages {@code mask} names (block stream version 2), each run of adjacent pages with one
      * positional write: the block is preserved for snapshots that still share it first (whole, as for any write),
-     * then stamped, and exactly those pages get the stamp. The block's filed hash belongs to its older stamp and is not
-     * used again: its next digest reads the block once.
+     * then stamped, and exactly those pages get the stamp. The block's new hash is filed from the written pages' hashes
+     * and the others' kept ones; where those are not known, its next digest reads the block once.
      */
     @Override
     public void writePages(long block, long mask, ByteBuffer pages) {
@@ -311,6 +332,12 @@ public final class VirtualDisk implements BlockDevice, Closeable {
             throw new IllegalArgumentException("a write of " + pages.remaining() + " bytes as pages " + Long.toHexString(mask)
                     + " of block " + block + " does not fit disk " + diskId);
         }
+        // The written pages' hashes, outside the lock; the block's others come from the page hash store.
+        byte[] written = new byte[Long.bitCount(mask) * 32];
+        MessageDigest sha256 = SHA256.get();
+        for (int i = 0; i < Long.bitCount(mask); i++) {
+            PageTreeHash.hashPage(pages.slice(pages.position() + i * pageBytes, pageBytes), sha256, written, i * 32);
+        }
         long stamp = sequence.incrementAndGet();
         int[] runs = io.failback.contracts.blockstream.BlockStreamEncoder.pageRuns(mask);
         ReentrantLock lock = stripe(block);
@@ -319,6 +346,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
             if (!snapshots.isEmpty()) {
                 preserveForSnapshots(block, ByteBuffer.allocate(blockSize));
             }
+            byte[] blockPages = knownPageHashes((int) block);
             int from = pages.position();
             for (int i = 0; i < runs.length; i += 2) {
                 long offset = block * blockSize + (long) runs[i] * pageBytes;
@@ -329,10 +357,38 @@ public final class VirtualDisk implements BlockDevice, Closeable {
                 from += bytes;
             }
             lastWrite.set((int) block, stamp);
+            if (blockPages != null) {
+                int i = 0;
+                for (long rest = mask; rest != 0; rest &= rest - 1, i++) {
+                    System.arraycopy(written, i * 32, blockPages, Long.numberOfTrailingZeros(rest) * 32, 32);
+                }
+                byte[] sum = new byte[32];
+                PageTreeHash.ofPages(blockPages, 0, pagesPerBlock, sha256, sum, 0);
+                fileHashes((int) block, stamp, new BlockSums(sum, blockPages), 0);
+            }
         } finally {
             lock.unlock();
         }
         pages.position(pages.limit());
+    }
+
+    /**
+     * Called under the block's stripe lock: the page hashes of its current content, or null when they are not known
+     * (it was written as pages before, or not hashed since a restart): then its next digest reads it once.
+     */
+    private byte[] knownPageHashes(int block) {
+        long stamp = lastWrite.get(block);
+        if (stamp == zeroedAt) {
+            return zeroPageHashes.clone();
+        }
+        byte[] known = new byte[pagesPerBlock * 32];
+        return pageHashes.copyIfAt(block, stamp, known, 0) ? known : null;
+    }
+
+    /** Called under the block's stripe lock: files its hash and page hashes (entry {@code index} of {@code sums}). */
+    private void fileHashes(int block, long stamp, BlockSums sums, int index) {
+        hashCache().file(block, stamp, sums.blocks(), index * 32);
+        pageHashes.file(block, stamp, sums.pages(), index * pagesPerBlock * 32);
     }
 
     private void requireWholeBlocks(long firstBlock, ByteBuffer blocks) {
@@ -351,8 +407,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
     private void writeWholeBlocks(long firstBlock, ByteBuffer data, long stamp) {
         int blockSize = base.blockSize();
         int blocks = data.remaining() / blockSize;
-        byte[] sums = hashBlocks(data, blocks);
-        HashCache cache = hashCache();
+        BlockSums sums = hashBlocks(data, blocks);
         ByteBuffer scratch = null;
         for (int done = 0; done < blocks;) {
             int n = Math.min(MAX_LOCKED_BLOCKS, blocks - done);
@@ -372,7 +427,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
                 pageStamps.stamp(first * blockSize, (long) n * blockSize, stamp);
                 for (int i = 0; i < n; i++) {
                     lastWrite.set((int) (first + i), stamp);
-                    cache.file((int) (first + i), stamp, sums, (done + i) * 32);
+                    fileHashes((int) (first + i), stamp, sums, done + i);
                 }
             } finally {
                 unlockRun(first, n);
@@ -381,18 +436,23 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         }
     }
 
-    /** The SHA-256 of each block, 32 bytes each; all-zero blocks get the constant without being hashed. */
-    private byte[] hashBlocks(ByteBuffer data, int blocks) {
+    /** Blocks' hashes (32 bytes each) and their pages' hashes ({@link #pagesPerBlock} × 32 bytes each), in block order. */
+    private record BlockSums(byte[] blocks, byte[] pages) {
+    }
+
+    /** The hash of each block and of its pages; all-zero blocks get the constants without being hashed. */
+    private BlockSums hashBlocks(ByteBuffer data, int blocks) {
         int blockSize = base.blockSize();
-        byte[] sums = new byte[blocks * 32];
+        int pageSumBytes = pagesPerBlock * 32;
+        BlockSums sums = new BlockSums(new byte[blocks * 32], new byte[blocks * pageSumBytes]);
         MessageDigest sha256 = SHA256.get();
         for (int i = 0; i < blocks; i++) {
             ByteBuffer block = data.slice(data.position() + i * blockSize, blockSize);
             if (DiskFile.isAllZero(block)) {
-                System.arraycopy(zeroBlockHash, 0, sums, i * 32, 32);
+                System.arraycopy(zeroBlockHash, 0, sums.blocks(), i * 32, 32);
+                System.arraycopy(zeroPageHashes, 0, sums.pages(), i * pageSumBytes, pageSumBytes);
             } else {
-                sha256.update(block);
-                digestInto(sha256, sums, i * 32);
+                PageTreeHash.hashBlock(block, sha256, sums.pages(), i * pageSumBytes, sums.blocks(), i * 32);
             }
         }
         return sums;
@@ -515,8 +575,8 @@ public final class VirtualDisk implements BlockDevice, Closeable {
 
         void read(int block, long token, ByteBuffer dst);
 
-        /** Files the hash computed from what {@link #read} gave for {@code token}. */
-        void file(int block, long token, byte[] list, int at);
+        /** Files the hash computed from what {@link #read} gave for {@code token}, with its pages' hashes. */
+        void file(int block, long token, byte[] list, int at, byte[] pages);
     }
 
     private final class LiveHashes implements HashSource {
@@ -532,8 +592,9 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         }
 
         @Override
-        public void file(int block, long token, byte[] list, int at) {
+        public void file(int block, long token, byte[] list, int at, byte[] pages) {
             hashCache().file(block, token, list, at);
+            pageHashes.file(block, token, pages, 0);
         }
     }
 
@@ -569,11 +630,11 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         }
 
         @Override
-        public void file(int block, long token, byte[] list, int at) {
+        public void file(int block, long token, byte[] list, int at, byte[] pages) {
             if (token == HELD) {
                 snapshot.fileHash(block, java.util.Arrays.copyOfRange(list, at, at + 32));
             } else {
-                live.file(block, token, list, at);
+                live.file(block, token, list, at, pages);
             }
         }
     }
@@ -589,10 +650,11 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         Runnable worker = () -> {
             MessageDigest sha256 = DiskFile.sha256();
             ByteBuffer block = ByteBuffer.allocate(base.blockSize());
+            byte[] pages = new byte[pagesPerBlock * 32];
             int first;
             while ((first = next.getAndAdd(HASH_CLAIM_BLOCKS)) < blocks) {
                 for (int i = first; i < Math.min(blocks, first + HASH_CLAIM_BLOCKS); i++) {
-                    hashOne(firstBlock + i, i * 32, source, list, sha256, block);
+                    hashOne(firstBlock + i, i * 32, source, list, sha256, block, pages);
                 }
             }
         };
@@ -629,7 +691,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         }
     }
 
-    private void hashOne(int b, int at, HashSource source, byte[] list, MessageDigest sha256, ByteBuffer block) {
+    private void hashOne(int b, int at, HashSource source, byte[] list, MessageDigest sha256, ByteBuffer block, byte[] pages) {
         long token;
         ReentrantLock lock = stripe(b);
         lock.lock();
@@ -646,13 +708,13 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         block.flip();
         if (DiskFile.isAllZero(block)) {
             System.arraycopy(zeroBlockHash, 0, list, at, 32);
+            System.arraycopy(zeroPageHashes, 0, pages, 0, pages.length);
         } else {
-            sha256.update(block);
-            digestInto(sha256, list, at);
+            PageTreeHash.hashBlock(block, sha256, pages, 0, list, at);
         }
         lock.lock();
         try {
-            source.file(b, token, list, at);
+            source.file(b, token, list, at, pages);
         } finally {
             lock.unlock();
         }
@@ -680,14 +742,6 @@ public final class VirtualDisk implements BlockDevice, Closeable {
             }
         }
         return cache;
-    }
-
-    private static void digestInto(MessageDigest sha256, byte[] out, int at) {
-        try {
-            sha256.digest(out, at, 32);
-        } catch (DigestException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /**
@@ -883,6 +937,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         saveTracking();
         pageStamps.save(pagesPath(dir, diskId));
         saveHashes();
+        pageHashes.save();
         saveState(false);
         base.close();
     }
@@ -959,11 +1014,11 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         SiteFiles.writeFile(hashFile(dir, diskId), bytes.flip());
     }
 
-    private void deleteHashFile() {
+    private static void deleteIfExists(Path file) {
         try {
-            Files.deleteIfExists(hashFile(dir, diskId));
+            Files.deleteIfExists(file);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + hashFile(dir, diskId), e);
+            throw new UncheckedIOException("cannot delete " + file, e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.failback.sitedisk;
 
+import io.failback.testing.ReferenceDigest;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -137,7 +138,7 @@ class EncryptedReplicaDiskTest {
         disk.close();
 
         byte[] savedHashes = Files.readAllBytes(EncryptedReplicaDisk.hashesPath(dir, "disk-0"));
-        byte[] aBlocksHash = DiskFile.sha256().digest(java.util.Arrays.copyOfRange(plain, 0, BLOCK));
+        byte[] aBlocksHash = io.failback.testing.ReferenceDigest.blockHash(plain, 0, BLOCK);
         assertFalse(indexOf(savedHashes, aBlocksHash) >= 0, "the hashes are saved sealed");
 
         EncryptedReplicaDisk reopened = EncryptedReplicaDisk.open(dir, "disk-0", BLOCK, key);

@@ -213,17 +213,9 @@ public class JournaledReplicaDiskTest {
         }
     }
 
-    /** SHA-256 over the SHA-256 of each block of {@code bytes}, computed here. */
+    /** The sites' digest of {@code bytes}, computed by the contract. */
     private static String blockListDigest(byte[] bytes) {
-        try {
-            java.security.MessageDigest list = java.security.MessageDigest.getInstance("SHA-256");
-            for (int offset = 0; offset < bytes.length; offset += BLOCK) {
-                list.update(java.security.MessageDigest.getInstance("SHA-256").digest(java.util.Arrays.copyOfRange(bytes, offset, offset + BLOCK)));
-            }
-            return java.util.HexFormat.of().formatHex(list.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return io.failback.testing.ReferenceDigest.of(bytes, BLOCK);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.failback.azuresim.replica;
 
+import io.failback.testing.ReferenceDigest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -17,10 +18,8 @@ import io.failback.sitedisk.BlockDevice;
 import io.failback.sitedisk.WorkloadSettings;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -94,13 +93,9 @@ class ReplicaStoreRestartTest {
         device.writeRuns(runs);
     }
 
-    /** The sites' digest of a disk holding {@code content}, computed here: SHA-256 over each block's SHA-256. */
-    static String digestOf(byte[] content) throws Exception {
-        MessageDigest list = MessageDigest.getInstance("SHA-256");
-        for (int at = 0; at < content.length; at += BLOCK) {
-            list.update(MessageDigest.getInstance("SHA-256").digest(java.util.Arrays.copyOfRange(content, at, at + BLOCK)));
-        }
-        return HexFormat.of().formatHex(list.digest());
+    /** The sites' digest of a disk holding {@code content}, computed by the contract. */
+    static String digestOf(byte[] content) {
+        return io.failback.testing.ReferenceDigest.of(content, BLOCK);
     }
 
     @ParameterizedTest(name = "sealed={0}, crash={1}")

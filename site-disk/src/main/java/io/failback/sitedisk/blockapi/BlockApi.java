@@ -34,11 +34,11 @@ import java.util.concurrent.Callable;
  * <li>{@code POST /api/vms/{vm}/disks/{disk}/blocks/select?snapshot=}: a block stream of the runs of blocks the JSON
  * body lists (and, of some, only the pages it lists)</li>
  * <li>{@code GET  /api/vms/{vm}/disks/{disk}/hashes?first=&count=&snapshot=&algorithm=}: the per-block hash list
- * (XXH64 of every block read, or with {@code algorithm=sha256} the prefixes of the SHA-256 the disk keeps)</li>
+ * (XXH64 of every block read, or with {@code algorithm=sha256} the prefixes of the page-tree hashes the disk keeps)</li>
  * <li>{@code POST /api/vms/{vm}/disks/{disk}/hashes/select?snapshot=}: the per-page hash list of the blocks the JSON
  * body lists</li>
  * <li>{@code GET  /api/vms/{vm}/disks/{disk}/changed-blocks?since=}: blocks (and pages) written since a tracking point</li>
- * <li>{@code GET  /api/vms/{vm}/disks/{disk}/digest?snapshot=}: the whole disk's SHA-256</li>
+ * <li>{@code GET  /api/vms/{vm}/disks/{disk}/digest?snapshot=}: the whole disk's digest (SHA-256 over its blocks' page-tree hashes)</li>
  * </ul>
  * The site decides which disk a name means and what writing into it implies (see {@link Disks}).
  */
@@ -197,7 +197,7 @@ public final class BlockApi {
     }
 
     /**
-     * The blocks' SHA-256 of the live disk, or with {@code snapshot=id} of the snapshot's view (whose existence {@link
+     * The blocks' hashes of the live disk, or with {@code snapshot=id} of the snapshot's view (whose existence {@link
      * #reader} has checked).
      */
     private static BlockHashSender.Sha256Lister sha256Lister(RoutingContext ctx, BlockDevice device) {

@@ -13,7 +13,7 @@ import java.util.zip.CRC32C;
 final class BlockHashSender implements ChunkedSender.Producer {
     private static final int BLOCKS_PER_CHUNK = 1024;
 
-    /** Each block's SHA-256 (32 bytes each) of {@code count} blocks from {@code firstBlock}, as the disk keeps them. Blocking. */
+    /** Each block's hash (page tree, 32 bytes each) of {@code count} blocks from {@code firstBlock}, as the disk keeps them. Blocking. */
     @FunctionalInterface
     interface Sha256Lister {
         byte[] blockHashes(long firstBlock, int count);
@@ -64,7 +64,7 @@ final class BlockHashSender implements ChunkedSender.Producer {
                 range.blockCount()));
     }
 
-    /** A list of the blocks' SHA-256 prefixes, from the hashes the disk keeps: only blocks it has no hash for are read. */
+    /** A list of the blocks' hash prefixes (page tree), from the hashes the disk keeps: only blocks it has no hash for are read. */
     static Future<Void> sendSha256(Vertx vertx, Sha256Lister lister, StreamHeader range, HttpServerResponse response) {
         Entries sha256 = (first, count, out) -> {
             byte[] hashes = lister.blockHashes(first, count);
@@ -72,7 +72,7 @@ final class BlockHashSender implements ChunkedSender.Producer {
                 out.putLong(BlockHashes.sha256Prefix(hashes, i * 32));
             }
         };
-        return send(vertx, response, new BlockHashSender(BlockHashes.ALGORITHM_SHA256_PREFIX, sha256, range.blockSize(),
+        return send(vertx, response, new BlockHashSender(BlockHashes.ALGORITHM_PAGE_TREE_PREFIX, sha256, range.blockSize(),
                 range.firstBlock(), range.blockCount()));
     }
 

@@ -150,8 +150,9 @@ public final class HashComparer {
     }
 
     /**
-     * Both sides' hash lists of the window under one algorithm: the SHA-256 prefixes both sites keep as they write
-     * (no reading), or, when one side answers only XXH64 (a site from before they were offered), XXH64 from both.
+     * Both sides' hash lists of the window under one algorithm: the prefixes of the block hashes both sites keep as
+     * they write (no reading), or, when the two answer different algorithms (a site from before they were offered, or
+     * from before the page-tree digest), XXH64 from both.
      */
     private Uni<io.smallrye.mutiny.tuples.Tuple2<BlockHashes.HashList, BlockHashes.HashList>> sameAlgorithm(Side source, Side target,
             long[] window) {
