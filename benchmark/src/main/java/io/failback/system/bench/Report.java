@@ -181,7 +181,7 @@ final class Report {
             double phase1 = median(runs, run -> run.deltas().get(onePercent).phase1Seconds());
             double rsyncDelta = median(runs, run -> rsyncSeconds(run.rsyncDelta(onePercent)));
             targets.add(timeTarget("P2", "delta at 1%: phase 1 (POST → Suspended) ÷ rsync delta", 0.5, phase1, rsyncDelta,
-                    ("SnapshotSynchronization %s s: both sites list the SHA-256 they keep of their blocks (reading only"
+                    ("SnapshotSynchronization %s s: both sites list the block hashes they keep (reading only"
                             + " blocks they have no hash for), then the blocks that differ travel").formatted(
                             seconds(median(runs, run -> run.deltas().get(onePercent).snapshotSync().seconds())))));
             targets.add(phase1BytesTarget(runs, onePercent));
