@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
@@ -202,15 +201,15 @@ public final class DiskFile implements Closeable {
 
     /**
      * The whole-disk digest ({@link #DIGEST_ALGORITHM}): SHA-256 over the concatenated hash of every block
-     * ({@link PageTreeHash}), in order. A hash list is as collision-resistant as SHA-256 itself, and lets a disk keep its blocks' hashes and
-     * rehash only the blocks written since ({@link io.failback.sitedisk.VirtualDisk#digest()}), so proving a
-     * disk after a small change costs what changed, not the disk's size. Reads 1 MiB at a time.
+     * ({@link PageTreeHash}), in order. A hash list is as collision-resistant as SHA-256 itself, and lets a disk keep
+     * its blocks' hashes and rehash only the blocks written since ({@link io.failback.sitedisk.VirtualDisk#digest()}),
+     * so proving a disk after a small change costs what changed, not the disk's size. Reads 1 MiB at a time.
      */
     public static String digest(BlockReader reader, int blockSize, long blockCount) {
         return digestOfBlockHashes(blockHashes(reader, blockSize, 0, Math.toIntExact(blockCount)));
     }
 
-    /** The hash ({@link PageTreeHash}) of each of {@code count} blocks from {@code firstBlock}, read 1 MiB at a time; 32 bytes each. */
+    /** The hash ({@link PageTreeHash}) of each of {@code count} blocks from {@code firstBlock}, read 1 MiB at a time. */
     public static byte[] blockHashes(BlockReader reader, int blockSize, long firstBlock, int count) {
         MessageDigest sha256 = sha256();
         byte[] list = new byte[count * 32];
@@ -234,11 +233,7 @@ public final class DiskFile implements Closeable {
     }
 
     public static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return PageTreeHash.sha256();
     }
 
     private synchronized FileChannel directChannelIfOpen() {

@@ -262,7 +262,7 @@ public final class EncryptedReplicaDisk implements BlockDevice, Closeable {
         return DiskFile.digestOfBlockHashes(hashes);
     }
 
-    /** The hash ({@link PageTreeHash}) of the plaintext of each block in the range: known hashes copied, the others read, opened and hashed. */
+    /** The hash ({@link PageTreeHash}) of each block's plaintext in the range: known ones copied, others read and opened. */
     @Override
     public synchronized byte[] blockHashes(long firstBlock, int count) {
         if (firstBlock < 0 || count < 0 || firstBlock + count > blockCount()) {

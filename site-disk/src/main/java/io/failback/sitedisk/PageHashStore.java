@@ -55,17 +55,14 @@ final class PageHashStore {
             try (FileChannel channel = FileChannel.open(hashesFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE, StandardOpenOption.SPARSE)) {
                 if (channel.size() != bytes) {
-                    channel.truncate(0);
-                    Arrays.fill(stamps, -1);
-                    if (bytes > 0) {
-                        channel.write(ByteBuffer.allocate(1), bytes - 1);
-                    }
+                    // A new file (a kept one has this size): sparse, so only the pages filed take room.
+                    channel.write(ByteBuffer.allocate(1), bytes - 1);
                 }
-                int count = (int) ((bytes + REGION_BYTES - 1) / REGION_BYTES);
-                regions = new MappedByteBuffer[count];
-                for (int r = 0; r < count; r++) {
+                regions = new MappedByteBuffer[(blocks + blocksPerRegion - 1) / blocksPerRegion];
+                for (int r = 0; r < regions.length; r++) {
                     long from = (long) r * blocksPerRegion * bytesPerBlock;
-                    regions[r] = channel.map(FileChannel.MapMode.READ_WRITE, from, Math.min(bytes - from, (long) blocksPerRegion * bytesPerBlock));
+                    regions[r] = channel.map(FileChannel.MapMode.READ_WRITE, from,
+                            Math.min(bytes - from, (long) blocksPerRegion * bytesPerBlock));
                 }
             }
         } catch (IOException e) {

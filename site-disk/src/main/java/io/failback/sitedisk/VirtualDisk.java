@@ -111,8 +111,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         lastWrite = new AtomicLongArray((int) base.blockCount());
         pageStamps = new PageStamps(base.blockSize(), base.blockCount());
         State state = readState();
-        // Kept by versions whose block hash was one SHA-256 of the block: not this version's hashes.
-        deleteIfExists(dir.resolve(diskId + ".hashes"));
+        deleteIfExists(olderVersionsHashFile(dir, diskId));
         if (state == null) {
             sequence = new AtomicLong(0);
             zeroedAt = freshlyZeroed ? 0 : -1;
@@ -185,6 +184,11 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         return dir.resolve(diskId + ".block-hashes");
     }
 
+    /** Where versions whose block hash was one SHA-256 of the block kept theirs: never this version's hashes. */
+    private static Path olderVersionsHashFile(Path dir, String diskId) {
+        return dir.resolve(diskId + ".hashes");
+    }
+
     private static Path pageHashesPath(Path dir, String diskId) {
         return dir.resolve(diskId + ".page-hashes");
     }
@@ -201,7 +205,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
             Files.deleteIfExists(dir.resolve(diskId + ".cbt"));
             Files.deleteIfExists(pagesPath(dir, diskId));
             Files.deleteIfExists(hashFile(dir, diskId));
-            Files.deleteIfExists(dir.resolve(diskId + ".hashes"));
+            Files.deleteIfExists(olderVersionsHashFile(dir, diskId));
             PageHashStore.delete(pageHashesPath(dir, diskId), pageHashStampsPath(dir, diskId));
             try (var files = Files.list(dir)) {
                 for (Path file : files.filter(f -> f.getFileName().toString().startsWith(diskId + ".snap-")).toList()) {

@@ -60,16 +60,12 @@ public final class BlockHashes {
             return sha256Prefix(PageTreeHash.zeroBlock(blockSize), 0);
         }
         if (algorithm == ALGORITHM_SHA256_PREFIX) {
-            try {
-                return sha256Prefix(java.security.MessageDigest.getInstance("SHA-256").digest(zeros.array()), 0);
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException("every Java runtime has SHA-256", e);
-            }
+            return sha256Prefix(PageTreeHash.sha256().digest(zeros.array()), 0);
         }
         return hash(zeros);
     }
 
-    /** The list entry of a block whose hash (SHA-256 or page tree) is at {@code at} in {@code sha256}: its first 8 bytes, big-endian. */
+    /** The list entry of a block whose hash (page tree, or flat SHA-256) is at {@code at}: its first 8 bytes, big-endian. */
     public static long sha256Prefix(byte[] sha256, int at) {
         return ByteBuffer.wrap(sha256, at, Long.BYTES).getLong();
     }

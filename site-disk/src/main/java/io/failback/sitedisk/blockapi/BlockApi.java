@@ -38,7 +38,8 @@ import java.util.concurrent.Callable;
  * <li>{@code POST /api/vms/{vm}/disks/{disk}/hashes/select?snapshot=}: the per-page hash list of the blocks the JSON
  * body lists</li>
  * <li>{@code GET  /api/vms/{vm}/disks/{disk}/changed-blocks?since=}: blocks (and pages) written since a tracking point</li>
- * <li>{@code GET  /api/vms/{vm}/disks/{disk}/digest?snapshot=}: the whole disk's digest (SHA-256 over its blocks' page-tree hashes)</li>
+ * <li>{@code GET  /api/vms/{vm}/disks/{disk}/digest?snapshot=}: the whole disk's digest (over its blocks' page-tree
+ * hashes)</li>
  * </ul>
  * The site decides which disk a name means and what writing into it implies (see {@link Disks}).
  */

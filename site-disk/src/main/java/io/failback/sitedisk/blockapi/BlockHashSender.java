@@ -13,7 +13,7 @@ import java.util.zip.CRC32C;
 final class BlockHashSender implements ChunkedSender.Producer {
     private static final int BLOCKS_PER_CHUNK = 1024;
 
-    /** Each block's hash (page tree, 32 bytes each) of {@code count} blocks from {@code firstBlock}, as the disk keeps them. Blocking. */
+    /** The page-tree hash (32 bytes each) of {@code count} blocks from {@code firstBlock}, as the disk keeps them. Blocking. */
     @FunctionalInterface
     interface Sha256Lister {
         byte[] blockHashes(long firstBlock, int count);
