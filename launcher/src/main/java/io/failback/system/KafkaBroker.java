@@ -13,12 +13,21 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import io.failback.contracts.messaging.Topics;
 import org.apache.kafka.common.Uuid;
 
 /** A single-node KRaft Kafka broker (broker and controller in one JVM) in its own process. */
 final class KafkaBroker extends ChildProcessComponent {
 
     static final String NAME = "kafka";
+    /**
+     * The partitions of each Failback topic this broker creates: as many instances of a consuming service as this
+     * share the work (12 divides evenly among 1, 2, 3, 4 and 6); more would sit idle.
+     */
+    static final int PARTITIONS = 12;
 
     private final ProjectLayout layout;
     private final Path dataDir;
@@ -57,7 +66,10 @@ final class KafkaBroker extends ChildProcessComponent {
         startProcess(command("kafka.Kafka", config.toString()), Map.of(), workDir, true);
     }
 
-    /** Ready when the port accepts connections and the broker answers an admin request. */
+    /**
+     * Ready when the port accepts connections, the broker answers an admin request and Failback's topics exist with
+     * {@link #PARTITIONS} partitions each.
+     */
     @Override
     public void awaitReady(Instant deadline) throws InterruptedException {
         while (!FreePorts.isListening(port)) {
@@ -72,12 +84,40 @@ final class KafkaBroker extends ChildProcessComponent {
             while (true) {
                 try {
                     client.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+                    createTopics(client);
                     return;
                 } catch (Exception notYet) {
                     failIfGoneOrLate(deadline);
                     Thread.sleep(200);
                 }
             }
+        }
+    }
+
+    /**
+     * Creates the topics the services would otherwise create on first use with the broker's default count, so that
+     * every instance gets partitions from the start; a topic of an older data directory with fewer partitions gets
+     * more. That moves some items' keys to other partitions, harmless here: no service runs yet, and consumers
+     * tolerate reordering.
+     */
+    private static void createTopics(Admin client) throws Exception {
+        Map<String, TopicDescription> existing = client.describeTopics(client.listTopics().names().get(5, TimeUnit.SECONDS))
+                .allTopicNames().get(5, TimeUnit.SECONDS);
+        List<NewTopic> missing = new ArrayList<>();
+        Map<String, NewPartitions> grown = new java.util.HashMap<>();
+        for (String topic : Topics.ALL) {
+            TopicDescription description = existing.get(topic);
+            if (description == null) {
+                missing.add(new NewTopic(topic, PARTITIONS, (short) 1));
+            } else if (description.partitions().size() < PARTITIONS) {
+                grown.put(topic, NewPartitions.increaseTo(PARTITIONS));
+            }
+        }
+        if (!missing.isEmpty()) {
+            client.createTopics(missing).all().get(5, TimeUnit.SECONDS);
+        }
+        if (!grown.isEmpty()) {
+            client.createPartitions(grown).all().get(5, TimeUnit.SECONDS);
         }
     }
 
@@ -140,7 +180,7 @@ final class KafkaBroker extends ChildProcessComponent {
                 // 50 partitions (the default) for internal topics only slow down the first consumer group here.
                 "offsets.topic.num.partitions=4",
                 "transaction.state.log.num.partitions=4",
-                "num.partitions=4",
+                "num.partitions=" + PARTITIONS,
                 "auto.create.topics.enable=true",
                 // Consumers join at once instead of after the default 3 s.
                 "group.initial.rebalance.delay.ms=0",

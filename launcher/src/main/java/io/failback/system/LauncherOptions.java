@@ -32,7 +32,11 @@ final class LauncherOptions {
             "  --postgres-port N          default 5433",
             "  --host id:name:switch[,switch...]   a Hyper-V host to simulate; repeatable;",
             "                             default host-a:hyperv-a.contoso.local:vSwitch-Prod",
-            "  --kafka-bootstrap host:port         use this Kafka instead of starting one (env KAFKA_BOOTSTRAP_SERVERS)",
+            "  --instances job-service=N,sync-service=M   run several instances of a service against the one broker and",
+            "                             database (default 1 each, at most " + LocalSystem.MAX_INSTANCES + "); further instances take the ports after",
+            "                             the host agents', and are named job-service-2, sync-service-2...",
+            "  --kafka-bootstrap host:port         use this Kafka instead of starting one (env KAFKA_BOOTSTRAP_SERVERS;",
+            "                             its topics need as many partitions as instances, see deploy/README.md)",
             "  --datasource-url postgresql://host:port/db   use this PostgreSQL instead of starting one",
             "                             (env FAILBACK_DATASOURCE_URL, with FAILBACK_DATASOURCE_USERNAME and",
             "                             FAILBACK_DATASOURCE_PASSWORD or the two options below)",
@@ -55,6 +59,7 @@ final class LauncherOptions {
     private String command = "help";
     private FixedPorts ports = FixedPorts.DEFAULTS;
     private final List<HostAgent> hosts = new ArrayList<>();
+    private final Map<String, Integer> instances = new java.util.LinkedHashMap<>();
     private String kafkaBootstrap;
     private String datasourceUrl;
     private String datasourceUsername;
@@ -131,6 +136,7 @@ final class LauncherOptions {
             case "--kafka-controller-port" -> ports = ports.withKafkaController(port(flag, value));
             case "--postgres-port" -> ports = ports.withPostgres(port(flag, value));
             case "--host" -> hosts.add(HostAgent.parse(value));
+            case "--instances" -> instances(flag, value);
             case "--kafka-bootstrap" -> kafkaBootstrap = value;
             case "--datasource-url" -> datasourceUrl = value;
             case "--datasource-username" -> datasourceUsername = value;
@@ -155,6 +161,28 @@ final class LauncherOptions {
             // reported below
         }
         throw new IllegalArgumentException(flag + " needs a port number, got " + value);
+    }
+
+    /** {@code job-service=2,sync-service=3}: checked here so that a typo is told before anything starts. */
+    private void instances(String flag, String value) {
+        for (String part : value.split(",")) {
+            String[] serviceAndCount = part.trim().split("=", 2);
+            String service = serviceAndCount[0].trim();
+            if (!service.equals(LocalSystem.JOB_SERVICE) && !service.equals(LocalSystem.SYNC_SERVICE)) {
+                throw new IllegalArgumentException(flag + " takes job-service=N and sync-service=N, not '" + part.trim() + "'");
+            }
+            int count;
+            try {
+                count = serviceAndCount.length == 2 ? Integer.parseInt(serviceAndCount[1].trim()) : -1;
+            } catch (NumberFormatException e) {
+                count = -1;
+            }
+            if (count < 1 || count > LocalSystem.MAX_INSTANCES) {
+                throw new IllegalArgumentException(flag + " needs a count from 1 to " + LocalSystem.MAX_INSTANCES + " for " + service
+                        + ", got '" + part.trim() + "'");
+            }
+            instances.put(service, count);
+        }
     }
 
     private static int hours(String flag, String value) {
@@ -198,6 +226,7 @@ final class LauncherOptions {
     LocalSystem.Builder configure(LocalSystem.Builder builder) {
         builder.fixedPorts(ports);
         hosts.forEach(builder::host);
+        instances.forEach(builder::instances);
         if (kafkaBootstrap != null) {
             builder.externalKafka(kafkaBootstrap);
         }

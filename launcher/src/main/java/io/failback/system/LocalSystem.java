@@ -47,6 +47,11 @@ public final class LocalSystem implements AutoCloseable {
     public static final String AZURE_SIM = ProjectLayout.AZURE_SIM;
     public static final String SYNC_SERVICE = ProjectLayout.SYNC_SERVICE;
     public static final String JOB_SERVICE = ProjectLayout.JOB_SERVICE;
+    /**
+     * The most instances of a service this launcher runs: every Failback topic it creates has this many partitions
+     * ({@link KafkaBroker#PARTITIONS}), and an instance beyond them would get none.
+     */
+    public static final int MAX_INSTANCES = KafkaBroker.PARTITIONS;
 
     private final Path workDir;
     private final Path dataDir;
@@ -56,6 +61,8 @@ public final class LocalSystem implements AutoCloseable {
     /** Null unless {@link Builder#supervise()}. */
     private final Supervisor supervisor;
     private final List<HostAgent> hosts;
+    /** How many instances of job-service and of sync-service run; the first of each has the service's own name. */
+    private final Map<String, Integer> instanceCounts;
     private final String kafkaBootstrapServers;
     private final Datasource datasource;
     private final boolean withServices;
@@ -85,19 +92,24 @@ public final class LocalSystem implements AutoCloseable {
                 RestartBackoff.FIRST, RestartBackoff.CAP, RestartBackoff.STABLE) : null;
         ProcessListener componentListener = supervisor == null ? listener : new RestartOnUnexpectedExit();
         hosts = builder.hosts.isEmpty() ? List.of(HostAgent.defaultHost()) : List.copyOf(builder.hosts);
+        instanceCounts = Map.of(JOB_SERVICE, builder.instances.getOrDefault(JOB_SERVICE, 1),
+                SYNC_SERVICE, builder.instances.getOrDefault(SYNC_SERVICE, 1));
         withServices = builder.withServices;
 
+        int furtherInstances = instanceCounts.values().stream().mapToInt(count -> count - 1).sum();
         FixedPorts ports;
         List<Integer> hostPorts = new ArrayList<>();
+        List<Integer> furtherInstancePorts = new ArrayList<>();
         if (builder.fixedPorts != null) {
             ports = builder.fixedPorts;
-            for (int i = 0; i < hosts.size(); i++) {
-                hostPorts.add(ports.firstHostAgent() + i);
+            for (int i = 0; i < hosts.size() + furtherInstances; i++) {
+                (i < hosts.size() ? hostPorts : furtherInstancePorts).add(ports.firstHostAgent() + i);
             }
         } else {
-            List<Integer> free = FreePorts.allocate(6 + hosts.size());
+            List<Integer> free = FreePorts.allocate(6 + hosts.size() + furtherInstances);
             ports = new FixedPorts(free.get(0), free.get(1), free.get(2), free.get(6), free.get(3), free.get(4), free.get(5));
-            hostPorts.addAll(free.subList(6, free.size()));
+            hostPorts.addAll(free.subList(6, 6 + hosts.size()));
+            furtherInstancePorts.addAll(free.subList(6 + hosts.size(), free.size()));
         }
 
         if (builder.externalDatasource == null) {
@@ -122,15 +134,16 @@ public final class LocalSystem implements AutoCloseable {
             issuer = LocalIssuer.openOrCreate(securityDir.resolve("jwt"));
             jobServiceTls = builder.jobServiceTls != null ? builder.jobServiceTls
                     : LocalCertificates.openOrCreate(securityDir.resolve("tls"));
-            addServices(layout, ports, hostPorts, builder.extraEnvironment, componentListener);
+            addServices(layout, ports, hostPorts, furtherInstancePorts, builder.extraEnvironment, componentListener);
         } else {
             issuer = null;
             jobServiceTls = null;
         }
     }
 
-    private void addServices(ProjectLayout layout, FixedPorts ports, List<Integer> hostPorts,
+    private void addServices(ProjectLayout layout, FixedPorts ports, List<Integer> hostPorts, List<Integer> furtherInstancePorts,
                              Map<String, Map<String, String>> extraEnvironment, ProcessListener componentListener) {
+        java.util.Iterator<Integer> furtherPorts = furtherInstancePorts.iterator();
         URI azureUrl = URI.create("http://127.0.0.1:" + ports.azureSim());
         addService(layout, AZURE_SIM, AZURE_SIM, ports.azureSim(), null,
                 Map.of("AZURE_SIM_STORAGE_DIR", azureStorageDir().toString()), extraEnvironment, componentListener);
@@ -144,21 +157,52 @@ public final class LocalSystem implements AutoCloseable {
                     "HOST_AGENT_STORAGE_DIR", hostStorageDir(host.id()).toString(),
                     "HOST_AGENT_ADVERTISED_URL", "http://127.0.0.1:" + port), extraEnvironment, componentListener);
         }
-        addService(layout, SYNC_SERVICE, SYNC_SERVICE, ports.syncService(), null,
-                Map.of("FAILBACK_AZURE_URL", azureUrl.toString()), extraEnvironment, componentListener);
+        for (String instance : instances(SYNC_SERVICE)) {
+            addService(layout, instance, SYNC_SERVICE, instance.equals(SYNC_SERVICE) ? ports.syncService() : furtherPorts.next(), null,
+                    Map.of("FAILBACK_AZURE_URL", azureUrl.toString()), instanceEnvironment(extraEnvironment, instance), componentListener);
+        }
         Map<String, String> jobServiceEnvironment = new HashMap<>(Map.of(
                 "QUARKUS_DATASOURCE_REACTIVE_URL", datasource.url(),
                 "QUARKUS_DATASOURCE_USERNAME", datasource.username(),
                 "QUARKUS_DATASOURCE_PASSWORD", datasource.password(),
                 "FAILBACK_AZURE_URL", azureUrl.toString()));
         jobServiceEnvironment.putAll(issuer.jobServiceEnvironment());
-        addService(layout, JOB_SERVICE, JOB_SERVICE, ports.jobService(), jobServiceTls, jobServiceEnvironment,
-                extraEnvironment, componentListener);
+        for (String instance : instances(JOB_SERVICE)) {
+            addService(layout, instance, JOB_SERVICE, instance.equals(JOB_SERVICE) ? ports.jobService() : furtherPorts.next(),
+                    jobServiceTls, jobServiceEnvironment, instanceEnvironment(extraEnvironment, instance), componentListener);
+        }
         for (String name : extraEnvironment.keySet()) {
             if (!(components.get(name) instanceof QuarkusService)) {
                 throw new IllegalArgumentException("Extra environment for unknown service " + name);
             }
         }
+    }
+
+    /**
+     * What {@link Builder#environment} set for a service applies to every instance of it; what it set for one
+     * further instance by its name ({@code sync-service-2}) to that one too.
+     */
+    private static Map<String, Map<String, String>> instanceEnvironment(Map<String, Map<String, String>> extraEnvironment, String instance) {
+        String service = instance.equals(JOB_SERVICE) || instance.startsWith(JOB_SERVICE + "-") ? JOB_SERVICE : SYNC_SERVICE;
+        Map<String, String> merged = new HashMap<>(extraEnvironment.getOrDefault(service, Map.of()));
+        merged.putAll(extraEnvironment.getOrDefault(instance, Map.of()));
+        return Map.of(instance, merged);
+    }
+
+    /**
+     * The names of the instances of job-service or sync-service, in start order: the service's own name, then
+     * {@code <service>-2}, {@code <service>-3}...
+     */
+    public List<String> instances(String service) {
+        Integer count = instanceCounts.get(service);
+        if (count == null) {
+            throw new IllegalArgumentException("Only " + instanceCounts.keySet() + " run as several instances, not " + service);
+        }
+        List<String> names = new ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            names.add(i == 1 ? service : service + "-" + i);
+        }
+        return names;
     }
 
     /** A service on {@code port}: HTTPS only with {@code tls}, plain HTTP when it is null. */
@@ -203,7 +247,9 @@ public final class LocalSystem implements AutoCloseable {
                 List<Component> providers = new ArrayList<>(componentsNamed(AZURE_SIM));
                 hosts.forEach(host -> providers.add(components.get(host.serviceName())));
                 startTogether(providers);
-                startTogether(componentsNamed(SYNC_SERVICE, JOB_SERVICE));
+                List<String> services = new ArrayList<>(instances(SYNC_SERVICE));
+                services.addAll(instances(JOB_SERVICE));
+                startTogether(componentsNamed(services.toArray(String[]::new)));
             }
             if (supervisor != null) {
                 supervisor.watch(components.keySet());
@@ -532,6 +578,7 @@ public final class LocalSystem implements AutoCloseable {
         private Duration readyTimeout = Duration.ofSeconds(120);
         private ProcessListener listener = new ReportUnexpectedExits();
         private final Map<String, Map<String, String>> extraEnvironment = new HashMap<>();
+        private final Map<String, Integer> instances = new HashMap<>();
         private Path securityDir;
         private JobServiceTls jobServiceTls;
 
@@ -630,7 +677,27 @@ public final class LocalSystem implements AutoCloseable {
             return this;
         }
 
-        /** An extra environment variable for one service, e.g. to shorten a timeout in a test. */
+        /**
+         * Runs {@code count} instances of {@link #JOB_SERVICE} or {@link #SYNC_SERVICE} (one by default) against the one
+         * broker and database, as Kubernetes runs replicas: the first keeps the service's name, the others are named
+         * {@code <service>-2}, {@code <service>-3}... ({@link LocalSystem#instances}). With fixed ports the further
+         * instances take the ports after the host agents'; otherwise free ones.
+         */
+        public Builder instances(String service, int count) {
+            if (!service.equals(JOB_SERVICE) && !service.equals(SYNC_SERVICE)) {
+                throw new IllegalArgumentException("Only " + JOB_SERVICE + " and " + SYNC_SERVICE + " run as several instances, not " + service);
+            }
+            if (count < 1 || count > MAX_INSTANCES) {
+                throw new IllegalArgumentException(service + " runs as 1 to " + MAX_INSTANCES + " instances, not " + count);
+            }
+            instances.put(service, count);
+            return this;
+        }
+
+        /**
+         * An extra environment variable for one service (every instance of it), or for one further instance by its
+         * name, e.g. to shorten a timeout in a test.
+         */
         public Builder environment(String serviceName, String variable, String value) {
             extraEnvironment.computeIfAbsent(serviceName, name -> new HashMap<>()).put(variable, value);
             return this;

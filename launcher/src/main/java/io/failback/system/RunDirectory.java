@@ -71,6 +71,9 @@ final class RunDirectory {
         if (name.startsWith(ProjectLayout.HOST_AGENT + "-")) {
             return 2;
         }
+        if (name.startsWith(ProjectLayout.SYNC_SERVICE + "-")) {
+            return 1; // a further instance, sync-service-2...
+        }
         return switch (name) {
             case ProjectLayout.JOB_SERVICE -> 0;
             case ProjectLayout.SYNC_SERVICE -> 1;

@@ -25,6 +25,13 @@ public final class Topics {
     public static final String STATE_CHANGES = "asr.state-changes";
     /** Where a consumer puts a record it cannot read, with the reason in the record's headers. */
     public static final String DEAD_LETTER_SUFFIX = ".dlq";
+    /**
+     * Every topic a deployment creates: the six above, and the dead-letter topics of the four the services consume.
+     * Each needs at least as many partitions as the most instances of its consumer (deploy/README.md, "Scaling").
+     */
+    public static final java.util.List<String> ALL = java.util.List.of(SYNC_COMMANDS, SYNC_COMMANDS + DEAD_LETTER_SUFFIX,
+            SYNC_EVENTS, SYNC_EVENTS + DEAD_LETTER_SUFFIX, PROVIDER_HEARTBEATS, PROVIDER_HEARTBEATS + DEAD_LETTER_SUFFIX,
+            OPERATIONS, OPERATIONS + DEAD_LETTER_SUFFIX, OPERATION_RESULTS, STATE_CHANGES);
 
     private Topics() {
     }
