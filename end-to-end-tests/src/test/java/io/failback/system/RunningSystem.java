@@ -18,8 +18,8 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * Registered as {@code @RegisterExtension static final RunningSystem running = new RunningSystem("name", options)}, it
  * starts the system before the class's {@code @BeforeAll} methods, puts it and its authorized API client into the
  * class's static {@link LocalSystem} and {@link FailbackApi} fields, and stops it after the class. When every test
- * passed it also deletes the disk images, which are what is big (hundreds of MiB to GiB a class); a class that failed
- * keeps them, with the logs, for a look.
+ * passed it also deletes its data: the disk images, which are what is big (hundreds of MiB to GiB a class), and the
+ * broker's and the database's files; a class that failed keeps them, with the logs, for a look.
  */
 final class RunningSystem implements BeforeAllCallback, AfterAllCallback, TestWatcher {
     private final String name;
@@ -75,10 +75,8 @@ final class RunningSystem implements BeforeAllCallback, AfterAllCallback, TestWa
         system.close();
         // A failed @BeforeAll is no test, but its disks are as worth a look.
         if (!aTestFailed && context.getExecutionException().isEmpty()) {
-            deleteTree(system.azureStorageDir());
-            for (HostAgent host : system.hosts()) {
-                deleteTree(system.hostStorageDir(host.id()));
-            }
+            // The sites' disks, and Kafka's and PostgreSQL's data (about 50 MiB a class) beside them; the logs stay.
+            deleteTree(system.azureStorageDir().getParent());
         }
     }
 

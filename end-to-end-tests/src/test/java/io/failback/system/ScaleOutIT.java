@@ -1,6 +1,7 @@
 package io.failback.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,12 +23,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * back to each host. During phase 1's copies one instance of each service is killed ({@code kill -9}) and not
  * started again: the survivors take over the dead ones' partitions, the items the dead sync-service was copying are
  * given back when their lease runs out and resume on the other, the plan suspends once, and one Resume completes it.
+ * Each sync-service instance runs three copies at once: the others wait in line, and their tasks say so.
  * Every item has exactly one failback job, every disk is compared byte for byte.
  */
 class ScaleOutIT {
     private static final HostAgent HOST_A = new HostAgent("host-a", "hyperv-a.contoso.local", "vSwitch-Prod");
     private static final HostAgent HOST_B = new HostAgent("host-b", "hyperv-b.contoso.local", "vSwitch-Prod");
     private static final int VMS = 10;
+    private static final int COPIES_PER_INSTANCE = 3;
     /** Small disks: the link's pace, not their size, makes phase 1 last long enough to be hit. */
     private static final long DISK_BYTES = 16L << 20;
     /** How long phase 1's copies of all the disks together take on the paced link. */
@@ -48,6 +51,8 @@ class ScaleOutIT {
             .instances(LocalSystem.SYNC_SERVICE, 2)
             // Every sync-service instance reaches azure-sim through the one paced link.
             .environment(LocalSystem.SYNC_SERVICE, "FAILBACK_AZURE_URL", azureLink.url().toString())
+            // Three copies at once per instance: of the ten, at least four wait in line, and say so.
+            .environment(LocalSystem.SYNC_SERVICE, "FAILBACK_SYNC_MAX_COPIES", String.valueOf(COPIES_PER_INSTANCE))
             // The dead sync-service's items are given back once they were silent this long.
             .environment(LocalSystem.JOB_SERVICE, "FAILBACK_JOB_LEASE", "6s")
             .environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "1h"));
@@ -94,7 +99,8 @@ class ScaleOutIT {
         azureLink.slowLink(VMS * DISK_BYTES * 1000 / COPY_TIME.toMillis());
         String planJob = plans.start("plan-scale-out", "plannedFailover", FAILBACK_FOR_DOWNTIME);
         Map<String, String> itemJobs = awaitItemJobs(secondJobService, planJob, hostOf.keySet().stream().sorted().toList());
-        awaitPhase1Sent(itemJobs.values(), VMS * DISK_BYTES / 4);
+        String queued = awaitPhase1Sent(itemJobs.values(), VMS * DISK_BYTES / 4);
+        assertTrue(queued.contains("runs " + COPIES_PER_INSTANCE + " copies at once"), queued);
         List<String> startedOnTheDoomedInstance = runsStarted("sync-service-2");
         assertTrue(!startedOnTheDoomedInstance.isEmpty(), "sync-service-2 had items of the plan to copy when it was killed");
         system.killService("sync-service-2");
@@ -152,15 +158,22 @@ class ScaleOutIT {
         }
     }
 
-    /** Waits until the items' SnapshotSynchronization tasks together have sent {@code bytes}, before any ended. */
-    private static void awaitPhase1Sent(Iterable<String> jobs, long bytes) throws InterruptedException {
+    /**
+     * Waits until the items' SnapshotSynchronization tasks together have sent {@code bytes}, before most ended; answers
+     * what a task that waited for a copy slot said meanwhile (fails if none did).
+     */
+    private static String awaitPhase1Sent(Iterable<String> jobs, long bytes) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        String queued = null;
         while (true) {
             long sent = 0;
             int ended = 0;
             for (String job : jobs) {
                 for (JsonNode task : api.job(job).path("properties").path("tasks")) {
                     if (task.path("name").asText().equals("SnapshotSynchronization")) {
+                        if (task.path("stateDescription").asText().startsWith("Waiting: a copy slot")) {
+                            queued = task.path("stateDescription").asText();
+                        }
                         sent += task.path("progress").path("bytesSent").asLong();
                         ended += task.path("state").asText().equals("Succeeded") ? 1 : 0;
                     }
@@ -168,7 +181,8 @@ class ScaleOutIT {
             }
             if (sent >= bytes) {
                 assertTrue(ended < VMS / 2, "most copies ended before the instances could be killed: " + ended + " of " + VMS);
-                return;
+                assertNotNull(queued, "no copy beyond the " + COPIES_PER_INSTANCE + " per instance waited for a slot");
+                return queued;
             }
             assertTrue(System.nanoTime() < deadline, "phase 1 sent only " + sent + " bytes in 120 s");
             Thread.sleep(100);

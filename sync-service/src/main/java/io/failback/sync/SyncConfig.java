@@ -28,4 +28,12 @@ public interface SyncConfig {
      */
     @WithDefault("zstd")
     String compression();
+
+    /**
+     * How many copies (a data task's transfer and proof) this instance runs at once; the others wait in line and
+     * say so in their task, the copies a VM is down for first. On a small node a copy is CPU-bound: more at once share
+     * the same CPU more thinly, and starve heartbeats and job updates with them.
+     */
+    @WithDefault("4")
+    int maxConcurrentCopies();
 }

@@ -188,6 +188,20 @@ public abstract class CommandRun {
                 });
     }
 
+    /**
+     * The task waits for something other than a site (a copy slot): said as a {@link SyncEvent.Type#TaskWaiting}
+     * under {@code code}, then {@link #reportGoingOn}. Repeated while the wait lasts, at least every
+     * {@link Patience#MAX_BACKOFF}, it also tells job-service that the run is alive, well within its lease.
+     */
+    protected final Uni<Void> reportWaiting(SyncTask task, String code, String message) {
+        return emit(SyncEvent.Type.TaskWaiting, task, lastProgress, new Failure(code, message), null);
+    }
+
+    /** What {@link #reportWaiting} said the task waits for is there. */
+    protected final Uni<Void> reportGoingOn(SyncTask task) {
+        return emit(SyncEvent.Type.TaskResumed, task, lastProgress, null, null);
+    }
+
     private void checkDeclaredNext(SyncTask task) {
         if (tasksStarted >= declaredTasks.size() || declaredTasks.get(tasksStarted) != task) {
             currentTask = null; // the task before it succeeded; only the run fails

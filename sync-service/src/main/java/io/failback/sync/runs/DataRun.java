@@ -11,6 +11,8 @@ import io.failback.contracts.site.BlockWriteSummary;
 import io.failback.contracts.site.DiskSpec;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
+import io.failback.sync.sites.SiteCallException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -29,12 +31,17 @@ public abstract class DataRun extends CommandRun {
     private volatile BlockRelay.Counters activeRelay;
     private final Vertx vertx;
     private final Duration progressInterval;
+    private final CopySlots slots;
+    /** The wait for a copy slot under way, which a cancel ends. */
+    private volatile Cancellable slotWait;
 
-    DataRun(SyncCommand command, SyncEventPublisher publisher, Patience patience, BlockRelay relay, Duration progressInterval) {
+    DataRun(SyncCommand command, SyncEventPublisher publisher, Patience patience, BlockRelay relay, Duration progressInterval,
+            CopySlots slots) {
         super(command, publisher, patience);
         this.relay = relay;
         this.vertx = patience.vertx();
         this.progressInterval = progressInterval;
+        this.slots = slots;
     }
 
     /** One disk's copy, started with the shared progress so its counters can be reported. */
@@ -47,6 +54,10 @@ public abstract class DataRun extends CommandRun {
         BlockRelay.Counters relaying = activeRelay;
         if (relaying != null) {
             relaying.abort();
+        }
+        Cancellable waiting = slotWait;
+        if (waiting != null) {
+            waiting.cancel();
         }
     }
 
@@ -95,8 +106,50 @@ public abstract class DataRun extends CommandRun {
         }
     }
 
-    /** Copies the disks one after the other, reporting the task's progress while it runs and once at the end. */
+    /**
+     * Copies the disks one after the other once this instance has a copy slot for the task ({@link CopySlots}; the
+     * task says it waits for one meanwhile), reporting the task's progress while it runs and once at the end.
+     */
     protected final Uni<Void> copyDisks(SyncTask task, List<DiskSpec> disks, Function<DiskSpec, DiskCopy> copyOf) {
+        // A full download's VM is down from its start, a ForDownTime failback's from its phase 2.
+        boolean downtime = task == SyncTask.DataSynchronization || task == SyncTask.FinalDeltaSynchronization;
+        return slot(task, downtime).chain(slot -> copyDisksHolding(task, disks, copyOf).eventually(slot::release));
+    }
+
+    /**
+     * A copy slot; while the task waits for it, the task says so (again every {@link Patience#MAX_BACKOFF}, which keeps
+     * the job's lease) and then that it goes on. A cancel of the job ends the wait.
+     */
+    private Uni<CopySlots.Slot> slot(SyncTask task, boolean downtime) {
+        AtomicLong waitingTimer = new AtomicLong(-1);
+        return Uni.createFrom().<CopySlots.Slot>emitter(emitter -> {
+            Cancellable acquiring = slots.acquire(downtime, before -> {
+                Runnable report = () -> reportWaiting(task, COPY_QUEUED, "a copy slot on this sync-service instance, which runs "
+                        + slots.capacity() + " copies at once (failback.max-concurrent-copies, FAILBACK_SYNC_MAX_COPIES); "
+                        + (before == 0 ? "this copy is next" : before + " wait before this one")
+                        + (downtime ? " (copies whose VM is down go first)" : ""))
+                        .subscribe().with(ok -> { }, e -> LOG.debugf("waiting report not sent: %s", e.getMessage()));
+                report.run();
+                waitingTimer.set(vertx.setPeriodic(Patience.MAX_BACKOFF.toMillis(), id -> report.run()));
+            }).subscribe().with(emitter::complete, emitter::fail);
+            slotWait = () -> {
+                acquiring.cancel();
+                emitter.fail(new SiteCallException("Cancelled", "the job was cancelled while task " + task + " waited for a copy slot"));
+            };
+        })
+                .eventually(() -> {
+                    slotWait = null;
+                    if (waitingTimer.get() >= 0) {
+                        vertx.cancelTimer(waitingTimer.get());
+                    }
+                })
+                .call(slot -> waitingTimer.get() >= 0 ? reportGoingOn(task) : Uni.createFrom().voidItem());
+    }
+
+    /** The code of a task's wait for a copy slot. */
+    static final String COPY_QUEUED = "CopyQueued";
+
+    private Uni<Void> copyDisksHolding(SyncTask task, List<DiskSpec> disks, Function<DiskSpec, DiskCopy> copyOf) {
         Progress progress = new Progress(disks.stream().mapToLong(DiskSpec::sizeBytes).sum());
         long started = System.nanoTime();
         long timer = vertx.setPeriodic(progressInterval.toMillis(), id -> reportProgress(task, progress.snapshot())

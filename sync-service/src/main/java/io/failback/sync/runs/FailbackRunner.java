@@ -41,6 +41,8 @@ public class FailbackRunner {
     /** The codec relays ask sources to compress block streams with (failback.compression); null: none. */
     private final io.failback.contracts.blockstream.Compression compression;
     private final Patience patience;
+    /** How many copies this instance runs at once (failback.max-concurrent-copies). */
+    private final CopySlots copySlots;
     /** Accepted runs by their key; guarded by {@code this}. */
     private final Map<String, CommandRun> accepted = new HashMap<>();
     /** Per item, the runs waiting behind the one that runs; guarded by {@code this}. */
@@ -54,6 +56,7 @@ public class FailbackRunner {
         this.streams = new SiteStreams(vertx);
         this.patience = new Patience(vertx, web, config.patience());
         this.compression = BlockRelay.compressionSetting(config.compression());
+        this.copySlots = new CopySlots(config.maxConcurrentCopies());
     }
 
     /** @return false when the command's run is already here (a duplicate delivery), or the command was a cancel */
@@ -145,7 +148,7 @@ public class FailbackRunner {
         }
         if (command.replicate() != null) {
             return new ReplicationRun(command, command.replicate().source(), azure, hostClient(command.replicate().source()),
-                    new BlockRelay(streams, compression), new HashComparer(web), publisher, patience, config.progressInterval());
+                    new BlockRelay(streams, compression), new HashComparer(web), publisher, patience, config.progressInterval(), copySlots);
         }
         if (command.unplannedFailover() != null) {
             SyncCommand.OnPremisesVm shutDown = command.unplannedFailover().shutDownOnPremisesVm();
@@ -157,11 +160,11 @@ public class FailbackRunner {
         if (command.plannedFailover().failoverDirection() == FailoverDirection.PrimaryToRecovery) {
             SyncCommand.OnPremisesVm source = command.plannedFailover().onPremisesVm();
             return new ReplicationRun(command, source, azure, hostClient(source), new BlockRelay(streams, compression), new HashComparer(web),
-                    publisher, patience, config.progressInterval());
+                    publisher, patience, config.progressInterval(), copySlots);
         }
         SyncCommand.OnPremisesVm target = command.plannedFailover().onPremisesVm();
         return new PlannedFailbackRun(command, azure, hostClient(target), new BlockRelay(streams, compression), new HashComparer(web), publisher,
-                patience, config.progressInterval());
+                patience, config.progressInterval(), copySlots);
     }
 
     private SiteClient hostClient(SyncCommand.OnPremisesVm vm) {

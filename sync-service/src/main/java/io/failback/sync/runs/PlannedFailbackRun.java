@@ -52,8 +52,8 @@ public final class PlannedFailbackRun extends DataRun {
     private final HashComparer hashes;
 
     PlannedFailbackRun(SyncCommand command, SiteClient azure, SiteClient host, BlockRelay relay, HashComparer hashes,
-            SyncEventPublisher publisher, Patience patience, Duration progressInterval) {
-        super(command, publisher, patience, relay, progressInterval);
+            SyncEventPublisher publisher, Patience patience, Duration progressInterval, CopySlots slots) {
+        super(command, publisher, patience, relay, progressInterval, slots);
         this.spec = command.plannedFailover();
         this.azure = azure;
         this.host = host;

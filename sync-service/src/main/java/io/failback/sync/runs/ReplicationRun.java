@@ -40,8 +40,8 @@ public final class ReplicationRun extends DataRun {
     private final HashComparer hashes;
 
     ReplicationRun(SyncCommand command, SyncCommand.OnPremisesVm source, SiteClient azure, SiteClient host, BlockRelay relay,
-            HashComparer hashes, SyncEventPublisher publisher, Patience patience, Duration progressInterval) {
-        super(command, publisher, patience, relay, progressInterval);
+            HashComparer hashes, SyncEventPublisher publisher, Patience patience, Duration progressInterval, CopySlots slots) {
+        super(command, publisher, patience, relay, progressInterval, slots);
         this.source = source;
         this.azure = azure;
         this.host = host;
