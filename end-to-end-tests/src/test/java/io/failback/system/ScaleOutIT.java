@@ -1,7 +1,6 @@
 package io.failback.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,6 +10,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * back to each host. During phase 1's copies one instance of each service is killed ({@code kill -9}) and not
  * started again: the survivors take over the dead ones' partitions, the items the dead sync-service was copying are
  * given back when their lease runs out and resume on the other, the plan suspends once, and one Resume completes it.
- * Each sync-service instance runs three copies at once: the others wait in line, and their tasks say so.
+ * Each sync-service instance runs three copies at once and each host serves two: the others wait, and their tasks say so.
  * Every item has exactly one failback job, every disk is compared byte for byte.
  */
 class ScaleOutIT {
@@ -31,14 +32,16 @@ class ScaleOutIT {
     private static final HostAgent HOST_B = new HostAgent("host-b", "hyperv-b.contoso.local", "vSwitch-Prod");
     private static final int VMS = 10;
     private static final int COPIES_PER_INSTANCE = 3;
+    private static final int COPIES_PER_HOST = 2;
     /** Small disks: the link's pace, not their size, makes phase 1 last long enough to be hit. */
     private static final long DISK_BYTES = 16L << 20;
     /** How long phase 1's copies of all the disks together take on the paced link. */
     private static final Duration COPY_TIME = Duration.ofSeconds(12);
     private static final Duration JOB_TIMEOUT = Duration.ofSeconds(240);
     private static final Pattern JOB_NAME = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-    /** sync-service's log line for a run it starts (FailbackRunner). */
+    /** sync-service's log lines for a run it starts (FailbackRunner) and one that ended (CommandRun). */
     private static final Pattern RUN_STARTED = Pattern.compile("job (\\S+) on vm-scale-\\d+ started \\(command");
+    private static final Pattern RUN_ENDED = Pattern.compile("job (\\S+) on vm-scale-\\d+ ended \\(command");
     private static final String FAILBACK_FOR_DOWNTIME = """
             {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": {"instanceType": "HyperVReplicaAzureFailback",
               "dataSyncOption": "ForDownTime", "recoveryVmCreationOption": "CreateVmIfNotFound"}}""";
@@ -53,6 +56,9 @@ class ScaleOutIT {
             .environment(LocalSystem.SYNC_SERVICE, "FAILBACK_AZURE_URL", azureLink.url().toString())
             // Three copies at once per instance: of the ten, at least four wait in line, and say so.
             .environment(LocalSystem.SYNC_SERVICE, "FAILBACK_SYNC_MAX_COPIES", String.valueOf(COPIES_PER_INSTANCE))
+            // Two streams at once per host: with up to six copies started, some find their host busy, and say so.
+            .environment(HOST_A.serviceName(), "HOST_AGENT_MAX_COPIES", String.valueOf(COPIES_PER_HOST))
+            .environment(HOST_B.serviceName(), "HOST_AGENT_MAX_COPIES", String.valueOf(COPIES_PER_HOST))
             // The dead sync-service's items are given back once they were silent this long.
             .environment(LocalSystem.JOB_SERVICE, "FAILBACK_JOB_LEASE", "6s")
             .environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "1h"));
@@ -99,10 +105,14 @@ class ScaleOutIT {
         azureLink.slowLink(VMS * DISK_BYTES * 1000 / COPY_TIME.toMillis());
         String planJob = plans.start("plan-scale-out", "plannedFailover", FAILBACK_FOR_DOWNTIME);
         Map<String, String> itemJobs = awaitItemJobs(secondJobService, planJob, hostOf.keySet().stream().sorted().toList());
-        String queued = awaitPhase1Sent(itemJobs.values(), VMS * DISK_BYTES / 4);
-        assertTrue(queued.contains("runs " + COPIES_PER_INSTANCE + " copies at once"), queued);
-        List<String> startedOnTheDoomedInstance = runsStarted("sync-service-2");
-        assertTrue(!startedOnTheDoomedInstance.isEmpty(), "sync-service-2 had items of the plan to copy when it was killed");
+        Set<String> waits = awaitPhase1Sent(itemJobs.values(), VMS * DISK_BYTES / 4);
+        assertTrue(waits.stream().anyMatch(wait -> wait.startsWith("Waiting: a copy slot on this sync-service instance, which runs "
+                + COPIES_PER_INSTANCE + " copies at once")), "some copies waited for a slot of their sync-service instance: " + waits);
+        assertTrue(waits.stream().anyMatch(wait -> wait.contains("is busy: this site serves " + COPIES_PER_HOST + " block streams at once")),
+                "some copies waited for their busy host: " + waits);
+        List<String> underWayOnTheDoomedInstance = runs("sync-service-2", RUN_STARTED);
+        underWayOnTheDoomedInstance.removeAll(runs("sync-service-2", RUN_ENDED));
+        assertTrue(!underWayOnTheDoomedInstance.isEmpty(), "sync-service-2 had items of the plan to copy when it was killed");
         system.killService("sync-service-2");
         system.killService("job-service-2");
 
@@ -113,8 +123,8 @@ class ScaleOutIT {
             JsonNode itemJob = api.awaitJobState(itemJobs.get(vm), JOB_TIMEOUT, "Suspended", "Failed", "Cancelled", "Succeeded");
             assertEquals("Suspended", itemJob.path("properties").path("state").asText(), vm + ": " + itemJob.toPrettyString());
         }
-        assertTrue(runsStarted(LocalSystem.SYNC_SERVICE).containsAll(startedOnTheDoomedInstance),
-                "the jobs sync-service-2 was running resumed on the other instance: " + startedOnTheDoomedInstance);
+        assertTrue(runs(LocalSystem.SYNC_SERVICE, RUN_STARTED).containsAll(underWayOnTheDoomedInstance),
+                "the jobs sync-service-2 was running resumed on the other instance: " + underWayOnTheDoomedInstance);
 
         api.resume(planJob);
         JsonNode done = api.awaitJobState(planJob, JOB_TIMEOUT, "Succeeded", "Failed", "Cancelled");
@@ -127,12 +137,12 @@ class ScaleOutIT {
         }
     }
 
-    /** The jobs whose runs the sync-service instance started, as its log says. */
-    private static List<String> runsStarted(String instance) throws java.io.IOException {
-        Matcher started = RUN_STARTED.matcher(Files.readString(system.logFile(instance)));
+    /** The jobs whose runs the sync-service instance started, or ended, as its log says. */
+    private static List<String> runs(String instance, Pattern logLine) throws java.io.IOException {
+        Matcher line = logLine.matcher(Files.readString(system.logFile(instance)));
         List<String> jobs = new ArrayList<>();
-        while (started.find()) {
-            jobs.add(started.group(1));
+        while (line.find()) {
+            jobs.add(line.group(1));
         }
         return jobs;
     }
@@ -160,19 +170,19 @@ class ScaleOutIT {
 
     /**
      * Waits until the items' SnapshotSynchronization tasks together have sent {@code bytes}, before most ended; answers
-     * what a task that waited for a copy slot said meanwhile (fails if none did).
+     * what the tasks said they waited for meanwhile.
      */
-    private static String awaitPhase1Sent(Iterable<String> jobs, long bytes) throws InterruptedException {
+    private static Set<String> awaitPhase1Sent(Iterable<String> jobs, long bytes) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        String queued = null;
+        Set<String> waits = new TreeSet<>();
         while (true) {
             long sent = 0;
             int ended = 0;
             for (String job : jobs) {
                 for (JsonNode task : api.job(job).path("properties").path("tasks")) {
                     if (task.path("name").asText().equals("SnapshotSynchronization")) {
-                        if (task.path("stateDescription").asText().startsWith("Waiting: a copy slot")) {
-                            queued = task.path("stateDescription").asText();
+                        if (task.path("stateDescription").asText().startsWith("Waiting: ")) {
+                            waits.add(task.path("stateDescription").asText());
                         }
                         sent += task.path("progress").path("bytesSent").asLong();
                         ended += task.path("state").asText().equals("Succeeded") ? 1 : 0;
@@ -181,8 +191,7 @@ class ScaleOutIT {
             }
             if (sent >= bytes) {
                 assertTrue(ended < VMS / 2, "most copies ended before the instances could be killed: " + ended + " of " + VMS);
-                assertNotNull(queued, "no copy beyond the " + COPIES_PER_INSTANCE + " per instance waited for a slot");
-                return queued;
+                return waits;
             }
             assertTrue(System.nanoTime() < deadline, "phase 1 sent only " + sent + " bytes in 120 s");
             Thread.sleep(100);

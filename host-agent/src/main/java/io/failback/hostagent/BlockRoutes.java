@@ -9,10 +9,15 @@ import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-/** Serves this host's disks through the block API; a write marks the disk inconsistent until it is verified. */
+/**
+ * Serves this host's disks through the block API, at most {@link HostAgentConfig#maxConcurrentCopies} streams at once;
+ * a write marks the disk inconsistent until it is verified.
+ */
 @ApplicationScoped
 public class BlockRoutes {
-    void register(@Observes Router router, Vertx vertx, HostVmStore store, CertificateStore certificates) {
+    void register(@Observes Router router, Vertx vertx, HostVmStore store, CertificateStore certificates, HostAgentConfig config) {
+        BlockApi.StreamLimit limit = new BlockApi.StreamLimit(config.maxConcurrentCopies(),
+                "host-agent.max-concurrent-copies, HOST_AGENT_MAX_COPIES");
         BlockApi.register(vertx, router, new BlockApi.Disks() {
             @Override
             public VirtualDisk disk(String vmName, String diskId) {
@@ -32,6 +37,11 @@ public class BlockRoutes {
             @Override
             public BlockStreamDecoder.KeyRing keys() {
                 return certificates::key;
+            }
+
+            @Override
+            public BlockApi.StreamLimit streamLimit() {
+                return limit;
             }
 
             @Override

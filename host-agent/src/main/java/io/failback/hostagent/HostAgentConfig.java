@@ -26,4 +26,11 @@ public interface HostAgentConfig {
     /** Block size of disks created here (bytes). */
     @WithDefault("65536")
     int blockSize();
+
+    /**
+     * How many block streams (copies to or from this host) it serves at once; a copy beyond them is refused with
+     * 503 SiteBusy and waits, saying so in its task. The host's disks and link are shared by every copy.
+     */
+    @WithDefault("4")
+    int maxConcurrentCopies();
 }

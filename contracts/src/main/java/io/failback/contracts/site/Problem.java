@@ -7,4 +7,9 @@ package io.failback.contracts.site;
  */
 public record Problem(String type, String title, int status, String detail) {
     public static final String MEDIA_TYPE = "application/problem+json";
+    /**
+     * A site's answer (503, with Retry-After) to a block stream beyond the ones it serves at once: the caller waits
+     * and tries again, without counting it as an outage (docs/contracts.md).
+     */
+    public static final String SITE_BUSY = "SiteBusy";
 }

@@ -70,6 +70,11 @@ public abstract class CommandRun {
         abortWorkUnderWay();
     }
 
+    /** Whether the job was cancelled: work that waits (for a slot, a busy site) stops waiting. */
+    protected final boolean cancelled() {
+        return cancelled;
+    }
+
     /** Stops what the current task is doing, if it can be stopped (a block stream). */
     protected void abortWorkUnderWay() {
     }

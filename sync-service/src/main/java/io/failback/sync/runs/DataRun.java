@@ -9,6 +9,7 @@ import io.failback.contracts.messaging.SyncEvent.TaskProgress;
 import io.failback.contracts.messaging.SyncTask;
 import io.failback.contracts.site.BlockWriteSummary;
 import io.failback.contracts.site.DiskSpec;
+import io.failback.contracts.site.Problem;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
@@ -61,6 +62,12 @@ public abstract class DataRun extends CommandRun {
         }
     }
 
+    /**
+     * One disk's relay, counted in the task's progress. A site that serves as many block streams as it will at once
+     * refuses it before anything moved ({@link Problem#SITE_BUSY}): the copy then gives its slot back, says that it
+     * waits (at least every {@link Patience#MAX_BACKOFF}, within the job's lease), and after {@link #BUSY_RETRY} lines
+     * up for a slot and tries again, for as long as the site is busy: a busy site is no outage.
+     */
     protected final Uni<BlockWriteSummary> relayed(Progress progress, Function<BlockRelay.Counters, Future<BlockWriteSummary>> relayCall) {
         BlockRelay.Counters counters = new BlockRelay.Counters();
         progress.current = counters;
@@ -69,7 +76,37 @@ public abstract class DataRun extends CommandRun {
                 .invoke(summary -> {
                     progress.sentBefore += counters.bytesCovered();
                     progress.current = null;
+                    progress.busyReportedAt = null;
+                })
+                .onFailure(failure -> failure instanceof SiteCallException site && Problem.SITE_BUSY.equals(site.code()))
+                .recoverWithUni(busy -> {
+                    progress.current = null;
+                    return waitForBusySite(progress, (SiteCallException) busy).chain(() -> relayed(progress, relayCall));
                 });
+    }
+
+    /** How soon a copy refused by a busy site tries again: the Retry-After sites answer ({@code BlockApi.BUSY_RETRY_SECONDS}). */
+    static final Duration BUSY_RETRY = Duration.ofSeconds(2);
+
+    private Uni<Void> waitForBusySite(Progress progress, SiteCallException busy) {
+        progress.slot.release();
+        if (cancelled()) {
+            return Uni.createFrom().failure(new SiteCallException("Cancelled", "the job was cancelled while task " + progress.task
+                    + " waited for a busy site"));
+        }
+        Instant now = Instant.now();
+        Uni<Void> report = Uni.createFrom().voidItem();
+        if (progress.busyReportedAt == null || Duration.between(progress.busyReportedAt, now).compareTo(Patience.MAX_BACKOFF) >= 0) {
+            progress.busyReportedAt = now;
+            LOG.infof("job %s on %s, task %s: %s", command.jobName(), command.itemName(), progress.task, busy.getMessage());
+            report = reportWaiting(progress.task, busy.code(), busy.getMessage() + "; this copy tries again every "
+                    + BUSY_RETRY.toSeconds() + " s");
+        }
+        return report
+                .chain(() -> Uni.createFrom().<Void>emitter(slept -> vertx.setTimer(BUSY_RETRY.toMillis(), id -> slept.complete(null))))
+                .chain(() -> slot(progress))
+                .invoke(slot -> progress.slot = slot)
+                .replaceWithVoid();
     }
 
     static String diskPath(String vmName, DiskSpec disk) {
@@ -82,6 +119,13 @@ public abstract class DataRun extends CommandRun {
      * there instead of starting again from zero; the rate counts only what travels now.
      */
     protected static final class Progress {
+        final SyncTask task;
+        /** A copy its VM is down for: it goes first in the line for a slot. */
+        final boolean downtime;
+        /** The copy slot the task holds; replaced when it gave its slot back to wait for a busy site. */
+        volatile CopySlots.Slot slot;
+        /** When the task last said that it waits for a busy site; null while it does not. */
+        volatile Instant busyReportedAt;
         final long bytesTotal;
         final AtomicLong scanned = new AtomicLong();
         final AtomicLong toSend = new AtomicLong();
@@ -90,7 +134,22 @@ public abstract class DataRun extends CommandRun {
         volatile BlockRelay.Counters current;
         final RateMeter rate = new RateMeter(Instant.now(), 0);
 
-        Progress(long bytesTotal) {
+        /** Whether the copy waits for a busy site: it said so, and no relay has moved a byte since. */
+        boolean waitsForBusySite() {
+            if (busyReportedAt == null) {
+                return false;
+            }
+            BlockRelay.Counters now = current;
+            if (now != null && now.bytesCovered() > 0) {
+                busyReportedAt = null;
+                return false;
+            }
+            return true;
+        }
+
+        Progress(SyncTask task, boolean downtime, long bytesTotal) {
+            this.task = task;
+            this.downtime = downtime;
             this.bytesTotal = bytesTotal;
         }
 
@@ -113,14 +172,19 @@ public abstract class DataRun extends CommandRun {
     protected final Uni<Void> copyDisks(SyncTask task, List<DiskSpec> disks, Function<DiskSpec, DiskCopy> copyOf) {
         // A full download's VM is down from its start, a ForDownTime failback's from its phase 2.
         boolean downtime = task == SyncTask.DataSynchronization || task == SyncTask.FinalDeltaSynchronization;
-        return slot(task, downtime).chain(slot -> copyDisksHolding(task, disks, copyOf).eventually(slot::release));
+        Progress progress = new Progress(task, downtime, disks.stream().mapToLong(DiskSpec::sizeBytes).sum());
+        return slot(progress)
+                .invoke(slot -> progress.slot = slot)
+                .chain(slot -> copyDisksHolding(progress, disks, copyOf).eventually(() -> progress.slot.release()));
     }
 
     /**
      * A copy slot; while the task waits for it, the task says so (again every {@link Patience#MAX_BACKOFF}, which keeps
      * the job's lease) and then that it goes on. A cancel of the job ends the wait.
      */
-    private Uni<CopySlots.Slot> slot(SyncTask task, boolean downtime) {
+    private Uni<CopySlots.Slot> slot(Progress progress) {
+        SyncTask task = progress.task;
+        boolean downtime = progress.downtime;
         AtomicLong waitingTimer = new AtomicLong(-1);
         return Uni.createFrom().<CopySlots.Slot>emitter(emitter -> {
             Cancellable acquiring = slots.acquire(downtime, before -> {
@@ -143,17 +207,29 @@ public abstract class DataRun extends CommandRun {
                         vertx.cancelTimer(waitingTimer.get());
                     }
                 })
-                .call(slot -> waitingTimer.get() >= 0 ? reportGoingOn(task) : Uni.createFrom().voidItem());
+                .call(slot -> {
+                    if (waitingTimer.get() < 0) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    // The task said it goes on: a busy site refusing it again is news again.
+                    progress.busyReportedAt = null;
+                    return reportGoingOn(task);
+                });
     }
 
     /** The code of a task's wait for a copy slot. */
     static final String COPY_QUEUED = "CopyQueued";
 
-    private Uni<Void> copyDisksHolding(SyncTask task, List<DiskSpec> disks, Function<DiskSpec, DiskCopy> copyOf) {
-        Progress progress = new Progress(disks.stream().mapToLong(DiskSpec::sizeBytes).sum());
+    private Uni<Void> copyDisksHolding(Progress progress, List<DiskSpec> disks, Function<DiskSpec, DiskCopy> copyOf) {
+        SyncTask task = progress.task;
         long started = System.nanoTime();
-        long timer = vertx.setPeriodic(progressInterval.toMillis(), id -> reportProgress(task, progress.snapshot())
-                .subscribe().with(ok -> { }, e -> LOG.debugf("progress report not sent: %s", e.getMessage())));
+        // No progress while the copy waits for a busy site: a report would tell job-service that it goes on.
+        long timer = vertx.setPeriodic(progressInterval.toMillis(), id -> {
+            if (!progress.waitsForBusySite()) {
+                reportProgress(task, progress.snapshot())
+                        .subscribe().with(ok -> { }, e -> LOG.debugf("progress report not sent: %s", e.getMessage()));
+            }
+        });
         return Multi.createFrom().iterable(disks)
                 .onItem().transformToUniAndConcatenate(disk -> copyOf.apply(disk).start(disk, progress))
                 .collect().asList()

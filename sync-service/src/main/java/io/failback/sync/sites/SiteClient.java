@@ -11,6 +11,7 @@ import io.vertx.core.json.Json;
 import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.ext.web.client.HttpResponse;
 import io.vertx.mutiny.ext.web.client.WebClient;
+import java.net.URI;
 import java.util.Map;
 
 /**
@@ -141,6 +142,11 @@ public final class SiteClient {
      * @param url any URL of the site that answered
      */
     public static SiteCallException failureOf(String siteName, String url, int status, String body) {
+        if (status == 503 && body != null && body.contains("\"" + Problem.SITE_BUSY + "\"")) {
+            URI site = URI.create(url);
+            return SiteCallException.partAway(Problem.SITE_BUSY, siteName + " at " + site.getScheme() + "://" + site.getRawAuthority()
+                    + " is busy: " + problemDetail(body), url);
+        }
         if (status == 502 || status == 503 || status == 504) {
             return SiteCallException.partAway("SiteUnavailable", siteName + " answered " + status + ": " + body, url);
         }
@@ -156,6 +162,15 @@ public final class SiteClient {
             // keep the raw body as the detail
         }
         return new SiteCallException(type, siteName + " answered " + status + ": " + detail);
+    }
+
+    private static String problemDetail(String body) {
+        try {
+            Problem problem = Json.decodeValue(body, Problem.class);
+            return problem == null || problem.detail() == null ? body : problem.detail();
+        } catch (RuntimeException notJson) {
+            return body;
+        }
     }
 
     private boolean isTransport(Throwable failure) {
