@@ -28,13 +28,22 @@ public class ChangeDrivenPasses {
     }
 
     /** A {@link CoalescedPass} woken as above; {@code settle} as there, {@code channels} those of {@link ChangeNotifications}. */
-    public void start(String name, Duration settle, Supplier<Uni<Instant>> pass, String... channels) {
+    public CoalescedPass start(String name, Duration settle, Supplier<Uni<Instant>> pass, String... channels) {
         CoalescedPass started = new CoalescedPass(name, vertx, settle, pass);
         for (String channel : channels) {
             notifications.listen(channel, ignored -> started.runAfterSettling());
         }
         notifications.onListening(started::runSoon);
         passes.add(started);
+        return started;
+    }
+
+    /** Wakes a started pass on more channels too, {@code settle} after the first of their notifications. */
+    public void alsoOn(CoalescedPass pass, Duration settle, String... channels) {
+        Runnable wake = pass.settlingFor(settle);
+        for (String channel : channels) {
+            notifications.listen(channel, ignored -> wake.run());
+        }
     }
 
     /**

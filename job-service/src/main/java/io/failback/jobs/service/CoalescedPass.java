@@ -47,11 +47,24 @@ public final class CoalescedPass {
 
     /** For a change notification: runs the pass once the changes coming with it have settled. */
     public void runAfterSettling() {
-        if (settle.isZero()) {
+        settled(settle, settling);
+    }
+
+    /**
+     * A waker for notifications that matter less (an item job's progress, where its state changes matter now): the
+     * pass runs {@code settle} after the first of them, however many follow meanwhile.
+     */
+    public Runnable settlingFor(Duration slowerSettle) {
+        AtomicBoolean slowSettling = new AtomicBoolean();
+        return () -> settled(slowerSettle, slowSettling);
+    }
+
+    private void settled(Duration delay, AtomicBoolean pending) {
+        if (delay.isZero()) {
             runSoon();
-        } else if (settling.compareAndSet(false, true)) {
-            vertx.setTimer(settle.toMillis(), id -> {
-                settling.set(false);
+        } else if (pending.compareAndSet(false, true)) {
+            vertx.setTimer(delay.toMillis(), id -> {
+                pending.set(false);
                 runSoon();
             });
         }

@@ -15,9 +15,10 @@ import org.jboss.logging.Logger;
 
 /**
  * Advances each running recovery plan job from the state of its item jobs, each plan job in a transaction of its own,
- * so that one plan's trouble (or a concurrent change, retried a second later) holds up no other. It runs when any job
- * changes (a job's trigger notifies every instance at commit): an item job that ends, suspends or reports progress
- * moves its plan within a tenth of a second. Advancing a plan changes its own job, which wakes it once more to find nothing left to do.
+ * so that one plan's trouble (or a concurrent change, retried a second later) holds up no other. Of several instances
+ * of job-service, one at a time advances a given plan job: the others skip it while its row is locked. It runs when a
+ * job changes (a job's trigger notifies every instance at commit): an item job that starts, suspends or ends moves
+ * its plan within a tenth of a second, its progress within a second. Advancing a plan changes its own job, which wakes it once more to find nothing left to do.
  * Suspended plan jobs wait for Resume.
  */
 @Startup
@@ -25,14 +26,21 @@ import org.jboss.logging.Logger;
 public class RecoveryPlanOrchestrator {
     private static final Logger LOG = Logger.getLogger(RecoveryPlanOrchestrator.class);
 
-    /** Every job change wakes it, most of them progress: a plan moves on within a tenth of a second of its item job. */
+    /** An item job that starts, suspends or ends moves its plan on within a tenth of a second. */
     private static final Duration SETTLE = Duration.ofMillis(100);
+    /**
+     * Any other job change (progress, most of them) within a second: a plan sums its items' progress, but one pass
+     * reads every item job of every running plan, and a plan of 50 copying VMs changes its jobs dozens of times a
+     * second; waking on each kept job-service's CPU from applying the very events the plan waited for.
+     */
+    private static final Duration PROGRESS_SETTLE = Duration.ofSeconds(1);
 
     private final RecoveryPlanRunner runner;
 
     public RecoveryPlanOrchestrator(RecoveryPlanRunner runner, ChangeDrivenPasses passes) {
         this.runner = runner;
-        passes.start("recovery plan orchestrator", SETTLE, this::advanceRunningPlans, ChangeNotifications.JOB);
+        CoalescedPass pass = passes.start("recovery plan orchestrator", SETTLE, this::advanceRunningPlans, ChangeNotifications.JOB_STATE);
+        passes.alsoOn(pass, PROGRESS_SETTLE, ChangeNotifications.JOB);
     }
 
     /** Answers when to try again if a plan job could not be advanced, else null. */
@@ -54,11 +62,25 @@ public class RecoveryPlanOrchestrator {
     }
 
     /**
+     * Locks the plan job's row for this transaction, unless another instance holds it: that one is advancing the plan
+     * now, and its commit wakes every instance again. Without the lock, each instance of job-service advanced the same
+     * plan at once, and all but one lost their whole transaction to the row's version (for a plan's start: every item
+     * job it had started, each with its calls to the sites), over and over while the item jobs changed.
+     */
+    private static Uni<Boolean> lockedHere(String jobName) {
+        return Panache.getSession().chain(session -> session.createNativeQuery(LOCK_UNLESS_LOCKED)
+                        .setParameter("name", jobName).getResultList())
+                .map(rows -> !rows.isEmpty());
+    }
+
+    private static final String LOCK_UNLESS_LOCKED = "select name from replication_job where name = :name for update skip locked";
+
+    /**
      * An item job that cannot start or resume fails the plan job, in a new transaction: the one that tried rolled back.
      * Answers whether the plan job was advanced (or failed); false if it is to be tried again.
      */
     private Uni<Boolean> advance(String jobName) {
-        return Panache.withTransaction(() -> runner.advance(jobName))
+        return Panache.withTransaction(() -> lockedHere(jobName).chain(locked -> locked ? runner.advance(jobName) : Uni.createFrom().voidItem()))
                 .onFailure(RecoveryPlanRunner.ItemStepRefused.class)
                 .recoverWithUni(refused -> Panache.withTransaction(() -> runner.fail(jobName, (RecoveryPlanRunner.ItemStepRefused) refused)))
                 .replaceWith(true)

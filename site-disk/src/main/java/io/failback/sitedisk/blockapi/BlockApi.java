@@ -91,7 +91,7 @@ public final class BlockApi {
     }
 
     /** The Retry-After of a {@link Problem#SITE_BUSY} answer. */
-    public static final int BUSY_RETRY_SECONDS = 2;
+    public static final int BUSY_RETRY_SECONDS = 1;
 
     private BlockApi() {
     }

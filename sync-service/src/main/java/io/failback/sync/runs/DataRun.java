@@ -86,7 +86,7 @@ public abstract class DataRun extends CommandRun {
     }
 
     /** How soon a copy refused by a busy site tries again: the Retry-After sites answer ({@code BlockApi.BUSY_RETRY_SECONDS}). */
-    static final Duration BUSY_RETRY = Duration.ofSeconds(2);
+    static final Duration BUSY_RETRY = Duration.ofSeconds(1);
 
     private Uni<Void> waitForBusySite(Progress progress, SiteCallException busy) {
         progress.slot.release();
