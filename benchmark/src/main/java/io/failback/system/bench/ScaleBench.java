@@ -123,7 +123,7 @@ public final class ScaleBench {
     }
 
     /** A plan's failback: its wall time, the time any copy ran (the union of its items' DataSynchronization). */
-    record PlanRun(int vms, long diskBytes, double seconds, double copyBusySeconds, Single oneStream) {
+    record PlanRun(int vms, long diskBytes, double seconds, double copyBusySeconds, Single oneStream, String timeline) {
         double overheadPerVmMs() {
             return (seconds - copyBusySeconds) / vms * 1000;
         }
@@ -265,11 +265,13 @@ public final class ScaleBench {
         JsonNode done = succeeded(planJob);
         double seconds = FailbackDriver.secondsSince(posted);
         List<double[]> copies = new ArrayList<>();
+        List<JsonNode> itemJobs = new ArrayList<>();
         for (JsonNode task : done.path("properties").path("tasks")) {
             Matcher job = JOB_NAME.matcher(task.path("stateDescription").asText());
             if (job.find()) {
                 JsonNode itemJob = api.job(job.group());
                 requireProven(itemJob);
+                itemJobs.add(itemJob);
                 JsonNode copy = task(itemJob, "DataSynchronization");
                 copies.add(new double[] {epochSeconds(copy.path("startTime").asText()), epochSeconds(copy.path("endTime").asText())});
             }
@@ -277,13 +279,56 @@ public final class ScaleBench {
         if (copies.size() != vms.size()) {
             throw new IllegalStateException("plan job " + planJob + " names " + copies.size() + " item jobs for " + vms.size() + " VMs");
         }
-        PlanRun run = new PlanRun(vms.size(), diskBytes * vms.size(), seconds, union(copies), oneStream);
+        PlanRun run = new PlanRun(vms.size(), diskBytes * vms.size(), seconds, union(copies), oneStream,
+                timeline(epochSeconds(posted.toString()), done, itemJobs));
         say("run %d: plan took %.2f s, copies busy %.2f s: %.0f ms per VM outside the copies, %.2f× one stream", r, run.seconds(),
                 run.copyBusySeconds(), run.overheadPerVmMs(), run.againstOneStream());
+        say("run %d: %s", r, run.timeline());
         for (String vm : vms) {
             deleteVms(vm);
         }
         return run;
+    }
+
+    /**
+     * Where a plan's time went, in seconds from its POST: when its item jobs started (first, last), when their copies
+     * started and ended, when the last item job ended and the plan job; and per item, the median of each task.
+     */
+    private static String timeline(double posted, JsonNode planJob, List<JsonNode> itemJobs) {
+        List<Double> jobStarts = new ArrayList<>();
+        List<Double> copyStarts = new ArrayList<>();
+        List<Double> copyEnds = new ArrayList<>();
+        List<Double> jobEnds = new ArrayList<>();
+        Map<String, List<Double>> taskSeconds = new LinkedHashMap<>();
+        for (JsonNode job : itemJobs) {
+            jobStarts.add(epochSeconds(job.path("properties").path("startTime").asText()) - posted);
+            jobEnds.add(epochSeconds(job.path("properties").path("endTime").asText()) - posted);
+            for (JsonNode task : job.path("properties").path("tasks")) {
+                if (task.hasNonNull("startTime") && task.hasNonNull("endTime")) {
+                    double start = epochSeconds(task.path("startTime").asText());
+                    double end = epochSeconds(task.path("endTime").asText());
+                    taskSeconds.computeIfAbsent(task.path("name").asText(), name -> new ArrayList<>()).add(end - start);
+                    if (task.path("name").asText().equals("DataSynchronization")) {
+                        copyStarts.add(start - posted);
+                        copyEnds.add(end - posted);
+                    }
+                }
+            }
+        }
+        StringBuilder tasks = new StringBuilder();
+        taskSeconds.forEach((name, seconds) -> tasks.append(String.format(Locale.ROOT, "%s%s %.2f", tasks.isEmpty() ? "" : ", ", name,
+                median(seconds))));
+        return String.format(Locale.ROOT, "item jobs started %.2f–%.2f s, copies %.2f–%.2f s, item jobs ended by %.2f s, plan job %.2f s; "
+                        + "per item (medians): %s", min(jobStarts), max(jobStarts), min(copyStarts), max(copyEnds), max(jobEnds),
+                epochSeconds(planJob.path("properties").path("endTime").asText()) - posted, tasks);
+    }
+
+    private static double min(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+    }
+
+    private static double max(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
     }
 
     /** Many full downloads started at once, with the API and heartbeat probes running. */
@@ -554,6 +599,9 @@ public final class ScaleBench {
                     plan.oneStream().seconds(), plan.seconds(), plan.copyBusySeconds(), plan.overheadPerVmMs(), plan.againstOneStream(),
                     many.oneStream().seconds(), many.seconds(), many.againstOneStream(), percentile(many.apiMillis(), 0.5), many.apiP99Ms(),
                     many.apiMillis().size(), many.oldestHeartbeatSeconds()));
+        }
+        for (int r = 0; r < plans.size(); r++) {
+            out.append("\nRun ").append(r + 1).append("'s plan: ").append(plans.get(r).timeline()).append('\n');
         }
         out.append("\n\"copies busy\" is the time at least one item's DataSynchronization ran (the union of their intervals, from the ")
                 .append("item jobs' task times); what the plan took beyond it is the control plane's: the plan job starting each item job, ")
