@@ -345,7 +345,7 @@ final class FailbackDriver {
     }
 
     /** The job must prove every disk: SHA-256 of the Azure disk equal to the on-premises disk's. */
-    private static void requireProven(JsonNode job) {
+    static void requireProven(JsonNode job) {
         JsonNode verifications = job.path("properties").path("customDetails").path("verifications");
         if (verifications.size() == 0) {
             throw new IllegalStateException("job " + job.path("name").asText() + " succeeded without disk verifications");

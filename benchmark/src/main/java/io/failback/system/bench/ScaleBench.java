@@ -270,7 +270,7 @@ public final class ScaleBench {
             Matcher job = JOB_NAME.matcher(task.path("stateDescription").asText());
             if (job.find()) {
                 JsonNode itemJob = api.job(job.group());
-                requireProven(itemJob);
+                FailbackDriver.requireProven(itemJob);
                 itemJobs.add(itemJob);
                 JsonNode copy = task(itemJob, "DataSynchronization");
                 copies.add(new double[] {epochSeconds(copy.path("startTime").asText()), epochSeconds(copy.path("endTime").asText())});
@@ -366,7 +366,7 @@ public final class ScaleBench {
                 ends.add(pool.submit(() -> succeeded(job)));
             }
             for (Future<JsonNode> end : ends) {
-                requireProven(end.get());
+                FailbackDriver.requireProven(end.get());
             }
             double seconds = FailbackDriver.secondsSince(posted);
             probing.set(false);
@@ -429,7 +429,7 @@ public final class ScaleBench {
         Instant posted = Instant.now();
         JsonNode done = succeeded(api.failbackWithFullDownload(vm, "CreateVmIfNotFound"));
         double seconds = FailbackDriver.secondsSince(posted);
-        requireProven(done);
+        FailbackDriver.requireProven(done);
         JsonNode copy = task(done, "DataSynchronization");
         deleteVms(vm);
         return new Single(diskBytes, seconds, epochSeconds(copy.path("endTime").asText()) - epochSeconds(copy.path("startTime").asText()));
@@ -443,20 +443,6 @@ public final class ScaleBench {
                     + reached.path("properties").path("errors") + "; see the logs in " + system.logDir());
         }
         return reached;
-    }
-
-    private static void requireProven(JsonNode job) {
-        JsonNode verifications = job.path("properties").path("customDetails").path("verifications");
-        if (verifications.isEmpty()) {
-            throw new IllegalStateException("job " + job.path("name").asText() + " succeeded without disk verifications");
-        }
-        for (JsonNode disk : verifications) {
-            String source = disk.path("sourceDigest").asText();
-            if (source.isEmpty() || !source.equals(disk.path("targetDigest").asText())) {
-                throw new IllegalStateException("disk " + disk.path("diskId").asText() + " of job " + job.path("name").asText()
-                        + " is not proven: " + disk);
-            }
-        }
     }
 
     private static JsonNode task(JsonNode job, String name) {
