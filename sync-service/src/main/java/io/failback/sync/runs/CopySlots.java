@@ -56,14 +56,19 @@ public final class CopySlots {
                 if (inUse < capacity) {
                     inUse++;
                     waiter.granted = true;
-                    emitter.complete(new Held());
-                    return;
+                    before = -1;
+                } else {
+                    waiter.emitter = emitter;
+                    before = downtimeLine.size() + (downtime ? 0 : line.size());
+                    (downtime ? downtimeLine : line).addLast(waiter);
                 }
-                waiter.emitter = emitter;
-                before = downtimeLine.size() + (downtime ? 0 : line.size());
-                (downtime ? downtimeLine : line).addLast(waiter);
             }
-            queued.accept(before);
+            // Outside the lock: the copy that got its slot starts right here, on this thread.
+            if (before < 0) {
+                emitter.complete(new Held());
+            } else {
+                queued.accept(before);
+            }
         }).onCancellation().invoke(() -> leave(waiter));
     }
 
