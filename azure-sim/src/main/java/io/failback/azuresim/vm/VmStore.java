@@ -45,6 +45,11 @@ public class VmStore {
     private final ObjectMapper json;
     private final VmDiskRegistry disks;
     private final Map<String, AzureVm> vms = new ConcurrentHashMap<>();
+    /**
+     * One lock per VM name, kept for the store's life: operations on one VM run one at a time, those on different VMs
+     * at once (a plan's 50 shutdowns no longer wait for each other's durable saves).
+     */
+    private final Map<String, Object> vmLocks = new ConcurrentHashMap<>();
 
     public VmStore(AzureSimConfig config, ObjectMapper json) {
         this.config = config;
@@ -90,43 +95,45 @@ public class VmStore {
         return vm;
     }
 
-    public synchronized AzureVm create(CreateAzureVm request) {
-        AzureVm existing = vms.get(request.name());
-        if (existing != null && existing.state() != AzureVmState.Deleted) {
-            throw ProblemException.conflict("AzureVmExists", "a virtual machine named '" + request.name() + "' already exists");
-        }
-        List<DiskSpec> specs = request.disks().stream()
-                .map(d -> {
-                    if (d.sizeBytes() % MIB != 0) {
-                        throw ProblemException.badRequest("InvalidDiskSize", "disk '" + d.diskId()
-                                + "' size must be a whole number of MiB, got " + d.sizeBytes());
-                    }
-                    AzureSimConfig.requireWithinMaximum(config, d.diskId(), d.sizeBytes());
-                    return new DiskSpec(d.diskId(), d.sizeBytes(), config.blockSize());
-                })
-                .toList();
-        if (specs.stream().map(DiskSpec::diskId).distinct().count() != specs.size()) {
-            throw ProblemException.badRequest("DuplicateDiskId", "disk ids must be unique within a VM");
-        }
-        Path dir = vmDir(request.name());
-        boolean dirExisted = Files.isDirectory(dir);
-        disks.delete(request.name(), dir);
-        try {
-            VmDisks created = disks.create(request.name(), dir, specs);
-            Random content = new Random(request.contentSeed() == null ? System.nanoTime() : request.contentSeed());
-            int zeroPercent = request.zeroPercent() == null ? 40 : request.zeroPercent();
-            int textPercent = request.textPercent() == null ? 0 : request.textPercent();
-            for (VirtualDisk disk : created.disks()) {
-                GeneratedContent.write(disk, content, zeroPercent, textPercent);
+    public AzureVm create(CreateAzureVm request) {
+        synchronized (lockOf(request.name())) {
+            AzureVm existing = vms.get(request.name());
+            if (existing != null && existing.state() != AzureVmState.Deleted) {
+                throw ProblemException.conflict("AzureVmExists", "a virtual machine named '" + request.name() + "' already exists");
             }
-            Instant now = Instant.now();
-            WorkloadSettings workload = request.workload() == null ? WorkloadSettings.DEFAULT : request.workload();
-            AzureVm vm = save(new AzureVm(request.name(), AzureVmState.Running, specs, workload, Map.of(), List.of(), null, now, now));
-            disks.startWorkload(vm.name(), workload);
-            return vm;
-        } catch (RuntimeException | Error e) {
-            discardHalfCreated(request.name(), dir, dirExisted, existing, e);
-            throw e;
+            List<DiskSpec> specs = request.disks().stream()
+                    .map(d -> {
+                        if (d.sizeBytes() % MIB != 0) {
+                            throw ProblemException.badRequest("InvalidDiskSize", "disk '" + d.diskId()
+                                    + "' size must be a whole number of MiB, got " + d.sizeBytes());
+                        }
+                        AzureSimConfig.requireWithinMaximum(config, d.diskId(), d.sizeBytes());
+                        return new DiskSpec(d.diskId(), d.sizeBytes(), config.blockSize());
+                    })
+                    .toList();
+            if (specs.stream().map(DiskSpec::diskId).distinct().count() != specs.size()) {
+                throw ProblemException.badRequest("DuplicateDiskId", "disk ids must be unique within a VM");
+            }
+            Path dir = vmDir(request.name());
+            boolean dirExisted = Files.isDirectory(dir);
+            disks.delete(request.name(), dir);
+            try {
+                VmDisks created = disks.create(request.name(), dir, specs);
+                Random content = new Random(request.contentSeed() == null ? System.nanoTime() : request.contentSeed());
+                int zeroPercent = request.zeroPercent() == null ? 40 : request.zeroPercent();
+                int textPercent = request.textPercent() == null ? 0 : request.textPercent();
+                for (VirtualDisk disk : created.disks()) {
+                    GeneratedContent.write(disk, content, zeroPercent, textPercent);
+                }
+                Instant now = Instant.now();
+                WorkloadSettings workload = request.workload() == null ? WorkloadSettings.DEFAULT : request.workload();
+                AzureVm vm = save(new AzureVm(request.name(), AzureVmState.Running, specs, workload, Map.of(), List.of(), null, now, now));
+                disks.startWorkload(vm.name(), workload);
+                return vm;
+            } catch (RuntimeException | Error e) {
+                discardHalfCreated(request.name(), dir, dirExisted, existing, e);
+                throw e;
+            }
         }
     }
 
@@ -162,27 +169,29 @@ public class VmStore {
      * A failover to Azure: a running VM whose disks start as a copy of {@code replicaDisks} (zero blocks skipped): the
      * replica's disks as they were at its recovery point.
      */
-    public synchronized AzureVm createFromReplica(String name, Replica replica, Map<String, BlockDevice> replicaDisks,
+    public AzureVm createFromReplica(String name, Replica replica, Map<String, BlockDevice> replicaDisks,
             WorkloadSettings workload) {
-        requireNameFree(name);
-        AzureVm existing = vms.get(name);
-        Path dir = vmDir(name);
-        boolean dirExisted = Files.isDirectory(dir);
-        disks.delete(name, dir);
-        try {
-            VmDisks created = disks.create(name, dir, replica.disks());
-            for (VirtualDisk disk : created.disks()) {
-                LocalBlockCopy.copyNonZero(replicaDisks.get(disk.diskId()), disk);
+        synchronized (lockOf(name)) {
+            requireNameFree(name);
+            AzureVm existing = vms.get(name);
+            Path dir = vmDir(name);
+            boolean dirExisted = Files.isDirectory(dir);
+            disks.delete(name, dir);
+            try {
+                VmDisks created = disks.create(name, dir, replica.disks());
+                for (VirtualDisk disk : created.disks()) {
+                    LocalBlockCopy.copyNonZero(replicaDisks.get(disk.diskId()), disk);
+                }
+                Instant now = Instant.now();
+                WorkloadSettings settings = workload == null ? WorkloadSettings.DEFAULT : workload;
+                AzureVm vm = save(new AzureVm(name, AzureVmState.Running, replica.disks(), settings, Map.of(), List.of(),
+                        new AzureVm.ReplicaOrigin(replica.itemName(), created.trackingPoints()), now, now));
+                disks.startWorkload(name, settings);
+                return vm;
+            } catch (RuntimeException | Error e) {
+                discardHalfCreated(name, dir, dirExisted, existing, e);
+                throw e;
             }
-            Instant now = Instant.now();
-            WorkloadSettings settings = workload == null ? WorkloadSettings.DEFAULT : workload;
-            AzureVm vm = save(new AzureVm(name, AzureVmState.Running, replica.disks(), settings, Map.of(), List.of(),
-                    new AzureVm.ReplicaOrigin(replica.itemName(), created.trackingPoints()), now, now));
-            disks.startWorkload(name, settings);
-            return vm;
-        } catch (RuntimeException | Error e) {
-            discardHalfCreated(name, dir, dirExisted, existing, e);
-            throw e;
         }
     }
 
@@ -190,57 +199,69 @@ public class VmStore {
      * Shuts the VM down and deallocates it: the workload stops, then each disk's tracking point is recorded, so
      * that "changed since the snapshot" read after this is final. Shutting down a stopped VM is a no-op.
      */
-    public synchronized AzureVm shutdown(String name) {
-        AzureVm vm = get(name);
-        if (vm.state() == AzureVmState.Stopped) {
-            return vm;
+    public AzureVm shutdown(String name) {
+        synchronized (lockOf(name)) {
+            AzureVm vm = get(name);
+            if (vm.state() == AzureVmState.Stopped) {
+                return vm;
+            }
+            save(vm.withState(AzureVmState.Stopping));
+            disks.stopWorkload(name);
+            return save(vm.withShutdown(disks.get(name).trackingPoints()));
         }
-        save(vm.withState(AzureVmState.Stopping));
-        disks.stopWorkload(name);
-        return save(vm.withShutdown(disks.get(name).trackingPoints()));
     }
 
-    public synchronized AzureVm start(String name) {
-        AzureVm vm = get(name);
-        if (vm.state() == AzureVmState.Running) {
-            return vm;
+    public AzureVm start(String name) {
+        synchronized (lockOf(name)) {
+            AzureVm vm = get(name);
+            if (vm.state() == AzureVmState.Running) {
+                return vm;
+            }
+            AzureVm running = save(vm.withState(AzureVmState.Running));
+            disks.startWorkload(name, running.workload());
+            return running;
         }
-        AzureVm running = save(vm.withState(AzureVmState.Running));
-        disks.startWorkload(name, running.workload());
-        return running;
     }
 
-    public synchronized AzureVm setWorkload(String name, WorkloadSettings settings) {
-        AzureVm vm = save(get(name).withWorkload(settings));
-        if (vm.state() == AzureVmState.Running) {
-            disks.startWorkload(name, settings);
+    public AzureVm setWorkload(String name, WorkloadSettings settings) {
+        synchronized (lockOf(name)) {
+            AzureVm vm = save(get(name).withWorkload(settings));
+            if (vm.state() == AzureVmState.Running) {
+                disks.startWorkload(name, settings);
+            }
+            return vm;
         }
-        return vm;
     }
 
     /** A consistent snapshot of all the VM's disks, taken while it keeps running. */
-    public synchronized VmSnapshot snapshot(String name) {
-        AzureVm vm = get(name);
-        String id = UUID.randomUUID().toString();
-        VmSnapshot snapshot = new VmSnapshot(id, Instant.now(), disks.get(name).snapshot(id));
-        save(vm.plusSnapshot(snapshot));
-        return snapshot;
+    public VmSnapshot snapshot(String name) {
+        synchronized (lockOf(name)) {
+            AzureVm vm = get(name);
+            String id = UUID.randomUUID().toString();
+            VmSnapshot snapshot = new VmSnapshot(id, Instant.now(), disks.get(name).snapshot(id));
+            save(vm.plusSnapshot(snapshot));
+            return snapshot;
+        }
     }
 
-    public synchronized void deleteSnapshot(String name, String snapshotId) {
-        AzureVm vm = get(name);
-        if (vm.snapshots().stream().noneMatch(s -> s.snapshotId().equals(snapshotId))) {
-            throw ProblemException.notFound("SnapshotNotFound", "virtual machine '" + name + "' has no snapshot '" + snapshotId + "'");
+    public void deleteSnapshot(String name, String snapshotId) {
+        synchronized (lockOf(name)) {
+            AzureVm vm = get(name);
+            if (vm.snapshots().stream().noneMatch(s -> s.snapshotId().equals(snapshotId))) {
+                throw ProblemException.notFound("SnapshotNotFound", "virtual machine '" + name + "' has no snapshot '" + snapshotId + "'");
+            }
+            disks.get(name).deleteSnapshot(snapshotId);
+            save(vm.withSnapshots(vm.snapshots().stream().filter(s -> !s.snapshotId().equals(snapshotId)).toList()));
         }
-        disks.get(name).deleteSnapshot(snapshotId);
-        save(vm.withSnapshots(vm.snapshots().stream().filter(s -> !s.snapshotId().equals(snapshotId)).toList()));
     }
 
     /** Deletes the VM and its disks (what Commit after failback does). */
-    public synchronized AzureVm delete(String name) {
-        AzureVm vm = get(name);
-        disks.delete(name, vmDir(name));
-        return save(vm.withState(AzureVmState.Deleted).withSnapshots(List.of()));
+    public AzureVm delete(String name) {
+        synchronized (lockOf(name)) {
+            AzureVm vm = get(name);
+            disks.delete(name, vmDir(name));
+            return save(vm.withState(AzureVmState.Deleted).withSnapshots(List.of()));
+        }
     }
 
     /**
@@ -312,5 +333,9 @@ public class VmStore {
         SiteFiles.writeAtomically(json, vmDir(vm.name()).resolve("vm.json"), vm);
         vms.put(vm.name(), vm);
         return vm;
+    }
+
+    private Object lockOf(String vmName) {
+        return vmLocks.computeIfAbsent(vmName, name -> new Object());
     }
 }
