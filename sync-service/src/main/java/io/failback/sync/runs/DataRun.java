@@ -31,6 +31,7 @@ public abstract class DataRun extends CommandRun {
     /** The relay under way, which a cancel stops. */
     private volatile BlockRelay.Counters activeRelay;
     private final Vertx vertx;
+    private final Patience patience;
     private final Duration progressInterval;
     private final CopySlots slots;
     /** The wait for a copy slot under way, which a cancel ends. */
@@ -41,6 +42,7 @@ public abstract class DataRun extends CommandRun {
         super(command, publisher, patience);
         this.relay = relay;
         this.vertx = patience.vertx();
+        this.patience = patience;
         this.progressInterval = progressInterval;
         this.slots = slots;
     }
@@ -103,7 +105,7 @@ public abstract class DataRun extends CommandRun {
                     + BUSY_RETRY.toSeconds() + " s");
         }
         return report
-                .chain(() -> Uni.createFrom().<Void>emitter(slept -> vertx.setTimer(BUSY_RETRY.toMillis(), id -> slept.complete(null))))
+                .chain(() -> patience.sleep(BUSY_RETRY))
                 .chain(() -> slot(progress))
                 .invoke(slot -> progress.slot = slot)
                 .replaceWithVoid();

@@ -142,34 +142,26 @@ public final class SiteClient {
      * @param url any URL of the site that answered
      */
     public static SiteCallException failureOf(String siteName, String url, int status, String body) {
-        if (status == 503 && body != null && body.contains("\"" + Problem.SITE_BUSY + "\"")) {
+        Problem problem = problemOf(body);
+        String detail = problem == null || problem.detail() == null ? body : problem.detail();
+        if (status == 503 && problem != null && Problem.SITE_BUSY.equals(problem.type())) {
             URI site = URI.create(url);
             return SiteCallException.partAway(Problem.SITE_BUSY, siteName + " at " + site.getScheme() + "://" + site.getRawAuthority()
-                    + " is busy: " + problemDetail(body), url);
+                    + " is busy: " + detail, url);
         }
         if (status == 502 || status == 503 || status == 504) {
             return SiteCallException.partAway("SiteUnavailable", siteName + " answered " + status + ": " + body, url);
         }
-        String type = "SiteCallFailed";
-        String detail = body;
-        try {
-            Problem problem = Json.decodeValue(body, Problem.class);
-            if (problem != null) {
-                type = problem.type() == null ? type : problem.type();
-                detail = problem.detail() == null ? body : problem.detail();
-            }
-        } catch (RuntimeException notJson) {
-            // keep the raw body as the detail
-        }
+        String type = problem == null || problem.type() == null ? "SiteCallFailed" : problem.type();
         return new SiteCallException(type, siteName + " answered " + status + ": " + detail);
     }
 
-    private static String problemDetail(String body) {
+    /** The answer's problem detail; null when the body is none (the raw body then stands for it). */
+    private static Problem problemOf(String body) {
         try {
-            Problem problem = Json.decodeValue(body, Problem.class);
-            return problem == null || problem.detail() == null ? body : problem.detail();
+            return body == null ? null : Json.decodeValue(body, Problem.class);
         } catch (RuntimeException notJson) {
-            return body;
+            return null;
         }
     }
 
