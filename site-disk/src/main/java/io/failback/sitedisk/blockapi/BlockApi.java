@@ -22,7 +22,9 @@ import io.vertx.core.json.Json;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -107,7 +109,7 @@ public final class BlockApi {
         StreamLimit limit = disks.streamLimit();
         AtomicInteger streams = new AtomicInteger();
         if (limit.max() > 0) {
-            for (String blocks : java.util.List.of(disk + "/blocks", disk + "/blocks/select")) {
+            for (String blocks : List.of(disk + "/blocks", disk + "/blocks/select")) {
                 router.route(blocks).handler(ctx -> admit(ctx, limit, streams));
             }
         }
@@ -206,7 +208,7 @@ public final class BlockApi {
                     + limit.setting() + ") and all are in use; try again in " + BUSY_RETRY_SECONDS + " s"));
             return;
         }
-        java.util.concurrent.atomic.AtomicBoolean counted = new java.util.concurrent.atomic.AtomicBoolean(true);
+        AtomicBoolean counted = new AtomicBoolean(true);
         ctx.addEndHandler(ended -> {
             if (counted.getAndSet(false)) {
                 streams.decrementAndGet();
