@@ -136,7 +136,7 @@ final class LauncherOptions {
             case "--kafka-controller-port" -> ports = ports.withKafkaController(port(flag, value));
             case "--postgres-port" -> ports = ports.withPostgres(port(flag, value));
             case "--host" -> hosts.add(HostAgent.parse(value));
-            case "--instances" -> instances(flag, value);
+            case "--instances" -> instances.putAll(LocalSystem.parseInstances(value));
             case "--kafka-bootstrap" -> kafkaBootstrap = value;
             case "--datasource-url" -> datasourceUrl = value;
             case "--datasource-username" -> datasourceUsername = value;
@@ -161,28 +161,6 @@ final class LauncherOptions {
             // reported below
         }
         throw new IllegalArgumentException(flag + " needs a port number, got " + value);
-    }
-
-    /** {@code job-service=2,sync-service=3}: checked here so that a typo is told before anything starts. */
-    private void instances(String flag, String value) {
-        for (String part : value.split(",")) {
-            String[] serviceAndCount = part.trim().split("=", 2);
-            String service = serviceAndCount[0].trim();
-            if (!service.equals(LocalSystem.JOB_SERVICE) && !service.equals(LocalSystem.SYNC_SERVICE)) {
-                throw new IllegalArgumentException(flag + " takes job-service=N and sync-service=N, not '" + part.trim() + "'");
-            }
-            int count;
-            try {
-                count = serviceAndCount.length == 2 ? Integer.parseInt(serviceAndCount[1].trim()) : -1;
-            } catch (NumberFormatException e) {
-                count = -1;
-            }
-            if (count < 1 || count > LocalSystem.MAX_INSTANCES) {
-                throw new IllegalArgumentException(flag + " needs a count from 1 to " + LocalSystem.MAX_INSTANCES + " for " + service
-                        + ", got '" + part.trim() + "'");
-            }
-            instances.put(service, count);
-        }
     }
 
     private static int hours(String flag, String value) {

@@ -159,7 +159,7 @@ public final class LocalSystem implements AutoCloseable {
         }
         for (String instance : instances(SYNC_SERVICE)) {
             addService(layout, instance, SYNC_SERVICE, instance.equals(SYNC_SERVICE) ? ports.syncService() : furtherPorts.next(), null,
-                    Map.of("FAILBACK_AZURE_URL", azureUrl.toString()), instanceEnvironment(extraEnvironment, instance), componentListener);
+                    Map.of("FAILBACK_AZURE_URL", azureUrl.toString()), instanceEnvironment(extraEnvironment, SYNC_SERVICE, instance), componentListener);
         }
         Map<String, String> jobServiceEnvironment = new HashMap<>(Map.of(
                 "QUARKUS_DATASOURCE_REACTIVE_URL", datasource.url(),
@@ -169,7 +169,7 @@ public final class LocalSystem implements AutoCloseable {
         jobServiceEnvironment.putAll(issuer.jobServiceEnvironment());
         for (String instance : instances(JOB_SERVICE)) {
             addService(layout, instance, JOB_SERVICE, instance.equals(JOB_SERVICE) ? ports.jobService() : furtherPorts.next(),
-                    jobServiceTls, jobServiceEnvironment, instanceEnvironment(extraEnvironment, instance), componentListener);
+                    jobServiceTls, jobServiceEnvironment, instanceEnvironment(extraEnvironment, JOB_SERVICE, instance), componentListener);
         }
         for (String name : extraEnvironment.keySet()) {
             if (!(components.get(name) instanceof QuarkusService)) {
@@ -182,11 +182,38 @@ public final class LocalSystem implements AutoCloseable {
      * What {@link Builder#environment} set for a service applies to every instance of it; what it set for one
      * further instance by its name ({@code sync-service-2}) to that one too.
      */
-    private static Map<String, Map<String, String>> instanceEnvironment(Map<String, Map<String, String>> extraEnvironment, String instance) {
-        String service = instance.equals(JOB_SERVICE) || instance.startsWith(JOB_SERVICE + "-") ? JOB_SERVICE : SYNC_SERVICE;
+    private static Map<String, Map<String, String>> instanceEnvironment(Map<String, Map<String, String>> extraEnvironment, String service,
+                                                                       String instance) {
         Map<String, String> merged = new HashMap<>(extraEnvironment.getOrDefault(service, Map.of()));
         merged.putAll(extraEnvironment.getOrDefault(instance, Map.of()));
         return Map.of(instance, merged);
+    }
+
+    /**
+     * {@code job-service=2,sync-service=3}, as {@code --instances} takes it: checked here so that a typo is told
+     * before anything starts (an {@link IllegalArgumentException} whose message names the option).
+     */
+    public static Map<String, Integer> parseInstances(String value) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (String part : value.split(",")) {
+            String[] serviceAndCount = part.trim().split("=", 2);
+            String service = serviceAndCount[0].trim();
+            if (!service.equals(JOB_SERVICE) && !service.equals(SYNC_SERVICE)) {
+                throw new IllegalArgumentException("--instances takes job-service=N and sync-service=N, not '" + part.trim() + "'");
+            }
+            int count;
+            try {
+                count = serviceAndCount.length == 2 ? Integer.parseInt(serviceAndCount[1].trim()) : -1;
+            } catch (NumberFormatException e) {
+                count = -1;
+            }
+            if (count < 1 || count > MAX_INSTANCES) {
+                throw new IllegalArgumentException("--instances needs a count from 1 to " + MAX_INSTANCES + " for " + service
+                        + ", got '" + part.trim() + "'");
+            }
+            counts.put(service, count);
+        }
+        return counts;
     }
 
     /**

@@ -89,15 +89,9 @@ public final class ScaleBench {
                     case "--concurrent-disk-mib" -> concurrentDiskMib = Long.parseLong(value);
                     case "--hosts" -> hosts = Integer.parseInt(value);
                     case "--instances" -> {
-                        for (String part : value.split(",")) {
-                            String[] kv = part.split("=", 2);
-                            int count = Integer.parseInt(kv[1].trim());
-                            switch (kv[0].trim()) {
-                                case LocalSystem.JOB_SERVICE -> jobServices = count;
-                                case LocalSystem.SYNC_SERVICE -> syncServices = count;
-                                default -> throw new IllegalArgumentException("--instances takes job-service=N,sync-service=N");
-                            }
-                        }
+                        Map<String, Integer> counts = LocalSystem.parseInstances(value);
+                        jobServices = counts.getOrDefault(LocalSystem.JOB_SERVICE, jobServices);
+                        syncServices = counts.getOrDefault(LocalSystem.SYNC_SERVICE, syncServices);
                     }
                     default -> throw new IllegalArgumentException("unknown option " + flag);
                 }
