@@ -76,13 +76,13 @@ public class RecoveryPlanOrchestrator {
     private static final String LOCK_UNLESS_LOCKED = "select name from replication_job where name = :name for update skip locked";
 
     /**
-     * An item job that cannot start or resume fails the plan job, in a new transaction: the one that tried rolled back.
+     * An item job that cannot start or resume is recorded on the plan job, in a new transaction: the one that tried rolled back.
      * Answers whether the plan job was advanced (or failed); false if it is to be tried again.
      */
     private Uni<Boolean> advance(String jobName) {
         return Panache.withTransaction(() -> lockedHere(jobName).chain(locked -> locked ? runner.advance(jobName) : Uni.createFrom().voidItem()))
                 .onFailure(RecoveryPlanRunner.ItemStepRefused.class)
-                .recoverWithUni(refused -> Panache.withTransaction(() -> runner.fail(jobName, (RecoveryPlanRunner.ItemStepRefused) refused)))
+                .recoverWithUni(refused -> Panache.withTransaction(() -> runner.refuse(jobName, (RecoveryPlanRunner.ItemStepRefused) refused)))
                 .replaceWith(true)
                 .onFailure().invoke(e -> LOG.warnf("recovery plan job %s not advanced: %s; will retry", jobName, e.getMessage()))
                 .onFailure().recoverWithItem(false);

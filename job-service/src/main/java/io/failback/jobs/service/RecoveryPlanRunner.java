@@ -134,12 +134,14 @@ public class RecoveryPlanRunner {
             return;
         }
         long synchronizedItems = 0;
+        List<String> failed = new ArrayList<>();
         TaskProgress total = null;
         for (String item : items) {
             ReplicationJob itemJob = run.itemJobs().get(item);
             if (itemJob.state == JobState.Failed || itemJob.state == JobState.Cancelled) {
-                steps.add(() -> fail(run, SNAPSHOT_TASK, itemJobError(item, itemJob)));
-                return;
+                recordFailedItem(job, itemTask(run.plan(), item), item, itemJob, now);
+                failed.add(item);
+                continue;
             }
             JobTask itemSnapshot = itemJob.task(SyncTask.SnapshotSynchronization.name());
             if (itemSnapshot.state() == JobState.Succeeded) {
@@ -147,15 +149,21 @@ public class RecoveryPlanRunner {
             }
             total = sum(total, itemSnapshot.progress());
         }
-        if (synchronizedItems == items.size()) {
+        if (synchronizedItems + failed.size() == items.size()) {
+            if (!failed.isEmpty()) {
+                List<JobError> errors = errorsOf(job, failed.stream().map(item -> itemTask(run.plan(), item)).toList());
+                steps.add(() -> fail(run, SNAPSHOT_TASK, failedItems(failed, items.size(), "phase 1"), errors));
+                return;
+            }
             job.updateTask(SNAPSHOT_TASK, task -> task.succeeded(now, null, 0));
             job.suspend(null, "Every VM's snapshot is synchronized while it keeps running in Azure. Complete Failover (resume this "
                     + "job) to shut them down, send their final changes and start them on-premises, group by group", now);
             return;
         }
+        String synchronizedSoFar = synchronizedItems + " of " + items.size() + " VMs synchronized"
+                + (failed.isEmpty() ? "" : ", " + failed.size() + " failed (" + String.join(", ", failed) + ")");
         JobTask progressed = new JobTask(snapshot.taskId(), snapshot.name(), snapshot.friendlyName(), snapshot.state(),
-                synchronizedItems + " of " + items.size() + " VMs synchronized", snapshot.startTime(), null, total, snapshot.errors(),
-                snapshot.lastSequence(), snapshot.waitedForAPart());
+                synchronizedSoFar, snapshot.startTime(), null, total, snapshot.errors(), snapshot.lastSequence(), snapshot.waitedForAPart());
         if (!progressed.equals(snapshot)) {
             job.updateTask(SNAPSHOT_TASK, task -> progressed);
         }
@@ -184,10 +192,15 @@ public class RecoveryPlanRunner {
         run.plan().endScenario();
     }
 
-    /** Whether every item of the group succeeded; starts (or resumes after phase 1) those whose turn came. */
+    /**
+     * Whether every item of the group succeeded; starts (or resumes after phase 1) those whose turn came. An item job
+     * that failed is recorded on its task at once, and the group's other items are followed to their own end: only
+     * then does the plan job fail (its later groups never start).
+     */
     private boolean completeItems(Run run, int g, RecoveryPlanGroup group, Instant now, List<Supplier<Uni<Void>>> steps) {
         ReplicationJob job = run.job();
-        boolean allSucceeded = true;
+        boolean allEnded = true;
+        List<String> failed = new ArrayList<>();
         for (String item : group.itemNames()) {
             String taskName = itemTask(g, item);
             ReplicationJob itemJob = run.itemJobs().get(item);
@@ -195,15 +208,19 @@ public class RecoveryPlanRunner {
             if (task.state() == JobState.Succeeded) {
                 continue;
             }
+            if (task.state() == JobState.Failed) {
+                failed.add(item);
+                continue;
+            }
             if (itemJob == null) {
                 steps.add(() -> startItemJob(run, item, taskName, now));
-                allSucceeded = false;
+                allEnded = false;
                 continue;
             }
             if (task.state() == JobState.NotStarted) {
                 if (itemJob.state == JobState.Suspended) {
                     steps.add(() -> resumeItemJob(run, itemJob, taskName, now));
-                    allSucceeded = false;
+                    allEnded = false;
                     continue;
                 }
                 // Completed by hand since phase 1 ("Complete Failover" on the item's own job): its step is under way.
@@ -213,13 +230,28 @@ public class RecoveryPlanRunner {
                 case Succeeded -> job.updateTask(taskName, t -> moved(t, JobState.Succeeded, "Job " + itemJob.name + " succeeded",
                         itemJob.endTime == null || itemJob.endTime.isBefore(t.startTime()) ? now : itemJob.endTime));
                 case Failed, Cancelled -> {
-                    steps.add(() -> fail(run, taskName, itemJobError(item, itemJob)));
-                    return false;
+                    recordFailedItem(job, taskName, item, itemJob, now);
+                    failed.add(item);
                 }
-                default -> allSucceeded = false;
+                default -> allEnded = false;
             }
         }
-        return allSucceeded;
+        if (allEnded && !failed.isEmpty()) {
+            List<JobError> errors = errorsOf(job, failed.stream().map(item -> itemTask(g, item)).toList());
+            steps.add(() -> fail(run, groupTask(g), failedItems(failed, group.itemNames().size(), "in group " + (g + 1)), errors));
+            return false;
+        }
+        return allEnded;
+    }
+
+    /** The item's task fails with its job's error, which the plan job's errors list too, once. */
+    private static void recordFailedItem(ReplicationJob job, String taskName, String item, ReplicationJob itemJob, Instant now) {
+        if (job.task(taskName).state() == JobState.Failed) {
+            return;
+        }
+        JobError error = itemJobError(item, itemJob);
+        job.updateTask(taskName, t -> t.failed(now, error, t.lastSequence()));
+        job.addError(error);
     }
 
     /**
@@ -319,29 +351,48 @@ public class RecoveryPlanRunner {
                 .replaceWithVoid();
     }
 
-    /** Fails the named plan job with a refused item step, if it is still InProgress (the scheduler's entry). */
-    Uni<Void> fail(String jobName, ItemStepRefused refused) {
+    /**
+     * Records a refused item step on its task, if the plan job is still InProgress (the scheduler's entry). A refused
+     * item counts as a failed one: its group's other items are followed to their end, then the plan job fails. A
+     * refused phase 1 started nothing (its whole start rolled back), so the plan job fails at once.
+     */
+    Uni<Void> refuse(String jobName, ItemStepRefused refused) {
         return ReplicationJob.<ReplicationJob>findById(jobName).chain(job -> job == null || job.state != JobState.InProgress
                 ? Uni.createFrom().voidItem()
-                : load(job).chain(run -> fail(run, refused.taskName, new JobError(refused.type(), refused.getMessage()))));
+                : load(job).chain(run -> {
+                    JobError error = new JobError(refused.type(), refused.getMessage());
+                    run.job().updateTask(refused.taskName, task -> task.failed(Instant.now(), error, task.lastSequence()));
+                    run.job().addError(error);
+                    return refused.taskName.equals(SNAPSHOT_TASK)
+                            ? fail(run, SNAPSHOT_TASK, error.message(), List.of(error))
+                            : Uni.createFrom().voidItem();
+                }));
     }
 
     /**
-     * The plan job fails on the first item job that failed. Item jobs still running go on to their own end (stopping
-     * one half-way would leave its VM down in Azure and unbootable on-premises), and those suspended after phase 1 stay
-     * suspended: each can still be completed or cancelled on its own job. Items whose turn never came are released.
+     * The plan job fails on the named task (a group, or phase 1) with its failed items' errors, once those are all that
+     * is left of it. Item jobs still running go on to their own end (stopping one half-way would leave its VM down in
+     * Azure and unbootable on-premises), and those suspended after phase 1 stay suspended: each can still be completed
+     * or cancelled on its own job. Items whose turn never came are released.
      */
-    private Uni<Void> fail(Run run, String taskName, JobError error) {
+    private Uni<Void> fail(Run run, String taskName, String description, List<JobError> errors) {
         Instant now = Instant.now();
         ReplicationJob job = run.job();
-        job.updateTask(taskName, task -> task.failed(now, error, task.lastSequence()));
-        if (taskName.contains("/")) {
-            job.updateTask(taskName.substring(0, taskName.indexOf('/')), task -> task.failed(now, error, task.lastSequence()));
-        }
-        job.addError(error);
-        job.finish(JobState.Failed, error.message(), now);
+        job.updateTask(taskName, task -> new JobTask(task.taskId(), task.name(), task.friendlyName(), JobState.Failed, description,
+                task.startTime() == null ? now : task.startTime(), now, task.progress(), List.copyOf(errors), task.lastSequence(),
+                task.waitedForAPart()));
+        job.finish(JobState.Failed, description, now);
         run.plan().endScenario();
         return release(job);
+    }
+
+    /** What the plan job says when it fails on a group, or phase 1, of which these items failed. */
+    private static String failedItems(List<String> items, int of, String where) {
+        return items.size() + " of " + of + " VMs failed " + where + ": " + String.join(", ", items);
+    }
+
+    private static List<JobError> errorsOf(ReplicationJob job, List<String> taskNames) {
+        return taskNames.stream().flatMap(name -> job.task(name).errors().stream()).toList();
     }
 
     /**
