@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The add, replace and remove operations of JSON Patch (RFC 6902) on a Jackson tree, for KustomizeRenderer. */
+/**
+ * The add, replace, remove and test operations of JSON Patch (RFC 6902) on a Jackson tree, for KustomizeRenderer. A
+ * failed test fails the render, as in Kustomize: it guards a patch that addresses list items by index.
+ */
 final class JsonPatch {
     private JsonPatch() {
     }
@@ -37,6 +40,13 @@ final class JsonPatch {
                 add(parent, last, value, origin);
             }
             case "remove" -> remove(parent, last, origin, operation);
+            case "test" -> {
+                JsonNode actual = parent.isArray() ? parent.path(Integer.parseInt(last)) : parent.path(last);
+                if (!actual.equals(value)) {
+                    throw new IllegalArgumentException(origin + ": the test of " + operation.path("path").asText() + " expected "
+                            + value + ", found " + actual);
+                }
+            }
             default -> throw new IllegalArgumentException(origin + ": the JSON patch operation '" + op
                     + "' is not implemented by KustomizeRenderer");
         }

@@ -19,12 +19,16 @@ import java.util.function.Consumer;
 
 /**
  * Renders a Kustomize tree without Kustomize, for machines without kubectl. It implements exactly what deploy/ uses:
- * {@code resources} (files and folders), {@code namespace}, {@code patches} (JSON 6902, targeted by kind and name),
- * {@code replicas} and {@code images}, applied in Kustomize's order. Anything else fails loudly instead of rendering
- * something Kustomize would not; where kubectl exists, the tests compare the two renders.
+ * {@code resources} (files and folders), {@code components}, {@code namespace}, {@code patches} (JSON 6902, targeted
+ * by kind and name), {@code replicas} and {@code images}, applied in Kustomize's order. Anything else fails loudly
+ * instead of rendering something Kustomize would not; where kubectl exists, the tests compare the two renders.
  */
 final class KustomizeRenderer {
-    private static final Set<String> SUPPORTED_FIELDS = Set.of("apiVersion", "kind", "resources", "namespace", "patches", "replicas", "images");
+    private static final Set<String> SUPPORTED_FIELDS = Set.of("apiVersion", "kind", "resources", "components", "namespace", "patches",
+            "replicas", "images");
+    private static final String KUSTOMIZATION = "Kustomization";
+    /** A kustomization applied to what the one listing it has so far: its resources join, its transformations apply to all. */
+    private static final String COMPONENT = "Component";
     private static final Set<String> SUPPORTED_TARGET_FIELDS = Set.of("kind", "name");
     private static final Set<String> SUPPORTED_IMAGE_FIELDS = Set.of("name", "newName", "newTag", "digest");
     private static final Set<String> SCALABLE_KINDS = Set.of("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController");
@@ -33,6 +37,14 @@ final class KustomizeRenderer {
             "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "CustomResourceDefinition");
 
     List<ObjectNode> render(Path dir) {
+        return build(dir, KUSTOMIZATION, new ArrayList<>());
+    }
+
+    /**
+     * Kustomize's order: the resources, then each component in turn on everything gathered so far, then this
+     * kustomization's own transformations on the lot.
+     */
+    private List<ObjectNode> build(Path dir, String kind, List<ObjectNode> resources) {
         Path file = dir.resolve("kustomization.yaml");
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(dir + " has no kustomization.yaml");
@@ -43,10 +55,18 @@ final class KustomizeRenderer {
                 throw unsupported(file, "the field '" + field + "'");
             }
         });
-        List<ObjectNode> resources = new ArrayList<>();
+        // Kustomize takes a file without a kind for a Kustomization, and refuses either kind where the other belongs.
+        String actualKind = kustomization.path("kind").asText(KUSTOMIZATION);
+        if (!actualKind.equals(kind)) {
+            throw new IllegalArgumentException(file + " is a " + actualKind + " where a " + kind + " is expected"
+                    + (kind.equals(COMPONENT) ? " (listed under components)" : " (listed under resources)"));
+        }
         for (JsonNode entry : kustomization.path("resources")) {
             Path resource = dir.resolve(entry.asText()).normalize();
-            resources.addAll(Files.isDirectory(resource) ? render(resource) : Yaml.documents(resource));
+            resources.addAll(Files.isDirectory(resource) ? build(resource, KUSTOMIZATION, new ArrayList<>()) : Yaml.documents(resource));
+        }
+        for (JsonNode entry : kustomization.path("components")) {
+            build(dir.resolve(entry.asText()).normalize(), COMPONENT, resources);
         }
         requireUniqueIds(resources, file);
         for (JsonNode patch : kustomization.path("patches")) {
