@@ -125,7 +125,7 @@ class OfficialSdkIT {
         assertEquals("Primary", failedBack.path("item").path("activeLocation").asText(), failedBack.toString());
         JsonNode failbackProperties = api.job(failbackJob).path("properties");
         assertProven(failbackProperties);
-        long phase2ToSend = task(failbackProperties, "FinalDeltaSynchronization").path("progress").path("bytesToSend").asLong();
+        long phase2ToSend = SystemTests.task(failbackProperties, "FinalDeltaSynchronization").path("progress").path("bytesToSend").asLong();
         assertTrue(phase2ToSend > 0 && phase2ToSend < DISK_BYTES,
                 "phase 2 sends the blocks the Azure VM wrote while the job was suspended, not the disk: " + phase2ToSend);
         // Byte for byte: every block the on-premises VM did not write since it started is the Azure disk's.
@@ -148,15 +148,6 @@ class OfficialSdkIT {
         assertEquals(writtenBytes, reprotectJob.path("tasks").get(1).path("progress").path("bytesToSend").asLong(),
                 "Reverse Replicate sends only the blocks written on-premises since the failback");
         assertSameBytes(onPremisesDisk, system.azureStorageDir().resolve("replicas/" + VM + "/disk-0.img"));
-    }
-
-    private static JsonNode task(JsonNode jobProperties, String name) {
-        for (JsonNode task : jobProperties.path("tasks")) {
-            if (name.equals(task.path("name").asText())) {
-                return task;
-            }
-        }
-        throw new AssertionError("no task " + name + ": " + jobProperties.toPrettyString());
     }
 
     private static JsonNode onlyLine(List<JsonNode> lines, String operation) {

@@ -15,8 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,7 +31,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class RecoveryPlanIT {
     private static final Duration JOB_TIMEOUT = Duration.ofSeconds(180);
-    private static final Pattern JOB_NAME = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     private static final String FAILOVER_TO_AZURE = "{\"failoverDirection\": \"PrimaryToRecovery\"}";
     private static final String FAILBACK_FOR_DOWNTIME = """
             {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": {"instanceType": "HyperVReplicaAzureFailback",
@@ -164,12 +161,12 @@ class RecoveryPlanIT {
         String failback = operator.plan("PlannedFailover", plan, FAILBACK_FOR_DOWNTIME);
         JsonNode suspended = operator.awaitJob(failback, "Suspended", "Failed", "Cancelled", "Succeeded");
         assertEquals("Suspended", suspended.path("state").asText(), suspended.toPrettyString());
-        assertEquals("Succeeded", task(suspended, "SnapshotSynchronization").path("state").asText());
+        assertEquals("Succeeded", SystemTests.task(suspended, "SnapshotSynchronization").path("state").asText());
         assertTrue(suspended.path("allowedActions").toString().contains("Resume"), suspended.toPrettyString());
         for (Vm vm : vms) {
             JsonNode itemJob = operator.awaitJob(itemJobName(suspended, vm), "Suspended", "Failed", "Cancelled", "Succeeded");
             assertEquals("Suspended", itemJob.path("state").asText(), vm.name() + ": " + itemJob.toPrettyString());
-            assertEquals("Succeeded", task(itemJob, "SnapshotSynchronization").path("state").asText(), vm.name());
+            assertEquals("Succeeded", SystemTests.task(itemJob, "SnapshotSynchronization").path("state").asText(), vm.name());
             assertEquals("Running", api.get(azureVm(vm)).path("state").asText(), vm.name());
             assertEquals(409, api.exchange("POST", URI.create(hostVm(vm) + "/start"), "").statusCode(),
                     vm.name() + ": a half-synchronized on-premises VM may not boot");
@@ -188,7 +185,7 @@ class RecoveryPlanIT {
             JsonNode itemJob = failbacks.get(vm.name());
             assertEquals("RecoveryToPrimary", itemJob.path("customDetails").path("failoverDirection").asText());
             assertProven(itemJob);
-            assertTrue(task(itemJob, "FinalDeltaSynchronization").path("progress").path("bytesToSend").asLong() > 0,
+            assertTrue(SystemTests.task(itemJob, "FinalDeltaSynchronization").path("progress").path("bytesToSend").asLong() > 0,
                     vm.name() + " wrote in Azure after its snapshot, and phase 2 sent that");
             String azure = SystemTests.diskDigest(azureDisk(vm));
             assertEquals(azure, verification(itemJob).path("sourceDigest").asText(), vm.name() + ": the proof is the Azure disk at shutdown");
@@ -222,7 +219,7 @@ class RecoveryPlanIT {
         for (Vm vm : vms) {
             JsonNode itemJob = reprotections.get(vm.name());
             assertProven(itemJob);
-            assertEquals(written.get(vm.name()), task(itemJob, "ReplicateToAzure").path("progress").path("bytesToSend").asLong(),
+            assertEquals(written.get(vm.name()), SystemTests.task(itemJob, "ReplicateToAzure").path("progress").path("bytesToSend").asLong(),
                     vm.name() + ": Reverse Replicate sends only the blocks written on-premises since the failback");
             String onPremises = SystemTests.diskDigest(onPremisesDisk(vm));
             assertEquals(onPremises, verification(itemJob).path("targetDigest").asText(), vm.name());
@@ -247,14 +244,9 @@ class RecoveryPlanIT {
 
     /** The item job that the plan job's task for {@code vm} names. */
     private static String itemJobName(JsonNode planJob, Vm vm) {
-        for (JsonNode task : planJob.path("tasks")) {
-            if (task.path("name").asText().endsWith("/" + vm.name())) {
-                Matcher job = JOB_NAME.matcher(task.path("stateDescription").asText());
-                assertTrue(job.find(), "the plan's task for " + vm.name() + " names its item job: " + task);
-                return job.group();
-            }
-        }
-        throw new AssertionError("no task for " + vm.name() + " in " + planJob.toPrettyString());
+        String job = SystemTests.itemJobsOfPlan(planJob).get(vm.name());
+        assertTrue(job != null, "the plan's task for " + vm.name() + " names its item job: " + planJob.path("tasks").toPrettyString());
+        return job;
     }
 
     /** Every task of the plan job succeeded, and each group's item tasks started only once the group before ended. */
@@ -263,9 +255,9 @@ class RecoveryPlanIT {
             assertEquals("Succeeded", task.path("state").asText(), task.toPrettyString());
         }
         for (int g = 1; g < groups.size(); g++) {
-            Instant previousEnded = Instant.parse(task(planJob, "Group" + g).path("endTime").asText());
+            Instant previousEnded = Instant.parse(SystemTests.task(planJob, "Group" + g).path("endTime").asText());
             for (Vm vm : groups.get(g)) {
-                Instant started = Instant.parse(task(planJob, "Group" + (g + 1) + "/" + vm.name()).path("startTime").asText());
+                Instant started = Instant.parse(SystemTests.task(planJob, "Group" + (g + 1) + "/" + vm.name()).path("startTime").asText());
                 assertFalse(started.isBefore(previousEnded), vm.name() + " started before group " + g + " ended: "
                         + planJob.path("tasks").toPrettyString());
             }
@@ -280,9 +272,9 @@ class RecoveryPlanIT {
             String laterTask) {
         for (int g = 1; g < groups.size(); g++) {
             for (Vm later : groups.get(g)) {
-                Instant began = Instant.parse(task(itemJobs.get(later.name()), laterTask).path("startTime").asText());
+                Instant began = Instant.parse(SystemTests.task(itemJobs.get(later.name()), laterTask).path("startTime").asText());
                 for (Vm earlier : groups.get(g - 1)) {
-                    Instant finished = Instant.parse(task(itemJobs.get(earlier.name()), earlierTask).path("endTime").asText());
+                    Instant finished = Instant.parse(SystemTests.task(itemJobs.get(earlier.name()), earlierTask).path("endTime").asText());
                     assertFalse(began.isBefore(finished), later.name() + " began " + laterTask + " at " + began + ", before "
                             + earlier.name() + " finished " + earlierTask + " at " + finished);
                 }
@@ -305,14 +297,6 @@ class RecoveryPlanIT {
         return job.path("customDetails").path("verifications").get(0);
     }
 
-    private static JsonNode task(JsonNode jobProperties, String name) {
-        for (JsonNode task : jobProperties.path("tasks")) {
-            if (name.equals(task.path("name").asText())) {
-                return task;
-            }
-        }
-        throw new AssertionError("no task " + name + " in " + jobProperties.toPrettyString());
-    }
 
     private static URI hostVm(Vm vm) {
         return system.hostAgentUrl(host.id()).resolve("/api/vms/" + vm.name());

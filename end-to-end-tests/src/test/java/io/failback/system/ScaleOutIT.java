@@ -38,7 +38,6 @@ class ScaleOutIT {
     /** How long phase 1's copies of all the disks together take on the paced link. */
     private static final Duration COPY_TIME = Duration.ofSeconds(12);
     private static final Duration JOB_TIMEOUT = Duration.ofSeconds(240);
-    private static final Pattern JOB_NAME = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     /** sync-service's log lines for a run it starts (FailbackRunner) and one that ended (CommandRun). */
     private static final Pattern RUN_STARTED = Pattern.compile("job (\\S+) on vm-scale-\\d+ started \\(command");
     private static final Pattern RUN_ENDED = Pattern.compile("job (\\S+) on vm-scale-\\d+ ended \\(command");
@@ -151,16 +150,8 @@ class ScaleOutIT {
     private static Map<String, String> awaitItemJobs(FailbackApi jobService, String planJob, List<String> vms) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
-            Map<String, String> jobs = new HashMap<>();
-            for (JsonNode task : jobService.job(planJob).path("properties").path("tasks")) {
-                for (String vm : vms) {
-                    Matcher job = JOB_NAME.matcher(task.path("stateDescription").asText());
-                    if (task.path("name").asText().endsWith("/" + vm) && job.find()) {
-                        jobs.put(vm, job.group());
-                    }
-                }
-            }
-            if (jobs.size() == vms.size()) {
+            Map<String, String> jobs = SystemTests.itemJobsOfPlan(jobService.job(planJob).path("properties"));
+            if (jobs.keySet().containsAll(vms)) {
                 return jobs;
             }
             assertTrue(System.nanoTime() < deadline, "the plan started only " + jobs + " of " + vms);

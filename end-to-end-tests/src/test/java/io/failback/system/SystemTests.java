@@ -13,7 +13,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What the end-to-end tests share besides their {@link RunningSystem}: VMs that live on-premises, following jobs to
@@ -80,6 +84,32 @@ final class SystemTests {
         }).path("properties");
         assertEquals("Succeeded", job.path("state").asText(), job.toPrettyString());
         return job;
+    }
+
+    /** A job's name, as a plan job's item task names the item's own job in its description. */
+    private static final Pattern JOB_NAME = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+    /** The job's task of that name. */
+    static JsonNode task(JsonNode jobProperties, String name) {
+        for (JsonNode task : jobProperties.path("tasks")) {
+            if (name.equals(task.path("name").asText())) {
+                return task;
+            }
+        }
+        throw new AssertionError("no task " + name + " in " + jobProperties.toPrettyString());
+    }
+
+    /** The item jobs a recovery plan's job has started so far, by item, as its item tasks ({@code GroupN/item}) name them. */
+    static Map<String, String> itemJobsOfPlan(JsonNode planJobProperties) {
+        Map<String, String> jobs = new LinkedHashMap<>();
+        for (JsonNode task : planJobProperties.path("tasks")) {
+            String name = task.path("name").asText();
+            Matcher job = JOB_NAME.matcher(task.path("stateDescription").asText());
+            if (name.matches("Group\\d+/[^/]+") && job.find()) {
+                jobs.put(name.substring(name.indexOf('/') + 1), job.group());
+            }
+        }
+        return jobs;
     }
 
     /** The job proved its one disk: the same page-tree digest computed on both sides. */
