@@ -12,9 +12,10 @@ import java.util.OptionalInt;
 
 /**
  * The connections an overlay's configuration asks for: every address in a container's environment (a URL, Kafka's
- * bootstrap list, ...) is somewhere that container connects to, either a Service of the render (then the pods it
- * selects, on the port it targets) or a place outside the cluster. One connection is made at run time instead:
- * sync-service calls each host at the URL the host advertises in its heartbeats.
+ * bootstrap list, ...) is somewhere that container connects to, either a Service of the render or one an operator
+ * makes (then the pods it selects, on the port it targets) or a place outside the cluster. One connection is made at
+ * run time instead: sync-service calls each host at the URL the host advertises in its heartbeats. The operators'
+ * pods add theirs ({@link Operands}): among themselves, to the Kubernetes API server, and from the operator.
  */
 final class Connections {
     /** Heartbeats carry each host's advertised URL; sync-service copies disks to and from it. */
@@ -30,7 +31,8 @@ final class Connections {
 
     final List<Internal> internal = new ArrayList<>();
     final List<External> external = new ArrayList<>();
-    /** Addresses that name a Service of the render wrongly: no such port, or nothing behind it. */
+    final List<Operands.FromOperator> fromOperators;
+    /** Addresses that name a Service (the render's or an operator's) wrongly: no such port, or nothing behind it. */
     final List<String> problems = new ArrayList<>();
 
     private final RenderedOverlay overlay;
@@ -39,6 +41,7 @@ final class Connections {
     Connections(RenderedOverlay overlay) {
         this.overlay = overlay;
         this.namespace = overlay.namespace().getMetadata().getName();
+        this.fromOperators = List.copyOf(overlay.operands.fromOperators);
         for (Workload workload : overlay.workloads()) {
             for (Container container : workload.containers()) {
                 overlay.literalEnvironment(container).forEach((name, value) -> Address.in(value).forEach(address ->
@@ -57,13 +60,19 @@ final class Connections {
                 }
             }
         }
+        Operands operands = overlay.operands;
+        internal.addAll(operands.internal);
+        external.addAll(operands.external);
+        for (Operands.Reach reach : operands.reaches) {
+            Address.in(reach.address()).forEach(address -> resolve(reach.from(), address, reach.from() + " " + reach.reason()));
+        }
     }
 
     private void resolve(Workload from, Address address, String reason) {
         if (address.isLoopback()) {
             return;
         }
-        Optional<Service> service = Optional.ofNullable(address.serviceName(namespace)).flatMap(name -> overlay.named(Service.class, name));
+        Optional<Service> service = Optional.ofNullable(address.serviceName(namespace)).flatMap(this::service);
         if (service.isEmpty()) {
             external.add(new External(from, address.port(), reason));
             return;
@@ -76,7 +85,7 @@ final class Connections {
             return;
         }
         Map<String, String> selector = service.get().getSpec().getSelector();
-        List<Workload> targets = overlay.workloads().stream().filter(workload -> Selectors.matches(selector, workload.podLabels())).toList();
+        List<Workload> targets = overlay.workloadsAndOperands().stream().filter(workload -> Selectors.matches(selector, workload.podLabels())).toList();
         if (targets.isEmpty()) {
             problems.add(reason + ": Service " + service.get().getMetadata().getName() + " selects no pods");
         }
@@ -94,6 +103,12 @@ final class Connections {
         }
     }
 
+    /** A Service of the render, or one an operator makes. */
+    private Optional<Service> service(String name) {
+        return overlay.named(Service.class, name)
+                .or(() -> overlay.operands.services.stream().filter(service -> service.getMetadata().getName().equals(name)).findFirst());
+    }
+
     boolean isIntended(Workload from, Workload to, int port) {
         return internal.stream().anyMatch(connection -> connection.from().equals(from)
                 && connection.to().equals(to) && connection.port() == port);
@@ -101,5 +116,10 @@ final class Connections {
 
     boolean isIntendedOutside(Workload from, int port) {
         return external.stream().anyMatch(connection -> connection.from().equals(from) && connection.port() == port);
+    }
+
+    boolean isIntendedFromOperator(TrafficRules.Pod operator, Workload to, int port) {
+        return fromOperators.stream().anyMatch(connection -> connection.operator().equals(operator)
+                && connection.to().equals(to) && connection.port() == port);
     }
 }

@@ -35,6 +35,11 @@ final class Deploy {
         return PROJECT.overlays().stream();
     }
 
+    /** For {@code @MethodSource}: every overlay with an operator's custom resource (Strimzi's, CloudNativePG's). */
+    static Stream<String> operatorOverlays() {
+        return overlays().filter(overlay -> !overlay(overlay).operands.workloads.isEmpty());
+    }
+
     /** For {@code @MethodSource}: every Quarkus service module. */
     static Stream<String> services() {
         return PROJECT.serviceModules().stream();

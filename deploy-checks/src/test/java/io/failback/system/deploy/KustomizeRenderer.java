@@ -152,11 +152,11 @@ final class KustomizeRenderer {
         }
     }
 
-    /** Scope as the Kubernetes model knows it; a kind the model does not know cannot be placed. */
+    /** Scope as the model of its kind knows it (an operator's for a custom resource); an unknown kind cannot be placed. */
     private static boolean isNamespaced(ObjectNode resource, Path file) {
         KubernetesResource typed;
         try {
-            typed = Yaml.MAPPER.treeToValue(resource, KubernetesResource.class);
+            typed = KubernetesModel.read(resource);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(file + ": " + id(resource) + " does not fit the Kubernetes model", e);
         }

@@ -14,8 +14,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Each workload reaches exactly what its configuration points it at (see {@link Connections}), plus the cluster
- * DNS; only job-service's API takes connections from outside. Evaluated with NetworkPolicy semantics over the
- * render ({@link TrafficRules}), so a policy that is too narrow and one that is too wide both fail.
+ * DNS; only job-service's API takes connections from outside. The operators' pods ({@link Operands}) reach exactly
+ * what their operator's sources and docs say they do, and their operator exactly them. Evaluated with
+ * NetworkPolicy semantics over the render and the operators' own policies ({@link TrafficRules}), so a policy that
+ * is too narrow and one that is too wide both fail.
  */
 class NetworkPolicyTest {
     /** The only service clients call. */
@@ -29,7 +31,7 @@ class NetworkPolicyTest {
     @MethodSource("io.failback.system.deploy.Deploy#overlays")
     void everyWorkloadHasAPolicyOfItsOwnBehindADefaultDeny(String overlay) {
         RenderedOverlay rendered = Deploy.overlay(overlay);
-        List<NetworkPolicy> policies = rendered.all(NetworkPolicy.class);
+        List<NetworkPolicy> policies = rendered.networkPolicies();
         boolean defaultDeny = policies.stream().anyMatch(policy -> Selectors.isEmpty(policy.getSpec().getPodSelector())
                 && TrafficRules.types(policy).containsAll(List.of("Ingress", "Egress"))
                 && isEmpty(policy.getSpec().getIngress()) && isEmpty(policy.getSpec().getEgress()));
@@ -37,7 +39,7 @@ class NetworkPolicyTest {
         if (!defaultDeny) {
             problems.add("no policy denies all ingress and egress to every pod by default");
         }
-        for (Workload workload : rendered.workloads()) {
+        for (Workload workload : rendered.workloadsAndOperands()) {
             boolean ownPolicy = policies.stream().anyMatch(policy -> !Selectors.isEmpty(policy.getSpec().getPodSelector())
                     && Selectors.matches(policy.getSpec().getPodSelector(), workload.podLabels()));
             if (!ownPolicy) {
@@ -64,7 +66,13 @@ class NetworkPolicyTest {
                 problems.add(connection.from() + " cannot reach port " + connection.port() + " outside the cluster (" + connection.reason() + ")");
             }
         }
-        for (Workload workload : rendered.workloads()) {
+        for (Operands.FromOperator connection : connections.fromOperators) {
+            if (!rules.allows(connection.operator(), rules.pod(connection.to()), TrafficRules.TCP, connection.port())) {
+                problems.add(connection.operator() + " cannot reach " + connection.to() + ":" + connection.port()
+                        + " (it " + connection.reason() + ")");
+            }
+        }
+        for (Workload workload : rendered.workloadsAndOperands()) {
             if (!rules.allows(rules.pod(workload), KUBE_DNS, TrafficRules.UDP, 53)) {
                 problems.add(workload + " cannot resolve names: no egress to kube-dns on UDP 53");
             }
@@ -86,18 +94,29 @@ class NetworkPolicyTest {
         TrafficRules rules = new TrafficRules(rendered);
         Connections connections = new Connections(rendered);
         List<String> problems = new ArrayList<>();
-        for (Workload to : rendered.workloads()) {
+        List<TrafficRules.Pod> operators = connections.fromOperators.stream().map(Operands.FromOperator::operator).distinct().toList();
+        for (Workload to : rendered.workloadsAndOperands()) {
             for (int port : containerPorts(to)) {
-                for (Workload from : rendered.workloads()) {
+                for (Workload from : rendered.workloadsAndOperands()) {
                     if (!from.equals(to) && !connections.isIntended(from, to, port)
                             && rules.allows(rules.pod(from), rules.pod(to), TrafficRules.TCP, port)) {
                         problems.add(from + " may reach " + to + ":" + port + ", which its configuration never names");
                     }
                 }
                 boolean api = rendered.workloadsRunning(API_MODULE).contains(to) && port == apiPort(rendered, to);
-                if (!api && (rules.allows(new TrafficRules.Outside(), rules.pod(to), TrafficRules.TCP, port)
-                        || rules.allows(POD_ELSEWHERE, rules.pod(to), TrafficRules.TCP, port))) {
+                boolean openByItsOperator = rendered.operands.openPorts.stream()
+                        .anyMatch(open -> open.workload().equals(to) && open.port() == port);
+                if (api || openByItsOperator) {
+                    continue;
+                }
+                if (rules.allows(new TrafficRules.Outside(), rules.pod(to), TrafficRules.TCP, port)
+                        || rules.allows(POD_ELSEWHERE, rules.pod(to), TrafficRules.TCP, port)) {
                     problems.add(to + ":" + port + " takes connections from outside the namespace");
+                }
+                for (TrafficRules.Pod operator : operators) {
+                    if (!connections.isIntendedFromOperator(operator, to, port) && rules.allows(operator, rules.pod(to), TrafficRules.TCP, port)) {
+                        problems.add(operator + " may reach " + to + ":" + port + ", which it has no need of");
+                    }
                 }
             }
             // Outside addresses are unknown here, so egress that can leave the cluster is checked rule by rule.

@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -25,12 +26,18 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
-/** One overlay's render, read into the Kubernetes model (fabric8), with the look-ups the checks share. */
+/**
+ * One overlay's render, read into the Kubernetes model (fabric8; an operator's own for its custom resources), with
+ * what the operators will make of it and the look-ups the checks share.
+ */
 final class RenderedOverlay {
     final String name;
     final List<ObjectNode> documents;
     final List<HasMetadata> resources = new ArrayList<>();
+    /** What the operators make of the custom resources: pods, Services, Secrets and policies not in the render. */
+    final Operands operands;
 
     RenderedOverlay(String name, List<ObjectNode> documents) {
         this.name = name;
@@ -38,7 +45,7 @@ final class RenderedOverlay {
         for (ObjectNode document : documents) {
             KubernetesResource typed;
             try {
-                typed = Yaml.MAPPER.treeToValue(document, KubernetesResource.class);
+                typed = KubernetesModel.read(document);
             } catch (JsonProcessingException e) {
                 throw new IllegalArgumentException(name + ": " + KustomizeRenderer.id(document) + " does not fit the Kubernetes model: "
                         + e.getOriginalMessage(), e);
@@ -48,6 +55,7 @@ final class RenderedOverlay {
             }
             resources.add(object);
         }
+        this.operands = Operands.of(this);
     }
 
     <T extends HasMetadata> List<T> all(Class<T> type) {
@@ -72,6 +80,20 @@ final class RenderedOverlay {
         return workloads;
     }
 
+    /** The render's workloads and the operators' pods: everything that runs in the namespace. */
+    List<Workload> workloadsAndOperands() {
+        List<Workload> all = new ArrayList<>(workloads());
+        all.addAll(operands.workloads);
+        return all;
+    }
+
+    /** The render's NetworkPolicies and those the operators make: what the cluster enforces. */
+    List<NetworkPolicy> networkPolicies() {
+        List<NetworkPolicy> all = new ArrayList<>(all(NetworkPolicy.class));
+        all.addAll(operands.networkPolicies);
+        return all;
+    }
+
     List<Workload> workloadsRunning(String module) {
         return workloads().stream()
                 .filter(workload -> workload.containers().stream().anyMatch(container -> module.equals(Workload.moduleOf(container))))
@@ -88,21 +110,22 @@ final class RenderedOverlay {
     }
 
     /**
-     * Every variable the container gets, with its value where the render holds it (a Secret's too). A reference to a
-     * ConfigMap, Secret or key the render lacks is no source: it goes to {@code dangling} instead.
+     * Every variable the container gets, with its value where the render holds it (a Secret's too; an operator's
+     * generated Secret has its keys, not their values). A reference to a ConfigMap, Secret or key that neither the
+     * render nor an operator provides is no source: it goes to {@code dangling} instead.
      */
     Map<String, Optional<String>> environment(Container container, List<String> dangling) {
         Map<String, Optional<String>> environment = new LinkedHashMap<>();
         for (EnvFromSource source : Objects.requireNonNullElse(container.getEnvFrom(), List.<EnvFromSource>of())) {
             String prefix = Objects.requireNonNullElse(source.getPrefix(), "");
-            Map<String, String> values = source.getConfigMapRef() != null ? configMapData(source.getConfigMapRef().getName())
+            Map<String, Optional<String>> values = source.getConfigMapRef() != null ? configMapData(source.getConfigMapRef().getName())
                     : secretData(source.getSecretRef().getName());
             if (values == null) {
                 dangling.add("envFrom " + (source.getConfigMapRef() != null ? "ConfigMap " + source.getConfigMapRef().getName()
                         : "Secret " + source.getSecretRef().getName()));
                 continue;
             }
-            values.forEach((key, value) -> environment.put(prefix + key, Optional.of(value)));
+            values.forEach((key, value) -> environment.put(prefix + key, value));
         }
         for (EnvVar variable : Objects.requireNonNullElse(container.getEnv(), List.<EnvVar>of())) {
             EnvVarSource from = variable.getValueFrom();
@@ -112,11 +135,11 @@ final class RenderedOverlay {
                 boolean isConfigMap = from.getConfigMapKeyRef() != null;
                 String object = isConfigMap ? from.getConfigMapKeyRef().getName() : from.getSecretKeyRef().getName();
                 String key = isConfigMap ? from.getConfigMapKeyRef().getKey() : from.getSecretKeyRef().getKey();
-                Map<String, String> values = isConfigMap ? configMapData(object) : secretData(object);
+                Map<String, Optional<String>> values = isConfigMap ? configMapData(object) : secretData(object);
                 if (values == null || !values.containsKey(key)) {
                     dangling.add(variable.getName() + " from " + (isConfigMap ? "ConfigMap " : "Secret ") + object + " key " + key);
                 } else {
-                    environment.put(variable.getName(), Optional.of(values.get(key)));
+                    environment.put(variable.getName(), values.get(key));
                 }
             } else {
                 // fieldRef and resourceFieldRef: the kubelet fills them in, there is nothing to check here.
@@ -133,19 +156,31 @@ final class RenderedOverlay {
         return values;
     }
 
-    private Map<String, String> configMapData(String name) {
-        return named(ConfigMap.class, name).map(configMap -> Objects.requireNonNullElse(configMap.getData(), Map.<String, String>of()))
-                .orElse(null);
-    }
-
-    private Map<String, String> secretData(String name) {
-        return named(Secret.class, name).map(secret -> {
-            Map<String, String> data = new LinkedHashMap<>();
-            Objects.requireNonNullElse(secret.getData(), Map.<String, String>of())
-                    .forEach((key, value) -> data.put(key, new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8)));
-            data.putAll(Objects.requireNonNullElse(secret.getStringData(), Map.of()));
+    private Map<String, Optional<String>> configMapData(String name) {
+        return named(ConfigMap.class, name).map(configMap -> {
+            Map<String, Optional<String>> data = new LinkedHashMap<>();
+            Objects.requireNonNullElse(configMap.getData(), Map.<String, String>of()).forEach((key, value) -> data.put(key, Optional.of(value)));
             return data;
         }).orElse(null);
+    }
+
+    private Map<String, Optional<String>> secretData(String name) {
+        Optional<Secret> rendered = named(Secret.class, name);
+        if (rendered.isEmpty()) {
+            Set<String> generated = operands.secrets.get(name);
+            if (generated == null) {
+                return null;
+            }
+            Map<String, Optional<String>> keys = new LinkedHashMap<>();
+            generated.forEach(key -> keys.put(key, Optional.empty()));
+            return keys;
+        }
+        Secret secret = rendered.get();
+        Map<String, Optional<String>> data = new LinkedHashMap<>();
+        Objects.requireNonNullElse(secret.getData(), Map.<String, String>of())
+                .forEach((key, value) -> data.put(key, Optional.of(new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8))));
+        Objects.requireNonNullElse(secret.getStringData(), Map.<String, String>of()).forEach((key, value) -> data.put(key, Optional.of(value)));
+        return data;
     }
 
     /** A port given by number or by the name of one of the container's ports. */

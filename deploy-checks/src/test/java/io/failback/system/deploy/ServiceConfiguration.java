@@ -36,9 +36,11 @@ import java.util.stream.Stream;
  * @param requiredEnvironment variables a deployment must set
  * @param readableEnvironment every variable that sets a key the service knows
  * @param storageEnvironment  variables that name a folder the service keeps state in ({@code Path} properties)
+ * @param consumedTopics      the Kafka topics of its incoming channels ({@code mp.messaging.incoming.*.topic}), whose
+ *                            partitions its replicas share through a consumer group
  */
 record ServiceConfiguration(String module, int httpPort, SortedSet<String> requiredEnvironment,
-        Set<String> readableEnvironment, SortedSet<String> storageEnvironment) {
+        Set<String> readableEnvironment, SortedSet<String> storageEnvironment, SortedSet<String> consumedTopics) {
 
     /** Quarkus reads its own settings from QUARKUS_*, and every Kafka client takes kafka.* (KAFKA_*) as defaults. */
     private static final String QUARKUS_PREFIX = "QUARKUS_";
@@ -52,6 +54,7 @@ record ServiceConfiguration(String module, int httpPort, SortedSet<String> requi
     private static final Pattern CONFIG_MAPPING = Pattern.compile("@ConfigMapping\\s*\\(\\s*prefix\\s*=\\s*\"([^\"]+)\"[^)]*\\)[^{]*?interface\\s+(\\w+)");
     private static final Pattern MAPPING_METHOD = Pattern.compile("((?:@[\\w.]+\\s*(?:\\([^)]*\\))?\\s*)*)([\\w.]+(?:<[^()]*>)?)\\s+(\\w+)\\s*\\(\\s*\\)");
     private static final Pattern CONFIG_PROPERTY = Pattern.compile("@ConfigProperty\\s*\\(([^)]*)\\)\\s*(?:final\\s+)?([\\w.]+(?:<[^()]*>)?)\\s+\\w+");
+    private static final Pattern INCOMING_TOPIC = Pattern.compile("mp\\.messaging\\.incoming\\.[^.]+\\.topic");
 
     static ServiceConfiguration read(Path moduleDir) {
         String module = moduleDir.getFileName().toString();
@@ -74,7 +77,13 @@ record ServiceConfiguration(String module, int httpPort, SortedSet<String> requi
             }
         }
         int httpPort = Integer.parseInt(properties.getOrDefault("quarkus.http.port", "8080"));
-        return new ServiceConfiguration(module, httpPort, scan.required, Set.copyOf(scan.readable), scan.storage);
+        SortedSet<String> consumedTopics = new TreeSet<>();
+        properties.forEach((key, value) -> {
+            if (INCOMING_TOPIC.matcher(key).matches()) {
+                consumedTopics.add(value);
+            }
+        });
+        return new ServiceConfiguration(module, httpPort, scan.required, Set.copyOf(scan.readable), scan.storage, consumedTopics);
     }
 
     /** Whether a variable set in a deployment reaches this service's configuration (a typo does not). */

@@ -14,8 +14,9 @@ import java.util.Objects;
 
 /**
  * NetworkPolicy semantics for one namespace: a connection is allowed when the source's egress policies (if any
- * select it) and the destination's ingress policies (if any select it) both allow it. Policies of other namespaces
- * are not in the render, so endpoints there are taken as unrestricted.
+ * select it) and the destination's ingress policies (if any select it) both allow it; the policies are the render's
+ * and those its operators make. Policies of other namespaces are not in the render, so endpoints there are taken as
+ * unrestricted.
  */
 final class TrafficRules {
     static final String TCP = "TCP";
@@ -51,7 +52,7 @@ final class TrafficRules {
         // The API server labels every namespace with its name.
         labels.put("kubernetes.io/metadata.name", namespace);
         this.namespaceLabels = Map.copyOf(labels);
-        this.policies = overlay.all(NetworkPolicy.class);
+        this.policies = overlay.networkPolicies();
     }
 
     Pod pod(Workload workload) {

@@ -1,0 +1,369 @@
+package io.failback.system.deploy;
+
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import io.fabric8.kubernetes.api.model.Capabilities;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretKeySelector;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.failback.contracts.messaging.Topics;
+import io.strimzi.api.kafka.model.common.template.ContainerTemplate;
+import io.strimzi.api.kafka.model.kafka.Kafka;
+import io.strimzi.api.kafka.model.kafka.KafkaClusterTemplate;
+import io.strimzi.api.kafka.model.kafka.entityoperator.EntityOperatorSpec;
+import io.strimzi.api.kafka.model.kafka.entityoperator.EntityOperatorTemplate;
+import io.strimzi.api.kafka.model.kafka.listener.GenericKafkaListener;
+import io.strimzi.api.kafka.model.kafka.listener.KafkaListenerType;
+import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
+import io.strimzi.api.kafka.model.nodepool.KafkaNodePoolTemplate;
+import io.strimzi.api.kafka.model.nodepool.ProcessRoles;
+import io.strimzi.api.kafka.model.topic.KafkaTopic;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Kafka and PostgreSQL run by their operators give Failback what it needs: a KafkaTopic for exactly each of its
+ * topics, with a partition for every replica of the topic's consumer; every write kept on two nodes through a node
+ * drain, and a primary kept too; the services pointed at the Services the operators make, with the credentials
+ * CloudNativePG generates; the versions the build tests against; and operator pods the namespace's restricted Pod
+ * Security Standard admits. For every overlay with an operator's resources.
+ */
+class OperatorResourcesTest {
+    private static final String KAFKA_BOOTSTRAP_SERVERS = "KAFKA_BOOTSTRAP_SERVERS";
+    private static final String DATABASE_MODULE = "job-service";
+    private static final String DATASOURCE_URL = "FAILBACK_DATASOURCE_URL";
+    private static final Map<String, String> DATASOURCE_CREDENTIALS = Map.of(
+            "FAILBACK_DATASOURCE_USERNAME", "username", "FAILBACK_DATASOURCE_PASSWORD", "password");
+    private static final String HOSTNAME = "kubernetes.io/hostname";
+
+    @ParameterizedTest
+    @MethodSource("io.failback.system.deploy.Deploy#operatorOverlays")
+    void theKafkaTopicsAreExactlyFailbacksTopics(String overlay) {
+        RenderedOverlay rendered = kafkaOverlay(overlay);
+        Set<String> kafkas = new HashSet<>(rendered.all(Kafka.class).stream().map(kafka -> kafka.getMetadata().getName()).toList());
+        List<String> problems = new ArrayList<>();
+        Set<String> topics = new TreeSet<>();
+        for (KafkaTopic topic : rendered.all(KafkaTopic.class)) {
+            if (!topics.add(topicName(topic))) {
+                problems.add("two KafkaTopics make " + topicName(topic));
+            }
+            String cluster = Objects.requireNonNullElse(topic.getMetadata().getLabels(), Map.<String, String>of()).get(Strimzi.CLUSTER_LABEL);
+            if (!kafkas.contains(cluster)) {
+                problems.add("KafkaTopic " + topic.getMetadata().getName() + " names Kafka " + cluster + ", which the overlay does not have");
+            }
+        }
+        if (!topics.equals(new TreeSet<>(Topics.ALL))) {
+            problems.add("KafkaTopics " + topics + ", Topics.ALL " + new TreeSet<>(Topics.ALL));
+        }
+        Deploy.assertNone(overlay, problems);
+    }
+
+    /** A consumer group hands each partition to one member: a replica beyond the partitions sits idle (deploy/README.md, "Scaling"). */
+    @ParameterizedTest
+    @MethodSource("io.failback.system.deploy.Deploy#operatorOverlays")
+    void everyTopicHasAPartitionForEachReplicaOfItsConsumer(String overlay) {
+        RenderedOverlay rendered = kafkaOverlay(overlay);
+        List<String> problems = new ArrayList<>();
+        List<String> checked = new ArrayList<>();
+        for (String module : Deploy.PROJECT.serviceModules()) {
+            int replicas = rendered.workloadsRunning(module).stream().mapToInt(Workload::replicas).sum();
+            for (String consumed : Deploy.service(module).consumedTopics()) {
+                checked.add(module + " " + consumed);
+                Optional<KafkaTopic> topic = rendered.all(KafkaTopic.class).stream().filter(candidate -> topicName(candidate).equals(consumed)).findFirst();
+                if (topic.isEmpty()) {
+                    problems.add(module + " consumes " + consumed + ", which no KafkaTopic makes");
+                } else if (Objects.requireNonNullElse(topic.get().getSpec().getPartitions(), 1) < replicas) {
+                    problems.add(consumed + " has " + topic.get().getSpec().getPartitions() + " partitions for " + replicas + " replicas of " + module);
+                }
+            }
+        }
+        if (checked.isEmpty()) {
+            problems.add("no service module consumes a topic (mp.messaging.incoming.*.topic): the check found nothing to check");
+        }
+        Deploy.assertNone(overlay, problems);
+    }
+
+    /** The services speak plain Kafka without authentication (TLS and SASL are #16), so to the plain listener only. */
+    @ParameterizedTest
+    @MethodSource("io.failback.system.deploy.Deploy#operatorOverlays")
+    void kafkaClientsBootstrapFromStrimzisServiceOnAPlainListener(String overlay) {
+        RenderedOverlay rendered = kafkaOverlay(overlay);
+        String namespace = rendered.namespace().getMetadata().getName();
+        List<String> plainListeners = new ArrayList<>();
+        for (Kafka kafka : rendered.all(Kafka.class)) {
+            for (GenericKafkaListener listener : kafka.getSpec().getKafka().getListeners()) {
+                if (listener.getType() == KafkaListenerType.INTERNAL && !listener.isTls() && listener.getAuth() == null) {
+                    plainListeners.add(Strimzi.bootstrapService(kafka.getMetadata().getName()) + ":" + listener.getPort());
+                }
+            }
+        }
+        List<String> problems = new ArrayList<>();
+        List<String> clients = new ArrayList<>();
+        for (Workload workload : rendered.workloads()) {
+            for (Container container : workload.containers()) {
+                String servers = rendered.literalEnvironment(container).get(KAFKA_BOOTSTRAP_SERVERS);
+                if (servers == null) {
+                    continue;
+                }
+                clients.add(workload.toString());
+                List<Address> addresses = Address.in(servers);
+                if (addresses.isEmpty() || addresses.stream().anyMatch(address ->
+                        !plainListeners.contains(address.serviceName(namespace) + ":" + address.port()))) {
+                    problems.add(workload + " " + KAFKA_BOOTSTRAP_SERVERS + "=" + servers + ", not one of " + plainListeners);
+                }
+            }
+        }
+        if (clients.isEmpty()) {
+            problems.add("no workload sets " + KAFKA_BOOTSTRAP_SERVERS);
+        }
+        Deploy.assertNone(overlay, problems);
+    }
+
+    /** No password in git: CloudNativePG generates the owner's and keeps it in Secret {@code <cluster>-app}. */
+    @ParameterizedTest
+    @MethodSource("io.failback.system.deploy.Deploy#operatorOverlays")
+    void jobServiceUsesThePrimaryAndTheCredentialsCloudNativePgGenerates(String overlay) {
+        RenderedOverlay rendered = Deploy.overlay(overlay);
+        List<CnpgCluster> clusters = rendered.all(CnpgCluster.class);
+        assumeFalse(clusters.isEmpty(), overlay + " has no CloudNativePG Cluster");
+        String namespace = rendered.namespace().getMetadata().getName();
+        List<String> problems = new ArrayList<>();
+        for (Workload workload : rendered.workloadsRunning(DATABASE_MODULE)) {
+            Container container = workload.containers().stream().filter(candidate -> DATABASE_MODULE.equals(Workload.moduleOf(candidate)))
+                    .findFirst().orElseThrow();
+            String url = String.valueOf(rendered.literalEnvironment(container).get(DATASOURCE_URL));
+            List<Address> addresses = Address.in(url);
+            Optional<CnpgCluster> cluster = clusters.stream().filter(candidate -> addresses.size() == 1
+                    && CloudNativePg.primaryService(candidate.getMetadata().getName()).equals(addresses.get(0).serviceName(namespace))
+                    && addresses.get(0).port() == CloudNativePg.POSTGRES_PORT).findFirst();
+            if (cluster.isEmpty()) {
+                problems.add(workload + " " + DATASOURCE_URL + "=" + url + " is not the primary's Service of a Cluster on " + CloudNativePg.POSTGRES_PORT);
+                continue;
+            }
+            CnpgCluster.InitDb initdb = Optional.ofNullable(cluster.get().getSpec().bootstrap()).map(CnpgCluster.Bootstrap::initdb).orElse(null);
+            if (initdb == null || initdb.database() == null || initdb.owner() == null) {
+                problems.add("Cluster " + cluster.get().getMetadata().getName() + " names no database and owner in bootstrap.initdb");
+            } else if (!url.endsWith("/" + initdb.database())) {
+                problems.add(workload + " " + DATASOURCE_URL + "=" + url + " is not database " + initdb.database());
+            }
+            String secret = CloudNativePg.appSecret(cluster.get().getMetadata().getName());
+            DATASOURCE_CREDENTIALS.forEach((variable, key) -> {
+                Optional<SecretKeySelector> source = Objects.requireNonNullElse(container.getEnv(), List.<EnvVar>of()).stream()
+                        .filter(env -> env.getName().equals(variable) && env.getValueFrom() != null)
+                        .map(env -> env.getValueFrom().getSecretKeyRef()).filter(Objects::nonNull).findFirst();
+                if (source.isEmpty() || !secret.equals(source.get().getName()) || !key.equals(source.get().getKey())) {
+                    problems.add(workload + " " + variable + " is not key " + key + " of Secret " + secret);
+                }
+            });
+        }
+        Deploy.assertNone(overlay, problems);
+    }
+
+    /**
+     * Strimzi's PodDisruptionBudget lets maxUnavailable nodes go at once: the controller quorum must outlive that, and
+     * every partition keep min.insync.replicas (at least two: a write is never on one disk only) on the others.
+     */
+    @ParameterizedTest
+    @MethodSource("io.failback.system.deploy.Deploy#operatorOverlays")
+    void kafkaKeepsEveryWriteOnTwoNodesThroughANodeDrain(String overlay) {
+        RenderedOverlay rendered = kafkaOverlay(overlay);
+        List<String> problems = new ArrayList<>();
+        for (Kafka kafka : rendered.all(Kafka.class)) {
+            String where = "Kafka " + kafka.getMetadata().getName() + ": ";
+            List<KafkaNodePool> pools = Strimzi.pools(rendered, kafka);
+            int brokers = pools.stream().filter(pool -> pool.getSpec().getRoles().contains(ProcessRoles.BROKER)).mapToInt(pool -> pool.getSpec().getReplicas()).sum();
+            int controllers = pools.stream().filter(pool -> pool.getSpec().getRoles().contains(ProcessRoles.CONTROLLER)).mapToInt(pool -> pool.getSpec().getReplicas()).sum();
+            int down = Strimzi.maxUnavailable(kafka);
+            if (controllers - down <= controllers / 2) {
+                problems.add(where + controllers + " controllers lose their quorum with " + down + " down");
+            }
+            Map<String, Object> config = Objects.requireNonNullElse(kafka.getSpec().getKafka().getConfig(), Map.of());
+            int minInSync = intConfig(config, "min.insync.replicas", 1);
+            if (minInSync < 2) {
+                problems.add(where + "min.insync.replicas " + minInSync + " acknowledges a write on one node");
+            }
+            Map<String, Integer> replication = new TreeMap<>();
+            replication.put("__consumer_offsets (offsets.topic.replication.factor)", intConfig(config, "offsets.topic.replication.factor", 3));
+            int defaultReplicas = intConfig(config, "default.replication.factor", 1);
+            for (KafkaTopic topic : rendered.all(KafkaTopic.class)) {
+                if (kafka.getMetadata().getName().equals(Objects.requireNonNullElse(topic.getMetadata().getLabels(), Map.<String, String>of()).get(Strimzi.CLUSTER_LABEL))) {
+                    replication.put(topicName(topic), Objects.requireNonNullElse(topic.getSpec().getReplicas(), defaultReplicas));
+                }
+            }
+            replication.forEach((topic, replicas) -> {
+                if (replicas > brokers) {
+                    problems.add(where + topic + " wants " + replicas + " replicas of " + brokers + " brokers");
+                } else if (replicas - down < minInSync) {
+                    problems.add(where + topic + " has " + replicas + " replicas: with " + down + " down, fewer than min.insync.replicas " + minInSync);
+                }
+            });
+        }
+        Deploy.assertNone(overlay, problems);
+    }
+
+    /** A replica to fail over to on another node, and CloudNativePG's PodDisruptionBudgets, which keep the primary through a drain. */
+    @ParameterizedTest
+    @MethodSource("io.failback.system.deploy.Deploy#operatorOverlays")
+    void postgresKeepsAPrimaryThroughANodeDrainOrLoss(String overlay) {
+        RenderedOverlay rendered = Deploy.overlay(overlay);
+        List<CnpgCluster> clusters = rendered.all(CnpgCluster.class);
+        assumeFalse(clusters.isEmpty(), overlay + " has no CloudNativePG Cluster");
+        List<String> problems = new ArrayList<>();
+        for (CnpgCluster cluster : clusters) {
+            String where = "Cluster " + cluster.getMetadata().getName() + ": ";
+            CnpgCluster.Spec spec = cluster.getSpec();
+            if (spec.instances() < 3) {
+                problems.add(where + spec.instances() + " instances: a failover leaves no replica, a drain no standby");
+            }
+            if (Boolean.FALSE.equals(spec.enablePDB())) {
+                problems.add(where + "enablePDB is false: a drain may take the primary");
+            }
+            Optional<CnpgCluster.Affinity> affinity = Optional.ofNullable(spec.affinity());
+            if (affinity.map(CnpgCluster.Affinity::enablePodAntiAffinity).filter(Boolean.FALSE::equals).isPresent()
+                    || !HOSTNAME.equals(affinity.map(CnpgCluster.Affinity::topologyKey).orElse(HOSTNAME))) {
+                problems.add(where + "instances are not kept on different nodes (affinity " + spec.affinity() + ")");
+            }
+        }
+        Deploy.assertNone(overlay, problems);
+    }
+
+    /**
+     * Strimzi's default (baseline) pod security provider leaves out what the restricted standard asks of a container,
+     * so the resources' templates must say it for every container Strimzi runs for them. CloudNativePG's containers
+     * comply by default (its docs, "Security") and {@link CnpgCluster} has no field that could change that.
+     */
+    @ParameterizedTest
+    @MethodSource("io.failback.system.deploy.Deploy#operatorOverlays")
+    void strimzisContainersAreAdmittedByTheRestrictedPodSecurityStandard(String overlay) {
+        RenderedOverlay rendered = kafkaOverlay(overlay);
+        List<String> problems = new ArrayList<>();
+        for (Kafka kafka : rendered.all(Kafka.class)) {
+            String cluster = kafka.getMetadata().getName();
+            if (kafka.getSpec().getKafka().getRack() != null) {
+                problems.add("Kafka " + cluster + ": rack awareness adds an init container this check does not cover");
+            }
+            ContainerTemplate kafkaContainer = Optional.ofNullable(kafka.getSpec().getKafka().getTemplate())
+                    .map(KafkaClusterTemplate::getKafkaContainer).orElse(null);
+            for (KafkaNodePool pool : Strimzi.pools(rendered, kafka)) {
+                ContainerTemplate own = Optional.ofNullable(pool.getSpec().getTemplate()).map(KafkaNodePoolTemplate::getKafkaContainer).orElse(null);
+                restrictedProblems(own != null ? own : kafkaContainer)
+                        .forEach(problem -> problems.add("the kafka containers of pool " + pool.getMetadata().getName() + ": " + problem));
+            }
+            EntityOperatorSpec entityOperator = kafka.getSpec().getEntityOperator();
+            if (entityOperator != null && entityOperator.getTopicOperator() != null) {
+                restrictedProblems(Optional.ofNullable(entityOperator.getTemplate()).map(EntityOperatorTemplate::getTopicOperatorContainer).orElse(null))
+                        .forEach(problem -> problems.add("the topic operator of Kafka " + cluster + ": " + problem));
+            }
+        }
+        Deploy.assertNone(overlay, problems);
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.failback.system.deploy.Deploy#operatorOverlays")
+    void kafkaAndPostgresAreTheVersionsTheBuildTestsAgainst(String overlay) {
+        RenderedOverlay rendered = Deploy.overlay(overlay);
+        assumeFalse(rendered.all(Kafka.class).isEmpty() && rendered.all(CnpgCluster.class).isEmpty(), overlay + " has no operator resources");
+        String kafkaLine = line(Deploy.PROJECT.kafkaVersion());
+        String postgresMajor = Deploy.PROJECT.postgresBinariesVersion().split("\\.")[0];
+        List<String> problems = new ArrayList<>();
+        for (Kafka kafka : rendered.all(Kafka.class)) {
+            String version = kafka.getSpec().getKafka().getVersion();
+            if (version == null || !line(version).equals(kafkaLine)) {
+                problems.add("Kafka " + kafka.getMetadata().getName() + " runs Kafka " + version + ", the build tests against " + Deploy.PROJECT.kafkaVersion());
+            }
+        }
+        for (CnpgCluster cluster : rendered.all(CnpgCluster.class)) {
+            String image = cluster.getSpec().imageName();
+            String tag = image == null ? null : ImageName.parse(image).tag();
+            if (tag == null || !tag.split("[.\\-_]")[0].equals(postgresMajor)) {
+                problems.add("Cluster " + cluster.getMetadata().getName() + " runs " + image + ", the build tests against PostgreSQL " + postgresMajor);
+            }
+        }
+        Deploy.assertNone(overlay, problems);
+    }
+
+    /** The operator owns what it makes and would overwrite, or fight over, an object of the render with its name. */
+    @ParameterizedTest
+    @MethodSource("io.failback.system.deploy.Deploy#operatorOverlays")
+    void noObjectOfTheRenderTakesTheNameOfOneAnOperatorMakes(String overlay) {
+        RenderedOverlay rendered = Deploy.overlay(overlay);
+        Operands operands = rendered.operands;
+        List<String> problems = new ArrayList<>();
+        operands.services.forEach(service -> clash(rendered, Service.class, service.getMetadata().getName(), problems));
+        operands.networkPolicies.forEach(policy -> clash(rendered, NetworkPolicy.class, policy.getMetadata().getName(), problems));
+        operands.disruptionBudgets.forEach(budget -> clash(rendered, PodDisruptionBudget.class, budget.getMetadata().getName(), problems));
+        operands.secrets.keySet().forEach(secret -> clash(rendered, Secret.class, secret, problems));
+        Deploy.assertNone(overlay, problems);
+    }
+
+    private static RenderedOverlay kafkaOverlay(String overlay) {
+        RenderedOverlay rendered = Deploy.overlay(overlay);
+        assumeFalse(rendered.all(Kafka.class).isEmpty(), overlay + " runs no Strimzi Kafka");
+        return rendered;
+    }
+
+    /** A KafkaTopic makes the topic of its name unless spec.topicName says otherwise. */
+    private static String topicName(KafkaTopic topic) {
+        return Objects.requireNonNullElse(topic.getSpec().getTopicName(), topic.getMetadata().getName());
+    }
+
+    private static int intConfig(Map<String, Object> config, String key, int brokerDefault) {
+        Object value = config.get(key);
+        return value == null ? brokerDefault : Integer.parseInt(String.valueOf(value));
+    }
+
+    private static String line(String version) {
+        String[] parts = version.split("\\.");
+        return parts[0] + "." + parts[1];
+    }
+
+    /** What Pod Security Admission's restricted profile asks of every container's securityContext. */
+    private static List<String> restrictedProblems(ContainerTemplate template) {
+        SecurityContext context = template == null ? null : template.getSecurityContext();
+        if (context == null) {
+            return List.of("no securityContext in the template");
+        }
+        List<String> problems = new ArrayList<>();
+        if (!Boolean.TRUE.equals(context.getRunAsNonRoot())) {
+            problems.add("runAsNonRoot is not true");
+        }
+        if (!Boolean.FALSE.equals(context.getAllowPrivilegeEscalation())) {
+            problems.add("allowPrivilegeEscalation is not false");
+        }
+        if (Boolean.TRUE.equals(context.getPrivileged())) {
+            problems.add("privileged");
+        }
+        List<String> dropped = Optional.ofNullable(context.getCapabilities()).map(Capabilities::getDrop).orElse(List.of());
+        List<String> added = Optional.ofNullable(context.getCapabilities()).map(Capabilities::getAdd).orElse(List.of());
+        if (!dropped.contains("ALL") || added.stream().anyMatch(capability -> !capability.equals("NET_BIND_SERVICE"))) {
+            problems.add("capabilities drop " + dropped + " and add " + added);
+        }
+        String seccomp = context.getSeccompProfile() == null ? null : context.getSeccompProfile().getType();
+        if (!"RuntimeDefault".equals(seccomp) && !"Localhost".equals(seccomp)) {
+            problems.add("seccompProfile " + seccomp);
+        }
+        return problems;
+    }
+
+    private static void clash(RenderedOverlay rendered, Class<? extends HasMetadata> kind, String name,
+            List<String> problems) {
+        if (rendered.named(kind, name).isPresent()) {
+            problems.add(kind.getSimpleName() + " " + name + " is made by an operator too");
+        }
+    }
+}
