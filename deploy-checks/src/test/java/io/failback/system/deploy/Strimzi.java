@@ -121,7 +121,7 @@ final class Strimzi {
             }
             if (broker) {
                 ports.add(Operands.port("tcp-replication", REPLICATION_PORT));
-                listeners.forEach(listener -> ports.add(Operands.port("tcp-" + listener.getName(), listener.getPort())));
+                listeners.forEach(listener -> ports.add(Operands.port(portName(listener), listener.getPort())));
             }
             Workload node = new Workload("StrimziPodSet", cluster + "-" + pool.getMetadata().getName(), pool.getSpec().getReplicas(),
                     Operands.pods(labels, "kafka", ports), List.of());
@@ -201,6 +201,17 @@ final class Strimzi {
         operands.openPorts.add(new Operands.OpenPort(workload, TOPIC_OPERATOR_HEALTH_PORT,
                 "Strimzi's own policy opens the topic operator's health port to every client (EntityOperator.generateNetworkPolicy)"));
         operands.disruptionBudgets.add(disruptionBudget(name, selector, 1));
+    }
+
+    /** ListenersUtils.backwardsCompatiblePortName: the names older Strimzi versions gave the first two listeners live on. */
+    private static String portName(GenericKafkaListener listener) {
+        if (listener.getPort() == 9092 && "plain".equals(listener.getName())) {
+            return "tcp-clients";
+        }
+        if (listener.getPort() == 9093 && "tls".equals(listener.getName())) {
+            return "tcp-clientstls";
+        }
+        return "tcp-" + listener.getName();
     }
 
     private static NetworkPolicyPeer peer(Map<String, String> podLabels, LabelSelector namespaceSelector) {
