@@ -239,7 +239,8 @@ public final class LocalSystem implements AutoCloseable {
         Map<String, String> env = new HashMap<>(environment);
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrapServers);
         env.putAll(extraEnvironment.getOrDefault(name, Map.of()));
-        add(new QuarkusService(name, layout.serviceJar(module), port, tls, env, workDir, logFile(name), componentListener), port);
+        add(new QuarkusService(name, layout.serviceJar(module), port, tls, env, workDir, logFile(name), componentListener,
+                !module.equals(JOB_SERVICE)), port);
     }
 
     private void add(Component component, int port) {

@@ -10,9 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -20,6 +23,16 @@ import javax.net.ssl.SSLContext;
  * its port, or only HTTPS when it is given a certificate.
  */
 final class QuarkusService extends ChildProcessComponent {
+
+    /**
+     * The niceness of the data plane's processes: on one machine, the simulated sites and sync-service's copies would
+     * otherwise take the cores from job-service, Kafka and PostgreSQL as much as they need them, and the API and the
+     * jobs' own events wait behind block streams (what a cluster's CPU requests and separate site hardware prevent).
+     * Niceness only orders who runs when both want to: alone, a copy still takes every core.
+     */
+    static final int YIELDING = 10;
+    /** {@code nice} from coreutils, where there is one (not on Windows: the data plane then runs at normal priority). */
+    private static final Optional<Path> NICE = Stream.of("/usr/bin/nice", "/bin/nice").map(Path::of).filter(Files::isExecutable).findFirst();
 
     private static final HttpClient PLAIN_HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -29,12 +42,18 @@ final class QuarkusService extends ChildProcessComponent {
     private final HttpClient readinessClient;
     private final Map<String, String> environment;
     private final Path workDir;
+    private final boolean yieldsCpu;
 
-    /** A service that serves only HTTPS on {@code port} with {@code tls}, or plain HTTP when {@code tls} is null. */
+    /**
+     * A service that serves only HTTPS on {@code port} with {@code tls}, or plain HTTP when {@code tls} is null.
+     * {@code yieldsCpu}: it runs at a lower CPU priority ({@link #YIELDING}), so that when copies take every core the
+     * control plane (job-service, Kafka, PostgreSQL) still answers at once.
+     */
     QuarkusService(String name, Path jar, int port, JobServiceTls tls, Map<String, String> environment, Path workDir,
-                   Path logFile, ProcessListener listener) {
+                   Path logFile, ProcessListener listener, boolean yieldsCpu) {
         super(name, logFile, listener);
         this.jar = jar;
+        this.yieldsCpu = yieldsCpu;
         this.port = port;
         this.https = tls != null;
         this.workDir = workDir;
@@ -81,7 +100,11 @@ final class QuarkusService extends ChildProcessComponent {
             throw new SystemStartException(name() + " is not built: " + jar + " is missing. Build it with ./failback build"
                     + " (or ./mvnw -DskipTests install).");
         }
-        List<String> command = List.of(ProjectLayout.javaExecutable(), "-Xmx192m", "-XX:+UseSerialGC", "-jar", jar.toString());
+        List<String> command = new ArrayList<>();
+        if (yieldsCpu && NICE.isPresent()) {
+            command.addAll(List.of(NICE.get().toString(), "-n", String.valueOf(YIELDING)));
+        }
+        command.addAll(List.of(ProjectLayout.javaExecutable(), "-Xmx192m", "-XX:+UseSerialGC", "-jar", jar.toString()));
         startProcess(command, environment, workDir, launchedBefore());
     }
 
