@@ -22,6 +22,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Function;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
@@ -57,42 +58,60 @@ public class StateChangeFeed {
                 ChangeNotifications.JOB, ChangeNotifications.ITEM, ChangeNotifications.PLAN);
     }
 
-    /** Publishes one batch of each kind; answers whether a batch was full (then there may be more). */
+    /**
+     * Publishes one batch of each kind; answers whether a batch was full (then there may be more). One instance at a
+     * time: every instance is notified of every change, and each publishing all of them sent every change once per
+     * instance and marked each row as many times. The one holding the lock sees the notifications the others skip, so
+     * it runs again for any change that came during its pass.
+     */
     private Uni<Boolean> publishChanges() {
-        return Panache.withSession(() -> ReplicationJob.<ReplicationJob>find("publishedVersion is null or version > publishedVersion")
-                        .page(Page.ofSize(BATCH)).list())
+        return Panache.withSession(() -> Panache.getSession().chain(session -> session.createNativeQuery(TAKE_LOCK, Boolean.class)
+                .getSingleResult()
+                .chain(alone -> alone
+                        ? publishBatches().eventually(() -> session.createNativeQuery(RELEASE_LOCK, Boolean.class).getSingleResult())
+                        : Uni.createFrom().item(false))));
+    }
+
+    /**
+     * A session lock on the session's one connection, not a transaction's: the rows are marked each in its own short
+     * transaction, as the events that change them lock them in theirs. A connection that drops releases it.
+     */
+    private static final long LOCK = StateChangeFeed.class.getName().hashCode();
+    private static final String TAKE_LOCK = "select pg_try_advisory_lock(" + LOCK + ")";
+    private static final String RELEASE_LOCK = "select pg_advisory_unlock(" + LOCK + ")";
+
+    private Uni<Boolean> publishBatches() {
+        return ReplicationJob.<ReplicationJob>find("publishedVersion is null or version > publishedVersion").page(Page.ofSize(BATCH)).list()
                 .chain(jobs -> publishJobs(jobs).replaceWith(jobs.size() == BATCH))
-                .chain(full -> Panache.withSession(() -> ReplicationProtectedItem.<ReplicationProtectedItem>find(
-                        "publishedVersion is null or version > publishedVersion").page(Page.ofSize(BATCH)).list())
+                .chain(full -> ReplicationProtectedItem.<ReplicationProtectedItem>find("publishedVersion is null or version > publishedVersion")
+                        .page(Page.ofSize(BATCH)).list()
                         .chain(items -> publishItems(items).replaceWith(full || items.size() == BATCH)))
-                .chain(full -> Panache.withSession(() -> RecoveryPlan.<RecoveryPlan>find(
-                        "publishedVersion is null or version > publishedVersion").page(Page.ofSize(BATCH)).list())
+                .chain(full -> RecoveryPlan.<RecoveryPlan>find("publishedVersion is null or version > publishedVersion")
+                        .page(Page.ofSize(BATCH)).list()
                         .chain(plans -> publishPlans(plans).replaceWith(full || plans.size() == BATCH)));
     }
 
+    /**
+     * A batch's records go to the producer at once (one key's records keep their order: the producer is idempotent),
+     * and their rows are marked once Kafka acknowledged them all.
+     */
     private Uni<Void> publishJobs(List<ReplicationJob> jobs) {
-        return Multi.createFrom().iterable(jobs)
-                .onItem().transformToUniAndConcatenate(job -> publish(new StateChange(ContractVersions.STATE_CHANGE, StateChange.Kind.Job,
-                        job.name, job.version, job.requestId, Instant.now(), json.valueToTree(Views.job(job))))
-                        .chain(() -> Panache.withTransaction(() -> ReplicationJob.update(
-                                "publishedVersion = ?1 where name = ?2 and (publishedVersion is null or publishedVersion < ?1)",
-                                job.version, job.name))))
-                .collect().last().replaceWithVoid();
+        return publishAll(jobs.stream().map(job -> new StateChange(ContractVersions.STATE_CHANGE, StateChange.Kind.Job,
+                        job.name, job.version, job.requestId, Instant.now(), json.valueToTree(Views.job(job)))).toList())
+                .chain(() -> markEach(jobs, job -> ReplicationJob.update(
+                        "publishedVersion = ?1 where name = ?2 and (publishedVersion is null or publishedVersion < ?1)", job.version, job.name)));
     }
 
     private Uni<Void> publishItems(List<ReplicationProtectedItem> items) {
-        return Multi.createFrom().iterable(items)
-                .onItem().transformToUniAndConcatenate(item -> publish(new StateChange(ContractVersions.STATE_CHANGE,
-                        StateChange.Kind.ProtectedItem, item.name, item.version, null, Instant.now(), json.valueToTree(Views.item(item))))
-                        .chain(() -> Panache.withTransaction(() -> ReplicationProtectedItem.update(
-                                "publishedVersion = ?1 where name = ?2 and (publishedVersion is null or publishedVersion < ?1)",
-                                item.version, item.name))))
-                .collect().last().replaceWithVoid();
+        return publishAll(items.stream().map(item -> new StateChange(ContractVersions.STATE_CHANGE, StateChange.Kind.ProtectedItem,
+                        item.name, item.version, null, Instant.now(), json.valueToTree(Views.item(item)))).toList())
+                .chain(() -> markEach(items, item -> ReplicationProtectedItem.update(
+                        "publishedVersion = ?1 where name = ?2 and (publishedVersion is null or publishedVersion < ?1)", item.version, item.name)));
     }
 
     /**
      * A plan as the REST API shows it, each time its row changes (definition, current job). Its allowedOperations
-     * follow its items too; a follower that needs them fresh reads the items' changes.
+     * follow its items too; a follower that needs them fresh reads the items' changes. Plans change rarely: one at a time.
      */
     private Uni<Void> publishPlans(List<RecoveryPlan> plans) {
         return Multi.createFrom().iterable(plans)
@@ -104,6 +123,20 @@ public class StateChangeFeed {
                                         overview.plan().version, plan.name))))
                         // Deleted since it was read: its removal goes out through the outbox.
                         .onFailure(ProblemException.class).recoverWithNull())
+                .collect().last().replaceWithVoid();
+    }
+
+    private Uni<Void> publishAll(List<StateChange> batch) {
+        return batch.isEmpty() ? Uni.createFrom().voidItem()
+                : Uni.join().all(batch.stream().map(this::publish).toList()).andFailFast().replaceWithVoid();
+    }
+
+    /**
+     * One short transaction per row, one after another (a session runs one statement at a time): a transaction that
+     * held several rows' locks could deadlock with one that changes the same rows in another order.
+     */
+    private static <T> Uni<Void> markEach(List<T> rows, Function<T, Uni<Integer>> mark) {
+        return Multi.createFrom().iterable(rows).onItem().transformToUniAndConcatenate(row -> Panache.withTransaction(() -> mark.apply(row)))
                 .collect().last().replaceWithVoid();
     }
 
