@@ -24,8 +24,6 @@ import io.vertx.ext.web.RoutingContext;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The block API that both sites serve, on plain Vert.x routes so that a disk streams without being buffered
@@ -84,8 +82,8 @@ public final class BlockApi {
 
     /**
      * At most {@code max} block streams at once (0: no limit), as the setting {@code setting} says: a stream beyond
-     * them is refused with 503 and a {@link Problem#SITE_BUSY} problem, and the copy is tried again after {@link
-     * #BUSY_RETRY_SECONDS}. A Hyper-V host's disks and links are shared by every copy to or from it; a few copies at
+     * them waits a moment for one to end ({@link StreamGate}), else is refused with 503 and a {@link Problem#SITE_BUSY}
+     * problem, and the copy is tried again after {@link #BUSY_RETRY_SECONDS}. A Hyper-V host's disks and links are shared by every copy to or from it; a few copies at
      * once use them fully, more only make each slower and the host's own VMs with them.
      */
     public record StreamLimit(int max, String setting) {
@@ -107,10 +105,10 @@ public final class BlockApi {
     public static void register(Vertx vertx, Router router, String collection, Disks disks) {
         String disk = collection + "/:vm/disks/:disk";
         StreamLimit limit = disks.streamLimit();
-        AtomicInteger streams = new AtomicInteger();
         if (limit.max() > 0) {
+            StreamGate gate = new StreamGate(vertx, limit);
             for (String blocks : List.of(disk + "/blocks", disk + "/blocks/select")) {
-                router.route(blocks).handler(ctx -> admit(ctx, limit, streams));
+                router.route(blocks).handler(gate::admit);
             }
         }
         router.get(disk + "/blocks").handler(ctx -> streamRange(vertx, ctx, disks,
@@ -194,27 +192,6 @@ public final class BlockApi {
                     (System.nanoTime() - started) / 1_000_000);
             return new DiskDigest(file.diskId(), file.sizeBytes(), DiskFile.DIGEST_ALGORITHM, digest);
         }).onSuccess(digest -> answerJson(ctx.response(), 200, digest)).onFailure(e -> answerProblem(ctx, e)));
-    }
-
-    /**
-     * Lets a block stream through while the site serves fewer than the limit, counting it until its response ends or
-     * its connection closes; refuses it otherwise, before anything is read or written.
-     */
-    private static void admit(RoutingContext ctx, StreamLimit limit, AtomicInteger streams) {
-        if (streams.incrementAndGet() > limit.max()) {
-            streams.decrementAndGet();
-            ctx.response().putHeader("Retry-After", String.valueOf(BUSY_RETRY_SECONDS));
-            answerProblem(ctx, new ProblemException(503, Problem.SITE_BUSY, "this site serves " + limit.max() + " block streams at once ("
-                    + limit.setting() + ") and all are in use; try again in " + BUSY_RETRY_SECONDS + " s"));
-            return;
-        }
-        AtomicBoolean counted = new AtomicBoolean(true);
-        ctx.addEndHandler(ended -> {
-            if (counted.getAndSet(false)) {
-                streams.decrementAndGet();
-            }
-        });
-        ctx.next();
     }
 
     /** The block stream version and compression the reader asked for (docs/contracts.md, negotiation). */
@@ -411,7 +388,7 @@ public final class BlockApi {
         }
     }
 
-    private static void answerProblem(RoutingContext ctx, Throwable failure) {
+    static void answerProblem(RoutingContext ctx, Throwable failure) {
         Problem problem;
         if (failure instanceof ProblemException known) {
             problem = known.toProblem();

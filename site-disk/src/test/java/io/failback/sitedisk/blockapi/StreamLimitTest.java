@@ -23,7 +23,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A site that serves one block stream at once refuses a second with 503 SiteBusy, and takes the next once the first ended or was cut. */
+/**
+ * A site that serves one block stream at once holds a second for a moment and lets it through as soon as the first
+ * ends; it refuses one that waited the whole moment, or one beyond those it holds, with 503 SiteBusy; and a stream cut
+ * half-way gives its place back.
+ */
 class StreamLimitTest {
     private static final int BLOCK = 64 * 1024;
     private static final int BLOCKS = 512;
@@ -71,10 +75,20 @@ class StreamLimitTest {
     }
 
     private HttpClientResponse open(HttpMethod method, String path) throws Exception {
+        return opening(method, path).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    private Future<HttpClientResponse> opening(HttpMethod method, String path) {
         return client.request(new RequestOptions().setMethod(method).setPort(port).setHost("127.0.0.1").setURI(path))
                 .compose(request -> method == HttpMethod.POST ? request.send("{\"ranges\": [[0, " + BLOCKS + "]]}") : request.send())
-                .map(HttpClientResponse::pause)
-                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                .map(HttpClientResponse::pause);
+    }
+
+    /** Reads the stream to its end; answers how many bytes it carried. */
+    private static int drain(HttpClientResponse stream) throws Exception {
+        Future<Integer> length = stream.body().map(io.vertx.core.buffer.Buffer::length);
+        stream.resume();
+        return length.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     private static String body(HttpClientResponse response) throws Exception {
@@ -92,22 +106,36 @@ class StreamLimitTest {
     }
 
     @Test
-    void aStreamBeyondTheLimitIsRefusedUntilOneEnds() throws Exception {
+    void aStreamBeyondTheLimitWaitsAMomentThenIsRefused() throws Exception {
         HttpClientResponse first = open(HttpMethod.GET, "/api/vms/vm/disks/d/blocks");
         assertEquals(200, first.statusCode());
-        assertBusy(open(HttpMethod.GET, "/api/vms/vm/disks/d/blocks"));
+        long started = System.nanoTime();
+        Future<HttpClientResponse> held = opening(HttpMethod.GET, "/api/vms/vm/disks/d/blocks");
+        // The site holds as many as it serves: one more is refused at once.
         assertBusy(open(HttpMethod.POST, "/api/vms/vm/disks/d/blocks/select"));
+        assertBusy(held.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        assertTrue(System.nanoTime() - started >= StreamGate.HOLD.toNanos(), "the held stream waited its moment before it was refused");
         // What is not a block stream is not counted.
         HttpClientResponse changed = open(HttpMethod.GET, "/api/vms/vm/disks/d/changed-blocks?since=0");
         assertEquals(200, changed.statusCode(), body(changed));
 
-        Future<Integer> length = first.body().map(io.vertx.core.buffer.Buffer::length);
-        first.resume();
-        assertTrue(length.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS) > BLOCKS * BLOCK,
-                "the first stream carried the disk");
+        assertTrue(drain(first) > BLOCKS * BLOCK, "the first stream carried the disk");
         HttpClientResponse next = open(HttpMethod.POST, "/api/vms/vm/disks/d/blocks/select");
         assertEquals(200, next.statusCode());
         body(next);
+    }
+
+    @Test
+    void aHeldStreamTakesThePlaceOfOneThatEnds() throws Exception {
+        HttpClientResponse first = open(HttpMethod.GET, "/api/vms/vm/disks/d/blocks");
+        assertEquals(200, first.statusCode());
+        Future<HttpClientResponse> held = opening(HttpMethod.POST, "/api/vms/vm/disks/d/blocks/select");
+        Thread.sleep(StreamGate.HOLD.toMillis() / 4);
+        assertTrue(!held.isComplete(), "the second stream waits while the first runs");
+        drain(first);
+        HttpClientResponse second = held.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(200, second.statusCode(), "the held stream went on once the first ended");
+        assertTrue(drain(second) > BLOCKS * BLOCK, "and carried the disk");
     }
 
     @Test
