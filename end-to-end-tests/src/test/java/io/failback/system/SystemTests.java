@@ -2,6 +2,7 @@ package io.failback.system;
 
 import io.failback.testing.ReferenceDigest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,9 +12,11 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -110,6 +113,24 @@ final class SystemTests {
             }
         }
         return jobs;
+    }
+
+    /**
+     * The data plane's own times agree with a plan's boot order: each VM of a later group began {@code laterTask} only
+     * after every VM of the group before had finished {@code earlierTask} (groups of item names; item jobs by name).
+     */
+    static void assertDataPlaneInBootOrder(List<List<String>> groups, Map<String, JsonNode> itemJobs, String earlierTask,
+            String laterTask) {
+        for (int g = 1; g < groups.size(); g++) {
+            for (String later : groups.get(g)) {
+                Instant began = Instant.parse(task(itemJobs.get(later), laterTask).path("startTime").asText());
+                for (String earlier : groups.get(g - 1)) {
+                    Instant finished = Instant.parse(task(itemJobs.get(earlier), earlierTask).path("endTime").asText());
+                    assertFalse(began.isBefore(finished), later + " began " + laterTask + " at " + began + ", before "
+                            + earlier + " finished " + earlierTask + " at " + finished);
+                }
+            }
+        }
     }
 
     /** The job proved its one disk: the same page-tree digest computed on both sides. */
