@@ -254,7 +254,9 @@ public final class VirtualDisk implements BlockDevice, Closeable {
     /**
      * Writes {@code data} at byte {@code offset} (any size, any alignment inside the disk): preserves each touched
      * block for snapshots that still share it, writes, and stamps the blocks with a new sequence number. Whole blocks
-     * are written as one run and hashed on the way; a partial block is read, modified, written back and hashed whole.
+     * are written as one run and hashed on the way. Of a partial block, whole pages whose neighbours' hashes the disk
+     * keeps are written as pages (only they are hashed: a guest's 4 KiB write costs one page of SHA-256, not sixteen);
+     * any other partial block is read, modified, written back and hashed whole, which makes its page hashes known.
      */
     public void write(long offset, ByteBuffer data) {
         if (offset < 0 || offset + data.remaining() > base.sizeBytes()) {
@@ -274,12 +276,21 @@ public final class VirtualDisk implements BlockDevice, Closeable {
                 continue;
             }
             int length = Math.min(blockSize - within, data.remaining());
-            if (block == null) {
-                block = ByteBuffer.allocate(blockSize);
-            }
             ReentrantLock lock = stripe(blockIndex);
             lock.lock();
             try {
+                long mask = pageMask(within, length);
+                byte[] blockPages = mask == 0 ? null : knownPageHashes((int) blockIndex);
+                if (blockPages != null) {
+                    ByteBuffer pages = data.slice(data.position(), length);
+                    putPages(blockIndex, mask, pages, hashPages(pages, Long.bitCount(mask)), stamp, blockPages);
+                    data.position(data.position() + length);
+                    offset += length;
+                    continue;
+                }
+                if (block == null) {
+                    block = ByteBuffer.allocate(blockSize);
+                }
                 preserveForSnapshots(blockIndex, block);
                 // A partial block: read, modify, write back whole, and hash it while it is at hand, so that hash
                 // lists and digests need not read it again (a guest writing 4 KiB pages would otherwise leave every
@@ -337,43 +348,76 @@ public final class VirtualDisk implements BlockDevice, Closeable {
                     + " of block " + block + " does not fit disk " + diskId);
         }
         // The written pages' hashes, outside the lock; the block's others come from the page hash store.
-        byte[] written = new byte[Long.bitCount(mask) * 32];
-        MessageDigest sha256 = SHA256.get();
-        for (int i = 0; i < Long.bitCount(mask); i++) {
-            PageTreeHash.hashPage(pages.slice(pages.position() + i * pageBytes, pageBytes), sha256, written, i * 32);
-        }
+        byte[] written = hashPages(pages, Long.bitCount(mask));
         long stamp = sequence.incrementAndGet();
-        int[] runs = io.failback.contracts.blockstream.BlockStreamEncoder.pageRuns(mask);
         ReentrantLock lock = stripe(block);
         lock.lock();
         try {
-            if (!snapshots.isEmpty()) {
-                preserveForSnapshots(block, ByteBuffer.allocate(blockSize));
-            }
-            byte[] blockPages = knownPageHashes((int) block);
-            int from = pages.position();
-            for (int i = 0; i < runs.length; i += 2) {
-                long offset = block * blockSize + (long) runs[i] * pageBytes;
-                int bytes = runs[i + 1] * pageBytes;
-                base.writeAt(offset, pages.slice(from, bytes));
-                // Pages first: whoever sees the block's stamp finds its pages' stamps too.
-                pageStamps.stamp(offset, bytes, stamp);
-                from += bytes;
-            }
-            lastWrite.set((int) block, stamp);
-            if (blockPages != null) {
-                int i = 0;
-                for (long rest = mask; rest != 0; rest &= rest - 1, i++) {
-                    System.arraycopy(written, i * 32, blockPages, Long.numberOfTrailingZeros(rest) * 32, 32);
-                }
-                byte[] sum = new byte[32];
-                PageTreeHash.ofPages(blockPages, 0, pagesPerBlock, sha256, sum, 0);
-                fileHashes((int) block, stamp, new BlockSums(sum, blockPages), 0);
-            }
+            putPages(block, mask, pages, written, stamp, knownPageHashes((int) block));
         } finally {
             lock.unlock();
         }
         pages.position(pages.limit());
+    }
+
+    /** The SHA-256 of each of the first {@code count} pages of {@code pages}, concatenated; leaves its position. */
+    private static byte[] hashPages(ByteBuffer pages, int count) {
+        int pageBytes = io.failback.contracts.blockstream.BlockStreamFormat.PAGE_SIZE;
+        byte[] hashes = new byte[count * 32];
+        MessageDigest sha256 = SHA256.get();
+        for (int i = 0; i < count; i++) {
+            PageTreeHash.hashPage(pages.slice(pages.position() + i * pageBytes, pageBytes), sha256, hashes, i * 32);
+        }
+        return hashes;
+    }
+
+    /**
+     * The mask of the whole pages {@code length} bytes from {@code within} a block cover, or 0 when they are not whole
+     * pages of a disk whose blocks are made of pages.
+     */
+    private long pageMask(int within, int length) {
+        int pageBytes = io.failback.contracts.blockstream.BlockStreamFormat.PAGE_SIZE;
+        if (base.blockSize() != pageStamps.pagesPerBlock() * pageBytes || within % pageBytes != 0 || length % pageBytes != 0) {
+            return 0;
+        }
+        int first = within / pageBytes;
+        int count = length / pageBytes;
+        long run = count == 64 ? -1L : (1L << count) - 1;
+        return run << first;
+    }
+
+    /**
+     * Called under the block's stripe lock: preserves the block for snapshots that still share it, writes the pages
+     * {@code mask} names (each run of adjacent pages with one positional write) and stamps exactly them, then files the
+     * block's new hash from the written pages' hashes ({@code written}) and the others' ({@code blockPages}, null when
+     * not known: then its next digest reads the block once).
+     */
+    private void putPages(long block, long mask, ByteBuffer pages, byte[] written, long stamp, byte[] blockPages) {
+        int blockSize = base.blockSize();
+        int pageBytes = io.failback.contracts.blockstream.BlockStreamFormat.PAGE_SIZE;
+        if (!snapshots.isEmpty()) {
+            preserveForSnapshots(block, ByteBuffer.allocate(blockSize));
+        }
+        int[] runs = io.failback.contracts.blockstream.BlockStreamEncoder.pageRuns(mask);
+        int from = pages.position();
+        for (int i = 0; i < runs.length; i += 2) {
+            long offset = block * blockSize + (long) runs[i] * pageBytes;
+            int bytes = runs[i + 1] * pageBytes;
+            base.writeAt(offset, pages.slice(from, bytes));
+            // Pages first: whoever sees the block's stamp finds its pages' stamps too.
+            pageStamps.stamp(offset, bytes, stamp);
+            from += bytes;
+        }
+        lastWrite.set((int) block, stamp);
+        if (blockPages != null) {
+            int i = 0;
+            for (long rest = mask; rest != 0; rest &= rest - 1, i++) {
+                System.arraycopy(written, i * 32, blockPages, Long.numberOfTrailingZeros(rest) * 32, 32);
+            }
+            byte[] sum = new byte[32];
+            PageTreeHash.ofPages(blockPages, 0, pagesPerBlock, SHA256.get(), sum, 0);
+            fileHashes((int) block, stamp, new BlockSums(sum, blockPages), 0);
+        }
     }
 
     /**

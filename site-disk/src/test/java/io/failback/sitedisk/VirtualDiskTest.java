@@ -141,6 +141,35 @@ class VirtualDiskTest {
     }
 
     @Test
+    void aGuestsWholePageWritesAreHashedAsPagesAndLeaveSnapshotsAsTheyWere() throws Exception {
+        VirtualDisk disk = VirtualDisk.create(JSON, dir, "disk-p", 16L * BLOCK, BLOCK);
+        Random random = new Random(23);
+        disk.write(0, ByteBuffer.wrap(randomBytes(random, 12 * BLOCK)));
+        disk.snapshot("s");
+        byte[] atSnapshot = Files.readAllBytes(VirtualDisk.imagePath(dir, "disk-p"));
+
+        disk.write(3L * BLOCK + 5 * 4096, ByteBuffer.wrap(randomBytes(random, 4096)));      // one page
+        disk.write(4L * BLOCK + 14 * 4096, ByteBuffer.wrap(randomBytes(random, 4 * 4096)));  // across two blocks
+        disk.write(14L * BLOCK, ByteBuffer.wrap(randomBytes(random, 2 * 4096)));             // a block never written
+        disk.write(6L * BLOCK + 4096 + 10, ByteBuffer.wrap(randomBytes(random, 100)));      // not whole pages
+
+        assertEquals(blockListDigest(VirtualDisk.imagePath(dir, "disk-p")), disk.digest());
+        assertEquals(0, disk.blocksReadForDigests(), "whole pages hashed as written, the rest of their blocks from kept hashes");
+        assertEquals(DiskFile.digest((first, dst) -> dst.put(atSnapshot, (int) (first * BLOCK), dst.remaining()), BLOCK, 16),
+                disk.snapshotDigest("s"), "the snapshot kept the blocks the pages were written into as they were");
+        disk.close();
+
+        // No close(): as if the process died. No page hash counts then; a page write hashes its block whole once.
+        VirtualDisk recovered = VirtualDisk.open(JSON, dir, "disk-p", BLOCK);
+        recovered.write(8L * BLOCK + 3 * 4096, ByteBuffer.wrap(randomBytes(random, 4096)));
+        recovered.write(8L * BLOCK + 9 * 4096, ByteBuffer.wrap(randomBytes(random, 4096)));
+        recovered.blockHashes(8, 1);
+        assertEquals(0, recovered.blocksReadForDigests(), "the block the pages went into was hashed when first written");
+        assertArrayEquals(sha256OfBlocks(Files.readAllBytes(VirtualDisk.imagePath(dir, "disk-p")), 8, 1), recovered.blockHashes(8, 1));
+        recovered.close();
+    }
+
+    @Test
     void aSnapshotsDigestHashesOnlyTheBlocksWrittenSinceAndEqualsOneComputedFromScratch() throws Exception {
         VirtualDisk disk = VirtualDisk.create(JSON, dir, "disk-s", 256L * BLOCK, BLOCK);
         Random random = new Random(11);
