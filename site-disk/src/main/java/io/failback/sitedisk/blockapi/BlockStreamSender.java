@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Serves a disk's blocks as a block stream on an HTTP response: a range, or a selection of runs of blocks inside the
@@ -68,7 +69,15 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
      * senders hold what the streams under way need, plus this pool.
      */
     private static final ConcurrentHashMap<Shape, Queue<Batch>> SPARE = new ConcurrentHashMap<>();
-    private static final int SPARE_BATCHES_PER_SHAPE = 8;
+    /**
+     * The most memory the pool keeps: what the streams a busy site serves at once hold in flight (azure-sim serves every
+     * sync-service instance's copies: 8 full downloads × 5 batches of ~2 MiB). A pool of 8 batches let those streams
+     * drop and allocate batches all the time; the dropped ones filled the direct memory limit before a GC found them
+     * unreachable, and each allocation then waited for a full GC the JVM forced (three of 160–270 ms in one run of 20
+     * downloads at once).
+     */
+    private static final long SPARE_BYTES_MAX = 96L << 20;
+    private static final AtomicLong SPARE_BYTES = new AtomicLong();
     private int run;
     private long runEnd;
     private boolean headerSent;
@@ -98,6 +107,9 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
      * stream has none.
      */
     private record Batch(ByteBuffer blocks, ByteBuffer framing, ByteBuffer ownFrames) {
+        long bytes() {
+            return blocks.capacity() + framing.capacity() + (ownFrames == null ? 0 : ownFrames.capacity());
+        }
     }
 
     /** The sizes of a stream's batches: which spare batches it can use. */
@@ -176,6 +188,8 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
         Batch batch = spare().poll();
         if (batch == null) {
             batch = newBatch();
+        } else {
+            SPARE_BYTES.addAndGet(-batch.bytes());
         }
         frames.begin(batch.framing());
         if (!headerSent) {
@@ -229,9 +243,10 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
         }
         Batch sent = batch;
         return new ChunkedSender.Chunk(frames.finish(), () -> {
-            Queue<Batch> spare = spare();
-            if (spare.size() < SPARE_BATCHES_PER_SHAPE) {
-                spare.offer(sent);
+            if (SPARE_BYTES.addAndGet(sent.bytes()) <= SPARE_BYTES_MAX) {
+                spare().offer(sent);
+            } else {
+                SPARE_BYTES.addAndGet(-sent.bytes());
             }
         });
     }
@@ -272,15 +287,16 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
     }
 
     /**
-     * Room per block for a frame written whole: a sealed frame (SEALED_PAGES is the largest), or a COMPRESSED one,
-     * which gets twice a PAGES frame's room so that the encoder gathers the pages to compress there too.
+     * Room per block for a frame written whole: a sealed frame (SEALED_PAGES is the largest), or a COMPRESSED one. A
+     * stream that may send PAGES frames (a selection of pages) gets twice a PAGES frame's room, so that the encoder
+     * gathers the pages to compress there too; one of whole blocks needs no more than the frame.
      */
     private int ownFrameSlotBytes() {
         if (seal != null) {
             return BlockStreamEncoder.maxBlockFrameBytes(header.blockSize());
         }
-        return compression == null ? 0
-                : 2 * (BlockStreamFormat.FRAME_OVERHEAD_BYTES + BlockStreamFormat.PAGE_MASK_BYTES + header.blockSize());
+        int frame = BlockStreamFormat.FRAME_OVERHEAD_BYTES + BlockStreamFormat.PAGE_MASK_BYTES + header.blockSize();
+        return compression == null ? 0 : pages.size() == 0 ? frame : 2 * frame;
     }
 
     private void writeHeader() {
