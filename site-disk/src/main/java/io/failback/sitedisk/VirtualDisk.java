@@ -537,6 +537,30 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         base.read(firstBlock, dst);
     }
 
+    /**
+     * Whether the block holds data (is not all zeros), from what the disk keeps where it can: a block not written since
+     * the disk was zeroed holds none, and one whose hash is kept holds data unless that is the hash of zeros. Only a
+     * block whose hash is not known is read, into {@code scratch} (room for a block).
+     */
+    public boolean holdsData(long block, ByteBuffer scratch) {
+        if (knownZero(block)) {
+            return false;
+        }
+        ReentrantLock lock = stripe(block);
+        lock.lock();
+        try {
+            HashCache cache = hashes;
+            byte[] hash = cache == null ? null : cache.at((int) block, lastWrite.get((int) block));
+            if (hash != null) {
+                return !java.util.Arrays.equals(hash, zeroBlockHash);
+            }
+        } finally {
+            lock.unlock();
+        }
+        base.read(block, scratch.clear().limit(base.blockSize()));
+        return !DiskFile.isAllZero(scratch.flip());
+    }
+
     /** A block still stamped when the disk was zeroed has not been written since (a live answer, like a live read). */
     @Override
     public boolean knownZero(long block) {

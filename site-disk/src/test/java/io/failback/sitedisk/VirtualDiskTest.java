@@ -170,6 +170,28 @@ class VirtualDiskTest {
     }
 
     @Test
+    void holdsDataTellsBlocksOfZerosFromBlocksOfDataWhetherItsHashIsKeptOrNot() throws Exception {
+        VirtualDisk disk = VirtualDisk.create(JSON, dir, "disk-z", 8L * BLOCK, BLOCK);
+        Random random = new Random(29);
+        disk.writeBlocks(0, ByteBuffer.wrap(randomBytes(random, BLOCK)));
+        disk.writeBlocks(1, ByteBuffer.allocate(BLOCK));                               // zeros, written
+        disk.write(2L * BLOCK + 3, ByteBuffer.wrap(new byte[] {1}));                  // one byte of data
+        disk.writeBlocks(3, ByteBuffer.wrap(randomBytes(random, BLOCK)));
+        disk.write(3L * BLOCK, ByteBuffer.allocate(BLOCK));                            // data overwritten with zeros
+        List<Boolean> expected = List.of(true, false, true, false, false, false, false, false); // 4..7 never written
+        ByteBuffer scratch = ByteBuffer.allocate(BLOCK);
+        for (int block = 0; block < 8; block++) {
+            assertEquals(expected.get(block), disk.holdsData(block, scratch), "block " + block);
+        }
+        // No close(): as if the process died. No hash is known then; the blocks are read.
+        VirtualDisk recovered = VirtualDisk.open(JSON, dir, "disk-z", BLOCK);
+        for (int block = 0; block < 8; block++) {
+            assertEquals(expected.get(block), recovered.holdsData(block, scratch), "block " + block + " after a crash");
+        }
+        recovered.close();
+    }
+
+    @Test
     void aSnapshotsDigestHashesOnlyTheBlocksWrittenSinceAndEqualsOneComputedFromScratch() throws Exception {
         VirtualDisk disk = VirtualDisk.create(JSON, dir, "disk-s", 256L * BLOCK, BLOCK);
         Random random = new Random(11);

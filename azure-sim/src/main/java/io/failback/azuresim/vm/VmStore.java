@@ -8,7 +8,6 @@ import io.failback.contracts.site.DiskSpec;
 import io.failback.contracts.site.ProblemException;
 import io.failback.contracts.site.VmSnapshot;
 import io.failback.sitedisk.BlockDevice;
-import io.failback.sitedisk.DiskFile;
 import io.failback.sitedisk.GeneratedContent;
 import io.failback.sitedisk.PageStamps;
 import io.failback.sitedisk.SiteFiles;
@@ -299,17 +298,16 @@ public class VmStore {
      * The bytes in blocks that are not all zeros (what the failback estimate needs to tell a full download's data from
      * its zeros): every block of a small disk, else {@link #DATA_SAMPLE_BLOCKS} blocks at even steps, scaled up. Even
      * steps suit real disks and the generated content, whose zeros come in 1 MiB extents, far shorter than a step.
+     * The disk answers from the hashes it keeps; it reads only blocks it has no hash for. Reading every sample cost
+     * a 64 MiB read per failback's start, which a plan of 50 such VMs paid for all of its bytes before copying them.
      */
     static long dataBytes(VirtualDisk disk) {
         long blocks = disk.blockCount();
         long samples = Math.min(blocks, DATA_SAMPLE_BLOCKS);
-        ByteBuffer block = ByteBuffer.allocate(disk.blockSize());
+        ByteBuffer scratch = ByteBuffer.allocate(disk.blockSize());
         long withData = 0;
         for (long i = 0; i < samples; i++) {
-            block.clear();
-            disk.read(i * blocks / samples, block);
-            block.flip();
-            if (!DiskFile.isAllZero(block)) {
+            if (disk.holdsData(i * blocks / samples, scratch)) {
                 withData++;
             }
         }
