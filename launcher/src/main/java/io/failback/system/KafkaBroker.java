@@ -142,7 +142,9 @@ final class KafkaBroker extends ChildProcessComponent {
 
     private List<String> command(String mainClass, String... args) {
         // 256 MiB holds the broker with the log cleaner's buffers sized in writeConfig(); raise them together.
-        List<String> command = new ArrayList<>(List.of(ProjectLayout.javaExecutable(), "-Xmx256m",
+        List<String> command = new ArrayList<>(List.of(ProjectLayout.javaExecutable(), "-Xmx256m"));
+        command.addAll(QuarkusService.CONTROL_PLANE_JIT);
+        command.addAll(List.of(
                 // The broker logs through slf4j-simple; by default it stamps lines with milliseconds since start.
                 "-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd HH:mm:ss.SSS",
