@@ -42,19 +42,15 @@ public class SyncEventHandler {
         if (!changesState(event)) {
             return applyUnrecorded(event);
         }
-        return ProcessedEvent.<ProcessedEvent>findById(event.eventId()).chain(seen -> {
-            if (seen != null) {
+        return ProcessedEvent.recordFirst(event.eventId()).chain(first -> {
+            if (!first) {
                 LOG.debugf("event %s was applied before; skipped", event.eventId());
                 return Uni.createFrom().voidItem();
             }
-            ProcessedEvent processed = new ProcessedEvent();
-            processed.eventId = event.eventId();
-            processed.processedAt = Instant.now();
             if (event.jobName() == null) {
-                return processed.persist().chain(() -> applyToReplicationCycle(event));
+                return applyToReplicationCycle(event);
             }
-            return processed.persist()
-                    .chain(() -> ReplicationJob.<ReplicationJob>findById(event.jobName()))
+            return ReplicationJob.<ReplicationJob>findById(event.jobName())
                     .chain(job -> job == null ? unknownJob(event) : applyToJob(job, event));
         });
     }
