@@ -253,11 +253,13 @@ public final class ScaleBench {
                 + group + "]}]}}", 201);
         Shell.sync();
         say("run %d: plan of %d VMs of %d MiB over %d hosts", r, vms.size(), options.planDiskMib(), hosts.size());
+        Usage before = Usage.of(system);
         Instant posted = Instant.now();
         String planJob = api.send("POST", URI.create(planUri(plan) + "/plannedFailover"), "{\"properties\": " + FULL_DOWNLOAD + "}", 202)
                 .path("name").asText();
         JsonNode done = succeeded(planJob);
         double seconds = FailbackDriver.secondsSince(posted);
+        sayCpu(plan, Usage.of(system).since(before), diskBytes * vms.size());
         List<double[]> copies = new ArrayList<>();
         List<JsonNode> itemJobs = new ArrayList<>();
         for (JsonNode task : done.path("properties").path("tasks")) {
@@ -350,6 +352,7 @@ public final class ScaleBench {
         try {
             pool.submit(() -> probeApi(probing, apiMillis));
             pool.submit(() -> probeHeartbeats(probing, oldestHeartbeat, disconnected));
+            Usage before = Usage.of(system);
             Instant posted = Instant.now();
             List<String> jobs = new ArrayList<>();
             for (String vm : vms) {
@@ -364,6 +367,7 @@ public final class ScaleBench {
             }
             double seconds = FailbackDriver.secondsSince(posted);
             probing.set(false);
+            sayCpu("the downloads at once", Usage.of(system).since(before), diskBytes * vms.size());
             ConcurrentRun run = new ConcurrentRun(vms.size(), diskBytes * vms.size(), seconds, oneStream, List.copyOf(apiMillis),
                     oldestHeartbeat[0], disconnected.get());
             say("run %d: %d downloads took %.2f s: %.2f× one stream's throughput; API p99 %.0f ms over %d calls; oldest heartbeat %.1f s",
@@ -420,13 +424,22 @@ public final class ScaleBench {
         createAzureVm(vm, diskBytes);
         register(vm, host);
         Shell.sync();
+        Usage before = Usage.of(system);
         Instant posted = Instant.now();
         JsonNode done = succeeded(api.failbackWithFullDownload(vm, "CreateVmIfNotFound"));
         double seconds = FailbackDriver.secondsSince(posted);
+        sayCpu(vm, Usage.of(system).since(before), diskBytes);
         FailbackDriver.requireProven(done);
         JsonNode copy = task(done, "DataSynchronization");
         deleteVms(vm);
         return new Single(diskBytes, seconds, epochSeconds(copy.path("endTime").asText()) - epochSeconds(copy.path("startTime").asText()));
+    }
+
+    /** The CPU a measurement took, per process and per GB of disk: where a case spends what one stream does not. */
+    private void sayCpu(String what, Usage used, long diskBytes) {
+        double total = used.cpuSeconds().values().stream().mapToDouble(Double::doubleValue).sum();
+        say("cpu of %s: %.1f CPU-s (%.2f per GB; machine %.1f): %s", what, total, total / (diskBytes / 1e9), used.machineCpuSeconds(),
+                used.describeProcesses());
     }
 
     private JsonNode succeeded(String job) {
