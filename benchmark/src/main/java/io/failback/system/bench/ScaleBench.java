@@ -110,9 +110,6 @@ public final class ScaleBench {
     }
 
     /** One failback of one VM: POST → Succeeded as the client saw it, and its DataSynchronization. */
-    private static final int WARM_UP_VMS = 8;
-    private static final long WARM_UP_DISK_MIB = 32;
-
     record Single(long diskBytes, double seconds, double dataSyncSeconds) {
         double bytesPerSecond() {
             return diskBytes / seconds;
@@ -204,14 +201,9 @@ public final class ScaleBench {
                 say("warm-up: one full download of %d MiB", options.concurrentDiskMib());
                 single("scale-warm-up", options.concurrentDiskMib() << 20, hosts.get(0));
                 peaks(peakAfterOneVm);
-                // The measured paths once at a small scale too: the first run measured after a start was the JIT's
-                // (a plan 2.0× one stream against 1.6-1.9× in the runs after it, downloads at once 0.73× against 0.89×).
-                say("warm-up (run 0): a plan of %d VMs and %d downloads at once, of %d MiB each", WARM_UP_VMS, WARM_UP_VMS, WARM_UP_DISK_MIB);
-                planRun(0, WARM_UP_VMS, WARM_UP_DISK_MIB);
-                concurrentRun(0, WARM_UP_VMS, WARM_UP_DISK_MIB);
                 for (int r = 1; r <= options.runs(); r++) {
-                    plans.add(planRun(r, options.planVms(), options.planDiskMib()));
-                    concurrent.add(concurrentRun(r, options.concurrent(), options.concurrentDiskMib()));
+                    plans.add(planRun(r));
+                    concurrent.add(concurrentRun(r));
                 }
                 peaks(peakAfterPlans);
                 say("stopping the system");
@@ -242,14 +234,14 @@ public final class ScaleBench {
     }
 
     /** P6: the plan of many small VMs, after one VM holding all their bytes. */
-    private PlanRun planRun(int r, int planVms, long planDiskMib) throws Exception {
-        long diskBytes = planDiskMib << 20;
-        say("run %d: one full download of %d MiB (the plan's bytes in one stream)", r, planVms * planDiskMib);
-        Single oneStream = single("scale-one-" + r, diskBytes * planVms, hosts.get(0));
+    private PlanRun planRun(int r) throws Exception {
+        long diskBytes = options.planDiskMib() << 20;
+        say("run %d: one full download of %d MiB (the plan's bytes in one stream)", r, options.planVms() * options.planDiskMib());
+        Single oneStream = single("scale-one-" + r, diskBytes * options.planVms(), hosts.get(0));
         say("run %d: one stream took %.2f s", r, oneStream.seconds());
 
         List<String> vms = new ArrayList<>();
-        for (int i = 0; i < planVms; i++) {
+        for (int i = 0; i < options.planVms(); i++) {
             String vm = "scale-plan-" + r + "-" + i;
             createAzureVm(vm, diskBytes);
             register(vm, hosts.get(i % hosts.size()));
@@ -260,7 +252,7 @@ public final class ScaleBench {
         api.send("PUT", planUri(plan), "{\"properties\": {\"groups\": [{\"groupType\": \"Boot\", \"replicationProtectedItems\": ["
                 + group + "]}]}}", 201);
         Shell.sync();
-        say("run %d: plan of %d VMs of %d MiB over %d hosts", r, vms.size(), planDiskMib, hosts.size());
+        say("run %d: plan of %d VMs of %d MiB over %d hosts", r, vms.size(), options.planDiskMib(), hosts.size());
         Usage before = Usage.of(system);
         Instant posted = Instant.now();
         String planJob = api.send("POST", URI.create(planUri(plan) + "/plannedFailover"), "{\"properties\": " + FULL_DOWNLOAD + "}", 202)
@@ -336,21 +328,22 @@ public final class ScaleBench {
     }
 
     /** Many full downloads started at once, with the API and heartbeat probes running. */
-    private ConcurrentRun concurrentRun(int r, int count, long diskMib) throws Exception {
-        long diskBytes = diskMib << 20;
-        say("run %d: one full download of %d MiB (the concurrent downloads' bytes in one stream)", r, count * diskMib);
-        Single oneStream = single("scale-big-" + r, diskBytes * count, hosts.get(0));
+    private ConcurrentRun concurrentRun(int r) throws Exception {
+        long diskBytes = options.concurrentDiskMib() << 20;
+        say("run %d: one full download of %d MiB (the concurrent downloads' bytes in one stream)", r,
+                options.concurrent() * options.concurrentDiskMib());
+        Single oneStream = single("scale-big-" + r, diskBytes * options.concurrent(), hosts.get(0));
         say("run %d: one stream took %.2f s (%.0f MB/s)", r, oneStream.seconds(), oneStream.bytesPerSecond() / 1e6);
 
         List<String> vms = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
+        for (int i = 0; i < options.concurrent(); i++) {
             String vm = "scale-many-" + r + "-" + i;
             createAzureVm(vm, diskBytes);
             register(vm, hosts.get(i % hosts.size()));
             vms.add(vm);
         }
         Shell.sync();
-        say("run %d: %d full downloads of %d MiB at once", r, vms.size(), diskMib);
+        say("run %d: %d full downloads of %d MiB at once", r, vms.size(), options.concurrentDiskMib());
         ConcurrentLinkedQueue<Double> apiMillis = new ConcurrentLinkedQueue<>();
         double[] oldestHeartbeat = {0};
         AtomicBoolean disconnected = new AtomicBoolean();
@@ -558,7 +551,7 @@ public final class ScaleBench {
         out.append("- **System:** job-service ×").append(options.jobServices()).append(", sync-service ×").append(options.syncServices())
                 .append(", ").append(options.hosts()).append(" hosts, one broker (topics of 12 partitions), one database; each sync-service runs ")
                 .append("4 copies at once and each host serves 4 block streams (the defaults)\n");
-        out.append("- **Numbers:** medians of ").append(plans.size()).append(" runs after a warm-up (one full download, then a plan of " + WARM_UP_VMS + " VMs and " + WARM_UP_VMS + " downloads at once of " + WARM_UP_DISK_MIB + " MiB); disks shaped like ")
+        out.append("- **Numbers:** medians of ").append(plans.size()).append(" runs after a warm-up (one full download); disks shaped like ")
                 .append("the main benchmark's (1 MiB extents, 43% zeros); times are the client's, POST → Succeeded\n\n");
 
         double overhead = median(plans.stream().map(PlanRun::overheadPerVmMs).toList());
