@@ -80,7 +80,7 @@ public final class PageStamps {
             long blockFirstPage = block * pagesPerBlock;
             int from = (int) (Math.max(firstPage, blockFirstPage) - blockFirstPage);
             int to = (int) (Math.min(lastPage, blockFirstPage + pagesPerBlock - 1) - blockFirstPage);
-            long mask = (to - from == 63 ? -1L : (1L << (to - from + 1)) - 1) << from;
+            long mask = PageMasks.run(from, to - from + 1);
             stampPages((int) block, mask, stamp);
         }
     }

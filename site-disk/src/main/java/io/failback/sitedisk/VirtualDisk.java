@@ -2,6 +2,7 @@ package io.failback.sitedisk;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.failback.contracts.site.BlockRanges;
+import io.failback.contracts.site.PageMasks;
 import io.failback.contracts.site.PageTreeHash;
 import io.failback.contracts.site.ProblemException;
 import java.io.Closeable;
@@ -380,10 +381,7 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         if (base.blockSize() != pageStamps.pagesPerBlock() * pageBytes || within % pageBytes != 0 || length % pageBytes != 0) {
             return 0;
         }
-        int first = within / pageBytes;
-        int count = length / pageBytes;
-        long run = count == 64 ? -1L : (1L << count) - 1;
-        return run << first;
+        return PageMasks.run(within / pageBytes, length / pageBytes);
     }
 
     /**
@@ -543,15 +541,11 @@ public final class VirtualDisk implements BlockDevice, Closeable {
      * block whose hash is not known is read, into {@code scratch} (room for a block).
      */
     public boolean holdsData(long block, ByteBuffer scratch) {
-        if (knownZero(block)) {
-            return false;
-        }
+        byte[] hash = new byte[32];
         ReentrantLock lock = stripe(block);
         lock.lock();
         try {
-            HashCache cache = hashes;
-            byte[] hash = cache == null ? null : cache.at((int) block, lastWrite.get((int) block));
-            if (hash != null) {
+            if (knownHash((int) block, lastWrite.get((int) block), hash, 0)) {
                 return !java.util.Arrays.equals(hash, zeroBlockHash);
             }
         } finally {

@@ -2,6 +2,7 @@ package io.failback.contracts.blockstream;
 
 import static io.failback.contracts.blockstream.BlockStreamFormat.PAGE_SIZE;
 
+import io.failback.contracts.site.PageMasks;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
@@ -294,7 +295,7 @@ public final class BlockStreamEncoder {
             int count = Long.numberOfTrailingZeros(~(rest >>> first));
             runs[n++] = first;
             runs[n++] = count;
-            rest &= count == 64 ? 0 : ~(((1L << count) - 1) << first);
+            rest &= ~PageMasks.run(first, count);
         }
         return n == runs.length ? runs : java.util.Arrays.copyOf(runs, n);
     }

@@ -34,8 +34,12 @@ public final class PageMasks {
 
     /** The mask of every page of a block of {@code blockSize}. */
     public static long fullMask(int blockSize) {
-        int pages = pagesPerBlock(blockSize);
-        return pages == 64 ? -1L : (1L << pages) - 1;
+        return run(0, pagesPerBlock(blockSize));
+    }
+
+    /** The mask of {@code count} adjacent pages from {@code firstPage} (1..64 pages in all). */
+    public static long run(int firstPage, int count) {
+        return (count == 64 ? -1L : (1L << count) - 1) << firstPage;
     }
 
     /**
