@@ -32,23 +32,6 @@ final class QuarkusService extends ChildProcessComponent {
      */
     static final int YIELDING = 10;
     /**
-     * Runs its arguments with this process's autogroup made as nice as {@link #YIELDING}. Every child runs in a session
-     * of its own ({@link ChildProcess}), and where the kernel groups each session for the scheduler (autogroup: on by
-     * default in most distributions' kernels) a process's own niceness orders only its own threads: the groups share the
-     * cores evenly. So the nine processes of a system on two cores each got the same share, and job-service's threads
-     * spent seven times as long waiting for a core as running while copies ran (from its threads' schedstat). An
-     * unprivileged process may raise its group's niceness at most once per 100 ms across the machine, hence the retries;
-     * without autogroup the file is absent and only the process's niceness applies.
-     */
-    private static final String WITH_YIELDING_AUTOGROUP = """
-            if [ -w /proc/self/autogroup ]; then
-              tries=0
-              until echo %d 2>/dev/null >/proc/self/autogroup || [ $tries -ge 20 ]; do tries=$((tries + 1)); sleep 0.1; done
-            fi
-            exec "$@"
-            """.formatted(YIELDING);
-    private static final Optional<Path> SHELL = Stream.of("/bin/sh").map(Path::of).filter(Files::isExecutable).findFirst();
-    /**
      * The control plane's JVMs (job-service; the broker in {@link KafkaBroker}) compile with C1 only. Their work comes in
      * bursts, a disaster's failbacks, and each burst touched code paths the JIT had not compiled yet: with C2, after 120
      * failbacks job-service still spent half its CPU compiling (about 700 methods per 20 failbacks, 2.8 s of compile
@@ -127,8 +110,8 @@ final class QuarkusService extends ChildProcessComponent {
                     + " (or ./mvnw -DskipTests install).");
         }
         List<String> command = new ArrayList<>();
-        if (yieldsCpu) {
-            command.addAll(yielding(name()));
+        if (yieldsCpu && NICE.isPresent()) {
+            command.addAll(List.of(NICE.get().toString(), "-n", String.valueOf(YIELDING)));
         }
         command.addAll(List.of(ProjectLayout.javaExecutable(), "-Xmx192m", "-XX:+UseSerialGC"));
         if (!yieldsCpu) {
@@ -136,14 +119,6 @@ final class QuarkusService extends ChildProcessComponent {
         }
         command.addAll(List.of("-jar", jar.toString()));
         startProcess(command, environment, workDir, launchedBefore());
-    }
-
-    /** What runs the command after it at the data plane's lower priority: its own and its autogroup's ({@link #YIELDING}). */
-    static List<String> yielding(String name) {
-        List<String> prefix = new ArrayList<>();
-        SHELL.ifPresent(shell -> prefix.addAll(List.of(shell.toString(), "-c", WITH_YIELDING_AUTOGROUP, name)));
-        NICE.ifPresent(nice -> prefix.addAll(List.of(nice.toString(), "-n", String.valueOf(YIELDING))));
-        return prefix;
     }
 
     /** Waits for HTTP 200 from the readiness endpoint, failing early if the JVM exits. */
