@@ -14,8 +14,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -25,13 +23,6 @@ import javax.net.ssl.SSLContext;
 final class QuarkusService extends ChildProcessComponent {
 
     /**
-     * The niceness of the data plane's processes: on one machine, the simulated sites and sync-service's copies would
-     * otherwise take the cores from job-service, Kafka and PostgreSQL as much as they need them, and the API and the
-     * jobs' own events wait behind block streams (what a cluster's CPU requests and separate site hardware prevent).
-     * Niceness only orders who runs when both want to: alone, a copy still takes every core.
-     */
-    static final int YIELDING = 10;
-    /**
      * The control plane's JVMs (job-service; the broker in {@link KafkaBroker}) compile with C1 only. Their work comes in
      * bursts, a disaster's failbacks, and each burst touched code paths the JIT had not compiled yet: with C2, after 120
      * failbacks job-service still spent half its CPU compiling (about 700 methods per 20 failbacks, 2.8 s of compile
@@ -40,8 +31,6 @@ final class QuarkusService extends ChildProcessComponent {
      * few, compiled early, and run faster.
      */
     static final List<String> CONTROL_PLANE_JIT = List.of("-XX:TieredStopAtLevel=1");
-    /** {@code nice} from coreutils, where there is one (not on Windows: the data plane then runs at normal priority). */
-    private static final Optional<Path> NICE = Stream.of("/usr/bin/nice", "/bin/nice").map(Path::of).filter(Files::isExecutable).findFirst();
 
     private static final HttpClient PLAIN_HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -51,18 +40,18 @@ final class QuarkusService extends ChildProcessComponent {
     private final HttpClient readinessClient;
     private final Map<String, String> environment;
     private final Path workDir;
-    private final boolean yieldsCpu;
+    private final boolean dataPlane;
 
     /**
      * A service that serves only HTTPS on {@code port} with {@code tls}, or plain HTTP when {@code tls} is null.
-     * {@code yieldsCpu}: it runs at a lower CPU priority ({@link #YIELDING}), so that when copies take every core the
-     * control plane (job-service, Kafka, PostgreSQL) still answers at once.
+     * {@code dataPlane}: it moves disks' blocks (sync-service, azure-sim, a host agent) and keeps C2; the control plane
+     * compiles with {@link #CONTROL_PLANE_JIT}.
      */
     QuarkusService(String name, Path jar, int port, JobServiceTls tls, Map<String, String> environment, Path workDir,
-                   Path logFile, ProcessListener listener, boolean yieldsCpu) {
+                   Path logFile, ProcessListener listener, boolean dataPlane) {
         super(name, logFile, listener);
         this.jar = jar;
-        this.yieldsCpu = yieldsCpu;
+        this.dataPlane = dataPlane;
         this.port = port;
         this.https = tls != null;
         this.workDir = workDir;
@@ -110,11 +99,8 @@ final class QuarkusService extends ChildProcessComponent {
                     + " (or ./mvnw -DskipTests install).");
         }
         List<String> command = new ArrayList<>();
-        if (yieldsCpu && NICE.isPresent()) {
-            command.addAll(List.of(NICE.get().toString(), "-n", String.valueOf(YIELDING)));
-        }
         command.addAll(List.of(ProjectLayout.javaExecutable(), "-Xmx192m", "-XX:+UseSerialGC"));
-        if (!yieldsCpu) {
+        if (!dataPlane) {
             command.addAll(CONTROL_PLANE_JIT);
         }
         command.addAll(List.of("-jar", jar.toString()));
