@@ -8,7 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.math.BigInteger;
 import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertificateFactory;
 import java.security.cert.PKIXParameters;
@@ -18,8 +23,16 @@ import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Date;
 import java.util.List;
 import java.util.Set;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.jose4j.jwt.JwtClaims;
 import org.jose4j.jwt.consumer.InvalidJwtException;
 import org.jose4j.jwt.consumer.JwtConsumerBuilder;
@@ -110,6 +123,47 @@ class LocalSecurityTest {
         LocalCertificates.openOrCreate(dir.resolve("tls"), now.plus(Duration.ofDays(370)),
                 List.of("localhost", "127.0.0.1", "::1", "renamed-host.example"));
         assertNotEquals(renewed, Files.readString(first.certificate()), "a new host name: renewed");
+    }
+
+    @Test
+    void theServerKeyIsP256AndAnRsaOneOfAnEarlierVersionIsReplacedUnderTheSameCa() throws Exception {
+        Instant now = Instant.now();
+        Path tlsDir = dir.resolve("tls");
+        JobServiceTls tls = LocalCertificates.openOrCreate(tlsDir, now, NAMES);
+        X509Certificate server = PemFiles.readCertificates(tls.certificate()).get(0);
+        String curve = ((ECPublicKey) server.getPublicKey()).getParams().toString();
+        assertTrue(curve.contains("secp256r1"), curve);
+        assertTrue(PemFiles.readPrivateKey(tls.privateKey()) instanceof ECPrivateKey);
+        assertEquals(List.of(true, false, false, false, false, false, false, false, false), toList(server.getKeyUsage()),
+                "digitalSignature only: an EC key encrypts no key");
+
+        // What versions before it issued: an RSA key, signed by the same CA and otherwise still good.
+        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+        KeyPair rsaKeys = rsa.generateKeyPair();
+        X509Certificate ca = PemFiles.readCertificates(tls.trustAnchors()).get(0);
+        X509Certificate rsaServer = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(ca,
+                BigInteger.TEN, Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(300))),
+                new X500Name("CN=localhost"), rsaKeys.getPublic())
+                .addExtension(Extension.subjectAlternativeName, false, GeneralNames.getInstance(JcaX509ExtensionUtils.parseExtensionValue(
+                        server.getExtensionValue(Extension.subjectAlternativeName.getId()))))
+                .build(new JcaContentSignerBuilder("SHA256withRSA").build(PemFiles.readPrivateKey(tlsDir.resolve(LocalCertificates.CA_KEY)))));
+        PemFiles.writePublic(tls.certificate(), rsaServer);
+        PemFiles.writePrivateKey(tls.privateKey(), rsaKeys.getPrivate());
+        String ours = Files.readString(tls.trustAnchors());
+
+        LocalCertificates.openOrCreate(tlsDir, now, NAMES);
+
+        assertEquals("EC", PemFiles.readCertificates(tls.certificate()).get(0).getPublicKey().getAlgorithm(), "renewed with P-256");
+        assertEquals(ours, Files.readString(tls.trustAnchors()), "by the same CA, so clients keep trusting it");
+    }
+
+    private static List<Boolean> toList(boolean[] bits) {
+        List<Boolean> list = new java.util.ArrayList<>();
+        for (boolean bit : bits) {
+            list.add(bit);
+        }
+        return list;
     }
 
     @Test
