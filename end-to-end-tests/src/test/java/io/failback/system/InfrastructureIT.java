@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -27,12 +29,32 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * Kafka and PostgreSQL as the launcher runs them, without the services: they serve, survive a crash with their
  * data, and leave no process behind.
  */
 class InfrastructureIT {
+
+    private final List<Path> workDirs = new ArrayList<>();
+
+    /** A passing test's Kafka and PostgreSQL data (about 50 MiB each) are deleted; its logs stay, a failing test's all. */
+    @RegisterExtension
+    final TestWatcher deleteDataOfAPassingTest = new TestWatcher() {
+        @Override
+        public void testSuccessful(ExtensionContext context) {
+            try {
+                for (Path workDir : workDirs) {
+                    RunningSystem.deleteTree(workDir.resolve("data"));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    };
 
     @Test
     void brokerAndDatabaseServeAndStopWithoutLeftovers() throws Exception {
@@ -81,9 +103,11 @@ class InfrastructureIT {
         }
     }
 
-    private static Path newWorkDir() throws Exception {
+    private Path newWorkDir() throws Exception {
         // Under target/ (failsafe's working directory is the module) so 'mvn clean' removes it.
-        return Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "infrastructure-");
+        Path workDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "infrastructure-");
+        workDirs.add(workDir);
+        return workDir;
     }
 
     /** As under {@code ./failback up}: a database that dies on its own (not stopped by us) is started again, data and all. */

@@ -80,7 +80,8 @@ final class RunningSystem implements BeforeAllCallback, AfterAllCallback, TestWa
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    /** Deletes {@code dir} and everything under it, if it exists. */
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
