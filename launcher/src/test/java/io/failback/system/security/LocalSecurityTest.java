@@ -1,24 +1,25 @@
 package io.failback.system.security;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.math.BigInteger;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.interfaces.ECPrivateKey;
-import java.security.interfaces.ECPublicKey;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertificateFactory;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
@@ -134,7 +135,7 @@ class LocalSecurityTest {
         String curve = ((ECPublicKey) server.getPublicKey()).getParams().toString();
         assertTrue(curve.contains("secp256r1"), curve);
         assertTrue(PemFiles.readPrivateKey(tls.privateKey()) instanceof ECPrivateKey);
-        assertEquals(List.of(true, false, false, false, false, false, false, false, false), toList(server.getKeyUsage()),
+        assertArrayEquals(new boolean[] {true, false, false, false, false, false, false, false, false}, server.getKeyUsage(),
                 "digitalSignature only: an EC key encrypts no key");
 
         // What versions before it issued: an RSA key, signed by the same CA and otherwise still good.
@@ -156,14 +157,6 @@ class LocalSecurityTest {
 
         assertEquals("EC", PemFiles.readCertificates(tls.certificate()).get(0).getPublicKey().getAlgorithm(), "renewed with P-256");
         assertEquals(ours, Files.readString(tls.trustAnchors()), "by the same CA, so clients keep trusting it");
-    }
-
-    private static List<Boolean> toList(boolean[] bits) {
-        List<Boolean> list = new java.util.ArrayList<>();
-        for (boolean bit : bits) {
-            list.add(bit);
-        }
-        return list;
     }
 
     @Test
