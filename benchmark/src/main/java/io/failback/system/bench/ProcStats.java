@@ -27,6 +27,28 @@ final class ProcStats {
         return Stream.concat(Stream.of(process), process.descendants()).mapToDouble(p -> ownCpuSeconds(p.pid())).sum();
     }
 
+    /**
+     * CPU seconds the process's JIT compiler threads (HotSpot names them "C1 CompilerThre…" and "C2 CompilerThre…")
+     * used so far: what a measurement spent compiling rather than copying; 0 for a process that is not a JVM.
+     */
+    static double compilerCpuSeconds(ProcessHandle process) {
+        try (Stream<Path> threads = Files.list(Path.of("/proc", String.valueOf(process.pid()), "task"))) {
+            return threads.filter(ProcStats::isCompilerThread)
+                    .mapToDouble(thread -> cpuSecondsOf(thread.resolve("stat"))).sum();
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private static boolean isCompilerThread(Path thread) {
+        try {
+            String name = Files.readString(thread.resolve("comm"));
+            return name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre");
+        } catch (IOException | RuntimeException e) {
+            return false; // the thread ended
+        }
+    }
+
     /** {@code wchar} of /proc/PID/io: bytes the process handed to write calls, to files and sockets alike; 0 if unknown. */
     static long bytesWritten(ProcessHandle process) {
         try {
@@ -55,8 +77,13 @@ final class ProcStats {
     }
 
     private static double ownCpuSeconds(long pid) {
+        return cpuSecondsOf(Path.of("/proc", String.valueOf(pid), "stat"));
+    }
+
+    /** utime + stime of a process's or a thread's {@code stat} file. */
+    private static double cpuSecondsOf(Path statFile) {
         try {
-            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            String stat = Files.readString(statFile);
             // The command name may hold spaces; the fields after it are fixed: state is the first, utime the 12th.
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;

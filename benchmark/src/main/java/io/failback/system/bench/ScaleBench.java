@@ -438,8 +438,8 @@ public final class ScaleBench {
     /** The CPU a measurement took, per process and per GB of disk: where a case spends what one stream does not. */
     private void sayCpu(String what, Usage used, long diskBytes) {
         double total = used.cpuSeconds().values().stream().mapToDouble(Double::doubleValue).sum();
-        say("cpu of %s: %.1f CPU-s (%.2f per GB; machine %.1f): %s", what, total, total / (diskBytes / 1e9), used.machineCpuSeconds(),
-                used.describeProcesses());
+        say("cpu of %s: %.1f CPU-s (%.2f per GB; jit %.1f; machine %.1f): %s", what, total, total / (diskBytes / 1e9),
+                used.totalCompilerCpuSeconds(), used.machineCpuSeconds(), used.describeProcesses());
     }
 
     private JsonNode succeeded(String job) {

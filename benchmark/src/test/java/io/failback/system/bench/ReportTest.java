@@ -135,7 +135,7 @@ class ReportTest {
     }
 
     private static RsyncRun rsync(String label, double seconds) {
-        return new RsyncRun(label, seconds, 43_000_000L, 500_000L, new Usage(Map.of(), seconds, 0));
+        return new RsyncRun(label, seconds, 43_000_000L, 500_000L, new Usage(Map.of(), Map.of(), seconds, 0));
     }
 
     private static TaskReport task(String name, double start, double end) {
@@ -147,6 +147,6 @@ class ReportTest {
         Map<String, Double> cpu = new LinkedHashMap<>();
         List<String> parts = new ArrayList<>(List.of("postgres", "kafka", "azure-sim", "host-agent-host-a", "sync-service", "job-service"));
         parts.forEach(part -> cpu.put(part, cpuSeconds / parts.size()));
-        return new Usage(cpu, cpuSeconds + 1, relayBytes);
+        return new Usage(cpu, Map.of(), cpuSeconds + 1, relayBytes);
     }
 }
