@@ -39,8 +39,12 @@ class SiteBehaviourIT {
     }
 
     @Test
-    void failbackToNewHardwareCreatesTheVmOnTheSwitchOfTheSameName() {
+    void failbackToNewHardwareCreatesTheVmOnTheSwitchOfTheSameNameWritingAsTheAzureVmDid() {
         api.createAzureVm("vm-alt", 8L << 20, 5);
+        // Not the host's default (RandomSmall, 50 writes/s): the created VM must take the Azure VM's own.
+        String guest = """
+                {"pattern": "HotSpot", "writesPerSecond": 9, "writeSizeBytes": 8192, "seed": 17}""";
+        api.send("PUT", system.azureSimUrl().resolve("/api/vms/vm-alt/workload"), guest, 200);
         api.registerItemInAzure("vm-alt", ORIGINAL.id(), "vSwitch-Prod");
 
         JsonNode job = api.awaitJobEnd(api.failbackWithFullDownload("vm-alt", "CreateVmIfNotFound", NEW_HARDWARE.id()),
@@ -51,6 +55,7 @@ class SiteBehaviourIT {
         JsonNode vm = api.get(system.hostAgentUrl(NEW_HARDWARE.id()).resolve("/api/vms/vm-alt"));
         assertEquals("vSwitch-Prod", vm.path("virtualSwitchName").asText());
         assertEquals("Running", vm.path("state").asText());
+        assertEquals(FailbackApi.json(guest), vm.path("workload"), "the same guest runs on: " + vm.path("workload"));
         assertEquals(NEW_HARDWARE.id(), api.item("vm-alt").path("properties").path("primaryProviderId").asText());
         assertEquals(404, api.exchange("GET", system.hostAgentUrl(ORIGINAL.id()).resolve("/api/vms/vm-alt"), null).statusCode());
     }

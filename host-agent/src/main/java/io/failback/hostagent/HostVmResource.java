@@ -1,8 +1,8 @@
 package io.failback.hostagent;
 
 import io.failback.contracts.site.CreateOnPremisesVm;
+import io.failback.contracts.site.WorkloadSettings;
 import io.failback.sitedisk.DiskFile;
-import io.failback.sitedisk.WorkloadSettings;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
@@ -80,7 +80,7 @@ public class HostVmResource {
     @Operation(summary = "Create the VM on the virtual switch of that name: with empty disks (the failback's "
             + "CreateVmIfNotFound), or with contentSeed as a VM that already lives here, its disks filled and consistent")
     public Response create(@PathParam("name") String name, @Valid @NotNull CreateVmBody body) {
-        CreateOnPremisesVm request = new CreateOnPremisesVm(body.disks(), body.virtualSwitchName());
+        CreateOnPremisesVm request = new CreateOnPremisesVm(body.disks(), body.virtualSwitchName(), body.workload());
         HostVm vm = body.contentSeed() == null ? store.create(name, request)
                 : store.createWithContent(name, request, body.contentSeed(), body.zeroPercent() == null ? 40 : body.zeroPercent());
         return Response.status(Response.Status.CREATED).entity(vm).build();
@@ -91,10 +91,12 @@ public class HostVmResource {
      *
      * @param contentSeed when set, the disks are filled with content generated from it (extents of 1 MiB, zeroPercent
      *            of them holes) and the VM is an ordinary, bootable VM of this host
+     * @param workload what the VM writes while it runs; absent: {@link WorkloadSettings#DEFAULT}
      */
     public record CreateVmBody(@NotEmpty List<io.failback.contracts.site.@NotNull DiskSpec> disks,
             @NotBlank String virtualSwitchName, Long contentSeed,
-            @jakarta.validation.constraints.Min(0) @jakarta.validation.constraints.Max(100) Integer zeroPercent) {
+            @jakarta.validation.constraints.Min(0) @jakarta.validation.constraints.Max(100) Integer zeroPercent,
+            @Valid WorkloadSettings workload) {
     }
 
     @POST

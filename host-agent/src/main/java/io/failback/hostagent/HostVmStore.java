@@ -5,6 +5,7 @@ import io.failback.contracts.site.CreateOnPremisesVm;
 import io.failback.contracts.site.DiskSpec;
 import io.failback.contracts.site.ProblemException;
 import io.failback.contracts.site.VmSnapshot;
+import io.failback.contracts.site.WorkloadSettings;
 import io.failback.hostagent.HostVm.HostDisk;
 import io.failback.hostagent.HostVm.HostVmState;
 import io.failback.sitedisk.DiskFile;
@@ -13,7 +14,6 @@ import io.failback.sitedisk.SiteFiles;
 import io.failback.sitedisk.VirtualDisk;
 import io.failback.sitedisk.VmDiskRegistry;
 import io.failback.sitedisk.VmDisks;
-import io.failback.sitedisk.WorkloadSettings;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -111,8 +111,8 @@ public class HostVmStore {
             List<HostDisk> created = request.disks().stream()
                     .map(d -> new HostDisk(d.diskId(), d.sizeBytes(), d.blockSize(), false, null, 0, null))
                     .toList();
-            return save(new HostVm(name, HostVmState.Off, request.virtualSwitchName(), created, WorkloadSettings.DEFAULT, List.of(),
-                    now, now));
+            WorkloadSettings workload = request.workload() == null ? WorkloadSettings.DEFAULT : request.workload();
+            return save(new HostVm(name, HostVmState.Off, request.virtualSwitchName(), created, workload, List.of(), now, now));
         }
     }
 

@@ -6,9 +6,13 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.failback.contracts.site.WorkloadSettings;
 import io.failback.testing.KafkaBrokerTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +42,37 @@ class CreateVmIfNotFoundTest {
         given().when().get("/api/vms/{vm}/disks/disk0/digest", vm).then().statusCode(200)
                 .body("digest", equalTo(BlockStreams.digest(zeros)));
         HostVms.start(vm).statusCode(409).body("type", equalTo("DiskInconsistent"));
+    }
+
+    @Test
+    void theVmWritesAsTheAzureVmDidOrAsTheHostsDefaultWhenNotSaid() {
+        Map<String, Object> sequential = Map.of("pattern", "Sequential", "writesPerSecond", 7, "writeSizeBytes", 8192, "seed", 3);
+        given().contentType(ContentType.JSON).body(Map.of("disks", List.of(HostVms.disk("disk0", 16)), "virtualSwitchName",
+                        HostVms.SWITCH, "workload", sequential))
+                .when().put("/api/vms/{name}", vm).then().statusCode(201)
+                .body("workload.pattern", equalTo("Sequential"))
+                .body("workload.writesPerSecond", equalTo(7))
+                .body("workload.writeSizeBytes", equalTo(8192))
+                .body("workload.seed", equalTo(3));
+        given().when().get("/api/vms/{vm}", vm).then().statusCode(200).body("workload.writesPerSecond", equalTo(7));
+
+        String other = HostVms.uniqueName("created-default");
+        try {
+            HostVms.create(other, HostVms.SWITCH, null, HostVms.disk("disk0", 16)).statusCode(201)
+                    .body("workload.pattern", equalTo(WorkloadSettings.DEFAULT.pattern().name()))
+                    .body("workload.writesPerSecond", equalTo(WorkloadSettings.DEFAULT.writesPerSecond()));
+        } finally {
+            HostVms.deleteQuietly(other);
+        }
+    }
+
+    @Test
+    void aWorkloadOfPartPagesIsRefusedAndNoVmIsCreated() {
+        given().contentType(ContentType.JSON).body(Map.of("disks", List.of(HostVms.disk("disk0", 16)), "virtualSwitchName",
+                        HostVms.SWITCH, "workload", Map.of("pattern", "RandomSmall", "writesPerSecond", 5, "writeSizeBytes", 512, "seed", 1)))
+                .when().put("/api/vms/{name}", vm).then().statusCode(400);
+
+        given().when().get("/api/vms/{vm}", vm).then().statusCode(404).body("type", equalTo("VmNotFound"));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.failback.sitedisk;
 
+import io.failback.contracts.site.WorkloadSettings;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.failback.contracts.site.DiskSpec;
 import io.failback.contracts.site.ProblemException;

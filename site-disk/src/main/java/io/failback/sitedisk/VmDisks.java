@@ -1,6 +1,7 @@
 package io.failback.sitedisk;
 
 import io.failback.contracts.site.ProblemException;
+import io.failback.contracts.site.WorkloadSettings;
 import java.io.Closeable;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

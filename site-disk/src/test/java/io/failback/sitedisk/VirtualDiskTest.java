@@ -9,7 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.failback.contracts.site.BlockRanges;
-import io.failback.sitedisk.WorkloadSettings.WritePattern;
+import io.failback.contracts.site.WorkloadSettings;
+import io.failback.contracts.site.WorkloadSettings.WritePattern;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,7 +7,7 @@ import io.failback.azuresim.vm.CreateAzureVm;
 import io.failback.azuresim.vm.VmStore;
 import io.failback.contracts.site.DiskSpec;
 import io.failback.contracts.site.ProblemException;
-import io.failback.sitedisk.WorkloadSettings;
+import io.failback.contracts.site.WorkloadSettings;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;

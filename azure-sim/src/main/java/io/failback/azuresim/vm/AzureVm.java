@@ -2,7 +2,7 @@ package io.failback.azuresim.vm;
 
 import io.failback.contracts.site.DiskSpec;
 import io.failback.contracts.site.VmSnapshot;
-import io.failback.sitedisk.WorkloadSettings;
+import io.failback.contracts.site.WorkloadSettings;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.failback.azuresim.vm;
 
 import io.failback.contracts.site.VmSnapshot;
-import io.failback.sitedisk.WorkloadSettings;
+import io.failback.contracts.site.WorkloadSettings;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.DELETE;

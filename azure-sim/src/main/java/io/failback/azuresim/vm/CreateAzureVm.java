@@ -1,6 +1,6 @@
 package io.failback.azuresim.vm;
 
-import io.failback.sitedisk.WorkloadSettings;
+import io.failback.contracts.site.WorkloadSettings;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;

@@ -8,6 +8,7 @@ import java.util.List;
  *
  * @param state azure-sim: Running | Stopping | Stopped | Deleted; host-agent: Off | Running
  * @param virtualSwitchName on-premises only: the Hyper-V switch the VM's network adapter is connected to
+ * @param workload what the simulated guest writes while the VM runs; null from a site that does not say
  */
-public record SiteVm(String name, String state, List<DiskSpec> disks, String virtualSwitchName) {
+public record SiteVm(String name, String state, List<DiskSpec> disks, String virtualSwitchName, WorkloadSettings workload) {
 }

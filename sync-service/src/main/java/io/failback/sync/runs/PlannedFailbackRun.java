@@ -170,7 +170,10 @@ public final class PlannedFailbackRun extends DataRun {
         });
     }
 
-    /** The on-premises VM must exist with the same disks; CreateVmIfNotFound creates it on the same-named switch. */
+    /**
+     * The on-premises VM must exist with the same disks; CreateVmIfNotFound creates it on the same-named switch, with
+     * the Azure VM's guest workload (the same guest runs on there).
+     */
     private Uni<Void> ensureTargetVm(SiteVm sourceVm) {
         String vmName = spec.onPremisesVm().vmName();
         return checkEncryptionKey().chain(() -> host.findVm(vmName)).chain(existing -> {
@@ -180,7 +183,8 @@ public final class PlannedFailbackRun extends DataRun {
                             + spec.onPremisesVm().providerId() + "' has no virtual machine '" + vmName
                             + "'; fail back with recoveryVmCreationOption CreateVmIfNotFound to create it"));
                 }
-                return host.createVm(vmName, new CreateOnPremisesVm(sourceVm.disks(), spec.onPremisesVm().virtualSwitchName()))
+                return host.createVm(vmName, new CreateOnPremisesVm(sourceVm.disks(), spec.onPremisesVm().virtualSwitchName(),
+                        sourceVm.workload()))
                         .replaceWithVoid();
             }
             if (!sameDisks(existing.disks(), sourceVm.disks())) {

@@ -1,4 +1,4 @@
-package io.failback.sitedisk;
+package io.failback.contracts.site;
 
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
