@@ -70,7 +70,9 @@ class CreateVmIfNotFoundTest {
     void aWorkloadOfPartPagesIsRefusedAndNoVmIsCreated() {
         given().contentType(ContentType.JSON).body(Map.of("disks", List.of(HostVms.disk("disk0", 16)), "virtualSwitchName",
                         HostVms.SWITCH, "workload", Map.of("pattern", "RandomSmall", "writesPerSecond", 5, "writeSizeBytes", 512, "seed", 1)))
-                .when().put("/api/vms/{name}", vm).then().statusCode(400);
+                .when().put("/api/vms/{name}", vm).then().statusCode(400)
+                .contentType("application/problem+json")
+                .body("detail", containsString("writeSizeBytes"));
 
         given().when().get("/api/vms/{vm}", vm).then().statusCode(404).body("type", equalTo("VmNotFound"));
     }

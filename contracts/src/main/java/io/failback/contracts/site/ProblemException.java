@@ -31,6 +31,20 @@ public class ProblemException extends RuntimeException {
         return type;
     }
 
+    /**
+     * A 400 for a request body that is not JSON of the expected shape, or that a record's constructor refused (e.g. a
+     * workload's {@code writeSizeBytes} not in whole pages): the innermost reason, which names the field.
+     */
+    public static Problem unreadable(com.fasterxml.jackson.core.JsonProcessingException e) {
+        Throwable reason = e;
+        while (reason.getCause() != null && reason.getCause() != reason) {
+            reason = reason.getCause();
+        }
+        String detail = reason instanceof com.fasterxml.jackson.core.JsonProcessingException json ? json.getOriginalMessage()
+                : reason.getMessage();
+        return new Problem("UnreadableBody", "Bad Request", 400, "the request body cannot be read: " + detail);
+    }
+
     /** A 400 naming each invalid field of the request body and what is wrong with it. */
     public static Problem invalid(java.util.Set<? extends jakarta.validation.ConstraintViolation<?>> violations) {
         String detail = violations.stream()
