@@ -146,6 +146,40 @@ class WaitingJobsTest {
     }
 
     @Test
+    void aTaskWaitingItsTurnSaysSoOnTheJobWhileTheItemStaysHealthy() {
+        String job = failingBack("vm-queued", "host-queued");
+        String command = commandOf(job);
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-queued", event(command, job, "vm-queued", SyncEvent.Type.TaskStarted, 1, null, null));
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-queued", event(command, job, "vm-queued", SyncEvent.Type.TaskWaiting, 2, null,
+                new SyncEvent.Failure("SiteUnreachable", HOST_AWAY)));
+        awaitWaiting(job, "vm-queued", "SiteUnreachable", HOST_AWAY);
+
+        // The host is back, and the copy lines up for a slot of its sync-service instance: nothing is wrong with the item.
+        String queued = "a copy slot on this sync-service instance, which runs 4 copies at once; 3 wait before this one";
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-queued", event(command, job, "vm-queued", SyncEvent.Type.TaskWaiting, 3, null,
+                new SyncEvent.Failure(SyncEvent.Failure.COPY_QUEUED, queued)));
+        awaitTurnWaited(job, "vm-queued", queued);
+
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-queued", event(command, job, "vm-queued", SyncEvent.Type.TaskResumed, 4, null, null));
+        awaitGoingOn(job, "vm-queued");
+
+        // A host serving as many block streams as it will is no outage either.
+        String busy = "host 'host-queued' serves 4 block streams at once; this copy tries again every 1 s";
+        KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-queued", event(command, job, "vm-queued", SyncEvent.Type.TaskWaiting, 5, null,
+                new SyncEvent.Failure(io.failback.contracts.site.Problem.SITE_BUSY, busy)));
+        awaitTurnWaited(job, "vm-queued", busy);
+    }
+
+    private static void awaitTurnWaited(String job, String item, String message) {
+        await().atMost(WAIT).untilAsserted(() -> given().get("/api/replicationJobs/" + job).then()
+                .body("properties.stateDescription", equalTo("Waiting: " + message))
+                .body("properties.tasks[3].stateDescription", equalTo("Waiting: " + message)));
+        given().get("/api/replicationProtectedItems/" + item).then()
+                .body("properties.replicationHealth", equalTo("Normal"))
+                .body("properties.healthErrors", empty());
+    }
+
+    @Test
     void cancellingAWaitingJobClearsTheItemsWarning() {
         String job = failingBack("vm-waiting-cancel", "host-waiting-cancel");
         String command = commandOf(job);

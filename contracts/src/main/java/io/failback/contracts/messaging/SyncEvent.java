@@ -71,6 +71,17 @@ public record SyncEvent(
 
     /** @param code stable, machine-readable (e.g. {@code OnPremisesVmNotFound}); message says what to do. */
     public record Failure(String code, String message) {
+        /** A {@code TaskWaiting} for a copy slot of the sync-service instance: it runs so many copies at once. */
+        public static final String COPY_QUEUED = "CopyQueued";
+
+        /**
+         * Whether a {@code TaskWaiting} with this code waits its turn ({@link #COPY_QUEUED}, or a site serving as many
+         * block streams as it will, {@code SiteBusy}) rather than for a part that is away: the task and its job say
+         * so, the item's health does not, since nothing is wrong with it.
+         */
+        public boolean waitsItsTurn() {
+            return COPY_QUEUED.equals(code) || io.failback.contracts.site.Problem.SITE_BUSY.equals(code);
+        }
     }
 
     public record DiskVerification(String diskId, long sizeBytes, String algorithm, String sourceDigest,

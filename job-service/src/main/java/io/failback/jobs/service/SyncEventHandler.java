@@ -153,6 +153,7 @@ public class SyncEventHandler {
     /**
      * The task cannot go on until the part the event names is back: the task and the job say so, and the item carries
      * it as a health error. sync-service retries meanwhile; TaskResumed, the task's next report or the job's end clears it.
+     * A task that only waits its turn (a copy slot, a busy site) says so on the task and the job; the item stays healthy.
      */
     private Uni<Void> waiting(ReplicationJob job, SyncEvent event, Instant at) {
         JobError part = errorOf(event);
@@ -162,6 +163,10 @@ public class SyncEventHandler {
             return Uni.createFrom().voidItem();
         }
         job.waitFor(part.message());
+        if (event.failure() != null && event.failure().waitsItsTurn()) {
+            // Whatever part the task waited for before is back, or it would not queue.
+            return itemWaitsNoMore(job);
+        }
         return waitsOn(job, part.errorCode(), part.message());
     }
 
@@ -182,6 +187,11 @@ public class SyncEventHandler {
                 job.updateTask(task.name(), waited -> waited.resumed(waited.lastSequence()));
             }
         }
+        return itemWaitsNoMore(job);
+    }
+
+    /** The item of the job carries no wait (a change only if it did). */
+    private static Uni<Void> itemWaitsNoMore(ReplicationJob job) {
         return ReplicationProtectedItem.<ReplicationProtectedItem>findById(job.targetObjectId).invoke(item -> {
             if (item != null && job.name.equals(item.currentScenarioJobName)) {
                 item.waitingOn = null;

@@ -5,6 +5,7 @@ import io.failback.sync.blocks.RateMeter;
 import io.failback.sync.messaging.SyncEventPublisher;
 
 import io.failback.contracts.messaging.SyncCommand;
+import io.failback.contracts.messaging.SyncEvent;
 import io.failback.contracts.messaging.SyncEvent.TaskProgress;
 import io.failback.contracts.messaging.SyncTask;
 import io.failback.contracts.site.BlockWriteSummary;
@@ -190,7 +191,7 @@ public abstract class DataRun extends CommandRun {
         AtomicLong waitingTimer = new AtomicLong(-1);
         return Uni.createFrom().<CopySlots.Slot>emitter(emitter -> {
             Cancellable acquiring = slots.acquire(downtime, before -> {
-                Runnable report = () -> reportWaiting(task, COPY_QUEUED, "a copy slot on this sync-service instance, which runs "
+                Runnable report = () -> reportWaiting(task, SyncEvent.Failure.COPY_QUEUED, "a copy slot on this sync-service instance, which runs "
                         + slots.capacity() + " copies at once (failback.max-concurrent-copies, FAILBACK_SYNC_MAX_COPIES); "
                         + (before == 0 ? "this copy is next" : before + " wait before this one")
                         + (downtime ? " (copies whose VM is down go first)" : ""))
@@ -219,8 +220,6 @@ public abstract class DataRun extends CommandRun {
                 });
     }
 
-    /** The code of a task's wait for a copy slot. */
-    static final String COPY_QUEUED = "CopyQueued";
 
     private Uni<Void> copyDisksHolding(Progress progress, List<DiskSpec> disks, Function<DiskSpec, DiskCopy> copyOf) {
         SyncTask task = progress.task;
