@@ -111,8 +111,9 @@ public class HostVmStore {
             List<HostDisk> created = request.disks().stream()
                     .map(d -> new HostDisk(d.diskId(), d.sizeBytes(), d.blockSize(), false, null, 0, null))
                     .toList();
-            WorkloadSettings workload = request.workload() == null ? WorkloadSettings.DEFAULT : request.workload();
-            return save(new HostVm(name, HostVmState.Off, request.virtualSwitchName(), created, workload, List.of(), now, now));
+            // No workload given: HostVm's own default.
+            return save(new HostVm(name, HostVmState.Off, request.virtualSwitchName(), created, request.workload(), List.of(), now,
+                    now));
         }
     }
 

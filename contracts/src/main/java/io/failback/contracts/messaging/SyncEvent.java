@@ -1,5 +1,6 @@
 package io.failback.contracts.messaging;
 
+import io.failback.contracts.site.Problem;
 import java.time.Instant;
 import java.util.List;
 
@@ -80,7 +81,7 @@ public record SyncEvent(
          * so, the item's health does not, since nothing is wrong with it.
          */
         public boolean waitsItsTurn() {
-            return COPY_QUEUED.equals(code) || io.failback.contracts.site.Problem.SITE_BUSY.equals(code);
+            return COPY_QUEUED.equals(code) || Problem.SITE_BUSY.equals(code);
         }
     }
 
