@@ -4,6 +4,7 @@ import io.failback.testing.ReferenceDigest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.failback.system.security.LocalIssuer;
@@ -15,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -83,6 +85,75 @@ class FullDownloadFailbackIT {
         assertEquals("ReverseReplicate", committed.path("allowedOperations").get(0).asText());
     }
 
+
+    /**
+     * Issue #15's metrics, on the real processes: the bytes sync-service counts as relayed are exactly those the host
+     * counts as received and azure-sim as served, the stream covers the whole disk, the counter only grows while the
+     * job runs, and job-service counts the job and its tasks when it ends.
+     */
+    @Test
+    void metricsCountAFailbacksBytesAsTheyTravelAndTheJobWhenItEnds() throws Exception {
+        HostAgent host = system.hosts().get(0);
+        URI sync = system.syncServiceUrl();
+        URI hostAgent = system.hostAgentUrl(host.id());
+        URI azure = system.azureSimUrl();
+        URI jobService = system.jobServiceUrl();
+        Map<String, String> dataSync = Map.of("task", "DataSynchronization");
+        Map<String, String> succeededFailback = Map.of("scenario", "PlannedFailover", "state", "Succeeded");
+        api.createAzureVm("vm-metered", DISK_BYTES, 15L);
+        api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
+        api.registerItemInAzure("vm-metered", host.id(), host.virtualSwitches().get(0));
+        String syncBefore = metrics(sync);
+        double receivedBefore = PrometheusText.value(metrics(hostAgent), "failback_blockstream_received_bytes_total");
+        double servedBefore = PrometheusText.value(metrics(azure), "failback_blockstream_served_bytes_total");
+        String jobsBefore = metrics(jobService);
+
+        String jobName = api.failbackWithFullDownload("vm-metered", "CreateVmIfNotFound");
+        List<Double> sentWhileRunning = new ArrayList<>();
+        JsonNode job = api.awaitJobEnd(jobName, Duration.ofSeconds(120),
+                update -> sentWhileRunning.add(PrometheusText.value(metrics(sync), "failback_blockstream_sent_bytes_total", dataSync)));
+        assertEquals("Succeeded", job.path("properties").path("state").asText(), job.toPrettyString());
+
+        String syncAfter = metrics(sync);
+        double sent = PrometheusText.value(syncAfter, "failback_blockstream_sent_bytes_total", dataSync)
+                - PrometheusText.value(syncBefore, "failback_blockstream_sent_bytes_total", dataSync);
+        assertEquals(DISK_BYTES, PrometheusText.value(syncAfter, "failback_blockstream_covered_bytes_total", dataSync)
+                - PrometheusText.value(syncBefore, "failback_blockstream_covered_bytes_total", dataSync), "a full download covers the disk");
+        assertTrue(sent > 0 && sent < DISK_BYTES, "zero blocks travel as runs, so less than the disk is sent: " + sent);
+        assertEquals(sent, PrometheusText.value(metrics(hostAgent), "failback_blockstream_received_bytes_total") - receivedBefore,
+                "the host received what sync-service relayed");
+        assertEquals(sent, PrometheusText.value(metrics(azure), "failback_blockstream_served_bytes_total") - servedBefore,
+                "azure-sim served what sync-service relayed");
+        for (int i = 1; i < sentWhileRunning.size(); i++) {
+            assertTrue(sentWhileRunning.get(i) >= sentWhileRunning.get(i - 1), "a counter never goes back: " + sentWhileRunning);
+        }
+        assertEquals(0, PrometheusText.value(syncAfter, "failback_copies_running"), "the copy gave its slot back");
+
+        String jobsAfter = metrics(jobService);
+        assertEquals(1, PrometheusText.value(jobsAfter, "failback_job_duration_seconds_count", succeededFailback)
+                - PrometheusText.value(jobsBefore, "failback_job_duration_seconds_count", succeededFailback), "the job counted once");
+        Map<String, String> dataSyncTask = Map.of("scenario", "PlannedFailover", "task", "DataSynchronization", "state", "Succeeded");
+        assertEquals(1, PrometheusText.value(jobsAfter, "failback_task_duration_seconds_count", dataSyncTask)
+                - PrometheusText.value(jobsBefore, "failback_task_duration_seconds_count", dataSyncTask));
+        // The gauges of stored state are read every 10 s: the count comes to what the API lists.
+        int succeededFailbacks = api.get(jobService.resolve("/api/replicationJobs?scenarioName=PlannedFailover&state=Succeeded&$top=1000"))
+                .path("value").size();
+        assertTrue(succeededFailbacks >= 1);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(succeededFailbacks,
+                PrometheusText.value(metrics(jobService), "failback_jobs", succeededFailback), "jobs counted"));
+        assertTrue(PrometheusText.value(metrics(jobService), "failback_provider_heartbeat_age_seconds", Map.of("provider", host.id())) < 15,
+                "the host's heartbeat is recent");
+
+        HttpResponse<String> anonymous = api.exchange("GET", jobService.resolve("/q/metrics"), null, null);
+        assertEquals(401, anonymous.statusCode(), "job-service's metrics need a Reader's token: " + anonymous.body());
+    }
+
+    /** A service's Prometheus metrics; job-service's with the API's token (a Reader's would do). */
+    private static String metrics(URI service) {
+        HttpResponse<String> answer = api.exchange("GET", service.resolve("/q/metrics"), null);
+        assertEquals(200, answer.statusCode(), answer.body());
+        return answer.body();
+    }
 
     @Test
     void cancelFailoverBeforeCommitRunsTheVmInAzureAgain() throws Exception {

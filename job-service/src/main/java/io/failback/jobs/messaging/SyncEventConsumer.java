@@ -2,6 +2,7 @@ package io.failback.jobs.messaging;
 
 import io.failback.contracts.messaging.ContractVersions;
 import io.failback.contracts.messaging.SyncEvent;
+import io.failback.jobs.metrics.JobMetrics;
 import io.failback.jobs.service.SyncEventHandler;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,9 +15,11 @@ public class SyncEventConsumer {
     private static final Logger LOG = Logger.getLogger(SyncEventConsumer.class);
 
     private final SyncEventHandler handler;
+    private final JobMetrics metrics;
 
-    public SyncEventConsumer(SyncEventHandler handler) {
+    public SyncEventConsumer(SyncEventHandler handler, JobMetrics metrics) {
         this.handler = handler;
+        this.metrics = metrics;
     }
 
     @Incoming("sync-events")
@@ -33,6 +36,8 @@ public class SyncEventConsumer {
         return TransientFailures.retried(() -> handler.apply(event)
                         .onFailure().invoke(e -> LOG.infof("event %s of job %s (item %s) not applied yet: %s", event.eventId(),
                                 event.jobName(), event.itemName(), e.getMessage())))
-                .onFailure().invoke(e -> LOG.warnf(e, "event %s of job %s (item %s) not applied", event.eventId(), event.jobName(), event.itemName()));
+                .invoke(metrics::ended)
+                .onFailure().invoke(e -> LOG.warnf(e, "event %s of job %s (item %s) not applied", event.eventId(), event.jobName(), event.itemName()))
+                .replaceWithVoid();
     }
 }

@@ -37,21 +37,30 @@ public class SyncEventHandler {
         this.outbox = outbox;
     }
 
+    /**
+     * Applies the event; answers the job it ended (Succeeded or Failed), or null when it ended none. The transaction
+     * has committed by the time the answer arrives, so what the caller records of the ended job happened.
+     */
     @WithTransaction
-    public Uni<Void> apply(SyncEvent event) {
+    public Uni<ReplicationJob> apply(SyncEvent event) {
         if (!changesState(event)) {
-            return applyUnrecorded(event);
+            return applyUnrecorded(event).replaceWith((ReplicationJob) null);
         }
         return ProcessedEvent.recordFirst(event.eventId()).chain(first -> {
             if (!first) {
                 LOG.debugf("event %s was applied before; skipped", event.eventId());
-                return Uni.createFrom().voidItem();
+                return Uni.createFrom().nullItem();
             }
             if (event.jobName() == null) {
-                return applyToReplicationCycle(event);
+                return applyToReplicationCycle(event).replaceWith((ReplicationJob) null);
             }
-            return ReplicationJob.<ReplicationJob>findById(event.jobName())
-                    .chain(job -> job == null ? unknownJob(event) : applyToJob(job, event));
+            return ReplicationJob.<ReplicationJob>findById(event.jobName()).chain(job -> {
+                if (job == null) {
+                    return unknownJob(event).replaceWith((ReplicationJob) null);
+                }
+                boolean endedBefore = job.state.isFinal();
+                return applyToJob(job, event).map(applied -> !endedBefore && job.state.isFinal() ? job : null);
+            });
         });
     }
 

@@ -114,6 +114,7 @@ public final class BlockStreamReceiver implements BlockStreamDecoder.Handler {
         if (done.future().isComplete()) {
             return;
         }
+        BlockStreamMeters.RECEIVED.increment(chunk.length());
         try {
             decoder.feed(chunk.getByteBuf().nioBuffer());
         } catch (RuntimeException e) {

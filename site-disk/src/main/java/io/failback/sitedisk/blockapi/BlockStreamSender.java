@@ -12,6 +12,7 @@ import io.failback.sitedisk.BlockReader;
 import io.failback.sitedisk.DiskFile;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -242,7 +243,10 @@ public final class BlockStreamSender implements ChunkedSender.Producer {
             ended = true;
         }
         Batch sent = batch;
-        return new ChunkedSender.Chunk(frames.finish(), () -> {
+        Buffer body = frames.finish();
+        int bodyBytes = body.length();
+        return new ChunkedSender.Chunk(body, () -> {
+            BlockStreamMeters.SERVED.increment(bodyBytes);
             if (SPARE_BYTES.addAndGet(sent.bytes()) <= SPARE_BYTES_MAX) {
                 spare().offer(sent);
             } else {

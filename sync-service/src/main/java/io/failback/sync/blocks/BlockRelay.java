@@ -1,10 +1,12 @@
 package io.failback.sync.blocks;
 
+import io.failback.sync.metrics.SyncMetrics;
 import io.failback.sync.sites.SiteCallException;
 import io.failback.sync.sites.SiteClient;
 
 import io.failback.contracts.blockstream.BlockStreamFormat;
 import io.failback.contracts.blockstream.Compression;
+import io.failback.contracts.messaging.SyncTask;
 import io.failback.contracts.blockstream.BlockStreamScanner;
 import io.failback.contracts.site.BlockSelection;
 import io.failback.contracts.site.BlockWriteSummary;
@@ -56,10 +58,18 @@ public final class BlockRelay {
     private final SiteStreams streams;
     /** The codec sources are asked to compress frames with (setting {@code failback.compression}); null: none. */
     private final Compression compression;
+    private final SyncMetrics metrics;
 
-    public BlockRelay(SiteStreams streams, Compression compression) {
+    /** A relay whose streams count in {@code metrics} by the task that moves them; null: in no meters. */
+    public BlockRelay(SiteStreams streams, Compression compression, SyncMetrics metrics) {
         this.streams = streams;
         this.compression = compression;
+        this.metrics = metrics;
+    }
+
+    /** Fresh counters for one relay of {@code task}'s. */
+    public Counters counters(SyncTask task) {
+        return metrics == null ? new Counters() : new Counters(metrics.stream(task));
     }
 
     /**
@@ -90,6 +100,17 @@ public final class BlockRelay {
     public static final class Counters {
         volatile long bytesCovered;
         volatile Runnable abort = () -> { };
+        /** The meters this relay's bytes count in, besides the fields here. */
+        final SyncMetrics.StreamMeters meters;
+
+        /** Counters of a relay that no meters count. */
+        public Counters() {
+            this(SyncMetrics.StreamMeters.none());
+        }
+
+        public Counters(SyncMetrics.StreamMeters meters) {
+            this.meters = meters;
+        }
 
         /** Block content delivered so far: whole blocks, zero runs and, of partly sent blocks, their pages. */
         public long bytesCovered() {
@@ -288,7 +309,9 @@ public final class BlockRelay {
             for (ByteBuffer part : bytes.nioBuffers()) {
                 scanner.scan(part);
             }
+            counters.meters.covered(scanner.bytesCovered() - counters.bytesCovered);
             counters.bytesCovered = scanner.bytesCovered();
+            counters.meters.sent(bytes.readableBytes());
             if (bytes.isReadable()) {
                 targetSocket.writeMessage(new DefaultHttpContent(bytes));
             } else {

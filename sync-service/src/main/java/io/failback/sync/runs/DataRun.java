@@ -72,7 +72,7 @@ public abstract class DataRun extends CommandRun {
      * up for a slot and tries again, for as long as the site is busy: a busy site is no outage.
      */
     protected final Uni<BlockWriteSummary> relayed(Progress progress, Function<BlockRelay.Counters, Future<BlockWriteSummary>> relayCall) {
-        BlockRelay.Counters counters = new BlockRelay.Counters();
+        BlockRelay.Counters counters = relay.counters(progress.task);
         progress.current = counters;
         activeRelay = counters;
         return Uni.createFrom().completionStage(() -> relayCall.apply(counters).toCompletionStage())

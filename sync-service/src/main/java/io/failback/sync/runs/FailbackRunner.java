@@ -1,5 +1,7 @@
 package io.failback.sync.runs;
 
+import io.failback.sync.metrics.SyncMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.failback.sync.SyncConfig;
 import io.failback.sync.blocks.BlockRelay;
 import io.failback.sync.blocks.SiteStreams;
@@ -43,12 +45,14 @@ public class FailbackRunner {
     private final Patience patience;
     /** How many copies this instance runs at once (failback.max-concurrent-copies). */
     private final CopySlots copySlots;
+    private final SyncMetrics metrics;
     /** Accepted runs by their key; guarded by {@code this}. */
     private final Map<String, CommandRun> accepted = new HashMap<>();
     /** Per item, the runs waiting behind the one that runs; guarded by {@code this}. */
     private final Map<String, Queue<CommandRun>> lanes = new HashMap<>();
 
-    public FailbackRunner(Vertx vertx, io.vertx.mutiny.core.Vertx mutinyVertx, SyncConfig config, SyncEventPublisher publisher) {
+    public FailbackRunner(Vertx vertx, io.vertx.mutiny.core.Vertx mutinyVertx, SyncConfig config, SyncEventPublisher publisher,
+            MeterRegistry registry) {
         this.vertx = vertx;
         this.config = config;
         this.publisher = publisher;
@@ -57,6 +61,7 @@ public class FailbackRunner {
         this.patience = new Patience(vertx, web, config.patience());
         this.compression = BlockRelay.compressionSetting(config.compression());
         this.copySlots = new CopySlots(config.maxConcurrentCopies());
+        this.metrics = new SyncMetrics(registry, copySlots);
     }
 
     /** @return false when the command's run is already here (a duplicate delivery), or the command was a cancel */
@@ -148,7 +153,7 @@ public class FailbackRunner {
         }
         if (command.replicate() != null) {
             return new ReplicationRun(command, command.replicate().source(), azure, hostClient(command.replicate().source()),
-                    new BlockRelay(streams, compression), new HashComparer(web), publisher, patience, config.progressInterval(), copySlots);
+                    new BlockRelay(streams, compression, metrics), new HashComparer(web), publisher, patience, config.progressInterval(), copySlots);
         }
         if (command.unplannedFailover() != null) {
             SyncCommand.OnPremisesVm shutDown = command.unplannedFailover().shutDownOnPremisesVm();
@@ -159,11 +164,11 @@ public class FailbackRunner {
         }
         if (command.plannedFailover().failoverDirection() == FailoverDirection.PrimaryToRecovery) {
             SyncCommand.OnPremisesVm source = command.plannedFailover().onPremisesVm();
-            return new ReplicationRun(command, source, azure, hostClient(source), new BlockRelay(streams, compression), new HashComparer(web),
+            return new ReplicationRun(command, source, azure, hostClient(source), new BlockRelay(streams, compression, metrics), new HashComparer(web),
                     publisher, patience, config.progressInterval(), copySlots);
         }
         SyncCommand.OnPremisesVm target = command.plannedFailover().onPremisesVm();
-        return new PlannedFailbackRun(command, azure, hostClient(target), new BlockRelay(streams, compression), new HashComparer(web), publisher,
+        return new PlannedFailbackRun(command, azure, hostClient(target), new BlockRelay(streams, compression, metrics), new HashComparer(web), publisher,
                 patience, config.progressInterval(), copySlots);
     }
 

@@ -28,6 +28,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import io.failback.contracts.messaging.SyncTask;
+import io.failback.sync.metrics.SyncMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -132,7 +135,7 @@ class BlockRelayTest {
         for (Compression compression : new Compression[] {Compression.ZSTD, Compression.LZ4, null}) {
             requests.clear();
             BlockRelay.Counters counters = new BlockRelay.Counters();
-            BlockWriteSummary summary = await(new BlockRelay(streams, compression).relay(base + "src/disks/d/blocks",
+            BlockWriteSummary summary = await(new BlockRelay(streams, compression, null).relay(base + "src/disks/d/blocks",
                     base + "dst/disks/d/blocks?fullCopy=true", counters));
             assertEquals(source.digest(), target.digest(), "compression " + compression);
             assertEquals(source.sizeBytes(), counters.bytesCovered());
@@ -143,6 +146,33 @@ class BlockRelayTest {
                     requests);
             assertTrue(summary.dataBlocks() > 0);
         }
+    }
+
+    @Test
+    void aRelayCountsTheDiskItCoveredAndTheBytesItSentInItsTasksMeters() throws Exception {
+        VirtualDisk source = disk("metered-source", 4);
+        VirtualDisk target = VirtualDisk.create(JSON, dir, "metered-target", source.sizeBytes(), BLOCK);
+        String base = "http://127.0.0.1:" + serve(source, target, true) + "/api/vms/";
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        SyncMetrics metrics = new SyncMetrics(registry, new io.failback.sync.runs.CopySlots(2));
+        double[] sent = new double[2];
+        Compression[] settings = {null, Compression.ZSTD};
+        for (int i = 0; i < settings.length; i++) {
+            BlockRelay relay = new BlockRelay(streams, settings[i], metrics);
+            double sentBefore = registry.counter("failback.blockstream.sent", "task", "DataSynchronization").count();
+            double coveredBefore = registry.counter("failback.blockstream.covered", "task", "DataSynchronization").count();
+            await(relay.relay(base + "src/disks/d/blocks", base + "dst/disks/d/blocks?fullCopy=true",
+                    relay.counters(SyncTask.DataSynchronization)));
+            assertEquals(source.digest(), target.digest());
+            assertEquals(source.sizeBytes(), registry.counter("failback.blockstream.covered", "task", "DataSynchronization").count()
+                    - coveredBefore, "the whole disk, compression " + settings[i]);
+            sent[i] = registry.counter("failback.blockstream.sent", "task", "DataSynchronization").count() - sentBefore;
+        }
+        // A third of the disk is zeros (run-length frames), a third text that compresses: what travels is less than the disk.
+        assertTrue(sent[0] > 0 && sent[0] < source.sizeBytes(), "sent uncompressed: " + sent[0]);
+        assertTrue(sent[1] < sent[0] * 0.8, "sent with zstd " + sent[1] + " against " + sent[0]);
+        assertEquals(0, registry.find("failback.blockstream.sent").tag("task", "ReplicateToAzure").counters().size(),
+                "a task that copied nothing has no series");
     }
 
     @Test
@@ -172,7 +202,7 @@ class BlockRelayTest {
             int port = serve(source, target, targetReadsVersion2);
             String base = "http://127.0.0.1:" + port + "/api/vms/";
 
-            BlockWriteSummary summary = await(new BlockRelay(streams, Compression.ZSTD).relaySelected(base + "src/disks/d/blocks/select",
+            BlockWriteSummary summary = await(new BlockRelay(streams, Compression.ZSTD, null).relaySelected(base + "src/disks/d/blocks/select",
                     BlockSelection.of(ranges, pages.build()), base + "dst/disks/d/blocks", new BlockRelay.Counters()));
 
             assertEquals(source.digest(), target.digest(), "target reads v2: " + targetReadsVersion2);
@@ -201,7 +231,7 @@ class BlockRelayTest {
         int port = serve(disk("unused", 6), target, true);
 
         java.util.concurrent.ExecutionException failure = assertThrows(java.util.concurrent.ExecutionException.class,
-                () -> await(new BlockRelay(streams, null).relay("http://127.0.0.1:" + garbagePort + "/api/vms/src/disks/d/blocks",
+                () -> await(new BlockRelay(streams, null, null).relay("http://127.0.0.1:" + garbagePort + "/api/vms/src/disks/d/blocks",
                         "http://127.0.0.1:" + port + "/api/vms/dst/disks/d/blocks", new BlockRelay.Counters())));
 
         SiteCallException cause = (SiteCallException) failure.getCause();

@@ -1,0 +1,66 @@
+package io.failback.sync.metrics;
+
+import io.failback.contracts.messaging.SyncTask;
+import io.failback.sync.runs.CopySlots;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What sync-service counts for Prometheus (docs/metrics.md): the bytes its block streams carry, by the task that moves
+ * them (which says the direction: {@code DataSynchronization} and {@code FinalDeltaSynchronization} go from Azure to
+ * on-premises, {@code ReplicateToAzure} and {@code InitialReplication} the other way), and its copy slots.
+ */
+public final class SyncMetrics {
+    /** The meters of one task's block streams. */
+    public record StreamMeters(Counter sentBytes, Counter coveredBytes) {
+        /** Meters that count nothing: for a relay whose task has none (tests, tools). */
+        public static StreamMeters none() {
+            return new StreamMeters(null, null);
+        }
+
+        /** {@code bytes} more written to the target's socket: frames as they travel, compressed or not. */
+        public void sent(long bytes) {
+            if (sentBytes != null && bytes > 0) {
+                sentBytes.increment(bytes);
+            }
+        }
+
+        /** {@code bytes} more of the disk the stream has covered: whole blocks, zero runs and sent pages. */
+        public void covered(long bytes) {
+            if (coveredBytes != null && bytes > 0) {
+                coveredBytes.increment(bytes);
+            }
+        }
+    }
+
+    private final MeterRegistry registry;
+    /** Registered at a task's first stream: only the tasks that copy blocks get series. */
+    private final Map<SyncTask, StreamMeters> byTask = new ConcurrentHashMap<>();
+
+    public SyncMetrics(MeterRegistry registry, CopySlots slots) {
+        this.registry = registry;
+        Gauge.builder("failback.copies.running", slots, CopySlots::inUse)
+                .description("Copies this instance runs now").register(registry);
+        Gauge.builder("failback.copies.waiting", slots, CopySlots::waiting)
+                .description("Copies waiting for one of this instance's copy slots").register(registry);
+        Gauge.builder("failback.copies.slots", slots, CopySlots::capacity)
+                .description("Copies this instance runs at once at most").register(registry);
+    }
+
+    public StreamMeters stream(SyncTask task) {
+        return byTask.computeIfAbsent(task, this::register);
+    }
+
+    private StreamMeters register(SyncTask task) {
+        return new StreamMeters(
+                Counter.builder("failback.blockstream.sent").baseUnit("bytes").tag("task", task.name())
+                        .description("Block-stream bytes this instance relayed to the target site, framing included")
+                        .register(registry),
+                Counter.builder("failback.blockstream.covered").baseUnit("bytes").tag("task", task.name())
+                        .description("Disk bytes the relayed block streams covered (blocks, zero runs and pages sent)")
+                        .register(registry));
+    }
+}
