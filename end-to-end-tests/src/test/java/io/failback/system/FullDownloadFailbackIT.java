@@ -28,7 +28,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class FullDownloadFailbackIT {
     private static final long DISK_BYTES = 24L << 20;
     @RegisterExtension
-    static final RunningSystem running = new RunningSystem("full-download");
+    static final RunningSystem running = new RunningSystem("full-download", system -> system
+            .environment("sync-service", "FAILBACK_LOG_JSON", "true"));
     // Set by running before any @BeforeAll.
     private static LocalSystem system;
     private static FailbackApi api;
@@ -146,6 +147,39 @@ class FullDownloadFailbackIT {
 
         HttpResponse<String> anonymous = api.exchange("GET", jobService.resolve("/q/metrics"), null, null);
         assertEquals(401, anonymous.statusCode(), "job-service's metrics need a Reader's token: " + anonymous.body());
+    }
+
+    /**
+     * Issue #15's structured logs: with FAILBACK_LOG_JSON, sync-service writes one JSON object a line, and every line of
+     * a failback's run names its job, item and command as MDC fields, whichever callback logged it.
+     */
+    @Test
+    void jsonLogLinesOfAFailbacksRunNameItsJobItemAndCommand() throws Exception {
+        HostAgent host = system.hosts().get(0);
+        api.createAzureVm("vm-logged", DISK_BYTES, 16L);
+        api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
+        api.registerItemInAzure("vm-logged", host.id(), host.virtualSwitches().get(0));
+        String jobName = api.failbackWithFullDownload("vm-logged", "CreateVmIfNotFound");
+        assertEquals("Succeeded", api.awaitJobEnd(jobName, Duration.ofSeconds(120), update -> {
+        }).path("properties").path("state").asText());
+
+        List<JsonNode> ofTheJob = new ArrayList<>();
+        for (String line : Files.readAllLines(system.logFile("sync-service"))) {
+            if (!line.startsWith("{")) {
+                continue; // the JVM's own words on stdout, before logging starts
+            }
+            JsonNode entry = FailbackApi.json(line);
+            if (entry.path("message").asText().contains(jobName)) {
+                ofTheJob.add(entry);
+            }
+        }
+        assertFalse(ofTheJob.isEmpty(), "sync-service logged the run of " + jobName);
+        for (JsonNode entry : ofTheJob) {
+            JsonNode mdc = entry.path("mdc");
+            assertEquals(jobName, mdc.path("jobName").asText(), entry.toString());
+            assertEquals("vm-logged", mdc.path("itemName").asText(), entry.toString());
+            assertFalse(mdc.path("commandId").asText().isEmpty(), entry.toString());
+        }
     }
 
     /** A service's Prometheus metrics; job-service's with the API's token (a Reader's would do). */

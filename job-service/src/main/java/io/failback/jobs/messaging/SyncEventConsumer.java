@@ -8,6 +8,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 
 /** Advances jobs from sync-service's events; an unreadable event goes to the dead-letter topic with the reason. */
 @ApplicationScoped
@@ -31,6 +32,12 @@ public class SyncEventConsumer {
             return Uni.createFrom().failure(new IllegalArgumentException(
                     "SyncEvent schema version " + event.schemaVersion() + " is not supported"));
         }
+        // Each record is handled on a Vert.x context of its own: what it logs names its job, item and command.
+        if (event.jobName() != null) {
+            MDC.put("jobName", event.jobName());
+        }
+        MDC.put("itemName", event.itemName());
+        MDC.put("commandId", event.commandId());
         // Another transaction changed the same job or item first (an operation, a plan step), or the database is away
         // for a moment: apply again on fresh rows rather than dead-letter a good event.
         return TransientFailures.retried(() -> handler.apply(event)

@@ -2,6 +2,9 @@ package io.failback.sync.runs;
 
 import io.failback.sync.metrics.SyncMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.common.vertx.VertxContext;
+import io.vertx.core.Context;
+import org.jboss.logging.MDC;
 import io.failback.sync.SyncConfig;
 import io.failback.sync.blocks.BlockRelay;
 import io.failback.sync.blocks.SiteStreams;
@@ -114,10 +117,27 @@ public class FailbackRunner {
         run.cancel();
     }
 
+    /**
+     * Starts the run on a Vert.x context of its own, whose MDC names its job, item and command: every line the run logs,
+     * on whichever callback, carries them (as fields of the JSON lines with FAILBACK_LOG_JSON). A run started when the
+     * one before it on the item ends would otherwise inherit that one's context, and its ids.
+     */
     private void launch(CommandRun run) {
         SyncCommand command = run.command;
-        LOG.infof("%s on %s started (command %s)", runKey(command), command.itemName(), command.commandId());
-        run.run().onTermination().invoke(() -> finished(run)).subscribe().with(done -> { }, e -> { });
+        Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
+        context.runOnContext(v -> {
+            putIfPresent("jobName", command.jobName());
+            putIfPresent("itemName", command.itemName());
+            putIfPresent("commandId", command.commandId());
+            LOG.infof("%s on %s started (command %s)", runKey(command), command.itemName(), command.commandId());
+            run.run().onTermination().invoke(() -> finished(run)).subscribe().with(done -> { }, e -> { });
+        });
+    }
+
+    private static void putIfPresent(String key, String value) {
+        if (value != null) {
+            MDC.put(key, value);
+        }
     }
 
     private void finished(CommandRun run) {
