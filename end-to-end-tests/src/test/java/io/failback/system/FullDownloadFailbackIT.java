@@ -155,13 +155,7 @@ class FullDownloadFailbackIT {
      */
     @Test
     void jsonLogLinesOfAFailbacksRunNameItsJobItemAndCommand() throws Exception {
-        HostAgent host = system.hosts().get(0);
-        api.createAzureVm("vm-logged", DISK_BYTES, 16L);
-        api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
-        api.registerItemInAzure("vm-logged", host.id(), host.virtualSwitches().get(0));
-        String jobName = api.failbackWithFullDownload("vm-logged", "CreateVmIfNotFound");
-        assertEquals("Succeeded", api.awaitJobEnd(jobName, Duration.ofSeconds(120), update -> {
-        }).path("properties").path("state").asText());
+        String jobName = failedBackInFull("vm-logged", 16L);
 
         List<JsonNode> ofTheJob = new ArrayList<>();
         for (String line : Files.readAllLines(system.logFile("sync-service"))) {
@@ -182,6 +176,18 @@ class FullDownloadFailbackIT {
         }
     }
 
+    /** An Azure VM of {@code vm}'s name, registered and failed back with a full download; answers the job's name. */
+    private static String failedBackInFull(String vm, long contentSeed) {
+        HostAgent host = system.hosts().get(0);
+        api.createAzureVm(vm, DISK_BYTES, contentSeed);
+        api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
+        api.registerItemInAzure(vm, host.id(), host.virtualSwitches().get(0));
+        String jobName = api.failbackWithFullDownload(vm, "CreateVmIfNotFound");
+        assertEquals("Succeeded", api.awaitJobEnd(jobName, Duration.ofSeconds(120), update -> {
+        }).path("properties").path("state").asText());
+        return jobName;
+    }
+
     /** A service's Prometheus metrics; job-service's with the API's token (a Reader's would do). */
     private static String metrics(URI service) {
         HttpResponse<String> answer = api.exchange("GET", service.resolve("/q/metrics"), null);
@@ -192,12 +198,7 @@ class FullDownloadFailbackIT {
     @Test
     void cancelFailoverBeforeCommitRunsTheVmInAzureAgain() throws Exception {
         HostAgent host = system.hosts().get(0);
-        api.createAzureVm("vm-undo", DISK_BYTES, 7L);
-        api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
-        api.registerItemInAzure("vm-undo", host.id(), host.virtualSwitches().get(0));
-        String failback = api.failbackWithFullDownload("vm-undo", "CreateVmIfNotFound");
-        assertEquals("Succeeded", api.awaitJobEnd(failback, Duration.ofSeconds(120), update -> {
-        }).path("properties").path("state").asText());
+        failedBackInFull("vm-undo", 7L);
         URI azureVm = system.azureSimUrl().resolve("/api/vms/vm-undo");
         URI hostVm = system.hostAgentUrl(host.id()).resolve("/api/vms/vm-undo");
         assertEquals("Stopped", api.get(azureVm).path("state").asText());
