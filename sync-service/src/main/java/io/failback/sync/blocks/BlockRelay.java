@@ -60,7 +60,7 @@ public final class BlockRelay {
     private final Compression compression;
     private final SyncMetrics metrics;
 
-    /** A relay whose streams count in {@code metrics} by the task that moves them; null: in no meters. */
+    /** A relay whose streams count in {@code metrics} by the task that moves them. */
     public BlockRelay(SiteStreams streams, Compression compression, SyncMetrics metrics) {
         this.streams = streams;
         this.compression = compression;
@@ -69,7 +69,7 @@ public final class BlockRelay {
 
     /** Fresh counters for one relay of {@code task}'s. */
     public Counters counters(SyncTask task) {
-        return metrics == null ? new Counters() : new Counters(metrics.stream(task));
+        return new Counters(metrics.stream(task));
     }
 
     /**
@@ -103,12 +103,7 @@ public final class BlockRelay {
         /** The meters this relay's bytes count in, besides the fields here. */
         final SyncMetrics.StreamMeters meters;
 
-        /** Counters of a relay that no meters count. */
-        public Counters() {
-            this(SyncMetrics.StreamMeters.none());
-        }
-
-        public Counters(SyncMetrics.StreamMeters meters) {
+        Counters(SyncMetrics.StreamMeters meters) {
             this.meters = meters;
         }
 

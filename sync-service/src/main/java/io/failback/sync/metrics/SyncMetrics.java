@@ -11,26 +11,22 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * What sync-service counts for Prometheus (docs/metrics.md): the bytes its block streams carry, by the task that moves
  * them (which says the direction: {@code DataSynchronization} and {@code FinalDeltaSynchronization} go from Azure to
- * on-premises, {@code ReplicateToAzure} and {@code InitialReplication} the other way), and its copy slots.
+ * on-premises, {@code ReplicateToAzure} the other way), and its copy slots.
  */
 public final class SyncMetrics {
     /** The meters of one task's block streams. */
     public record StreamMeters(Counter sentBytes, Counter coveredBytes) {
-        /** Meters that count nothing: for a relay whose task has none (tests, tools). */
-        public static StreamMeters none() {
-            return new StreamMeters(null, null);
-        }
-
         /** {@code bytes} more written to the target's socket: frames as they travel, compressed or not. */
         public void sent(long bytes) {
-            if (sentBytes != null && bytes > 0) {
-                sentBytes.increment(bytes);
-            }
+            sentBytes.increment(bytes);
         }
 
-        /** {@code bytes} more of the disk the stream has covered: whole blocks, zero runs and sent pages. */
+        /**
+         * {@code bytes} more of the disk the stream has covered: whole blocks, zero runs and sent pages. A relay asked
+         * again for version 1 starts its count over, a step back that is not counted.
+         */
         public void covered(long bytes) {
-            if (coveredBytes != null && bytes > 0) {
+            if (bytes > 0) {
                 coveredBytes.increment(bytes);
             }
         }

@@ -43,12 +43,11 @@ public class FailbackRunner {
     private final SyncEventPublisher publisher;
     private final WebClient web;
     private final SiteStreams streams;
-    /** The codec relays ask sources to compress block streams with (failback.compression); null: none. */
-    private final io.failback.contracts.blockstream.Compression compression;
     private final Patience patience;
     /** How many copies this instance runs at once (failback.max-concurrent-copies). */
     private final CopySlots copySlots;
-    private final SyncMetrics metrics;
+    /** Relays every run's block streams: it keeps nothing of a run's. */
+    private final BlockRelay relay;
     /** Accepted runs by their key; guarded by {@code this}. */
     private final Map<String, CommandRun> accepted = new HashMap<>();
     /** Per item, the runs waiting behind the one that runs; guarded by {@code this}. */
@@ -62,9 +61,9 @@ public class FailbackRunner {
         this.web = WebClient.create(mutinyVertx);
         this.streams = new SiteStreams(vertx);
         this.patience = new Patience(vertx, web, config.patience());
-        this.compression = BlockRelay.compressionSetting(config.compression());
         this.copySlots = new CopySlots(config.maxConcurrentCopies());
-        this.metrics = new SyncMetrics(registry, copySlots);
+        // The codec relays ask sources to compress block streams with (failback.compression); null: none.
+        this.relay = new BlockRelay(streams, BlockRelay.compressionSetting(config.compression()), new SyncMetrics(registry, copySlots));
     }
 
     /** @return false when the command's run is already here (a duplicate delivery), or the command was a cancel */
@@ -173,7 +172,7 @@ public class FailbackRunner {
         }
         if (command.replicate() != null) {
             return new ReplicationRun(command, command.replicate().source(), azure, hostClient(command.replicate().source()),
-                    new BlockRelay(streams, compression, metrics), new HashComparer(web), publisher, patience, config.progressInterval(), copySlots);
+                    relay, new HashComparer(web), publisher, patience, config.progressInterval(), copySlots);
         }
         if (command.unplannedFailover() != null) {
             SyncCommand.OnPremisesVm shutDown = command.unplannedFailover().shutDownOnPremisesVm();
@@ -184,11 +183,11 @@ public class FailbackRunner {
         }
         if (command.plannedFailover().failoverDirection() == FailoverDirection.PrimaryToRecovery) {
             SyncCommand.OnPremisesVm source = command.plannedFailover().onPremisesVm();
-            return new ReplicationRun(command, source, azure, hostClient(source), new BlockRelay(streams, compression, metrics), new HashComparer(web),
+            return new ReplicationRun(command, source, azure, hostClient(source), relay, new HashComparer(web),
                     publisher, patience, config.progressInterval(), copySlots);
         }
         SyncCommand.OnPremisesVm target = command.plannedFailover().onPremisesVm();
-        return new PlannedFailbackRun(command, azure, hostClient(target), new BlockRelay(streams, compression, metrics), new HashComparer(web), publisher,
+        return new PlannedFailbackRun(command, azure, hostClient(target), relay, new HashComparer(web), publisher,
                 patience, config.progressInterval(), copySlots);
     }
 

@@ -47,6 +47,8 @@ class BlockRelayTest {
     Path dir;
     private Vertx vertx;
     private SiteStreams streams;
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final SyncMetrics metrics = new SyncMetrics(registry, new io.failback.sync.runs.CopySlots(2));
     /** The Accept, compression and Content-Type headers of every request the sites got, in order. */
     private final List<String> requests = new CopyOnWriteArrayList<>();
 
@@ -122,6 +124,11 @@ class BlockRelayTest {
         return disk;
     }
 
+    /** Counters of a relay of a data task, for the tests that do not read its meters. */
+    private BlockRelay.Counters relayCounters() {
+        return new BlockRelay(streams, null, metrics).counters(SyncTask.DataSynchronization);
+    }
+
     private static <T> T await(io.vertx.core.Future<T> future) throws Exception {
         return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     }
@@ -134,8 +141,9 @@ class BlockRelayTest {
         String base = "http://127.0.0.1:" + port + "/api/vms/";
         for (Compression compression : new Compression[] {Compression.ZSTD, Compression.LZ4, null}) {
             requests.clear();
-            BlockRelay.Counters counters = new BlockRelay.Counters();
-            BlockWriteSummary summary = await(new BlockRelay(streams, compression, null).relay(base + "src/disks/d/blocks",
+            BlockRelay relay = new BlockRelay(streams, compression, metrics);
+            BlockRelay.Counters counters = relay.counters(SyncTask.DataSynchronization);
+            BlockWriteSummary summary = await(relay.relay(base + "src/disks/d/blocks",
                     base + "dst/disks/d/blocks?fullCopy=true", counters));
             assertEquals(source.digest(), target.digest(), "compression " + compression);
             assertEquals(source.sizeBytes(), counters.bytesCovered());
@@ -153,8 +161,6 @@ class BlockRelayTest {
         VirtualDisk source = disk("metered-source", 4);
         VirtualDisk target = VirtualDisk.create(JSON, dir, "metered-target", source.sizeBytes(), BLOCK);
         String base = "http://127.0.0.1:" + serve(source, target, true) + "/api/vms/";
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        SyncMetrics metrics = new SyncMetrics(registry, new io.failback.sync.runs.CopySlots(2));
         double[] sent = new double[2];
         Compression[] settings = {null, Compression.ZSTD};
         for (int i = 0; i < settings.length; i++) {
@@ -202,8 +208,8 @@ class BlockRelayTest {
             int port = serve(source, target, targetReadsVersion2);
             String base = "http://127.0.0.1:" + port + "/api/vms/";
 
-            BlockWriteSummary summary = await(new BlockRelay(streams, Compression.ZSTD, null).relaySelected(base + "src/disks/d/blocks/select",
-                    BlockSelection.of(ranges, pages.build()), base + "dst/disks/d/blocks", new BlockRelay.Counters()));
+            BlockWriteSummary summary = await(new BlockRelay(streams, Compression.ZSTD, metrics).relaySelected(base + "src/disks/d/blocks/select",
+                    BlockSelection.of(ranges, pages.build()), base + "dst/disks/d/blocks", relayCounters()));
 
             assertEquals(source.digest(), target.digest(), "target reads v2: " + targetReadsVersion2);
             if (targetReadsVersion2) {
@@ -231,8 +237,8 @@ class BlockRelayTest {
         int port = serve(disk("unused", 6), target, true);
 
         java.util.concurrent.ExecutionException failure = assertThrows(java.util.concurrent.ExecutionException.class,
-                () -> await(new BlockRelay(streams, null, null).relay("http://127.0.0.1:" + garbagePort + "/api/vms/src/disks/d/blocks",
-                        "http://127.0.0.1:" + port + "/api/vms/dst/disks/d/blocks", new BlockRelay.Counters())));
+                () -> await(new BlockRelay(streams, null, metrics).relay("http://127.0.0.1:" + garbagePort + "/api/vms/src/disks/d/blocks",
+                        "http://127.0.0.1:" + port + "/api/vms/dst/disks/d/blocks", relayCounters())));
 
         SiteCallException cause = (SiteCallException) failure.getCause();
         assertEquals("BlockStreamInterrupted", cause.code());
