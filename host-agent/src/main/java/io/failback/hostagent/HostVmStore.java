@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
 
 /**
  * The VMs of this Hyper-V host and their disk images. Each state change, the consistency markers above all, is
@@ -36,6 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 @ApplicationScoped
 public class HostVmStore {
+    private static final Logger LOG = Logger.getLogger(HostVmStore.class);
     private final HostAgentConfig config;
     private final ObjectMapper json;
     private final Map<String, HostVm> vms = new ConcurrentHashMap<>();
@@ -112,8 +114,10 @@ public class HostVmStore {
                     .map(d -> new HostDisk(d.diskId(), d.sizeBytes(), d.blockSize(), false, null, 0, null))
                     .toList();
             // No workload given: HostVm's own default.
-            return save(new HostVm(name, HostVmState.Off, request.virtualSwitchName(), created, request.workload(), List.of(), now,
+            HostVm vm = save(new HostVm(name, HostVmState.Off, request.virtualSwitchName(), created, request.workload(), List.of(), now,
                     now));
+            LOG.infof("virtual machine %s created on switch %s with %d disk(s)", name, request.virtualSwitchName(), created.size());
+            return vm;
         }
     }
 
@@ -147,6 +151,7 @@ public class HostVmStore {
             }
             HostVm running = save(vm.withState(HostVmState.Running));
             disks.startWorkload(name, running.workload());
+            LOG.infof("virtual machine %s started", name);
             return running;
         }
     }
@@ -158,7 +163,9 @@ public class HostVmStore {
                 return vm;
             }
             disks.stopWorkload(name);
-            return save(vm.withState(HostVmState.Off));
+            HostVm off = save(vm.withState(HostVmState.Off));
+            LOG.infof("virtual machine %s turned off", name);
+            return off;
         }
     }
 
@@ -186,6 +193,7 @@ public class HostVmStore {
                 throw new UncheckedIOException("cannot delete virtual machine " + name, e);
             }
             vms.remove(name);
+            LOG.infof("virtual machine %s and its disks deleted", name);
             return vm;
         }
     }

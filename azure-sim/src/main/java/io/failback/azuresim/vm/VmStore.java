@@ -30,6 +30,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
 
 /**
  * Azure VMs and their disks under the storage folder. Every state change is written to disk (atomically) before it
@@ -38,6 +39,7 @@ import java.util.stream.Collectors;
  */
 @ApplicationScoped
 public class VmStore {
+    private static final Logger LOG = Logger.getLogger(VmStore.class);
     private static final int MIB = 1 << 20;
 
     private final AzureSimConfig config;
@@ -128,6 +130,7 @@ public class VmStore {
                 WorkloadSettings workload = request.workload() == null ? WorkloadSettings.DEFAULT : request.workload();
                 AzureVm vm = save(new AzureVm(request.name(), AzureVmState.Running, specs, workload, Map.of(), List.of(), null, now, now));
                 disks.startWorkload(vm.name(), workload);
+                LOG.infof("Azure VM %s created with %d disk(s), running", vm.name(), specs.size());
                 return vm;
             } catch (RuntimeException | Error e) {
                 discardHalfCreated(request.name(), dir, dirExisted, existing, e);
@@ -206,7 +209,9 @@ public class VmStore {
             }
             save(vm.withState(AzureVmState.Stopping));
             disks.stopWorkload(name);
-            return save(vm.withShutdown(disks.get(name).trackingPoints()));
+            AzureVm stopped = save(vm.withShutdown(disks.get(name).trackingPoints()));
+            LOG.infof("Azure VM %s shut down and deallocated", name);
+            return stopped;
         }
     }
 
@@ -218,6 +223,7 @@ public class VmStore {
             }
             AzureVm running = save(vm.withState(AzureVmState.Running));
             disks.startWorkload(name, running.workload());
+            LOG.infof("Azure VM %s started", name);
             return running;
         }
     }
@@ -239,6 +245,7 @@ public class VmStore {
             String id = UUID.randomUUID().toString();
             VmSnapshot snapshot = new VmSnapshot(id, Instant.now(), disks.get(name).snapshot(id));
             save(vm.plusSnapshot(snapshot));
+            LOG.infof("snapshot %s of Azure VM %s taken", id, name);
             return snapshot;
         }
     }
@@ -259,7 +266,9 @@ public class VmStore {
         synchronized (lockOf(name)) {
             AzureVm vm = get(name);
             disks.delete(name, vmDir(name));
-            return save(vm.withState(AzureVmState.Deleted).withSnapshots(List.of()));
+            AzureVm deleted = save(vm.withState(AzureVmState.Deleted).withSnapshots(List.of()));
+            LOG.infof("Azure VM %s and its disks deleted", name);
+            return deleted;
         }
     }
 

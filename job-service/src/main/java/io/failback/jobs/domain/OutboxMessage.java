@@ -24,4 +24,6 @@ public class OutboxMessage extends PanacheEntityBase {
     @Column(columnDefinition = "text")
     public String payload;
     public Instant createdAt;
+    /** W3C traceparent of the trace whose transaction wrote this message; null when none was traced. */
+    public String traceParent;
 }

@@ -43,7 +43,12 @@ public class SyncEventConsumer {
         return TransientFailures.retried(() -> handler.apply(event)
                         .onFailure().invoke(e -> LOG.infof("event %s of job %s (item %s) not applied yet: %s", event.eventId(),
                                 event.jobName(), event.itemName(), e.getMessage())))
-                .invoke(metrics::ended)
+                .invoke(ended -> {
+                    if (ended != null) {
+                        metrics.ended(ended);
+                        LOG.infof("job %s (%s of %s) ended %s", ended.name, ended.scenarioName, ended.targetObjectId, ended.state);
+                    }
+                })
                 .onFailure().invoke(e -> LOG.warnf(e, "event %s of job %s (item %s) not applied", event.eventId(), event.jobName(), event.itemName()))
                 .replaceWithVoid();
     }

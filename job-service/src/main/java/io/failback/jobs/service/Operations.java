@@ -9,6 +9,7 @@ import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.domain.OperationRequestRecord;
 import io.failback.jobs.domain.ReplicationJob;
 import io.failback.jobs.domain.ReplicationProtectedItem;
+import io.opentelemetry.api.trace.Span;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,6 +20,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Set;
+import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 
 /**
  * Every operation that starts or acts on a job, by name, for both interfaces: REST (with an optional
@@ -27,6 +30,7 @@ import java.util.Set;
  */
 @ApplicationScoped
 public class Operations {
+    private static final Logger LOG = Logger.getLogger(Operations.class);
     private final FailoverService failovers;
     private final RecoveryPlanService plans;
     private final JobActions jobActions;
@@ -57,7 +61,21 @@ public class Operations {
         // Another transaction changed the same item or plan first (a sync event, the replication scheduler): the
         // whole operation runs again on fresh rows, in a new transaction, rather than failing the request.
         return Uni.createFrom().deferred(() -> Panache.withTransaction(() -> startInTransaction(requestId, startedBy, operation, target, properties)))
-                .onFailure(Operations::isConcurrentChange).retry().withBackOff(Duration.ofMillis(50), Duration.ofMillis(500)).atMost(5);
+                .onFailure(Operations::isConcurrentChange).retry().withBackOff(Duration.ofMillis(50), Duration.ofMillis(500)).atMost(5)
+                .invoke(job -> started(operation, target, job));
+    }
+
+    /**
+     * Names the job in what the request logs from now on and in its trace (as span attributes), and logs the start:
+     * the first line of the job's story, in the trace that sync-service's run continues.
+     */
+    private static void started(Operation operation, String target, ReplicationJob job) {
+        if (job == null) {
+            return;
+        }
+        MDC.put("jobName", job.name);
+        Span.current().setAttribute("failback.job.name", job.name).setAttribute("failback.target", target);
+        LOG.infof("%s of %s: job %s %s", operation, target, job.name, job.state);
     }
 
     private static boolean isConcurrentChange(Throwable failure) {

@@ -3,9 +3,11 @@ package io.failback.jobs.service;
 import io.failback.jobs.domain.OutboxMessage;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.failback.jobs.messaging.ChangeNotifications;
+import io.failback.jobs.messaging.TraceContext;
 import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.TracingMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -30,9 +32,11 @@ public class OutboxRelay {
             + " for update skip locked";
 
     private final MutinyEmitter<String> commands;
+    private final TraceContext traces;
 
-    public OutboxRelay(@Channel("sync-commands") MutinyEmitter<String> commands, ChangeDrivenPasses passes) {
+    public OutboxRelay(@Channel("sync-commands") MutinyEmitter<String> commands, ChangeDrivenPasses passes, TraceContext traces) {
         this.commands = commands;
+        this.traces = traces;
         // A full batch may not be all: the relay runs again at once until one comes back short.
         passes.start("outbox relay", Duration.ZERO,
                 () -> relayBatch().map(sent -> sent == BATCH_SIZE ? Instant.now() : null), ChangeNotifications.OUTBOX);
@@ -49,6 +53,8 @@ public class OutboxRelay {
      * at once. Waiting for each record's acknowledgement before sending the next cost a round trip per command: a
      * plan of 50 VMs took seconds to reach sync-service. The producer is idempotent (application.properties), so
      * records in flight together keep their order on each partition even when a send is retried.
+     * Each record's producer span, and the context in its headers, continue the trace that wrote the message, not the
+     * relay's pass.
      */
     private Uni<Integer> sendInOrder(List<OutboxMessage> batch) {
         if (batch.isEmpty()) {
@@ -59,7 +65,8 @@ public class OutboxRelay {
                         .addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
                                 .withTopic(message.topic)
                                 .withKey(message.messageKey)
-                                .build())))
+                                .build())
+                        .addMetadata(TracingMetadata.withCurrent(traces.continuing(message.traceParent)))))
                 .toList();
         List<Long> ids = batch.stream().map(message -> message.id).toList();
         return Uni.join().all(sends).andFailFast()

@@ -52,6 +52,8 @@ public abstract class CommandRun {
     private volatile SyncTask currentTask;
     private volatile boolean cancelled;
     protected volatile TaskProgress lastProgress;
+    /** The trace of the command that started this run: its span continues it, on whichever instance and however late. */
+    volatile io.opentelemetry.context.Context commandTrace = io.opentelemetry.context.Context.root();
 
     CommandRun(SyncCommand command, SyncEventPublisher publisher, Patience patience) {
         this.command = command;

@@ -2,6 +2,8 @@ package io.failback.sync.runs;
 
 import io.failback.sync.metrics.SyncMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
 import io.smallrye.common.vertx.VertxContext;
 import io.vertx.core.Context;
 import org.jboss.logging.MDC;
@@ -39,6 +41,7 @@ public class FailbackRunner {
     private static final Logger LOG = Logger.getLogger(FailbackRunner.class);
 
     private final Vertx vertx;
+    private final Tracer tracer;
     private final SyncConfig config;
     private final SyncEventPublisher publisher;
     private final WebClient web;
@@ -54,8 +57,9 @@ public class FailbackRunner {
     private final Map<String, Queue<CommandRun>> lanes = new HashMap<>();
 
     public FailbackRunner(Vertx vertx, io.vertx.mutiny.core.Vertx mutinyVertx, SyncConfig config, SyncEventPublisher publisher,
-            MeterRegistry registry) {
+            MeterRegistry registry, Tracer tracer) {
         this.vertx = vertx;
+        this.tracer = tracer;
         this.config = config;
         this.publisher = publisher;
         this.web = WebClient.create(mutinyVertx);
@@ -91,6 +95,7 @@ public class FailbackRunner {
                 }
             }
             run = runFor(command);
+            run.commandTrace = io.opentelemetry.context.Context.current();
             accepted.put(runKey(command), run);
             lane.add(run);
             if (lane.size() > 1) {
@@ -120,16 +125,32 @@ public class FailbackRunner {
      * Starts the run on a Vert.x context of its own, whose MDC names its job, item and command: every line the run logs,
      * on whichever callback, carries them (as fields of the JSON lines with FAILBACK_LOG_JSON). A run started when the
      * one before it on the item ends would otherwise inherit that one's context, and its ids.
+     * <p>
+     * The run's span, a child of its command's record, is made current on that context and stays so for the run's
+     * life (its scope is never closed: the context is the run's alone and ends with it). Every callback of the run
+     * therefore logs its trace id, and the site calls, block streams and events it sends carry its trace onwards.
      */
     private void launch(CommandRun run) {
         SyncCommand command = run.command;
         Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
         context.runOnContext(v -> {
+            Span span = tracer.spanBuilder("run " + run.getClass().getSimpleName())
+                    .setParent(run.commandTrace)
+                    .setAttribute("failback.item.name", command.itemName())
+                    .setAttribute("failback.command.id", command.commandId())
+                    .startSpan();
+            if (command.jobName() != null) {
+                span.setAttribute("failback.job.name", command.jobName());
+            }
+            span.makeCurrent();
             putIfPresent("jobName", command.jobName());
             putIfPresent("itemName", command.itemName());
             putIfPresent("commandId", command.commandId());
             LOG.infof("%s on %s started (command %s)", runKey(command), command.itemName(), command.commandId());
-            run.run().onTermination().invoke(() -> finished(run)).subscribe().with(done -> { }, e -> { });
+            run.run().onTermination().invoke(() -> {
+                span.end();
+                finished(run);
+            }).subscribe().with(done -> { }, e -> { });
         });
     }
 
