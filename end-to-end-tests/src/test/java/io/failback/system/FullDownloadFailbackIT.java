@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.failback.system.security.LocalIssuer;
 import io.failback.system.security.TokenRole;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +18,11 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -27,9 +33,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class FullDownloadFailbackIT {
     private static final long DISK_BYTES = 24L << 20;
+    /** Where sync-service exports its spans over OTLP; the other services export none (no endpoint: the default). */
+    private static final SpanCollector spans = new SpanCollector();
     @RegisterExtension
     static final RunningSystem running = new RunningSystem("full-download", system -> system
-            .environment("sync-service", "FAILBACK_LOG_JSON", "true"));
+            .environment("job-service", "FAILBACK_LOG_JSON", "true")
+            .environment("sync-service", "FAILBACK_LOG_JSON", "true")
+            .environment("sync-service", "OTEL_EXPORTER_OTLP_ENDPOINT", spans.endpoint().toString())
+            .environment("sync-service", "QUARKUS_OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf")
+            .environment("sync-service", "QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "200ms")
+            .environment("azure-sim", "FAILBACK_LOG_JSON", "true")
+            .environment("host-agent-host-a", "FAILBACK_LOG_JSON", "true"));
     // Set by running before any @BeforeAll.
     private static LocalSystem system;
     private static FailbackApi api;
@@ -157,16 +171,7 @@ class FullDownloadFailbackIT {
     void jsonLogLinesOfAFailbacksRunNameItsJobItemAndCommand() throws Exception {
         String jobName = failedBackInFull("vm-logged", 16L);
 
-        List<JsonNode> ofTheJob = new ArrayList<>();
-        for (String line : Files.readAllLines(system.logFile("sync-service"))) {
-            if (!line.startsWith("{")) {
-                continue; // the JVM's own words on stdout, before logging starts
-            }
-            JsonNode entry = FailbackApi.json(line);
-            if (entry.path("message").asText().contains(jobName)) {
-                ofTheJob.add(entry);
-            }
-        }
+        List<JsonNode> ofTheJob = jsonLines("sync-service", entry -> entry.path("message").asText().contains(jobName));
         assertFalse(ofTheJob.isEmpty(), "sync-service logged the run of " + jobName);
         for (JsonNode entry : ofTheJob) {
             JsonNode mdc = entry.path("mdc");
@@ -174,6 +179,62 @@ class FullDownloadFailbackIT {
             assertEquals("vm-logged", mdc.path("itemName").asText(), entry.toString());
             assertFalse(mdc.path("commandId").asText().isEmpty(), entry.toString());
         }
+    }
+
+    /**
+     * Issue #15's traces: one failback is one trace, from job-service's API request through the outbox and the command's
+     * record to sync-service's run, the site calls and block streams it makes to azure-sim and the host, and the events
+     * job-service applies. The proof is in the logs: the trace id of sync-service's run is the one of job-service's
+     * lines about the job, and of the sites' lines while they served the run.
+     */
+    @Test
+    void oneFailbackIsOneTraceWhoseIdEveryServiceLogs() throws Exception {
+        String jobName = failedBackInFull("vm-traced", 23L);
+
+        List<JsonNode> runLines = jsonLines("sync-service", entry -> jobName.equals(entry.path("mdc").path("jobName").asText()));
+        assertFalse(runLines.isEmpty(), "sync-service logged the run of " + jobName);
+        String traceId = runLines.get(0).path("mdc").path("traceId").asText();
+        assertTrue(traceId.matches("[0-9a-f]{32}") && !traceId.matches("0+"), "a W3C trace id, not " + runLines.get(0));
+        for (JsonNode line : runLines) {
+            assertEquals(traceId, line.path("mdc").path("traceId").asText(), "every line of the run is in its trace: " + line);
+        }
+
+        List<JsonNode> jobLines = jsonLines("job-service", entry -> jobName.equals(entry.path("mdc").path("jobName").asText())
+                || entry.path("message").asText().contains(jobName));
+        assertFalse(jobLines.isEmpty(), "job-service logged " + jobName);
+        Set<String> jobServiceTraces = new TreeSet<>();
+        jobLines.forEach(line -> jobServiceTraces.add(line.path("mdc").path("traceId").asText()));
+        assertEquals(Set.of(traceId), jobServiceTraces, "job-service's lines about " + jobName + ": " + jobLines);
+
+        for (String site : List.of("azure-sim", "host-agent-host-a")) {
+            List<JsonNode> siteLines = jsonLines(site, entry -> traceId.equals(entry.path("mdc").path("traceId").asText()));
+            assertFalse(siteLines.isEmpty(), site + " logged nothing in trace " + traceId);
+            assertTrue(siteLines.stream().anyMatch(line -> line.path("message").asText().contains("vm-traced")),
+                    site + "'s lines in the trace are about vm-traced: " + siteLines);
+        }
+
+        // And the spans leave sync-service for the collector its OTLP endpoint names, the run's among them.
+        Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> spans.received(traceId, "run PlannedFailbackRun"));
+    }
+
+    @AfterAll
+    static void stopSpanCollector() {
+        spans.close();
+    }
+
+    /** The JSON lines a service logged that {@code wanted} accepts. */
+    private static List<JsonNode> jsonLines(String service, Predicate<JsonNode> wanted) throws IOException {
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(system.logFile(service))) {
+            if (line.startsWith("{")) { // not the JVM's own words on stdout, before logging starts
+                JsonNode entry = FailbackApi.json(line);
+                if (wanted.test(entry)) {
+                    lines.add(entry);
+                }
+            }
+        }
+        return lines;
     }
 
     /** An Azure VM of {@code vm}'s name, registered and failed back with a full download; answers the job's name. */
