@@ -19,13 +19,16 @@ import java.util.function.Consumer;
 
 /**
  * Renders a Kustomize tree without Kustomize, for machines without kubectl. It implements exactly what deploy/ uses:
- * {@code resources} (files and folders), {@code components}, {@code namespace}, {@code patches} (JSON 6902, targeted
- * by kind and name), {@code replicas} and {@code images}, applied in Kustomize's order. Anything else fails loudly
+ * {@code resources} (files and folders), {@code components}, {@code configMapGenerator} (from files, without the name
+ * hash), {@code namespace}, {@code patches} (JSON 6902, targeted by kind and name), {@code replicas} and
+ * {@code images}, applied in Kustomize's order. Anything else fails loudly
  * instead of rendering something Kustomize would not; where kubectl exists, the tests compare the two renders.
  */
 final class KustomizeRenderer {
-    private static final Set<String> SUPPORTED_FIELDS = Set.of("apiVersion", "kind", "resources", "components", "namespace", "patches",
-            "replicas", "images");
+    private static final Set<String> SUPPORTED_FIELDS = Set.of("apiVersion", "kind", "resources", "components", "configMapGenerator",
+            "namespace", "patches", "replicas", "images");
+    private static final Set<String> SUPPORTED_GENERATOR_FIELDS = Set.of("name", "files", "options");
+    private static final Set<String> SUPPORTED_GENERATOR_OPTIONS = Set.of("disableNameSuffixHash", "labels", "annotations");
     private static final String KUSTOMIZATION = "Kustomization";
     /** A kustomization applied to what the one listing it has so far: its resources join, its transformations apply to all. */
     private static final String COMPONENT = "Component";
@@ -42,7 +45,7 @@ final class KustomizeRenderer {
 
     /**
      * Kustomize's order: the resources, then each component in turn on everything gathered so far, then this
-     * kustomization's own transformations on the lot.
+     * kustomization's generators, then its own transformations on the lot.
      */
     private List<ObjectNode> build(Path dir, String kind, List<ObjectNode> resources) {
         Path file = dir.resolve("kustomization.yaml");
@@ -67,6 +70,9 @@ final class KustomizeRenderer {
         }
         for (JsonNode entry : kustomization.path("components")) {
             build(dir.resolve(entry.asText()).normalize(), COMPONENT, resources);
+        }
+        for (JsonNode generator : kustomization.path("configMapGenerator")) {
+            resources.add(generateConfigMap(generator, file, dir));
         }
         requireUniqueIds(resources, file);
         for (JsonNode patch : kustomization.path("patches")) {
@@ -135,6 +141,50 @@ final class KustomizeRenderer {
                 JsonPatch.apply(operation, resource, file);
             }
         }
+    }
+
+    /**
+     * A ConfigMap whose keys are files' names ({@code file} or {@code key=file}) and values their text. Only without
+     * the name's hash suffix: Kustomize's hash, and its rewriting of every reference to the name, are not implemented.
+     */
+    private static ObjectNode generateConfigMap(JsonNode generator, Path file, Path dir) {
+        generator.fieldNames().forEachRemaining(field -> {
+            if (!SUPPORTED_GENERATOR_FIELDS.contains(field)) {
+                throw unsupported(file, "configMapGenerator." + field);
+            }
+        });
+        JsonNode options = generator.path("options");
+        options.fieldNames().forEachRemaining(field -> {
+            if (!SUPPORTED_GENERATOR_OPTIONS.contains(field)) {
+                throw unsupported(file, "configMapGenerator.options." + field);
+            }
+        });
+        if (!options.path("disableNameSuffixHash").asBoolean(false)) {
+            throw unsupported(file, "a configMapGenerator with a hash suffix (set options.disableNameSuffixHash: true)");
+        }
+        ObjectNode configMap = Yaml.MAPPER.createObjectNode();
+        configMap.put("apiVersion", "v1");
+        configMap.put("kind", "ConfigMap");
+        ObjectNode metadata = configMap.putObject("metadata");
+        metadata.put("name", generator.path("name").asText());
+        for (String field : List.of("labels", "annotations")) {
+            if (options.has(field)) {
+                metadata.set(field, options.get(field).deepCopy());
+            }
+        }
+        ObjectNode data = configMap.putObject("data");
+        for (JsonNode entry : generator.path("files")) {
+            String source = entry.asText();
+            int equals = source.indexOf('=');
+            String key = equals < 0 ? Path.of(source).getFileName().toString() : source.substring(0, equals);
+            Path path = dir.resolve(equals < 0 ? source : source.substring(equals + 1));
+            try {
+                data.put(key, Files.readString(path));
+            } catch (IOException e) {
+                throw new IllegalArgumentException(file + ": cannot read " + path + " for ConfigMap " + generator.path("name").asText(), e);
+            }
+        }
+        return configMap;
     }
 
     private static void setNamespace(String namespace, List<ObjectNode> resources, Path file) {

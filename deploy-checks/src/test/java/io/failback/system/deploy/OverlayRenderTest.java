@@ -27,6 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class OverlayRenderTest {
     private static final String FABRIC8_MODEL = "io.fabric8.kubernetes.api.model";
     private static final String STRIMZI_MODEL = "io.strimzi.api";
+    /** fabric8's model of the Prometheus operator's kinds (ServiceMonitor, PodMonitor, PrometheusRule). */
+    private static final String PROMETHEUS_OPERATOR_MODEL = "io.fabric8.openshift.api.model.monitoring";
 
     @Test
     void thereAreTheDevProdAndOperatorsOverlays() {
@@ -53,7 +55,7 @@ class OverlayRenderTest {
         for (HasMetadata resource : rendered.resources) {
             String path = resource.getKind() + "/" + resource.getMetadata().getName();
             collectUnknownFields(resource, path, unknown);
-            if (!resource.getClass().getPackageName().startsWith(FABRIC8_MODEL)) {
+            if (!isFabric8Model(resource.getClass())) {
                 // An operator's resource: its metadata is fabric8's all the same.
                 collectUnknownFields(resource.getMetadata(), path + ".Metadata", unknown);
             }
@@ -91,6 +93,10 @@ class OverlayRenderTest {
         return node;
     }
 
+    private static boolean isFabric8Model(Class<?> type) {
+        return type.getPackageName().startsWith(FABRIC8_MODEL) || type.getPackageName().startsWith(PROMETHEUS_OPERATOR_MODEL);
+    }
+
     /**
      * The models keep fields they have no property for in additionalProperties instead of failing (fabric8's, and
      * Strimzi's, which preserves unknown properties), so a misspelt field would pass silently; walk every model
@@ -108,7 +114,7 @@ class OverlayRenderTest {
             entries.forEach((key, value) -> collectUnknownFields(value, path + "." + key, unknown));
             return;
         }
-        if (node == null || !(node.getClass().getPackageName().startsWith(FABRIC8_MODEL) || node.getClass().getPackageName().startsWith(STRIMZI_MODEL))) {
+        if (node == null || !(isFabric8Model(node.getClass()) || node.getClass().getPackageName().startsWith(STRIMZI_MODEL))) {
             return;
         }
         for (Method getter : node.getClass().getMethods()) {
