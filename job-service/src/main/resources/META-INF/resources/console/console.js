@@ -15,11 +15,18 @@ function h(tag, props, ...children) {
     if (key.startsWith('on')) element.addEventListener(key.slice(2), value);
     else element.setAttribute(key, value === true ? '' : value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     element.append(child instanceof Node ? child : String(child));
   }
   return element;
+}
+
+/** Replaces the element's children, skipping the absent ones (null, undefined, false) as h does. */
+function fill(element, ...children) {
+  element.replaceChildren(...children.flat(Infinity)
+    .filter(child => child !== null && child !== undefined && child !== false)
+    .map(child => (child instanceof Node ? child : String(child))));
 }
 
 const byId = id => document.getElementById(id);
@@ -39,6 +46,7 @@ function bytes(count) {
 function duration(seconds) {
   if (seconds === null || seconds === undefined) return '—';
   const s = Math.round(seconds);
+  if (seconds < 10) return `${seconds.toFixed(1)} s`;
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
   return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
@@ -71,7 +79,7 @@ function table(caption, headings, rows) {
 
 function showProblem(error) {
   const box = byId('problem');
-  box.replaceChildren();
+  fill(box);
   if (!error) return;
   if (error instanceof api.Problem) {
     const body = error.body || {};
@@ -136,7 +144,7 @@ async function itemsPage(view) {
         ? h('a', { href: `#/jobs/${encodeURIComponent(p.currentScenario.jobId)}` }, p.currentScenario.scenarioName) : '—'),
       h('td', { class: 'operations' }, (p.allowedOperations || []).join(', ') || '—'));
   });
-  view.replaceChildren(
+  fill(view,
     h('h1', { tabindex: -1 }, 'Protected items'),
     h('p', {}, h('button', { type: 'button', onclick: route }, 'Refresh')),
     rows.length === 0 ? h('p', {}, 'No protected items yet.')
@@ -207,7 +215,7 @@ async function itemPage(view, name, who) {
     .map(operation => operations[operation])
     .filter(operation => operation && (!operation.contributorOnly || who.canContribute))
     .map(operation => actionButton({ ...operation, onDone: openJob })) : [];
-  view.replaceChildren(
+  fill(view,
     h('p', {}, h('a', { href: '#/items' }, 'Protected items')),
     h('h1', { tabindex: -1 }, item.name),
     definitions([
@@ -225,10 +233,11 @@ async function itemPage(view, name, who) {
       ['Azure VM', p.recoveryAzureVmName],
       ['Test failover', p.testFailoverStateDescription],
     ]),
-    who.canOperate
-      ? h('section', { 'aria-labelledby': 'actions-title' }, h('h2', { id: 'actions-title' }, 'Actions'),
-        buttons.length || canFailBack ? h('div', { class: 'buttons' }, buttons) : h('p', {}, 'No operation is allowed on this item now.'))
-      : h('p', { class: 'hint' }, `Your role (${who.role}) may read only; operations need SiteRecovery.Operator.`),
+    who.canOperate && buttons.length
+      ? h('section', { 'aria-labelledby': 'actions-title' }, h('h2', { id: 'actions-title' }, 'Actions'), h('div', { class: 'buttons' }, buttons))
+      : null,
+    who.canOperate && !buttons.length && !canFailBack ? h('p', {}, 'No operation you may start is allowed on this item now.') : null,
+    who.canOperate ? null : h('p', { class: 'hint' }, `Your role (${who.role}) may read only; operations need SiteRecovery.Operator.`),
     who.canOperate && canFailBack ? await failbackForm(item) : null);
 }
 
@@ -319,7 +328,7 @@ async function jobsPage(view) {
       h('td', {}, time(p.endTime)),
       h('td', {}, p.startedBy || '—'));
   });
-  view.replaceChildren(
+  fill(view,
     h('h1', { tabindex: -1 }, 'Jobs'),
     h('p', {}, h('button', { type: 'button', onclick: route }, 'Refresh')),
     rows.length === 0 ? h('p', {}, 'No jobs yet.')
@@ -335,7 +344,7 @@ function taskProgress(task) {
   return h('div', {},
     h('progress', { max: 100, value: percent, 'aria-label': `${task.friendlyName || task.name}: ${percent}% sent` }, `${percent}%`),
     ` ${percent}% — sent ${bytes(progress.bytesSent)} of ${bytes(progress.bytesToSend)}`,
-    progress.bytesScanned < progress.bytesTotal ? `, compared ${bytes(progress.bytesScanned)} of ${bytes(progress.bytesTotal)}` : '');
+    task.state === 'InProgress' && progress.bytesScanned < progress.bytesTotal ? `, compared ${bytes(progress.bytesScanned)} of ${bytes(progress.bytesTotal)}` : '');
 }
 
 function tasksTable(tasks) {
@@ -396,12 +405,12 @@ async function jobPage(view, name, who, signal) {
   const show = job => {
     const p = job.properties;
     title.textContent = p.friendlyName || p.scenarioName;
-    stateLine.replaceChildren('State: ', h('strong', { id: 'job-state' }, p.state), ' — ', p.stateDescription || '');
+    fill(stateLine, 'State: ', h('strong', { id: 'job-state' }, p.state), ' — ', p.stateDescription || '');
     const actionsNow = JSON.stringify(p.allowedActions || []);
     // Rebuilt only when they change, so a button keeps its focus while progress streams in.
     if (actionsNow !== shownActions) {
       shownActions = actionsNow;
-      actions.replaceChildren(...jobActions(job, who));
+      fill(actions, ...jobActions(job, who));
     }
     const running = (p.tasks || []).find(task => task.state === 'InProgress');
     const sentence = `${p.state}${running ? `: ${running.friendlyName || running.name}` : ''}`;
@@ -412,7 +421,7 @@ async function jobPage(view, name, who, signal) {
     }
     const suspendedFailback = p.state === 'Suspended' && (p.allowedActions || []).includes('Resume')
       && p.customDetails && p.customDetails.failoverDirection === 'RecoveryToPrimary';
-    details.replaceChildren(
+    fill(details,
       suspendedFailback ? h('p', { class: 'notice', id: 'suspended-notice' },
         'The initial data synchronization is complete and the VM still runs in Azure. When you are ready to shut it down there, press Complete Failover.') : null,
       definitions([
@@ -432,7 +441,7 @@ async function jobPage(view, name, who, signal) {
   };
 
   show(await api.get(`/api/replicationJobs/${encodeURIComponent(name)}`));
-  view.replaceChildren(h('p', {}, h('a', { href: '#/jobs' }, 'Jobs')), title, stateLine, actions, announcer, details);
+  fill(view, h('p', {}, h('a', { href: '#/jobs' }, 'Jobs')), title, stateLine, actions, announcer, details);
   followUntilFinal(name, show, signal);
 }
 
@@ -481,7 +490,7 @@ async function plansPage(view) {
           ? group.replicationProtectedItems.map((ref, i) => [i ? ', ' : '', h('a', { href: `#/items/${encodeURIComponent(ref.id)}` }, ref.id)])
           : 'no items'))));
   });
-  view.replaceChildren(h('h1', { tabindex: -1 }, 'Recovery plans'),
+  fill(view, h('h1', { tabindex: -1 }, 'Recovery plans'),
     plans.length === 0 ? h('p', {}, 'No recovery plans yet.') : plans);
 }
 
@@ -500,7 +509,7 @@ async function route() {
   byId('sections').hidden = !who;
   byId('caller').hidden = !who;
   if (!who) {
-    view.replaceChildren();
+    fill(view);
     return;
   }
   byId('caller-name').textContent = `${who.subject} — ${who.role}`;
@@ -520,7 +529,7 @@ async function route() {
     const heading = view.querySelector('h1');
     if (heading && document.activeElement !== byId('token')) heading.focus();
   } catch (error) {
-    view.replaceChildren();
+    fill(view);
     showProblem(error);
   }
 }
