@@ -140,7 +140,9 @@ class ConsoleIT {
         assertEquals("[\"Cancel\",\"Resume\"]", suspended.path("allowedActions").toString());
         assertEquals("Running", api.get(system.azureSimUrl().resolve("/api/vms/vm-console")).path("state").asText(),
                 "between the phases the VM still runs in Azure");
-        await(By.id("suspended-notice"));
+        WebElement completionEstimate = await(By.id("completion-estimate"));
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(page -> completionEstimate.getText().startsWith("Complete Failover now: sends"));
+        assertTrue(completionEstimate.getText().contains("the VM is down for about"), completionEstimate.getText());
         WebElement completeFailover = button("Complete Failover");
         button("Cancel job");
         screenshot("job-suspended");
@@ -191,6 +193,7 @@ class ConsoleIT {
         api.registerItemInAzure("vm-readable", host.id(), host.virtualSwitches().get(0));
         assertTrue(api.item("vm-readable").path("properties").path("allowedOperations").toString().contains("PlannedFailover"),
                 "the item allows a failback; the Reader's role does not");
+        new RecoveryPlanApi(api, system.jobServiceUrl()).createBootOrderPlan("plan-readable", List.of(List.of("vm-readable")));
 
         signIn(system.issuer().issue(TokenRole.READER, "reader@console-test", Duration.ofHours(1)));
         assertEquals("reader@console-test — SiteRecovery.Reader", text(By.id("caller-name")));
@@ -203,7 +206,12 @@ class ConsoleIT {
         browser.findElement(By.linkText("Jobs")).click();
         await(By.xpath("//h1[text()='Jobs']"));
         browser.findElement(By.linkText("Recovery plans")).click();
-        await(By.xpath("//h1[text()='Recovery plans']"));
+        await(By.cssSelector("section[data-plan='plan-readable']")).findElement(By.linkText("plan-readable")).click();
+        await(By.xpath("//h1[text()='plan-readable']"));
+        String planPage = browser.findElement(By.tagName("main")).getText();
+        assertTrue(planPage.contains("Boot: vm-readable") && planPage.contains("may read only"), planPage);
+        assertTrue(browser.findElements(By.id("failback-form")).isEmpty(), "no failback form for a Reader");
+        assertTrue(browser.findElements(By.cssSelector("#view button")).isEmpty(), "no action for a Reader");
 
         // A token whose signature is not the issuer's: the API's 401 problem, shown as it came.
         browser.findElement(By.id("sign-out")).click();
@@ -215,6 +223,12 @@ class ConsoleIT {
         assertTrue(browser.findElements(By.cssSelector("tr[data-item]")).isEmpty(), "nothing shown without a valid token");
         button("Sign in again").click();
         await(By.id("token"));
+
+        // An Operator gets the plan's failback form (without an estimate: plans have none yet).
+        signIn(system.issuer().issue(TokenRole.OPERATOR, "operator@console-test", Duration.ofHours(1)));
+        browser.get(consoleUrl() + "#/plans/plan-readable");
+        await(By.id("failback-form"));
+        assertTrue(browser.findElement(By.tagName("main")).getText().contains("Recovery plans have no estimate yet"));
     }
 
     // ---- the page ----

@@ -152,11 +152,11 @@ async function itemsPage(view) {
         ['Name', 'Protection state', 'Active location', 'Replication health', 'Current job', 'Allowed operations'], rows));
 }
 
-/** The item operations a button starts, with the portal's confirmations; the failback has its own form. */
-function itemOperations(item) {
-  const p = item.properties;
-  const base = `/api/replicationProtectedItems/${encodeURIComponent(item.name)}`;
-  const afterFailback = p.activeLocation === 'Primary';
+/**
+ * The operations a button starts on an item or a plan (base: its API path), with the portal's confirmations; the
+ * failback has its own form. afterFailback: the VMs run on-premises (activeLocation Primary).
+ */
+function operationSpecs(base, name, afterFailback) {
   return {
     PlannedFailover: afterFailback ? {
       label: 'Planned failover', path: `${base}/plannedFailover`, body: { properties: { failoverDirection: 'PrimaryToRecovery' } },
@@ -171,7 +171,7 @@ function itemOperations(item) {
     TestFailover: {
       label: 'Test failover', path: `${base}/testFailover`, body: { properties: { failoverDirection: 'PrimaryToRecovery' } },
       confirm: { title: 'Test failover', ok: 'Start test failover',
-        text: `A test VM '${item.name}-test' starts in Azure from the latest recovery point; the VM keeps running and replicating.` },
+        text: `A test VM for '${name}' ('<vm>-test') starts in Azure from the latest recovery point; the VM keeps running and replicating.` },
     },
     TestFailoverCleanup: {
       label: 'Cleanup test failover', path: `${base}/testFailoverCleanup`, body: { properties: { comments: 'Cleaned up from the console' } },
@@ -210,7 +210,8 @@ async function itemPage(view, name, who) {
   const item = await api.get(`/api/replicationProtectedItems/${encodeURIComponent(name)}`);
   const p = item.properties;
   const canFailBack = p.activeLocation === 'Recovery' && (p.allowedOperations || []).includes('PlannedFailover');
-  const operations = itemOperations(item);
+  const operations = operationSpecs(`/api/replicationProtectedItems/${encodeURIComponent(item.name)}`, item.name,
+    p.activeLocation === 'Primary');
   const buttons = who.canOperate ? (p.allowedOperations || [])
     .map(operation => operations[operation])
     .filter(operation => operation && (!operation.contributorOnly || who.canContribute))
@@ -238,21 +239,27 @@ async function itemPage(view, name, who) {
       : null,
     who.canOperate && !buttons.length && !canFailBack ? h('p', {}, 'No operation you may start is allowed on this item now.') : null,
     who.canOperate ? null : h('p', { class: 'hint' }, `Your role (${who.role}) may read only; operations need SiteRecovery.Operator.`),
-    who.canOperate && canFailBack ? await failbackForm(item) : null);
+    who.canOperate && canFailBack ? await failbackForm({
+      start: `/api/replicationProtectedItems/${encodeURIComponent(item.name)}/plannedFailover`,
+      estimate: `/api/replicationProtectedItems/${encodeURIComponent(item.name)}/failbackEstimate`,
+      originalHost: p.primaryProviderId,
+    }) : null);
 }
 
-/** The portal's "Confirm Planned Failover" from Azure to on-premises, with the estimate of each data-sync option. */
-async function failbackForm(item) {
-  const p = item.properties;
+/**
+ * The portal's "Confirm Planned Failover" from Azure to on-premises, POSTed to start; with the estimate of each
+ * data-sync option when there is one (an item's; plans have none yet) and the host when there is one to choose.
+ */
+async function failbackForm({ start, estimate: estimatePath, originalHost }) {
   const [estimate, providers] = await Promise.all([
-    api.get(`/api/replicationProtectedItems/${encodeURIComponent(item.name)}/failbackEstimate`).catch(error => error),
-    api.get('/api/replicationRecoveryServicesProviders').catch(() => ({ value: [] })),
+    estimatePath ? api.get(estimatePath).catch(error => error) : null,
+    originalHost ? api.get('/api/replicationRecoveryServicesProviders').catch(() => ({ value: [] })) : { value: [] },
   ]);
   const option = (value, label, hint, checked) => h('div', { class: 'choice' },
     h('input', { type: 'radio', name: 'dataSyncOption', id: `sync-${value}`, value, checked, 'aria-describedby': `sync-${value}-hint` }),
     h('label', { for: `sync-${value}` }, label),
     h('div', { class: 'hint', id: `sync-${value}-hint` }, hint));
-  const hosts = providers.value.filter(provider => provider.name !== p.primaryProviderId)
+  const hosts = providers.value.filter(provider => provider.name !== originalHost)
     .map(provider => h('option', { value: provider.name }, `${provider.name} (${provider.properties.connectionStatus})`));
   const idempotencyKey = crypto.randomUUID();
   const form = h('form', { id: 'failback-form' },
@@ -266,11 +273,11 @@ async function failbackForm(item) {
     h('div', { class: 'choice' },
       h('input', { type: 'checkbox', id: 'create-vm', checked: true }),
       h('label', { for: 'create-vm' }, 'Create on-premises virtual machine if it does not exist')),
-    h('div', { class: 'field' }, h('label', { for: 'host' }, 'Host Name'),
-      h('select', { id: 'host' }, h('option', { value: '' }, `${p.primaryProviderId} (the original host)`), hosts)),
+    originalHost ? h('div', { class: 'field' }, h('label', { for: 'host' }, 'Host Name'),
+      h('select', { id: 'host' }, h('option', { value: '' }, `${originalHost} (the original host)`), hosts)) : null,
     h('div', { class: 'field' }, h('label', { for: 'encryption-key' }, 'Encryption Key (only when the cloud encrypts data)'),
       h('input', { type: 'text', id: 'encryption-key', autocomplete: 'off' })),
-    estimateSection(estimate),
+    estimate ? estimateSection(estimate) : h('p', { class: 'hint' }, 'Recovery plans have no estimate yet: each item\'s page has its own.'),
     h('button', { type: 'submit', id: 'start-failback', class: 'primary' }, 'Start failback'));
   form.addEventListener('submit', async event => {
     event.preventDefault();
@@ -279,14 +286,13 @@ async function failbackForm(item) {
       dataSyncOption: form.elements.dataSyncOption.value,
       recoveryVmCreationOption: byId('create-vm').checked ? 'CreateVmIfNotFound' : 'NoAction',
     };
-    if (byId('host').value) details.providerIdForAlternateRecovery = byId('host').value;
+    if (byId('host') && byId('host').value) details.providerIdForAlternateRecovery = byId('host').value;
     if (byId('encryption-key').value.trim()) details.encryptionKeyId = byId('encryption-key').value.trim();
     const submit = byId('start-failback');
     submit.disabled = true;
     try {
       showProblem(null);
-      openJob(await api.post(`/api/replicationProtectedItems/${encodeURIComponent(item.name)}/plannedFailover`,
-        { properties: { failoverDirection: 'RecoveryToPrimary', providerSpecificDetails: details } }, idempotencyKey));
+      openJob(await api.post(start, { properties: { failoverDirection: 'RecoveryToPrimary', providerSpecificDetails: details } }, idempotencyKey));
     } catch (error) {
       showProblem(error);
       submit.disabled = false;
@@ -399,6 +405,9 @@ async function jobPage(view, name, who, signal) {
   const actions = h('div', { class: 'buttons', id: 'job-actions' });
   const details = h('div', {});
   const announcer = h('p', { id: 'job-announcer', class: 'visually-hidden', 'aria-live': 'polite' });
+  // What Complete Failover costs now (the item's estimate while its failback is suspended), asked once.
+  const completion = h('p', { id: 'completion-estimate' });
+  let completionAsked = false;
   let shownActions = null;
   let announced = null;
 
@@ -421,11 +430,22 @@ async function jobPage(view, name, who, signal) {
     }
     const suspendedFailback = p.state === 'Suspended' && (p.allowedActions || []).includes('Resume')
       && p.customDetails && p.customDetails.failoverDirection === 'RecoveryToPrimary';
+    const planJob = (p.scenarioName || '').startsWith('RecoveryPlan');
+    if (suspendedFailback && !planJob && !completionAsked) {
+      completionAsked = true;
+      api.get(`/api/replicationProtectedItems/${encodeURIComponent(p.targetObjectName)}/failbackEstimate`).then(estimate => {
+        const phase2 = estimate.options[0];
+        fill(completion, `Complete Failover now: sends ${bytes(phase2.bytesToSend)}; the VM is down for about `,
+          `${duration(phase2.downtimeSeconds)} ± ${duration(phase2.downtimeUncertaintySeconds)}.`);
+      }, error => fill(completion, `No estimate of Complete Failover: ${error.message}`));
+    }
     fill(details,
-      suspendedFailback ? h('p', { class: 'notice', id: 'suspended-notice' },
-        'The initial data synchronization is complete and the VM still runs in Azure. When you are ready to shut it down there, press Complete Failover.') : null,
+      suspendedFailback ? h('div', { class: 'notice', id: 'suspended-notice' },
+        h('p', {}, 'The initial data synchronization is complete and the VM still runs in Azure. When you are ready to shut it down there, press Complete Failover.'),
+        planJob ? null : completion) : null,
       definitions([
-        ['Item', p.targetObjectName ? h('a', { href: `#/items/${encodeURIComponent(p.targetObjectName)}` }, p.targetObjectName) : null],
+        [planJob ? 'Recovery plan' : 'Item', p.targetObjectName ? h('a', {
+          href: `#/${planJob ? 'plans' : 'items'}/${encodeURIComponent(p.targetObjectName)}` }, p.targetObjectName) : null],
         ['Direction', p.customDetails && p.customDetails.failoverDirection],
         ['Data synchronization', p.customDetails && p.customDetails.dataSyncOption],
         ['Started', time(p.startTime)],
@@ -474,24 +494,51 @@ async function followUntilFinal(name, show, signal) {
 
 // ---- recovery plans ----
 
+/** What a plan's API runs (POST .../replicationRecoveryPlans/{name}/...), by the operation its items allow. */
+const PLAN_OPERATIONS = new Set(['PlannedFailover', 'UnplannedFailover', 'TestFailover', 'TestFailoverCleanup', 'Commit', 'ReverseReplicate']);
+
+function planSummary(plan) {
+  const p = plan.properties;
+  return [
+    definitions([
+      ['Current job', p.currentScenario ? h('a', { href: `#/jobs/${encodeURIComponent(p.currentScenario.jobId)}` },
+        p.currentScenario.scenarioName) : 'none'],
+      ['Allowed operations', (p.allowedOperations || []).join(', ') || 'none now'],
+    ]),
+    h('ol', { class: 'groups', 'aria-label': 'Groups, in the order they run' }, (p.groups || []).map(group => h('li', {}, `${group.groupType}: `,
+      (group.replicationProtectedItems || []).length
+        ? group.replicationProtectedItems.map((ref, i) => [i ? ', ' : '', h('a', { href: `#/items/${encodeURIComponent(ref.id)}` }, ref.id)])
+        : 'no items')))];
+}
+
 async function plansPage(view) {
   const page = await api.get('/api/replicationRecoveryPlans');
-  const plans = page.value.map(plan => {
-    const p = plan.properties;
-    return h('section', { class: 'plan', 'aria-labelledby': `plan-${plan.name}` },
-      h('h2', { id: `plan-${plan.name}` }, p.friendlyName || plan.name),
-      definitions([
-        ['Current job', p.currentScenario ? h('a', { href: `#/jobs/${encodeURIComponent(p.currentScenario.jobId)}` },
-          p.currentScenario.scenarioName) : 'none'],
-        ['Allowed operations', (p.allowedOperations || []).join(', ') || 'none now'],
-      ]),
-      h('ol', { class: 'groups' }, (p.groups || []).map(group => h('li', {}, `${group.groupType}: `,
-        (group.replicationProtectedItems || []).length
-          ? group.replicationProtectedItems.map((ref, i) => [i ? ', ' : '', h('a', { href: `#/items/${encodeURIComponent(ref.id)}` }, ref.id)])
-          : 'no items'))));
-  });
+  const plans = page.value.map(plan => h('section', { class: 'plan', 'data-plan': plan.name, 'aria-labelledby': `plan-${plan.name}` },
+    h('h2', { id: `plan-${plan.name}` }, h('a', { href: `#/plans/${encodeURIComponent(plan.name)}` }, plan.properties.friendlyName || plan.name)),
+    planSummary(plan)));
   fill(view, h('h1', { tabindex: -1 }, 'Recovery plans'),
     plans.length === 0 ? h('p', {}, 'No recovery plans yet.') : plans);
+}
+
+async function planPage(view, name, who) {
+  const path = `/api/replicationRecoveryPlans/${encodeURIComponent(name)}`;
+  const [plan, items] = await Promise.all([api.get(path), api.get('/api/replicationProtectedItems?$top=1000')]);
+  const p = plan.properties;
+  const members = new Set((p.groups || []).flatMap(group => (group.replicationProtectedItems || []).map(ref => ref.id)));
+  const locations = new Set(items.value.filter(item => members.has(item.name)).map(item => item.properties.activeLocation));
+  const allowed = (p.allowedOperations || []).filter(operation => PLAN_OPERATIONS.has(operation));
+  const canFailBack = allowed.includes('PlannedFailover') && locations.size === 1 && locations.has('Recovery');
+  const operations = operationSpecs(path, name, locations.size === 1 && locations.has('Primary'));
+  const buttons = who.canOperate ? allowed.map(operation => operations[operation]).filter(Boolean)
+    .map(operation => actionButton({ ...operation, onDone: openJob })) : [];
+  fill(view,
+    h('p', {}, h('a', { href: '#/plans' }, 'Recovery plans')),
+    h('h1', { tabindex: -1 }, p.friendlyName || plan.name),
+    planSummary(plan),
+    buttons.length ? h('section', { 'aria-labelledby': 'actions-title' }, h('h2', { id: 'actions-title' }, 'Actions'),
+      h('div', { class: 'buttons' }, buttons)) : null,
+    who.canOperate ? null : h('p', { class: 'hint' }, `Your role (${who.role}) may read only; operations need SiteRecovery.Operator.`),
+    who.canOperate && canFailBack ? await failbackForm({ start: `${path}/plannedFailover` }) : null);
 }
 
 // ---- sign-in and routing ----
@@ -518,17 +565,24 @@ async function route() {
   }
   const [, section, name] = location.hash.match(/^#\/(\w+)(?:\/(.+))?$/) || [];
   for (const link of document.querySelectorAll('#sections a')) {
-    link.toggleAttribute('aria-current', link.getAttribute('href') === `#/${section || 'items'}`);
+    if (link.getAttribute('href') === `#/${section || 'items'}`) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
   }
+  // The page is built apart and shown only if no later navigation began meanwhile (its answers may come last).
+  const page = h('div', {});
   try {
-    if (section === 'jobs' && name) await jobPage(view, decodeURIComponent(name), who, leaving.signal);
-    else if (section === 'jobs') await jobsPage(view);
-    else if (section === 'items' && name) await itemPage(view, decodeURIComponent(name), who);
-    else if (section === 'plans') await plansPage(view);
-    else await itemsPage(view);
+    if (section === 'jobs' && name) await jobPage(page, decodeURIComponent(name), who, leaving.signal);
+    else if (section === 'jobs') await jobsPage(page);
+    else if (section === 'items' && name) await itemPage(page, decodeURIComponent(name), who);
+    else if (section === 'plans' && name) await planPage(page, decodeURIComponent(name), who);
+    else if (section === 'plans') await plansPage(page);
+    else await itemsPage(page);
+    if (leaving.signal.aborted) return;
+    fill(view, page);
     const heading = view.querySelector('h1');
-    if (heading && document.activeElement !== byId('token')) heading.focus();
+    if (heading) heading.focus();
   } catch (error) {
+    if (leaving.signal.aborted) return;
     fill(view);
     showProblem(error);
   }
