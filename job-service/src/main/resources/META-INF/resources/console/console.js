@@ -106,18 +106,34 @@ function confirmAction({ title, text, ok }) {
   return new Promise(resolve => dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true }));
 }
 
-/** A button that asks first (when confirm is given), then POSTs once with one Idempotency-Key for this intent. */
+/**
+ * The Idempotency-Key of one intent: the same for every try of it (a double click, a retry after the network failed,
+ * when the first request may have started the job), new once the API answered a refusal, so that trying again after
+ * fixing what it said is a new request rather than a replay of the refusal.
+ */
+function intent() {
+  let key = crypto.randomUUID();
+  return {
+    key: () => key,
+    refused: error => {
+      if (error instanceof api.Problem && error.status > 0) key = crypto.randomUUID();
+    },
+  };
+}
+
+/** A button that asks first (when confirm is given), then POSTs once for this intent. */
 function actionButton({ label, path, body, confirm, onDone }) {
   const button = h('button', { type: 'button', class: 'action' }, label);
-  const idempotencyKey = crypto.randomUUID();
+  const request = intent();
   button.addEventListener('click', async () => {
     if (confirm && !(await confirmAction(confirm))) return;
     button.disabled = true;
     try {
       showProblem(null);
-      const job = await api.post(path, body, idempotencyKey);
+      const job = await api.post(path, body, request.key());
       onDone(job);
     } catch (error) {
+      request.refused(error);
       showProblem(error);
       button.disabled = false;
     }
@@ -261,7 +277,7 @@ async function failbackForm({ start, estimate: estimatePath, originalHost }) {
     h('div', { class: 'hint', id: `sync-${value}-hint` }, hint));
   const hosts = providers.value.filter(provider => provider.name !== originalHost)
     .map(provider => h('option', { value: provider.name }, `${provider.name} (${provider.properties.connectionStatus})`));
-  const idempotencyKey = crypto.randomUUID();
+  const request = intent();
   const form = h('form', { id: 'failback-form' },
     h('p', {}, 'Direction: from ', h('strong', {}, 'Azure'), ' to ', h('strong', {}, 'on-premises'),
       ' (RecoveryToPrimary): this planned failover is the failback.'),
@@ -292,8 +308,10 @@ async function failbackForm({ start, estimate: estimatePath, originalHost }) {
     submit.disabled = true;
     try {
       showProblem(null);
-      openJob(await api.post(start, { properties: { failoverDirection: 'RecoveryToPrimary', providerSpecificDetails: details } }, idempotencyKey));
+      openJob(await api.post(start, { properties: { failoverDirection: 'RecoveryToPrimary', providerSpecificDetails: details } },
+        request.key()));
     } catch (error) {
+      request.refused(error);
       showProblem(error);
       submit.disabled = false;
     }
@@ -314,8 +332,8 @@ function estimateSection(estimate) {
       estimate.options.map(option => h('tr', { 'data-option': option.dataSyncOption },
         h('th', { scope: 'row' }, OPTION_NAMES[option.dataSyncOption] || option.dataSyncOption),
         h('td', {}, bytes(option.bytesToSend)),
-        h('td', {}, plusMinus(option.totalSeconds, option.totalUncertaintySeconds)),
-        h('td', {}, plusMinus(option.downtimeSeconds, option.downtimeUncertaintySeconds)),
+        h('td', { class: 'figure' }, plusMinus(option.totalSeconds, option.totalUncertaintySeconds)),
+        h('td', { class: 'figure' }, plusMinus(option.downtimeSeconds, option.downtimeUncertaintySeconds)),
         h('td', {}, option.note || '')))),
     h('p', { class: 'hint' }, estimate.basis && estimate.basis.summary ? estimate.basis.summary : ''));
 }
