@@ -19,10 +19,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import java.util.logging.Level;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -157,9 +161,13 @@ class ConsoleIT {
         Thread.sleep(1000);
         assertEquals("Suspended", api.job(jobName).path("properties").path("state").asText(), "a dismissed dialog does nothing");
 
-        completeFailover.click();
+        // This time by keyboard alone: Enter on the button, the dialog opens on its safe choice, Tab, Enter.
+        completeFailover.sendKeys(Keys.ENTER);
         await(By.id("confirm"));
-        browser.findElement(By.id("confirm-ok")).click();
+        assertEquals("confirm-cancel", browser.switchTo().activeElement().getAttribute("id"), "the dialog opens on Cancel");
+        browser.switchTo().activeElement().sendKeys(Keys.TAB);
+        assertEquals("confirm-ok", browser.switchTo().activeElement().getAttribute("id"));
+        browser.switchTo().activeElement().sendKeys(Keys.ENTER);
         awaitPage(PHASE_TIMEOUT, () -> List.of("Succeeded", "Failed", "Cancelled").contains(text(By.id("job-state"))));
         assertEquals("Succeeded", text(By.id("job-state")), api.job(jobName).toPrettyString());
         JsonNode done = api.job(jobName).path("properties");
@@ -183,6 +191,7 @@ class ConsoleIT {
         Thread.sleep(1000);
         assertTrue(api.exists(system.azureSimUrl().resolve("/api/vms/vm-console")), "a dismissed Commit deletes nothing");
         assertEquals("PlannedFailoverCommitRequired", api.item("vm-console").path("properties").path("protectionState").asText());
+        assertNoErrorsInTheBrowser();
     }
 
     @Test
@@ -212,6 +221,8 @@ class ConsoleIT {
         assertTrue(planPage.contains("Boot: vm-readable") && planPage.contains("may read only"), planPage);
         assertTrue(browser.findElements(By.id("failback-form")).isEmpty(), "no failback form for a Reader");
         assertTrue(browser.findElements(By.cssSelector("#view button")).isEmpty(), "no action for a Reader");
+
+        assertNoErrorsInTheBrowser();
 
         // A token whose signature is not the issuer's: the API's 401 problem, shown as it came.
         browser.findElement(By.id("sign-out")).click();
@@ -275,6 +286,16 @@ class ConsoleIT {
             }
             Thread.sleep(100);
         }
+    }
+
+    /**
+     * Nothing went wrong in the page: no script error, no request or script blocked by the Content-Security-Policy,
+     * no failed request (Chromium logs each as SEVERE on the browser's console).
+     */
+    private void assertNoErrorsInTheBrowser() {
+        List<String> severe = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(entry -> entry.getLevel().intValue() >= Level.SEVERE.intValue()).map(LogEntry::getMessage).toList();
+        assertEquals(List.of(), severe);
     }
 
     private void screenshot(String name) {

@@ -8,9 +8,12 @@ import java.security.MessageDigest;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Base64;
+import java.util.logging.Level;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
 
 /**
  * The operating system's Chromium (Debian's packages {@code chromium} and {@code chromium-driver}), headless, driven
@@ -51,6 +54,10 @@ final class HeadlessChromium {
                 "--disable-dev-shm-usage", "--window-size=1280,1400",
                 "--user-data-dir=" + Files.createDirectories(profileDir).toAbsolutePath(),
                 "--ignore-certificate-errors-spki-list=" + publicKeyPin(serverCertificate));
+        // The browser's console (script errors, Content-Security-Policy violations, failed requests), for the test to read.
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability(ChromeOptions.LOGGING_PREFS, logs);
         return new ChromeDriver(service, options);
     }
 
