@@ -164,6 +164,7 @@ final class UpCommand {
         out.println("  a token:  TOKEN=$(./failback token --role Operator)     (Reader, Operator or Contributor)");
         out.println("  a call:   curl --cacert " + ca + " -H \"Authorization: Bearer $TOKEN\" "
                 + system.jobServiceUrl().resolve("/api/replicationJobs"));
+        out.println("  console:  " + system.jobServiceUrl().resolve("/console/") + "  (sign in with such a token; trust the CA in the browser)");
         out.println();
     }
 

@@ -1,0 +1,627 @@
+// The console: a few pages over job-service's /api, routed by the URL's hash (#/items, #/items/vm-01, #/jobs,
+// #/jobs/<name>, #/plans). Pages are built as DOM nodes (never HTML strings), so no value from the API can run as code.
+
+import * as api from './api.js';
+
+const FINAL_STATES = new Set(['Succeeded', 'Failed', 'Cancelled']);
+
+// ---- small helpers ----
+
+/** h('a', {href: '#/jobs'}, 'Jobs'): an element with attributes, 'on…' listeners and children (strings become text). */
+function h(tag, props, ...children) {
+  const element = document.createElement(tag);
+  for (const [key, value] of Object.entries(props || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith('on')) element.addEventListener(key.slice(2), value);
+    else element.setAttribute(key, value === true ? '' : value);
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : String(child));
+  }
+  return element;
+}
+
+/** Replaces the element's children, skipping the absent ones (null, undefined, false) as h does. */
+function fill(element, ...children) {
+  element.replaceChildren(...children.flat(Infinity)
+    .filter(child => child !== null && child !== undefined && child !== false)
+    .map(child => (child instanceof Node ? child : String(child))));
+}
+
+const byId = id => document.getElementById(id);
+
+function bytes(count) {
+  if (count === null || count === undefined) return '—';
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = count;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} bytes` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+function duration(seconds) {
+  if (seconds === null || seconds === undefined) return '—';
+  const s = Math.round(seconds);
+  if (seconds < 10) return `${seconds.toFixed(1)} s`;
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+}
+
+function time(instant) {
+  return instant ? new Date(instant).toLocaleString() : '—';
+}
+
+function state(value) {
+  return h('span', { class: `state state-${value}` }, value);
+}
+
+const LOCATIONS = { Primary: 'Primary (on-premises)', Recovery: 'Recovery (Azure)' };
+
+function definitions(pairs) {
+  return h('dl', { class: 'properties' },
+    pairs.filter(([, value]) => value !== null && value !== undefined && value !== '')
+      .map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
+}
+
+function table(caption, headings, rows) {
+  return h('table', {},
+    h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, headings.map(heading => h('th', { scope: 'col' }, heading)))),
+    h('tbody', {}, rows));
+}
+
+// ---- problems and confirmations ----
+
+function showProblem(error) {
+  const box = byId('problem');
+  fill(box);
+  if (!error) return;
+  if (error instanceof api.Problem) {
+    const body = error.body || {};
+    box.append(h('p', {}, h('strong', {}, `${error.status || ''} ${body.title || 'Refused'}`.trim()),
+      body.type ? ` (${body.type})` : '', ': ', body.detail || error.message));
+    if (error.status === 401) {
+      box.append(h('button', { type: 'button', onclick: () => { api.signOut(); route(); } }, 'Sign in again'));
+    }
+  } else {
+    box.append(h('p', {}, h('strong', {}, 'Error'), ': ', error.message || String(error)));
+  }
+}
+
+/** Asks in a modal dialog; resolves true only when the person presses the confirming button. */
+function confirmAction({ title, text, ok }) {
+  const dialog = byId('confirm');
+  byId('confirm-title').textContent = title;
+  byId('confirm-text').textContent = text;
+  byId('confirm-ok').textContent = ok;
+  dialog.returnValue = '';
+  dialog.showModal();
+  // Focus starts on Cancel: a stray Enter must not delete anything.
+  byId('confirm-cancel').focus();
+  return new Promise(resolve => dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true }));
+}
+
+/**
+ * The Idempotency-Key of one intent: the same for every try of it (a double click, a retry after the network failed,
+ * when the first request may have started the job), new once the API answered a refusal, so that trying again after
+ * fixing what it said is a new request rather than a replay of the refusal.
+ */
+function intent() {
+  let key = crypto.randomUUID();
+  return {
+    key: () => key,
+    refused: error => {
+      if (error instanceof api.Problem && error.status > 0) key = crypto.randomUUID();
+    },
+  };
+}
+
+/** A button that asks first (when confirm is given), then POSTs once for this intent. */
+function actionButton({ label, path, body, confirm, onDone }) {
+  const button = h('button', { type: 'button', class: 'action' }, label);
+  const request = intent();
+  button.addEventListener('click', async () => {
+    if (confirm && !(await confirmAction(confirm))) return;
+    button.disabled = true;
+    try {
+      showProblem(null);
+      const job = await api.post(path, body, request.key());
+      onDone(job);
+    } catch (error) {
+      request.refused(error);
+      showProblem(error);
+      button.disabled = false;
+    }
+  });
+  return button;
+}
+
+function openJob(job) {
+  if (job && job.name) location.hash = `#/jobs/${encodeURIComponent(job.name)}`;
+}
+
+// ---- protected items ----
+
+async function itemsPage(view) {
+  const page = await api.get('/api/replicationProtectedItems');
+  const rows = page.value.map(item => {
+    const p = item.properties;
+    return h('tr', { 'data-item': item.name },
+      h('th', { scope: 'row' }, h('a', { href: `#/items/${encodeURIComponent(item.name)}` }, item.name)),
+      h('td', {}, state(p.protectionState), h('div', { class: 'hint' }, p.protectionStateDescription)),
+      h('td', {}, LOCATIONS[p.activeLocation] || p.activeLocation),
+      h('td', {}, state(p.replicationHealth || 'Normal')),
+      h('td', {}, p.currentScenario
+        ? h('a', { href: `#/jobs/${encodeURIComponent(p.currentScenario.jobId)}` }, p.currentScenario.scenarioName) : '—'),
+      h('td', { class: 'operations' }, (p.allowedOperations || []).join(', ') || '—'));
+  });
+  fill(view,
+    h('h1', { tabindex: -1 }, 'Protected items'),
+    h('p', {}, h('button', { type: 'button', onclick: route }, 'Refresh')),
+    rows.length === 0 ? h('p', {}, 'No protected items yet.')
+      : table('Every protected item, its state, where it runs and what may be done with it now',
+        ['Name', 'Protection state', 'Active location', 'Replication health', 'Current job', 'Allowed operations'], rows));
+}
+
+/**
+ * The operations a button starts on an item or a plan (base: its API path), with the portal's confirmations; the
+ * failback has its own form. afterFailback: the VMs run on-premises (activeLocation Primary).
+ */
+function operationSpecs(base, name, afterFailback) {
+  return {
+    PlannedFailover: afterFailback ? {
+      label: 'Planned failover', path: `${base}/plannedFailover`, body: { properties: { failoverDirection: 'PrimaryToRecovery' } },
+      confirm: { title: 'Confirm Planned Failover', ok: 'Fail over to Azure',
+        text: 'From on-premises to Azure: the VM shuts down on-premises, its last changes are replicated, and it starts in Azure. No data is lost.' },
+    } : null,
+    UnplannedFailover: {
+      label: 'Unplanned failover', path: `${base}/unplannedFailover`, body: { properties: { failoverDirection: 'PrimaryToRecovery' } },
+      confirm: { title: 'Confirm Unplanned Failover', ok: 'Fail over to Azure',
+        text: 'The VM starts in Azure from the latest recovery point, without replicating first: what it wrote after that point is not in Azure.' },
+    },
+    TestFailover: {
+      label: 'Test failover', path: `${base}/testFailover`, body: { properties: { failoverDirection: 'PrimaryToRecovery' } },
+      confirm: { title: 'Test failover', ok: 'Start test failover',
+        text: `A test VM for '${name}' ('<vm>-test') starts in Azure from the latest recovery point; the VM keeps running and replicating.` },
+    },
+    TestFailoverCleanup: {
+      label: 'Cleanup test failover', path: `${base}/testFailoverCleanup`, body: { properties: { comments: 'Cleaned up from the console' } },
+      confirm: { title: 'Cleanup test failover', ok: 'Delete the test VM', text: 'The test VM and its disks are deleted in Azure.' },
+    },
+    Commit: {
+      label: 'Commit', path: `${base}/failoverCommit`,
+      confirm: afterFailback
+        ? { title: 'Commit', ok: 'Commit', text: 'Commit deletes the Azure virtual machine and its disks and prepares the VM to be protected again. The failback can no longer be cancelled.' }
+        : { title: 'Commit', ok: 'Commit', text: 'Commit completes the failover to Azure: it can no longer be cancelled, and the VM runs in Azure.' },
+    },
+    CancelFailover: {
+      label: 'Cancel failover', path: `${base}/failoverCancel`,
+      confirm: { title: 'Cancel failover', ok: 'Cancel failover', text: afterFailback
+        ? 'The on-premises VM is turned off and the Azure VM starts again: the VM runs in Azure as before the failback.'
+        : 'The Azure VM is deleted and the on-premises VM starts again, protected as before the failover.' },
+    },
+    ReverseReplicate: {
+      label: 'Reverse Replicate', path: `${base}/reprotect`,
+      confirm: { title: 'Reverse Replicate', ok: 'Reverse Replicate',
+        text: 'Starts protecting the virtual machine from on-premises to Azure again, sending only the changes since the VM was turned off in Azure.' },
+    },
+    RepairReplication: {
+      label: 'Resynchronize', path: `${base}/repairReplication`,
+      confirm: { title: 'Resynchronize', ok: 'Resynchronize', text: 'Both sites hash every block and only the blocks that differ are sent.' },
+    },
+    DisableProtection: {
+      label: 'Disable protection', path: `${base}/remove`, body: { properties: {} }, contributorOnly: true,
+      confirm: { title: 'Disable protection', ok: 'Disable protection',
+        text: 'The replica in Azure is deleted, then the protected item; the VM keeps running where it runs.' },
+    },
+  };
+}
+
+async function itemPage(view, name, who) {
+  const item = await api.get(`/api/replicationProtectedItems/${encodeURIComponent(name)}`);
+  const p = item.properties;
+  const canFailBack = p.activeLocation === 'Recovery' && (p.allowedOperations || []).includes('PlannedFailover');
+  const operations = operationSpecs(`/api/replicationProtectedItems/${encodeURIComponent(item.name)}`, item.name,
+    p.activeLocation === 'Primary');
+  const buttons = who.canOperate ? (p.allowedOperations || [])
+    .map(operation => operations[operation])
+    .filter(operation => operation && (!operation.contributorOnly || who.canContribute))
+    .map(operation => actionButton({ ...operation, onDone: openJob })) : [];
+  fill(view,
+    h('p', {}, h('a', { href: '#/items' }, 'Protected items')),
+    h('h1', { tabindex: -1 }, item.name),
+    definitions([
+      ['Protection state', [state(p.protectionState), ' ', p.protectionStateDescription || '']],
+      ['Active location', LOCATIONS[p.activeLocation] || p.activeLocation],
+      ['Replication health', state(p.replicationHealth || 'Normal')],
+      ['Health errors', (p.healthErrors || []).length ? h('ul', {}, p.healthErrors.map(e => h('li', {}, e.errorMessage))) : null],
+      ['Current job', p.currentScenario ? h('a', { href: `#/jobs/${encodeURIComponent(p.currentScenario.jobId)}` },
+        `${p.currentScenario.scenarioName} since ${time(p.currentScenario.startTime)}`) : null],
+      ['Allowed operations', (p.allowedOperations || []).join(', ') || 'none now'],
+      ['RPO', p.rpoInSeconds === null || p.rpoInSeconds === undefined ? null : duration(p.rpoInSeconds)],
+      ['Last successful failover', p.lastSuccessfulFailoverTime ? time(p.lastSuccessfulFailoverTime) : null],
+      ['Hyper-V host', p.primaryProviderId],
+      ['Virtual switch', p.primaryVirtualSwitchName],
+      ['Azure VM', p.recoveryAzureVmName],
+      ['Test failover', p.testFailoverStateDescription],
+    ]),
+    who.canOperate && buttons.length
+      ? h('section', { 'aria-labelledby': 'actions-title' }, h('h2', { id: 'actions-title' }, 'Actions'), h('div', { class: 'buttons' }, buttons))
+      : null,
+    who.canOperate && !buttons.length && !canFailBack ? h('p', {}, 'No operation you may start is allowed on this item now.') : null,
+    who.canOperate ? null : h('p', { class: 'hint' }, `Your role (${who.role}) may read only; operations need SiteRecovery.Operator.`),
+    who.canOperate && canFailBack ? await failbackForm({
+      start: `/api/replicationProtectedItems/${encodeURIComponent(item.name)}/plannedFailover`,
+      estimate: `/api/replicationProtectedItems/${encodeURIComponent(item.name)}/failbackEstimate`,
+      originalHost: p.primaryProviderId,
+    }) : null);
+}
+
+/**
+ * The portal's "Confirm Planned Failover" from Azure to on-premises, POSTed to start; with the estimate of each
+ * data-sync option when there is one (an item's; plans have none yet) and the host when there is one to choose.
+ */
+async function failbackForm({ start, estimate: estimatePath, originalHost }) {
+  const [estimate, providers] = await Promise.all([
+    estimatePath ? api.get(estimatePath).catch(error => error) : null,
+    originalHost ? api.get('/api/replicationRecoveryServicesProviders').catch(() => ({ value: [] })) : { value: [] },
+  ]);
+  const option = (value, label, hint, checked) => h('div', { class: 'choice' },
+    h('input', { type: 'radio', name: 'dataSyncOption', id: `sync-${value}`, value, checked, 'aria-describedby': `sync-${value}-hint` }),
+    h('label', { for: `sync-${value}` }, label),
+    h('div', { class: 'hint', id: `sync-${value}-hint` }, hint));
+  const hosts = providers.value.filter(provider => provider.name !== originalHost)
+    .map(provider => h('option', { value: provider.name }, `${provider.name} (${provider.properties.connectionStatus})`));
+  const request = intent();
+  const form = h('form', { id: 'failback-form' },
+    h('p', {}, 'Direction: from ', h('strong', {}, 'Azure'), ' to ', h('strong', {}, 'on-premises'),
+      ' (RecoveryToPrimary): this planned failover is the failback.'),
+    h('fieldset', {}, h('legend', {}, 'Data Synchronization'),
+      option('ForDownTime', 'Synchronize data before failover (synchronize delta changes only)',
+        'Phase 1 copies a snapshot while the VM keeps running in Azure, then the job waits. Complete Failover shuts the Azure VM down, sends the last changes and starts the VM on-premises: the least downtime.', true),
+      option('ForSynchronization', 'Synchronize data during failover only (full download)',
+        'Shuts the Azure VM down at once and downloads the whole disk, without checksums: for a VM that ran in Azure for a long time or whose on-premises VM was deleted.', false)),
+    h('div', { class: 'choice' },
+      h('input', { type: 'checkbox', id: 'create-vm', checked: true }),
+      h('label', { for: 'create-vm' }, 'Create on-premises virtual machine if it does not exist')),
+    originalHost ? h('div', { class: 'field' }, h('label', { for: 'host' }, 'Host Name'),
+      h('select', { id: 'host' }, h('option', { value: '' }, `${originalHost} (the original host)`), hosts)) : null,
+    h('div', { class: 'field' }, h('label', { for: 'encryption-key' }, 'Encryption Key (only when the cloud encrypts data)'),
+      h('input', { type: 'text', id: 'encryption-key', autocomplete: 'off' })),
+    estimate ? estimateSection(estimate) : h('p', { class: 'hint' }, 'Recovery plans have no estimate yet: each item\'s page has its own.'),
+    h('button', { type: 'submit', id: 'start-failback', class: 'primary' }, 'Start failback'));
+  form.addEventListener('submit', async event => {
+    event.preventDefault();
+    const details = {
+      instanceType: 'HyperVReplicaAzureFailback',
+      dataSyncOption: form.elements.dataSyncOption.value,
+      recoveryVmCreationOption: byId('create-vm').checked ? 'CreateVmIfNotFound' : 'NoAction',
+    };
+    if (byId('host') && byId('host').value) details.providerIdForAlternateRecovery = byId('host').value;
+    if (byId('encryption-key').value.trim()) details.encryptionKeyId = byId('encryption-key').value.trim();
+    const submit = byId('start-failback');
+    submit.disabled = true;
+    try {
+      showProblem(null);
+      openJob(await api.post(start, { properties: { failoverDirection: 'RecoveryToPrimary', providerSpecificDetails: details } },
+        request.key()));
+    } catch (error) {
+      request.refused(error);
+      showProblem(error);
+      submit.disabled = false;
+    }
+  });
+  return h('section', { 'aria-labelledby': 'failback-title' }, h('h2', { id: 'failback-title' }, 'Failback: Confirm Planned Failover'), form);
+}
+
+const OPTION_NAMES = { ForDownTime: 'Synchronize data before failover', ForSynchronization: 'Full download' };
+
+function estimateSection(estimate) {
+  if (estimate instanceof Error) {
+    return h('p', { id: 'estimate', class: 'hint' }, `No estimate: ${estimate.message}`);
+  }
+  const plusMinus = (value, spread) => `${duration(value)} ± ${duration(spread)}`;
+  return h('div', { id: 'estimate' },
+    table('Estimate, before starting',
+      ['Data synchronization', 'Data to send', 'Total time', 'Downtime', 'Note'],
+      estimate.options.map(option => h('tr', { 'data-option': option.dataSyncOption },
+        h('th', { scope: 'row' }, OPTION_NAMES[option.dataSyncOption] || option.dataSyncOption),
+        h('td', {}, bytes(option.bytesToSend)),
+        h('td', { class: 'figure' }, plusMinus(option.totalSeconds, option.totalUncertaintySeconds)),
+        h('td', { class: 'figure' }, plusMinus(option.downtimeSeconds, option.downtimeUncertaintySeconds)),
+        h('td', {}, option.note || '')))),
+    h('p', { class: 'hint' }, estimate.basis && estimate.basis.summary ? estimate.basis.summary : ''));
+}
+
+// ---- jobs ----
+
+async function jobsPage(view) {
+  const page = await api.get('/api/replicationJobs?$top=50');
+  const rows = page.value.map(job => {
+    const p = job.properties;
+    return h('tr', { 'data-job': job.name },
+      h('th', { scope: 'row' }, h('a', { href: `#/jobs/${encodeURIComponent(job.name)}` }, p.friendlyName || p.scenarioName)),
+      h('td', {}, p.targetObjectName || p.targetObjectId || '—'),
+      h('td', {}, state(p.state)),
+      h('td', {}, time(p.startTime)),
+      h('td', {}, time(p.endTime)),
+      h('td', {}, p.startedBy || '—'));
+  });
+  fill(view,
+    h('h1', { tabindex: -1 }, 'Jobs'),
+    h('p', {}, h('button', { type: 'button', onclick: route }, 'Refresh')),
+    rows.length === 0 ? h('p', {}, 'No jobs yet.')
+      : table('The newest 50 jobs, newest first', ['Job', 'Item', 'State', 'Started', 'Ended', 'Started by'], rows));
+}
+
+function taskProgress(task) {
+  const progress = task.progress;
+  if (!progress) return '—';
+  const total = progress.bytesToSend > 0 ? progress.bytesToSend : progress.bytesTotal;
+  const done = Math.min(progress.bytesSent, total);
+  const percent = total > 0 ? Math.floor((100 * done) / total) : (task.state === 'Succeeded' ? 100 : 0);
+  return h('div', {},
+    h('progress', { max: 100, value: percent, 'aria-label': `${task.friendlyName || task.name}: ${percent}% sent` }, `${percent}%`),
+    ` ${percent}% — sent ${bytes(progress.bytesSent)} of ${bytes(progress.bytesToSend)}`,
+    task.state === 'InProgress' && progress.bytesScanned < progress.bytesTotal ? `, compared ${bytes(progress.bytesScanned)} of ${bytes(progress.bytesTotal)}` : '');
+}
+
+function tasksTable(tasks) {
+  return table('Tasks, in the order they run', ['Task', 'State', 'Progress', 'Rate', 'Time left'],
+    (tasks || []).map(task => {
+      const progress = task.progress;
+      const running = task.state === 'InProgress';
+      return h('tr', { 'data-task': task.name },
+        h('th', { scope: 'row' }, task.friendlyName || task.name),
+        h('td', {}, state(task.state), task.stateDescription && task.stateDescription !== task.state
+          ? h('div', { class: 'hint' }, task.stateDescription) : null),
+        h('td', { class: 'progress' }, taskProgress(task)),
+        h('td', {}, progress && running && progress.bytesPerSecond > 0 ? `${bytes(progress.bytesPerSecond)}/s` : '—'),
+        h('td', {}, progress && running && progress.etaSeconds !== null && progress.etaSeconds !== undefined
+          ? duration(progress.etaSeconds) : '—'));
+    }));
+}
+
+/** The job's actions; Resume of a suspended failback is the portal's "Complete Failover". */
+function jobActions(job, who) {
+  const p = job.properties;
+  const base = `/api/replicationJobs/${encodeURIComponent(job.name)}`;
+  const failback = p.customDetails && p.customDetails.failoverDirection === 'RecoveryToPrimary';
+  const specs = {
+    Resume: failback ? {
+      label: 'Complete Failover', path: `${base}/resume`,
+      confirm: { title: 'Complete Failover', ok: 'Complete Failover',
+        text: 'This shuts down the Azure machine, transfers the latest changes to the on-premises virtual machine, and starts the VM on-premises.' },
+    } : {
+      label: 'Resume', path: `${base}/resume`,
+      confirm: { title: 'Resume', ok: 'Resume', text: 'The job goes on from where it waits.' },
+    },
+    Cancel: {
+      label: 'Cancel job', path: `${base}/cancel`,
+      confirm: { title: 'Cancel job', ok: 'Cancel the job', text: failback
+        ? 'If you cancel the failback job while it is in the Data Synchronization step, the on-premises VM will be in a corrupted state and may not boot. Re-trigger the failover to complete the Data Synchronization.'
+        : 'The job ends as Cancelled at once; disks being written stay inconsistent until the operation runs again.' },
+    },
+    Restart: {
+      label: 'Restart', path: `${base}/restart`,
+      confirm: { title: 'Restart job', ok: 'Restart', text: 'The job runs again, skipping every step that was done.' },
+    },
+  };
+  if (!who.canOperate) return [];
+  return (p.allowedActions || []).filter(action => specs[action])
+    .map(action => actionButton({ ...specs[action], onDone: () => {} }));
+}
+
+async function jobPage(view, name, who, signal) {
+  const title = h('h1', { tabindex: -1, id: 'job-title' });
+  const stateLine = h('p', { class: 'job-state' });
+  const actions = h('div', { class: 'buttons', id: 'job-actions' });
+  const details = h('div', {});
+  const announcer = h('p', { id: 'job-announcer', class: 'visually-hidden', 'aria-live': 'polite' });
+  // What Complete Failover costs now (the item's estimate while its failback is suspended), asked once.
+  const completion = h('p', { id: 'completion-estimate' });
+  let completionAsked = false;
+  let shownActions = null;
+  let announced = null;
+
+  const show = job => {
+    const p = job.properties;
+    title.textContent = p.friendlyName || p.scenarioName;
+    fill(stateLine, 'State: ', h('strong', { id: 'job-state' }, p.state), ' — ', p.stateDescription || '');
+    const actionsNow = JSON.stringify(p.allowedActions || []);
+    // Rebuilt only when they change, so a button keeps its focus while progress streams in.
+    if (actionsNow !== shownActions) {
+      shownActions = actionsNow;
+      fill(actions, ...jobActions(job, who));
+    }
+    const running = (p.tasks || []).find(task => task.state === 'InProgress');
+    const sentence = `${p.state}${running ? `: ${running.friendlyName || running.name}` : ''}`;
+    // Announced when the state or the running task changes, not on every byte.
+    if (sentence !== announced) {
+      announced = sentence;
+      announcer.textContent = `Job ${sentence}`;
+    }
+    const suspendedFailback = p.state === 'Suspended' && (p.allowedActions || []).includes('Resume')
+      && p.customDetails && p.customDetails.failoverDirection === 'RecoveryToPrimary';
+    const planJob = (p.scenarioName || '').startsWith('RecoveryPlan');
+    if (suspendedFailback && !planJob && !completionAsked) {
+      completionAsked = true;
+      api.get(`/api/replicationProtectedItems/${encodeURIComponent(p.targetObjectName)}/failbackEstimate`).then(estimate => {
+        const phase2 = estimate.options[0];
+        fill(completion, `Complete Failover now: sends ${bytes(phase2.bytesToSend)}; the VM is down for about `,
+          `${duration(phase2.downtimeSeconds)} ± ${duration(phase2.downtimeUncertaintySeconds)}.`);
+      }, error => fill(completion, `No estimate of Complete Failover: ${error.message}`));
+    }
+    fill(details,
+      suspendedFailback ? h('div', { class: 'notice', id: 'suspended-notice' },
+        h('p', {}, 'The initial data synchronization is complete and the VM still runs in Azure. When you are ready to shut it down there, press Complete Failover.'),
+        planJob ? null : completion) : null,
+      definitions([
+        [planJob ? 'Recovery plan' : 'Item', p.targetObjectName ? h('a', {
+          href: `#/${planJob ? 'plans' : 'items'}/${encodeURIComponent(p.targetObjectName)}` }, p.targetObjectName) : null],
+        ['Direction', p.customDetails && p.customDetails.failoverDirection],
+        ['Data synchronization', p.customDetails && p.customDetails.dataSyncOption],
+        ['Started', time(p.startTime)],
+        ['Ended', p.endTime ? time(p.endTime) : null],
+        ['Started by', p.startedBy],
+      ]),
+      tasksTable(p.tasks),
+      (p.errors || []).length ? h('section', {}, h('h2', {}, 'Errors'),
+        h('ul', {}, p.errors.map(error => h('li', {}, `${error.errorCode}: ${error.message}`)))) : null,
+      ((p.customDetails && p.customDetails.verifications) || []).length ? h('section', {}, h('h2', {}, 'Disks verified'),
+        h('ul', {}, p.customDetails.verifications.map(v => h('li', {},
+          `${v.diskId}: ${v.sourceDigest === v.targetDigest ? 'the same' : 'DIFFERENT'} ${v.algorithm} digest on both sites`)))) : null);
+  };
+
+  show(await api.get(`/api/replicationJobs/${encodeURIComponent(name)}`));
+  fill(view, h('p', {}, h('a', { href: '#/jobs' }, 'Jobs')), title, stateLine, actions, announcer, details);
+  followUntilFinal(name, show, signal);
+}
+
+/** Follows the job's stream; when it breaks before the job ends (a restart, a proxy), reads it again and re-opens. */
+async function followUntilFinal(name, show, signal) {
+  for (;;) {
+    try {
+      await api.followJob(name, show, signal);
+    } catch (error) {
+      if (signal.aborted) return;
+      if (error instanceof api.Problem) {
+        showProblem(error);
+        return;
+      }
+    }
+    if (signal.aborted) return;
+    try {
+      const job = await api.get(`/api/replicationJobs/${encodeURIComponent(name)}`);
+      show(job);
+      if (FINAL_STATES.has(job.properties.state)) return;
+    } catch (error) {
+      if (error instanceof api.Problem) {
+        showProblem(error);
+        return;
+      }
+    }
+    await new Promise(resolve => setTimeout(resolve, 2000));
+  }
+}
+
+// ---- recovery plans ----
+
+/** What a plan's API runs (POST .../replicationRecoveryPlans/{name}/...), by the operation its items allow. */
+const PLAN_OPERATIONS = new Set(['PlannedFailover', 'UnplannedFailover', 'TestFailover', 'TestFailoverCleanup', 'Commit', 'ReverseReplicate']);
+
+function planSummary(plan) {
+  const p = plan.properties;
+  return [
+    definitions([
+      ['Current job', p.currentScenario ? h('a', { href: `#/jobs/${encodeURIComponent(p.currentScenario.jobId)}` },
+        p.currentScenario.scenarioName) : 'none'],
+      ['Allowed operations', (p.allowedOperations || []).join(', ') || 'none now'],
+    ]),
+    h('ol', { class: 'groups', 'aria-label': 'Groups, in the order they run' }, (p.groups || []).map(group => h('li', {}, `${group.groupType}: `,
+      (group.replicationProtectedItems || []).length
+        ? group.replicationProtectedItems.map((ref, i) => [i ? ', ' : '', h('a', { href: `#/items/${encodeURIComponent(ref.id)}` }, ref.id)])
+        : 'no items')))];
+}
+
+async function plansPage(view) {
+  const page = await api.get('/api/replicationRecoveryPlans');
+  const plans = page.value.map(plan => h('section', { class: 'plan', 'data-plan': plan.name, 'aria-labelledby': `plan-${plan.name}` },
+    h('h2', { id: `plan-${plan.name}` }, h('a', { href: `#/plans/${encodeURIComponent(plan.name)}` }, plan.properties.friendlyName || plan.name)),
+    planSummary(plan)));
+  fill(view, h('h1', { tabindex: -1 }, 'Recovery plans'),
+    plans.length === 0 ? h('p', {}, 'No recovery plans yet.') : plans);
+}
+
+async function planPage(view, name, who) {
+  const path = `/api/replicationRecoveryPlans/${encodeURIComponent(name)}`;
+  const [plan, items] = await Promise.all([api.get(path), api.get('/api/replicationProtectedItems?$top=1000')]);
+  const p = plan.properties;
+  const members = new Set((p.groups || []).flatMap(group => (group.replicationProtectedItems || []).map(ref => ref.id)));
+  const locations = new Set(items.value.filter(item => members.has(item.name)).map(item => item.properties.activeLocation));
+  const allowed = (p.allowedOperations || []).filter(operation => PLAN_OPERATIONS.has(operation));
+  const canFailBack = allowed.includes('PlannedFailover') && locations.size === 1 && locations.has('Recovery');
+  const operations = operationSpecs(path, name, locations.size === 1 && locations.has('Primary'));
+  const buttons = who.canOperate ? allowed.map(operation => operations[operation]).filter(Boolean)
+    .map(operation => actionButton({ ...operation, onDone: openJob })) : [];
+  fill(view,
+    h('p', {}, h('a', { href: '#/plans' }, 'Recovery plans')),
+    h('h1', { tabindex: -1 }, p.friendlyName || plan.name),
+    planSummary(plan),
+    buttons.length ? h('section', { 'aria-labelledby': 'actions-title' }, h('h2', { id: 'actions-title' }, 'Actions'),
+      h('div', { class: 'buttons' }, buttons)) : null,
+    who.canOperate ? null : h('p', { class: 'hint' }, `Your role (${who.role}) may read only; operations need SiteRecovery.Operator.`),
+    who.canOperate && canFailBack ? await failbackForm({ start: `${path}/plannedFailover` }) : null);
+}
+
+// ---- sign-in and routing ----
+
+let leaveView = () => {};
+
+async function route() {
+  leaveView();
+  const leaving = new AbortController();
+  leaveView = () => leaving.abort();
+  showProblem(null);
+  const who = api.caller();
+  const view = byId('view');
+  byId('sign-in').hidden = Boolean(who);
+  byId('sections').hidden = !who;
+  byId('caller').hidden = !who;
+  if (!who) {
+    fill(view);
+    return;
+  }
+  byId('caller-name').textContent = `${who.subject} — ${who.role}`;
+  if (who.expired) {
+    showProblem(new api.Problem(401, { title: 'Token expired', detail: 'This token has expired: sign in with a new one.' }));
+  }
+  const [, section, name] = location.hash.match(/^#\/(\w+)(?:\/(.+))?$/) || [];
+  for (const link of document.querySelectorAll('#sections a')) {
+    if (link.getAttribute('href') === `#/${section || 'items'}`) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  // The page is built apart and shown only if no later navigation began meanwhile (its answers may come last).
+  const page = h('div', {});
+  try {
+    if (section === 'jobs' && name) await jobPage(page, decodeURIComponent(name), who, leaving.signal);
+    else if (section === 'jobs') await jobsPage(page);
+    else if (section === 'items' && name) await itemPage(page, decodeURIComponent(name), who);
+    else if (section === 'plans' && name) await planPage(page, decodeURIComponent(name), who);
+    else if (section === 'plans') await plansPage(page);
+    else await itemsPage(page);
+    if (leaving.signal.aborted) return;
+    fill(view, page);
+    const heading = view.querySelector('h1');
+    if (heading) heading.focus();
+  } catch (error) {
+    if (leaving.signal.aborted) return;
+    fill(view);
+    showProblem(error);
+  }
+}
+
+byId('sign-in-form').addEventListener('submit', event => {
+  event.preventDefault();
+  try {
+    api.signIn(byId('token').value.trim());
+    byId('token').value = '';
+    route();
+  } catch (error) {
+    showProblem(error);
+  }
+});
+
+byId('sign-out').addEventListener('click', () => {
+  api.signOut();
+  location.hash = '';
+  route();
+});
+
+window.addEventListener('hashchange', route);
+route();
