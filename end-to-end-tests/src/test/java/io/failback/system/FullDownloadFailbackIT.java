@@ -144,9 +144,15 @@ class FullDownloadFailbackIT {
         }
         assertEquals(0, PrometheusText.value(syncAfter, "failback_copies_running"), "the copy gave its slot back");
 
+        Map<String, String> provenOnPremises = Map.of("target", "OnPremises", "outcome", "proven");
+        assertEquals(1, PrometheusText.value(syncAfter, "failback_proof_duration_seconds_count", provenOnPremises)
+                - PrometheusText.value(syncBefore, "failback_proof_duration_seconds_count", provenOnPremises), "the disk proven once");
+
+        // Job durations are recorded when the state-change feed publishes the job's end, a moment after it.
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(1,
+                PrometheusText.value(metrics(jobService), "failback_job_duration_seconds_count", succeededFailback)
+                        - PrometheusText.value(jobsBefore, "failback_job_duration_seconds_count", succeededFailback), "the job counted once"));
         String jobsAfter = metrics(jobService);
-        assertEquals(1, PrometheusText.value(jobsAfter, "failback_job_duration_seconds_count", succeededFailback)
-                - PrometheusText.value(jobsBefore, "failback_job_duration_seconds_count", succeededFailback), "the job counted once");
         Map<String, String> dataSyncTask = Map.of("scenario", "PlannedFailover", "task", "DataSynchronization", "state", "Succeeded");
         assertEquals(1, PrometheusText.value(jobsAfter, "failback_task_duration_seconds_count", dataSyncTask)
                 - PrometheusText.value(jobsBefore, "failback_task_duration_seconds_count", dataSyncTask));
@@ -154,7 +160,7 @@ class FullDownloadFailbackIT {
         int succeededFailbacks = api.get(jobService.resolve("/api/replicationJobs?scenarioName=PlannedFailover&state=Succeeded&$top=1000"))
                 .path("value").size();
         assertTrue(succeededFailbacks >= 1);
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(succeededFailbacks,
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(succeededFailbacks,
                 PrometheusText.value(metrics(jobService), "failback_jobs", succeededFailback), "jobs counted"));
         assertTrue(PrometheusText.value(metrics(jobService), "failback_provider_heartbeat_age_seconds", Map.of("provider", host.id())) < 15,
                 "the host's heartbeat is recent");

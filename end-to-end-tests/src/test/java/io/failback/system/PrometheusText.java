@@ -4,9 +4,14 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Reads one sample out of a Prometheus text exposition (what /q/metrics answers), for tests. */
+/**
+ * Reads one sample out of a Prometheus text exposition (what /q/metrics answers), for tests. With tracing on, a sample
+ * may end in an exemplar, the trace that last counted: {@code name{labels} 1.0 # {span_id="…",trace_id="…"} 1.0 …}.
+ */
 final class PrometheusText {
-    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})?\\s+(\\S+)$");
+    /** Name, labels (quoted values may hold braces: uri="/api/vms/{vm}"), value, and an exemplar if any. */
+    private static final Pattern SAMPLE = Pattern.compile(
+            "^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{((?:[^\"}]|\"(?:[^\"\\\\]|\\\\.)*\")*)})?\\s+(\\S+)(?:\\s+#\\s.*)?$");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     private PrometheusText() {

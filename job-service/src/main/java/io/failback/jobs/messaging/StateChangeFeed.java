@@ -1,5 +1,7 @@
 package io.failback.jobs.messaging;
 
+import io.failback.jobs.metrics.JobMetrics;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.failback.contracts.messaging.ContractVersions;
 import io.failback.contracts.messaging.StateChange;
@@ -46,10 +48,12 @@ public class StateChangeFeed {
     private final ObjectMapper json;
 
     private final RecoveryPlanService recoveryPlans;
+    private final JobMetrics jobMetrics;
 
     public StateChangeFeed(@Channel("state-changes") MutinyEmitter<StateChange> changes, ObjectMapper json,
-            RecoveryPlanService recoveryPlans, ChangeDrivenPasses passes) {
+            RecoveryPlanService recoveryPlans, ChangeDrivenPasses passes, JobMetrics jobMetrics) {
         this.changes = changes;
+        this.jobMetrics = jobMetrics;
         this.json = json;
         this.recoveryPlans = recoveryPlans;
         // A full batch of any kind may not have been all of it: then the feed runs again at once.
@@ -93,13 +97,15 @@ public class StateChangeFeed {
 
     /**
      * A batch's records go to the producer at once (one key's records keep their order: the producer is idempotent),
-     * and their rows are marked once Kafka acknowledged them all.
+     * and their rows are marked once Kafka acknowledged them all. A job published in a final state has ended: its
+     * durations are recorded here, once for every way a job can end.
      */
     private Uni<Void> publishJobs(List<ReplicationJob> jobs) {
         return publishAll(jobs.stream().map(job -> new StateChange(ContractVersions.STATE_CHANGE, StateChange.Kind.Job,
                         job.name, job.version, job.requestId, Instant.now(), json.valueToTree(Views.job(job)))).toList())
                 .chain(() -> markEach(jobs, job -> ReplicationJob.update(
-                        "publishedVersion = ?1 where name = ?2 and (publishedVersion is null or publishedVersion < ?1)", job.version, job.name)));
+                        "publishedVersion = ?1 where name = ?2 and (publishedVersion is null or publishedVersion < ?1)", job.version, job.name)))
+                .invoke(() -> jobs.stream().filter(job -> job.state.isFinal()).forEach(jobMetrics::ended));
     }
 
     private Uni<Void> publishItems(List<ReplicationProtectedItem> items) {

@@ -2,7 +2,6 @@ package io.failback.jobs.messaging;
 
 import io.failback.contracts.messaging.ContractVersions;
 import io.failback.contracts.messaging.SyncEvent;
-import io.failback.jobs.metrics.JobMetrics;
 import io.failback.jobs.service.SyncEventHandler;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,11 +15,9 @@ public class SyncEventConsumer {
     private static final Logger LOG = Logger.getLogger(SyncEventConsumer.class);
 
     private final SyncEventHandler handler;
-    private final JobMetrics metrics;
 
-    public SyncEventConsumer(SyncEventHandler handler, JobMetrics metrics) {
+    public SyncEventConsumer(SyncEventHandler handler) {
         this.handler = handler;
-        this.metrics = metrics;
     }
 
     @Incoming("sync-events")
@@ -45,7 +42,6 @@ public class SyncEventConsumer {
                                 event.jobName(), event.itemName(), e.getMessage())))
                 .invoke(ended -> {
                     if (ended != null) {
-                        metrics.ended(ended);
                         LOG.infof("job %s (%s of %s) ended %s", ended.name, ended.scenarioName, ended.targetObjectId, ended.state);
                     }
                 })

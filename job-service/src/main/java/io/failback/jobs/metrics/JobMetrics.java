@@ -6,11 +6,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
- * How long jobs and their tasks took, for Prometheus (docs/metrics.md): recorded once, by the instance whose
- * transaction ended the job, after it committed. What the database holds now (jobs by state, the outbox, heartbeats,
- * recovery points) is {@link StoredStateGauges}'.
+ * How long jobs and their tasks took, for Prometheus (docs/metrics.md): recorded when the state-change feed publishes
+ * a job's final state, which one instance at a time does after the commit, whatever ended the job (sync-service's
+ * last event, a recovery plan's last step, a failed prerequisite, a cancel). What the database holds now (jobs by
+ * state, the outbox, heartbeats, recovery points) is {@link StoredStateGauges}'.
  */
 @ApplicationScoped
 public class JobMetrics {
@@ -22,6 +25,16 @@ public class JobMetrics {
             600, 1800, 3600, 7200, 21600).mapToObj(seconds -> Duration.ofMillis((long) (seconds * 1000))).toArray(Duration[]::new);
 
     private final MeterRegistry registry;
+    /**
+     * The jobs recorded lately: the feed publishes a final state again after a crash between sending and marking it,
+     * and that must not count the job twice. Bounded: a repeat comes within seconds, not ten thousand jobs later.
+     */
+    private final Map<String, Boolean> recentlyRecorded = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 10_000;
+        }
+    };
 
     public JobMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -31,6 +44,11 @@ public class JobMetrics {
     public void ended(ReplicationJob job) {
         if (job == null || job.startTime == null || job.endTime == null) {
             return;
+        }
+        synchronized (recentlyRecorded) {
+            if (recentlyRecorded.put(job.name, Boolean.TRUE) != null) {
+                return;
+            }
         }
         Timer.builder("failback.job.duration")
                 .description("Time from a job's start to its end (a ForDownTime job's suspension included)")

@@ -154,7 +154,10 @@ public final class BlockApi {
             boolean fullCopy = Boolean.parseBoolean(ctx.request().getParam("fullCopy", "false"));
             String syncId = ctx.request().getParam("syncId");
             BlockStreamReceiver.Checkpoints checkpoints = syncId == null ? BlockStreamReceiver.Checkpoints.NONE
-                    : through -> disks.recordSyncProgress(vm(ctx), diskId(ctx), syncId, through);
+                    : through -> {
+                        disks.recordSyncProgress(vm(ctx), diskId(ctx), syncId, through);
+                        BlockStreamMeters.CHECKPOINTS.increment();
+                    };
             blocking(vertx, () -> disks.openForWrite(vm(ctx), diskId(ctx), fullCopy))
                     .onSuccess(file -> BlockStreamReceiver.receive(vertx, file, fullCopy, disks.keys(), checkpoints, ctx.request())
                             .onComplete(result -> {

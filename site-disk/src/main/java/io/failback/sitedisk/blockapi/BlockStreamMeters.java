@@ -16,6 +16,9 @@ final class BlockStreamMeters {
     static final Counter SERVED = Counter.builder("failback.blockstream.served").baseUnit("bytes")
             .description("Block-stream bytes this site served from its disks (GET .../blocks, POST .../blocks/select)")
             .register(Metrics.globalRegistry);
+    static final Counter CHECKPOINTS = Counter.builder("failback.copy.checkpoints")
+            .description("Durable checkpoints resumable copies recorded into this site's disks (how far each is made durable)")
+            .register(Metrics.globalRegistry);
 
     private BlockStreamMeters() {
     }

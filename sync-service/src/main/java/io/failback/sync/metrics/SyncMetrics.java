@@ -5,6 +5,8 @@ import io.failback.sync.runs.CopySlots;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -45,6 +47,27 @@ public final class SyncMetrics {
         Gauge.builder("failback.copies.slots", slots, CopySlots::capacity)
                 .description("Copies this instance runs at once at most").register(registry);
     }
+
+    /** Where a proof's target disks are: the on-premises host (a failback) or Azure's replica (replication). */
+    public enum ProofTarget { OnPremises, Azure }
+
+    /**
+     * A proof of a VM's disks ended: both sites digested every disk and the digests were compared. {@code proven}
+     * false when a pair differed or a site could not answer; a mismatch is also the job's failure, told by its event.
+     */
+    public void proof(ProofTarget target, Duration took, boolean proven) {
+        Timer.builder("failback.proof.duration")
+                .description("Time to prove a VM's disks equal on both sites by their digests")
+                .tag("target", target.name()).tag("outcome", proven ? "proven" : "failed")
+                .serviceLevelObjectives(PROOF_BUCKETS)
+                .register(registry)
+                .record(took);
+    }
+
+    /** 100 ms to 30 min: a proof rehashes only what changed since the last, or a whole disk the first time. */
+    private static final Duration[] PROOF_BUCKETS = {Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+            Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
+            Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofMinutes(30)};
 
     public StreamMeters stream(SyncTask task) {
         return byTask.computeIfAbsent(task, this::register);

@@ -1,5 +1,7 @@
 package io.failback.sync.runs;
 
+import io.failback.sync.metrics.SyncMetrics;
+
 import io.failback.sync.blocks.BlockRelay;
 import io.failback.sync.blocks.RateMeter;
 import io.failback.sync.messaging.SyncEventPublisher;
@@ -29,6 +31,7 @@ public abstract class DataRun extends CommandRun {
     private static final Logger LOG = Logger.getLogger(DataRun.class);
 
     protected final BlockRelay relay;
+    protected final SyncMetrics metrics;
     /** The relay under way, which a cancel stops. */
     private volatile BlockRelay.Counters activeRelay;
     private final Vertx vertx;
@@ -39,9 +42,10 @@ public abstract class DataRun extends CommandRun {
     private volatile Cancellable slotWait;
 
     DataRun(SyncCommand command, SyncEventPublisher publisher, Patience patience, BlockRelay relay, Duration progressInterval,
-            CopySlots slots) {
+            CopySlots slots, SyncMetrics metrics) {
         super(command, publisher, patience);
         this.relay = relay;
+        this.metrics = metrics;
         this.vertx = patience.vertx();
         this.patience = patience;
         this.progressInterval = progressInterval;

@@ -51,6 +51,7 @@ public class FailbackRunner {
     private final CopySlots copySlots;
     /** Relays every run's block streams: it keeps nothing of a run's. */
     private final BlockRelay relay;
+    private final SyncMetrics metrics;
     /** Accepted runs by their key; guarded by {@code this}. */
     private final Map<String, CommandRun> accepted = new HashMap<>();
     /** Per item, the runs waiting behind the one that runs; guarded by {@code this}. */
@@ -67,7 +68,8 @@ public class FailbackRunner {
         this.patience = new Patience(vertx, web, config.patience());
         this.copySlots = new CopySlots(config.maxConcurrentCopies());
         // The codec relays ask sources to compress block streams with (failback.compression); null: none.
-        this.relay = new BlockRelay(streams, BlockRelay.compressionSetting(config.compression()), new SyncMetrics(registry, copySlots));
+        this.metrics = new SyncMetrics(registry, copySlots);
+        this.relay = new BlockRelay(streams, BlockRelay.compressionSetting(config.compression()), metrics);
     }
 
     /** @return false when the command's run is already here (a duplicate delivery), or the command was a cancel */
@@ -193,7 +195,7 @@ public class FailbackRunner {
         }
         if (command.replicate() != null) {
             return new ReplicationRun(command, command.replicate().source(), azure, hostClient(command.replicate().source()),
-                    relay, new HashComparer(web), publisher, patience, config.progressInterval(), copySlots);
+                    relay, new HashComparer(web), publisher, patience, config.progressInterval(), copySlots, metrics);
         }
         if (command.unplannedFailover() != null) {
             SyncCommand.OnPremisesVm shutDown = command.unplannedFailover().shutDownOnPremisesVm();
@@ -205,11 +207,11 @@ public class FailbackRunner {
         if (command.plannedFailover().failoverDirection() == FailoverDirection.PrimaryToRecovery) {
             SyncCommand.OnPremisesVm source = command.plannedFailover().onPremisesVm();
             return new ReplicationRun(command, source, azure, hostClient(source), relay, new HashComparer(web),
-                    publisher, patience, config.progressInterval(), copySlots);
+                    publisher, patience, config.progressInterval(), copySlots, metrics);
         }
         SyncCommand.OnPremisesVm target = command.plannedFailover().onPremisesVm();
         return new PlannedFailbackRun(command, azure, hostClient(target), relay, new HashComparer(web), publisher,
-                patience, config.progressInterval(), copySlots);
+                patience, config.progressInterval(), copySlots, metrics);
     }
 
     private SiteClient hostClient(SyncCommand.OnPremisesVm vm) {

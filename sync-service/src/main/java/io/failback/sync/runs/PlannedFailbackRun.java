@@ -1,5 +1,7 @@
 package io.failback.sync.runs;
 
+import io.failback.sync.metrics.SyncMetrics;
+
 import io.failback.sync.blocks.BlockRelay;
 import io.failback.sync.blocks.HashComparer;
 import io.failback.sync.blocks.SelectedBlocks;
@@ -52,8 +54,8 @@ public final class PlannedFailbackRun extends DataRun {
     private final HashComparer hashes;
 
     PlannedFailbackRun(SyncCommand command, SiteClient azure, SiteClient host, BlockRelay relay, HashComparer hashes,
-            SyncEventPublisher publisher, Patience patience, Duration progressInterval, CopySlots slots) {
-        super(command, publisher, patience, relay, progressInterval, slots);
+            SyncEventPublisher publisher, Patience patience, Duration progressInterval, CopySlots slots, SyncMetrics metrics) {
+        super(command, publisher, patience, relay, progressInterval, slots, metrics);
         this.spec = command.plannedFailover();
         this.azure = azure;
         this.host = host;
@@ -217,7 +219,9 @@ public final class PlannedFailbackRun extends DataRun {
                                         digests.getItem1().algorithm(), digests.getItem1().digest(), targetDigest))))
                 .collect().asList()
                 .invoke(() -> LOG.debugf("job %s: both sites' digests compared and the host's disks marked consistent in %d ms",
-                        command.jobName(), (System.nanoTime() - started) / 1_000_000));
+                        command.jobName(), (System.nanoTime() - started) / 1_000_000))
+                .onItemOrFailure().invoke((verified, failure) -> metrics.proof(SyncMetrics.ProofTarget.OnPremises,
+                        Duration.ofNanos(System.nanoTime() - started), failure == null));
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.failback.sync.runs;
 
+import io.failback.sync.metrics.SyncMetrics;
+
 import io.failback.sync.blocks.BlockRelay;
 import io.failback.sync.blocks.HashComparer;
 import io.failback.sync.blocks.SelectedBlocks;
@@ -40,8 +42,9 @@ public final class ReplicationRun extends DataRun {
     private final HashComparer hashes;
 
     ReplicationRun(SyncCommand command, SyncCommand.OnPremisesVm source, SiteClient azure, SiteClient host, BlockRelay relay,
-            HashComparer hashes, SyncEventPublisher publisher, Patience patience, Duration progressInterval, CopySlots slots) {
-        super(command, publisher, patience, relay, progressInterval, slots);
+            HashComparer hashes, SyncEventPublisher publisher, Patience patience, Duration progressInterval, CopySlots slots,
+            SyncMetrics metrics) {
+        super(command, publisher, patience, relay, progressInterval, slots, metrics);
         this.source = source;
         this.azure = azure;
         this.host = host;
@@ -173,6 +176,7 @@ public final class ReplicationRun extends DataRun {
 
     /** The replica must now read exactly as the snapshot: both sides hash their disk at the same time. */
     private Uni<List<DiskVerification>> verify(List<DiskSpec> disks, VmSnapshot snapshot) {
+        long started = System.nanoTime();
         return Multi.createFrom().iterable(disks)
                 .onItem().transformToUniAndConcatenate(disk -> Uni.combine().all()
                         .unis(host.digest(diskPath(source.vmName(), disk), snapshot.snapshotId()),
@@ -189,7 +193,9 @@ public final class ReplicationRun extends DataRun {
                             return Uni.createFrom().item(new DiskVerification(disk.diskId(), disk.sizeBytes(),
                                     digests.getItem1().algorithm(), source, target));
                         }))
-                .collect().asList();
+                .collect().asList()
+                .onItemOrFailure().invoke((verified, failure) -> metrics.proof(SyncMetrics.ProofTarget.Azure,
+                        Duration.ofNanos(System.nanoTime() - started), failure == null));
     }
 
     private String replicaDiskPath(DiskSpec disk) {
