@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.failback.system.security.TokenRole;
 import java.net.URI;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +37,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * issuer, sees the VM running in Azure, reads the failback estimate, starts a ForDownTime failback, watches its
  * progress stream in, presses Complete Failover and confirms, and sees the job succeed; a Contributor registers a VM
  * running in Azure through the form and disables its replication, which an Operator is not offered; a Reader sees the
- * same items without a single action. What the page shows is checked against the API.
+ * same items without a single action, and a token without a Site Recovery role is told that its role is why the API
+ * refused. What the page shows is checked against the API.
  * <p>
  * {@code -Dconsole.screenshots=docs/console} also saves the main pages there (docs/console/*.png).
  */
@@ -236,6 +238,23 @@ class ConsoleIT {
         assertTrue(browser.findElements(By.cssSelector("tr[data-item]")).isEmpty(), "nothing shown without a valid token");
         button("Sign in again").click();
         await(By.id("token"));
+
+        // A token of the same issuer that grants no Site Recovery role (another application's role only): the API refuses
+        // even to read, 403, and the page says the role is why, with the API's own words, not "Sign in again".
+        String roleless = system.issuer().issue(List.of("Backup.Reader"), "nobody@console-test", Duration.ofHours(1));
+        HttpResponse<String> refusedByTheApi = api.exchange("GET", system.jobServiceUrl().resolve("/api/replicationProtectedItems"),
+                null, roleless);
+        assertEquals(403, refusedByTheApi.statusCode(), refusedByTheApi.body());
+        JsonNode refusal = FailbackApi.json(refusedByTheApi.body());
+        signIn(roleless);
+        WebElement forbidden = await(By.cssSelector("#problem p"));
+        assertEquals("403 Forbidden: your role (no Site Recovery role) may not do this.", forbidden.getText());
+        assertTrue(text(By.id("problem")).contains(refusal.path("type").asText() + ": " + refusal.path("detail").asText()),
+                text(By.id("problem")));
+        assertTrue(browser.findElements(By.xpath("//main//button[normalize-space()='Sign in again']")).isEmpty(),
+                "another sign-in with the same token would be refused the same");
+        assertTrue(browser.findElements(By.cssSelector("tr[data-item]")).isEmpty(), "nothing shown that the API refused");
+        browser.findElement(By.id("sign-out")).click();
 
         // An Operator gets the plan's failback form (without an estimate: plans have none yet).
         signIn(system.issuer().issue(TokenRole.OPERATOR, "operator@console-test", Duration.ofHours(1)));

@@ -83,6 +83,13 @@ function showProblem(error) {
   if (!error) return;
   if (error instanceof api.Problem) {
     const body = error.body || {};
+    if (error.status === 403) {
+      // The token is good but its role is not enough: signing in again with the same token would not help.
+      const who = api.caller();
+      box.append(h('p', {}, h('strong', {}, `403 Forbidden: your role (${who ? who.role : 'none'}) may not do this.`)),
+        h('p', {}, body.type ? `${body.type}: ` : '', body.detail || error.message));
+      return;
+    }
     box.append(h('p', {}, h('strong', {}, `${error.status || ''} ${body.title || 'Refused'}`.trim()),
       body.type ? ` (${body.type})` : '', ': ', body.detail || error.message));
     if (error.status === 401) {
