@@ -35,10 +35,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The console in a real headless Chromium against the real system: an Operator signs in with a token of the local
  * issuer, sees the VM running in Azure, reads the failback estimate, starts a ForDownTime failback, watches its
- * progress stream in, presses Complete Failover and confirms, and sees the job succeed; a Contributor registers a VM
- * running in Azure through the form and disables its replication, which an Operator is not offered; a Reader sees the
- * same items without a single action, and a token without a Site Recovery role is told that its role is why the API
- * refused. What the page shows is checked against the API.
+ * progress stream in, presses Complete Failover and confirms, and sees the job succeed; a Contributor enables
+ * replication of an on-premises VM and registers a VM running in Azure through the form, and disables replication,
+ * neither of which an Operator is offered; a Reader sees the same items without a single action, and a token without a
+ * Site Recovery role is told that its role is why the API refused. What the page shows is checked against the API.
  * <p>
  * {@code -Dconsole.screenshots=docs/console} also saves the main pages there (docs/console/*.png).
  */
@@ -264,14 +264,38 @@ class ConsoleIT {
     }
 
     @Test
-    void aContributorRegistersAVmRunningInAzureAndDisablesItsReplicationWhichAnOperatorIsNotOffered() throws Exception {
+    void aContributorEnablesReplicationRegistersAVmRunningInAzureAndDisablesItWhichAnOperatorIsNotOffered() throws Exception {
         HostAgent host = system.hosts().get(0);
+        SystemTests.startOnPremisesVm(system, api, host, "vm-onprem", 8L << 20, 22, "HotSpot", 50);
         api.createAzureVm("vm-registered", 8L << 20, 21);
-        api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
         URI item = system.jobServiceUrl().resolve("/api/replicationProtectedItems/vm-registered");
 
         signIn(system.issuer().issue(TokenRole.CONTRIBUTOR, "contributor@console-test", Duration.ofHours(1)));
         assertEquals("contributor@console-test — SiteRecovery.Contributor", text(By.id("caller-name")));
+
+        // An on-premises VM, with the form's defaults (a connected host, its first switch): the initial replication's
+        // job opens, and the item is protected when it ends, as the API says.
+        await(By.id("enable-replication")).click();
+        await(By.id("item-name")).sendKeys("vm-onprem");
+        assertTrue(browser.findElement(By.id("location-Primary")).isSelected());
+        WebElement enable = browser.findElement(By.id("protect"));
+        assertEquals("Enable replication", enable.getText());
+        enable.click();
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.urlContains("#/jobs/"));
+        String enableJob = URI.create(browser.getCurrentUrl()).getFragment().substring("/jobs/".length());
+        JsonNode enabling = api.job(enableJob).path("properties");
+        assertEquals("EnableProtection", enabling.path("scenarioName").asText());
+        assertEquals("vm-onprem", enabling.path("targetObjectName").asText());
+        assertEquals("contributor@console-test", enabling.path("startedBy").asText());
+        awaitPage(PHASE_TIMEOUT, () -> List.of("Succeeded", "Failed", "Cancelled").contains(text(By.id("job-state"))));
+        assertEquals("Succeeded", text(By.id("job-state")), api.job(enableJob).toPrettyString());
+        JsonNode protectedOnPremises = api.item("vm-onprem").path("properties");
+        assertEquals("Protected", protectedOnPremises.path("protectionState").asText(), protectedOnPremises.toString());
+        assertEquals(host.id(), protectedOnPremises.path("primaryProviderId").asText());
+        assertEquals(host.virtualSwitches().get(0), protectedOnPremises.path("primaryVirtualSwitchName").asText());
+
+        // A VM running in Azure: the host and switch chosen this time.
+        browser.findElement(By.linkText("Protected items")).click();
         await(By.id("enable-replication")).click();
         await(By.id("protect-form"));
 
