@@ -294,9 +294,9 @@ async function protectPage(view, who) {
     h('input', { type: 'radio', name: 'activeLocation', id: `location-${value}`, value, checked, 'aria-describedby': `location-${value}-hint` }),
     h('label', { for: `location-${value}` }, label),
     h('div', { class: 'hint', id: `location-${value}-hint` }, hint));
-  const text = (id, more) => h('input', { type: 'text', id, autocomplete: 'off', 'aria-describedby': `${id}-hint`, ...more });
+  const textInput = (id, more) => h('input', { type: 'text', id, autocomplete: 'off', 'aria-describedby': `${id}-hint`, ...more });
 
-  const itemName = text('item-name', { required: true, pattern: ITEM_NAME });
+  const itemName = textInput('item-name', { required: true, pattern: ITEM_NAME });
   const host = h('select', { id: 'provider', required: true },
     providers.map(provider => h('option', { value: provider.name }, `${provider.name} (${provider.properties.connectionStatus})`)));
   const virtualSwitch = h('select', { id: 'virtual-switch', required: true });
@@ -308,8 +308,8 @@ async function protectPage(view, who) {
   const connected = providers.find(provider => provider.properties.connectionStatus === 'Connected');
   if (connected) host.value = connected.name;
   showSwitches();
-  const primaryVmName = text('primary-vm-name');
-  const azureVmName = text('azure-vm-name');
+  const primaryVmName = textInput('primary-vm-name');
+  const azureVmName = textInput('azure-vm-name');
   const submit = h('button', { type: 'submit', id: 'protect', class: 'primary' });
   const form = h('form', { id: 'protect-form' },
     field('item-name', 'Name', itemName, 'The protected item\'s name: 1-64 letters, digits, ".", "_" or "-".'),
