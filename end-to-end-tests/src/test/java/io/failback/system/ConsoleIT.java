@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.failback.system.security.TokenRole;
 import java.net.URI;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,13 +29,16 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The console in a real headless Chromium against the real system: an Operator signs in with a token of the local
  * issuer, sees the VM running in Azure, reads the failback estimate, starts a ForDownTime failback, watches its
- * progress stream in, presses Complete Failover and confirms, and sees the job succeed; a Reader sees the same items
- * without a single action. What the page shows is checked against the API.
+ * progress stream in, presses Complete Failover and confirms, and sees the job succeed; a Contributor enables
+ * replication of an on-premises VM and registers a VM running in Azure through the form, and disables replication,
+ * neither of which an Operator is offered; a Reader sees the same items without a single action, and a token without a
+ * Site Recovery role is told that its role is why the API refused. What the page shows is checked against the API.
  * <p>
  * {@code -Dconsole.screenshots=docs/console} also saves the main pages there (docs/console/*.png).
  */
@@ -235,11 +239,146 @@ class ConsoleIT {
         button("Sign in again").click();
         await(By.id("token"));
 
+        // A token of the same issuer that grants no Site Recovery role (another application's role only): the API refuses
+        // even to read, 403, and the page says the role is why, with the API's own words, not "Sign in again".
+        String roleless = system.issuer().issue(List.of("Backup.Reader"), "nobody@console-test", Duration.ofHours(1));
+        HttpResponse<String> refusedByTheApi = api.exchange("GET", system.jobServiceUrl().resolve("/api/replicationProtectedItems"),
+                null, roleless);
+        assertEquals(403, refusedByTheApi.statusCode(), refusedByTheApi.body());
+        JsonNode refusal = FailbackApi.json(refusedByTheApi.body());
+        signIn(roleless);
+        WebElement forbidden = await(By.cssSelector("#problem p"));
+        assertEquals("403 Forbidden: your role (no Site Recovery role) may not do this.", forbidden.getText());
+        assertTrue(text(By.id("problem")).contains(refusal.path("type").asText() + ": " + refusal.path("detail").asText()),
+                text(By.id("problem")));
+        assertTrue(browser.findElements(By.xpath("//main//button[normalize-space()='Sign in again']")).isEmpty(),
+                "another sign-in with the same token would be refused the same");
+        assertTrue(browser.findElements(By.cssSelector("tr[data-item]")).isEmpty(), "nothing shown that the API refused");
+        browser.findElement(By.id("sign-out")).click();
+
         // An Operator gets the plan's failback form (without an estimate: plans have none yet).
         signIn(system.issuer().issue(TokenRole.OPERATOR, "operator@console-test", Duration.ofHours(1)));
         browser.get(consoleUrl() + "#/plans/plan-readable");
         await(By.id("failback-form"));
         assertTrue(browser.findElement(By.tagName("main")).getText().contains("Recovery plans have no estimate yet"));
+    }
+
+    @Test
+    void aContributorEnablesReplicationRegistersAVmRunningInAzureAndDisablesItWhichAnOperatorIsNotOffered() throws Exception {
+        HostAgent host = system.hosts().get(0);
+        SystemTests.startOnPremisesVm(system, api, host, "vm-onprem", 8L << 20, 22, "HotSpot", 50);
+        api.createAzureVm("vm-registered", 8L << 20, 21);
+        URI item = system.jobServiceUrl().resolve("/api/replicationProtectedItems/vm-registered");
+
+        signIn(system.issuer().issue(TokenRole.CONTRIBUTOR, "contributor@console-test", Duration.ofHours(1)));
+        assertEquals("contributor@console-test — SiteRecovery.Contributor", text(By.id("caller-name")));
+
+        // An on-premises VM, with the form's defaults (a connected host, its first switch): the initial replication's
+        // job opens, and the item is protected when it ends, as the API says.
+        await(By.id("enable-replication")).click();
+        await(By.id("item-name")).sendKeys("vm-onprem");
+        assertTrue(browser.findElement(By.id("location-Primary")).isSelected());
+        WebElement enable = browser.findElement(By.id("protect"));
+        assertEquals("Enable replication", enable.getText());
+        enable.click();
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.urlContains("#/jobs/"));
+        String enableJob = URI.create(browser.getCurrentUrl()).getFragment().substring("/jobs/".length());
+        JsonNode enabling = api.job(enableJob).path("properties");
+        assertEquals("EnableProtection", enabling.path("scenarioName").asText());
+        assertEquals("vm-onprem", enabling.path("targetObjectName").asText());
+        assertEquals("contributor@console-test", enabling.path("startedBy").asText());
+        awaitPage(PHASE_TIMEOUT, () -> List.of("Succeeded", "Failed", "Cancelled").contains(text(By.id("job-state"))));
+        assertEquals("Succeeded", text(By.id("job-state")), api.job(enableJob).toPrettyString());
+        JsonNode protectedOnPremises = api.item("vm-onprem").path("properties");
+        assertEquals("Protected", protectedOnPremises.path("protectionState").asText(), protectedOnPremises.toString());
+        assertEquals(host.id(), protectedOnPremises.path("primaryProviderId").asText());
+        assertEquals(host.virtualSwitches().get(0), protectedOnPremises.path("primaryVirtualSwitchName").asText());
+
+        // A VM running in Azure: the host and switch chosen this time.
+        browser.findElement(By.linkText("Protected items")).click();
+        await(By.id("enable-replication")).click();
+        await(By.id("protect-form"));
+
+        // The hosts to choose from are the ones the API lists, and a host's switches the ones its heartbeat reported.
+        List<String> providers = new ArrayList<>();
+        api.get(system.jobServiceUrl().resolve("/api/replicationRecoveryServicesProviders")).path("value")
+                .forEach(provider -> providers.add(provider.path("name").asText()));
+        Select hosts = new Select(browser.findElement(By.id("provider")));
+        assertEquals(providers, hosts.getOptions().stream().map(option -> option.getAttribute("value")).toList());
+        hosts.selectByValue(host.id());
+        Select switches = new Select(browser.findElement(By.id("virtual-switch")));
+        assertEquals(host.virtualSwitches(), switches.getOptions().stream().map(WebElement::getText).toList());
+        switches.selectByValue(host.virtualSwitches().get(0));
+
+        browser.findElement(By.id("item-name")).sendKeys("vm-registered");
+        browser.findElement(By.id("location-Recovery")).click();
+        WebElement register = browser.findElement(By.id("protect"));
+        assertEquals("Register the Azure VM", register.getText());
+        // A VM in Azure must name its Azure VM: the browser holds the form back, nothing reaches the API.
+        register.click();
+        assertEquals(Boolean.TRUE, browser.executeScript("return document.getElementById('azure-vm-name').validity.valueMissing"));
+        assertEquals("", text(By.id("problem")));
+        assertFalse(api.exists(item));
+        browser.findElement(By.id("azure-vm-name")).sendKeys("vm-registered");
+        screenshot("enable-replication");
+        register.click();
+
+        // The item's page, as the API recorded it: running in Azure, on the chosen host and switch, no job.
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.urlContains("#/items/vm-registered"));
+        await(By.xpath("//h1[text()='vm-registered']"));
+        JsonNode registered = api.get(item).path("properties");
+        assertEquals("Recovery", registered.path("activeLocation").asText());
+        assertEquals(host.id(), registered.path("primaryProviderId").asText());
+        assertEquals(host.virtualSwitches().get(0), registered.path("primaryVirtualSwitchName").asText());
+        assertEquals("vm-registered", registered.path("recoveryAzureVmName").asText());
+        assertTrue(registered.path("currentScenario").isMissingNode() || registered.path("currentScenario").isNull(), registered.toString());
+        String itemPage = browser.findElement(By.tagName("main")).getText();
+        assertTrue(itemPage.contains(registered.path("protectionState").asText()) && itemPage.contains("Recovery (Azure)")
+                && itemPage.contains(host.virtualSwitches().get(0)), itemPage);
+        browser.findElement(By.linkText("Protected items")).click();
+        String row = await(By.cssSelector("tr[data-item='vm-registered']")).getText();
+        assertTrue(row.contains(registered.path("protectionState").asText()) && row.contains("Recovery (Azure)"), row);
+        assertTrue(registered.path("allowedOperations").toString().contains("DisableProtection"), registered.toString());
+
+        // An Operator is offered neither: no way to the form, no Disable replication though the item allows it.
+        browser.findElement(By.id("sign-out")).click();
+        signIn(system.issuer().issue(TokenRole.OPERATOR, "operator@console-test", Duration.ofHours(1)));
+        await(By.cssSelector("tr[data-item='vm-registered']"));
+        assertTrue(browser.findElements(By.id("enable-replication")).isEmpty(), "no Enable replication for an Operator");
+        browser.get(consoleUrl() + "#/items/vm-registered");
+        await(By.id("failback-form")); // the failback is the Operator's to start
+        List<String> offered = browser.findElements(By.cssSelector("#view button.action")).stream().map(WebElement::getText).toList();
+        assertFalse(offered.contains("Disable replication"), offered.toString());
+        browser.get(consoleUrl() + "#/protect");
+        await(By.xpath("//h1[text()='Enable replication']"));
+        assertTrue(browser.findElement(By.tagName("main")).getText().contains("may not enable replication"));
+        assertTrue(browser.findElements(By.id("protect-form")).isEmpty(), "no form for an Operator");
+
+        // The Contributor disables replication, confirming in the portal's words; the job removes the item, not the VM.
+        browser.findElement(By.id("sign-out")).click();
+        signIn(system.issuer().issue(TokenRole.CONTRIBUTOR, "contributor@console-test", Duration.ofHours(1)));
+        browser.get(consoleUrl() + "#/items/vm-registered");
+        button("Disable replication").click();
+        WebElement dialog = await(By.id("confirm"));
+        assertTrue(dialog.getText().contains("This removes 'vm-registered' from Site Recovery and stops its replication")
+                && dialog.getText().contains("is not removed or affected"), dialog.getText());
+        screenshot("disable-replication");
+        browser.findElement(By.id("confirm-ok")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.urlContains("#/jobs/"));
+        String jobName = URI.create(browser.getCurrentUrl()).getFragment().substring("/jobs/".length());
+        JsonNode started = api.job(jobName).path("properties");
+        assertEquals("DisableProtection", started.path("scenarioName").asText());
+        assertEquals("contributor@console-test", started.path("startedBy").asText());
+        awaitPage(PHASE_TIMEOUT, () -> List.of("Succeeded", "Failed", "Cancelled").contains(text(By.id("job-state"))));
+        assertEquals("Succeeded", text(By.id("job-state")), api.job(jobName).toPrettyString());
+        assertFalse(api.exists(item), "the API removed the item");
+        assertEquals("Running", api.get(system.azureSimUrl().resolve("/api/vms/vm-registered")).path("state").asText(),
+                "the VM keeps running in Azure");
+
+        browser.findElement(By.linkText("Protected items")).click();
+        await(By.xpath("//h1[text()='Protected items']"));
+        assertTrue(browser.findElements(By.cssSelector("tr[data-item='vm-registered']")).isEmpty(), "the item is gone from the list");
+        assertNoErrorsInTheBrowser();
     }
 
     // ---- the page ----

@@ -98,6 +98,20 @@ export async function post(path, body, idempotencyKey) {
 }
 
 /**
+ * PUTs a resource, e.g. a protected item to register. No Idempotency-Key: a PUT that is tried again names the same
+ * item, which the API refuses to create twice (409).
+ */
+export async function put(path, body) {
+  const response = await fetch(path, {
+    method: 'PUT',
+    headers: headers({ 'Content-Type': 'application/json', Accept: 'application/json' }),
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw await problemOf(response);
+  return response.json();
+}
+
+/**
  * Follows a job's Server-Sent Events: calls onJob with the job now, then with each change, and returns when the
  * server ends the stream (the job reached a final state). EventSource cannot send the Authorization header, so the
  * stream is read with fetch and parsed here (events are "data:" lines ended by a blank line).

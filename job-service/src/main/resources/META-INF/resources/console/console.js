@@ -1,5 +1,5 @@
-// The console: a few pages over job-service's /api, routed by the URL's hash (#/items, #/items/vm-01, #/jobs,
-// #/jobs/<name>, #/plans). Pages are built as DOM nodes (never HTML strings), so no value from the API can run as code.
+// The console: a few pages over job-service's /api, routed by the URL's hash (#/items, #/items/vm-01, #/protect,
+// #/jobs, #/jobs/<name>, #/plans). Pages are built as DOM nodes (never HTML strings), so no value from the API can run as code.
 
 import * as api from './api.js';
 
@@ -83,6 +83,13 @@ function showProblem(error) {
   if (!error) return;
   if (error instanceof api.Problem) {
     const body = error.body || {};
+    if (error.status === 403) {
+      // The token is good but its role is not enough: signing in again with the same token would not help.
+      const who = api.caller();
+      box.append(h('p', {}, h('strong', {}, `403 Forbidden: your role (${who ? who.role : 'none'}) may not do this.`)),
+        h('p', {}, body.type ? `${body.type}: ` : '', body.detail || error.message));
+      return;
+    }
     box.append(h('p', {}, h('strong', {}, `${error.status || ''} ${body.title || 'Refused'}`.trim()),
       body.type ? ` (${body.type})` : '', ': ', body.detail || error.message));
     if (error.status === 401) {
@@ -147,7 +154,7 @@ function openJob(job) {
 
 // ---- protected items ----
 
-async function itemsPage(view) {
+async function itemsPage(view, who) {
   const page = await api.get('/api/replicationProtectedItems');
   const rows = page.value.map(item => {
     const p = item.properties;
@@ -162,7 +169,8 @@ async function itemsPage(view) {
   });
   fill(view,
     h('h1', { tabindex: -1 }, 'Protected items'),
-    h('p', {}, h('button', { type: 'button', onclick: route }, 'Refresh')),
+    h('p', { class: 'buttons' }, h('button', { type: 'button', onclick: route }, 'Refresh'),
+      who.canContribute ? h('a', { href: '#/protect', id: 'enable-replication' }, 'Enable replication') : null),
     rows.length === 0 ? h('p', {}, 'No protected items yet.')
       : table('Every protected item, its state, where it runs and what may be done with it now',
         ['Name', 'Protection state', 'Active location', 'Replication health', 'Current job', 'Allowed operations'], rows));
@@ -215,9 +223,11 @@ function operationSpecs(base, name, afterFailback) {
       confirm: { title: 'Resynchronize', ok: 'Resynchronize', text: 'Both sites hash every block and only the blocks that differ are sent.' },
     },
     DisableProtection: {
-      label: 'Disable protection', path: `${base}/remove`, body: { properties: {} }, contributorOnly: true,
-      confirm: { title: 'Disable protection', ok: 'Disable protection',
-        text: 'The replica in Azure is deleted, then the protected item; the VM keeps running where it runs.' },
+      label: 'Disable replication', path: `${base}/remove`, body: { properties: { disableProtectionReason: 'NotSpecified' } },
+      contributorOnly: true,
+      confirm: { title: 'Disable replication', ok: 'Disable replication and remove',
+        text: `This removes '${name}' from Site Recovery and stops its replication; its replica storage in Azure is deleted. `
+          + 'A VM that was failed over and runs in Azure is not removed or affected: it keeps running where it runs.' },
     },
   };
 }
@@ -260,6 +270,96 @@ async function itemPage(view, name, who) {
       estimate: `/api/replicationProtectedItems/${encodeURIComponent(item.name)}/failbackEstimate`,
       originalHost: p.primaryProviderId,
     }) : null);
+}
+
+/** The API's item names (ReplicationProtectedItemsResource.NAME), checked by the browser before the API checks them. */
+const ITEM_NAME = '[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}';
+
+/**
+ * "Enable replication": PUT of a new protected item. On-premises (Primary), its initial replication starts as an
+ * EnableProtection job; in Azure after a committed failover (Recovery), it is only recorded, ready to fail back. The
+ * host and its virtual switch come from the hosts that have registered, as their heartbeats reported them.
+ */
+async function protectPage(view, who) {
+  const back = h('p', {}, h('a', { href: '#/items' }, 'Protected items'));
+  if (!who.canContribute) {
+    fill(view, back, h('h1', { tabindex: -1 }, 'Enable replication'),
+      h('p', { class: 'hint' }, `Your role (${who.role}) may not enable replication; it needs SiteRecovery.Contributor.`));
+    return;
+  }
+  const providers = (await api.get('/api/replicationRecoveryServicesProviders')).value;
+  const field = (id, label, input, hint) => h('div', { class: 'field' }, h('label', { for: id }, label), input,
+    hint === undefined ? null : h('div', { class: 'hint', id: `${id}-hint` }, hint));
+  const whereItRuns = (value, label, hint, checked) => h('div', { class: 'choice' },
+    h('input', { type: 'radio', name: 'activeLocation', id: `location-${value}`, value, checked, 'aria-describedby': `location-${value}-hint` }),
+    h('label', { for: `location-${value}` }, label),
+    h('div', { class: 'hint', id: `location-${value}-hint` }, hint));
+  const textInput = (id, more) => h('input', { type: 'text', id, autocomplete: 'off', 'aria-describedby': `${id}-hint`, ...more });
+
+  const itemName = textInput('item-name', { required: true, pattern: ITEM_NAME });
+  const host = h('select', { id: 'provider', required: true },
+    providers.map(provider => h('option', { value: provider.name }, `${provider.name} (${provider.properties.connectionStatus})`)));
+  const virtualSwitch = h('select', { id: 'virtual-switch', required: true });
+  const showSwitches = () => {
+    const chosen = providers.find(provider => provider.name === host.value);
+    fill(virtualSwitch, ((chosen && chosen.properties.virtualSwitches) || []).map(name => h('option', { value: name }, name)));
+  };
+  host.addEventListener('change', showSwitches);
+  const connected = providers.find(provider => provider.properties.connectionStatus === 'Connected');
+  if (connected) host.value = connected.name;
+  showSwitches();
+  const primaryVmName = textInput('primary-vm-name');
+  const azureVmName = textInput('azure-vm-name');
+  const submit = h('button', { type: 'submit', id: 'protect', class: 'primary' });
+  const form = h('form', { id: 'protect-form' },
+    field('item-name', 'Name', itemName, 'The protected item\'s name: 1-64 letters, digits, ".", "_" or "-".'),
+    h('fieldset', {}, h('legend', {}, 'Where the VM runs now'),
+      whereItRuns('Primary', 'On-premises: replicate it to Azure',
+        'Initial replication copies its disks to Azure, then replication keeps the replica current.', true),
+      whereItRuns('Recovery', 'In Azure, after a committed failover: register it to fail back',
+        'Nothing is copied now; the item may fail back to the host below.', false)),
+    providers.length ? null : h('p', { class: 'notice' }, 'No Hyper-V host has registered: start its host-agent first.'),
+    field('provider', 'Hyper-V host', host),
+    field('virtual-switch', 'Virtual switch', virtualSwitch, 'The switch the VM is connected to on that host, or will be after failback.'),
+    field('primary-vm-name', 'On-premises VM name', primaryVmName, 'The item\'s name when empty.'),
+    field('azure-vm-name', 'Azure VM name', azureVmName, ''),
+    submit);
+
+  // Whether the Azure VM name is needed, what it means and what the button does follow where the VM runs.
+  const showLocation = () => {
+    const inAzure = form.elements.activeLocation.value === 'Recovery';
+    azureVmName.required = inAzure;
+    form.querySelector('#azure-vm-name-hint').textContent = inAzure ? 'The VM running in Azure (required).'
+      : 'The VM a failover to Azure will create; the item\'s name when empty.';
+    submit.textContent = inAzure ? 'Register the Azure VM' : 'Enable replication';
+  };
+  form.addEventListener('change', event => {
+    if (event.target.name === 'activeLocation') showLocation();
+  });
+  form.addEventListener('submit', async event => {
+    event.preventDefault();
+    const properties = {
+      activeLocation: form.elements.activeLocation.value,
+      primaryProviderId: host.value,
+      primaryVirtualSwitchName: virtualSwitch.value,
+      // Left out when empty, so that the API's default (the item's name) applies.
+      primaryVmName: primaryVmName.value.trim() || undefined,
+      recoveryAzureVmName: azureVmName.value.trim() || undefined,
+    };
+    submit.disabled = true;
+    try {
+      showProblem(null);
+      const item = await api.put(`/api/replicationProtectedItems/${encodeURIComponent(itemName.value.trim())}`, { properties });
+      // On-premises, the initial replication's job is the thing to watch; in Azure, the item is all there is.
+      const job = item.properties.currentScenario;
+      location.hash = job ? `#/jobs/${encodeURIComponent(job.jobId)}` : `#/items/${encodeURIComponent(item.name)}`;
+    } catch (error) {
+      showProblem(error);
+      submit.disabled = false;
+    }
+  });
+  showLocation();
+  fill(view, back, h('h1', { tabindex: -1 }, 'Enable replication'), form);
 }
 
 /**
@@ -582,8 +682,10 @@ async function route() {
     showProblem(new api.Problem(401, { title: 'Token expired', detail: 'This token has expired: sign in with a new one.' }));
   }
   const [, section, name] = location.hash.match(/^#\/(\w+)(?:\/(.+))?$/) || [];
+  // Enabling replication is part of the protected items.
+  const current = !section || section === 'protect' ? 'items' : section;
   for (const link of document.querySelectorAll('#sections a')) {
-    if (link.getAttribute('href') === `#/${section || 'items'}`) link.setAttribute('aria-current', 'page');
+    if (link.getAttribute('href') === `#/${current}`) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
   // The page is built apart and shown only if no later navigation began meanwhile (its answers may come last).
@@ -594,7 +696,8 @@ async function route() {
     else if (section === 'items' && name) await itemPage(page, decodeURIComponent(name), who);
     else if (section === 'plans' && name) await planPage(page, decodeURIComponent(name), who);
     else if (section === 'plans') await plansPage(page);
-    else await itemsPage(page);
+    else if (section === 'protect') await protectPage(page, who);
+    else await itemsPage(page, who);
     if (leaving.signal.aborted) return;
     fill(view, page);
     const heading = view.querySelector('h1');

@@ -99,6 +99,14 @@ public final class LocalIssuer {
 
     /** A signed token (compact JWS) for {@code subject} with {@code role}, valid from now for {@code lifetime}. */
     public String issue(TokenRole role, String subject, Duration lifetime) {
+        return issue(List.of(role.claimValue()), subject, lifetime);
+    }
+
+    /**
+     * A signed token whose {@code roles} claim holds {@code roleClaims} as they are: none, or roles of another application,
+     * as an identity provider issues them to someone who has no Site Recovery role (which job-service answers with 403).
+     */
+    public String issue(List<String> roleClaims, String subject, Duration lifetime) {
         if (lifetime.isNegative() || lifetime.isZero()) {
             throw new IllegalArgumentException("A token's lifetime must be positive, got " + lifetime);
         }
@@ -114,7 +122,7 @@ public final class LocalIssuer {
         NumericDate expiry = NumericDate.now();
         expiry.addSeconds(lifetime.toSeconds());
         claims.setExpirationTime(expiry);
-        claims.setStringListClaim("roles", List.of(role.claimValue()));
+        claims.setStringListClaim("roles", roleClaims);
 
         JsonWebSignature signature = new JsonWebSignature();
         signature.setPayload(claims.toJson());
