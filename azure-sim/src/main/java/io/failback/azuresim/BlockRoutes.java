@@ -1,5 +1,7 @@
 package io.failback.azuresim;
 
+import io.failback.sitedisk.logging.RunLogContext;
+
 import io.failback.azuresim.replica.ReplicaStore;
 import io.failback.azuresim.vm.AzureVmState;
 import io.failback.azuresim.vm.VmStore;
@@ -44,6 +46,7 @@ public class BlockRoutes {
     }
 
     void register(@Observes Router router, Vertx vertx, VmStore store, ReplicaStore replicas, CloudEncryption encryption) {
+        RunLogContext.install(router);
         BlockApi.register(vertx, router, "/api/replicas", new SealedWhenTheCloudEncrypts(encryption) {
             @Override
             public BlockDevice disk(String itemName, String diskId) {

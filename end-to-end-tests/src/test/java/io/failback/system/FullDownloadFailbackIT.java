@@ -191,7 +191,8 @@ class FullDownloadFailbackIT {
      * Issue #15's traces: one failback is one trace, from job-service's API request through the outbox and the command's
      * record to sync-service's run, the site calls and block streams it makes to azure-sim and the host, and the events
      * job-service applies. The proof is in the logs: the trace id of sync-service's run is the one of job-service's
-     * lines about the job, and of the sites' lines while they served the run.
+     * lines about the job, and of the sites' lines while they served the run, which name the run's job, item and
+     * command too (from the baggage sync-service sends with the trace).
      */
     @Test
     void oneFailbackIsOneTraceWhoseIdEveryServiceLogs() throws Exception {
@@ -217,6 +218,11 @@ class FullDownloadFailbackIT {
             assertFalse(siteLines.isEmpty(), site + " logged nothing in trace " + traceId);
             assertTrue(siteLines.stream().anyMatch(line -> line.path("message").asText().contains("vm-traced")),
                     site + "'s lines in the trace are about vm-traced: " + siteLines);
+            for (JsonNode line : siteLines) {
+                assertEquals(jobName, line.path("mdc").path("jobName").asText(), "the site names the run's job: " + line);
+                assertEquals("vm-traced", line.path("mdc").path("itemName").asText(), line.toString());
+                assertFalse(line.path("mdc").path("commandId").asText().isEmpty(), line.toString());
+            }
         }
 
         // And the spans leave sync-service for the collector its OTLP endpoint names, the run's among them.

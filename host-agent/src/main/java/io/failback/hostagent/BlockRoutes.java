@@ -1,5 +1,7 @@
 package io.failback.hostagent;
 
+import io.failback.sitedisk.logging.RunLogContext;
+
 import io.failback.contracts.blockstream.BlockStreamDecoder;
 import io.failback.contracts.blockstream.CloudKey;
 import io.failback.sitedisk.VirtualDisk;
@@ -16,6 +18,7 @@ import jakarta.enterprise.event.Observes;
 @ApplicationScoped
 public class BlockRoutes {
     void register(@Observes Router router, Vertx vertx, HostVmStore store, CertificateStore certificates, HostAgentConfig config) {
+        RunLogContext.install(router);
         BlockApi.StreamLimit limit = new BlockApi.StreamLimit(config.maxConcurrentCopies(),
                 "host-agent.max-concurrent-copies, HOST_AGENT_MAX_COPIES");
         BlockApi.register(vertx, router, new BlockApi.Disks() {

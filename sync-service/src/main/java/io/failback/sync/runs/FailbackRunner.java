@@ -2,6 +2,8 @@ package io.failback.sync.runs;
 
 import io.failback.sync.metrics.SyncMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.baggage.Baggage;
+import io.opentelemetry.api.baggage.BaggageBuilder;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.smallrye.common.vertx.VertxContext;
@@ -128,9 +130,10 @@ public class FailbackRunner {
      * on whichever callback, carries them (as fields of the JSON lines with FAILBACK_LOG_JSON). A run started when the
      * one before it on the item ends would otherwise inherit that one's context, and its ids.
      * <p>
-     * The run's span, a child of its command's record, is made current on that context and stays so for the run's
-     * life (its scope is never closed: the context is the run's alone and ends with it). Every callback of the run
-     * therefore logs its trace id, and the site calls, block streams and events it sends carry its trace onwards.
+     * The run's span, a child of its command's record, is made current on that context with the run's ids as baggage,
+     * and stays so for the run's life (its scope is never closed: the context is the run's alone and ends with it).
+     * Every callback of the run therefore logs its trace id, and the site calls, block streams and events it sends
+     * carry its trace and ids onwards.
      */
     private void launch(CommandRun run) {
         SyncCommand command = run.command;
@@ -144,7 +147,7 @@ public class FailbackRunner {
             if (command.jobName() != null) {
                 span.setAttribute("failback.job.name", command.jobName());
             }
-            span.makeCurrent();
+            run.commandTrace.with(span).with(idsForTheSites(run.commandTrace, command)).makeCurrent();
             putIfPresent("jobName", command.jobName());
             putIfPresent("itemName", command.itemName());
             putIfPresent("commandId", command.commandId());
@@ -154,6 +157,20 @@ public class FailbackRunner {
                 finished(run);
             }).subscribe().with(done -> { }, e -> { });
         });
+    }
+
+    /**
+     * The run's job, item and command as W3C baggage: the sites' requests carry it next to the traceparent, and the
+     * sites name them in what they log (site-disk's RunLogContext reads these entries).
+     */
+    private static Baggage idsForTheSites(io.opentelemetry.context.Context commandTrace, SyncCommand command) {
+        BaggageBuilder ids = Baggage.fromContext(commandTrace).toBuilder()
+                .put("failback.itemName", command.itemName())
+                .put("failback.commandId", command.commandId());
+        if (command.jobName() != null) {
+            ids.put("failback.jobName", command.jobName());
+        }
+        return ids.build();
     }
 
     private static void putIfPresent(String key, String value) {
