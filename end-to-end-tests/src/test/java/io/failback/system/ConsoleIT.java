@@ -403,9 +403,21 @@ class ConsoleIT {
         return await(By.xpath("//main//button[normalize-space()='" + label + "']"));
     }
 
+    /**
+     * The element's text now, "" when there is none. The page re-renders as the job's events come: an element found
+     * and replaced before its text was read is found again.
+     */
     private String text(By locator) {
-        List<WebElement> found = browser.findElements(locator);
-        return found.isEmpty() ? "" : found.get(0).getText();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                List<WebElement> found = browser.findElements(locator);
+                return found.isEmpty() ? "" : found.get(0).getText();
+            } catch (org.openqa.selenium.StaleElementReferenceException rerendered) {
+                if (attempt == 10) {
+                    throw rerendered;
+                }
+            }
+        }
     }
 
     /** Polls the page every 100 ms until the condition holds (the page re-renders as events come: a stale read retries). */
