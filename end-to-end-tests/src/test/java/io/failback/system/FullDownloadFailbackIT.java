@@ -33,17 +33,24 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class FullDownloadFailbackIT {
     private static final long DISK_BYTES = 24L << 20;
-    /** Where sync-service exports its spans over OTLP; the other services export none (no endpoint: the default). */
+    /**
+     * Where sync-service exports its spans over OTLP; the other services export none (no endpoint: the default). All
+     * four trace (OTEL_SDK_DISABLED=false, as in the Kubernetes manifests) and log JSON lines.
+     */
     private static final SpanCollector spans = new SpanCollector();
     @RegisterExtension
     static final RunningSystem running = new RunningSystem("full-download", system -> system
             .environment("job-service", "FAILBACK_LOG_JSON", "true")
+            .environment("job-service", "OTEL_SDK_DISABLED", "false")
             .environment("sync-service", "FAILBACK_LOG_JSON", "true")
+            .environment("sync-service", "OTEL_SDK_DISABLED", "false")
             .environment("sync-service", "OTEL_EXPORTER_OTLP_ENDPOINT", spans.endpoint().toString())
             .environment("sync-service", "QUARKUS_OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf")
             .environment("sync-service", "QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "200ms")
             .environment("azure-sim", "FAILBACK_LOG_JSON", "true")
-            .environment("host-agent-host-a", "FAILBACK_LOG_JSON", "true"));
+            .environment("azure-sim", "OTEL_SDK_DISABLED", "false")
+            .environment("host-agent-host-a", "FAILBACK_LOG_JSON", "true")
+            .environment("host-agent-host-a", "OTEL_SDK_DISABLED", "false"));
     // Set by running before any @BeforeAll.
     private static LocalSystem system;
     private static FailbackApi api;
