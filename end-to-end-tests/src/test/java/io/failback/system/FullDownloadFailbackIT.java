@@ -235,6 +235,15 @@ class FullDownloadFailbackIT {
         // And the spans leave sync-service for the collector its OTLP endpoint names, the run's among them.
         Awaitility.await().atMost(Duration.ofSeconds(30))
                 .until(() -> spans.received(traceId, "run PlannedFailbackRun"));
+
+        // What the logs never hold: a token that read the job, in any service's lines (the header is traced, not logged).
+        String reader = system.issuer().issue(TokenRole.READER, "it-log-reader", Duration.ofMinutes(5));
+        assertEquals(200, api.exchange("GET", system.jobServiceUrl().resolve("/api/replicationJobs/" + jobName), null, reader)
+                .statusCode());
+        String signature = reader.substring(reader.lastIndexOf('.') + 1);
+        for (String service : List.of("job-service", "sync-service", "azure-sim", "host-agent-host-a")) {
+            assertFalse(Files.readString(system.logFile(service)).contains(signature), service + " logged a bearer token");
+        }
     }
 
     @AfterAll
