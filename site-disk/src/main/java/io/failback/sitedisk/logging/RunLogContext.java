@@ -1,23 +1,17 @@
 package io.failback.sitedisk.logging;
 
+import io.failback.contracts.site.RunBaggage;
 import io.opentelemetry.api.baggage.Baggage;
 import io.vertx.ext.web.Router;
-import java.util.Map;
 import org.jboss.logging.MDC;
 
 /**
  * Names, in what a site logs while it serves a request, the job, item and command the request works for: sync-service
- * sends them with each call of a run as W3C baggage (next to the trace's traceparent), and every line the site logs
- * for the request carries them as MDC fields, as sync-service's and job-service's own lines do. A request without them
- * (a person, a test, a heartbeat) logs without.
+ * sends them with each call of a run as W3C baggage ({@link RunBaggage}, next to the trace's traceparent), and every
+ * line the site logs for the request carries them as MDC fields, as sync-service's and job-service's own lines do. A
+ * request without them (a person, a test, a heartbeat) logs without.
  */
 public final class RunLogContext {
-    /** Baggage entry → MDC key. The baggage names are sync-service's ({@code FailbackRunner}); the MDC keys are every service's. */
-    public static final Map<String, String> MDC_KEY_OF_BAGGAGE = Map.of(
-            "failback.jobName", "jobName",
-            "failback.itemName", "itemName",
-            "failback.commandId", "commandId");
-
     private RunLogContext() {
     }
 
@@ -25,7 +19,7 @@ public final class RunLogContext {
     public static void install(Router router) {
         router.route().order(Integer.MIN_VALUE).handler(request -> {
             Baggage baggage = Baggage.current();
-            MDC_KEY_OF_BAGGAGE.forEach((entry, key) -> {
+            RunBaggage.ENTRY_BY_MDC_KEY.forEach((key, entry) -> {
                 String value = baggage.getEntryValue(entry);
                 if (value != null) {
                     MDC.put(key, value);

@@ -18,6 +18,7 @@ import io.failback.sync.sites.SiteClient;
 
 import io.failback.contracts.messaging.FailoverDirection;
 import io.failback.contracts.messaging.SyncCommand;
+import io.failback.contracts.site.RunBaggage;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.ext.web.client.WebClient;
 import jakarta.annotation.PreDestroy;
@@ -147,10 +148,11 @@ public class FailbackRunner {
             if (command.jobName() != null) {
                 span.setAttribute("failback.job.name", command.jobName());
             }
-            run.commandTrace.with(span).with(idsForTheSites(run.commandTrace, command)).makeCurrent();
-            putIfPresent("jobName", command.jobName());
-            putIfPresent("itemName", command.itemName());
-            putIfPresent("commandId", command.commandId());
+            Map<String, String> ids = runIds(command);
+            BaggageBuilder idsForTheSites = Baggage.fromContext(run.commandTrace).toBuilder();
+            ids.forEach((key, value) -> idsForTheSites.put(RunBaggage.ENTRY_BY_MDC_KEY.get(key), value));
+            run.commandTrace.with(span).with(idsForTheSites.build()).makeCurrent();
+            ids.forEach(MDC::put);
             LOG.infof("%s on %s started (command %s)", runKey(command), command.itemName(), command.commandId());
             run.run().onTermination().invoke(() -> {
                 span.end();
@@ -159,24 +161,15 @@ public class FailbackRunner {
         });
     }
 
-    /**
-     * The run's job, item and command as W3C baggage: the sites' requests carry it next to the traceparent, and the
-     * sites name them in what they log (site-disk's RunLogContext reads these entries).
-     */
-    private static Baggage idsForTheSites(io.opentelemetry.context.Context commandTrace, SyncCommand command) {
-        BaggageBuilder ids = Baggage.fromContext(commandTrace).toBuilder()
-                .put("failback.itemName", command.itemName())
-                .put("failback.commandId", command.commandId());
+    /** The run's job, item and command by their MDC keys; a replication cycle names no job. */
+    private static Map<String, String> runIds(SyncCommand command) {
+        Map<String, String> ids = new HashMap<>(4);
         if (command.jobName() != null) {
-            ids.put("failback.jobName", command.jobName());
+            ids.put("jobName", command.jobName());
         }
-        return ids.build();
-    }
-
-    private static void putIfPresent(String key, String value) {
-        if (value != null) {
-            MDC.put(key, value);
-        }
+        ids.put("itemName", command.itemName());
+        ids.put("commandId", command.commandId());
+        return ids;
     }
 
     private void finished(CommandRun run) {
