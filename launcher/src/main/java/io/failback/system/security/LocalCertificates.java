@@ -75,15 +75,33 @@ public final class LocalCertificates {
     }
 
     static JobServiceTls openOrCreate(Path dir, Instant now, List<String> serverNames) {
+        ServiceIdentity identity = issue(dir, now, serverNames.get(0), SERVER_CERTIFICATE, SERVER_KEY, serverNames,
+                new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth});
+        return new JobServiceTls(identity.certificate(), identity.privateKey(), identity.ca());
+    }
+
+    /**
+     * The identity of one service for TLS between services ({@code ./failback up --tls-internal}), signed by the same
+     * local CA: subject {@code CN=<service>,O=Failback}, good for both ends of a connection (server and client
+     * authentication) and for this machine's names. Files {@code <service>.pem} and {@code <service>-key.pem} in
+     * {@code dir}, made or renewed as job-service's certificate is.
+     */
+    public static ServiceIdentity service(Path dir, String service) {
+        return issue(dir, Instant.now(), service, service + ".pem", service + "-key.pem", localNames(),
+                new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth});
+    }
+
+    private static ServiceIdentity issue(Path dir, Instant now, String commonName, String certificateFile, String keyFile,
+                                         List<String> serverNames, KeyPurposeId[] purposes) {
         try {
             Files.createDirectories(dir);
             Issued ca = existingCa(dir, now).orElseGet(() -> newCa(dir, now));
-            Path certificate = dir.resolve(SERVER_CERTIFICATE);
-            Path key = dir.resolve(SERVER_KEY);
-            if (!serverCertificateStillGood(certificate, key, ca.certificate(), now, serverNames)) {
-                issueServerCertificate(ca, certificate, key, now, serverNames);
+            Path certificate = dir.resolve(certificateFile);
+            Path key = dir.resolve(keyFile);
+            if (!certificateStillGood(certificate, key, ca.certificate(), now, commonName, serverNames)) {
+                issueCertificate(ca, certificate, key, now, commonName, serverNames, purposes);
             }
-            return new JobServiceTls(certificate, key, dir.resolve(CA_CERTIFICATE));
+            return new ServiceIdentity(commonName, certificate, key, dir.resolve(CA_CERTIFICATE));
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read or write the local certificates in " + dir, e);
         } catch (GeneralSecurityException | OperatorCreationException e) {
@@ -129,8 +147,8 @@ public final class LocalCertificates {
         }
     }
 
-    private static boolean serverCertificateStillGood(Path certificateFile, Path keyFile, X509Certificate ca, Instant now,
-                                                      List<String> serverNames) throws IOException {
+    private static boolean certificateStillGood(Path certificateFile, Path keyFile, X509Certificate ca, Instant now,
+                                                String commonName, List<String> serverNames) throws IOException {
         if (!Files.isRegularFile(certificateFile) || !Files.isRegularFile(keyFile)) {
             return false;
         }
@@ -143,11 +161,12 @@ public final class LocalCertificates {
         if (!SERVER_KEY_ALGORITHM.equals(certificate.getPublicKey().getAlgorithm())) {
             return false; // an RSA key of an earlier version: each handshake cost job-service 13 times as much
         }
-        return validLongEnough(certificate, now) && subjectAlternativeNames(certificate).containsAll(canonical(serverNames));
+        return validLongEnough(certificate, now) && subjectAlternativeNames(certificate).containsAll(canonical(serverNames))
+                && X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()).equals(subject(commonName));
     }
 
-    private static void issueServerCertificate(Issued ca, Path certificateFile, Path keyFile, Instant now,
-                                               List<String> serverNames)
+    private static void issueCertificate(Issued ca, Path certificateFile, Path keyFile, Instant now, String commonName,
+                                         List<String> serverNames, KeyPurposeId[] purposes)
             throws GeneralSecurityException, OperatorCreationException, CertIOException {
         KeyPair keys = serverKeyPair();
         JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
@@ -156,11 +175,11 @@ public final class LocalCertificates {
             notAfter = ca.certificate().getNotAfter().toInstant();
         }
         X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(ca.certificate(), serial(),
-                Date.from(now.minus(BACKDATE)), Date.from(notAfter), new X500Name("CN=" + serverNames.get(0) + ",O=Failback"),
+                Date.from(now.minus(BACKDATE)), Date.from(notAfter), subject(commonName),
                 keys.getPublic())
                 .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                 .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
-                .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
+                .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purposes))
                 .addExtension(Extension.subjectAlternativeName, false, generalNames(serverNames))
                 .addExtension(Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(keys.getPublic()))
                 .addExtension(Extension.authorityKeyIdentifier, false,
@@ -168,6 +187,10 @@ public final class LocalCertificates {
         X509Certificate certificate = sign(builder, ca.key());
         PemFiles.writePrivateKey(keyFile, keys.getPrivate());
         PemFiles.writePublic(certificateFile, certificate);
+    }
+
+    private static X500Name subject(String commonName) {
+        return new X500Name("CN=" + commonName + ",O=Failback");
     }
 
     private static boolean validLongEnough(X509Certificate certificate, Instant now) {
