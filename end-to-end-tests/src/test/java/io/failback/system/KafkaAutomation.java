@@ -33,14 +33,27 @@ final class KafkaAutomation implements AutoCloseable {
     private final Thread reader;
 
     KafkaAutomation(String bootstrapServers) {
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        this(bootstrapServers, Map.of());
+    }
+
+    /**
+     * @param security what a secured broker needs to let this client in (SASL_SSL as the automation principal, from
+     *                 {@link LocalSystem#kafkaClientProperties}); empty for a PLAINTEXT broker
+     */
+    KafkaAutomation(String bootstrapServers, Map<String, Object> security) {
+        Map<String, Object> producerConfig = new java.util.HashMap<>(security);
+        producerConfig.putAll(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName()));
-        consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        producer = new KafkaProducer<>(producerConfig);
+        Map<String, Object> consumerConfig = new java.util.HashMap<>(security);
+        // Automation's consumer groups start with "automation": the ACLs of a secured broker allow it only those.
+        consumerConfig.putAll(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.GROUP_ID_CONFIG, "automation-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName()));
+        consumer = new KafkaConsumer<>(consumerConfig);
         consumer.subscribe(List.of("asr.operation-results", "asr.state-changes"));
         reader = new Thread(() -> {
             try {

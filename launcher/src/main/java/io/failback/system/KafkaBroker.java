@@ -17,6 +17,7 @@ import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import io.failback.contracts.messaging.Topics;
+import io.failback.system.security.KafkaCredentials;
 import org.apache.kafka.common.Uuid;
 
 /** A single-node KRaft Kafka broker (broker and controller in one JVM) in its own process. */
@@ -34,15 +35,23 @@ final class KafkaBroker extends ChildProcessComponent {
     private final Path workDir;
     private final int port;
     private final int controllerPort;
+    /** Null: PLAINTEXT without authentication, as by default locally. */
+    private final KafkaSecurity security;
 
     KafkaBroker(ProjectLayout layout, Path dataDir, Path workDir, Path logFile, int port, int controllerPort,
-                ProcessListener listener) {
+                KafkaSecurity security, ProcessListener listener) {
         super(NAME, logFile, listener);
         this.layout = layout;
         this.dataDir = dataDir;
         this.workDir = workDir;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.security = security;
+    }
+
+    /** The properties a client in this JVM needs besides the bootstrap servers to log in as {@code principal}. */
+    Map<String, Object> clientProperties(String principal) {
+        return security == null ? Map.of() : security.clientProperties(principal);
     }
 
     String bootstrapServers() {
@@ -80,11 +89,16 @@ final class KafkaBroker extends ChildProcessComponent {
         admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         admin.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         admin.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
+        admin.putAll(clientProperties(KafkaAccess.ADMIN));
         try (Admin client = Admin.create(admin)) {
             while (true) {
                 try {
                     client.describeCluster().nodes().get(5, TimeUnit.SECONDS);
                     createTopics(client);
+                    if (security != null) {
+                        // Creating a binding that exists changes nothing, so every start applies the current rules.
+                        client.createAcls(KafkaAccess.bindings()).all().get(5, TimeUnit.SECONDS);
+                    }
                     return;
                 } catch (Exception notYet) {
                     failIfGoneOrLate(deadline);
@@ -131,13 +145,51 @@ final class KafkaBroker extends ChildProcessComponent {
 
     /** KRaft refuses to start on unformatted storage; formatting is once per data directory. */
     private void formatStorageIfNew(Path config) throws IOException, InterruptedException {
+        Path securedMarker = dataDir.resolve("kafka-sasl-users");
         if (Files.exists(logDir().resolve("meta.properties"))) {
+            if (security != null && !Files.exists(securedMarker)) {
+                throw new SystemStartException("The Kafka storage in " + logDir() + " was made without --tls-internal and"
+                        + " has none of its SCRAM users; remove " + dataDir + " to start anew with --tls-internal.");
+            }
             return;
         }
         String clusterId = Uuid.randomUuid().toString();
+        if (security != null) {
+            formatWithScramUsers(config, clusterId);
+            Files.writeString(securedMarker, "SCRAM users were added when this storage was formatted.\n");
+            return;
+        }
         ChildProcess.runToCompletion("kafka storage format",
                 command("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config.toString()),
                 workDir, logFile(), Duration.ofSeconds(60));
+    }
+
+    /**
+     * SCRAM credentials live in the cluster's metadata; the broker's own (inter-broker) user must exist before it starts,
+     * so every principal is added when the storage is formatted. That runs in this JVM, not as a child process, because
+     * the passwords are arguments of the format command and must not appear on any process's command line.
+     */
+    private void formatWithScramUsers(Path config, String clusterId) throws IOException {
+        List<String> arguments = new ArrayList<>(List.of("format", "-t", clusterId, "-c", config.toString()));
+        for (String principal : KafkaAccess.PRINCIPALS) {
+            arguments.add("--add-scram");
+            arguments.add(KafkaSecurity.MECHANISM + "=[name=" + principal + ",password="
+                    + security.credentials().password(principal) + "]");
+        }
+        Files.createDirectories(logFile().getParent());
+        try (java.io.PrintStream out = new java.io.PrintStream(
+                Files.newOutputStream(logFile(), java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND),
+                true, java.nio.charset.StandardCharsets.UTF_8)) {
+            int exit;
+            try {
+                exit = kafka.tools.StorageTool.execute(arguments.toArray(String[]::new), out);
+            } catch (RuntimeException e) {
+                throw new SystemStartException(LogTail.explain("Formatting the Kafka storage failed: " + e.getMessage(), logFile()));
+            }
+            if (exit != 0) {
+                throw new SystemStartException(LogTail.explain("Formatting the Kafka storage failed (" + exit + ").", logFile()));
+            }
+        }
     }
 
     private List<String> command(String mainClass, String... args) {
@@ -157,19 +209,56 @@ final class KafkaBroker extends ChildProcessComponent {
         return dataDir.resolve("kafka");
     }
 
+    /**
+     * With security: clients authenticate with SCRAM-SHA-512 over TLS; the controller listener (the broker's own link
+     * to its controller, which SCRAM cannot secure in KRaft) takes only mutual TLS, and the broker's certificate is the
+     * only identity besides the launcher's admin principal that is a super user. Everything else needs an ACL.
+     */
+    private String securityConfig() {
+        if (security == null) {
+            return "# PLAINTEXT, no authentication: the default locally; --tls-internal secures it.";
+        }
+        Path keystore = dataDir.resolve("kafka-keystore.pem");
+        try {
+            // Kafka's PEM key store is one file with the private key and its certificate chain.
+            KafkaCredentials.writeOwnerOnly(keystore, Files.readString(security.broker().privateKey())
+                    + Files.readString(security.broker().certificate()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return String.join(System.lineSeparator(),
+                "sasl.enabled.mechanisms=" + KafkaSecurity.MECHANISM,
+                "sasl.mechanism.inter.broker.protocol=" + KafkaSecurity.MECHANISM,
+                "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config="
+                        + KafkaSecurity.jaas(KafkaAccess.ADMIN, security.credentials().password(KafkaAccess.ADMIN)),
+                "ssl.keystore.type=PEM",
+                "ssl.keystore.location=" + keystore,
+                "ssl.truststore.type=PEM",
+                "ssl.truststore.location=" + security.broker().ca(),
+                "listener.name.controller.ssl.client.auth=required",
+                "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "allow.everyone.if.no.acl.found=false",
+                // An SSL principal is the certificate's subject as X500Principal.getName() writes it (RFC 2253: the
+                // last RDN first), and LocalCertificates encodes CN before O.
+                "super.users=User:" + KafkaAccess.ADMIN + ";User:O=Failback,CN=" + KafkaBroker.NAME);
+    }
+
     /** Rewritten on every start so changed ports apply to existing storage. */
     private Path writeConfig() {
-        String listeners = "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort;
+        String clientListener = security == null ? "PLAINTEXT" : "SASL_SSL";
+        String listeners = clientListener + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort;
         String config = String.join(System.lineSeparator(),
                 "# Written by the Failback launcher on every start; edits are overwritten.",
                 "process.roles=broker,controller",
                 "node.id=1",
                 "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
                 "listeners=" + listeners,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "advertised.listeners=" + clientListener + "://127.0.0.1:" + port,
+                "listener.security.protocol.map=" + (security == null ? "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+                        : "SASL_SSL:SASL_SSL,CONTROLLER:SSL"),
                 "controller.listener.names=CONTROLLER",
-                "inter.broker.listener.name=PLAINTEXT",
+                "inter.broker.listener.name=" + clientListener,
+                securityConfig(),
                 "log.dirs=" + logDir(),
                 // One broker: every internal topic must make do with one replica.
                 "offsets.topic.replication.factor=1",
@@ -198,7 +287,12 @@ final class KafkaBroker extends ChildProcessComponent {
         try {
             Files.createDirectories(dataDir);
             Path file = dataDir.resolve("kafka.properties");
-            Files.writeString(file, config);
+            if (security == null) {
+                Files.writeString(file, config);
+            } else {
+                // It holds the broker's own password (its JAAS configuration): owner only, like the password files.
+                KafkaCredentials.writeOwnerOnly(file, config);
+            }
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -43,6 +43,8 @@ final class LauncherOptions {
             "  --datasource-username U    default postgres",
             "  --datasource-password P    default postgres",
             "  --no-demo                  start everything but do not run the demo",
+            "  --tls-internal             mutual TLS between the services and SASL_SSL with per-service users and ACLs for",
+            "                             Kafka (docs/security.md)",
             "  --tls-cert FILE --tls-key FILE   job-service serves this certificate (PEM, may be followed by its chain)",
             "                             and key (PEM, unencrypted) instead of one from the local CA in .failback/tls/",
             "                             (env FAILBACK_TLS_CERT, FAILBACK_TLS_KEY); it must name 127.0.0.1, where the",
@@ -66,6 +68,7 @@ final class LauncherOptions {
     private String datasourcePassword;
     private Datasource externalDatasource;
     private boolean runDemo = true;
+    private boolean tlsInternal;
     private String tlsCertificate;
     private String tlsKey;
     private String tlsCa;
@@ -94,6 +97,10 @@ final class LauncherOptions {
             String flag = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
             if (flag.equals("--no-demo")) {
                 options.runDemo = false;
+                continue;
+            }
+            if (flag.equals("--tls-internal")) {
+                options.tlsInternal = true;
                 continue;
             }
             if (flag.equals("-h") || flag.equals("--help")) {
@@ -203,6 +210,7 @@ final class LauncherOptions {
     /** Applies the ports, hosts and external infrastructure to a system being configured. */
     LocalSystem.Builder configure(LocalSystem.Builder builder) {
         builder.fixedPorts(ports);
+        builder.tlsInternal(tlsInternal);
         hosts.forEach(builder::host);
         instances.forEach(builder::instances);
         if (kafkaBootstrap != null) {

@@ -64,6 +64,8 @@ public final class LocalSystem implements AutoCloseable {
     /** How many instances of job-service and of sync-service run; the first of each has the service's own name. */
     private final Map<String, Integer> instanceCounts;
     private final String kafkaBootstrapServers;
+    /** Null unless {@link Builder#tlsInternal} with the launcher's own broker. */
+    private final KafkaSecurity kafkaSecurity;
     private final Datasource datasource;
     private final boolean withServices;
     /** Null with {@link Builder#infrastructureOnly()}. */
@@ -120,9 +122,12 @@ public final class LocalSystem implements AutoCloseable {
         } else {
             datasource = builder.externalDatasource;
         }
+        Path securityDir = builder.securityDir != null ? builder.securityDir.toAbsolutePath() : workDir;
+        kafkaSecurity = builder.tlsInternal && builder.externalKafka == null
+                ? KafkaSecurity.openOrCreate(securityDir.resolve("tls"), dataDir.resolve("kafka-credentials")) : null;
         if (builder.externalKafka == null) {
             KafkaBroker kafka = new KafkaBroker(layout, dataDir, workDir, logFile(KAFKA), ports.kafka(),
-                    ports.kafkaController(), componentListener);
+                    ports.kafkaController(), kafkaSecurity, componentListener);
             add(kafka, ports.kafka());
             portsToClaim.put(KAFKA + " controller", ports.kafkaController());
             kafkaBootstrapServers = kafka.bootstrapServers();
@@ -130,7 +135,6 @@ public final class LocalSystem implements AutoCloseable {
             kafkaBootstrapServers = builder.externalKafka;
         }
         if (withServices) {
-            Path securityDir = builder.securityDir != null ? builder.securityDir.toAbsolutePath() : workDir;
             issuer = LocalIssuer.openOrCreate(securityDir.resolve("jwt"));
             jobServiceTls = builder.jobServiceTls != null ? builder.jobServiceTls
                     : LocalCertificates.openOrCreate(securityDir.resolve("tls"));
@@ -238,6 +242,10 @@ public final class LocalSystem implements AutoCloseable {
                             ProcessListener componentListener) {
         Map<String, String> env = new HashMap<>(environment);
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrapServers);
+        String kafkaPrincipal = KafkaAccess.principalOf(module);
+        if (kafkaSecurity != null && kafkaPrincipal != null) {
+            env.putAll(kafkaSecurity.serviceEnvironment(kafkaPrincipal));
+        }
         env.putAll(extraEnvironment.getOrDefault(name, Map.of()));
         add(new QuarkusService(name, layout.serviceJar(module), port, tls, env, workDir, logFile(name), componentListener,
                 !module.equals(JOB_SERVICE)), port);
@@ -495,6 +503,19 @@ public final class LocalSystem implements AutoCloseable {
         return kafkaBootstrapServers;
     }
 
+    /**
+     * What a Kafka client in this JVM needs besides {@link #kafkaBootstrapServers()} to log in as {@code principal}
+     * ({@link KafkaAccess}): nothing without {@link Builder#tlsInternal}, else SASL_SSL with that principal's password.
+     */
+    public Map<String, Object> kafkaClientProperties(String principal) {
+        return kafkaSecurity == null ? Map.of() : kafkaSecurity.clientProperties(principal);
+    }
+
+    /** Whether this system's own broker takes only authenticated clients over TLS ({@link Builder#tlsInternal}). */
+    public boolean kafkaSecured() {
+        return kafkaSecurity != null;
+    }
+
     /** The database job-service uses; {@link Datasource#jdbcUrl()} for a JDBC driver. */
     public Datasource datasource() {
         return datasource;
@@ -609,8 +630,18 @@ public final class LocalSystem implements AutoCloseable {
         private final Map<String, Integer> instances = new HashMap<>();
         private Path securityDir;
         private JobServiceTls jobServiceTls;
+        private boolean tlsInternal;
 
         private Builder() {
+        }
+
+        /**
+         * Secures what the services say to each other: mutual TLS between services and, for the launcher's own Kafka
+         * broker, SASL_SSL with a SCRAM principal per service and ACLs ({@link KafkaAccess}). Off by default.
+         */
+        public Builder tlsInternal(boolean tlsInternal) {
+            this.tlsInternal = tlsInternal;
+            return this;
         }
 
         /**

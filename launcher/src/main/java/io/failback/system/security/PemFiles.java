@@ -92,6 +92,11 @@ final class PemFiles {
         return text.toString();
     }
 
+    /** A secret that is not PEM (a password): readable by this user only, replaced atomically. */
+    static void writeOwnerOnly(Path file, String content) {
+        write(file, content, true);
+    }
+
     private static void write(Path file, String content, boolean ownerOnly) {
         try {
             Path dir = file.toAbsolutePath().getParent();
@@ -100,7 +105,7 @@ final class PemFiles {
                     ? Files.createTempFile(dir, file.getFileName() + ".", ".tmp",
                             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
                     : Files.createTempFile(dir, file.getFileName() + ".", ".tmp");
-            try (Writer writer = Files.newBufferedWriter(temporary, StandardCharsets.US_ASCII)) {
+            try (Writer writer = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
                 writer.write(content);
             }
             if (!ownerOnly && posix()) {
