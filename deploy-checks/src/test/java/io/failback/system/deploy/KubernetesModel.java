@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.strimzi.api.kafka.model.kafka.Kafka;
 import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
 import io.strimzi.api.kafka.model.topic.KafkaTopic;
+import io.strimzi.api.kafka.model.user.KafkaUser;
 import java.util.Map;
 
 /**
@@ -18,6 +19,7 @@ final class KubernetesModel {
             key(Strimzi.API_VERSION, Kafka.RESOURCE_KIND), Kafka.class,
             key(Strimzi.API_VERSION, KafkaNodePool.RESOURCE_KIND), KafkaNodePool.class,
             key(Strimzi.API_VERSION, KafkaTopic.RESOURCE_KIND), KafkaTopic.class,
+            key(Strimzi.API_VERSION, KafkaUser.RESOURCE_KIND), KafkaUser.class,
             key(CnpgCluster.API_VERSION, CnpgCluster.KIND), CnpgCluster.class);
 
     private KubernetesModel() {

@@ -18,13 +18,23 @@ import io.strimzi.api.kafka.model.kafka.Kafka;
 import io.strimzi.api.kafka.model.kafka.KafkaClusterTemplate;
 import io.strimzi.api.kafka.model.kafka.entityoperator.EntityOperatorSpec;
 import io.strimzi.api.kafka.model.kafka.entityoperator.EntityOperatorTemplate;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.strimzi.api.kafka.model.kafka.KafkaAuthorizationSimple;
 import io.strimzi.api.kafka.model.kafka.listener.GenericKafkaListener;
+import io.strimzi.api.kafka.model.kafka.listener.KafkaListenerAuthenticationScramSha512;
+import io.strimzi.api.kafka.model.user.KafkaUser;
+import io.strimzi.api.kafka.model.user.KafkaUserAuthorizationSimple;
+import io.strimzi.api.kafka.model.user.KafkaUserScramSha512ClientAuthentication;
+import io.strimzi.api.kafka.model.user.acl.AclOperation;
+import io.strimzi.api.kafka.model.user.acl.AclRule;
+import io.strimzi.api.kafka.model.user.acl.AclRuleTopicResource;
 import io.strimzi.api.kafka.model.kafka.listener.KafkaListenerType;
 import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
 import io.strimzi.api.kafka.model.nodepool.KafkaNodePoolTemplate;
 import io.strimzi.api.kafka.model.nodepool.ProcessRoles;
 import io.strimzi.api.kafka.model.topic.KafkaTopic;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +55,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class OperatorResourcesTest {
     private static final String KAFKA_BOOTSTRAP_SERVERS = "KAFKA_BOOTSTRAP_SERVERS";
+    private static final String KAFKA_SECURITY_PROTOCOL = "KAFKA_SECURITY_PROTOCOL";
+    private static final String KAFKA_SASL_USERNAME = "KAFKA_SASL_USERNAME";
+    private static final String KAFKA_SASL_PASSWORD_DIR = "KAFKA_SASL_PASSWORD_DIR";
     private static final String DATABASE_MODULE = "job-service";
     private static final String DATASOURCE_URL = "FAILBACK_DATASOURCE_URL";
     private static final Map<String, String> DATASOURCE_CREDENTIALS = Map.of(
@@ -98,38 +111,107 @@ class OperatorResourcesTest {
         Deploy.assertNone(overlay, problems);
     }
 
-    /** The services speak plain Kafka without authentication (TLS and SASL are #16), so to the plain listener only. */
+    /**
+     * Issue #16: the services reach Kafka on a listener with TLS and SCRAM-SHA-512 logins only (there is no plain one),
+     * with KAFKA_SECURITY_PROTOCOL=SASL_SSL.
+     */
     @ParameterizedTest
     @MethodSource("io.failback.system.deploy.Deploy#operatorOverlays")
-    void kafkaClientsBootstrapFromStrimzisServiceOnAPlainListener(String overlay) {
+    void kafkaClientsBootstrapFromStrimzisServiceOnATlsListenerWithScramLogins(String overlay) {
         RenderedOverlay rendered = kafkaOverlay(overlay);
         String namespace = rendered.namespace().getMetadata().getName();
-        List<String> plainListeners = new ArrayList<>();
+        List<String> securedListeners = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
         for (Kafka kafka : rendered.all(Kafka.class)) {
             for (GenericKafkaListener listener : kafka.getSpec().getKafka().getListeners()) {
-                if (listener.getType() == KafkaListenerType.INTERNAL && !listener.isTls() && listener.getAuth() == null) {
-                    plainListeners.add(Strimzi.bootstrapService(kafka.getMetadata().getName()) + ":" + listener.getPort());
+                if (listener.isTls() && listener.getAuth() instanceof KafkaListenerAuthenticationScramSha512) {
+                    securedListeners.add(Strimzi.bootstrapService(kafka.getMetadata().getName()) + ":" + listener.getPort());
+                } else {
+                    problems.add("Kafka " + kafka.getMetadata().getName() + " listener " + listener.getName()
+                            + " takes clients without TLS and a SCRAM-SHA-512 login");
                 }
             }
+            if (!(kafka.getSpec().getKafka().getAuthorization() instanceof KafkaAuthorizationSimple)) {
+                problems.add("Kafka " + kafka.getMetadata().getName() + " does not authorize with ACLs (authorization: simple)");
+            }
         }
-        List<String> problems = new ArrayList<>();
         List<String> clients = new ArrayList<>();
         for (Workload workload : rendered.workloads()) {
             for (Container container : workload.containers()) {
-                String servers = rendered.literalEnvironment(container).get(KAFKA_BOOTSTRAP_SERVERS);
+                Map<String, String> environment = rendered.literalEnvironment(container);
+                String servers = environment.get(KAFKA_BOOTSTRAP_SERVERS);
                 if (servers == null) {
                     continue;
                 }
                 clients.add(workload.toString());
                 List<Address> addresses = Address.in(servers);
                 if (addresses.isEmpty() || addresses.stream().anyMatch(address ->
-                        !plainListeners.contains(address.serviceName(namespace) + ":" + address.port()))) {
-                    problems.add(workload + " " + KAFKA_BOOTSTRAP_SERVERS + "=" + servers + ", not one of " + plainListeners);
+                        !securedListeners.contains(address.serviceName(namespace) + ":" + address.port()))) {
+                    problems.add(workload + " " + KAFKA_BOOTSTRAP_SERVERS + "=" + servers + ", not one of " + securedListeners);
+                }
+                if (!"SASL_SSL".equals(environment.get(KAFKA_SECURITY_PROTOCOL))) {
+                    problems.add(workload + " " + KAFKA_SECURITY_PROTOCOL + "=" + environment.get(KAFKA_SECURITY_PROTOCOL) + ", not SASL_SSL");
                 }
             }
         }
         if (clients.isEmpty()) {
             problems.add("no workload sets " + KAFKA_BOOTSTRAP_SERVERS);
+        }
+        Deploy.assertNone(overlay, problems);
+    }
+
+    /**
+     * Every Kafka client logs in as a KafkaUser of the overlay with SCRAM-SHA-512 and ACLs, and reads that user's
+     * password from the Secret Strimzi's user operator makes for it (its secretPrefix and the user's name), mounted
+     * where KAFKA_SASL_PASSWORD_DIR says; each service's user may write only the topics its channels produce to.
+     */
+    @ParameterizedTest
+    @MethodSource("io.failback.system.deploy.Deploy#operatorOverlays")
+    void everyKafkaClientLogsInAsAKafkaUserWithItsOwnSecretAndOnlyItsTopics(String overlay) {
+        RenderedOverlay rendered = kafkaOverlay(overlay);
+        Map<String, KafkaUser> users = new HashMap<>();
+        rendered.all(KafkaUser.class).forEach(user -> users.put(user.getMetadata().getName(), user));
+        String secretPrefix = rendered.all(Kafka.class).stream().map(kafka -> kafka.getSpec().getEntityOperator())
+                .filter(Objects::nonNull).map(EntityOperatorSpec::getUserOperator).filter(Objects::nonNull)
+                .map(userOperator -> Objects.requireNonNullElse(userOperator.getSecretPrefix(), "")).findFirst().orElse(null);
+        List<String> problems = new ArrayList<>();
+        if (secretPrefix == null) {
+            problems.add("no Kafka runs the user operator, which makes the KafkaUsers");
+        }
+        for (Workload workload : rendered.workloads()) {
+            for (Container container : workload.containers()) {
+                Map<String, String> environment = rendered.literalEnvironment(container);
+                if (environment.get(KAFKA_BOOTSTRAP_SERVERS) == null) {
+                    continue;
+                }
+                String principal = environment.get(KAFKA_SASL_USERNAME);
+                KafkaUser user = principal == null ? null : users.get(principal);
+                if (user == null || !(user.getSpec().getAuthentication() instanceof KafkaUserScramSha512ClientAuthentication)
+                        || !(user.getSpec().getAuthorization() instanceof KafkaUserAuthorizationSimple)) {
+                    problems.add(workload + " logs in as " + principal + ", which is no SCRAM-SHA-512 KafkaUser with ACLs");
+                    continue;
+                }
+                String passwordDir = environment.get(KAFKA_SASL_PASSWORD_DIR);
+                String expectedSecret = secretPrefix + principal;
+                boolean mounted = Objects.requireNonNullElse(container.getVolumeMounts(), List.<VolumeMount>of()).stream()
+                        .filter(mount -> mount.getMountPath().equals(passwordDir))
+                        .anyMatch(mount -> workload.template().getSpec().getVolumes().stream().anyMatch(volume ->
+                                volume.getName().equals(mount.getName()) && volume.getSecret() != null
+                                        && expectedSecret.equals(volume.getSecret().getSecretName())));
+                if (!mounted) {
+                    problems.add(workload + " does not mount Secret " + expectedSecret + " at " + KAFKA_SASL_PASSWORD_DIR + "=" + passwordDir);
+                }
+                Set<String> writable = new TreeSet<>();
+                for (AclRule rule : ((KafkaUserAuthorizationSimple) user.getSpec().getAuthorization()).getAcls()) {
+                    if (rule.getResource() instanceof AclRuleTopicResource topic && rule.getOperations().contains(AclOperation.WRITE)) {
+                        writable.add(topic.getName());
+                    }
+                }
+                Set<String> produced = new TreeSet<>(Deploy.service(Workload.moduleOf(container)).producedTopics());
+                if (!produced.equals(writable)) {
+                    problems.add("KafkaUser " + principal + " may write " + writable + ", but " + workload + " produces to " + produced);
+                }
+            }
         }
         Deploy.assertNone(overlay, problems);
     }

@@ -38,9 +38,11 @@ import java.util.stream.Stream;
  * @param storageEnvironment  variables that name a folder the service keeps state in ({@code Path} properties)
  * @param consumedTopics      the Kafka topics of its incoming channels ({@code mp.messaging.incoming.*.topic}), whose
  *                            partitions its replicas share through a consumer group
+ * @param producedTopics      the topics it writes: its outgoing channels' and its incoming channels' dead-letter topics
  */
 record ServiceConfiguration(String module, int httpPort, SortedSet<String> requiredEnvironment,
-        Set<String> readableEnvironment, SortedSet<String> storageEnvironment, SortedSet<String> consumedTopics) {
+        Set<String> readableEnvironment, SortedSet<String> storageEnvironment, SortedSet<String> consumedTopics,
+        SortedSet<String> producedTopics) {
 
     /** Quarkus reads its own settings from QUARKUS_*, and every Kafka client takes kafka.* (KAFKA_*) as defaults. */
     private static final String QUARKUS_PREFIX = "QUARKUS_";
@@ -55,6 +57,9 @@ record ServiceConfiguration(String module, int httpPort, SortedSet<String> requi
     private static final Pattern MAPPING_METHOD = Pattern.compile("((?:@[\\w.]+\\s*(?:\\([^)]*\\))?\\s*)*)([\\w.]+(?:<[^()]*>)?)\\s+(\\w+)\\s*\\(\\s*\\)");
     private static final Pattern CONFIG_PROPERTY = Pattern.compile("@ConfigProperty\\s*\\(([^)]*)\\)\\s*(?:final\\s+)?([\\w.]+(?:<[^()]*>)?)\\s+\\w+");
     private static final Pattern INCOMING_TOPIC = Pattern.compile("mp\\.messaging\\.incoming\\.[^.]+\\.topic");
+    /** An outgoing channel's topic, or where an incoming channel dead-letters what it cannot read. */
+    private static final Pattern PRODUCED_TOPIC = Pattern.compile(
+            "mp\\.messaging\\.(outgoing\\.[^.]+\\.topic|incoming\\.[^.]+\\.dead-letter-queue\\.topic)");
 
     static ServiceConfiguration read(Path moduleDir) {
         String module = moduleDir.getFileName().toString();
@@ -78,12 +83,17 @@ record ServiceConfiguration(String module, int httpPort, SortedSet<String> requi
         }
         int httpPort = Integer.parseInt(properties.getOrDefault("quarkus.http.port", "8080"));
         SortedSet<String> consumedTopics = new TreeSet<>();
+        SortedSet<String> producedTopics = new TreeSet<>();
         properties.forEach((key, value) -> {
             if (INCOMING_TOPIC.matcher(key).matches()) {
                 consumedTopics.add(value);
             }
+            if (PRODUCED_TOPIC.matcher(key).matches()) {
+                producedTopics.add(value);
+            }
         });
-        return new ServiceConfiguration(module, httpPort, scan.required, Set.copyOf(scan.readable), scan.storage, consumedTopics);
+        return new ServiceConfiguration(module, httpPort, scan.required, Set.copyOf(scan.readable), scan.storage, consumedTopics,
+                producedTopics);
     }
 
     /** Whether a variable set in a deployment reaches this service's configuration (a typo does not). */

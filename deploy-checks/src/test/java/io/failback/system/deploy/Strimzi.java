@@ -33,7 +33,7 @@ import java.util.Optional;
  * of pods per pool, Service {@code <cluster>-kafka-bootstrap} (the brokers' client listeners and the replication
  * port) and headless {@code <cluster>-kafka-brokers}, the entity operator's Deployment, and a NetworkPolicy for the
  * ingress of each. Features this does not model (metrics, JMX, Cruise Control, Kafka Exporter, listeners outside the
- * cluster, the user operator) fail instead of being left out: they open ports.
+ * cluster) fail instead of being left out: they open ports.
  */
 final class Strimzi {
     static final String API_VERSION = "kafka.strimzi.io/v1";
@@ -46,6 +46,7 @@ final class Strimzi {
     static final int REPLICATION_PORT = 9091;
     static final int KAFKA_AGENT_PORT = 8443;
     static final int TOPIC_OPERATOR_HEALTH_PORT = 8080;
+    static final int USER_OPERATOR_HEALTH_PORT = 8081;
     /**
      * The cluster operator, installed in a namespace of its own. Its policies take it from any namespace unless it is
      * told its namespace's labels (STRIMZI_OPERATOR_NAMESPACE_LABELS), so a namespace of any name stands for it here.
@@ -88,8 +89,8 @@ final class Strimzi {
         KafkaClusterSpec spec = kafka.getSpec().getKafka();
         EntityOperatorSpec entityOperator = kafka.getSpec().getEntityOperator();
         if (spec.getMetricsConfig() != null || spec.getJmxOptions() != null || kafka.getSpec().getCruiseControl() != null
-                || kafka.getSpec().getKafkaExporter() != null || entityOperator != null && entityOperator.getUserOperator() != null) {
-            throw notModeled(kafka, "metrics, JMX, Cruise Control, Kafka Exporter or the user operator");
+                || kafka.getSpec().getKafkaExporter() != null) {
+            throw notModeled(kafka, "metrics, JMX, Cruise Control or Kafka Exporter");
         }
         List<GenericKafkaListener> listeners = Objects.requireNonNullElse(spec.getListeners(), List.of());
         for (GenericKafkaListener listener : listeners) {
@@ -176,30 +177,54 @@ final class Strimzi {
         operands.networkPolicies.add(policy(cluster + "-network-policy-kafka", selector, rules));
         operands.disruptionBudgets.add(disruptionBudget(cluster + "-kafka", selector, maxUnavailable(kafka)));
 
-        if (entityOperator != null && entityOperator.getTopicOperator() != null) {
-            addTopicOperator(cluster, operands);
+        if (entityOperator != null && (entityOperator.getTopicOperator() != null || entityOperator.getUserOperator() != null)) {
+            addEntityOperator(cluster, entityOperator.getTopicOperator() != null, entityOperator.getUserOperator() != null, operands);
         }
     }
 
     /**
-     * The entity operator's Deployment with the topic operator alone: it watches KafkaTopics in the Kubernetes API and
-     * makes the topics through the replication listener (TLS with the cluster CA).
+     * The entity operator's Deployment, one pod with a container per operator it runs: the topic operator watches
+     * KafkaTopics and the user operator KafkaUsers in the Kubernetes API, and each makes what they say (topics; SCRAM
+     * users and their ACLs) through the replication listener (TLS with the cluster CA). Each has a health port that
+     * Strimzi's policy opens to every client (EntityOperator.generateNetworkPolicy).
      */
-    private static void addTopicOperator(String cluster, Operands operands) {
+    private static void addEntityOperator(String cluster, boolean topicOperator, boolean userOperator, Operands operands) {
         String name = cluster + "-entity-operator";
         Map<String, String> selector = Map.of(CLUSTER_LABEL, cluster, KIND_LABEL, Kafka.RESOURCE_KIND, NAME_LABEL, name);
         Map<String, String> labels = new LinkedHashMap<>(selector);
         labels.put("strimzi.io/component-type", "entity-operator");
         labels.put("app.kubernetes.io/name", "entity-operator");
+        List<ContainerPort> ports = new ArrayList<>();
+        List<Integer> healthPorts = new ArrayList<>();
+        if (topicOperator) {
+            ports.add(Operands.port("healthcheck", TOPIC_OPERATOR_HEALTH_PORT));
+            healthPorts.add(TOPIC_OPERATOR_HEALTH_PORT);
+        }
+        if (userOperator) {
+            ports.add(Operands.port("healthcheck-uo", USER_OPERATOR_HEALTH_PORT));
+            healthPorts.add(USER_OPERATOR_HEALTH_PORT);
+        }
+        // The model has one container a pod; the ports, which are what the checks use, are those of both containers.
         Workload workload = new Workload("Deployment", name, 1,
-                Operands.pods(labels, "topic-operator", List.of(Operands.port("healthcheck", TOPIC_OPERATOR_HEALTH_PORT))), List.of());
+                Operands.pods(labels, topicOperator ? "topic-operator" : "user-operator", ports), List.of());
         operands.workloads.add(workload);
-        operands.reaches.add(new Operands.Reach(workload, bootstrapService(cluster) + ":" + REPLICATION_PORT,
-                "the topic operator's STRIMZI_KAFKA_BOOTSTRAP_SERVERS (EntityTopicOperator)"));
-        operands.toApiServer(workload, "the topic operator watches KafkaTopics in the Kubernetes API");
-        operands.networkPolicies.add(policy(name, selector, List.of(ingress(TOPIC_OPERATOR_HEALTH_PORT, List.of()))));
-        operands.openPorts.add(new Operands.OpenPort(workload, TOPIC_OPERATOR_HEALTH_PORT,
-                "Strimzi's own policy opens the topic operator's health port to every client (EntityOperator.generateNetworkPolicy)"));
+        if (topicOperator) {
+            operands.reaches.add(new Operands.Reach(workload, bootstrapService(cluster) + ":" + REPLICATION_PORT,
+                    "the topic operator's STRIMZI_KAFKA_BOOTSTRAP_SERVERS (EntityTopicOperator)"));
+            operands.toApiServer(workload, "the topic operator watches KafkaTopics in the Kubernetes API");
+        }
+        if (userOperator) {
+            operands.reaches.add(new Operands.Reach(workload, bootstrapService(cluster) + ":" + REPLICATION_PORT,
+                    "the user operator's STRIMZI_KAFKA_BOOTSTRAP_SERVERS (EntityUserOperator)"));
+            operands.toApiServer(workload, "the user operator watches KafkaUsers and writes their Secrets in the Kubernetes API");
+        }
+        List<NetworkPolicyIngressRule> rules = new ArrayList<>();
+        for (int port : healthPorts) {
+            rules.add(ingress(port, List.of()));
+            operands.openPorts.add(new Operands.OpenPort(workload, port,
+                    "Strimzi's own policy opens the entity operator's health ports to every client (EntityOperator.generateNetworkPolicy)"));
+        }
+        operands.networkPolicies.add(policy(name, selector, rules));
         operands.disruptionBudgets.add(disruptionBudget(name, selector, 1));
     }
 
