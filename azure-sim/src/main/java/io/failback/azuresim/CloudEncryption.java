@@ -60,7 +60,7 @@ public class CloudEncryption {
     public synchronized Setting enable() {
         if (key == null) {
             CloudKey issued = CloudKey.generate();
-            SiteFiles.writeAtomically(json, file(), new Stored(Base64.getEncoder().encodeToString(issued.key())));
+            SiteFiles.writeSecretAtomically(json, file(), new Stored(Base64.getEncoder().encodeToString(issued.key())));
             key = issued;
         }
         return setting();

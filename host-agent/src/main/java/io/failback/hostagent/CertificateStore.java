@@ -52,7 +52,7 @@ public class CertificateStore {
             throw ProblemException.badRequest("CertificateInvalid", "the key does not belong to certificate " + certificateId);
         }
         Installed certificate = new Installed(certificateId, keyBase64, Instant.now());
-        SiteFiles.writeAtomically(json, root().resolve(certificateId).resolve("certificate.json"), certificate);
+        SiteFiles.writeSecretAtomically(json, root().resolve(certificateId).resolve("certificate.json"), certificate);
         installed.put(certificateId, certificate);
         return ids();
     }

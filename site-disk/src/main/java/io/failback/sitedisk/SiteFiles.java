@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -83,9 +84,25 @@ public final class SiteFiles {
 
     /** Writes {@code value} to {@code file} so that a crash leaves either the old or the new document, never half. */
     public static void writeAtomically(ObjectMapper json, Path file, Object value) {
+        write(json, file, value, false);
+    }
+
+    /**
+     * As {@link #writeAtomically}, for a document that holds a key: readable and writable by this user only (mode
+     * 600), from the moment it exists.
+     */
+    public static void writeSecretAtomically(ObjectMapper json, Path file, Object value) {
+        write(json, file, value, true);
+    }
+
+    private static void write(ObjectMapper json, Path file, Object value, boolean ownerOnly) {
         try {
             Files.createDirectories(file.getParent());
             Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.deleteIfExists(temporary);
+            if (ownerOnly && file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                Files.createFile(temporary, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            }
             Files.write(temporary, json.writeValueAsBytes(value));
             try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
                 channel.force(true);
