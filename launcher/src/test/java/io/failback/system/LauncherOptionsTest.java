@@ -1,7 +1,9 @@
 package io.failback.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -20,6 +22,20 @@ class LauncherOptionsTest {
         assertEquals(8084, system.serviceUrl("sync-service-2").getPort());
         assertEquals(8085, system.serviceUrl("sync-service-3").getPort());
         assertEquals(8086, system.serviceUrl("job-service-2").getPort());
+    }
+
+    /** One switch secures what the services say to each other; without it the broker stays PLAINTEXT, as before. */
+    @Test
+    void tlsInternalSecuresTheLaunchersBroker() {
+        Path workDir = Path.of("target", "launcher-options-test-tls");
+        LocalSystem secured = LauncherOptions.parse(new String[] {"up", "--tls-internal"}, Map.of())
+                .configure(LocalSystem.builder().workDir(workDir)).build();
+        assertTrue(secured.kafkaSecured());
+        assertEquals("SASL_SSL", secured.kafkaClientProperties(KafkaAccess.AUTOMATION).get("security.protocol"));
+        LocalSystem plain = LauncherOptions.parse(new String[] {"up"}, Map.of())
+                .configure(LocalSystem.builder().workDir(workDir)).build();
+        assertFalse(plain.kafkaSecured());
+        assertEquals(Map.of(), plain.kafkaClientProperties(KafkaAccess.AUTOMATION));
     }
 
     @Test
