@@ -41,7 +41,8 @@ final class LauncherOptions {
             "                             (env FAILBACK_DATASOURCE_URL, with FAILBACK_DATASOURCE_USERNAME and",
             "                             FAILBACK_DATASOURCE_PASSWORD or the two options below)",
             "  --datasource-username U    default postgres",
-            "  --datasource-password P    default postgres",
+            "  --datasource-password P    default postgres; a real password belongs in a file, not on a command line:",
+            "  --datasource-password-file FILE   the password is this file's content (env FAILBACK_DATASOURCE_PASSWORD_FILE)",
             "  --no-demo                  start everything but do not run the demo",
             "  --tls-internal             mutual TLS between the services and SASL_SSL with per-service users and ACLs for",
             "                             Kafka (docs/security.md)",
@@ -84,6 +85,10 @@ final class LauncherOptions {
         options.datasourceUrl = blankToNull(environment.get("FAILBACK_DATASOURCE_URL"));
         options.datasourceUsername = environment.getOrDefault("FAILBACK_DATASOURCE_USERNAME", PostgresServer.USERNAME);
         options.datasourcePassword = environment.getOrDefault("FAILBACK_DATASOURCE_PASSWORD", PostgresServer.PASSWORD);
+        String passwordFile = blankToNull(environment.get("FAILBACK_DATASOURCE_PASSWORD_FILE"));
+        if (passwordFile != null) {
+            options.datasourcePassword = passwordFrom("FAILBACK_DATASOURCE_PASSWORD_FILE", passwordFile);
+        }
         options.tlsCertificate = blankToNull(environment.get("FAILBACK_TLS_CERT"));
         options.tlsKey = blankToNull(environment.get("FAILBACK_TLS_KEY"));
         options.tlsCa = blankToNull(environment.get("FAILBACK_TLS_CA"));
@@ -133,6 +138,15 @@ final class LauncherOptions {
         return options;
     }
 
+    /** A password kept in a file (its content without the line end), so that it is on no command line. */
+    private static String passwordFrom(String flag, String file) {
+        try {
+            return java.nio.file.Files.readString(Path.of(file)).strip();
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(flag + " " + file + " cannot be read: " + e.getMessage());
+        }
+    }
+
     private void apply(String flag, String value) {
         switch (flag) {
             case "--job-service-port" -> ports = ports.withJobService(port(flag, value));
@@ -148,6 +162,7 @@ final class LauncherOptions {
             case "--datasource-url" -> datasourceUrl = value;
             case "--datasource-username" -> datasourceUsername = value;
             case "--datasource-password" -> datasourcePassword = value;
+            case "--datasource-password-file" -> datasourcePassword = passwordFrom(flag, value);
             case "--tls-cert" -> tlsCertificate = value;
             case "--tls-key" -> tlsKey = value;
             case "--tls-ca" -> tlsCa = value;
@@ -188,6 +203,11 @@ final class LauncherOptions {
 
     String command() {
         return command;
+    }
+
+    /** The PostgreSQL given with --datasource-url, or null: the launcher starts its own. */
+    Datasource externalDatasource() {
+        return externalDatasource;
     }
 
     boolean runDemo() {

@@ -38,6 +38,21 @@ class LauncherOptionsTest {
         assertEquals(Map.of(), plain.kafkaClientProperties(KafkaAccess.AUTOMATION));
     }
 
+    /** Issue #16, item 4: an external database's password can come from a file instead of the command line. */
+    @Test
+    void theDatasourcePasswordComesFromAFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("db-password"), "s3cret-from-file\n");
+        LauncherOptions byOption = LauncherOptions.parse(new String[] {"up", "--datasource-url", "postgresql://db:5432/failback",
+                "--datasource-password-file", file.toString()}, Map.of());
+        assertEquals("s3cret-from-file", byOption.externalDatasource().password());
+        LauncherOptions byEnvironment = LauncherOptions.parse(new String[] {"up"}, Map.of(
+                "FAILBACK_DATASOURCE_URL", "postgresql://db:5432/failback", "FAILBACK_DATASOURCE_PASSWORD_FILE", file.toString()));
+        assertEquals("s3cret-from-file", byEnvironment.externalDatasource().password());
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> LauncherOptions.parse(
+                new String[] {"up", "--datasource-password-file", dir.resolve("none").toString()}, Map.of()));
+        assertTrue(missing.getMessage().startsWith("--datasource-password-file"), missing.getMessage());
+    }
+
     @Test
     void oneInstanceEachByDefault() {
         LocalSystem system = LauncherOptions.parse(new String[] {"up"}, Map.of())
