@@ -81,6 +81,19 @@ class KafkaSecurityIT {
     }
 
     /**
+     * Heartbeats say where a host's data goes, so only the host-agent principal may publish them: a record on the right
+     * topic from any other principal is refused by the broker before job-service could see it.
+     */
+    @Test
+    void noPrincipalButTheHostAgentsMayPublishAHeartbeat() {
+        for (String principal : List.of(KafkaAccess.AUTOMATION, KafkaAccess.SYNC_SERVICE, KafkaAccess.JOB_SERVICE)) {
+            Exception forged = assertThrows(Exception.class,
+                    () -> produce(system.kafkaClientProperties(principal), "asr.provider-heartbeats"));
+            assertTrue(causedBy(forged, TopicAuthorizationException.class), principal + " may not publish heartbeats: " + forged);
+        }
+    }
+
+    /**
      * A failback over SASL_SSL: job-service commands through its outbox, sync-service runs and reports, the host
      * heartbeats, and an automation client follows the job on asr.state-changes and commits it on asr.operations.
      */
