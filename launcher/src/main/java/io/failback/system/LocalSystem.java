@@ -511,6 +511,14 @@ public final class LocalSystem implements AutoCloseable {
         return kafkaSecurity == null ? Map.of() : kafkaSecurity.clientProperties(principal);
     }
 
+    /** The directory holding {@code principal}'s Kafka password as the file {@code password}; only with {@link #kafkaSecured()}. */
+    public Path kafkaPasswordDirectory(String principal) {
+        if (kafkaSecurity == null) {
+            throw new IllegalStateException("Kafka is not secured: start with tlsInternal(true)");
+        }
+        return kafkaSecurity.credentials().passwordDirectory(principal);
+    }
+
     /** Whether this system's own broker takes only authenticated clients over TLS ({@link Builder#tlsInternal}). */
     public boolean kafkaSecured() {
         return kafkaSecurity != null;

@@ -75,6 +75,7 @@ final class UpCommand {
         runDirectory.writeJobServiceTrust(system.jobServiceTls().trustAnchors());
         printTable(system);
         printApiAccess(system);
+        printKafkaAccess(system);
         runDemo(system);
         out.println("Failback is running. Press Ctrl-C to stop it, or run ./failback stop in another terminal.");
         awaitShutdown();
@@ -165,6 +166,18 @@ final class UpCommand {
         out.println("  a call:   curl --cacert " + ca + " -H \"Authorization: Bearer $TOKEN\" "
                 + system.jobServiceUrl().resolve("/api/replicationJobs"));
         out.println("  console:  " + system.jobServiceUrl().resolve("/console/") + "  (sign in with such a token; trust the CA in the browser)");
+        out.println();
+    }
+
+    /** With --tls-internal: how an automation client logs in to Kafka; the password's file, never the password. */
+    private void printKafkaAccess(LocalSystem system) {
+        if (!system.kafkaSecured()) {
+            return;
+        }
+        out.println("Kafka: SASL_SSL (SCRAM-SHA-512) on " + system.kafkaBootstrapServers() + ", CA "
+                + relative(system.jobServiceTls().trustAnchors()) + "; automation logs in as user '" + KafkaAccess.AUTOMATION
+                + "' with the password in " + relative(system.kafkaPasswordDirectory(KafkaAccess.AUTOMATION)
+                        .resolve(io.failback.system.security.KafkaCredentials.PASSWORD_FILE)) + " (docs/security.md, \"Kafka\")");
         out.println();
     }
 
