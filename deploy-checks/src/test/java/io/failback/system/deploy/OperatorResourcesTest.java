@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.failback.contracts.messaging.KafkaPrincipals;
 import io.failback.contracts.messaging.Topics;
 import io.strimzi.api.kafka.model.common.template.ContainerTemplate;
 import io.strimzi.api.kafka.model.kafka.Kafka;
@@ -27,7 +28,9 @@ import io.strimzi.api.kafka.model.user.KafkaUserAuthorizationSimple;
 import io.strimzi.api.kafka.model.user.KafkaUserScramSha512ClientAuthentication;
 import io.strimzi.api.kafka.model.user.acl.AclOperation;
 import io.strimzi.api.kafka.model.user.acl.AclRule;
+import io.strimzi.api.kafka.model.user.acl.AclRuleGroupResource;
 import io.strimzi.api.kafka.model.user.acl.AclRuleTopicResource;
+import io.strimzi.api.kafka.model.user.acl.AclRuleType;
 import io.strimzi.api.kafka.model.kafka.listener.KafkaListenerType;
 import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
 import io.strimzi.api.kafka.model.nodepool.KafkaNodePoolTemplate;
@@ -212,6 +215,54 @@ class OperatorResourcesTest {
                     problems.add("KafkaUser " + principal + " may write " + writable + ", but " + workload + " produces to " + produced);
                 }
             }
+        }
+        Deploy.assertNone(overlay, problems);
+    }
+
+    /**
+     * The KafkaUsers are exactly contracts' {@link KafkaPrincipals}, the table the launcher's broker applies with
+     * --tls-internal: the same principals, each allowed to write and read exactly its topics and to use its consumer
+     * groups, nothing else (no other resource, operation or pattern), so local runs and Kubernetes cannot drift apart.
+     */
+    @ParameterizedTest
+    @MethodSource("io.failback.system.deploy.Deploy#operatorOverlays")
+    void theKafkaUsersAreExactlyTheContractsPrincipalsWithTheirAcls(String overlay) {
+        RenderedOverlay rendered = kafkaOverlay(overlay);
+        Map<String, KafkaUser> users = new TreeMap<>();
+        rendered.all(KafkaUser.class).forEach(user -> users.put(user.getMetadata().getName(), user));
+        List<String> problems = new ArrayList<>();
+        Set<String> expectedNames = new TreeSet<>();
+        for (KafkaPrincipals.Access access : KafkaPrincipals.ALL) {
+            expectedNames.add(access.name());
+            KafkaUser user = users.get(access.name());
+            if (user == null || !(user.getSpec().getAuthorization() instanceof KafkaUserAuthorizationSimple authorization)) {
+                problems.add("no KafkaUser " + access.name() + " with simple authorization");
+                continue;
+            }
+            Set<String> expected = new TreeSet<>();
+            access.writes().forEach(topic -> expected.add("topic " + topic + " literal Write"));
+            access.reads().forEach(topic -> expected.add("topic " + topic + " literal Read"));
+            if (access.groupPrefix() != null) {
+                expected.add("group " + access.groupPrefix() + " prefix Read");
+            }
+            Set<String> actual = new TreeSet<>();
+            for (AclRule rule : authorization.getAcls()) {
+                String resource = rule.getResource() instanceof AclRuleTopicResource topic
+                        ? "topic " + topic.getName() + " " + topic.getPatternType().toValue()
+                        : rule.getResource() instanceof AclRuleGroupResource group
+                        ? "group " + group.getName() + " " + group.getPatternType().toValue()
+                        : rule.getResource().getType();
+                if (rule.getType() != null && rule.getType() != AclRuleType.ALLOW || rule.getHost() != null && !rule.getHost().equals("*")) {
+                    problems.add("KafkaUser " + access.name() + " has a rule that is not a plain allow from any host: " + resource);
+                }
+                rule.getOperations().forEach(operation -> actual.add(resource + " " + operation.toValue()));
+            }
+            if (!expected.equals(actual)) {
+                problems.add("KafkaUser " + access.name() + " allows " + actual + ", KafkaPrincipals says " + expected);
+            }
+        }
+        if (!users.keySet().equals(expectedNames)) {
+            problems.add("KafkaUsers " + users.keySet() + ", KafkaPrincipals " + expectedNames);
         }
         Deploy.assertNone(overlay, problems);
     }
