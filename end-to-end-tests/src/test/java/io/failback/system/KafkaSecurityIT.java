@@ -30,7 +30,10 @@ import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -38,6 +41,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * principals over TLS and lets each do only its part ({@link KafkaAccess}), the services still do their work through it,
  * and no Kafka password is in a log, a command line or an environment.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KafkaSecurityIT {
     private static final long DISK_BYTES = 8L << 20;
     private static final Pattern JAAS_PASSWORD = Pattern.compile("password=\"([^\"]+)\"");
@@ -47,6 +51,31 @@ class KafkaSecurityIT {
     // Set by running before any test.
     private static LocalSystem system;
     private static FailbackApi api;
+
+    /**
+     * First, so that every later test runs on a broker that was restarted: it comes back on its formatted storage with
+     * the same users and rules (the launcher applies the ACLs again at every start), and the services carry on.
+     */
+    @Test
+    @Order(1)
+    void theSecuredBrokerComesBackWithItsUsersAndRulesAfterARestart() {
+        system.stopService(LocalSystem.KAFKA);
+        system.startService(LocalSystem.KAFKA);
+
+        Map<String, Object> consumerConfig = new HashMap<>(system.kafkaClientProperties(KafkaAccess.AUTOMATION));
+        consumerConfig.putAll(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, system.kafkaBootstrapServers(),
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName()));
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerConfig)) {
+            TopicPartition stateChanges = new TopicPartition("asr.state-changes", 0);
+            consumer.assign(List.of(stateChanges));
+            consumer.poll(Duration.ofSeconds(2));
+            assertTrue(consumer.position(stateChanges, Duration.ofSeconds(10)) >= 0, "automation logs in and reads state changes");
+        }
+        Exception command = assertThrows(Exception.class,
+                () -> produce(system.kafkaClientProperties(KafkaAccess.HOST_AGENT), "asr.sync-commands"));
+        assertTrue(causedBy(command, TopicAuthorizationException.class), "the rules hold after the restart: " + command);
+    }
 
     @Test
     void aClientWithoutCredentialsOrWithAWrongPasswordCannotProduce() {
@@ -124,9 +153,10 @@ class KafkaSecurityIT {
 
     /**
      * Item 4: the passwords reach the processes as files only (mode 600), so they are in no service's or the broker's
-     * log, and in no process's command line or environment on this machine.
+     * log, and in no process's command line or environment on this machine. Last, so that it reads every log.
      */
     @Test
+    @Order(Integer.MAX_VALUE)
     void noKafkaPasswordIsInALogACommandLineOrAnEnvironment() throws IOException {
         List<String> passwords = new ArrayList<>();
         for (String principal : KafkaAccess.PRINCIPALS) {
