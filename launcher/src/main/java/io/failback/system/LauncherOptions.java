@@ -43,6 +43,9 @@ final class LauncherOptions {
             "  --datasource-username U    default postgres",
             "  --datasource-password P    default postgres",
             "  --no-demo                  start everything but do not run the demo",
+            "  --tls-internal             mutual TLS between the services, with identities from the local CA in",
+            "                             .failback/tls/ (and SASL_SSL for Kafka): the sites answer their API only to",
+            "                             the services allowed there; see docs/security.md",
             "  --tls-cert FILE --tls-key FILE   job-service serves this certificate (PEM, may be followed by its chain)",
             "                             and key (PEM, unencrypted) instead of one from the local CA in .failback/tls/",
             "                             (env FAILBACK_TLS_CERT, FAILBACK_TLS_KEY); it must name 127.0.0.1, where the",
@@ -66,6 +69,7 @@ final class LauncherOptions {
     private String datasourcePassword;
     private Datasource externalDatasource;
     private boolean runDemo = true;
+    private boolean tlsInternal;
     private String tlsCertificate;
     private String tlsKey;
     private String tlsCa;
@@ -94,6 +98,10 @@ final class LauncherOptions {
             String flag = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
             if (flag.equals("--no-demo")) {
                 options.runDemo = false;
+                continue;
+            }
+            if (flag.equals("--tls-internal")) {
+                options.tlsInternal = true;
                 continue;
             }
             if (flag.equals("-h") || flag.equals("--help")) {
@@ -214,6 +222,7 @@ final class LauncherOptions {
         if (bringYourOwnTls != null) {
             builder.jobServiceTls(bringYourOwnTls);
         }
+        builder.tlsInternal(tlsInternal);
         return builder;
     }
 }
