@@ -4,6 +4,7 @@ import io.failback.contracts.tls.PinnedPeer;
 import io.failback.sync.SyncConfig;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.TrustOptions;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.mutiny.core.Vertx;
@@ -35,9 +36,11 @@ public final class SiteConnections implements AutoCloseable {
         if (tls.enabled()) {
             require(tls.certificate().isPresent() && tls.key().isPresent() && tls.ca().isPresent() && tls.hostsCa().isPresent(),
                     "FAILBACK_INTERNAL_TLS=true needs FAILBACK_INTERNAL_TLS_CERT, FAILBACK_INTERNAL_TLS_KEY, FAILBACK_INTERNAL_TLS_CA and FAILBACK_HOSTS_CA");
-            // Health probes only ask whether a site is back, and read nothing of it: either CA will do.
+            // Health probes only ask whether a site is back, and read nothing of it: either CA will do, and a host's
+            // certificate need not name the address its heartbeat gave.
             this.probe = WebClient.create(vertx, new WebClientOptions().setKeyCertOptions(identity())
-                    .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(tls.ca().get()).addCertPath(tls.hostsCa().get())));
+                    .setTrustOptions(new PemTrustOptions().addCertPath(tls.ca().get()).addCertPath(tls.hostsCa().get()))
+                    .setVerifyHost(false));
         } else {
             this.probe = null;
         }
