@@ -39,6 +39,14 @@ public final class PinnedPeer extends X509ExtendedTrustManager {
         return new PinnedPeer(trusting(caFile), expectedName);
     }
 
+    /**
+     * Trusts a server that {@code chain} trusts and that names {@code expectedName} as its CN: for a client that read
+     * its CA file once ({@link #trusting}) and pins each peer as it first calls it, without reading a file then.
+     */
+    public static PinnedPeer of(X509ExtendedTrustManager chain, String expectedName) {
+        return new PinnedPeer(chain, expectedName);
+    }
+
     /** The identity the peer must have. */
     public String expectedName() {
         return expectedName;
@@ -59,7 +67,7 @@ public final class PinnedPeer extends X509ExtendedTrustManager {
     }
 
     /** The JDK's PKIX trust in exactly the certificates of a PEM file. */
-    static X509ExtendedTrustManager trusting(Path caFile) {
+    public static X509ExtendedTrustManager trusting(Path caFile) {
         try (InputStream in = Files.newInputStream(caFile)) {
             KeyStore anchors = KeyStore.getInstance("PKCS12");
             anchors.load(null, null);

@@ -1,6 +1,7 @@
 package io.failback.jobs.service;
 
 import io.failback.contracts.tls.PinnedPeer;
+import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.TrustOptions;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -12,6 +13,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * The clients job-service reads the sites with. Without TLS between services, one plain client. With it, HTTPS with
@@ -27,6 +29,12 @@ public class SiteWebClients {
     private final Map<String, WebClient> hosts = new ConcurrentHashMap<>();
     /** Null without TLS between services. */
     private final WebClient azure;
+    /**
+     * Read once here, at start: a host's client is made on an event loop when a request first needs that host, and must
+     * read no file there. Null without TLS between services.
+     */
+    private final KeyCertOptions identity;
+    private final X509ExtendedTrustManager hostsCa;
 
     public SiteWebClients(Vertx vertx, JobServiceConfig config) {
         this.vertx = vertx;
@@ -37,9 +45,19 @@ public class SiteWebClients {
                 throw new IllegalStateException("FAILBACK_INTERNAL_TLS=true needs FAILBACK_INTERNAL_TLS_CERT, FAILBACK_INTERNAL_TLS_KEY, "
                         + "FAILBACK_INTERNAL_TLS_CA and FAILBACK_HOSTS_CA");
             }
-            this.azure = pinned(Path.of(tls.ca().get()), tls.azureIdentity(), true);
+            try {
+                this.identity = KeyCertOptions.wrap(new PemKeyCertOptions().setCertPath(tls.certificate().get())
+                        .setKeyPath(tls.key().get()).getKeyManagerFactory(vertx.getDelegate()));
+            } catch (Exception e) {
+                throw new IllegalStateException("Cannot read job-service's certificate and key (FAILBACK_INTERNAL_TLS_CERT, "
+                        + "FAILBACK_INTERNAL_TLS_KEY): " + e.getMessage(), e);
+            }
+            this.hostsCa = PinnedPeer.trusting(Path.of(tls.hostsCa().get()));
+            this.azure = pinned(PinnedPeer.trusting(Path.of(tls.ca().get())), tls.azureIdentity(), true);
         } else {
             this.azure = null;
+            this.identity = null;
+            this.hostsCa = null;
         }
     }
 
@@ -54,7 +72,7 @@ public class SiteWebClients {
             return plain;
         }
         // A host's address came from its own heartbeat: the pin to its provider id, not its name, says who it is.
-        return hosts.computeIfAbsent(providerId, id -> pinned(Path.of(tls.hostsCa().get()), id, false));
+        return hosts.computeIfAbsent(providerId, id -> pinned(hostsCa, id, false));
     }
 
     /** A site's base URL as it is called: with TLS between services always https, whatever a heartbeat advertised. */
@@ -65,10 +83,10 @@ public class SiteWebClients {
         return "https" + baseUrl.substring(baseUrl.indexOf(':'));
     }
 
-    private WebClient pinned(Path ca, String identity, boolean verifyHostName) {
+    private WebClient pinned(X509ExtendedTrustManager ca, String peer, boolean verifyHostName) {
         return WebClient.create(vertx, new WebClientOptions()
-                .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certificate().get()).setKeyPath(tls.key().get()))
-                .setTrustOptions(TrustOptions.wrap(PinnedPeer.of(ca, identity)))
+                .setKeyCertOptions(identity)
+                .setTrustOptions(TrustOptions.wrap(PinnedPeer.of(ca, peer)))
                 .setVerifyHost(verifyHostName));
     }
 

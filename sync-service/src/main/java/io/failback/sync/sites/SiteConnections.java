@@ -2,6 +2,7 @@ package io.failback.sync.sites;
 
 import io.failback.contracts.tls.PinnedPeer;
 import io.failback.sync.SyncConfig;
+import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
@@ -13,6 +14,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * How sync-service reaches the sites. Without TLS between services, one plain client for all, as before. With it
@@ -28,6 +30,13 @@ public final class SiteConnections implements AutoCloseable {
     /** Null without TLS between services. */
     private final WebClient probe;
     private final Map<SitePeer, WebClient> byPeer = new ConcurrentHashMap<>();
+    /**
+     * Read once here, at start: a peer's client is made on an event loop when a run first calls it, and must read no
+     * file there. Null without TLS between services.
+     */
+    private final KeyCertOptions identity;
+    private final X509ExtendedTrustManager internalCa;
+    private final X509ExtendedTrustManager hostsCa;
 
     public SiteConnections(Vertx vertx, SyncConfig.InternalTls tls) {
         this.vertx = vertx;
@@ -36,13 +45,33 @@ public final class SiteConnections implements AutoCloseable {
         if (tls.enabled()) {
             require(tls.certificate().isPresent() && tls.key().isPresent() && tls.ca().isPresent() && tls.hostsCa().isPresent(),
                     "FAILBACK_INTERNAL_TLS=true needs FAILBACK_INTERNAL_TLS_CERT, FAILBACK_INTERNAL_TLS_KEY, FAILBACK_INTERNAL_TLS_CA and FAILBACK_HOSTS_CA");
+            try {
+                this.identity = KeyCertOptions.wrap(new PemKeyCertOptions().setCertPath(tls.certificate().get())
+                        .setKeyPath(tls.key().get()).getKeyManagerFactory(vertx.getDelegate()));
+            } catch (Exception e) {
+                throw new IllegalStateException("Cannot read this service's certificate and key (FAILBACK_INTERNAL_TLS_CERT, "
+                        + "FAILBACK_INTERNAL_TLS_KEY): " + e.getMessage(), e);
+            }
+            this.internalCa = PinnedPeer.trusting(Path.of(tls.ca().get()));
+            this.hostsCa = PinnedPeer.trusting(Path.of(tls.hostsCa().get()));
             // Health probes only ask whether a site is back, and read nothing of it: either CA will do, and a host's
             // certificate need not name the address its heartbeat gave.
             this.probe = WebClient.create(vertx, new WebClientOptions().setKeyCertOptions(identity())
-                    .setTrustOptions(new PemTrustOptions().addCertPath(tls.ca().get()).addCertPath(tls.hostsCa().get()))
+                    .setTrustOptions(TrustOptions.wrap(bothCas(vertx, tls)))
                     .setVerifyHost(false));
         } else {
             this.probe = null;
+            this.identity = null;
+            this.internalCa = null;
+            this.hostsCa = null;
+        }
+    }
+
+    private static javax.net.ssl.TrustManagerFactory bothCas(Vertx vertx, SyncConfig.InternalTls tls) {
+        try {
+            return new PemTrustOptions().addCertPath(tls.ca().get()).addCertPath(tls.hostsCa().get()).getTrustManagerFactory(vertx.getDelegate());
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot read FAILBACK_INTERNAL_TLS_CA or FAILBACK_HOSTS_CA: " + e.getMessage(), e);
         }
     }
 
@@ -105,11 +134,11 @@ public final class SiteConnections implements AutoCloseable {
     }
 
     private PinnedPeer pinned(SitePeer peer) {
-        return PinnedPeer.of(Path.of(peer.host() ? tls.hostsCa().get() : tls.ca().get()), peer.identity());
+        return PinnedPeer.of(peer.host() ? hostsCa : internalCa, peer.identity());
     }
 
-    private PemKeyCertOptions identity() {
-        return new PemKeyCertOptions().setCertPath(tls.certificate().get()).setKeyPath(tls.key().get());
+    private KeyCertOptions identity() {
+        return identity;
     }
 
     /** The same site over HTTPS. */
