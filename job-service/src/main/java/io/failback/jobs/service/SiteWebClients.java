@@ -30,8 +30,8 @@ public class SiteWebClients {
     /** Null without TLS between services. */
     private final WebClient azure;
     /**
-     * Read once here, at start: a host's client is made on an event loop when a request first needs that host, and must
-     * read no file there. Null without TLS between services.
+     * The hosts CA is read once here, at start: a host's client is made on an event loop when a request first needs that
+     * host, and must read no file there. Null without TLS between services.
      */
     private final KeyCertOptions identity;
     private final X509ExtendedTrustManager hostsCa;
@@ -45,13 +45,8 @@ public class SiteWebClients {
                 throw new IllegalStateException("FAILBACK_INTERNAL_TLS=true needs FAILBACK_INTERNAL_TLS_CERT, FAILBACK_INTERNAL_TLS_KEY, "
                         + "FAILBACK_INTERNAL_TLS_CA and FAILBACK_HOSTS_CA");
             }
-            try {
-                this.identity = KeyCertOptions.wrap(new PemKeyCertOptions().setCertPath(tls.certificate().get())
-                        .setKeyPath(tls.key().get()).getKeyManagerFactory(vertx.getDelegate()));
-            } catch (Exception e) {
-                throw new IllegalStateException("Cannot read job-service's certificate and key (FAILBACK_INTERNAL_TLS_CERT, "
-                        + "FAILBACK_INTERNAL_TLS_KEY): " + e.getMessage(), e);
-            }
+            // Vert.x reads these files when it builds a client's SSL context, off the event loop.
+            this.identity = new PemKeyCertOptions().setCertPath(tls.certificate().get()).setKeyPath(tls.key().get());
             this.hostsCa = PinnedPeer.trusting(Path.of(tls.hostsCa().get()));
             this.azure = pinned(PinnedPeer.trusting(Path.of(tls.ca().get())), tls.azureIdentity(), true);
         } else {

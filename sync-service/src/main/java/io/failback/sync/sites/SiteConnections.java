@@ -31,8 +31,8 @@ public final class SiteConnections implements AutoCloseable {
     private final WebClient probe;
     private final Map<SitePeer, WebClient> byPeer = new ConcurrentHashMap<>();
     /**
-     * Read once here, at start: a peer's client is made on an event loop when a run first calls it, and must read no
-     * file there. Null without TLS between services.
+     * The CAs are read once here, at start: a peer's client is made on an event loop when a run first calls it, and must
+     * read no file there. Null without TLS between services.
      */
     private final KeyCertOptions identity;
     private final X509ExtendedTrustManager internalCa;
@@ -45,13 +45,9 @@ public final class SiteConnections implements AutoCloseable {
         if (tls.enabled()) {
             require(tls.certificate().isPresent() && tls.key().isPresent() && tls.ca().isPresent() && tls.hostsCa().isPresent(),
                     "FAILBACK_INTERNAL_TLS=true needs FAILBACK_INTERNAL_TLS_CERT, FAILBACK_INTERNAL_TLS_KEY, FAILBACK_INTERNAL_TLS_CA and FAILBACK_HOSTS_CA");
-            try {
-                this.identity = KeyCertOptions.wrap(new PemKeyCertOptions().setCertPath(tls.certificate().get())
-                        .setKeyPath(tls.key().get()).getKeyManagerFactory(vertx.getDelegate()));
-            } catch (Exception e) {
-                throw new IllegalStateException("Cannot read this service's certificate and key (FAILBACK_INTERNAL_TLS_CERT, "
-                        + "FAILBACK_INTERNAL_TLS_KEY): " + e.getMessage(), e);
-            }
+            // Vert.x reads these files when it builds a client's SSL context, off the event loop. (A KeyManagerFactory
+            // read here would do too for HTTP, but Vert.x's block-stream client cannot take one: "Unsupported Key type".)
+            this.identity = new PemKeyCertOptions().setCertPath(tls.certificate().get()).setKeyPath(tls.key().get());
             this.internalCa = PinnedPeer.trusting(Path.of(tls.ca().get()));
             this.hostsCa = PinnedPeer.trusting(Path.of(tls.hostsCa().get()));
             // Health probes only ask whether a site is back, and read nothing of it: either CA will do, and a host's
