@@ -109,6 +109,12 @@ class InternalTlsIT {
         assertEquals(200, get(jobService, system.hostAgentUrl(host.id()).resolve("/api/vms")).statusCode(),
                 "job-service lists the host's VMs (OnPremisesVmLocator)");
         assertEquals(200, get(jobService, hostVm).statusCode(), "and reads one");
+        // job-service itself lists it, over its pinned client (ARM's protectable items ask every connected host).
+        api.awaitProviderConnected(host.id(), Duration.ofSeconds(60));
+        JsonNode protectable = api.get(system.jobServiceUrl().resolve("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dr"
+                + "/providers/Microsoft.RecoveryServices/vaults/vault/replicationFabrics/hyperv-site/replicationProtectionContainers/"
+                + "hyperv-site-container/replicationProtectableItems?api-version=2023-06-01"));
+        assertTrue(protectable.toString().contains("vm-target"), "job-service read the host's VMs over TLS: " + protectable);
 
         HttpResponse<byte[]> allowed = send(launcher, "POST", hostBlocks, stream.body(), mediaType);
         assertEquals(200, allowed.statusCode(), "the control: the same stream by an allowed identity is written: " + new String(allowed.body()));
