@@ -12,7 +12,8 @@ import javax.net.ssl.SSLContext;
  *
  * @param url          base URL, like {@code https://127.0.0.1:8443}
  * @param trustedCertificates the PEM file {@code trust} is made from, what {@code curl --cacert} takes
- * @param trust        trusts job-service's certificate and nothing more
+ * @param trust        trusts job-service's certificate and nothing more; with TLS between services also the sites'
+ *                     CAs, presenting the launcher's identity to them ({@link LocalSystem.Builder#tlsInternal})
  * @param bearerTokens a valid token on each call (see {@link io.failback.system.security.BearerTokens})
  */
 public record JobServiceAccess(URI url, Path trustedCertificates, SSLContext trust, Supplier<String> bearerTokens) {

@@ -44,8 +44,9 @@ final class LauncherOptions {
             "  --datasource-password P    default postgres; a real password belongs in a file, not on a command line:",
             "  --datasource-password-file FILE   the password is this file's content (env FAILBACK_DATASOURCE_PASSWORD_FILE)",
             "  --no-demo                  start everything but do not run the demo",
-            "  --tls-internal             mutual TLS between the services and SASL_SSL with per-service users and ACLs for",
-            "                             Kafka (docs/security.md)",
+            "  --tls-internal             mutual TLS between the services, with identities from the local CA in",
+            "                             .failback/tls/: the sites answer their API only to the services allowed there;",
+            "                             and SASL_SSL with per-service users and ACLs for Kafka (docs/security.md)",
             "  --tls-cert FILE --tls-key FILE   job-service serves this certificate (PEM, may be followed by its chain)",
             "                             and key (PEM, unencrypted) instead of one from the local CA in .failback/tls/",
             "                             (env FAILBACK_TLS_CERT, FAILBACK_TLS_KEY); it must name 127.0.0.1, where the",
@@ -230,7 +231,6 @@ final class LauncherOptions {
     /** Applies the ports, hosts and external infrastructure to a system being configured. */
     LocalSystem.Builder configure(LocalSystem.Builder builder) {
         builder.fixedPorts(ports);
-        builder.tlsInternal(tlsInternal);
         hosts.forEach(builder::host);
         instances.forEach(builder::instances);
         if (kafkaBootstrap != null) {
@@ -242,6 +242,7 @@ final class LauncherOptions {
         if (bringYourOwnTls != null) {
             builder.jobServiceTls(bringYourOwnTls);
         }
+        builder.tlsInternal(tlsInternal);
         return builder;
     }
 }

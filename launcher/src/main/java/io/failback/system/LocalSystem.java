@@ -1,8 +1,10 @@
 package io.failback.system;
 
+import io.failback.system.security.InternalTls;
 import io.failback.system.security.JobServiceTls;
 import io.failback.system.security.LocalCertificates;
 import io.failback.system.security.LocalIssuer;
+import io.failback.system.security.ServerTls;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -72,6 +74,8 @@ public final class LocalSystem implements AutoCloseable {
     private final LocalIssuer issuer;
     /** Null with {@link Builder#infrastructureOnly()}. */
     private final JobServiceTls jobServiceTls;
+    /** Null unless {@link Builder#tlsInternal(boolean)}: then the services call each other over mutual TLS. */
+    private final InternalTls internalTls;
     private JobServiceAccess jobServiceAccess;
     /** In start order. */
     private final Map<String, Component> components = new LinkedHashMap<>();
@@ -138,32 +142,45 @@ public final class LocalSystem implements AutoCloseable {
             issuer = LocalIssuer.openOrCreate(securityDir.resolve("jwt"));
             jobServiceTls = builder.jobServiceTls != null ? builder.jobServiceTls
                     : LocalCertificates.openOrCreate(securityDir.resolve("tls"));
+            internalTls = builder.tlsInternal ? InternalTls.openOrCreate(securityDir.resolve("tls")) : null;
             addServices(layout, ports, hostPorts, furtherInstancePorts, builder.extraEnvironment, componentListener);
         } else {
             issuer = null;
             jobServiceTls = null;
+            internalTls = null;
         }
     }
 
     private void addServices(ProjectLayout layout, FixedPorts ports, List<Integer> hostPorts, List<Integer> furtherInstancePorts,
                              Map<String, Map<String, String>> extraEnvironment, ProcessListener componentListener) {
         java.util.Iterator<Integer> furtherPorts = furtherInstancePorts.iterator();
-        URI azureUrl = URI.create("http://127.0.0.1:" + ports.azureSim());
-        addService(layout, AZURE_SIM, AZURE_SIM, ports.azureSim(), null,
+        String scheme = internalTls != null ? "https" : "http";
+        URI azureUrl = URI.create(scheme + "://127.0.0.1:" + ports.azureSim());
+        addService(layout, AZURE_SIM, AZURE_SIM, ports.azureSim(), internalTls != null ? internalTls.azureSim(AZURE_SIM) : null,
                 Map.of("AZURE_SIM_STORAGE_DIR", azureStorageDir().toString()), extraEnvironment, componentListener);
         for (int i = 0; i < hosts.size(); i++) {
             HostAgent host = hosts.get(i);
             int port = hostPorts.get(i);
-            addService(layout, host.serviceName(), ProjectLayout.HOST_AGENT, port, null, Map.of(
+            ServerTls hostTls = null;
+            if (internalTls != null) {
+                // STAND-IN until host registration merges: the launcher writes the identity registration would give.
+                Path identity = internalTls.standInHostIdentity(hostStorageDir(host.id()), host.id());
+                hostTls = internalTls.site(identity.resolve("certificate.pem"), identity.resolve("key.pem"), internalTls.hostsCa());
+            }
+            addService(layout, host.serviceName(), ProjectLayout.HOST_AGENT, port, hostTls, Map.of(
                     "HOST_AGENT_PROVIDER_ID", host.id(),
                     "HOST_AGENT_NAME", host.hostName(),
                     "HOST_AGENT_VIRTUAL_SWITCHES", String.join(",", host.virtualSwitches()),
                     "HOST_AGENT_STORAGE_DIR", hostStorageDir(host.id()).toString(),
-                    "HOST_AGENT_ADVERTISED_URL", "http://127.0.0.1:" + port), extraEnvironment, componentListener);
+                    "HOST_AGENT_ADVERTISED_URL", scheme + "://127.0.0.1:" + port), extraEnvironment, componentListener);
+        }
+        Map<String, String> syncServiceEnvironment = new HashMap<>(Map.of("FAILBACK_AZURE_URL", azureUrl.toString()));
+        if (internalTls != null) {
+            syncServiceEnvironment.putAll(internalTls.clientEnvironment(SYNC_SERVICE));
         }
         for (String instance : instances(SYNC_SERVICE)) {
             addService(layout, instance, SYNC_SERVICE, instance.equals(SYNC_SERVICE) ? ports.syncService() : furtherPorts.next(), null,
-                    Map.of("FAILBACK_AZURE_URL", azureUrl.toString()), instanceEnvironment(extraEnvironment, SYNC_SERVICE, instance), componentListener);
+                    syncServiceEnvironment, instanceEnvironment(extraEnvironment, SYNC_SERVICE, instance), componentListener);
         }
         Map<String, String> jobServiceEnvironment = new HashMap<>(Map.of(
                 "QUARKUS_DATASOURCE_REACTIVE_URL", datasource.url(),
@@ -171,6 +188,9 @@ public final class LocalSystem implements AutoCloseable {
                 "QUARKUS_DATASOURCE_PASSWORD", datasource.password(),
                 "FAILBACK_AZURE_URL", azureUrl.toString()));
         jobServiceEnvironment.putAll(issuer.jobServiceEnvironment());
+        if (internalTls != null) {
+            jobServiceEnvironment.putAll(internalTls.clientEnvironment(JOB_SERVICE));
+        }
         for (String instance : instances(JOB_SERVICE)) {
             addService(layout, instance, JOB_SERVICE, instance.equals(JOB_SERVICE) ? ports.jobService() : furtherPorts.next(),
                     jobServiceTls, jobServiceEnvironment, instanceEnvironment(extraEnvironment, JOB_SERVICE, instance), componentListener);
@@ -237,7 +257,7 @@ public final class LocalSystem implements AutoCloseable {
     }
 
     /** A service on {@code port}: HTTPS only with {@code tls}, plain HTTP when it is null. */
-    private void addService(ProjectLayout layout, String name, String module, int port, JobServiceTls tls,
+    private void addService(ProjectLayout layout, String name, String module, int port, ServerTls tls,
                             Map<String, String> environment, Map<String, Map<String, String>> extraEnvironment,
                             ProcessListener componentListener) {
         Map<String, String> env = new HashMap<>(environment);
@@ -439,7 +459,10 @@ public final class LocalSystem implements AutoCloseable {
     public synchronized JobServiceAccess jobServiceAccess() {
         if (jobServiceAccess == null) {
             JobServiceTls tls = requireServices(jobServiceTls);
-            jobServiceAccess = new JobServiceAccess(jobServiceUrl(), tls.trustAnchors(), tls.clientContext(),
+            // With TLS between services, the launcher's clients also call the sites, as their operator.
+            javax.net.ssl.SSLContext trust = internalTls == null ? tls.clientContext()
+                    : internalTls.clientContext(InternalTls.LAUNCHER, tls.trustAnchors(), internalTls.internalCa(), internalTls.hostsCa());
+            jobServiceAccess = new JobServiceAccess(jobServiceUrl(), tls.trustAnchors(), trust,
                     issuer.contributorTokens("failback-launcher"));
         }
         return jobServiceAccess;
@@ -453,6 +476,14 @@ public final class LocalSystem implements AutoCloseable {
     /** The issuer whose tokens this system's job-service accepts, e.g. to sign a Reader token in a test. */
     public LocalIssuer issuer() {
         return requireServices(issuer);
+    }
+
+    /**
+     * The identities and CAs of TLS between services, to call a site as a service, as the launcher or without a
+     * certificate; empty unless {@link Builder#tlsInternal(boolean)}.
+     */
+    public Optional<InternalTls> internalTls() {
+        return Optional.ofNullable(internalTls);
     }
 
     /** job-service's certificate and key, and what clients trust for it. */
@@ -481,7 +512,7 @@ public final class LocalSystem implements AutoCloseable {
 
     /**
      * Base URL, like {@code http://127.0.0.1:41234}, of a service by name ({@code host-agent-<hostId>} for hosts);
-     * job-service's is {@code https://}.
+     * job-service's is {@code https://}, and with {@link Builder#tlsInternal} the sites' too.
      */
     public URI serviceUrl(String name) {
         if (component(name) instanceof QuarkusService service) {
@@ -644,8 +675,11 @@ public final class LocalSystem implements AutoCloseable {
         }
 
         /**
-         * Secures what the services say to each other: mutual TLS between services and, for the launcher's own Kafka
-         * broker, SASL_SSL with a SCRAM principal per service and ACLs ({@link KafkaAccess}). Off by default.
+         * Secures what the services say to each other ({@code ./failback up --tls-internal}): mutual TLS between services
+         * (azure-sim and the hosts serve HTTPS only and answer {@code /api/*} only to the identities allowed there;
+         * sync-service and job-service call them with their own identity from the local CA, verifying each site's, a
+         * host's pinned to its provider id) and, for the launcher's own Kafka broker, SASL_SSL with a SCRAM principal per
+         * service and ACLs ({@link KafkaAccess}). Off by default.
          */
         public Builder tlsInternal(boolean tlsInternal) {
             this.tlsInternal = tlsInternal;

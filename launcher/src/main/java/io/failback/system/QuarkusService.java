@@ -1,6 +1,6 @@
 package io.failback.system;
 
-import io.failback.system.security.JobServiceTls;
+import io.failback.system.security.ServerTls;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,7 +50,7 @@ final class QuarkusService extends ChildProcessComponent {
      * {@code dataPlane}: it moves disks' blocks (sync-service, azure-sim, a host agent) and keeps C2; the control plane
      * compiles with {@link #CONTROL_PLANE_JIT}.
      */
-    QuarkusService(String name, Path jar, int port, JobServiceTls tls, Map<String, String> environment, Path workDir,
+    QuarkusService(String name, Path jar, int port, ServerTls tls, Map<String, String> environment, Path workDir,
                    Path logFile, ProcessListener listener, boolean dataPlane) {
         super(name, logFile, listener);
         this.jar = jar;

@@ -1,5 +1,7 @@
 package io.failback.system;
 
+import io.failback.system.security.InternalTls;
+import io.failback.system.security.ServiceIdentity;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -166,6 +168,12 @@ final class UpCommand {
         out.println("  a call:   curl --cacert " + ca + " -H \"Authorization: Bearer $TOKEN\" "
                 + system.jobServiceUrl().resolve("/api/replicationJobs"));
         out.println("  console:  " + system.jobServiceUrl().resolve("/console/") + "  (sign in with such a token; trust the CA in the browser)");
+        system.internalTls().ifPresent(tls -> {
+            ServiceIdentity launcher = tls.identity(InternalTls.LAUNCHER);
+            out.println("TLS between services (--tls-internal): the sites answer their API only to a certificate allowed there,");
+            out.println("  as the launcher: curl --cacert " + relative(tls.internalCa()) + " --cert " + relative(launcher.certificate())
+                    + " --key " + relative(launcher.privateKey()) + " " + system.azureSimUrl().resolve("/api/vms"));
+        });
         out.println();
     }
 

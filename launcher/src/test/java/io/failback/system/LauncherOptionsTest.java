@@ -63,6 +63,23 @@ class LauncherOptionsTest {
     }
 
     @Test
+    void tlsInternalMakesTheSitesHttpsAndTheirCallersIdentified() {
+        Path workDir = Path.of("target", "launcher-options-test");
+        LocalSystem plain = LauncherOptions.parse(new String[] {"up"}, Map.of())
+                .configure(LocalSystem.builder().workDir(workDir)).build();
+        assertEquals("http", plain.azureSimUrl().getScheme());
+        assertEquals(true, plain.internalTls().isEmpty());
+
+        LocalSystem tls = LauncherOptions.parse(new String[] {"up", "--tls-internal"}, Map.of())
+                .configure(LocalSystem.builder().workDir(workDir)).build();
+        assertEquals("https", tls.azureSimUrl().getScheme());
+        String host = tls.hosts().get(0).id();
+        assertEquals("https", tls.hostAgentUrl(host).getScheme());
+        assertEquals(true, java.nio.file.Files.isRegularFile(tls.hostStorageDir(host).resolve("identity/key.pem")),
+                "the stand-in for registration wrote the host's identity");
+    }
+
+    @Test
     void badInstanceCountsAreToldBeforeAnythingStarts() {
         for (String bad : List.of("job-service=0", "sync-service=13", "azure-sim=2", "sync-service", "job-service=two")) {
             IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,

@@ -3,6 +3,7 @@ package io.failback.sync;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Optional;
 
 @ConfigMapping(prefix = "failback")
 public interface SyncConfig {
@@ -36,4 +37,29 @@ public interface SyncConfig {
      */
     @WithDefault("4")
     int maxConcurrentCopies();
+
+    /** TLS between services (issue #16, docs/security.md): how sync-service calls the sites. */
+    InternalTls internalTls();
+
+    interface InternalTls {
+        /** Whether every call to a site is HTTPS with this service's certificate (FAILBACK_INTERNAL_TLS). */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** This service's certificate, PEM (FAILBACK_INTERNAL_TLS_CERT). */
+        Optional<String> certificate();
+
+        /** Its private key, PEM (FAILBACK_INTERNAL_TLS_KEY): a file, never the key itself. */
+        Optional<String> key();
+
+        /** The internal CA, PEM, trusted for azure-sim (FAILBACK_INTERNAL_TLS_CA). */
+        Optional<String> ca();
+
+        /** The hosts CA, PEM, trusted for the hosts, whose identities registration issues (FAILBACK_HOSTS_CA). */
+        Optional<String> hostsCa();
+
+        /** The CN azure-sim's certificate must have. */
+        @WithDefault("azure-sim")
+        String azureIdentity();
+    }
 }

@@ -18,11 +18,11 @@ import java.util.List;
  * @param wanMib        the disk of the compression cases (over a 1 Gbit/s link, and on loopback); 0 skips them
  */
 record BenchOptions(long diskMib, int runs, List<Long> memoryDiskMib, int memoryRuns, boolean keepData, int idleSeconds,
-        long reverseReplicateMib, long wanMib) {
+        long reverseReplicateMib, long wanMib, boolean tlsInternal) {
 
     static final String USAGE = """
             Usage: ./failback bench [--disk-gib N] [--runs R] [--memory-gib A,B] [--memory-runs M] [--idle-seconds S]
-                                  [--reverse-replicate-gib L] [--wan-gib W] [--keep-data]
+                                  [--reverse-replicate-gib L] [--wan-gib W] [--keep-data] [--tls-internal]
               --disk-gib N      size of the VM's one disk in GiB (default 4; 0.25 for a quick try)
               --runs R          repeat every measurement R times and report medians (default 1)
               --memory-gib A,B  sync-service's peak memory is compared between full downloads of these two disk sizes
@@ -37,6 +37,8 @@ record BenchOptions(long diskMib, int runs, List<Long> memoryDiskMib, int memory
                                 text, through a 1 Gbit/s link to the host, and of W GiB of random bytes on loopback
                                 (default 1; 0 skips them)
               --keep-data       keep the disks and image copies under .failback/bench-*/ (default: deleted, logs kept)
+              --tls-internal    the services call each other over mutual TLS, as ./failback up --tls-internal does,
+                                to measure what TLS costs the data path (default: plain, as ./failback up)
             Starts the whole system on free ports, fails a VM back (full download; ForDownTime deltas of 1% and 10%
             changed blocks; one with 1% of the disk in 4 KiB writes before it and 1% more while suspended; one with 1%
             written while it is suspended; Commit, 1% written on-premises in 4 KiB writes and Reverse Replicate, also on
@@ -69,6 +71,12 @@ record BenchOptions(long diskMib, int runs, List<Long> memoryDiskMib, int memory
         memoryDiskMib = List.copyOf(memoryDiskMib);
     }
 
+    /** Without TLS between services. */
+    BenchOptions(long diskMib, int runs, List<Long> memoryDiskMib, int memoryRuns, boolean keepData, int idleSeconds,
+            long reverseReplicateMib, long wanMib) {
+        this(diskMib, runs, memoryDiskMib, memoryRuns, keepData, idleSeconds, reverseReplicateMib, wanMib, false);
+    }
+
     /** Null when help was asked for. */
     static BenchOptions parse(String[] args) {
         double diskGib = 4;
@@ -76,6 +84,7 @@ record BenchOptions(long diskMib, int runs, List<Long> memoryDiskMib, int memory
         List<Long> memoryDiskMib = List.of(1024L, 16384L);
         int memoryRuns = 1;
         boolean keepData = false;
+        boolean tlsInternal = false;
         int idleSeconds = 60;
         double reverseReplicateGib = 16;
         double wanGib = 1;
@@ -90,6 +99,7 @@ record BenchOptions(long diskMib, int runs, List<Long> memoryDiskMib, int memory
                 case "--reverse-replicate-gib" -> reverseReplicateGib = Double.parseDouble(value(args, ++i, "--reverse-replicate-gib"));
                 case "--wan-gib" -> wanGib = Double.parseDouble(value(args, ++i, "--wan-gib"));
                 case "--keep-data" -> keepData = true;
+                case "--tls-internal" -> tlsInternal = true;
                 case "-h", "--help", "help" -> {
                     return null;
                 }
@@ -97,7 +107,7 @@ record BenchOptions(long diskMib, int runs, List<Long> memoryDiskMib, int memory
             }
         }
         return new BenchOptions(mib(diskGib), runs, memoryDiskMib, memoryRuns, keepData, idleSeconds, mib(reverseReplicateGib),
-                mib(wanGib));
+                mib(wanGib), tlsInternal);
     }
 
     private static String value(String[] args, int index, String option) {

@@ -116,6 +116,7 @@ public final class Benchmark {
             // The same issuer and CA as ./failback up (.failback/jwt, .failback/tls): ./failback token and the CA
             // users already trust work against the benchmark's job-service too.
             try (LocalSystem system = LocalSystem.builder().layout(build).workDir(workDir).securityDir(root.resolve(".failback"))
+                    .tlsInternal(options.tlsInternal())
                     .environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "24h").start();
                  RsyncPeer rsync = rsyncUnavailable.isPresent() ? null : RsyncPeer.start(workDir.resolve("rsync"), timeout)) {
                 FailbackDriver driver = new FailbackDriver(system, timeout);

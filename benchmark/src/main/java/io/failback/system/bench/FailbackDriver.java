@@ -36,11 +36,14 @@ final class FailbackDriver {
     private final URI azure;
     private final URI hostAgent;
     private final Duration timeout;
-    private final HttpClient slowRequests = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient slowRequests;
 
     FailbackDriver(LocalSystem system, Duration timeout) {
         this.system = system;
         this.api = system.api();
+        // What the API client trusts, and with TLS between services the identity it calls the sites with.
+        this.slowRequests = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+                .sslContext(system.jobServiceAccess().trust()).build();
         this.host = system.hosts().get(0);
         this.jobs = system.jobServiceUrl();
         this.azure = system.azureSimUrl();

@@ -83,6 +83,7 @@ final class Report {
                 .append(" --memory-runs ").append(in.options().memoryRuns()).append(" --idle-seconds ").append(in.options().idleSeconds())
                 .append(" --reverse-replicate-gib ").append(gib(in.options().reverseReplicateMib()))
                 .append(" --wan-gib ").append(gib(in.options().wanMib()))
+                .append(in.options().tlsInternal() ? " --tls-internal" : "")
                 .append("`; work directory `").append(in.workDir())
                 .append("` (service logs in its `logs/`)\n");
         md.append("- **Numbers:** ").append(in.runs().size() == 1 ? "one run" : "median of " + in.runs().size() + " runs (each row its own median)")

@@ -9,9 +9,7 @@ import io.failback.jobs.domain.FabricProvider;
 import io.failback.jobs.service.JobServiceConfig;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.ext.web.client.WebClient;
-import jakarta.annotation.PreDestroy;
+import io.failback.jobs.service.SiteWebClients;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,19 +32,14 @@ public class OnPremisesVmLocator {
     public record HostVm(String providerId, SiteVm vm) {
     }
 
-    private final WebClient web;
+    private final SiteWebClients sites;
     private final JobServiceConfig config;
     private final ObjectMapper json;
 
-    public OnPremisesVmLocator(Vertx vertx, JobServiceConfig config, ObjectMapper json) {
-        this.web = WebClient.create(vertx);
+    public OnPremisesVmLocator(SiteWebClients sites, JobServiceConfig config, ObjectMapper json) {
+        this.sites = sites;
         this.config = config;
         this.json = json;
-    }
-
-    @PreDestroy
-    void close() {
-        web.close();
     }
 
     /** The one connected host that has the VM: 404 {@code ProtectableItemNotFound} when none, 409 when several do. */
@@ -82,7 +75,7 @@ public class OnPremisesVmLocator {
     }
 
     private Uni<Optional<HostVm>> find(FabricProvider host, String vmName) {
-        return web.getAbs(host.baseUrl + "/api/vms/" + java.net.URLEncoder.encode(vmName, java.nio.charset.StandardCharsets.UTF_8)
+        return sites.host(host.providerId).getAbs(sites.siteUrl(host.baseUrl) + "/api/vms/" + java.net.URLEncoder.encode(vmName, java.nio.charset.StandardCharsets.UTF_8)
                 .replace("+", "%20")).timeout(HOST_TIMEOUT.toMillis()).send()
                 .map(response -> {
                     if (response.statusCode() != 200) {
@@ -102,7 +95,7 @@ public class OnPremisesVmLocator {
     }
 
     private Uni<List<HostVm>> list(FabricProvider host) {
-        return web.getAbs(host.baseUrl + "/api/vms").timeout(HOST_TIMEOUT.toMillis()).send()
+        return sites.host(host.providerId).getAbs(sites.siteUrl(host.baseUrl) + "/api/vms").timeout(HOST_TIMEOUT.toMillis()).send()
                 .map(response -> {
                     if (response.statusCode() != 200) {
                         return List.<HostVm>of();

@@ -4,9 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.failback.contracts.site.ProblemException;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.ext.web.client.WebClient;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -25,15 +23,10 @@ public class AzureVms {
     private final JobServiceConfig config;
     private final ObjectMapper json;
 
-    public AzureVms(Vertx vertx, JobServiceConfig config, ObjectMapper json) {
-        this.web = WebClient.create(vertx);
+    public AzureVms(SiteWebClients sites, JobServiceConfig config, ObjectMapper json) {
+        this.web = sites.azure();
         this.config = config;
         this.json = json;
-    }
-
-    @PreDestroy
-    void close() {
-        web.close();
     }
 
     /**

@@ -3,6 +3,7 @@ package io.failback.jobs.service;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Optional;
 
 @ConfigMapping(prefix = "failback")
 public interface JobServiceConfig {
@@ -47,4 +48,29 @@ public interface JobServiceConfig {
 
     /** azure-sim's management API, asked for disk metrics when estimating a failback. */
     String azureUrl();
+
+    /** TLS between services (issue #16, docs/security.md): how job-service calls azure-sim and the hosts. */
+    InternalTls internalTls();
+
+    interface InternalTls {
+        /** Whether calls to the sites are HTTPS with this service's certificate (FAILBACK_INTERNAL_TLS). */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** This service's certificate, PEM (FAILBACK_INTERNAL_TLS_CERT). */
+        Optional<String> certificate();
+
+        /** Its private key, PEM (FAILBACK_INTERNAL_TLS_KEY): a file, never the key itself. */
+        Optional<String> key();
+
+        /** The internal CA, PEM, trusted for azure-sim (FAILBACK_INTERNAL_TLS_CA). */
+        Optional<String> ca();
+
+        /** The hosts CA, PEM, trusted for the hosts (FAILBACK_HOSTS_CA). */
+        Optional<String> hostsCa();
+
+        /** The CN azure-sim's certificate must have. */
+        @WithDefault("azure-sim")
+        String azureIdentity();
+    }
 }

@@ -21,7 +21,7 @@ import javax.net.ssl.TrustManagerFactory;
  * @param trustAnchors PEM certificates a client trusts for this server: the CA that signed it, or the certificate
  *                     itself when a user brings one without naming its CA
  */
-public record JobServiceTls(Path certificate, Path privateKey, Path trustAnchors) {
+public record JobServiceTls(Path certificate, Path privateKey, Path trustAnchors) implements ServerTls {
 
     public JobServiceTls {
         certificate = certificate.toAbsolutePath().normalize();
@@ -60,6 +60,7 @@ public record JobServiceTls(Path certificate, Path privateKey, Path trustAnchors
      * {@code QUARKUS_TLS_KEY_STORE_PEM_0_CERT} configures nothing (Quarkus 3.33 then refuses to start: "Cannot set
      * quarkus.http.insecure-requests without enabling SSL").
      */
+    @Override
     public Map<String, String> quarkusEnvironment(int httpsPort) {
         return Map.of(
                 "QUARKUS_HTTP_SSL_PORT", String.valueOf(httpsPort),
@@ -73,6 +74,7 @@ public record JobServiceTls(Path certificate, Path privateKey, Path trustAnchors
      * An SSL context that trusts exactly {@link #trustAnchors()} (not the JDK's public CAs, which never sign a local
      * server): what the launcher's own clients connect to job-service with. Host names are still checked by the client.
      */
+    @Override
     public SSLContext clientContext() {
         return trusting(trustAnchors);
     }

@@ -3,6 +3,7 @@ package io.failback.sync.blocks;
 import io.failback.sync.metrics.SyncMetrics;
 import io.failback.sync.sites.SiteCallException;
 import io.failback.sync.sites.SiteClient;
+import io.failback.sync.sites.SitePeer;
 
 import io.failback.contracts.blockstream.BlockStreamFormat;
 import io.failback.contracts.blockstream.Compression;
@@ -119,7 +120,12 @@ public final class BlockRelay {
     }
 
     public Future<BlockWriteSummary> relay(String sourceUrl, String targetUrl, Counters counters) {
-        return relay(sourceUrl, HttpMethod.GET, null, targetUrl, counters);
+        return relay(null, sourceUrl, HttpMethod.GET, null, null, targetUrl, counters);
+    }
+
+    /** Relays a disk's blocks from {@code sourceUrl} of {@code source} to {@code targetUrl} of {@code target}, each the peer its client pins. */
+    public Future<BlockWriteSummary> relay(SiteClient source, String sourceUrl, SiteClient target, String targetUrl, Counters counters) {
+        return relay(source.peer(), sourceUrl, HttpMethod.GET, null, target.peer(), targetUrl, counters);
     }
 
     /**
@@ -127,12 +133,20 @@ public final class BlockRelay {
      * asks the source for.
      */
     public Future<BlockWriteSummary> relaySelected(String sourceSelectUrl, BlockSelection selection, String targetUrl, Counters counters) {
-        return relay(sourceSelectUrl, HttpMethod.POST, Json.encode(selection).getBytes(StandardCharsets.UTF_8), targetUrl, counters);
+        return relay(null, sourceSelectUrl, HttpMethod.POST, Json.encode(selection).getBytes(StandardCharsets.UTF_8), null, targetUrl,
+                counters);
     }
 
-    private Future<BlockWriteSummary> relay(String sourceUrl, HttpMethod method, byte[] sourceBody, String targetUrl,
-            Counters counters) {
-        return attempt(sourceUrl, method, sourceBody, targetUrl, counters, true)
+    /** {@link #relaySelected(String, BlockSelection, String, Counters)} between the peers the two clients pin. */
+    public Future<BlockWriteSummary> relaySelected(SiteClient source, String sourceSelectUrl, BlockSelection selection, SiteClient target,
+            String targetUrl, Counters counters) {
+        return relay(source.peer(), sourceSelectUrl, HttpMethod.POST, Json.encode(selection).getBytes(StandardCharsets.UTF_8),
+                target.peer(), targetUrl, counters);
+    }
+
+    private Future<BlockWriteSummary> relay(SitePeer sourcePeer, String sourceUrl, HttpMethod method, byte[] sourceBody,
+            SitePeer targetPeer, String targetUrl, Counters counters) {
+        return attempt(sourcePeer, sourceUrl, method, sourceBody, targetPeer, targetUrl, counters, true)
                 .recover(failure -> {
                     if (!(failure instanceof Version2Refused)) {
                         return Future.failedFuture(failure);
@@ -140,13 +154,13 @@ public final class BlockRelay {
                     // On the next turn of the event loop, once the refused streams are closed.
                     Promise<Void> nextTurn = Promise.promise();
                     io.vertx.core.Vertx.currentContext().runOnContext(v -> nextTurn.complete());
-                    return nextTurn.future().compose(v -> attempt(sourceUrl, method, sourceBody, targetUrl, counters, false));
+                    return nextTurn.future().compose(v -> attempt(sourcePeer, sourceUrl, method, sourceBody, targetPeer, targetUrl, counters, false));
                 });
     }
 
     /** One relay of the stream, asking the source for version 2 (and compression, when on) or for version 1 only. */
-    private Future<BlockWriteSummary> attempt(String sourceUrl, HttpMethod method, byte[] sourceBody, String targetUrl,
-            Counters counters, boolean version2) {
+    private Future<BlockWriteSummary> attempt(SitePeer sourcePeer, String sourceUrl, HttpMethod method, byte[] sourceBody,
+            SitePeer targetPeer, String targetUrl, Counters counters, boolean version2) {
         URI source;
         URI target;
         try {
@@ -166,9 +180,9 @@ public final class BlockRelay {
         if (version2 && compression != null) {
             request.headers().set(BlockStreamFormat.COMPRESSION_HEADER, compression.headerValue());
         }
-        Pipe pipe = new Pipe(sourceUrl, target, targetUrl, version2, counters);
+        Pipe pipe = new Pipe(sourceUrl, target, targetPeer, targetUrl, version2, counters);
         counters.abort = () -> pipe.fail(new SiteCallException("Cancelled", "the block stream was stopped: the job was cancelled"));
-        streams.connect(source)
+        streams.connect(source, sourcePeer)
                 .onFailure(e -> pipe.fail(SiteCallException.partAway("SiteUnreachable", "cannot read blocks from " + sourceUrl + ": "
                         + e.getMessage(), sourceUrl)))
                 .onSuccess(socket -> pipe.start(socket, request));
@@ -184,6 +198,7 @@ public final class BlockRelay {
         final Promise<BlockWriteSummary> done = Promise.promise();
         private final String sourceUrl;
         private final URI target;
+        private final SitePeer targetPeer;
         private final String targetUrl;
         private final boolean askedVersion2;
         private final Counters counters;
@@ -202,7 +217,8 @@ public final class BlockRelay {
         private final StringBuilder sourceAnswer = new StringBuilder();
         private final StringBuilder targetAnswer = new StringBuilder();
 
-        Pipe(String sourceUrl, URI target, String targetUrl, boolean askedVersion2, Counters counters) {
+        Pipe(String sourceUrl, URI target, SitePeer targetPeer, String targetUrl, boolean askedVersion2, Counters counters) {
+            this.targetPeer = targetPeer;
             this.sourceUrl = sourceUrl;
             this.target = target;
             this.targetUrl = targetUrl;
@@ -243,7 +259,7 @@ public final class BlockRelay {
                     sentVersion2 = contentType != null && contentType.contains(BlockStreamFormat.MEDIA_TYPE_V2);
                     // Nothing more is read until the target's connection is open.
                     reading(sourceSocket, false);
-                    streams.connect(target)
+                    streams.connect(target, targetPeer)
                             .onFailure(e -> fail(SiteCallException.partAway("SiteUnreachable", "cannot write blocks to " + targetUrl
                                     + ": " + e.getMessage(), targetUrl)))
                             .onSuccess(this::openTarget);

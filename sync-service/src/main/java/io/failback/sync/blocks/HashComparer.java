@@ -14,7 +14,6 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.Json;
 import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.ext.web.client.HttpResponse;
-import io.vertx.mutiny.ext.web.client.WebClient;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,17 +32,14 @@ public final class HashComparer {
 
     private static final String XXH64_PARAMETER = "algorithm=xxh64";
 
-    private final WebClient web;
-
-    public HashComparer(WebClient web) {
-        this.web = web;
+    public HashComparer() {
     }
 
     /**
      * Where one side's hash lists are: {@code .../hashes} and {@code .../hashes/select} of its disk (both with
      * {@code ?snapshot=} for a snapshot), and what to call it in errors.
      */
-    public record Side(String blockHashes, String pageHashes, String name) {
+    public record Side(SiteClient site, String blockHashes, String pageHashes, String name) {
     }
 
     /**
@@ -133,7 +129,7 @@ public final class HashComparer {
     }
 
     private Uni<long[]> fetchPages(Side side, List<long[]> candidates, int blocks, int blockSize) {
-        return web.postAbs(side.pageHashes()).putHeader("Content-Type", "application/json").sendBuffer(Buffer.newInstance(Json.encodeToBuffer(BlockSelection.of(candidates))))
+        return side.site().web().postAbs(side.pageHashes()).putHeader("Content-Type", "application/json").sendBuffer(Buffer.newInstance(Json.encodeToBuffer(BlockSelection.of(candidates))))
                 .onFailure(failure -> !(failure instanceof SiteCallException)).transform(failure -> SiteCallException.partAway(
                         "SiteUnreachable", side.name() + " could not be reached for its page hashes: " + failure.getMessage(),
                         side.pageHashes()))
@@ -164,9 +160,9 @@ public final class HashComparer {
                         return Uni.createFrom().item(both);
                     }
                     Uni<BlockHashes.HashList> sourceXxh64 = fromSource.algorithm() == BlockHashes.ALGORITHM_XXH64
-                            ? Uni.createFrom().item(fromSource) : fetch(source.blockHashes(), XXH64_PARAMETER, window, source.name());
+                            ? Uni.createFrom().item(fromSource) : fetch(source, XXH64_PARAMETER, window);
                     Uni<BlockHashes.HashList> targetXxh64 = fromTarget.algorithm() == BlockHashes.ALGORITHM_XXH64
-                            ? Uni.createFrom().item(fromTarget) : fetch(target.blockHashes(), XXH64_PARAMETER, window, target.name());
+                            ? Uni.createFrom().item(fromTarget) : fetch(target, XXH64_PARAMETER, window);
                     return Uni.combine().all().unis(sourceXxh64, targetXxh64).asTuple();
                 });
     }
@@ -174,13 +170,15 @@ public final class HashComparer {
     /** Both sides' hash lists of the window, asked for with the query {@code algorithm}, at the same time. */
     private Uni<io.smallrye.mutiny.tuples.Tuple2<BlockHashes.HashList, BlockHashes.HashList>> both(Side source, Side target,
             String algorithm, long[] window) {
-        return Uni.combine().all().unis(fetch(source.blockHashes(), algorithm, window, source.name()),
-                fetch(target.blockHashes(), algorithm, window, target.name())).asTuple();
+        return Uni.combine().all().unis(fetch(source, algorithm, window),
+                fetch(target, algorithm, window)).asTuple();
     }
 
-    private Uni<BlockHashes.HashList> fetch(String url, String algorithm, long[] window, String side) {
+    private Uni<BlockHashes.HashList> fetch(Side site, String algorithm, long[] window) {
+        String url = site.blockHashes();
+        String side = site.name();
         String windowUrl = url + (url.contains("?") ? "&" : "?") + algorithm + "&first=" + window[0] + "&count=" + window[1];
-        return web.getAbs(windowUrl).send()
+        return site.site().web().getAbs(windowUrl).send()
                 .onFailure(failure -> !(failure instanceof SiteCallException)).transform(failure -> SiteCallException.partAway(
                         "SiteUnreachable", side + " could not be reached for its hash list: " + failure.getMessage(), url))
                 .map(response -> parse(response, url, window, side));

@@ -6,7 +6,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.impl.NetSocketInternal;
+import io.failback.sync.sites.SiteConnections;
+import io.failback.sync.sites.SitePeer;
 import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The connections block streams travel on: one HTTP/1.1 exchange per connection, spoken through Netty's HTTP codec
@@ -26,12 +30,27 @@ public final class SiteStreams implements AutoCloseable {
     private static final int MAX_PIECE_BYTES = 256 << 10;
     private static final int MAX_HEADER_BYTES = 16 << 10;
 
+    private final Vertx vertx;
+    private final NetClientOptions options;
     private final NetClient plain;
     private final NetClient tls;
+    /** Null without TLS between services. */
+    private final SiteConnections connections;
+    /**
+     * With TLS between services, one client per site peer: its SSL context (certificate, trust pinned to the peer) is
+     * made once and serves every stream to that peer.
+     */
+    private final Map<SitePeer, NetClient> byPeer = new ConcurrentHashMap<>();
 
     public SiteStreams(Vertx vertx) {
+        this(vertx, null);
+    }
+
+    public SiteStreams(Vertx vertx, SiteConnections connections) {
+        this.vertx = vertx;
+        this.connections = connections;
         // Block streams are long-lived: no timeout for the exchange, but a stalled connection is dropped after a minute.
-        NetClientOptions options = new NetClientOptions().setIdleTimeout(60).setTcpNoDelay(true).setConnectTimeout(30_000);
+        options = new NetClientOptions().setIdleTimeout(60).setTcpNoDelay(true).setConnectTimeout(30_000);
         this.plain = vertx.createNetClient(options);
         this.tls = vertx.createNetClient(new NetClientOptions(options).setSsl(true).setHostnameVerificationAlgorithm("HTTPS"));
     }
@@ -42,10 +61,16 @@ public final class SiteStreams implements AutoCloseable {
      * {@link NetSocketInternal#messageHandler} as Netty's {@code HttpResponse} and {@code HttpContent}s, which the
      * handler must release.
      */
-    Future<NetSocketInternal> connect(URI url) {
+    Future<NetSocketInternal> connect(URI url, SitePeer peer) {
         boolean secure = "https".equalsIgnoreCase(url.getScheme());
+        if (peer != null && (!secure || connections == null)) {
+            // A pinned site is reached over TLS only; SiteConnections made its URLs https.
+            return Future.failedFuture(new IllegalStateException("a block stream to " + peer.identity() + " must be https, not " + url));
+        }
         int port = url.getPort() > 0 ? url.getPort() : secure ? 443 : 80;
-        return (secure ? tls : plain).connect(port, url.getHost(), url.getHost()).map(socket -> {
+        NetClient client = peer != null ? byPeer.computeIfAbsent(peer, p -> vertx.createNetClient(connections.streamOptions(p, options)))
+                : secure ? tls : plain;
+        return client.connect(port, url.getHost(), url.getHost()).map(socket -> {
             NetSocketInternal http = (NetSocketInternal) socket;
             http.channelHandlerContext().pipeline().addBefore("handler", "http-codec",
                     new HttpClientCodec(4096, MAX_HEADER_BYTES, MAX_PIECE_BYTES));
@@ -68,5 +93,6 @@ public final class SiteStreams implements AutoCloseable {
     public void close() {
         plain.close();
         tls.close();
+        byPeer.values().forEach(NetClient::close);
     }
 }

@@ -15,12 +15,12 @@ import io.failback.sync.blocks.SiteStreams;
 import io.failback.sync.blocks.HashComparer;
 import io.failback.sync.messaging.SyncEventPublisher;
 import io.failback.sync.sites.SiteClient;
+import io.failback.sync.sites.SiteConnections;
 
 import io.failback.contracts.messaging.FailoverDirection;
 import io.failback.contracts.messaging.SyncCommand;
 import io.failback.contracts.site.RunBaggage;
 import io.vertx.core.Vertx;
-import io.vertx.mutiny.ext.web.client.WebClient;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayDeque;
@@ -47,7 +47,7 @@ public class FailbackRunner {
     private final Tracer tracer;
     private final SyncConfig config;
     private final SyncEventPublisher publisher;
-    private final WebClient web;
+    private final SiteConnections sites;
     private final SiteStreams streams;
     private final Patience patience;
     /** How many copies this instance runs at once (failback.max-concurrent-copies). */
@@ -66,9 +66,9 @@ public class FailbackRunner {
         this.tracer = tracer;
         this.config = config;
         this.publisher = publisher;
-        this.web = WebClient.create(mutinyVertx);
-        this.streams = new SiteStreams(vertx);
-        this.patience = new Patience(vertx, web, config.patience());
+        this.sites = new SiteConnections(mutinyVertx, config.internalTls());
+        this.streams = new SiteStreams(vertx, sites.internalTls() ? sites : null);
+        this.patience = new Patience(vertx, sites.probe(), config.patience());
         this.copySlots = new CopySlots(config.maxConcurrentCopies());
         // The codec relays ask sources to compress block streams with (failback.compression); null: none.
         this.metrics = new SyncMetrics(registry, copySlots);
@@ -195,7 +195,7 @@ public class FailbackRunner {
     }
 
     private CommandRun runFor(SyncCommand command) {
-        SiteClient azure = new SiteClient(web, config.azureUrl(), "azure-sim");
+        SiteClient azure = sites.azure(config.azureUrl());
         if (command.failoverCommit() != null) {
             SyncCommand.OnPremisesVm target = command.failoverCommit().target();
             return new FailoverCommitRun(command, azure, hostClient(target), publisher, patience);
@@ -205,7 +205,7 @@ public class FailbackRunner {
         }
         if (command.replicate() != null) {
             return new ReplicationRun(command, command.replicate().source(), azure, hostClient(command.replicate().source()),
-                    relay, new HashComparer(web), publisher, patience, config.progressInterval(), copySlots, metrics);
+                    relay, new HashComparer(), publisher, patience, config.progressInterval(), copySlots, metrics);
         }
         if (command.unplannedFailover() != null) {
             SyncCommand.OnPremisesVm shutDown = command.unplannedFailover().shutDownOnPremisesVm();
@@ -216,21 +216,21 @@ public class FailbackRunner {
         }
         if (command.plannedFailover().failoverDirection() == FailoverDirection.PrimaryToRecovery) {
             SyncCommand.OnPremisesVm source = command.plannedFailover().onPremisesVm();
-            return new ReplicationRun(command, source, azure, hostClient(source), relay, new HashComparer(web),
+            return new ReplicationRun(command, source, azure, hostClient(source), relay, new HashComparer(),
                     publisher, patience, config.progressInterval(), copySlots, metrics);
         }
         SyncCommand.OnPremisesVm target = command.plannedFailover().onPremisesVm();
-        return new PlannedFailbackRun(command, azure, hostClient(target), relay, new HashComparer(web), publisher,
+        return new PlannedFailbackRun(command, azure, hostClient(target), relay, new HashComparer(), publisher,
                 patience, config.progressInterval(), copySlots, metrics);
     }
 
     private SiteClient hostClient(SyncCommand.OnPremisesVm vm) {
-        return new SiteClient(web, vm.hostUrl(), "host '" + vm.providerId() + "'");
+        return sites.host(vm.providerId(), vm.hostUrl());
     }
 
     @PreDestroy
     void close() {
-        web.close();
+        sites.close();
         streams.close();
     }
 }

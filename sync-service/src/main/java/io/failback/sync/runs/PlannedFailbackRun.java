@@ -241,9 +241,9 @@ public final class PlannedFailbackRun extends DataRun {
                     String target = host.url(diskPath(spec.onPremisesVm().vmName(), d) + "/blocks?syncId=" + syncId);
                     if (resumeFrom > 0) {
                         LOG.infof("job %s: disk %s resumes at block %d of %d", command.jobName(), d.diskId(), resumeFrom, d.blockCount());
-                        return relayed(progress, counters -> relay.relay(sourceBlocks(d, "?first=" + resumeFrom), target, counters));
+                        return relayed(progress, counters -> relay.relay(azure, sourceBlocks(d, "?first=" + resumeFrom), host, target, counters));
                     }
-                    return relayed(progress, counters -> relay.relay(sourceBlocks(d, ""), target + "&fullCopy=true", counters));
+                    return relayed(progress, counters -> relay.relay(azure, sourceBlocks(d, ""), host, target + "&fullCopy=true", counters));
                 }));
     }
 
@@ -265,16 +265,16 @@ public final class PlannedFailbackRun extends DataRun {
         String source = diskPath(spec.azureVm().vmName(), disk);
         String target = diskPath(spec.onPremisesVm().vmName(), disk);
         return (d, progress) -> hashes.differingPages(
-                        new HashComparer.Side(azure.url(source + "/hashes?snapshot=" + snapshotId),
+                        new HashComparer.Side(azure, azure.url(source + "/hashes?snapshot=" + snapshotId),
                                 azure.url(source + "/hashes/select?snapshot=" + snapshotId), "the source"),
-                        new HashComparer.Side(host.url(target + "/hashes"), host.url(target + "/hashes/select"), "the target"),
+                        new HashComparer.Side(host, host.url(target + "/hashes"), host.url(target + "/hashes/select"), "the target"),
                         d.blockSize(), d.blockCount(), true, blocks -> progress.scanned.addAndGet(blocks * d.blockSize()))
                 .chain(differing -> {
                     // Besides the whole disk's hash lists, both sites read and hash the differing blocks again, page by page.
                     progress.scanned.addAndGet(differing.blockCount() * d.blockSize());
                     progress.toSend.addAndGet(differing.bytes());
-                    return relayed(progress, counters -> relay.relaySelected(azure.url(source + "/blocks/select?snapshot=" + snapshotId),
-                            differing.body(), targetBlocks(d), counters));
+                    return relayed(progress, counters -> relay.relaySelected(azure, azure.url(source + "/blocks/select?snapshot=" + snapshotId),
+                            differing.body(), host, targetBlocks(d), counters));
                 });
     }
 
@@ -294,8 +294,8 @@ public final class PlannedFailbackRun extends DataRun {
                         // Read (the pages out of their blocks) on Azure, and hashed again whole for the proof on the host.
                         progress.scanned.addAndGet(written.blockCount() * d.blockSize());
                         progress.toSend.addAndGet(written.bytes());
-                        return relayed(progress, counters -> relay.relaySelected(
-                                azure.url(diskPath(spec.azureVm().vmName(), d) + "/blocks/select"), written.body(), targetBlocks(d),
+                        return relayed(progress, counters -> relay.relaySelected(azure,
+                                azure.url(diskPath(spec.azureVm().vmName(), d) + "/blocks/select"), written.body(), host, targetBlocks(d),
                                 counters));
                     });
         };

@@ -122,8 +122,8 @@ public final class ReplicationRun extends DataRun {
             progress.scanned.addAndGet(disk.sizeBytes());
             progress.toSend.addAndGet(disk.sizeBytes());
             return relayed(progress, counters -> relay.relay(
-                    host.url(diskPath(source.vmName(), disk) + "/blocks?snapshot=" + snapshot.snapshotId()),
-                    azure.url(replicaDiskPath(disk) + "/blocks?fullCopy=true"), counters));
+                    host, host.url(diskPath(source.vmName(), disk) + "/blocks?snapshot=" + snapshot.snapshotId()),
+                    azure, azure.url(replicaDiskPath(disk) + "/blocks?fullCopy=true"), counters));
         };
     }
 
@@ -152,9 +152,9 @@ public final class ReplicationRun extends DataRun {
         return (disk, progress) -> {
             String snapshotDisk = diskPath(source.vmName(), disk);
             return hashes.differingPages(
-                            new HashComparer.Side(host.url(snapshotDisk + "/hashes?snapshot=" + snapshot.snapshotId()),
+                            new HashComparer.Side(host, host.url(snapshotDisk + "/hashes?snapshot=" + snapshot.snapshotId()),
                                     host.url(snapshotDisk + "/hashes/select?snapshot=" + snapshot.snapshotId()), "the host"),
-                            new HashComparer.Side(azure.url(replicaDiskPath(disk) + "/hashes"),
+                            new HashComparer.Side(azure, azure.url(replicaDiskPath(disk) + "/hashes"),
                                     azure.url(replicaDiskPath(disk) + "/hashes/select"), "the replica"),
                             // Repair: a replica changed behind its back keeps hashes of what it wrote, not of what it holds.
                             disk.blockSize(), disk.blockCount(), false, blocks -> progress.scanned.addAndGet(blocks * disk.blockSize()))
@@ -170,8 +170,8 @@ public final class ReplicationRun extends DataRun {
     private Uni<io.failback.contracts.site.BlockWriteSummary> sendSelected(VmSnapshot snapshot, DiskSpec disk, SelectedBlocks selected,
             Progress progress) {
         return relayed(progress, counters -> relay.relaySelected(
-                host.url(diskPath(source.vmName(), disk) + "/blocks/select?snapshot=" + snapshot.snapshotId()), selected.body(),
-                azure.url(replicaDiskPath(disk) + "/blocks"), counters));
+                host, host.url(diskPath(source.vmName(), disk) + "/blocks/select?snapshot=" + snapshot.snapshotId()), selected.body(),
+                azure, azure.url(replicaDiskPath(disk) + "/blocks"), counters));
     }
 
     /** The replica must now read exactly as the snapshot: both sides hash their disk at the same time. */

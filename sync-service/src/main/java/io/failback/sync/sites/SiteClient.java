@@ -24,11 +24,29 @@ public final class SiteClient {
     private final WebClient web;
     private final String baseUrl;
     private final String siteName;
+    /** Who the site must be (TLS between services); null without. */
+    private final SitePeer peer;
 
     public SiteClient(WebClient web, String baseUrl, String siteName) {
+        this(web, baseUrl, siteName, null);
+    }
+
+    /** A site that must be {@code peer} (made by {@link SiteConnections}); {@code web} checks that on every connection. */
+    public SiteClient(WebClient web, String baseUrl, String siteName, SitePeer peer) {
         this.web = web;
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.siteName = siteName;
+        this.peer = peer;
+    }
+
+    /** Who the site must be; null without TLS between services. */
+    public SitePeer peer() {
+        return peer;
+    }
+
+    /** The client that calls this site, for the calls made outside this class (hash lists). */
+    public WebClient web() {
+        return web;
     }
 
     public String url(String path) {
