@@ -28,7 +28,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * a bearer token from Failback's local issuer and the local CA trusted by Node ({@code NODE_EXTRA_CA_CERTS}), never
  * with TLS checks off: enable protection, planned failover to Azure, Commit, failback with ForDownTime (the job waits
  * Suspended, "Complete Failover" resumes it), Commit, Reverse Replicate. The SDK's pollers must end each operation
- * only when its job ends. Between the steps this test acts on the sites as a user would, and compares the disks.
+ * only when its job ends. Between the steps this test acts on the sites as a user would, and compares the disks. All
+ * of it runs with the system secured inside (issue #16): TLS between services, Kafka with authentication and ACLs.
  */
 class OfficialSdkIT {
     /** Small: this proves the API, not the data path, which the other system tests load. */
@@ -38,8 +39,10 @@ class OfficialSdkIT {
 
     // Ongoing replication every 2 s, so the SDK's operations meet replication cycles in flight, as they would in Azure.
     @RegisterExtension
+    // The seed's story with every lock the Kubernetes overlays have on: mutual TLS between the services, Kafka over
+    // SASL_SSL with a principal and ACLs per service, and hosts that registered with a one-time key.
     static final RunningSystem running = new RunningSystem("official-sdk",
-            builder -> builder.environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "2s"));
+            builder -> builder.tlsInternal(true).environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "2s"));
     // Set by running before any @BeforeAll.
     private static LocalSystem system;
     private static FailbackApi api;
