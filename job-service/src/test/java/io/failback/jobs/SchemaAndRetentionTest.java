@@ -55,7 +55,7 @@ class SchemaAndRetentionTest {
         assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8"), applied);
         List<String> tables = query("select table_name from information_schema.tables where table_schema = 'public'"
                 + " and table_name <> 'flyway_schema_history' order by table_name").stream().map(row -> row.getString(0)).toList();
-        assertEquals(List.of("audit_record", "fabric_provider", "operation_request", "outbox_message", "processed_event",
+        assertEquals(List.of("audit_record", "fabric_provider", "host_registration_key", "operation_request", "outbox_message", "processed_event",
                 "recovery_plan", "replication_job", "replication_protected_item"), tables);
     }
 

@@ -423,6 +423,31 @@ public final class LocalSystem implements AutoCloseable {
         }
     }
 
+    /**
+     * Unregisters a stopped host and deletes its identity, so that its next start registers it anew (with a new key pair
+     * and whatever address it then advertises): a host's address is bound to its registration, so this is how it moves.
+     */
+    public void forgetHost(String hostId) {
+        HostAgent host = host(hostId);
+        if (isRunning(host.serviceName())) {
+            throw new IllegalStateException(host.serviceName() + " runs; stop it before it is forgotten");
+        }
+        int status = api().exchange("DELETE", jobServiceUrl().resolve("/api/replicationRecoveryServicesProviders/" + host.id()), null)
+                .statusCode();
+        if (status != 204 && status != 404) {
+            throw new IllegalStateException("job-service answered " + status + " to the removal of " + host.id());
+        }
+        Path identity = hostStorageDir(host.id()).resolve("identity");
+        try (var files = Files.exists(identity) ? Files.list(identity) : java.util.stream.Stream.<Path>empty()) {
+            for (Path file : files.toList()) {
+                Files.delete(file);
+            }
+            Files.deleteIfExists(identity);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("Cannot delete " + identity, e);
+        }
+    }
+
     /** Where a host finds the registration key the launcher made for it, while it starts for the first time. */
     public Path registrationKeyFile(String hostId) {
         return workDir.resolve("registration").resolve(host(hostId).id() + ".key");
