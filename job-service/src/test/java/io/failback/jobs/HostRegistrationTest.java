@@ -133,6 +133,22 @@ class HostRegistrationTest {
                 .body("value.findAll { it.properties.target == '" + host + "' }.properties.operation", hasItem("delete"));
     }
 
+    @Test
+    void armsRemoveAndPurgeOfAProviderUnregisterTheHost() {
+        String providers = "/subscriptions/sub-1/resourceGroups/rg-dr/providers/Microsoft.RecoveryServices/vaults/vault-1"
+                + "/replicationFabrics/hyperv-site/replicationRecoveryServicesProviders/";
+        TestHosts.register("host-arm-removed", "http://127.0.0.1:1/host-arm-removed");
+        TestHosts.register("host-arm-purged", "http://127.0.0.1:1/host-arm-purged");
+        given().header("Authorization", TestTokens.bearer(TestTokens.operator()))
+                .post(providers + "host-arm-removed/remove?api-version=2023-06-01").then().statusCode(403);
+        given().post(providers + "host-arm-removed/remove?api-version=2023-06-01").then().statusCode(204);
+        given().delete(providers + "host-arm-purged?api-version=2023-06-01").then().statusCode(204);
+        given().get(providers + "host-arm-removed?api-version=2023-06-01").then().statusCode(404);
+        given().delete(providers + "host-arm-purged?api-version=2023-06-01").then().statusCode(404)
+                .body("error.code", equalTo("ProviderNotFound"));
+        given().get("/api/replicationRecoveryServicesProviders/host-arm-purged").then().statusCode(404);
+    }
+
     private static double refusedHeartbeats() {
         String metrics = given().header("Authorization", TestTokens.bearer(TestTokens.reader())).get("/q/metrics").then().extract().asString();
         return metrics.lines().filter(line -> line.startsWith("failback_heartbeats_refused_total"))
