@@ -63,6 +63,8 @@ class HostRegistrationTest {
         leaf.verify(certificates.get(1).getPublicKey());
         assertTrue(leaf.getExtendedKeyUsage().containsAll(List.of("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2")));
         assertTrue(leaf.getSubjectAlternativeNames().stream().anyMatch(name -> "127.0.0.1".equals(name.get(1))));
+        await().atMost(TIMEOUT).untilAsserted(() -> given().get("/api/auditRecords?target=host-reg-once").then()
+                .body("value.properties.subject", hasItem("hostRegistrationKey:key-once")));
         given().get("/api/hostRegistrationKeys/key-once").then()
                 .body("properties.state", equalTo("Used")).body("properties.usedByProvider", equalTo("host-reg-once"));
 

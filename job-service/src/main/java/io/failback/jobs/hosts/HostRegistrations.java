@@ -47,6 +47,10 @@ public class HostRegistrations {
         this.keyLifetime = config.registrationKeyLifetime();
     }
 
+    /** A registration accepted: the host's certificate, and the name of the key it spent. */
+    public record Registered(HostCertificate certificate, String keyName) {
+    }
+
     /** A key just made: {@code secret} is returned this once and kept nowhere. */
     public record CreatedKey(HostRegistrationKey key, String secret) {
     }
@@ -99,7 +103,7 @@ public class HostRegistrations {
      * clearly who the host is. Two registrations with one key race on a conditional update: one wins.
      */
     @WithTransaction
-    public Uni<HostCertificate> register(String providerId, String secret, HostRegistration request) {
+    public Uni<Registered> register(String providerId, String secret, HostRegistration request) {
         PublicKey publicKey;
         URI advertisedUrl;
         try {
@@ -157,7 +161,7 @@ public class HostRegistrations {
                         provider.certificate = chain;
                         provider.registeredAt = now;
                         LOG.infof("host %s registered with key %s, at %s", providerId, key.name, request.advertisedUrl());
-                        return provider.persist().replaceWith(new HostCertificate(providerId, chain));
+                        return provider.persist().replaceWith(new Registered(new HostCertificate(providerId, chain), key.name));
                     });
         });
     }

@@ -40,15 +40,20 @@ public class RecoveryServicesProvidersResource {
 
     /**
      * A host registers: no bearer token, the one-time key in {@link HostRegistration#KEY_HEADER} instead. Answers its
-     * certificate from the hosts CA. Audited (as {@code create} of the provider id) like every call that changes something.
+     * certificate from the hosts CA. Audited (as {@code create} of the provider id, by {@code hostRegistrationKey:<name>})
+     * like every call that changes something.
      */
     @PUT
     @Path("/{providerId}")
     @PermitAll
     public Uni<Response> register(@PathParam("providerId") String providerId,
-                                  @HeaderParam(HostRegistration.KEY_HEADER) String registrationKey, HostRegistration registration) {
+                                  @HeaderParam(HostRegistration.KEY_HEADER) String registrationKey, HostRegistration registration,
+                                  io.vertx.ext.web.RoutingContext http) {
         return registrations.register(providerId, registrationKey, registration)
-                .map(certificate -> Response.status(201).entity(certificate).build());
+                .map(registered -> {
+                    http.put(io.failback.jobs.audit.AuditTrail.OTHER_CREDENTIAL, "hostRegistrationKey:" + registered.keyName());
+                    return Response.status(201).entity(registered.certificate()).build();
+                });
     }
 
     /** The host is unregistered: its heartbeats are refused from now on and failback to it is refused as to an unknown host. */
