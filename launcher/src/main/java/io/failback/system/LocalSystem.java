@@ -33,8 +33,8 @@ import java.util.concurrent.CountDownLatch;
  * }</pre>
  *
  * Processes start in dependency order (PostgreSQL, Kafka, azure-sim, then sync-service and job-service, then the
- * host agents, which register with job-service at their first start) and stop in the reverse order. {@link #close()} also runs at JVM exit, so a test that forgets it
- * leaves no process behind.
+ * host agents, which register with job-service at their first start) and stop in the reverse order.
+ * {@link #close()} also runs at JVM exit, so a test that forgets it leaves no process behind.
  *
  * <p>job-service serves only HTTPS and wants a bearer token on every API call. The system has its own token issuer
  * ({@link LocalIssuer}, keys in {@code jwt/}) and its own CA with job-service's certificate ({@link LocalCertificates},
@@ -407,6 +407,7 @@ public final class LocalSystem implements AutoCloseable {
         Path file = registrationKeyFile(host.get().id());
         Files.createDirectories(file.getParent());
         Files.deleteIfExists(file);
+        // Owner-only from its creation, before a byte of the key is in it.
         Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                 java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
         Files.writeString(file, key);
