@@ -16,4 +16,4 @@ alter table fabric_provider add column publickey text;
 alter table fabric_provider add column certificate text;
 alter table fabric_provider add column registeredat timestamp(6) with time zone;
 -- Hosts that announced themselves before registration existed have no key: their heartbeats are refused until they
--- register (remove them, then register them with a key).
+-- register; a valid registration key claims such a row.

@@ -44,6 +44,25 @@ import org.junit.jupiter.api.Test;
 class HostRegistrationTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
+    @jakarta.inject.Inject
+    io.vertx.mutiny.sqlclient.Pool database;
+
+    /** An installation from before registration: its hosts were recorded from their heartbeats, with no key. */
+    @Test
+    void aHostRecordedBeforeRegistrationExistedIsClaimedByAValidKeyAndRefusedUntilThen() {
+        database.query("insert into fabric_provider (providerid, baseurl, friendlyname, details) values"
+                + " ('host-legacy', 'http://127.0.0.1:1/host-legacy', 'legacy', '{\"virtualSwitches\": [\"vSwitch-Prod\"]}')")
+                .execute().await().atMost(TIMEOUT);
+        double before = refusedHeartbeats();
+        KafkaTestClient.send(Topics.PROVIDER_HEARTBEATS, "host-legacy",
+                json(heartbeat("host-legacy", "http://127.0.0.1:1/host-legacy", Instant.now())), Map.of());
+        await().atMost(TIMEOUT).untilAsserted(() -> assertTrue(refusedHeartbeats() > before));
+        given().get("/api/replicationRecoveryServicesProviders/host-legacy").then().body("properties.connectionStatus", equalTo("NotConnected"));
+        register("host-legacy", createKey("key-legacy"), "http://127.0.0.1:1/host-legacy-now", TestHosts.newKeyPair()).then().statusCode(201);
+        given().get("/api/replicationRecoveryServicesProviders/host-legacy").then().body("properties.url", equalTo("http://127.0.0.1:1/host-legacy-now"));
+        register("host-legacy", createKey("key-legacy-again"), "http://127.0.0.1:1/x", TestHosts.newKeyPair()).then().statusCode(409);
+    }
+
     @Test
     void aKeyIsShownOnceRegistersOneHostAndItsCertificateNamesTheHost() throws Exception {
         String secret = createKey("key-once");

@@ -99,7 +99,7 @@ public class HostRegistrations {
 
     /**
      * Spends {@code secret} and records the host, or refuses with a problem and changes nothing: a provider id already
-     * registered (remove it first), a key that is unknown, used, expired or revoked, or a request that does not say
+     * registered (remove it first; a host recorded before registration existed, without a key, is claimed instead), a key that is unknown, used, expired or revoked, or a request that does not say
      * clearly who the host is. Two registrations with one key race on a conditional update: one wins.
      */
     @WithTransaction
@@ -128,8 +128,12 @@ public class HostRegistrations {
             return Uni.createFrom().failure(refused);
         }
         String keyHash = hash(secret);
+        FabricProvider[] legacy = new FabricProvider[1];
         return FabricProvider.<FabricProvider>findById(providerId).chain(existing -> {
-            if (existing != null) {
+            // A host recorded from its heartbeats before registration existed has no key to protect: a valid key claims it.
+            if (existing != null && existing.publicKey == null) {
+                legacy[0] = existing;
+            } else if (existing != null) {
                 return Uni.createFrom().<HostRegistrationKey>failure(ProblemException.conflict("ProviderAlreadyRegistered", "a host '" + providerId
                         + "' is registered already; remove it (DELETE /api/replicationRecoveryServicesProviders/" + providerId
                         + ") before it registers again"));
@@ -152,7 +156,7 @@ public class HostRegistrations {
                             return Uni.createFrom().failure(keyRefused("the registration key '" + key.name + "' is used"));
                         }
                         String chain = ca.issue(providerId, publicKey, advertisedUrl);
-                        FabricProvider provider = new FabricProvider();
+                        FabricProvider provider = legacy[0] != null ? legacy[0] : new FabricProvider();
                         provider.providerId = providerId;
                         provider.friendlyName = request.friendlyName();
                         provider.baseUrl = request.advertisedUrl();
@@ -161,7 +165,8 @@ public class HostRegistrations {
                         provider.certificate = chain;
                         provider.registeredAt = now;
                         LOG.infof("host %s registered with key %s, at %s", providerId, key.name, request.advertisedUrl());
-                        return provider.persist().replaceWith(new Registered(new HostCertificate(providerId, chain), key.name));
+                        Registered registered = new Registered(new HostCertificate(providerId, chain), key.name);
+                        return legacy[0] != null ? Uni.createFrom().item(registered) : provider.persist().replaceWith(registered);
                     });
         });
     }
