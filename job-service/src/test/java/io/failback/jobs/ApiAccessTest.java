@@ -188,7 +188,7 @@ class ApiAccessTest {
 
     private static void heartbeat(String providerId) {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            KafkaTestClient.send(Topics.PROVIDER_HEARTBEATS, providerId, new ProviderHeartbeat(ContractVersions.PROVIDER_HEARTBEAT,
+            TestHosts.heartbeat(new ProviderHeartbeat(ContractVersions.PROVIDER_HEARTBEAT,
                     providerId, providerId, "http://127.0.0.1:1/" + providerId, List.of("vSwitch-Prod"), Instant.now()));
             given().get("/api/replicationRecoveryServicesProviders/" + providerId).then()
                     .body("properties.connectionStatus", equalTo("Connected"));

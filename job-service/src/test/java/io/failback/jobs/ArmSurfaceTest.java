@@ -78,7 +78,7 @@ class ArmSurfaceTest {
     private static void heartbeat(String providerId, String baseUrl) {
         // A fresh heartbeat each time: the first ones may be consumed late, when the test profile's 10 s timeout has passed.
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            KafkaTestClient.send(Topics.PROVIDER_HEARTBEATS, providerId, new ProviderHeartbeat(ContractVersions.PROVIDER_HEARTBEAT,
+            TestHosts.heartbeat(new ProviderHeartbeat(ContractVersions.PROVIDER_HEARTBEAT,
                     providerId, providerId, baseUrl, List.of("vSwitch-Prod"), Instant.now()));
             given().get("/api/replicationRecoveryServicesProviders/" + providerId)
                     .then().body("properties.connectionStatus", equalTo("Connected"));

@@ -61,7 +61,7 @@ class AutomationInterfacesTest {
     private static void registerInAzure(String name, String providerId) {
         // A fresh heartbeat each time: the first ones may be consumed late, when the test profile's 10 s timeout has passed.
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            KafkaTestClient.send(Topics.PROVIDER_HEARTBEATS, providerId, new ProviderHeartbeat(ContractVersions.PROVIDER_HEARTBEAT,
+            TestHosts.heartbeat(new ProviderHeartbeat(ContractVersions.PROVIDER_HEARTBEAT,
                     providerId, providerId, "http://127.0.0.1:1/" + providerId, List.of("vSwitch-Prod"), Instant.now()));
             given().get("/api/replicationRecoveryServicesProviders/" + providerId)
                     .then().body("properties.connectionStatus", equalTo("Connected"));
@@ -243,7 +243,7 @@ class AutomationInterfacesTest {
     @Test
     void kafkaAloneRegistersItemsAndCreatesAndDeletesRecoveryPlansWhichTheFeedFollows() throws Exception {
         // A heartbeat so that the host is known; registering a VM running in Azure starts no job.
-        KafkaTestClient.send(Topics.PROVIDER_HEARTBEATS, "host-plans", new ProviderHeartbeat(ContractVersions.PROVIDER_HEARTBEAT,
+        TestHosts.heartbeat(new ProviderHeartbeat(ContractVersions.PROVIDER_HEARTBEAT,
                 "host-plans", "host-plans", "http://127.0.0.1:1/host-plans", List.of("vSwitch-Prod"), Instant.now()));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationRecoveryServicesProviders/host-plans")
                 .then().statusCode(200));

@@ -109,7 +109,7 @@ class ConsumerFaultsTest {
         assertDeadLettered(Topics.PROVIDER_HEARTBEATS, missingId, "the record is not a readable ProviderHeartbeat");
         assertDeadLettered(Topics.PROVIDER_HEARTBEATS, futureId, "ProviderHeartbeat schema version 99 is not supported");
         given().get("/api/replicationRecoveryServicesProviders/" + host).then().statusCode(404);
-        KafkaTestClient.send(Topics.PROVIDER_HEARTBEATS, host, heartbeat(host, "http://127.0.0.1:1/" + host, Instant.now()));
+        TestHosts.heartbeat(heartbeat(host, "http://127.0.0.1:1/" + host, Instant.now()));
         await().atMost(TIMEOUT).untilAsserted(() -> given().get("/api/replicationRecoveryServicesProviders/" + host).then()
                 .statusCode(200).body("properties.connectionStatus", equalTo("Connected")));
     }
@@ -119,12 +119,12 @@ class ConsumerFaultsTest {
         String host = "host-late-heartbeats";
         Instant sent = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         ProviderHeartbeat current = heartbeat(host, "http://127.0.0.1:1/current", sent);
-        KafkaTestClient.send(Topics.PROVIDER_HEARTBEATS, host, current);
+        TestHosts.heartbeat(current);
         await().atMost(TIMEOUT).untilAsserted(() -> given().get("/api/replicationRecoveryServicesProviders/" + host).then()
                 .statusCode(200).body("properties.url", equalTo("http://127.0.0.1:1/current")));
 
-        RecordMetadata duplicate = send(Topics.PROVIDER_HEARTBEATS, host, json(current));
-        RecordMetadata older = send(Topics.PROVIDER_HEARTBEATS, host,
+        RecordMetadata duplicate = TestHosts.sendSigned(host, json(current));
+        RecordMetadata older = TestHosts.sendSigned(host,
                 json(heartbeat(host, "http://127.0.0.1:1/moved-long-ago", sent.minusSeconds(60))));
         assertEquals(duplicate.partition(), older.partition());
         awaitConsumed("job-service-heartbeats", older);
@@ -164,7 +164,7 @@ class ConsumerFaultsTest {
 
     private static String failbackOf(String item, String host) {
         await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            KafkaTestClient.send(Topics.PROVIDER_HEARTBEATS, host, heartbeat(host, "http://127.0.0.1:1/" + host, Instant.now()));
+            TestHosts.heartbeat(heartbeat(host, "http://127.0.0.1:1/" + host, Instant.now()));
             given().get("/api/replicationRecoveryServicesProviders/" + host).then()
                     .body("properties.connectionStatus", equalTo("Connected"));
         });

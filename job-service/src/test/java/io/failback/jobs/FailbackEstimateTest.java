@@ -281,7 +281,7 @@ class FailbackEstimateTest {
     // --- helpers ---
 
     private static String registered(String host, String item) {
-        KafkaTestClient.send(Topics.PROVIDER_HEARTBEATS, host, new ProviderHeartbeat(ContractVersions.PROVIDER_HEARTBEAT,
+        TestHosts.heartbeat(new ProviderHeartbeat(ContractVersions.PROVIDER_HEARTBEAT,
                 host, host + ".contoso.local", "http://127.0.0.1:1/" + host, List.of("vSwitch-Prod"), Instant.now()));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationRecoveryServicesProviders/" + host)
                 .then().statusCode(200));

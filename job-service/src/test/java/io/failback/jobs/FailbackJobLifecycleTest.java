@@ -49,7 +49,7 @@ class FailbackJobLifecycleTest {
     }
 
     private static void heartbeat(String providerId) {
-        KafkaTestClient.send(Topics.PROVIDER_HEARTBEATS, providerId, new ProviderHeartbeat(ContractVersions.PROVIDER_HEARTBEAT,
+        TestHosts.heartbeat(new ProviderHeartbeat(ContractVersions.PROVIDER_HEARTBEAT,
                 providerId, providerId + ".contoso.local", "http://127.0.0.1:1/" + providerId, List.of("vSwitch-Prod"), Instant.now()));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationRecoveryServicesProviders/" + providerId)
                 .then().statusCode(200).body("properties.connectionStatus", equalTo("Connected")));

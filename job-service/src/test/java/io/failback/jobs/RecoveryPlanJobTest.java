@@ -385,7 +385,7 @@ class RecoveryPlanJobTest {
      */
     private static void heartbeat(String providerId) {
         await().atMost(WAIT).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-            KafkaTestClient.send(Topics.PROVIDER_HEARTBEATS, providerId, new ProviderHeartbeat(ContractVersions.PROVIDER_HEARTBEAT,
+            TestHosts.heartbeat(new ProviderHeartbeat(ContractVersions.PROVIDER_HEARTBEAT,
                     providerId, providerId + ".contoso.local", "http://127.0.0.1:1/" + providerId, List.of("vSwitch-Prod"), Instant.now()));
             given().get("/api/replicationRecoveryServicesProviders/" + providerId)
                     .then().statusCode(200).body("properties.connectionStatus", equalTo("Connected"));

@@ -52,10 +52,10 @@ class SchemaAndRetentionTest {
     void theMigrationsCreatedTheSchema() {
         List<String> applied = query("select version from flyway_schema_history where success and version is not null order by installed_rank")
                 .stream().map(row -> row.getString("version")).toList();
-        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7"), applied);
+        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8"), applied);
         List<String> tables = query("select table_name from information_schema.tables where table_schema = 'public'"
                 + " and table_name <> 'flyway_schema_history' order by table_name").stream().map(row -> row.getString(0)).toList();
-        assertEquals(List.of("audit_record", "fabric_provider", "operation_request", "outbox_message", "processed_event",
+        assertEquals(List.of("audit_record", "fabric_provider", "host_registration_key", "operation_request", "outbox_message", "processed_event",
                 "recovery_plan", "replication_job", "replication_protected_item"), tables);
     }
 
@@ -94,7 +94,8 @@ class SchemaAndRetentionTest {
                 history.add(rows.getString(1));
             }
         }
-        assertEquals(List.of("1 BASELINE true", "2 SQL true", "3 SQL true", "4 SQL true", "5 SQL true", "6 SQL true", "7 SQL true"),
+        assertEquals(List.of("1 BASELINE true", "2 SQL true", "3 SQL true", "4 SQL true", "5 SQL true", "6 SQL true", "7 SQL true",
+                "8 SQL true"),
                 history);
     }
 

@@ -1,6 +1,7 @@
 package io.failback.system;
 
 import io.failback.system.security.InternalTls;
+import io.failback.system.security.HostsCa;
 import io.failback.system.security.JobServiceTls;
 import io.failback.system.security.LocalCertificates;
 import io.failback.system.security.LocalIssuer;
@@ -33,9 +34,9 @@ import java.util.concurrent.CountDownLatch;
  * }
  * }</pre>
  *
- * Processes start in dependency order (PostgreSQL, Kafka, azure-sim and host agents, then sync-service and
- * job-service) and stop in the reverse order. {@link #close()} also runs at JVM exit, so a test that forgets it
- * leaves no process behind.
+ * Processes start in dependency order (PostgreSQL, Kafka, azure-sim, then sync-service and job-service, then the
+ * host agents, which register with job-service at their first start) and stop in the reverse order.
+ * {@link #close()} also runs at JVM exit, so a test that forgets it leaves no process behind.
  *
  * <p>job-service serves only HTTPS and wants a bearer token on every API call. The system has its own token issuer
  * ({@link LocalIssuer}, keys in {@code jwt/}) and its own CA with job-service's certificate ({@link LocalCertificates},
@@ -76,6 +77,8 @@ public final class LocalSystem implements AutoCloseable {
     private final JobServiceTls jobServiceTls;
     /** Null unless {@link Builder#tlsInternal(boolean)}: then the services call each other over mutual TLS. */
     private final InternalTls internalTls;
+    /** Signs the hosts' certificates when they register, in job-service; null with {@link Builder#infrastructureOnly()}. */
+    private final HostsCa hostsCa;
     private JobServiceAccess jobServiceAccess;
     /** In start order. */
     private final Map<String, Component> components = new LinkedHashMap<>();
@@ -142,12 +145,14 @@ public final class LocalSystem implements AutoCloseable {
             issuer = LocalIssuer.openOrCreate(securityDir.resolve("jwt"));
             jobServiceTls = builder.jobServiceTls != null ? builder.jobServiceTls
                     : LocalCertificates.openOrCreate(securityDir.resolve("tls"));
-            internalTls = builder.tlsInternal ? InternalTls.openOrCreate(securityDir.resolve("tls")) : null;
+            hostsCa = HostsCa.openOrCreate(securityDir.resolve("tls"));
+            internalTls = builder.tlsInternal ? InternalTls.openOrCreate(securityDir.resolve("tls"), hostsCa) : null;
             addServices(layout, ports, hostPorts, furtherInstancePorts, builder.extraEnvironment, componentListener);
         } else {
             issuer = null;
             jobServiceTls = null;
             internalTls = null;
+            hostsCa = null;
         }
     }
 
@@ -158,21 +163,29 @@ public final class LocalSystem implements AutoCloseable {
         URI azureUrl = URI.create(scheme + "://127.0.0.1:" + ports.azureSim());
         addService(layout, AZURE_SIM, AZURE_SIM, ports.azureSim(), internalTls != null ? internalTls.azureSim(AZURE_SIM) : null,
                 Map.of("AZURE_SIM_STORAGE_DIR", azureStorageDir().toString()), extraEnvironment, componentListener);
+        // Hosts register with job-service at their first start (a key the launcher makes for them, as a file), so they
+        // know where it is and which CA signs its certificate.
+        URI jobServiceUrl = URI.create("https://127.0.0.1:" + ports.jobService());
         for (int i = 0; i < hosts.size(); i++) {
             HostAgent host = hosts.get(i);
             int port = hostPorts.get(i);
             ServerTls hostTls = null;
             if (internalTls != null) {
-                // STAND-IN until host registration merges: the launcher writes the identity registration would give.
-                Path identity = internalTls.standInHostIdentity(hostStorageDir(host.id()), host.id());
-                hostTls = internalTls.site(identity.resolve("certificate.pem"), identity.resolve("key.pem"), internalTls.hostsCa());
+                // The host serves HTTPS with the identity it got by registering; its probe trusts the hosts CA.
+                Path identity = hostStorageDir(host.id()).resolve("identity");
+                hostTls = internalTls.site(identity.resolve("certificate.pem"), identity.resolve("key.pem"), hostsCa.certificate());
             }
-            addService(layout, host.serviceName(), ProjectLayout.HOST_AGENT, port, hostTls, Map.of(
+            Map<String, String> hostEnvironment = new HashMap<>(Map.of(
                     "HOST_AGENT_PROVIDER_ID", host.id(),
                     "HOST_AGENT_NAME", host.hostName(),
                     "HOST_AGENT_VIRTUAL_SWITCHES", String.join(",", host.virtualSwitches()),
                     "HOST_AGENT_STORAGE_DIR", hostStorageDir(host.id()).toString(),
-                    "HOST_AGENT_ADVERTISED_URL", scheme + "://127.0.0.1:" + port), extraEnvironment, componentListener);
+                    "HOST_AGENT_ADVERTISED_URL", scheme + "://127.0.0.1:" + port));
+            hostEnvironment.put("HOST_AGENT_JOB_SERVICE_URL", jobServiceUrl.toString());
+            hostEnvironment.put("HOST_AGENT_JOB_SERVICE_CA_FILE", jobServiceTls.trustAnchors().toString());
+            hostEnvironment.put("HOST_AGENT_REGISTRATION_KEY_FILE", registrationKeyFile(host.id()).toString());
+            addService(layout, host.serviceName(), ProjectLayout.HOST_AGENT, port, hostTls, hostEnvironment, extraEnvironment,
+                    componentListener);
         }
         Map<String, String> syncServiceEnvironment = new HashMap<>(Map.of("FAILBACK_AZURE_URL", azureUrl.toString()));
         if (internalTls != null) {
@@ -191,6 +204,8 @@ public final class LocalSystem implements AutoCloseable {
         if (internalTls != null) {
             jobServiceEnvironment.putAll(internalTls.clientEnvironment(JOB_SERVICE));
         }
+        jobServiceEnvironment.put("FAILBACK_HOSTS_CA_CERT_FILE", hostsCa.certificate().toString());
+        jobServiceEnvironment.put("FAILBACK_HOSTS_CA_KEY_FILE", hostsCa.privateKey().toString());
         for (String instance : instances(JOB_SERVICE)) {
             addService(layout, instance, JOB_SERVICE, instance.equals(JOB_SERVICE) ? ports.jobService() : furtherPorts.next(),
                     jobServiceTls, jobServiceEnvironment, instanceEnvironment(extraEnvironment, JOB_SERVICE, instance), componentListener);
@@ -299,13 +314,17 @@ public final class LocalSystem implements AutoCloseable {
             }
             if (withServices) {
                 createStorageDirs();
-                // Sync and jobs call azure-sim and the hosts, so those come first.
-                List<Component> providers = new ArrayList<>(componentsNamed(AZURE_SIM));
-                hosts.forEach(host -> providers.add(components.get(host.serviceName())));
-                startTogether(providers);
+                // Sync and jobs call azure-sim, so it comes first; the hosts register with job-service at their first
+                // start, so they come last. Nothing calls a host before a failback or a VM lookup asks for it.
+                startTogether(componentsNamed(AZURE_SIM));
                 List<String> services = new ArrayList<>(instances(SYNC_SERVICE));
                 services.addAll(instances(JOB_SERVICE));
                 startTogether(componentsNamed(services.toArray(String[]::new)));
+                try {
+                    startTogether(hosts.stream().map(host -> components.get(host.serviceName())).toList());
+                } finally {
+                    forgetRegistrationKeys();
+                }
             }
             if (supervisor != null) {
                 supervisor.watch(components.keySet());
@@ -348,6 +367,7 @@ public final class LocalSystem implements AutoCloseable {
     }
 
     private void launch(Component component) throws Exception {
+        prepareRegistration(component);
         // Under the lock, so a concurrent close() either sees this process or prevents it.
         synchronized (lifecycle) {
             if (closed) {
@@ -394,7 +414,77 @@ public final class LocalSystem implements AutoCloseable {
             throw e;
         } catch (Exception e) {
             throw new SystemStartException("Cannot start " + name + ": " + e, e);
+        } finally {
+            forgetRegistrationKeys();
         }
+    }
+
+    /**
+     * A host about to start without an identity gets a one-time registration key, made through job-service's API with
+     * the launcher's Contributor token and handed over as a file only its owner reads ({@link #registrationKeyFile});
+     * a host that registered before keeps its identity and gets none.
+     */
+    private void prepareRegistration(Component component) throws IOException {
+        Optional<HostAgent> host = hosts.stream().filter(h -> h.serviceName().equals(component.name())).findFirst();
+        if (host.isEmpty() || Files.isRegularFile(hostStorageDir(host.get().id()).resolve("identity").resolve("certificate.pem"))) {
+            return;
+        }
+        String keyName = "launcher-" + host.get().id() + "-" + Long.toHexString(System.nanoTime());
+        String key = api().send("PUT", jobServiceUrl().resolve("/api/hostRegistrationKeys/" + keyName), "{}", 201)
+                .path("properties").path("key").asText();
+        Path file = registrationKeyFile(host.get().id());
+        Files.createDirectories(file.getParent());
+        Files.deleteIfExists(file);
+        // Owner-only from its creation, before a byte of the key is in it.
+        Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, key);
+    }
+
+    /** Registration keys are spent once the hosts started (or could not): their files go. */
+    private void forgetRegistrationKeys() {
+        for (HostAgent host : hosts) {
+            try {
+                Files.deleteIfExists(registrationKeyFile(host.id()));
+            } catch (IOException e) {
+                System.err.println("[LocalSystem] cannot delete " + registrationKeyFile(host.id()) + ": " + e);
+            }
+        }
+    }
+
+    /**
+     * Unregisters a stopped host and deletes its identity, so that its next start registers it anew (with a new key pair
+     * and whatever address it then advertises): a host's address is bound to its registration, so this is how it moves.
+     */
+    public void forgetHost(String hostId) {
+        HostAgent host = host(hostId);
+        if (isRunning(host.serviceName())) {
+            throw new IllegalStateException(host.serviceName() + " runs; stop it before it is forgotten");
+        }
+        int status = api().exchange("DELETE", jobServiceUrl().resolve("/api/replicationRecoveryServicesProviders/" + host.id()), null)
+                .statusCode();
+        if (status != 204 && status != 404) {
+            throw new IllegalStateException("job-service answered " + status + " to the removal of " + host.id());
+        }
+        Path identity = hostStorageDir(host.id()).resolve("identity");
+        try (var files = Files.exists(identity) ? Files.list(identity) : java.util.stream.Stream.<Path>empty()) {
+            for (Path file : files.toList()) {
+                Files.delete(file);
+            }
+            Files.deleteIfExists(identity);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("Cannot delete " + identity, e);
+        }
+    }
+
+    /** Where a host finds the registration key the launcher made for it, while it starts for the first time. */
+    public Path registrationKeyFile(String hostId) {
+        return workDir.resolve("registration").resolve(host(hostId).id() + ".key");
+    }
+
+    /** The CA job-service signs the hosts' certificates with, when they register. */
+    public HostsCa hostsCa() {
+        return requireServices(hostsCa);
     }
 
     /**

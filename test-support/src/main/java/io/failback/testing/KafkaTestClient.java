@@ -45,6 +45,20 @@ public final class KafkaTestClient {
         }
     }
 
+    /** Sends {@code value} with these headers as they are, byte for byte; returns where the broker put it. */
+    public static org.apache.kafka.clients.producer.RecordMetadata send(String topic, String key, byte[] value, Map<String, byte[]> headers) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBrokerTestResource.bootstrapServers(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class.getName()))) {
+            ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
+            headers.forEach((name, headerValue) -> record.headers().add(name, headerValue));
+            return producer.send(record).get();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot send to " + topic, e);
+        }
+    }
+
     /** Every record on the topic now, from the start to its end (none if the topic does not exist yet). */
     public static List<ConsumerRecord<String, String>> allRecords(String topic) {
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(

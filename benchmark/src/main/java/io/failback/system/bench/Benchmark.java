@@ -374,6 +374,8 @@ public final class Benchmark {
         String host = system.hosts().get(0).serviceName();
         say("compression: host-agent advertises %s", url);
         system.stopService(host);
+        // A host's address is bound to its registration: it registers again to advertise another.
+        system.forgetHost(system.hosts().get(0).id());
         system.startService(host, Map.of("HOST_AGENT_ADVERTISED_URL", url.toString()));
         driver.awaitHostAdvertises(url);
     }

@@ -17,7 +17,11 @@ import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.BeanParam;
+import io.failback.jobs.hosts.HostRegistrations;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import java.time.Instant;
@@ -26,17 +30,20 @@ import java.util.List;
 /**
  * The two sites as ARM fabrics, read-only: {@code hyperv-site} (its Hyper-V hosts are its recovery services
  * providers; its one protection container holds every protected item and, as protectable items, the VMs of its
- * connected hosts) and {@code azure}. Fabric and container names match whatever their case, as ARM names do.
+ * connected hosts) and {@code azure}. Fabric and container names match whatever their case, as ARM names do. A
+ * provider can be removed (Site Recovery's {@code remove} and {@code DELETE}, "purge"): the host is unregistered.
  */
 @RolesAllowed(Roles.READER)
 @Path(ArmPaths.VAULT + "/" + ArmPaths.FABRICS)
 public class ArmFabricsResource {
     private final JobServiceConfig config;
     private final OnPremisesVmLocator vms;
+    private final HostRegistrations registrations;
 
-    public ArmFabricsResource(JobServiceConfig config, OnPremisesVmLocator vms) {
+    public ArmFabricsResource(JobServiceConfig config, OnPremisesVmLocator vms, HostRegistrations registrations) {
         this.config = config;
         this.vms = vms;
+        this.registrations = registrations;
     }
 
     @GET
@@ -93,6 +100,36 @@ public class ArmFabricsResource {
                 .chain(provider -> ItemQueries.countsByHost().map(counts -> ArmViews.provider(vault, provider,
                         provider.isConnected(Instant.now(), config.providerHeartbeatTimeout()),
                         counts.getOrDefault(provider.providerId, 0L).intValue())));
+    }
+
+    /**
+     * Purge: the host is unregistered at once, as {@code DELETE /api/replicationRecoveryServicesProviders/{id}} does.
+     * 204 without a polling header, which the SDK's poller takes as done.
+     */
+    @DELETE
+    @Path("/{fabricName}/" + ArmPaths.PROVIDERS + "/{providerName}")
+    @RolesAllowed(Roles.CONTRIBUTOR)
+    public Uni<Response> purgeProvider(@BeanParam VaultScope vault, @PathParam("fabricName") String fabricName,
+            @PathParam("providerName") String providerName) {
+        return removeProvider(fabricName, providerName);
+    }
+
+    /** Remove: here the same as purge (no agent to uninstall on the host). */
+    @POST
+    @Path("/{fabricName}/" + ArmPaths.PROVIDERS + "/{providerName}/remove")
+    @RolesAllowed(Roles.CONTRIBUTOR)
+    public Uni<Response> removeProvider(@BeanParam VaultScope vault, @PathParam("fabricName") String fabricName,
+            @PathParam("providerName") String providerName) {
+        return removeProvider(fabricName, providerName);
+    }
+
+    private Uni<Response> removeProvider(String fabricName, String providerName) {
+        if (!ArmPaths.ON_PREMISES_FABRIC.equals(fabric(fabricName))) {
+            throw providerNotFound(providerName);
+        }
+        return registrations.remove(providerName)
+                .onFailure(ProblemException.class).transform(e -> ((ProblemException) e).status() == 404 ? providerNotFound(providerName) : e)
+                .replaceWith(Response.noContent().build());
     }
 
     /** The VMs of the connected on-premises hosts, each saying whether it is protected; none in Azure's container. */

@@ -35,6 +35,11 @@ public class AuditTrail {
     private static final Logger LOG = Logger.getLogger(AuditTrail.class);
     private static final Set<HttpMethod> MUTATING = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE);
     private static final String API_JOBS = "/api/replicationJobs/";
+    /**
+     * A routing-context attribute an endpoint sets when its caller proved who it is by something else than a token
+     * (a host registering with a registration key): the record names that instead of no one.
+     */
+    public static final String OTHER_CREDENTIAL = "failback.audit.other-credential";
 
     private final Pool database;
 
@@ -67,6 +72,7 @@ public class AuditTrail {
         String remote = context.request().remoteAddress() == null ? null : context.request().remoteAddress().hostAddress();
         PathParts parts = PathParts.of(context.request().method(), path);
         subjectOf(context)
+                .map(subject -> subject != null ? subject : context.<String>get(OTHER_CREDENTIAL))
                 .chain(subject -> database.preparedQuery("""
                         insert into audit_record (id, at, subject, method, path, operation, target, requestId, jobName, status,
                           outcome, remoteAddress)

@@ -11,7 +11,10 @@ import java.util.List;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
-/** An on-premises Hyper-V host registered through its heartbeats (Site Recovery's "recovery services provider"). */
+/**
+ * An on-premises Hyper-V host (Site Recovery's "recovery services provider"), registered with a one-time key: from then
+ * on only heartbeats signed with {@link #publicKey}'s private half and advertising {@link #baseUrl} are accepted.
+ */
 @Entity
 @Table(name = "fabric_provider")
 public class FabricProvider extends PanacheEntityBase {
@@ -23,6 +26,13 @@ public class FabricProvider extends PanacheEntityBase {
     @Column(columnDefinition = "jsonb")
     public HostDetails details = new HostDetails(List.of());
     public Instant lastHeartbeat;
+    /** The host's public key (X.509 SubjectPublicKeyInfo, Base64), as it registered; null for a host from before registration. */
+    @Column(columnDefinition = "text")
+    public String publicKey;
+    /** The certificate job-service issued to the host at its registration (PEM). */
+    @Column(columnDefinition = "text")
+    public String certificate;
+    public Instant registeredAt;
 
     /** Kept as a JSON object: the reactive driver binds JSON objects, not top-level arrays. */
     public record HostDetails(List<String> virtualSwitches) {

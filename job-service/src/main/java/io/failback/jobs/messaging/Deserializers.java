@@ -1,6 +1,5 @@
 package io.failback.jobs.messaging;
 
-import io.failback.contracts.messaging.ProviderHeartbeat;
 import io.failback.contracts.messaging.SyncEvent;
 import io.quarkus.kafka.client.serialization.ObjectMapperDeserializer;
 
@@ -18,12 +17,6 @@ public final class Deserializers {
     public static class OperationRequestDeserializer extends ObjectMapperDeserializer<io.failback.contracts.messaging.OperationRequest> {
         public OperationRequestDeserializer() {
             super(io.failback.contracts.messaging.OperationRequest.class);
-        }
-    }
-
-    public static class ProviderHeartbeatDeserializer extends ObjectMapperDeserializer<ProviderHeartbeat> {
-        public ProviderHeartbeatDeserializer() {
-            super(ProviderHeartbeat.class);
         }
     }
 }

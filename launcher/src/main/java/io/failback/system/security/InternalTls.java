@@ -2,14 +2,11 @@ package io.failback.system.security;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.KeyManagerFactory;
@@ -31,15 +28,20 @@ public final class InternalTls {
     public static final String LAUNCHER = "failback-launcher";
 
     private final Path dir;
+    private final Path hostsCa;
     private final Map<String, ServiceIdentity> identities = new ConcurrentHashMap<>();
 
-    private InternalTls(Path dir) {
+    private InternalTls(Path dir, Path hostsCa) {
         this.dir = dir.toAbsolutePath().normalize();
+        this.hostsCa = hostsCa.toAbsolutePath().normalize();
     }
 
-    /** The identities in {@code tlsDir}, issued by its local CA as they are first asked for. */
-    public static InternalTls openOrCreate(Path tlsDir) {
-        InternalTls tls = new InternalTls(tlsDir);
+    /**
+     * The identities in {@code tlsDir}, issued by its local CA as they are first asked for; hosts are trusted as
+     * {@code hostsCa} signed them.
+     */
+    public static InternalTls openOrCreate(Path tlsDir, HostsCa hostsCa) {
+        InternalTls tls = new InternalTls(tlsDir, hostsCa.certificate());
         tls.identity(LAUNCHER);
         return tls;
     }
@@ -55,33 +57,11 @@ public final class InternalTls {
     }
 
     /**
-     * STAND-IN until host registration (issue #16 part 2) merges: the CA clients trust for a host. Registration issues
-     * host identities from a hosts CA of job-service's ({@code .failback/tls/hosts-ca.pem}); until then the hosts'
-     * identities come from {@link #standInHostIdentity}, signed by the local CA, so that is what clients trust for hosts.
+     * The CA clients trust for a host: the hosts CA ({@link HostsCa}) that job-service signs a host's certificate with
+     * when the host registers.
      */
     public Path hostsCa() {
-        return internalCa();
-    }
-
-    /**
-     * STAND-IN until host registration (issue #16 part 2) merges: writes the identity a registered host would hold,
-     * {@code identity/certificate.pem} (leaf, then its CA) and {@code identity/key.pem} (mode 600) under the host's
-     * storage directory, where the host agent serves its HTTPS from. Its subject is {@code CN=<providerId>,O=Failback},
-     * the CN its clients pin.
-     */
-    public Path standInHostIdentity(Path hostStorageDir, String providerId) {
-        ServiceIdentity issued = identity(providerId);
-        Path identityDir = hostStorageDir.resolve("identity");
-        try {
-            Files.createDirectories(identityDir);
-            List<Object> chain = new ArrayList<>(PemFiles.readCertificates(issued.certificate()));
-            chain.addAll(PemFiles.readCertificates(issued.ca()));
-            PemFiles.writePublic(identityDir.resolve("certificate.pem"), chain.toArray());
-            PemFiles.writePrivateKey(identityDir.resolve("key.pem"), PemFiles.readPrivateKey(issued.privateKey()));
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write the identity of host " + providerId + " in " + identityDir, e);
-        }
-        return identityDir;
+        return hostsCa;
     }
 
     /**
