@@ -7,9 +7,11 @@ import io.failback.jobs.hosts.HostRegistrations;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.net.URI;
 import java.security.PublicKey;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Keeps each registered on-premises host's state current from its heartbeats. A heartbeat speaks for a host only when
@@ -61,9 +63,11 @@ public class ProviderRegistry {
             if (!HeartbeatSignature.verify(value, signature, key)) {
                 return Refusal.BAD_SIGNATURE;
             }
-            if (!provider.baseUrl.equals(heartbeat.baseUrl())) {
+            if (!sameAddress(provider.baseUrl, heartbeat.baseUrl())) {
                 return Refusal.ADDRESS_CHANGED;
             }
+            // The host turned TLS between services on or off: the same address, which its certificate names either way.
+            provider.baseUrl = heartbeat.baseUrl();
             Instant sentAt = heartbeat.sentAt() == null ? Instant.now() : heartbeat.sentAt();
             if (provider.lastHeartbeat != null && !sentAt.isAfter(provider.lastHeartbeat)) {
                 return null; // an older heartbeat arriving late says nothing new
@@ -79,5 +83,35 @@ public class ProviderRegistry {
             provider.lastHeartbeat = sentAt.isAfter(now) ? now : sentAt;
             return null;
         });
+    }
+
+    /**
+     * Whether two URLs of a host are the same address: host, port and path; the scheme may differ, since a host that
+     * turns TLS between services on serves the same address over HTTPS (and its registered certificate names the host,
+     * not a scheme). An unreadable URL is no address.
+     */
+    static boolean sameAddress(String registered, String advertised) {
+        if (registered == null || advertised == null) {
+            return false;
+        }
+        try {
+            URI a = URI.create(registered);
+            URI b = URI.create(advertised);
+            return a.getHost() != null && a.getHost().equalsIgnoreCase(b.getHost()) && port(a) == port(b) && port(a) > 0
+                    && Objects.equals(stripSlash(a.getRawPath()), stripSlash(b.getRawPath()));
+        } catch (IllegalArgumentException unreadable) {
+            return false;
+        }
+    }
+
+    private static int port(URI url) {
+        if (url.getPort() != -1) {
+            return url.getPort();
+        }
+        return "https".equalsIgnoreCase(url.getScheme()) ? 443 : "http".equalsIgnoreCase(url.getScheme()) ? 80 : -1;
+    }
+
+    private static String stripSlash(String path) {
+        return path == null || path.equals("/") ? "" : path;
     }
 }
