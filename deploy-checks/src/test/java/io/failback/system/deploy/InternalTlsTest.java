@@ -277,6 +277,58 @@ class InternalTlsTest {
         Deploy.assertNone(overlay, problems);
     }
 
+    /**
+     * Prometheus scrapes each site over HTTPS and checks its certificate as the services do: against the CA that signed
+     * it (the internal CA for azure-sim, the hosts CA for a host) and under a name the certificate carries (azure-sim's
+     * dnsNames; for a host, the host name of the URL it advertises, which registration puts in its certificate).
+     */
+    @ParameterizedTest
+    @MethodSource("io.failback.system.deploy.MonitoringTest#monitoredOverlays")
+    void prometheusChecksEachSitesCertificateAsTheServicesDo(String overlay) {
+        RenderedOverlay rendered = Deploy.overlay(overlay);
+        List<String> problems = new ArrayList<>();
+        Set<String> hostsCaSecrets = new TreeSet<>();
+        Set<String> internalCaSecrets = new TreeSet<>();
+        for (CertManagerCertificate certificate : rendered.all(CertManagerCertificate.class)) {
+            String issuer = certificate.getSpec().issuerRef().name();
+            boolean byInternalCa = rendered.all(CertManagerIssuer.class).stream().anyMatch(candidate -> candidate.getMetadata().getName().equals(issuer)
+                    && candidate.getSpec().ca() != null);
+            if (byInternalCa) {
+                internalCaSecrets.add(certificate.getSpec().secretName());
+            }
+        }
+        WorkloadHardeningTest.forEachContainer(overlay, (workload, container) -> {
+            String hostsCa = rendered.literalEnvironment(container).get("FAILBACK_HOSTS_CA");
+            certificateBehind(rendered, workload, container, hostsCa).ifPresent(ca -> hostsCaSecrets.add(ca.getSpec().secretName()));
+        });
+        for (MonitoringTest.Scrape scrape : MonitoringTest.scrapes(rendered, problems)) {
+            String module = scrape.workload().containers().stream().map(Workload::moduleOf).filter(Objects::nonNull).findFirst().orElseThrow();
+            if (!isSite(module)) {
+                continue;
+            }
+            MonitoringTest.Tls tls = scrape.tls();
+            String where = scrape.monitor() + " scrapes " + scrape.workload();
+            if (!"https".equalsIgnoreCase(scrape.scheme()) || tls == null || tls.skipsVerification()) {
+                problems.add(where + " without checking its certificate over HTTPS");
+                continue;
+            }
+            Map<String, String> environment = rendered.literalEnvironment(scrape.workload().containers().get(0));
+            boolean host = module.equals(HOST_MODULE);
+            Set<String> trusted = host ? hostsCaSecrets : internalCaSecrets;
+            if (!trusted.contains(tls.caSecret())) {
+                problems.add(where + " trusting the CA of Secret " + tls.caSecret() + ", not " + (host ? "the hosts CA " : "the internal CA ") + trusted);
+            }
+            List<String> names = host
+                    ? Optional.ofNullable(environment.get(Connections.HOST_ADVERTISED_URL)).map(url -> List.of(URI.create(url).getHost())).orElse(List.of())
+                    : rendered.all(CertManagerCertificate.class).stream().filter(c -> module.equals(c.getSpec().commonName()))
+                            .flatMap(c -> c.getSpec().dnsNamesOrNone().stream()).toList();
+            if (!names.contains(tls.serverName())) {
+                problems.add(where + " under the name " + tls.serverName() + ", which its certificate does not carry " + names);
+            }
+        }
+        Deploy.assertNone(overlay, problems);
+    }
+
     private static List<String> fileVariables() {
         List<String> all = new ArrayList<>(CLIENT_FILES);
         all.addAll(SERVER_FILES);
