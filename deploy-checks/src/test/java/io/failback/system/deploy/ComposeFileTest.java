@@ -80,13 +80,24 @@ class ComposeFileTest {
         Deploy.assertNone(COMPOSE_FILE, problems);
     }
 
+    /**
+     * The same names as Kubernetes, but for one difference: a site run without TLS between services has no server
+     * certificate nor client CA, and Quarkus refuses their paths set empty (the key store's: "SRCFG00040 ... defined as
+     * the empty String"; the trust store's: "No PEM certificates configured"), so compose leaves those three out where
+     * FAILBACK_INTERNAL_TLS is not true.
+     */
     @Test
     void everyServiceUsesTheSameVariableNamesAsInKubernetes() {
         Map<String, Set<String>> compose = new TreeMap<>();
         SERVICES.properties().forEach(entry -> {
             String module = moduleOf(entry.getValue());
             if (module != null) {
-                compose.computeIfAbsent(module, key -> new TreeSet<>()).addAll(environment(entry.getValue()).keySet());
+                Map<String, String> environment = environment(entry.getValue());
+                Set<String> names = compose.computeIfAbsent(module, key -> new TreeSet<>());
+                names.addAll(environment.keySet());
+                if (!"true".equals(environment.get(InternalTlsTest.SWITCH)) && InternalTlsTest.isSite(module)) {
+                    names.addAll(InternalTlsTest.SERVER_FILES);
+                }
             }
         });
         for (String overlay : Deploy.PROJECT.overlays()) {

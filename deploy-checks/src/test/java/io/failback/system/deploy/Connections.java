@@ -14,14 +14,15 @@ import java.util.OptionalInt;
  * The connections an overlay's configuration asks for: every address in a container's environment (a URL, Kafka's
  * bootstrap list, ...) is somewhere that container connects to, either a Service of the render or one an operator
  * makes (then the pods it selects, on the port it targets) or a place outside the cluster. One connection is made at
- * run time instead: sync-service calls each host at the URL the host advertises in its heartbeats. The operators'
+ * run time instead: sync-service and job-service call each host at the URL the host advertises in its heartbeats. The operators'
  * pods add theirs ({@link Operands}): among themselves, to the Kubernetes API server, and from the operator.
  */
 final class Connections {
     /** Heartbeats carry each host's advertised URL; sync-service copies disks to and from it. */
     static final String HOST_MODULE = "host-agent";
     static final String HOST_ADVERTISED_URL = "HOST_AGENT_ADVERTISED_URL";
-    static final String HOST_CALLER_MODULE = "sync-service";
+    /** sync-service copies disks to and from it, job-service lists its VMs. */
+    static final List<String> HOST_CALLER_MODULES = List.of("sync-service", "job-service");
 
     record Internal(Workload from, Workload to, int port, String reason) {
     }
@@ -54,7 +55,7 @@ final class Connections {
                 if (advertised == null) {
                     continue;
                 }
-                for (Workload caller : overlay.workloadsRunning(HOST_CALLER_MODULE)) {
+                for (Workload caller : HOST_CALLER_MODULES.stream().flatMap(module -> overlay.workloadsRunning(module).stream()).toList()) {
                     Address.in(advertised).forEach(address ->
                             resolve(caller, address, host + " advertises " + advertised + " in its heartbeats"));
                 }

@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * Reads a manifest into the Java model that knows its kind: an operator's custom resource into the operator's model
- * (Strimzi's own for kafka.strimzi.io/v1, {@link CnpgCluster} for CloudNativePG), anything else into fabric8's
+ * (Strimzi's own for kafka.strimzi.io/v1, {@link CnpgCluster} for CloudNativePG, {@link CertManagerResource}'s kinds
+ * for cert-manager), anything else into fabric8's
  * Kubernetes model, which takes a kind it does not know for a {@code GenericKubernetesResource}.
  */
 final class KubernetesModel {
@@ -20,7 +21,9 @@ final class KubernetesModel {
             key(Strimzi.API_VERSION, KafkaNodePool.RESOURCE_KIND), KafkaNodePool.class,
             key(Strimzi.API_VERSION, KafkaTopic.RESOURCE_KIND), KafkaTopic.class,
             key(Strimzi.API_VERSION, KafkaUser.RESOURCE_KIND), KafkaUser.class,
-            key(CnpgCluster.API_VERSION, CnpgCluster.KIND), CnpgCluster.class);
+            key(CnpgCluster.API_VERSION, CnpgCluster.KIND), CnpgCluster.class,
+            key(CertManagerResource.API_VERSION, CertManagerIssuer.KIND), CertManagerIssuer.class,
+            key(CertManagerResource.API_VERSION, CertManagerCertificate.KIND), CertManagerCertificate.class);
 
     private KubernetesModel() {
     }

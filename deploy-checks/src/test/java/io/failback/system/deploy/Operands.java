@@ -56,6 +56,9 @@ final class Operands {
         Operands operands = new Operands();
         Strimzi.addOperands(overlay, operands);
         CloudNativePg.addOperands(overlay, operands);
+        // cert-manager makes no pod in the namespace, only each Certificate's Secret.
+        overlay.all(CertManagerCertificate.class).forEach(certificate ->
+                operands.secrets.put(certificate.getSpec().secretName(), CertManagerCertificate.SECRET_KEYS));
         return operands;
     }
 

@@ -27,7 +27,10 @@ import java.util.stream.Stream;
  * Java strings: the default is the local-run value, so every such variable must be set in a deployment;</li>
  * <li>{@code @ConfigMapping} interfaces: a property without {@code @WithDefault} that application.properties does not
  * set must come from its environment variable;</li>
- * <li>{@code @ConfigProperty(name = ...)} without {@code defaultValue}, likewise.</li>
+ * <li>{@code @ConfigProperty(name = ...)} without {@code defaultValue}, likewise;</li>
+ * <li>a Java string that is an environment variable's name ({@code "HOST_AGENT_REGISTRATION_KEY_FILE"}): code that
+ * runs before Quarkus's configuration exists (host-agent's registration) reads the environment itself. Such a variable
+ * may be set; whether it must be, only that code knows.</li>
  * </ul>
  * Environment variables map to keys the way SmallRye Config does: upper case, every other character an underscore.
  *
@@ -49,6 +52,14 @@ record ServiceConfiguration(String module, int httpPort, SortedSet<String> requi
     private static final String KAFKA_PREFIX = "KAFKA_";
     /** The JVM itself reads this one, whatever the service. */
     private static final String JVM_OPTIONS = "JAVA_TOOL_OPTIONS";
+    /**
+     * Host registration (issue #16) is on branch "hosts", merged apart from deploy/: the manifests already set what
+     * its code reads (HostRegistrar's variables, job-service's hosts CA). Once it is merged the code names them itself
+     * and this list changes nothing: delete it then.
+     */
+    private static final Map<String, Set<String>> READ_ONCE_HOSTS_IS_MERGED = Map.of(
+            "host-agent", Set.of("HOST_AGENT_REGISTRATION_KEY_FILE", "HOST_AGENT_JOB_SERVICE_URL", "HOST_AGENT_JOB_SERVICE_CA_FILE"),
+            "job-service", Set.of("FAILBACK_HOSTS_CA_CERT_FILE", "FAILBACK_HOSTS_CA_KEY_FILE"));
 
     private static final Pattern EXPRESSION = Pattern.compile("\\$\\{([^:}$\"]+)(:)?");
     private static final Pattern ENVIRONMENT_NAME = Pattern.compile("[A-Z][A-Z0-9_]*");
@@ -56,6 +67,8 @@ record ServiceConfiguration(String module, int httpPort, SortedSet<String> requi
     private static final Pattern CONFIG_MAPPING = Pattern.compile("@ConfigMapping\\s*\\(\\s*prefix\\s*=\\s*\"([^\"]+)\"[^)]*\\)[^{]*?interface\\s+(\\w+)");
     private static final Pattern MAPPING_METHOD = Pattern.compile("((?:@[\\w.]+\\s*(?:\\([^)]*\\))?\\s*)*)([\\w.]+(?:<[^()]*>)?)\\s+(\\w+)\\s*\\(\\s*\\)");
     private static final Pattern CONFIG_PROPERTY = Pattern.compile("@ConfigProperty\\s*\\(([^)]*)\\)\\s*(?:final\\s+)?([\\w.]+(?:<[^()]*>)?)\\s+\\w+");
+    /** A string literal of upper-case words joined by underscores: how code names a variable it reads itself. */
+    private static final Pattern ENVIRONMENT_LITERAL = Pattern.compile("\"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\"");
     private static final Pattern INCOMING_TOPIC = Pattern.compile("mp\\.messaging\\.incoming\\.[^.]+\\.topic");
     /** An outgoing channel's topic, or where an incoming channel dead-letters what it cannot read. */
     private static final Pattern PRODUCED_TOPIC = Pattern.compile(
@@ -70,6 +83,10 @@ record ServiceConfiguration(String module, int httpPort, SortedSet<String> requi
             String text = readText(source);
             scan.expressions(text);
             String code = withoutComments(text);
+            Matcher literal = ENVIRONMENT_LITERAL.matcher(code);
+            while (literal.find()) {
+                scan.readable.add(literal.group(1));
+            }
             Matcher mapping = CONFIG_MAPPING.matcher(code);
             while (mapping.find()) {
                 scan.mapping(mapping.group(1), interfaceBody(code, mapping.end()), code);
@@ -99,6 +116,7 @@ record ServiceConfiguration(String module, int httpPort, SortedSet<String> requi
     /** Whether a variable set in a deployment reaches this service's configuration (a typo does not). */
     boolean reads(String environmentName) {
         return readableEnvironment.contains(environmentName)
+                || READ_ONCE_HOSTS_IS_MERGED.getOrDefault(module, Set.of()).contains(environmentName)
                 || environmentName.startsWith(QUARKUS_PREFIX)
                 || environmentName.equals(JVM_OPTIONS)
                 || environmentName.startsWith(KAFKA_PREFIX) && readableEnvironment.stream().anyMatch(name -> name.startsWith(KAFKA_PREFIX));

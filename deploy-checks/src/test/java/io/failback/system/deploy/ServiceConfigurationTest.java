@@ -141,7 +141,8 @@ class ServiceConfigurationTest {
 
     /**
      * An HTTPS-only service reads its certificate and key (Quarkus's TLS registry, PEM) from a mounted Secret, the
-     * shape cert-manager writes ({@code tls.crt}, {@code tls.key}), not from its image.
+     * shape cert-manager writes ({@code tls.crt}, {@code tls.key}), or, for an identity the service was issued itself
+     * (a host's, at registration), from its own persistent volume; never from its image.
      */
     private static List<String> certificateFilesOnSecretVolume(Workload workload, Container container, RenderedOverlay rendered) {
         List<String> problems = new ArrayList<>();
@@ -149,12 +150,15 @@ class ServiceConfigurationTest {
         Map<String, String> secretVolumes = new java.util.HashMap<>();
         Objects.requireNonNullElse(workload.template().getSpec().getVolumes(), List.<io.fabric8.kubernetes.api.model.Volume>of()).stream().filter(volume -> volume.getSecret() != null)
                 .forEach(volume -> secretVolumes.put(volume.getName(), volume.getSecret().getSecretName()));
+        Set<String> claims = new HashSet<>();
+        workload.claims().forEach(claim -> claims.add(claim.getMetadata().getName()));
         for (String variable : List.of("QUARKUS_TLS_KEY_STORE_PEM_SERVER_CERT", "QUARKUS_TLS_KEY_STORE_PEM_SERVER_KEY")) {
             String file = environment.get(variable);
-            boolean onSecret = file != null && Objects.requireNonNullElse(container.getVolumeMounts(), List.<VolumeMount>of()).stream()
-                    .anyMatch(mount -> secretVolumes.containsKey(mount.getName()) && Path.of(file).startsWith(mount.getMountPath()));
-            if (!onSecret) {
-                problems.add("serves HTTPS only, but " + variable + "=" + file + " is not on a mounted Secret");
+            boolean onSecretOrClaim = file != null && Objects.requireNonNullElse(container.getVolumeMounts(), List.<VolumeMount>of()).stream()
+                    .anyMatch(mount -> (secretVolumes.containsKey(mount.getName()) || claims.contains(mount.getName()))
+                            && Path.of(file).startsWith(mount.getMountPath()));
+            if (!onSecretOrClaim) {
+                problems.add("serves HTTPS only, but " + variable + "=" + file + " is neither on a mounted Secret nor on its volume claim");
             }
         }
         return problems;
