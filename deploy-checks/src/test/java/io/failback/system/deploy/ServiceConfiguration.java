@@ -52,15 +52,6 @@ record ServiceConfiguration(String module, int httpPort, SortedSet<String> requi
     private static final String KAFKA_PREFIX = "KAFKA_";
     /** The JVM itself reads this one, whatever the service. */
     private static final String JVM_OPTIONS = "JAVA_TOOL_OPTIONS";
-    /**
-     * Host registration (issue #16) is on branch "hosts", merged apart from deploy/: the manifests already set what
-     * its code reads (HostRegistrar's variables, job-service's hosts CA). Once it is merged the code names them itself
-     * and this list changes nothing: delete it then.
-     */
-    private static final Map<String, Set<String>> READ_ONCE_HOSTS_IS_MERGED = Map.of(
-            "host-agent", Set.of("HOST_AGENT_REGISTRATION_KEY_FILE", "HOST_AGENT_JOB_SERVICE_URL", "HOST_AGENT_JOB_SERVICE_CA_FILE"),
-            "job-service", Set.of("FAILBACK_HOSTS_CA_CERT_FILE", "FAILBACK_HOSTS_CA_KEY_FILE"));
-
     private static final Pattern EXPRESSION = Pattern.compile("\\$\\{([^:}$\"]+)(:)?");
     private static final Pattern ENVIRONMENT_NAME = Pattern.compile("[A-Z][A-Z0-9_]*");
     private static final Pattern COMMENT_OR_STRING = Pattern.compile("(\"(?:\\\\.|[^\"\\\\])*\")|/\\*[\\s\\S]*?\\*/|//[^\\n]*");
@@ -116,7 +107,6 @@ record ServiceConfiguration(String module, int httpPort, SortedSet<String> requi
     /** Whether a variable set in a deployment reaches this service's configuration (a typo does not). */
     boolean reads(String environmentName) {
         return readableEnvironment.contains(environmentName)
-                || READ_ONCE_HOSTS_IS_MERGED.getOrDefault(module, Set.of()).contains(environmentName)
                 || environmentName.startsWith(QUARKUS_PREFIX)
                 || environmentName.equals(JVM_OPTIONS)
                 || environmentName.startsWith(KAFKA_PREFIX) && readableEnvironment.stream().anyMatch(name -> name.startsWith(KAFKA_PREFIX));
