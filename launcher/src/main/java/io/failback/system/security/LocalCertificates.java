@@ -42,7 +42,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 /**
  * The certificates of a local installation, in {@code .failback/tls/}: a CA made for this checkout ({@code ca.pem},
  * its key {@code ca-key.pem}) and job-service's server certificate signed by it ({@code job-service.pem},
- * {@code job-service-key.pem}) for {@code localhost}, {@code 127.0.0.1}, {@code ::1} and this machine's host name.
+ * {@code job-service-key.pem}) for {@code localhost}, {@code 127.0.0.1}, {@code ::1}, this machine's host name and
+ * {@code job-service} (its name in Docker Compose).
  * Clients trust {@code ca.pem} ({@code curl --cacert .failback/tls/ca.pem}) and nothing else changes for them when
  * the server certificate is renewed: that happens on a start that finds it expired, within 30 days of expiry, not
  * signed by the current CA, not naming this host, or with an RSA key. The CA lives ten years, the server certificate 397
@@ -57,6 +58,8 @@ public final class LocalCertificates {
     public static final String CA_CERTIFICATE = "ca.pem";
     static final String CA_KEY = "ca-key.pem";
     static final String SERVER_CERTIFICATE = "job-service.pem";
+    /** job-service's name in Docker Compose and Kubernetes, which its certificate names besides this machine's. */
+    static final String JOB_SERVICE_NAME = "job-service";
     static final String SERVER_KEY = "job-service-key.pem";
     static final Duration RENEW_BEFORE_EXPIRY = Duration.ofDays(30);
     private static final Duration CA_LIFETIME = Duration.ofDays(3650);
@@ -71,7 +74,17 @@ public final class LocalCertificates {
 
     /** The CA and job-service's certificate in {@code dir}, made or renewed as needed, as of now. */
     public static JobServiceTls openOrCreate(Path dir) {
-        return openOrCreate(dir, Instant.now(), localNames());
+        return openOrCreate(dir, Instant.now(), jobServiceNames());
+    }
+
+    /**
+     * This machine's names and {@code job-service}, the name the hosts of {@code deploy/docker-compose.yml} reach it by
+     * when they register (they check job-service's certificate for it).
+     */
+    static List<String> jobServiceNames() {
+        List<String> names = new java.util.ArrayList<>(localNames());
+        names.add(JOB_SERVICE_NAME);
+        return List.copyOf(names);
     }
 
     static JobServiceTls openOrCreate(Path dir, Instant now, List<String> serverNames) {

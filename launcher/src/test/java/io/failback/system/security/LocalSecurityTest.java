@@ -107,6 +107,28 @@ class LocalSecurityTest {
     }
 
     @Test
+    void jobServiceIsNamedAsComposeHostsReachItWhenTheyRegister() throws Exception {
+        JobServiceTls tls = LocalCertificates.openOrCreate(dir.resolve("tls"));
+
+        X509Certificate server = PemFiles.readCertificates(tls.certificate()).get(0);
+        assertTrue(server.getSubjectAlternativeNames().stream().map(entry -> String.valueOf(entry.get(1))).toList()
+                .containsAll(List.of("localhost", "127.0.0.1", "job-service")), server.getSubjectAlternativeNames().toString());
+    }
+
+    @Test
+    void aServiceIdentityServesAndCallsUnderItsOwnName() throws Exception {
+        ServiceIdentity identity = LocalCertificates.service(dir.resolve("tls"), "sync-service");
+
+        X509Certificate certificate = PemFiles.readCertificates(identity.certificate()).get(0);
+        assertEquals("CN=sync-service,O=Failback", X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()).toString());
+        assertEquals(List.of("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"), certificate.getExtendedKeyUsage(), "server and client auth");
+        certificate.verify(PemFiles.readCertificates(identity.ca()).get(0).getPublicKey());
+        assertOwnerOnly(identity.privateKey());
+        assertEquals(identity, LocalCertificates.service(dir.resolve("tls"), "sync-service"), "kept while it is good");
+        assertEquals(certificate, PemFiles.readCertificates(identity.certificate()).get(0));
+    }
+
+    @Test
     void certificatesAreReusedAndTheServerOneIsRenewedWithinThirtyDaysOfExpiry() throws Exception {
         Instant now = Instant.now();
         JobServiceTls first = LocalCertificates.openOrCreate(dir.resolve("tls"), now, NAMES);
