@@ -1,6 +1,7 @@
 package io.failback.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -75,8 +76,10 @@ class LauncherOptionsTest {
         assertEquals("https", tls.azureSimUrl().getScheme());
         String host = tls.hosts().get(0).id();
         assertEquals("https", tls.hostAgentUrl(host).getScheme());
-        assertEquals(true, java.nio.file.Files.isRegularFile(tls.hostStorageDir(host).resolve("identity/key.pem")),
-                "the stand-in for registration wrote the host's identity");
+        // A host's certificate is the one it gets by registering, from the hosts CA: that, not the services' CA, is
+        // what its callers trust for it.
+        assertEquals(tls.hostsCa().certificate(), tls.internalTls().orElseThrow().hostsCa());
+        assertNotEquals(tls.internalTls().orElseThrow().internalCa(), tls.internalTls().orElseThrow().hostsCa());
     }
 
     @Test
