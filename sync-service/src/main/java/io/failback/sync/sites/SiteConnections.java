@@ -4,6 +4,7 @@ import io.failback.contracts.tls.PinnedPeer;
 import io.failback.sync.SyncConfig;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.TrustOptions;
@@ -110,8 +111,11 @@ public final class SiteConnections implements AutoCloseable {
 
     /** What a block stream's connection to {@code peer} is made with: this service's certificate, trust pinned to it. */
     public NetClientOptions streamOptions(SitePeer peer, NetClientOptions base) {
-        return new NetClientOptions(base).setSsl(true).setKeyCertOptions(identity())
+        NetClientOptions options = new NetClientOptions(base).setSsl(true).setKeyCertOptions(identity())
                 .setTrustOptions(TrustOptions.wrap(pinned(peer))).setHostnameVerificationAlgorithm(hostnameVerification(peer));
+        // Every block of a copy crosses this TLS twice (from the source, to the target): BoringSSL where the platform has
+        // it, since the JDK's TLS engine doubled the copy's CPU; the JDK's elsewhere.
+        return OpenSSLEngineOptions.isAvailable() ? options.setSslEngineOptions(new OpenSSLEngineOptions()) : options;
     }
 
     private WebClient web(SitePeer peer) {
