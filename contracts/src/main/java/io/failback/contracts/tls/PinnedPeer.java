@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -45,6 +46,14 @@ public final class PinnedPeer extends X509ExtendedTrustManager {
      */
     public static PinnedPeer of(X509ExtendedTrustManager chain, String expectedName) {
         return new PinnedPeer(chain, expectedName);
+    }
+
+    /**
+     * A site's base URL as a pinned call reaches it: always HTTPS, whatever scheme the address was advertised with (a
+     * host's comes from its own heartbeat, and the pin, not the scheme, says who answers).
+     */
+    public static String overHttps(String url) {
+        return "https".equalsIgnoreCase(URI.create(url).getScheme()) ? url : "https" + url.substring(url.indexOf(':'));
     }
 
     /** The identity the peer must have. */

@@ -9,7 +9,6 @@ import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.ext.web.client.WebClient;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -72,10 +71,7 @@ public class SiteWebClients {
 
     /** A site's base URL as it is called: with TLS between services always https, whatever a heartbeat advertised. */
     public String siteUrl(String baseUrl) {
-        if (!tls.enabled() || "https".equalsIgnoreCase(URI.create(baseUrl).getScheme())) {
-            return baseUrl;
-        }
-        return "https" + baseUrl.substring(baseUrl.indexOf(':'));
+        return tls.enabled() ? PinnedPeer.overHttps(baseUrl) : baseUrl;
     }
 
     private WebClient pinned(X509ExtendedTrustManager ca, String peer, boolean verifyHostName) {

@@ -11,7 +11,6 @@ import io.vertx.core.net.TrustOptions;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.ext.web.client.WebClient;
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,7 +52,7 @@ public final class SiteConnections implements AutoCloseable {
             this.hostsCa = PinnedPeer.trusting(Path.of(tls.hostsCa().get()));
             // Health probes only ask whether a site is back, and read nothing of it: either CA will do, and a host's
             // certificate need not name the address its heartbeat gave.
-            this.probe = WebClient.create(vertx, new WebClientOptions().setKeyCertOptions(identity())
+            this.probe = WebClient.create(vertx, new WebClientOptions().setKeyCertOptions(identity)
                     .setTrustOptions(TrustOptions.wrap(bothCas(vertx, tls)))
                     .setVerifyHost(false));
         } else {
@@ -88,7 +87,7 @@ public final class SiteConnections implements AutoCloseable {
             return new SiteClient(plain, url, "azure-sim");
         }
         SitePeer peer = new SitePeer(tls.azureIdentity(), false);
-        return new SiteClient(web(peer), https(url), "azure-sim", peer);
+        return new SiteClient(web(peer), PinnedPeer.overHttps(url), "azure-sim", peer);
     }
 
     /**
@@ -101,7 +100,7 @@ public final class SiteConnections implements AutoCloseable {
             return new SiteClient(plain, url, name);
         }
         SitePeer peer = new SitePeer(providerId, true);
-        return new SiteClient(web(peer), https(url), name, peer);
+        return new SiteClient(web(peer), PinnedPeer.overHttps(url), name, peer);
     }
 
     /** The client that asks whether a site that was away answers again ({@code /q/health/started}). */
@@ -111,7 +110,7 @@ public final class SiteConnections implements AutoCloseable {
 
     /** What a block stream's connection to {@code peer} is made with: this service's certificate, trust pinned to it. */
     public NetClientOptions streamOptions(SitePeer peer, NetClientOptions base) {
-        NetClientOptions options = new NetClientOptions(base).setSsl(true).setKeyCertOptions(identity())
+        NetClientOptions options = new NetClientOptions(base).setSsl(true).setKeyCertOptions(identity)
                 .setTrustOptions(TrustOptions.wrap(pinned(peer))).setHostnameVerificationAlgorithm(hostnameVerification(peer));
         // Every block of a copy crosses this TLS twice (from the source, to the target): BoringSSL where the platform has
         // it, since the JDK's TLS engine doubled the copy's CPU; the JDK's elsewhere.
@@ -120,7 +119,7 @@ public final class SiteConnections implements AutoCloseable {
 
     private WebClient web(SitePeer peer) {
         return byPeer.computeIfAbsent(peer, p -> WebClient.create(vertx, new WebClientOptions()
-                .setKeyCertOptions(identity())
+                .setKeyCertOptions(identity)
                 .setTrustOptions(TrustOptions.wrap(pinned(p)))
                 .setVerifyHost(!p.host())));
     }
@@ -135,16 +134,6 @@ public final class SiteConnections implements AutoCloseable {
 
     private PinnedPeer pinned(SitePeer peer) {
         return PinnedPeer.of(peer.host() ? hostsCa : internalCa, peer.identity());
-    }
-
-    private KeyCertOptions identity() {
-        return identity;
-    }
-
-    /** The same site over HTTPS. */
-    private static String https(String url) {
-        URI uri = URI.create(url);
-        return "https".equalsIgnoreCase(uri.getScheme()) ? url : "https" + url.substring(url.indexOf(':'));
     }
 
     @Override
