@@ -43,6 +43,18 @@ public final class KafkaPrincipals {
 
     public static final List<Access> ALL = List.of(JOB_SERVICE, SYNC_SERVICE, HOST_AGENT, AUTOMATION);
 
+    /**
+     * How a broker that authenticates clients by certificate (mutual TLS) names them, as Kafka's
+     * {@code ssl.principal.mapping.rules}: the subject (RFC 2253, last RDN first) of a certificate from the hosts CA,
+     * {@code CN=<providerId>,OU=hosts,O=Failback}, is the principal {@code host-agent} whatever its provider id (first,
+     * so that a host registered as "job-service" is still a host); a service's, {@code CN=<name>,O=Failback}, is
+     * {@code <name>}. Any other subject matches no rule, and Kafka refuses the connection. Which CA may sign which
+     * subject is the broker's truststore's business: only the hosts CA signs {@code OU=hosts}, only the services' CA
+     * the rest. The launcher's broker (hosts' listener) and the dev overlay's broker use exactly this (deploy-checks).
+     */
+    public static final String SSL_PRINCIPAL_MAPPING_RULES =
+            "RULE:^CN=[^,]+,OU=hosts,O=Failback$/" + HOST_AGENT.name() + "/,RULE:^CN=([^,]+),O=Failback$/$1/";
+
     private KafkaPrincipals() {
     }
 }
