@@ -25,7 +25,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import io.failback.system.security.ServiceIdentity;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -35,11 +37,14 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue #16, item 3, on the real processes with {@code tlsInternal(true)}: the launcher's broker takes only SCRAM
- * principals over TLS and lets each do only its part ({@link KafkaAccess}), the services still do their work through it,
- * and no Kafka password is in a log, a command line or an environment.
+ * principals over TLS from the services and automation, and only certificates from the hosts CA on the hosts'
+ * listener (the way the dev overlay's broker takes every client), lets each principal do only its part
+ * ({@link KafkaAccess}), the services still do their work through it, and no Kafka password is in a log, a command
+ * line or an environment.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KafkaSecurityIT {
@@ -72,8 +77,7 @@ class KafkaSecurityIT {
             consumer.poll(Duration.ofSeconds(2));
             assertTrue(consumer.position(stateChanges, Duration.ofSeconds(10)) >= 0, "automation logs in and reads state changes");
         }
-        Exception command = assertThrows(Exception.class,
-                () -> produce(system.kafkaClientProperties(KafkaAccess.HOST_AGENT), "asr.sync-commands"));
+        Exception command = assertThrows(Exception.class, () -> produce(hostCertificate(), "asr.sync-commands"));
         assertTrue(causedBy(command, TopicAuthorizationException.class), "the rules hold after the restart: " + command);
     }
 
@@ -83,22 +87,43 @@ class KafkaSecurityIT {
         Exception plaintext = assertThrows(Exception.class, () -> produce(Map.of(), "asr.provider-heartbeats"));
         assertTrue(causedBy(plaintext, TimeoutException.class), "an unauthenticated producer gets nowhere: " + plaintext);
 
-        Map<String, Object> wrongPassword = new HashMap<>(system.kafkaClientProperties(KafkaAccess.HOST_AGENT));
+        Map<String, Object> wrongPassword = new HashMap<>(system.kafkaClientProperties(KafkaAccess.AUTOMATION));
         wrongPassword.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required"
-                + " username=\"host-agent\" password=\"not-the-password\";");
+                + " username=\"automation\" password=\"not-the-password\";");
         Exception refused = assertThrows(Exception.class, () -> produce(wrongPassword, "asr.provider-heartbeats"));
         assertTrue(causedBy(refused, SaslAuthenticationException.class), "a wrong password is refused: " + refused);
     }
 
+    /**
+     * The hosts' listener knows a client only by a certificate from the hosts CA: none, or one the services' CA signed
+     * (sync-service's own, valid everywhere else), gets no connection, so no name on it can pass for a host.
+     */
+    @Test
+    void theHostsListenerTakesOnlyAHostsCertificate(@TempDir Path dir) throws IOException {
+        Map<String, Object> noCertificate = new HashMap<>(hostCertificate());
+        noCertificate.remove("ssl.keystore.location");
+        noCertificate.remove("ssl.keystore.type");
+        Exception anonymous = assertThrows(Exception.class, () -> produce(noCertificate, "asr.provider-heartbeats"));
+        assertTrue(causedBy(anonymous, SslAuthenticationException.class),
+                "a client without a certificate gets nowhere: " + anonymous);
+
+        ServiceIdentity syncService = system.internalTls().orElseThrow().identity(LocalSystem.SYNC_SERVICE);
+        Path keyStore = dir.resolve("sync-service-keystore.pem");
+        Files.writeString(keyStore, Files.readString(syncService.privateKey()) + Files.readString(syncService.certificate()));
+        Exception service = assertThrows(Exception.class,
+                () -> produce(system.kafkaCertificateClientProperties(keyStore), "asr.provider-heartbeats"));
+        assertTrue(causedBy(service, SslAuthenticationException.class),
+                "a service's certificate is no host's: " + service);
+    }
+
     @Test
     void theHostAgentPrincipalMayNeitherSendCommandsNorReadJobEvents() {
-        Map<String, Object> hostAgent = system.kafkaClientProperties(KafkaAccess.HOST_AGENT);
+        Map<String, Object> hostAgent = hostCertificate();
         Exception command = assertThrows(Exception.class, () -> produce(hostAgent, "asr.sync-commands"));
         assertTrue(causedBy(command, TopicAuthorizationException.class), "host-agent may not command: " + command);
 
         Map<String, Object> consumerConfig = new HashMap<>(hostAgent);
-        consumerConfig.putAll(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, system.kafkaBootstrapServers(),
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
+        consumerConfig.putAll(Map.of(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName()));
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerConfig)) {
             // Assigned, without a consumer group: what is refused is reading the topic itself.
@@ -159,7 +184,7 @@ class KafkaSecurityIT {
     @Order(Integer.MAX_VALUE)
     void noKafkaPasswordIsInALogACommandLineOrAnEnvironment() throws IOException {
         List<String> passwords = new ArrayList<>();
-        for (String principal : KafkaAccess.PRINCIPALS) {
+        for (String principal : KafkaAccess.SCRAM_PRINCIPALS) {
             Matcher password = JAAS_PASSWORD.matcher((String) system.kafkaClientProperties(principal).get("sasl.jaas.config"));
             assertTrue(password.find());
             passwords.add(password.group(1));
@@ -195,10 +220,18 @@ class KafkaSecurityIT {
                 system.workDir().resolve("data/kafka.properties"))), "the broker's configuration holds its own password");
     }
 
+    /** How host-a logs in: on the hosts' listener, with the identity it got when it registered. */
+    private static Map<String, Object> hostCertificate() {
+        HostAgent host = system.hosts().get(0);
+        return system.kafkaCertificateClientProperties(
+                system.hostStorageDir(host.id()).resolve("identity").resolve("kafka-keystore.pem"));
+    }
+
+    /** Sends one record with {@code security}, to the bootstrap servers it names or else the services' listener. */
     private static void produce(Map<String, Object> security, String topic) throws Exception {
         Map<String, Object> config = new HashMap<>(security);
-        config.putAll(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, system.kafkaBootstrapServers(),
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+        config.putIfAbsent(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, system.kafkaBootstrapServers());
+        config.putAll(Map.of(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 8_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000,

@@ -22,12 +22,15 @@ import java.util.Base64;
  * This host's identity, as registration gave it: {@code identity/certificate.pem} (the host's certificate from the
  * hosts CA, then the CA's) and {@code identity/key.pem} (its EC P-256 private key, PKCS#8, mode 600) under the
  * storage folder. The key is made here and never leaves the host; the HTTPS server serves the pair, the heartbeats are
- * signed with the key.
+ * signed with the key, and a broker that authenticates by certificate knows the host by it
+ * ({@code identity/kafka-keystore.pem}).
  */
 public final class HostIdentity {
     static final String DIRECTORY = "identity";
     static final String CERTIFICATE = "certificate.pem";
     static final String KEY = "key.pem";
+    /** The key, then the chain, in one file: the PEM key store Kafka's clients read (mode 600). */
+    static final String KAFKA_KEY_STORE = "kafka-keystore.pem";
 
     private HostIdentity() {
     }
@@ -60,7 +63,32 @@ public final class HostIdentity {
         String keyPem = "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                 .encodeToString(key.getEncoded()) + "\n-----END PRIVATE KEY-----\n";
         write(keyFile(storageDir), keyPem, true);
+        write(kafkaKeyStoreFile(storageDir), keyPem + certificateChain, true);
         write(certificateFile(storageDir), certificateChain, false);
+    }
+
+    public static Path kafkaKeyStoreFile(Path storageDir) {
+        return storageDir.resolve(DIRECTORY).resolve(KAFKA_KEY_STORE);
+    }
+
+    /**
+     * The Kafka key store of the identity in {@code storageDir}, written from the key and certificate when an identity
+     * from before it existed lacks it; null when the host has not registered.
+     */
+    static Path kafkaKeyStore(Path storageDir) {
+        if (!exists(storageDir)) {
+            return null;
+        }
+        Path keyStore = kafkaKeyStoreFile(storageDir);
+        if (!Files.isRegularFile(keyStore)) {
+            try {
+                write(keyStore, Files.readString(keyFile(storageDir), StandardCharsets.US_ASCII)
+                        + Files.readString(certificateFile(storageDir), StandardCharsets.US_ASCII), true);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read this host's identity in " + storageDir.resolve(DIRECTORY), e);
+            }
+        }
+        return keyStore;
     }
 
     /** The private key of the identity in {@code storageDir}; null when the host has not registered. */

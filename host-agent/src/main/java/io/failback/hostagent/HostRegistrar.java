@@ -54,9 +54,14 @@ public final class HostRegistrar {
         }
     }
 
+    /** Where this host keeps its disks and its identity. */
+    Path storageDir() {
+        return Path.of(setting("HOST_AGENT_STORAGE_DIR", ".failback/data/hosts/host-a"));
+    }
+
     /** Registers when there is no identity yet and a key file is given; answers what happened, for the log. */
     String ensureIdentity() throws RegistrationRefused, InterruptedException {
-        Path storageDir = Path.of(setting("HOST_AGENT_STORAGE_DIR", ".failback/data/hosts/host-a"));
+        Path storageDir = storageDir();
         if (HostIdentity.exists(storageDir)) {
             return "host identity found in " + storageDir.resolve(HostIdentity.DIRECTORY);
         }

@@ -12,7 +12,7 @@ import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
 
 /**
- * Who may do what on the local broker when Kafka is secured ({@code --tls-internal}): one SCRAM principal per service
+ * Who may do what on the local broker when Kafka is secured ({@code --tls-internal}): one principal per service
  * and one for Kafka-driven automation, each allowed only the topics and consumer groups of {@link KafkaPrincipals}
  * (which the Strimzi KafkaUsers in deploy/overlays/operators follow too), and the launcher's own super user. The
  * broker denies everything no rule allows.
@@ -26,7 +26,8 @@ public final class KafkaAccess {
     public static final String HOST_AGENT = KafkaPrincipals.HOST_AGENT.name();
     /** Kafka-driven automation: sends operation requests, reads their results and the state changes. */
     public static final String AUTOMATION = KafkaPrincipals.AUTOMATION.name();
-    public static final List<String> PRINCIPALS = List.of(ADMIN, JOB_SERVICE, SYNC_SERVICE, HOST_AGENT, AUTOMATION);
+    /** The principals that log in with a password; the hosts log in with their registered certificate ({@link KafkaSecurity}). */
+    public static final List<String> SCRAM_PRINCIPALS = List.of(ADMIN, JOB_SERVICE, SYNC_SERVICE, AUTOMATION);
 
     private KafkaAccess() {
     }

@@ -16,6 +16,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import io.failback.contracts.messaging.KafkaPrincipals;
 import io.failback.contracts.messaging.Topics;
 import io.failback.system.security.KafkaCredentials;
 import org.apache.kafka.common.Uuid;
@@ -35,10 +36,12 @@ final class KafkaBroker extends ChildProcessComponent {
     private final Path workDir;
     private final int port;
     private final int controllerPort;
+    /** The listener where the hosts log in by certificate; open only with {@link #security}. */
+    private final int hostsPort;
     /** Null: PLAINTEXT without authentication, as by default locally. */
     private final KafkaSecurity security;
 
-    KafkaBroker(ProjectLayout layout, Path dataDir, Path workDir, Path logFile, int port, int controllerPort,
+    KafkaBroker(ProjectLayout layout, Path dataDir, Path workDir, Path logFile, int port, int controllerPort, int hostsPort,
                 KafkaSecurity security, ProcessListener listener) {
         super(NAME, logFile, listener);
         this.layout = layout;
@@ -46,6 +49,7 @@ final class KafkaBroker extends ChildProcessComponent {
         this.workDir = workDir;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.hostsPort = hostsPort;
         this.security = security;
     }
 
@@ -56,6 +60,11 @@ final class KafkaBroker extends ChildProcessComponent {
 
     String bootstrapServers() {
         return "127.0.0.1:" + port;
+    }
+
+    /** Where the hosts connect: their own listener when the broker is secured, else the one everybody uses. */
+    String hostsBootstrapServers() {
+        return security == null ? bootstrapServers() : "127.0.0.1:" + hostsPort;
     }
 
     @Override
@@ -171,7 +180,7 @@ final class KafkaBroker extends ChildProcessComponent {
      */
     private void formatWithScramUsers(Path config, String clusterId) throws IOException {
         List<String> arguments = new ArrayList<>(List.of("format", "-t", clusterId, "-c", config.toString()));
-        for (String principal : KafkaAccess.PRINCIPALS) {
+        for (String principal : KafkaAccess.SCRAM_PRINCIPALS) {
             arguments.add("--add-scram");
             arguments.add(KafkaSecurity.MECHANISM + "=[name=" + principal + ",password="
                     + security.credentials().password(principal) + "]");
@@ -210,9 +219,11 @@ final class KafkaBroker extends ChildProcessComponent {
     }
 
     /**
-     * With security: clients authenticate with SCRAM-SHA-512 over TLS; the controller listener (the broker's own link
-     * to its controller, which SCRAM cannot secure in KRaft) takes only mutual TLS, and the broker's certificate is the
-     * only identity besides the launcher's admin principal that is a super user. Everything else needs an ACL.
+     * With security: the services and automation authenticate with SCRAM-SHA-512 over TLS; the hosts' listener takes
+     * only certificates from the hosts CA, and the controller listener (the broker's own link to its controller, which
+     * SCRAM cannot secure in KRaft) only mutual TLS. A certificate's subject names its principal by
+     * {@link KafkaPrincipals#SSL_PRINCIPAL_MAPPING_RULES} (a host: host-agent; the broker: kafka). The broker and the
+     * launcher's admin principal are the only super users; everything else needs an ACL.
      */
     private String securityConfig() {
         if (security == null) {
@@ -236,26 +247,30 @@ final class KafkaBroker extends ChildProcessComponent {
                 "ssl.truststore.type=PEM",
                 "ssl.truststore.location=" + security.broker().ca(),
                 "listener.name.controller.ssl.client.auth=required",
+                "listener.name.hosts.ssl.client.auth=required",
+                // Only the hosts CA: a service's certificate is no host's, whatever its name.
+                "listener.name.hosts.ssl.truststore.type=PEM",
+                "listener.name.hosts.ssl.truststore.location=" + security.hostsCa(),
+                "ssl.principal.mapping.rules=" + KafkaPrincipals.SSL_PRINCIPAL_MAPPING_RULES,
                 "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
                 "allow.everyone.if.no.acl.found=false",
-                // An SSL principal is the certificate's subject as X500Principal.getName() writes it (RFC 2253: the
-                // last RDN first), and LocalCertificates encodes CN before O.
-                "super.users=User:" + KafkaAccess.ADMIN + ";User:O=Failback,CN=" + KafkaBroker.NAME);
+                "super.users=User:" + KafkaAccess.ADMIN + ";User:" + KafkaBroker.NAME);
     }
 
     /** Rewritten on every start so changed ports apply to existing storage. */
     private Path writeConfig() {
         String clientListener = security == null ? "PLAINTEXT" : "SASL_SSL";
-        String listeners = clientListener + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort;
+        String hostsListener = security == null ? "" : ",HOSTS://127.0.0.1:" + hostsPort;
+        String listeners = clientListener + "://127.0.0.1:" + port + hostsListener + ",CONTROLLER://127.0.0.1:" + controllerPort;
         String config = String.join(System.lineSeparator(),
                 "# Written by the Failback launcher on every start; edits are overwritten.",
                 "process.roles=broker,controller",
                 "node.id=1",
                 "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
                 "listeners=" + listeners,
-                "advertised.listeners=" + clientListener + "://127.0.0.1:" + port,
+                "advertised.listeners=" + clientListener + "://127.0.0.1:" + port + hostsListener,
                 "listener.security.protocol.map=" + (security == null ? "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
-                        : "SASL_SSL:SASL_SSL,CONTROLLER:SSL"),
+                        : "SASL_SSL:SASL_SSL,HOSTS:SSL,CONTROLLER:SSL"),
                 "controller.listener.names=CONTROLLER",
                 "inter.broker.listener.name=" + clientListener,
                 securityConfig(),

@@ -29,6 +29,7 @@ final class LauncherOptions {
             "  --host-agent-port N        default 8083; further hosts take the next ports",
             "  --kafka-port N             default 9092",
             "  --kafka-controller-port N  default 9093",
+            "  --kafka-hosts-port N       default 9094; with --tls-internal the hosts log in here by certificate",
             "  --postgres-port N          default 5433",
             "  --host id:name:switch[,switch...]   a Hyper-V host to simulate; repeatable;",
             "                             default host-a:hyperv-a.contoso.local:vSwitch-Prod",
@@ -156,6 +157,7 @@ final class LauncherOptions {
             case "--host-agent-port" -> ports = ports.withFirstHostAgent(port(flag, value));
             case "--kafka-port" -> ports = ports.withKafka(port(flag, value));
             case "--kafka-controller-port" -> ports = ports.withKafkaController(port(flag, value));
+            case "--kafka-hosts-port" -> ports = ports.withKafkaHosts(port(flag, value));
             case "--postgres-port" -> ports = ports.withPostgres(port(flag, value));
             case "--host" -> hosts.add(HostAgent.parse(value));
             case "--instances" -> instances.putAll(LocalSystem.parseInstances(value));

@@ -67,6 +67,8 @@ public final class LocalSystem implements AutoCloseable {
     /** How many instances of job-service and of sync-service run; the first of each has the service's own name. */
     private final Map<String, Integer> instanceCounts;
     private final String kafkaBootstrapServers;
+    /** Where the hosts reach Kafka: the broker's certificate listener when it is secured, else the same as the services. */
+    private final String kafkaHostsBootstrapServers;
     /** Null unless {@link Builder#tlsInternal} with the launcher's own broker. */
     private final KafkaSecurity kafkaSecurity;
     private final Datasource datasource;
@@ -115,10 +117,11 @@ public final class LocalSystem implements AutoCloseable {
                 (i < hosts.size() ? hostPorts : furtherInstancePorts).add(ports.firstHostAgent() + i);
             }
         } else {
-            List<Integer> free = FreePorts.allocate(6 + hosts.size() + furtherInstances);
-            ports = new FixedPorts(free.get(0), free.get(1), free.get(2), free.get(6), free.get(3), free.get(4), free.get(5));
-            hostPorts.addAll(free.subList(6, 6 + hosts.size()));
-            furtherInstancePorts.addAll(free.subList(6 + hosts.size(), free.size()));
+            List<Integer> free = FreePorts.allocate(7 + hosts.size() + furtherInstances);
+            ports = new FixedPorts(free.get(0), free.get(1), free.get(2), free.get(7), free.get(3), free.get(4), free.get(5),
+                    free.get(6));
+            hostPorts.addAll(free.subList(7, 7 + hosts.size()));
+            furtherInstancePorts.addAll(free.subList(7 + hosts.size(), free.size()));
         }
 
         if (builder.externalDatasource == null) {
@@ -134,12 +137,17 @@ public final class LocalSystem implements AutoCloseable {
                 ? KafkaSecurity.openOrCreate(securityDir.resolve("tls"), dataDir.resolve("kafka-credentials")) : null;
         if (builder.externalKafka == null) {
             KafkaBroker kafka = new KafkaBroker(layout, dataDir, workDir, logFile(KAFKA), ports.kafka(),
-                    ports.kafkaController(), kafkaSecurity, componentListener);
+                    ports.kafkaController(), ports.kafkaHosts(), kafkaSecurity, componentListener);
             add(kafka, ports.kafka());
             portsToClaim.put(KAFKA + " controller", ports.kafkaController());
+            if (kafkaSecurity != null) {
+                portsToClaim.put(KAFKA + " hosts' listener", ports.kafkaHosts());
+            }
             kafkaBootstrapServers = kafka.bootstrapServers();
+            kafkaHostsBootstrapServers = kafka.hostsBootstrapServers();
         } else {
             kafkaBootstrapServers = builder.externalKafka;
+            kafkaHostsBootstrapServers = builder.externalKafka;
         }
         if (withServices) {
             issuer = LocalIssuer.openOrCreate(securityDir.resolve("jwt"));
@@ -276,7 +284,7 @@ public final class LocalSystem implements AutoCloseable {
                             Map<String, String> environment, Map<String, Map<String, String>> extraEnvironment,
                             ProcessListener componentListener) {
         Map<String, String> env = new HashMap<>(environment);
-        env.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrapServers);
+        env.put("KAFKA_BOOTSTRAP_SERVERS", module.equals(ProjectLayout.HOST_AGENT) ? kafkaHostsBootstrapServers : kafkaBootstrapServers);
         String kafkaPrincipal = KafkaAccess.principalOf(module);
         if (kafkaSecurity != null && kafkaPrincipal != null) {
             env.putAll(kafkaSecurity.serviceEnvironment(kafkaPrincipal));
@@ -626,10 +634,25 @@ public final class LocalSystem implements AutoCloseable {
 
     /**
      * What a Kafka client in this JVM needs besides {@link #kafkaBootstrapServers()} to log in as {@code principal}
-     * ({@link KafkaAccess}): nothing without {@link Builder#tlsInternal}, else SASL_SSL with that principal's password.
+     * ({@link KafkaAccess#SCRAM_PRINCIPALS}): nothing without {@link Builder#tlsInternal}, else SASL_SSL with that
+     * principal's password. Hosts log in by certificate instead: {@link #kafkaCertificateClientProperties}.
      */
     public Map<String, Object> kafkaClientProperties(String principal) {
         return kafkaSecurity == null ? Map.of() : kafkaSecurity.clientProperties(principal);
+    }
+
+    /**
+     * What a Kafka client in this JVM needs, bootstrap servers included, to log in as a host would: on the broker's
+     * hosts' listener with the key and certificate in {@code keyStore} (PEM, as a host keeps its identity:
+     * {@code identity/kafka-keystore.pem} under {@link #hostStorageDir}). Only with {@link #kafkaSecured()}.
+     */
+    public Map<String, Object> kafkaCertificateClientProperties(Path keyStore) {
+        if (kafkaSecurity == null) {
+            throw new IllegalStateException("Kafka is not secured: start with tlsInternal(true)");
+        }
+        Map<String, Object> properties = new HashMap<>(kafkaSecurity.certificateClientProperties(keyStore));
+        properties.put("bootstrap.servers", kafkaHostsBootstrapServers);
+        return properties;
     }
 
     /** The directory holding {@code principal}'s Kafka password as the file {@code password}; only with {@link #kafkaSecured()}. */

@@ -202,8 +202,14 @@ public final class LocalCertificates {
         PemFiles.writePublic(certificateFile, certificate);
     }
 
+    /**
+     * Encoded O first, as cert-manager and the hosts CA encode theirs, so that the subject reads
+     * {@code CN=<name>,O=Failback} in RFC 2253 (last RDN first): the string a broker's principal mapping matches
+     * ({@link io.failback.contracts.messaging.KafkaPrincipals#SSL_PRINCIPAL_MAPPING_RULES}). A certificate of an earlier
+     * version, encoded the other way round, is issued again.
+     */
     private static X500Name subject(String commonName) {
-        return new X500Name("CN=" + commonName + ",O=Failback");
+        return new X500Name("O=Failback,CN=" + commonName);
     }
 
     private static boolean validLongEnough(X509Certificate certificate, Instant now) {
