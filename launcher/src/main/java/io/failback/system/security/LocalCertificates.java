@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.Date;
 import java.util.LinkedHashSet;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -175,7 +176,8 @@ public final class LocalCertificates {
             return false; // an RSA key of an earlier version: each handshake cost job-service 13 times as much
         }
         return validLongEnough(certificate, now) && subjectAlternativeNames(certificate).containsAll(canonical(serverNames))
-                && X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()).equals(subject(commonName));
+                // The encodings, not X500Name.equals, which takes a subject in the reverse order for the same.
+                && Arrays.equals(certificate.getSubjectX500Principal().getEncoded(), subject(commonName).getEncoded());
     }
 
     private static void issueCertificate(Issued ca, Path certificateFile, Path keyFile, Instant now, String commonName,

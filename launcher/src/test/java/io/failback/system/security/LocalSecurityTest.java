@@ -182,6 +182,31 @@ class LocalSecurityTest {
         assertEquals(ours, Files.readString(tls.trustAnchors()), "by the same CA, so clients keep trusting it");
     }
 
+    /**
+     * Before the subject was encoded O first, a service's certificate read {@code O=Failback,CN=<name>} in RFC 2253,
+     * which no broker's principal mapping names; such a certificate, otherwise still good, is issued again.
+     */
+    @Test
+    void aServiceCertificateWithItsSubjectTheOtherWayRoundIsIssuedAgain() throws Exception {
+        Instant now = Instant.now();
+        Path tlsDir = dir.resolve("tls");
+        ServiceIdentity identity = LocalCertificates.service(tlsDir, "kafka");
+        X509Certificate current = PemFiles.readCertificates(identity.certificate()).get(0);
+        X509Certificate ca = PemFiles.readCertificates(identity.ca()).get(0);
+        X509Certificate earlier = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(ca,
+                BigInteger.TEN, Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(300))),
+                new X500Name("CN=kafka,O=Failback"), current.getPublicKey())
+                .addExtension(Extension.subjectAlternativeName, false, GeneralNames.getInstance(JcaX509ExtensionUtils.parseExtensionValue(
+                        current.getExtensionValue(Extension.subjectAlternativeName.getId()))))
+                .build(new JcaContentSignerBuilder("SHA256withRSA").build(PemFiles.readPrivateKey(tlsDir.resolve(LocalCertificates.CA_KEY)))));
+        PemFiles.writePublic(identity.certificate(), earlier);
+        assertEquals("O=Failback,CN=kafka", PemFiles.readCertificates(identity.certificate()).get(0).getSubjectX500Principal().getName());
+
+        LocalCertificates.service(tlsDir, "kafka");
+
+        assertEquals("CN=kafka,O=Failback", PemFiles.readCertificates(identity.certificate()).get(0).getSubjectX500Principal().getName());
+    }
+
     @Test
     void clientsTrustExactlyTheLocalCa() throws Exception {
         JobServiceTls tls = LocalCertificates.openOrCreate(dir.resolve("tls"), Instant.now(), NAMES);
