@@ -41,9 +41,9 @@ class InternalTlsTest {
     /** What a site (azure-sim, a host) serves with: Quarkus's TLS registry, PEM. */
     static final List<String> SERVER_FILES = List.of("QUARKUS_TLS_KEY_STORE_PEM_SERVER_CERT", "QUARKUS_TLS_KEY_STORE_PEM_SERVER_KEY",
             "QUARKUS_TLS_TRUST_STORE_PEM_CERTS");
-    /** Other files that TLS and registration read, checked wherever they are set. */
+    /** Other files that TLS, registration and the Kafka client read, checked wherever they are set. */
     static final List<String> OTHER_FILES = List.of("FAILBACK_HOSTS_CA_CERT_FILE", "FAILBACK_HOSTS_CA_KEY_FILE",
-            "HOST_AGENT_JOB_SERVICE_CA_FILE", "HOST_AGENT_REGISTRATION_KEY_FILE");
+            "HOST_AGENT_JOB_SERVICE_CA_FILE", "HOST_AGENT_REGISTRATION_KEY_FILE", KafkaClients.KEYSTORE, KafkaClients.TRUSTSTORE);
     /** A site authorizes its callers by their certificate's CN with this file (quarkus.http.auth.certificate-role-properties). */
     static final String CALLERS_FILE = "internal-callers.properties";
     /** The launcher's own clients' identity (./failback demo, bench, the end-to-end tests): local only, never in a cluster. */
