@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.failback.contracts.messaging.KafkaPrincipals;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -126,16 +127,21 @@ class InternalTlsTest {
     }
 
     /**
-     * The internal CA's leaf certificates are each a service's own identity: a caller's CN is one the sites'
-     * internal-callers.properties grant, azure-sim's is the one its clients require; the launcher's local-only identity
-     * is never issued. Each client presents the certificate in its own name, azure-sim serves its own under the name its
-     * clients call it by, and every service certificate is for server and client authentication, on an ECDSA P-256 key.
+     * The leaf certificates are each a service's own identity or one for Kafka alone: a caller's CN is one the sites'
+     * internal-callers.properties grant, azure-sim's is the one its clients require, and any other is a Kafka principal
+     * (of KafkaPrincipals, or a super user of a broker the overlay runs), which the sites grant nothing; the launcher's
+     * local-only identity is never issued. Each client presents the certificate in its own name, azure-sim serves its own
+     * under the name its clients call it by; every service certificate is for server and client authentication, every
+     * Kafka one at least for client authentication, each on an ECDSA P-256 key.
      */
     @ParameterizedTest
     @MethodSource("io.failback.system.deploy.Deploy#overlays")
     void theCertificatesNameTheServicesTheSitesKnow(String overlay) {
         RenderedOverlay rendered = Deploy.overlay(overlay);
         Set<String> callers = siteCallers();
+        Set<String> kafkaPrincipals = new TreeSet<>();
+        KafkaPrincipals.ALL.forEach(access -> kafkaPrincipals.add(access.name()));
+        InClusterBroker.in(rendered).forEach(broker -> broker.superUsers().forEach(user -> kafkaPrincipals.add(user.replaceFirst("^User:", ""))));
         List<String> problems = new ArrayList<>();
         List<CertManagerCertificate> certificates = rendered.all(CertManagerCertificate.class);
         if (certificates.isEmpty()) {
@@ -152,12 +158,14 @@ class InternalTlsTest {
             if (spec.ca()) {
                 continue;
             }
-            if (!callers.contains(spec.commonName()) && !AZURE_IDENTITY.equals(spec.commonName())) {
+            boolean serviceIdentity = callers.contains(spec.commonName()) || AZURE_IDENTITY.equals(spec.commonName());
+            if (!serviceIdentity && !kafkaPrincipals.contains(spec.commonName())) {
                 problems.add(name + ": CN=" + spec.commonName() + " is neither a caller the sites grant " + callers
-                        + " nor azure-sim's identity");
+                        + " nor azure-sim's identity nor a Kafka principal " + kafkaPrincipals);
             }
-            if (!spec.usagesOrDefault().containsAll(List.of("server auth", "client auth"))) {
-                problems.add(name + ": usages " + spec.usagesOrDefault() + " lack server auth or client auth");
+            List<String> usages = serviceIdentity ? List.of("server auth", "client auth") : List.of("client auth");
+            if (!spec.usagesOrDefault().containsAll(usages)) {
+                problems.add(name + ": usages " + spec.usagesOrDefault() + " lack one of " + usages);
             }
             CertManagerCertificate.PrivateKey key = spec.privateKey();
             if (key == null || !"ECDSA".equals(key.algorithm()) || !Integer.valueOf(256).equals(key.size())) {
