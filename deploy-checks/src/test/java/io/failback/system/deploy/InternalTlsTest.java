@@ -207,7 +207,8 @@ class InternalTlsTest {
 
     /**
      * Two CAs: the clients trust hosts by the hosts CA alone, which is not the CA that issues the services' identities,
-     * so that no service's certificate can pose as a host; job-service holds the hosts CA's key, nobody else does.
+     * so that no service's certificate can pose as a host; job-service holds the hosts CA's key, and no pod holds the key
+     * of any CA else (the internal CA, the hosts CA, a Kafka cluster CA).
      */
     @ParameterizedTest
     @MethodSource("io.failback.system.deploy.Deploy#overlays")
@@ -236,19 +237,22 @@ class InternalTlsTest {
                     hostsCaSecrets.add(hostsCa.get().getSpec().secretName());
                 }
             }
+        });
+        // Every pod, whatever it runs (a Kafka broker, a Job too), gets a CA's certificate at most, never its key.
+        List<Workload> apis = rendered.workloadsRunning(API_MODULE);
+        for (Workload workload : rendered.workloads()) {
             for (Volume volume : Objects.requireNonNullElse(workload.template().getSpec().getVolumes(), List.<Volume>of())) {
                 if (volume.getSecret() == null || !isCaSecret(rendered, volume.getSecret().getSecretName())) {
                     continue;
                 }
                 List<KeyToPath> items = volume.getSecret().getItems();
                 boolean projectsKey = items == null || items.isEmpty() || items.stream().anyMatch(item -> item.getKey().equals("tls.key"));
-                boolean signsHosts = module.equals(API_MODULE)
-                        && hostsCa.map(ca -> ca.getSpec().secretName().equals(volume.getSecret().getSecretName())).orElse(false);
+                boolean signsHosts = apis.contains(workload) && hostsCaSecrets.contains(volume.getSecret().getSecretName());
                 if (projectsKey && !signsHosts) {
-                    problems.add(where + "mounts the key of CA " + volume.getSecret().getSecretName());
+                    problems.add(workload + ": mounts the key of CA " + volume.getSecret().getSecretName());
                 }
             }
-        });
+        }
         hostsCaSecrets.stream().filter(serviceCaSecrets::contains)
                 .forEach(secret -> problems.add("the hosts CA " + secret + " also issues the services' certificates"));
         if (hostsCaSecrets.size() != 1) {
