@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -88,7 +89,7 @@ record InClusterBroker(Workload workload, Container container, String command, P
 
     /** A listener's own value ({@code listener.name.<listener>.<key>}, the name in lower case) or else the broker's. */
     String setting(String listener, String key) {
-        return Optional.ofNullable(config.getProperty("listener.name." + listener.toLowerCase(java.util.Locale.ROOT) + "." + key))
+        return Optional.ofNullable(config.getProperty("listener.name." + listener.toLowerCase(Locale.ROOT) + "." + key))
                 .orElse(config.getProperty(key));
     }
 

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -158,7 +159,7 @@ record KafkaAdminJob(Workload workload, Container container, String script) {
 
     /** As AclCommand reads --resource-pattern-type (joptsimple's EnumConverter: any case), for --add a specific one. */
     private PatternType patternType(String value) {
-        return java.util.Arrays.stream(PatternType.values()).filter(type -> type.name().equalsIgnoreCase(value))
+        return Arrays.stream(PatternType.values()).filter(type -> type.name().equalsIgnoreCase(value))
                 .filter(PatternType::isSpecific).findFirst()
                 .orElseThrow(() -> new IllegalStateException(workload + ": --resource-pattern-type " + value + " adds no ACL (literal or prefixed)"));
     }

@@ -9,6 +9,7 @@ import io.failback.contracts.messaging.Topics;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -341,7 +342,7 @@ class KafkaMutualTlsTest {
 
     /** The ACLs of the contracts' table, as the launcher's KafkaAccess#bindings makes them. */
     private static Set<AclBinding> contractAcls() {
-        Set<AclBinding> acls = new java.util.LinkedHashSet<>();
+        Set<AclBinding> acls = new LinkedHashSet<>();
         for (KafkaPrincipals.Access access : KafkaPrincipals.ALL) {
             access.writes().forEach(topic -> acls.add(allow(access.name(), ResourceType.TOPIC, topic, PatternType.LITERAL, AclOperation.WRITE)));
             access.reads().forEach(topic -> acls.add(allow(access.name(), ResourceType.TOPIC, topic, PatternType.LITERAL, AclOperation.READ)));
