@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.failback.contracts.messaging.KafkaPrincipals;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -41,9 +42,9 @@ class InternalTlsTest {
     /** What a site (azure-sim, a host) serves with: Quarkus's TLS registry, PEM. */
     static final List<String> SERVER_FILES = List.of("QUARKUS_TLS_KEY_STORE_PEM_SERVER_CERT", "QUARKUS_TLS_KEY_STORE_PEM_SERVER_KEY",
             "QUARKUS_TLS_TRUST_STORE_PEM_CERTS");
-    /** Other files that TLS and registration read, checked wherever they are set. */
+    /** Other files that TLS, registration and the Kafka client read, checked wherever they are set. */
     static final List<String> OTHER_FILES = List.of("FAILBACK_HOSTS_CA_CERT_FILE", "FAILBACK_HOSTS_CA_KEY_FILE",
-            "HOST_AGENT_JOB_SERVICE_CA_FILE", "HOST_AGENT_REGISTRATION_KEY_FILE");
+            "HOST_AGENT_JOB_SERVICE_CA_FILE", "HOST_AGENT_REGISTRATION_KEY_FILE", KafkaClients.KEYSTORE, KafkaClients.TRUSTSTORE);
     /** A site authorizes its callers by their certificate's CN with this file (quarkus.http.auth.certificate-role-properties). */
     static final String CALLERS_FILE = "internal-callers.properties";
     /** The launcher's own clients' identity (./failback demo, bench, the end-to-end tests): local only, never in a cluster. */
@@ -126,16 +127,21 @@ class InternalTlsTest {
     }
 
     /**
-     * The internal CA's leaf certificates are each a service's own identity: a caller's CN is one the sites'
-     * internal-callers.properties grant, azure-sim's is the one its clients require; the launcher's local-only identity
-     * is never issued. Each client presents the certificate in its own name, azure-sim serves its own under the name its
-     * clients call it by, and every service certificate is for server and client authentication, on an ECDSA P-256 key.
+     * The leaf certificates are each a service's own identity or one for Kafka alone: a caller's CN is one the sites'
+     * internal-callers.properties grant, azure-sim's is the one its clients require, and any other is a Kafka principal
+     * (of KafkaPrincipals, or a super user of a broker the overlay runs), which the sites grant nothing; the launcher's
+     * local-only identity is never issued. Each client presents the certificate in its own name, azure-sim serves its own
+     * under the name its clients call it by; every service certificate is for server and client authentication, every
+     * Kafka one at least for client authentication, each on an ECDSA P-256 key.
      */
     @ParameterizedTest
     @MethodSource("io.failback.system.deploy.Deploy#overlays")
     void theCertificatesNameTheServicesTheSitesKnow(String overlay) {
         RenderedOverlay rendered = Deploy.overlay(overlay);
         Set<String> callers = siteCallers();
+        Set<String> kafkaPrincipals = new TreeSet<>();
+        KafkaPrincipals.ALL.forEach(access -> kafkaPrincipals.add(access.name()));
+        InClusterBroker.in(rendered).forEach(broker -> broker.superUsers().forEach(user -> kafkaPrincipals.add(user.replaceFirst("^User:", ""))));
         List<String> problems = new ArrayList<>();
         List<CertManagerCertificate> certificates = rendered.all(CertManagerCertificate.class);
         if (certificates.isEmpty()) {
@@ -152,12 +158,14 @@ class InternalTlsTest {
             if (spec.ca()) {
                 continue;
             }
-            if (!callers.contains(spec.commonName()) && !AZURE_IDENTITY.equals(spec.commonName())) {
+            boolean serviceIdentity = callers.contains(spec.commonName()) || AZURE_IDENTITY.equals(spec.commonName());
+            if (!serviceIdentity && !kafkaPrincipals.contains(spec.commonName())) {
                 problems.add(name + ": CN=" + spec.commonName() + " is neither a caller the sites grant " + callers
-                        + " nor azure-sim's identity");
+                        + " nor azure-sim's identity nor a Kafka principal " + kafkaPrincipals);
             }
-            if (!spec.usagesOrDefault().containsAll(List.of("server auth", "client auth"))) {
-                problems.add(name + ": usages " + spec.usagesOrDefault() + " lack server auth or client auth");
+            List<String> usages = serviceIdentity ? List.of("server auth", "client auth") : List.of("client auth");
+            if (!spec.usagesOrDefault().containsAll(usages)) {
+                problems.add(name + ": usages " + spec.usagesOrDefault() + " lack one of " + usages);
             }
             CertManagerCertificate.PrivateKey key = spec.privateKey();
             if (key == null || !"ECDSA".equals(key.algorithm()) || !Integer.valueOf(256).equals(key.size())) {
@@ -199,7 +207,8 @@ class InternalTlsTest {
 
     /**
      * Two CAs: the clients trust hosts by the hosts CA alone, which is not the CA that issues the services' identities,
-     * so that no service's certificate can pose as a host; job-service holds the hosts CA's key, nobody else does.
+     * so that no service's certificate can pose as a host; job-service holds the hosts CA's key, and no pod holds the key
+     * of any CA else (the internal CA, the hosts CA, a Kafka cluster CA).
      */
     @ParameterizedTest
     @MethodSource("io.failback.system.deploy.Deploy#overlays")
@@ -228,19 +237,22 @@ class InternalTlsTest {
                     hostsCaSecrets.add(hostsCa.get().getSpec().secretName());
                 }
             }
+        });
+        // Every pod, whatever it runs (a Kafka broker, a Job too), gets a CA's certificate at most, never its key.
+        List<Workload> apis = rendered.workloadsRunning(API_MODULE);
+        for (Workload workload : rendered.workloads()) {
             for (Volume volume : Objects.requireNonNullElse(workload.template().getSpec().getVolumes(), List.<Volume>of())) {
                 if (volume.getSecret() == null || !isCaSecret(rendered, volume.getSecret().getSecretName())) {
                     continue;
                 }
                 List<KeyToPath> items = volume.getSecret().getItems();
                 boolean projectsKey = items == null || items.isEmpty() || items.stream().anyMatch(item -> item.getKey().equals("tls.key"));
-                boolean signsHosts = module.equals(API_MODULE)
-                        && hostsCa.map(ca -> ca.getSpec().secretName().equals(volume.getSecret().getSecretName())).orElse(false);
+                boolean signsHosts = apis.contains(workload) && hostsCaSecrets.contains(volume.getSecret().getSecretName());
                 if (projectsKey && !signsHosts) {
-                    problems.add(where + "mounts the key of CA " + volume.getSecret().getSecretName());
+                    problems.add(workload + ": mounts the key of CA " + volume.getSecret().getSecretName());
                 }
             }
-        });
+        }
         hostsCaSecrets.stream().filter(serviceCaSecrets::contains)
                 .forEach(secret -> problems.add("the hosts CA " + secret + " also issues the services' certificates"));
         if (hostsCaSecrets.size() != 1) {

@@ -58,7 +58,7 @@ final class Operands {
         CloudNativePg.addOperands(overlay, operands);
         // cert-manager makes no pod in the namespace, only each Certificate's Secret.
         overlay.all(CertManagerCertificate.class).forEach(certificate ->
-                operands.secrets.put(certificate.getSpec().secretName(), CertManagerCertificate.SECRET_KEYS));
+                operands.secrets.put(certificate.getSpec().secretName(), certificate.getSpec().secretKeys()));
         return operands;
     }
 

@@ -3,8 +3,6 @@ package io.failback.system.deploy;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -142,7 +140,8 @@ class OverlayPurposeTest {
 
     /**
      * sync-service replicas share asr.sync-commands through one consumer group: a replica beyond the topic's
-     * partition count gets none. A broker run in the cluster creates topics with enough partitions for them all.
+     * partition count gets none. A broker run in the cluster gives the topics it makes enough partitions for them all:
+     * its num.partitions, which the topics its administrator's Job makes get (the Job names no partition count).
      */
     @Test
     void anInClusterBrokerCreatesEnoughPartitionsForEverySyncServiceReplica() {
@@ -151,20 +150,16 @@ class OverlayPurposeTest {
         for (String overlay : Deploy.PROJECT.overlays()) {
             RenderedOverlay rendered = Deploy.overlay(overlay);
             int replicas = rendered.workloadsRunning(SCALED_BY_PARTITIONS).stream().mapToInt(Workload::replicas).sum();
-            for (Workload workload : rendered.workloads()) {
-                for (Container container : workload.containers()) {
-                    if (!ImageName.parse(container.getImage()).name().equals("apache/kafka")) {
-                        continue;
-                    }
-                    checked.add(overlay + " " + workload);
-                    int partitions = Objects.requireNonNullElse(container.getEnv(), List.<EnvVar>of()).stream()
-                            .filter(variable -> variable.getName().equals("KAFKA_NUM_PARTITIONS"))
-                            .findFirst()
-                            .map(variable -> Integer.parseInt(variable.getValue()))
-                            .orElse(1); // the broker's default num.partitions
-                    if (partitions < replicas) {
-                        problems.add(overlay + " " + workload + ": topics get " + partitions + " partitions for " + replicas + " sync-service replicas");
-                    }
+            for (InClusterBroker broker : InClusterBroker.in(rendered)) {
+                checked.add(overlay + " " + broker);
+                int partitions = Integer.parseInt(Objects.requireNonNullElse(broker.setting("num.partitions"), "1")); // the broker's default
+                if (partitions < replicas) {
+                    problems.add(overlay + " " + broker + ": topics get " + partitions + " partitions for " + replicas + " sync-service replicas");
+                }
+            }
+            for (KafkaAdminJob job : KafkaAdminJob.in(rendered)) {
+                if (job.script().contains("--partitions")) {
+                    problems.add(overlay + " " + job.workload() + ": names a partition count of its own instead of the broker's num.partitions");
                 }
             }
         }

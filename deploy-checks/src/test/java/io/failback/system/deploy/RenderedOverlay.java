@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -76,6 +77,11 @@ final class RenderedOverlay {
             workloads.add(new Workload("StatefulSet", statefulSet.getMetadata().getName(),
                     Objects.requireNonNullElse(statefulSet.getSpec().getReplicas(), 1), statefulSet.getSpec().getTemplate(),
                     Objects.requireNonNullElse(statefulSet.getSpec().getVolumeClaimTemplates(), List.of())));
+        }
+        for (Job job : all(Job.class)) {
+            // As many pods at once as its parallelism (default 1), each run to completion.
+            workloads.add(new Workload(Workload.JOB, job.getMetadata().getName(),
+                    Objects.requireNonNullElse(job.getSpec().getParallelism(), 1), job.getSpec().getTemplate(), List.of()));
         }
         return workloads;
     }

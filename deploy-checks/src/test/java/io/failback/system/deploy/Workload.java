@@ -7,11 +7,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A Deployment or StatefulSet reduced to what the checks look at.
+ * A Deployment, StatefulSet or Job reduced to what the checks look at.
  *
- * @param claims the StatefulSet's volumeClaimTemplates (none for a Deployment)
+ * @param replicas pods at once: a Job's parallelism
+ * @param claims   the StatefulSet's volumeClaimTemplates (none for the others)
  */
 record Workload(String kind, String name, int replicas, PodTemplateSpec template, List<PersistentVolumeClaim> claims) {
+    static final String JOB = "Job";
+
+    /** A Job's pods do their task and end; the others serve until they are stopped. */
+    boolean runsToCompletion() {
+        return kind.equals(JOB);
+    }
 
     List<Container> containers() {
         return template.getSpec().getContainers();

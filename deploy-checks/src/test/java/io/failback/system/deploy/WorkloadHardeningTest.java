@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.SeccompProfile;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,11 +30,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 class WorkloadHardeningTest {
     private static final List<String> RESOURCES = List.of("cpu", "memory");
 
+    /**
+     * Every container that serves. A Job's runs its task to completion: no Service routes to it, and a failure is the
+     * Job's to retry (backoffLimit), so it has no probes to answer.
+     */
     @ParameterizedTest
     @MethodSource("io.failback.system.deploy.Deploy#overlays")
-    void everyContainerHasStartupReadinessAndLivenessProbes(String overlay) {
+    void everyServingContainerHasStartupReadinessAndLivenessProbes(String overlay) {
         List<String> problems = new ArrayList<>();
-        Deploy.overlay(overlay).workloads().forEach(workload -> workload.containers().forEach(container -> {
+        Deploy.overlay(overlay).workloads().stream().filter(workload -> !workload.runsToCompletion()).forEach(workload -> workload.containers().forEach(container -> {
             Map<String, Probe> probes = probes(container);
             probes.forEach((kind, probe) -> {
                 if (probe == null) {
@@ -58,7 +63,7 @@ class WorkloadHardeningTest {
         forEachContainer(overlay, (workload, container) -> {
             Probe liveness = container.getLivenessProbe();
             if (liveness == null) {
-                return; // an init container, or reported by everyContainerHasStartupReadinessAndLivenessProbes
+                return; // an init container or a Job's, or reported by everyServingContainerHasStartupReadinessAndLivenessProbes
             }
             int period = Objects.requireNonNullElse(liveness.getPeriodSeconds(), 10);
             int failures = Objects.requireNonNullElse(liveness.getFailureThreshold(), 3);
@@ -73,6 +78,26 @@ class WorkloadHardeningTest {
                         + " s, less than " + LIVENESS_TIMEOUT_SECONDS + " s");
             }
         });
+        Deploy.assertNone(overlay, problems);
+    }
+
+    /**
+     * A Job's pods end, and a failed one is tried again only so often: the API server refuses restartPolicy Always for a
+     * Job, and backoffLimit, said explicitly, is how often the task is tried again while what it needs is not there yet.
+     */
+    @ParameterizedTest
+    @MethodSource("io.failback.system.deploy.Deploy#overlays")
+    void everyJobEndsAndRetriesABoundedNumberOfTimes(String overlay) {
+        List<String> problems = new ArrayList<>();
+        for (Job job : Deploy.overlay(overlay).all(Job.class)) {
+            String restartPolicy = job.getSpec().getTemplate().getSpec().getRestartPolicy();
+            if (!List.of("Never", "OnFailure").contains(restartPolicy)) {
+                problems.add("Job/" + job.getMetadata().getName() + ": restartPolicy " + restartPolicy + ", not Never or OnFailure");
+            }
+            if (job.getSpec().getBackoffLimit() == null) {
+                problems.add("Job/" + job.getMetadata().getName() + ": backoffLimit is not set: say how often it is tried");
+            }
+        }
         Deploy.assertNone(overlay, problems);
     }
 
