@@ -125,7 +125,7 @@ class ArmSurfaceTest {
     private static void sendEvent(String job, String item, SyncEvent.Type type, SyncTask task, long sequence, SyncEvent.Failure failure,
             DeltaCheckpoint checkpoint) {
         KafkaTestClient.send(Topics.SYNC_EVENTS, item, new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(),
-                commandOf(job), job, item, type, task, sequence, Instant.now(), null, failure, null, checkpoint, null));
+                commandOf(job), job, item, type, task, sequence, Instant.now(), null, failure, null, checkpoint, null, null));
     }
 
     private static String jobOf(Response accepted) {

@@ -126,7 +126,7 @@ class AutomationInterfacesTest {
         // sync-service's phase 1 suspends the job; Resume through Kafka; the feed shows each state with the request id.
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-kafka", new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(),
                 command.commandId(), job, "vm-kafka", SyncEvent.Type.SyncSuspended, null, 1, Instant.now(), null, null, null,
-                new io.failback.contracts.messaging.DeltaCheckpoint("snap-1", java.util.Map.of("disk-0", 7L)), null));
+                new io.failback.contracts.messaging.DeltaCheckpoint("snap-1", java.util.Map.of("disk-0", 7L)), null, null));
         JsonNode suspended = stateChange(job, "Suspended");
         assertEquals("kafka-1", suspended.path("requestId").asText());
         registerInAzure("vm-kafka-keepalive", "host-kafka"); // Resume checks the host is still connected: a fresh heartbeat
@@ -140,10 +140,10 @@ class AutomationInterfacesTest {
                 r -> r.value().contains(job) && r.value().contains("snap-1"), Duration.ofSeconds(30)).value(), SyncCommand.class);
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-kafka", new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(),
                 phase2.commandId(), job, "vm-kafka", SyncEvent.Type.SyncSuspended, null, 1, Instant.now(), null, null, null,
-                new io.failback.contracts.messaging.DeltaCheckpoint("snap-2", java.util.Map.of("disk-0", 9L)), null));
+                new io.failback.contracts.messaging.DeltaCheckpoint("snap-2", java.util.Map.of("disk-0", 9L)), null, null));
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-kafka", new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(),
                 phase2.commandId(), job, "vm-kafka", SyncEvent.Type.TaskStarted, SyncTask.ShutdownAzureVm, 2, Instant.now(), null, null,
-                null, null, null));
+                null, null, null, null));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationJobs/" + job).then()
                 .body("properties.tasks.find { it.name == 'ShutdownAzureVm' }.state", equalTo("InProgress")));
         given().get("/api/replicationJobs/" + job).then().body("properties.state", equalTo("InProgress"));

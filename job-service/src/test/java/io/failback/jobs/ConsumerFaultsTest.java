@@ -186,7 +186,7 @@ class ConsumerFaultsTest {
         String command = COMMAND_OF_JOB.computeIfAbsent(job, name -> read(KafkaTestClient.awaitRecord(Topics.SYNC_COMMANDS,
                 r -> r.value().contains(name), TIMEOUT).value(), SyncCommand.class).commandId());
         return new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), command, job, item, type, task, sequence,
-                Instant.now(), null, null, null, null, null);
+                Instant.now(), null, null, null, null, null, null);
     }
 
     private static ProviderHeartbeat heartbeat(String host, String url, Instant sentAt) {

@@ -415,7 +415,7 @@ class FailbackEstimateTest {
     private static void sendEvent(String item, String job, String command, SyncEvent.Type type, SyncTask task, long sequence,
             DeltaCheckpoint checkpoint) {
         KafkaTestClient.send(Topics.SYNC_EVENTS, item, new SyncEvent(ContractVersions.SYNC_EVENT, java.util.UUID.randomUUID().toString(),
-                command, job, item, type, task, sequence, Instant.now(), null, null, null, checkpoint, null));
+                command, job, item, type, task, sequence, Instant.now(), null, null, null, checkpoint, null, null));
     }
 
     private void query(String sql, Object... parameters) {

@@ -86,7 +86,7 @@ class FailbackJobLifecycleTest {
 
     private static SyncEvent event(String job, String item, SyncEvent.Type type, SyncTask task, long sequence) {
         return new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), commandOf(job), job, item, type, task, sequence,
-                Instant.now(), null, null, null, null, null);
+                Instant.now(), null, null, null, null, null, null);
     }
 
     @Test
@@ -159,7 +159,7 @@ class FailbackJobLifecycleTest {
     private static SyncEvent progress(String job, String item, long sequence, long bytesSent) {
         return new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), commandOf(job), job, item,
                 SyncEvent.Type.TaskProgress, SyncTask.DataSynchronization, sequence, Instant.now(),
-                new SyncEvent.TaskProgress(1000, bytesSent, 1000, bytesSent, 100.0, null, 0), null, null, null, null);
+                new SyncEvent.TaskProgress(1000, bytesSent, 1000, bytesSent, 100.0, null, 0), null, null, null, null, null);
     }
 
     @Test
@@ -200,10 +200,10 @@ class FailbackJobLifecycleTest {
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-failing", event(job, "vm-failing", SyncEvent.Type.TaskStarted, SyncTask.ShutdownAzureVm, 1));
         SyncEvent failed = new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), commandOf(job), job, "vm-failing",
                 SyncEvent.Type.TaskFailed, SyncTask.ShutdownAzureVm, 2, Instant.now(), null,
-                new SyncEvent.Failure("AzureVmNotFound", "no virtual machine named 'vm-failing' in Azure"), null, null, null);
+                new SyncEvent.Failure("AzureVmNotFound", "no virtual machine named 'vm-failing' in Azure"), null, null, null, null);
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-failing", failed);
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-failing", new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(),
-                commandOf(job), job, "vm-failing", SyncEvent.Type.SyncFailed, null, 3, Instant.now(), null, failed.failure(), null, null, null));
+                commandOf(job), job, "vm-failing", SyncEvent.Type.SyncFailed, null, 3, Instant.now(), null, failed.failure(), null, null, null, null));
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationJobs/" + job).then()
                 .body("properties.state", equalTo("Failed"))

@@ -84,7 +84,7 @@ class ProtectionOperationsTest {
     private static void send(SyncCommand command, SyncEvent.Type type, SyncEvent.Failure failure, Instant recoveryPoint) {
         KafkaTestClient.send(Topics.SYNC_EVENTS, command.itemName(), new SyncEvent(ContractVersions.SYNC_EVENT,
                 UUID.randomUUID().toString(), command.commandId(), command.jobName(), command.itemName(), type, null, 1, Instant.now(),
-                null, failure, List.of(), null, recoveryPoint));
+                null, failure, List.of(), null, recoveryPoint, null));
     }
 
     private static void awaitItem(String name, String protectionState) {

@@ -237,7 +237,7 @@ class RecoveryPlanJobTest {
         String command = commandOf(first, command1 -> true);
         SyncEvent.Failure failure = new SyncEvent.Failure("AzureVmNotFound", "no virtual machine named 'vm-plan-first' in Azure");
         KafkaTestClient.send(Topics.SYNC_EVENTS, "vm-plan-first", new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(),
-                command, first, "vm-plan-first", SyncEvent.Type.SyncFailed, null, 1, Instant.now(), null, failure, null, null, null));
+                command, first, "vm-plan-first", SyncEvent.Type.SyncFailed, null, 1, Instant.now(), null, failure, null, null, null, null));
         await().atMost(WAIT).untilAsserted(() -> given().get("/api/replicationJobs/" + planJob).then()
                 .body("properties.state", equalTo("InProgress"))
                 .body("properties.errors[0].errorCode", equalTo("AzureVmNotFound"))
@@ -416,7 +416,7 @@ class RecoveryPlanJobTest {
     private static void send(String item, String job, String command, SyncEvent.Type type, SyncTask task, long sequence,
             DeltaCheckpoint checkpoint) {
         KafkaTestClient.send(Topics.SYNC_EVENTS, item, new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), command,
-                job, item, type, task, sequence, Instant.now(), null, null, null, checkpoint, null));
+                job, item, type, task, sequence, Instant.now(), null, null, null, checkpoint, null, null));
     }
 
     /** Phase 1 of the item's ForDownTime failback, as sync-service reports it. */

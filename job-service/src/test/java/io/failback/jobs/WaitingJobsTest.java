@@ -78,7 +78,7 @@ class WaitingJobsTest {
             SyncEvent.TaskProgress progress, SyncEvent.Failure failure) {
         return new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), command, job, item, type,
                 type == SyncEvent.Type.SyncFailed ? null : SyncTask.DataSynchronization, sequence, Instant.now(), progress, failure,
-                null, null, null);
+                null, null, null, null);
     }
 
     private static SyncEvent.TaskProgress sent(long bytesSent, double bytesPerSecond, Long etaSeconds, long bytesResumed) {

@@ -8,8 +8,8 @@ import java.time.Instant;
  * <p>
  * Exactly one operation is set: {@code plannedFailover}, {@code unplannedFailover}, {@code testFailover},
  * {@code testFailoverCleanup}, {@code failoverCommit}, {@code failoverCancel}, {@code replicate},
- * {@code disableProtection} — the work the job carries out — or {@code cancel}, the end of the job's run. The last
- * four of the first list were added within version 1: a consumer that does not know them finds no operation it
+ * {@code disableProtection}, {@code catchUp} — the work the job carries out — or {@code cancel}, the end of the job's
+ * run. The last five of the first list were added within version 1: a consumer that does not know them finds no operation it
  * knows and dead-letters the command rather than guessing.
  * <p>
  * Delivered at least once: sync-service treats a second command with the same {@code jobName} and the same work
@@ -35,11 +35,12 @@ public record SyncCommand(
         UnplannedFailover unplannedFailover,
         TestFailover testFailover,
         TestFailoverCleanup testFailoverCleanup,
-        DisableProtection disableProtection) {
+        DisableProtection disableProtection,
+        CatchUp catchUp) {
 
     /** What a command asks for: exactly one of these is set on it. */
     public sealed interface Operation permits PlannedFailover, UnplannedFailover, TestFailover, TestFailoverCleanup, FailoverCommit,
-            FailoverCancel, Replicate, DisableProtection, Cancel {
+            FailoverCancel, Replicate, DisableProtection, CatchUp, Cancel {
     }
 
     /** A new command (version {@link ContractVersions#SYNC_COMMAND}) carrying {@code operation}. */
@@ -49,14 +50,14 @@ public record SyncCommand(
                 operation instanceof Replicate o ? o : null, operation instanceof Cancel o ? o : null,
                 operation instanceof FailoverCancel o ? o : null, operation instanceof UnplannedFailover o ? o : null,
                 operation instanceof TestFailover o ? o : null, operation instanceof TestFailoverCleanup o ? o : null,
-                operation instanceof DisableProtection o ? o : null);
+                operation instanceof DisableProtection o ? o : null, operation instanceof CatchUp o ? o : null);
     }
 
     /** The operations set on this command: one on a valid command. */
     @com.fasterxml.jackson.annotation.JsonIgnore
     public java.util.List<Operation> operations() {
         return java.util.stream.Stream.<Operation>of(plannedFailover, unplannedFailover, testFailover, testFailoverCleanup, failoverCommit,
-                failoverCancel, replicate, disableProtection, cancel).filter(java.util.Objects::nonNull).toList();
+                failoverCancel, replicate, disableProtection, catchUp, cancel).filter(java.util.Objects::nonNull).toList();
     }
 
     /**
@@ -72,7 +73,7 @@ public record SyncCommand(
     /** The same work under a new command id: what job-service sends when it hands a job to sync-service again. */
     public SyncCommand reissued(String newCommandId, Instant at) {
         return new SyncCommand(schemaVersion, newCommandId, jobName, itemName, at, plannedFailover, failoverCommit, replicate, cancel,
-                failoverCancel, unplannedFailover, testFailover, testFailoverCleanup, disableProtection);
+                failoverCancel, unplannedFailover, testFailover, testFailoverCleanup, disableProtection, catchUp);
     }
 
     /**
@@ -94,6 +95,18 @@ public record SyncCommand(
 
     /** Delete the VM (and its disks) that a test failover created. A VM already gone is success. */
     public record TestFailoverCleanup(AzureVm testVm) implements Operation {
+    }
+
+    /**
+     * One catch-up round of a suspended ForDownTime failback (issue #17): while the job waits for "Complete Failover"
+     * and the Azure VM keeps writing, snapshot it again, send the blocks (of partly written blocks, the pages) written
+     * since {@code from}'s tracking points, read from that new snapshot, and answer {@code SyncCaughtUp} with the new
+     * checkpoint, which the on-premises disks then equal (a failed round answers {@code SyncFailed}; the job stays
+     * suspended, its checkpoint where it was). The snapshot of {@code from} is deleted once the new one is reached.
+     * The on-premises disks stay marked inconsistent: only phase 2's proof ends that. Phase 2 of the same job
+     * supersedes a round under way, which then stops; phase 2 continues from the last checkpoint a round reported.
+     */
+    public record CatchUp(AzureVm azureVm, OnPremisesVm onPremisesVm, String encryptionKeyId, DeltaCheckpoint from) implements Operation {
     }
 
     /** Disable protection: delete the item's replica storage in Azure. A replica already gone is success. */

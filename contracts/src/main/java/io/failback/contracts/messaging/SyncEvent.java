@@ -20,6 +20,8 @@ import java.util.List;
  * @param verifications set on {@link Type#SyncSucceeded}: each disk's strong digest on both sides
  * @param checkpoint set on {@link Type#SyncSuspended}: what phase 2 continues from
  * @param recoveryPoint set on the {@link Type#SyncSucceeded} of a replication: the moment the replica now holds
+ * @param catchUp set on {@link Type#SyncCaughtUp}: what the round did and how far behind it left the on-premises
+ *        disks (added within version 1; absent from older producers, which send no such event)
  */
 public record SyncEvent(
         int schemaVersion,
@@ -35,7 +37,8 @@ public record SyncEvent(
         Failure failure,
         List<DiskVerification> verifications,
         DeltaCheckpoint checkpoint,
-        Instant recoveryPoint) {
+        Instant recoveryPoint,
+        CatchUpRound catchUp) {
 
     public enum Type {
         TaskStarted,
@@ -53,7 +56,29 @@ public record SyncEvent(
         SyncSucceeded,
         /** Phase 1 of a ForDownTime failback is done: the job waits for "Complete Failover" (resume). */
         SyncSuspended,
+        /**
+         * A catch-up round of a suspended failback is done ({@link SyncCommand.CatchUp}): {@code checkpoint} is what
+         * the on-premises disks now equal, {@code catchUp} the round's figures. Added within version 1.
+         */
+        SyncCaughtUp,
         SyncFailed
+    }
+
+    /**
+     * One catch-up round's figures, over all the VM's disks.
+     *
+     * @param from the checkpoint the round started from (job-service applies a round only to the checkpoint it
+     *        started from, so a duplicate or late one changes nothing)
+     * @param snapshotTakenAt when the round's snapshot was taken: the on-premises disks are as old as this
+     * @param bytesSent what the round sent
+     * @param seconds how long the round took, snapshot to the last block written
+     * @param behindBytes what the Azure VM had written since the snapshot when the round ended: what phase 2 would
+     *        send, had "Complete Failover" come then
+     * @param writtenBytesPerSecond the Azure VM's write rate while the round ran (behindBytes over the time since the
+     *        snapshot); the round keeps up when it sends faster than this
+     */
+    public record CatchUpRound(DeltaCheckpoint from, Instant snapshotTakenAt, long bytesSent, double seconds, long behindBytes,
+            double writtenBytesPerSecond) {
     }
 
     /**

@@ -95,7 +95,9 @@ public enum SyncTask {
         if (operation instanceof SyncCommand.DisableProtection) {
             return DISABLE_PROTECTION;
         }
-        return java.util.List.of(); // Cancel: it ends a run, it carries out nothing
+        // Cancel ends a run and carries out nothing; a catch-up round keeps a suspended job's copy close to the Azure
+        // VM and adds no task to the job (its figures travel on SyncCaughtUp).
+        return java.util.List.of();
     }
 
     /** A failback copies in two phases unless it asked for the full download (ForSynchronization). */

@@ -76,20 +76,89 @@ public class ReplicationJob extends PanacheEntityBase {
     /** Tasks, errors and verifications change together with the job: one JSON document in its row. */
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(columnDefinition = "jsonb")
-    public JobDetails details = new JobDetails(List.of(), List.of(), List.of(), null);
+    public JobDetails details = new JobDetails(List.of(), List.of(), List.of(), null, null);
     @Version
     public long version;
 
     /**
      * @param verifications each disk's SHA-256 on both sides once the data synchronization is proven
-     * @param checkpoint where a suspended ForDownTime failback continues from on "Complete Failover"
+     * @param checkpoint where a suspended ForDownTime failback continues from on "Complete Failover": phase 1's, then
+     *        each catch-up round's
+     * @param catchUp a suspended ForDownTime failback's catch-up rounds; null before the first is issued
      */
     public record JobDetails(List<JobTask> tasks, List<JobError> errors, List<DiskVerification> verifications,
-            DeltaCheckpoint checkpoint) {
+            DeltaCheckpoint checkpoint, CatchUp catchUp) {
         JobDetails with(List<JobTask> newTasks, List<JobError> newErrors, List<DiskVerification> newVerifications) {
-            return new JobDetails(newTasks, newErrors, newVerifications, checkpoint);
+            return new JobDetails(newTasks, newErrors, newVerifications, checkpoint, catchUp);
         }
     }
+
+    /**
+     * While a ForDownTime failback is suspended, sync-service keeps its on-premises disks close to the running Azure
+     * VM in rounds (issue #17): each sends what the VM wrote since the last checkpoint, read from a new snapshot, and
+     * moves the job's checkpoint there. This is how far it got.
+     *
+     * @param rounds rounds that ended and moved the checkpoint
+     * @param roundCommandId the round issued and not answered yet; null when none is under way
+     * @param roundIssuedAt when that round was issued, or the last one ended or failed: the next is due a pause later
+     * @param copyTakenAt when the snapshot the on-premises disks equal was taken (phase 1's, then each round's)
+     * @param behindBytes what the Azure VM had written since that snapshot when the last round ended
+     * @param writtenBytesPerSecond the VM's write rate while the last round ran
+     * @param lastRoundBytes what the last round sent
+     * @param lastRoundSeconds how long it took
+     * @param roundsFallingBehind rounds in a row that ended further behind than they started: the VM writes faster
+     *        than rounds send
+     * @param lastRoundError why the last round failed; null once one succeeds
+     * @param downtimeSeconds what Complete Failover would cost after the last round, as the failback estimate's costs
+     *        learned from this host's failbacks predict phase 2 for what the round left behind; null before a round
+     */
+    public record CatchUp(int rounds, String roundCommandId, Instant roundIssuedAt, Instant copyTakenAt, long behindBytes,
+            double writtenBytesPerSecond, long lastRoundBytes, double lastRoundSeconds, int roundsFallingBehind, String lastRoundError,
+            Double downtimeSeconds) {
+
+        /** Before the first round: the disks equal phase 1's snapshot, taken at {@code copyTakenAt}. */
+        public static CatchUp none(Instant copyTakenAt) {
+            return new CatchUp(0, null, null, copyTakenAt, 0, 0, 0, 0, 0, null, null);
+        }
+
+        CatchUp issued(String commandId, Instant at) {
+            return new CatchUp(rounds, commandId, at, copyTakenAt, behindBytes, writtenBytesPerSecond, lastRoundBytes, lastRoundSeconds,
+                    roundsFallingBehind, lastRoundError, downtimeSeconds);
+        }
+
+        CatchUp ended(io.failback.contracts.messaging.SyncEvent.CatchUpRound round, Instant at) {
+            // A round falls behind when it leaves more written than it had to send: the next one will have more still.
+            boolean fellBehind = round.behindBytes() > Math.max(round.bytesSent(), FALLING_BEHIND_FLOOR_BYTES);
+            return new CatchUp(rounds + 1, null, at, round.snapshotTakenAt(), round.behindBytes(), round.writtenBytesPerSecond(),
+                    round.bytesSent(), round.seconds(), fellBehind ? roundsFallingBehind + 1 : 0, null, null);
+        }
+
+        CatchUp failed(String error, Instant at) {
+            return new CatchUp(rounds, null, at, copyTakenAt, behindBytes, writtenBytesPerSecond, lastRoundBytes, lastRoundSeconds,
+                    roundsFallingBehind, error, downtimeSeconds);
+        }
+
+        public CatchUp withDowntime(double seconds) {
+            return new CatchUp(rounds, roundCommandId, roundIssuedAt, copyTakenAt, behindBytes, writtenBytesPerSecond, lastRoundBytes,
+                    lastRoundSeconds, roundsFallingBehind, lastRoundError, seconds);
+        }
+
+        /** Whether the rounds keep up with the VM: none of the last two fell behind. */
+        public boolean converging() {
+            return roundsFallingBehind < 2;
+        }
+
+        /** What the on-premises copy lacks now: what the last round left, and what the VM wrote at its rate since. */
+        public long behindBytesAt(Instant now, long diskBytes) {
+            double since = copyTakenAt == null ? 0 : Math.max(0, java.time.Duration.between(copyTakenAt, now).toMillis() / 1000.0);
+            double measuredOver = lastRoundSeconds;
+            long estimate = rounds == 0 ? behindBytes : (long) (behindBytes + writtenBytesPerSecond * Math.max(0, since - measuredOver));
+            return Math.min(diskBytes, Math.max(behindBytes, estimate));
+        }
+    }
+
+    /** Below this a round's leftovers are noise (a few blocks), whatever it sent: no reason to say it falls behind. */
+    private static final long FALLING_BEHIND_FLOOR_BYTES = 4L << 20;
 
     /**
      * Allowed actions follow the state and what the job's {@link Scenario} declares: a running failover or
@@ -120,7 +189,7 @@ public class ReplicationJob extends PanacheEntityBase {
     public void restart(Instant at) {
         List<JobTask> reset = tasks().stream().map(task -> task.state() != JobState.Succeeded && task.state() != JobState.NotStarted
                 ? JobTask.notStarted(task.name(), task.friendlyName()) : task).toList();
-        details = new JobDetails(reset, details.errors(), details.verifications(), details.checkpoint());
+        details = new JobDetails(reset, details.errors(), details.verifications(), details.checkpoint(), details.catchUp());
         state = JobState.InProgress;
         stateDescription = "Restarted at " + at;
         endTime = null;
@@ -129,7 +198,7 @@ public class ReplicationJob extends PanacheEntityBase {
     /** Ends the job as Cancelled; its unfinished tasks are cancelled with it. */
     public void cancel(Instant at, String description) {
         List<JobTask> updated = tasks().stream().map(task -> task.cancelled(at)).toList();
-        details = new JobDetails(updated, details.errors(), details.verifications(), details.checkpoint());
+        details = new JobDetails(updated, details.errors(), details.verifications(), details.checkpoint(), details.catchUp());
         finish(JobState.Cancelled, description, at);
     }
 
@@ -137,7 +206,58 @@ public class ReplicationJob extends PanacheEntityBase {
         state = JobState.Suspended;
         suspendedAt = at;
         stateDescription = description;
-        details = new JobDetails(details.tasks(), details.errors(), details.verifications(), checkpoint);
+        details = new JobDetails(details.tasks(), details.errors(), details.verifications(), checkpoint, details.catchUp());
+    }
+
+    /** A catch-up round goes out as {@code commandId}: events of other commands are stale until it ends. */
+    public void catchUpIssued(String commandId, Instant at) {
+        CatchUp current = details.catchUp() != null ? details.catchUp() : CatchUp.none(phase1SnapshotTakenAt());
+        currentCommandId = commandId;
+        details = new JobDetails(details.tasks(), details.errors(), details.verifications(), details.checkpoint(),
+                current.issued(commandId, at));
+    }
+
+    /** The round under way, or null. */
+    public String catchUpRoundUnderWay() {
+        return details.catchUp() == null ? null : details.catchUp().roundCommandId();
+    }
+
+    /**
+     * A round reached {@code reached}, having started from the job's checkpoint: the on-premises disks now equal it.
+     * A round that started from another checkpoint (a duplicate, or one overtaken) changes nothing.
+     *
+     * @return whether the round was applied
+     */
+    public boolean caughtUp(DeltaCheckpoint reached, io.failback.contracts.messaging.SyncEvent.CatchUpRound round, Instant at) {
+        if (state != JobState.Suspended || round == null || reached == null || !java.util.Objects.equals(round.from(), details.checkpoint())) {
+            return false;
+        }
+        CatchUp current = details.catchUp() != null ? details.catchUp() : CatchUp.none(phase1SnapshotTakenAt());
+        details = new JobDetails(details.tasks(), details.errors(), details.verifications(), reached, current.ended(round, at));
+        return true;
+    }
+
+    /** Records what Complete Failover would cost now (after the last round). */
+    public void catchUpDowntime(double seconds) {
+        if (details.catchUp() != null) {
+            details = new JobDetails(details.tasks(), details.errors(), details.verifications(), details.checkpoint(),
+                    details.catchUp().withDowntime(seconds));
+        }
+    }
+
+    /** The round under way failed: the checkpoint stays, and the next round is due a pause after {@code at}. */
+    public void catchUpFailed(String error, Instant at) {
+        if (details.catchUp() == null) {
+            return;
+        }
+        details = new JobDetails(details.tasks(), details.errors(), details.verifications(), details.checkpoint(),
+                details.catchUp().failed(error, at));
+    }
+
+    /** Phase 1's snapshot was taken when its SnapshotSynchronization task started; the suspension time if unknown. */
+    private Instant phase1SnapshotTakenAt() {
+        JobTask snapshot = task(io.failback.contracts.messaging.SyncTask.SnapshotSynchronization.name());
+        return snapshot != null && snapshot.startTime() != null ? snapshot.startTime() : suspendedAt;
     }
 
     public List<JobTask> tasks() {

@@ -106,6 +106,14 @@ public class FailbackEstimator {
                 && Scenario.PlannedFailback.scenarioName().equals(job.scenarioName) && job.details.checkpoint() != null ? job : null);
     }
 
+    /**
+     * What phase 2 of a failback to {@code hostId} would cost now, when the Azure VM has written {@code writtenBytes}
+     * since the checkpoint: the downtime a suspended failback's catch-up leaves (issue #17).
+     */
+    static Uni<Double> phase2Seconds(String hostId, long writtenBytes) {
+        return costs(hostId).map(costs -> round(costs.finalPhase(writtenBytes, writtenBytes).seconds()));
+    }
+
     /** The costs learned from the newest succeeded failbacks to the host. */
     private static Uni<FailbackCosts> costs(String hostId) {
         return ReplicationJob.<ReplicationJob>find("state = ?1 and scenarioName = ?2 and failoverDirection = ?3 and targetProviderId = ?4",

@@ -357,7 +357,7 @@ public class FailoverService {
         job.targetProviderId = start.targetProviderId();
         start.job().accept(job);
         job.details = new ReplicationJob.JobDetails(tasks(scenario.prerequisitesDescription(),
-                start.work() == null ? List.of() : SyncTask.ofJob(start.work()), now), List.of(), List.of(), null);
+                start.work() == null ? List.of() : SyncTask.ofJob(start.work()), now), List.of(), List.of(), null, null);
         if (start.work() == null) {
             job.finish(JobState.Succeeded, "Completed", now);
             scenario.succeeded(item, job, new Scenario.Outcome(now, null));
@@ -421,6 +421,30 @@ public class FailoverService {
                     return issue(job, command(job.name, item.name, now, failbackWork(item, provider, job.dataSyncOption,
                             job.recoveryVmCreationOption, job.encryptionKeyId, job.details.checkpoint()))).replaceWith(job);
                 }));
+    }
+
+    /**
+     * One catch-up round of a suspended ForDownTime failback (issue #17; {@link CatchUpRounds} decides when): from the
+     * job's checkpoint to its host, through the outbox in this transaction. A host that is not connected gets no
+     * round; the next pass tries again.
+     *
+     * @return whether a round went out
+     */
+    Uni<Boolean> issueCatchUpRound(ReplicationJob job, Instant now) {
+        return ReplicationProtectedItem.<ReplicationProtectedItem>findById(job.targetObjectId).chain(item -> {
+            if (item == null || !job.name.equals(item.currentScenarioJobName)) {
+                return Uni.createFrom().item(false);
+            }
+            return FabricProvider.<FabricProvider>findById(job.targetProviderId).chain(provider -> {
+                if (provider == null || !provider.isConnected(now, config.providerHeartbeatTimeout())) {
+                    return Uni.createFrom().item(false);
+                }
+                SyncCommand round = command(job.name, item.name, now, new SyncCommand.CatchUp(new SyncCommand.AzureVm(item.recoveryAzureVmName),
+                        onPremisesVm(item, provider), job.encryptionKeyId, job.details.checkpoint()));
+                return outbox.add(Topics.SYNC_COMMANDS, item.name, round).invoke(message -> job.catchUpIssued(round.commandId(), now))
+                        .replaceWith(true);
+            });
+        });
     }
 
     /**

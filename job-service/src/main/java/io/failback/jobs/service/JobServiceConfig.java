@@ -46,6 +46,27 @@ public interface JobServiceConfig {
     @WithDefault("30s")
     Duration safetyNetInterval();
 
+    /**
+     * Catch-up while a ForDownTime failback is suspended (issue #17): rounds that keep the on-premises disks close to
+     * the Azure VM, which goes on writing until "Complete Failover", so that phase 2 sends only what was written since
+     * the last round.
+     */
+    CatchUp catchUp();
+
+    interface CatchUp {
+        /** Off: the job waits as before, and phase 2 sends everything written since phase 1's snapshot. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * The rest between one round's end and the next one's start: what paces the rounds, so that a suspended job
+         * does not read the Azure VM's disks without a break nor hold a copy slot other jobs wait for. Phase 2 sends
+         * what the VM wrote in about this much time plus one round.
+         */
+        @WithDefault("5s")
+        Duration pause();
+    }
+
     /** azure-sim's management API, asked for disk metrics when estimating a failback. */
     String azureUrl();
 

@@ -222,7 +222,7 @@ public class RecoveryPlanService {
                         failoverDetails.accept(job);
                         boolean twoPhase = job.dataSyncOption == DataSyncOption.ForDownTime;
                         job.details = new ReplicationJob.JobDetails(RecoveryPlanRunner.tasks(plan, operation, direction, twoPhase, now),
-                                List.of(), List.of(), null);
+                                List.of(), List.of(), null, null);
                         items.values().forEach(item -> item.beginScenario(scenario, job.name, now));
                         plan.beginScenario(scenario, job.name, now);
                         return job.<ReplicationJob>persist()

@@ -140,6 +140,9 @@ public class SyncEventHandler {
     }
 
     private Uni<Void> applyToJob(ReplicationJob job, SyncEvent event) {
+        if (job.state == JobState.Suspended && event.commandId() != null && event.commandId().equals(job.catchUpRoundUnderWay())) {
+            return catchUpRound(job, event);
+        }
         if (job.state.isFinal() || (job.state == JobState.Suspended && event.type() != SyncEvent.Type.SyncFailed)) {
             LOG.debugf("job %s already ended (%s); event %s %s ignored", job.name, job.state, event.type(), event.eventId());
             return Uni.createFrom().voidItem();
@@ -157,6 +160,32 @@ public class SyncEventHandler {
         // Any other event of the job's current command says that it goes on (or ends): it waits for nothing any more.
         Uni<Void> wentOn = job.waitsForAPart() || event.type() == SyncEvent.Type.TaskResumed ? goesOn(job) : Uni.createFrom().voidItem();
         return wentOn.chain(() -> applyToRunningJob(job, event, at));
+    }
+
+    /**
+     * The end of a catch-up round of a suspended failback (issue #17): its checkpoint becomes the job's (only when the
+     * round started from the job's checkpoint, so a duplicate changes nothing), or, when it failed, the checkpoint stays
+     * and the next round is due a pause later. The job stays suspended either way; its description says how far behind
+     * the on-premises copy is. Progress and waiting reports of a round are not the job's tasks' and are dropped.
+     */
+    private Uni<Void> catchUpRound(ReplicationJob job, SyncEvent event) {
+        Instant at = event.occurredAt() == null ? Instant.now() : event.occurredAt();
+        if (event.type() == SyncEvent.Type.SyncCaughtUp) {
+            if (job.caughtUp(event.checkpoint(), event.catchUp(), at)) {
+                LOG.infof("job %s: catch-up round %d sent %d bytes in %.2f s; %d bytes behind the Azure VM", job.name,
+                        job.details.catchUp().rounds(), event.catchUp().bytesSent(), event.catchUp().seconds(), event.catchUp().behindBytes());
+                return FailbackEstimator.phase2Seconds(job.targetProviderId, event.catchUp().behindBytes()).invoke(seconds -> {
+                    job.catchUpDowntime(seconds);
+                    job.stateDescription = CatchUpRounds.describe(job);
+                }).replaceWithVoid();
+            }
+        } else if (event.type() == SyncEvent.Type.SyncFailed) {
+            JobError error = errorOf(event);
+            LOG.infof("job %s: catch-up round failed (%s: %s); the checkpoint stays, the next round tries again", job.name,
+                    error.errorCode(), error.message());
+            job.catchUpFailed(error.errorCode() + ": " + error.message(), at);
+        }
+        return Uni.createFrom().voidItem();
     }
 
     /**

@@ -45,8 +45,47 @@ public final class Views {
             List<JobError> errors, List<JobTask> tasks, FailoverDetails customDetails, String requestId, String startedBy) {
     }
 
+    /**
+     * @param catchUp a ForDownTime failback's catch-up while it was suspended (issue #17); null before its first round
+     */
     public record FailoverDetails(String instanceType, String failoverDirection, String dataSyncOption,
-            String recoveryVmCreationOption, String targetProviderId, List<DiskVerification> verifications) {
+            String recoveryVmCreationOption, String targetProviderId, List<DiskVerification> verifications, CatchUpDetails catchUp) {
+    }
+
+    /**
+     * How close the on-premises copy of a suspended ForDownTime failback is kept to the running Azure VM.
+     *
+     * @param rounds catch-up rounds that ended
+     * @param roundUnderWay whether a round is issued and not answered yet
+     * @param behindBytes what the Azure VM has written since the snapshot the on-premises disks equal: measured when
+     *        the last round ended, plus its write rate since (until Resume, when it stops counting); null before the
+     *        first round ends
+     * @param behindSeconds how old that snapshot is (at Resume, once resumed)
+     * @param estimatedDowntimeSeconds what Complete Failover costs (phase 2), as estimated after the last round
+     * @param converging false when two rounds in a row ended further behind than they started: the VM writes faster
+     *        than rounds send
+     * @param lastRound the last round that ended; null before one has
+     * @param lastRoundError why the last round failed; null once one succeeds
+     */
+    public record CatchUpDetails(int rounds, boolean roundUnderWay, Long behindBytes, double behindSeconds, Double estimatedDowntimeSeconds, boolean converging,
+            LastRound lastRound, String lastRoundError) {
+    }
+
+    public record LastRound(long bytesSent, double seconds, Instant endedAt) {
+    }
+
+    private static CatchUpDetails catchUp(ReplicationJob job) {
+        ReplicationJob.CatchUp catchUp = job.details.catchUp();
+        if (catchUp == null) {
+            return null;
+        }
+        Instant asOf = job.state == io.failback.jobs.domain.JobState.Suspended || job.resumedAt == null ? Instant.now() : job.resumedAt;
+        double behindSeconds = catchUp.copyTakenAt() == null ? 0 : Math.max(0, Duration.between(catchUp.copyTakenAt(), asOf).toMillis() / 1000.0);
+        LastRound last = catchUp.rounds() == 0 ? null : new LastRound(catchUp.lastRoundBytes(), catchUp.lastRoundSeconds(),
+                catchUp.roundCommandId() == null ? catchUp.roundIssuedAt() : null);
+        return new CatchUpDetails(catchUp.rounds(), job.state == io.failback.jobs.domain.JobState.Suspended && catchUp.roundCommandId() != null,
+                catchUp.rounds() == 0 ? null : catchUp.behindBytesAt(asOf, Long.MAX_VALUE), behindSeconds, catchUp.downtimeSeconds(),
+                catchUp.converging(), last, catchUp.lastRoundError());
     }
 
     public record ProviderProperties(String friendlyName, String connectionStatus, Instant lastHeartBeat, String url,
@@ -108,7 +147,8 @@ public final class Views {
                 new JobProperties(job.scenarioName, job.friendlyName, job.state, job.stateDescription, job.allowedActions(), job.startTime,
                         job.endTime, job.targetObjectId, job.targetObjectName, job.errors(), job.tasks(),
                         new FailoverDetails("FailoverJobDetails", name(job.failoverDirection), name(job.dataSyncOption),
-                                name(job.recoveryVmCreationOption), job.targetProviderId, job.verifications()), job.requestId, job.startedBy));
+                                name(job.recoveryVmCreationOption), job.targetProviderId, job.verifications(), catchUp(job)), job.requestId,
+                        job.startedBy));
     }
 
     public static Resource<ProviderProperties> provider(FabricProvider provider, Instant now, Duration heartbeatTimeout) {

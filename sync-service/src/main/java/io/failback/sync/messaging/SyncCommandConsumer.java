@@ -35,7 +35,7 @@ public class SyncCommandConsumer {
         if (command.itemName() == null || command.operations().size() != 1) {
             throw new IllegalArgumentException("SyncCommand " + command.commandId() + " must name an item and carry exactly one of "
                     + "plannedFailover, unplannedFailover, testFailover, testFailoverCleanup, failoverCommit, failoverCancel, replicate, "
-                    + "disableProtection and cancel");
+                    + "disableProtection, catchUp and cancel");
         }
         if (command.jobName() == null && command.replicate() == null) {
             throw new IllegalArgumentException("SyncCommand " + command.commandId() + " must name its job");
@@ -83,6 +83,16 @@ public class SyncCommandConsumer {
                     || commit.target().hostUrl() == null) {
                 throw new IllegalArgumentException("SyncCommand " + command.commandId()
                         + " does not name the Azure VM to delete and the on-premises VM it failed back to");
+            }
+            return command;
+        }
+        if (command.catchUp() != null) {
+            SyncCommand.CatchUp round = command.catchUp();
+            if (round.azureVm() == null || round.azureVm().vmName() == null || round.onPremisesVm() == null
+                    || round.onPremisesVm().hostUrl() == null || round.onPremisesVm().vmName() == null || round.from() == null
+                    || round.from().snapshotId() == null || round.from().trackingPoints() == null) {
+                throw new IllegalArgumentException("SyncCommand " + command.commandId()
+                        + " is a catch-up round without the Azure VM, the on-premises VM or the checkpoint to start from");
             }
             return command;
         }

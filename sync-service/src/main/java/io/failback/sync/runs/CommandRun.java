@@ -7,6 +7,7 @@ import io.failback.contracts.messaging.ContractVersions;
 import io.failback.contracts.messaging.DeltaCheckpoint;
 import io.failback.contracts.messaging.SyncCommand;
 import io.failback.contracts.messaging.SyncEvent;
+import io.failback.contracts.messaging.SyncEvent.CatchUpRound;
 import io.failback.contracts.messaging.SyncEvent.DiskVerification;
 import io.failback.contracts.messaging.SyncEvent.Failure;
 import io.failback.contracts.messaging.SyncEvent.TaskProgress;
@@ -90,17 +91,22 @@ public abstract class CommandRun {
      * How a run ends when nothing failed: done (with the disks' proofs, if it moved data, and the recovery point a
      * replication reached), or suspended.
      */
-    record Outcome(List<DiskVerification> verifications, DeltaCheckpoint suspendedAt, Instant recoveryPoint) {
+    record Outcome(List<DiskVerification> verifications, DeltaCheckpoint suspendedAt, Instant recoveryPoint, CatchUpRound caughtUp) {
         static Outcome succeeded(List<DiskVerification> verifications) {
-            return new Outcome(verifications, null, null);
+            return new Outcome(verifications, null, null, null);
         }
 
         static Outcome replicated(List<DiskVerification> verifications, Instant recoveryPoint) {
-            return new Outcome(verifications, null, recoveryPoint);
+            return new Outcome(verifications, null, recoveryPoint, null);
         }
 
         static Outcome suspended(DeltaCheckpoint checkpoint) {
-            return new Outcome(null, checkpoint, null);
+            return new Outcome(null, checkpoint, null, null);
+        }
+
+        /** A catch-up round's end: the on-premises disks now equal {@code reached}; the job stays suspended. */
+        static Outcome caughtUp(DeltaCheckpoint reached, CatchUpRound round) {
+            return new Outcome(null, reached, null, round);
         }
     }
 
@@ -110,10 +116,12 @@ public abstract class CommandRun {
     final Uni<Void> run() {
         return tasks()
                 .invoke(this::checkEveryDeclaredTaskReported)
-                .chain(outcome -> outcome.suspendedAt() != null
-                        ? emit(SyncEvent.Type.SyncSuspended, null, null, null, null, outcome.suspendedAt(), null)
+                .chain(outcome -> outcome.caughtUp() != null
+                        ? emit(SyncEvent.Type.SyncCaughtUp, null, null, null, null, outcome.suspendedAt(), null, outcome.caughtUp())
+                        : outcome.suspendedAt() != null
+                        ? emit(SyncEvent.Type.SyncSuspended, null, null, null, null, outcome.suspendedAt(), null, null)
                         : emit(SyncEvent.Type.SyncSucceeded, null, null, null, outcome.verifications(), null,
-                                outcome.recoveryPoint()))
+                                outcome.recoveryPoint(), null))
                 .invoke(() -> LOG.infof("%s on %s ended (command %s)", what(), command.itemName(), commandId))
                 .onFailure().call(this::reportFailure)
                 .onFailure().recoverWithNull()
@@ -244,14 +252,14 @@ public abstract class CommandRun {
 
     private Uni<Void> emit(SyncEvent.Type type, SyncTask task, TaskProgress progress, Failure failure,
             List<DiskVerification> verifications) {
-        return emit(type, task, progress, failure, verifications, null, null);
+        return emit(type, task, progress, failure, verifications, null, null, null);
     }
 
     private Uni<Void> emit(SyncEvent.Type type, SyncTask task, TaskProgress progress, Failure failure,
-            List<DiskVerification> verifications, DeltaCheckpoint checkpoint, Instant recoveryPoint) {
+            List<DiskVerification> verifications, DeltaCheckpoint checkpoint, Instant recoveryPoint, CatchUpRound caughtUp) {
         SyncEvent event = new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(), commandId,
                 command.jobName(), command.itemName(), type, task, sequence.incrementAndGet(), Instant.now(), progress, failure,
-                verifications == null ? null : new ArrayList<>(verifications), checkpoint, recoveryPoint);
+                verifications == null ? null : new ArrayList<>(verifications), checkpoint, recoveryPoint, caughtUp);
         return publisher.publish(event);
     }
 }

@@ -214,6 +214,10 @@ public class FailbackRunner {
         if (command.testFailover() != null || command.testFailoverCleanup() != null || command.disableProtection() != null) {
             return new RecoveryInAzureRun(command, azure, null, publisher, patience);
         }
+        if (command.catchUp() != null) {
+            return new CatchUpRun(command, azure, hostClient(command.catchUp().onPremisesVm()), relay, publisher, patience,
+                    config.progressInterval(), copySlots, metrics);
+        }
         if (command.plannedFailover().failoverDirection() == FailoverDirection.PrimaryToRecovery) {
             SyncCommand.OnPremisesVm source = command.plannedFailover().onPremisesVm();
             return new ReplicationRun(command, source, azure, hostClient(source), relay, new HashComparer(),
