@@ -1193,10 +1193,9 @@ final class Report {
 
             `./failback bench [--disk-gib N] [--runs R] [--memory-gib A,B] [--memory-runs M] [--idle-seconds S]
             [--reverse-replicate-gib L] [--wan-gib W] [--live-writes W1,W2] [--suspend-seconds S1,S2] [--only live-downtime]`
-            starts the whole system on free ports (Kafka, PostgreSQL and the four
-            services, as `./failback up` does), creates an idle VM in azure-sim with one disk shaped like the image in
-            `/work/shared/docs/performance.md` (1 MiB extents, 43% zeros) and measures, each `R` times, the targets of issues #4
-            and #13:
+            starts the whole system on free ports (Kafka, PostgreSQL and the four services, as `./failback up` does), creates an
+            idle VM in azure-sim with one disk shaped like the image in `/work/shared/docs/performance.md` (1 MiB extents, 43%
+            zeros) and measures, each `R` times, the targets of issues #4, #13 and #17:
 
             1. **Full download** (P1): ForSynchronization + CreateVmIfNotFound to a host that does not have the VM; its time
                against rsync's, and the CPU seconds of all the system's processes per GB sent.
@@ -1227,17 +1226,23 @@ final class Report {
                measured total and downtime (±25%).
             10. **Idle** (`--idle-seconds S`, default 60; 0 skips it): after the runs, the CPU each process uses over `S` seconds
                with the system up and no job running.
-            11. **ForDownTime with a live workload** (issue #17; `--live-writes W1,W2`, default 200,2000; `--suspend-seconds
-               S1,S2`, default 30): on a VM of its own per run, one ForDownTime failback per rate and suspension, the Azure VM
-               making that many scattered 4 KiB writes per second from before phase 1 until the failback shuts it down, the
-               job Suspended that long before Resume; downtime, bytes sent per phase and the lag at Resume. Its section,
-               after the main one, is its own: `--only live-downtime` runs this family alone and rewrites only it.
+            11. **ForDownTime with a live workload** (issue #17; `--live-writes W1,W2`, default 200,2000, `none` skips it;
+               `--suspend-seconds S1,S2`, default 30): on a VM of its own per run, one ForDownTime failback per rate and
+               suspension, the Azure VM making that many scattered 4 KiB writes per second from 5 s before phase 1 until the
+               failback shuts it down (200 a second, 0.8 MB/s, is a lightly used server; 2000 is the issue's heavy workload), the
+               job Suspended that long before Resume. It reports the downtime (Resume → Succeeded), the bytes sent per phase and
+               while suspended, and the lag at Resume: the job's own account (`customDetails.catchUp`) where it gives one, and
+               what azure-sim counts as written since phase 1's snapshot. After each failback the two disks' files are compared
+               page by page. Its section, right after the main one, is its own: `--only live-downtime` runs this family alone
+               (after the warm-up) and rewrites only that section, e.g. `./failback bench --disk-gib 4 --runs 3 --only
+               live-downtime --live-writes 200,2000 --suspend-seconds 30,300` for the issue's proof.
 
             Each Failback step starts after a `sync`, so no step pays for the writes of the one before. Everything talks to
             127.0.0.1 only and every wait is bounded. The disks and images (about seven times the disk size, twice the larger
-            memory-comparison disk, and the larger Reverse Replicate's disks while it runs) are deleted at the end unless
-            `--keep-data` is given; the services' logs stay in `.failback/bench-<time>/logs/`. The section below is rewritten by
-            each run; the notes after it are not.
+            memory-comparison disk, the larger Reverse Replicate's disks while it runs, and three times the disk size for the
+            live-workload VM) are deleted at the end unless `--keep-data` is given; the services' logs stay in
+            `.failback/bench-<time>/logs/`. The sections below between the markers are rewritten by each run; the notes after
+            them are not.
 
             """;
 
