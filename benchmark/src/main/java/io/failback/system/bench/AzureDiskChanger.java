@@ -54,6 +54,19 @@ final class AzureDiskChanger {
         api.send("POST", URI.create(vmUrl(vm) + "/start"), "", 200);
     }
 
+    /**
+     * Starts the stopped VM writing {@code writesPerSecond} random aligned 4 KiB writes anywhere on its disk, and leaves
+     * it writing: until someone shuts it down or sets another workload.
+     */
+    void startWriting(String vm, int writesPerSecond, long seed) {
+        URI vmUrl = vmUrl(vm);
+        // Set while it is stopped, so that it writes at this rate from its first tick.
+        api.send("PUT", URI.create(vmUrl + "/workload"), """
+                {"pattern": "RandomSmall", "writesPerSecond": %d, "writeSizeBytes": %d, "seed": %d}"""
+                .formatted(writesPerSecond, PAGE_BYTES, seed), 200);
+        start(vm);
+    }
+
     /** Changes {@code percent}% of the running VM's blocks, counted from now, and leaves it running idle. */
     AzureChange change(String vm, double percent, long seed) {
         URI vmUrl = vmUrl(vm);

@@ -3,16 +3,20 @@ package io.failback.system.bench;
 import io.failback.system.LocalSystem;
 import io.failback.system.ProjectLayout;
 import io.failback.system.bench.FailbackDriver.SuspendedDelta;
+import io.failback.system.bench.FailbackDriver.Phase1Snapshot;
 import io.failback.system.bench.Measurements.AzureChange;
+import io.failback.system.bench.Measurements.CatchUpReading;
 import io.failback.system.bench.Measurements.CompressionRun;
 import io.failback.system.bench.Measurements.LargeReverse;
 import io.failback.system.bench.Measurements.DeltaRun;
 import io.failback.system.bench.Measurements.FullDownload;
+import io.failback.system.bench.Measurements.LiveDowntimeRun;
 import io.failback.system.bench.Measurements.MemoryRun;
 import io.failback.system.bench.Measurements.Repetition;
 import io.failback.system.bench.Measurements.ReverseReplication;
 import io.failback.system.bench.Measurements.RsyncRun;
 import io.failback.system.bench.Measurements.TaskReport;
+import io.failback.system.bench.Measurements.WrittenSince;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -32,8 +36,9 @@ import java.util.stream.Stream;
 
 /**
  * {@code ./failback bench}: Failback's full download, ForDownTime deltas and phase 2 against rsync on the same images,
- * Reverse Replicate against what was written on-premises, and sync-service's memory across disk sizes, on this
- * machine. Not a test: it asserts only that every job succeeded with its disks proven, and prints numbers.
+ * Reverse Replicate against what was written on-premises, ForDownTime failbacks of a VM that keeps writing until the
+ * failback shuts it down, and sync-service's memory across disk sizes, on this machine. Not a test: it asserts only
+ * that every job succeeded with its disks proven, and prints numbers.
  */
 public final class Benchmark {
     /** The shares of changed blocks performance.md measured rsync with. */
@@ -49,6 +54,12 @@ public final class Benchmark {
     private static final Duration ON_PREMISES_WRITING = Duration.ofSeconds(2);
     private static final long WARM_UP_BYTES = 1L << 30;
     private static final int SMALL_WRITE_BYTES = PageDifference.PAGE_BYTES;
+    /**
+     * In the live-workload family the Azure VM writes this long before the failback is posted: phase 1 then finds a
+     * stated amount of fresh writes (a VM failed over days ago has far more), and the VM is writing when phase 1's
+     * snapshot is taken, as any running VM is.
+     */
+    static final Duration LIVE_WRITING_BEFORE_PHASE1 = Duration.ofSeconds(5);
     /** The WAN case's link between sync-service and the host. */
     private static final double WAN_BITS_PER_SECOND = 1e9;
     /** The values of sync-service's FAILBACK_SYNC_COMPRESSION the compression cases compare. */
@@ -99,6 +110,9 @@ public final class Benchmark {
         Optional<Usage> idle = Optional.empty();
         Optional<LargeReverse> largeReverse = Optional.empty();
         List<CompressionRun> compressionRuns = new ArrayList<>();
+        List<LiveDowntimeRun> liveRuns = new ArrayList<>();
+        double liveSeconds = 0;
+        boolean otherCases = !options.onlyLiveDowntime();
         Optional<String> rsyncUnavailable;
         String codeVersion = BuildSnapshot.codeVersion(root);
         Machine machine = Machine.describe(root);
@@ -107,8 +121,12 @@ public final class Benchmark {
         }
         try {
             failIfTooLittleSpace();
-            rsyncUnavailable = RsyncPeer.unavailable();
-            rsyncUnavailable.ifPresent(reason -> say("rsync is skipped: " + reason));
+            if (otherCases) {
+                rsyncUnavailable = RsyncPeer.unavailable();
+                rsyncUnavailable.ifPresent(reason -> say("rsync is skipped: " + reason));
+            } else {
+                rsyncUnavailable = Optional.of("not run (--only " + BenchOptions.ONLY_LIVE_DOWNTIME + ")");
+            }
             ProjectLayout build = BuildSnapshot.freeze(new ProjectLayout(root), workDir.resolve("build"));
             say("starting Kafka, PostgreSQL and the four services in " + root.relativize(workDir));
             // Reverse Replicate leaves its item Protected, and ongoing replication would then run a cycle every 30 s
@@ -118,15 +136,22 @@ public final class Benchmark {
             try (LocalSystem system = LocalSystem.builder().layout(build).workDir(workDir).securityDir(root.resolve(".failback"))
                     .tlsInternal(options.tlsInternal())
                     .environment(LocalSystem.JOB_SERVICE, "FAILBACK_REPLICATION_INTERVAL", "24h").start();
-                 RsyncPeer rsync = rsyncUnavailable.isPresent() ? null : RsyncPeer.start(workDir.resolve("rsync"), timeout)) {
+                 RsyncPeer rsync = otherCases && rsyncUnavailable.isEmpty() ? RsyncPeer.start(workDir.resolve("rsync"), timeout) : null) {
                 FailbackDriver driver = new FailbackDriver(system, timeout);
                 AzureDiskChanger changer = new AzureDiskChanger(driver.api(), system.azureSimUrl());
                 driver.awaitHostConnected();
                 warmUp(driver, changer);
                 for (int r = 1; r <= options.runs(); r++) {
-                    runs.add(repetition(r, system, driver, changer, rsync));
+                    if (otherCases) {
+                        runs.add(repetition(r, system, driver, changer, rsync));
+                    }
+                    if (!options.liveWritesPerSecond().isEmpty()) {
+                        Instant live = Instant.now();
+                        liveRuns.addAll(liveDowntimeRuns(r, system, driver, changer));
+                        liveSeconds += FailbackDriver.secondsSince(live);
+                    }
                 }
-                if (options.idleSeconds() > 0) {
+                if (otherCases && options.idleSeconds() > 0) {
                     idle = Optional.of(idle(system));
                 }
                 // VmHWM is the peak over each process's life: read it while they still run, and before the memory
@@ -134,16 +159,18 @@ public final class Benchmark {
                 for (String name : system.names()) {
                     system.process(name).flatMap(ProcStats::peakRssKib).ifPresent(kib -> peakRss.put(name, kib));
                 }
-                for (int m = 1; m <= options.memoryRuns(); m++) {
-                    for (long diskMib : options.memoryDiskMib()) {
-                        memoryRuns.add(memoryRun(m, diskMib, system));
+                if (otherCases) {
+                    for (int m = 1; m <= options.memoryRuns(); m++) {
+                        for (long diskMib : options.memoryDiskMib()) {
+                            memoryRuns.add(memoryRun(m, diskMib, system));
+                        }
                     }
-                }
-                if (options.reverseReplicateMib() > 0) {
-                    largeReverse = Optional.of(largeReverseReplicate(system));
-                }
-                if (options.wanMib() > 0) {
-                    compressionRuns.addAll(compressionRuns(system, driver));
+                    if (options.reverseReplicateMib() > 0) {
+                        largeReverse = Optional.of(largeReverseReplicate(system));
+                    }
+                    if (options.wanMib() > 0) {
+                        compressionRuns.addAll(compressionRuns(system, driver));
+                    }
                 }
                 say("stopping the system");
             }
@@ -162,7 +189,7 @@ public final class Benchmark {
         double minutes = Duration.between(start, Instant.now()).toSeconds() / 60.0;
         Report report = new Report(new Report.Inputs(options, machine, startedAt, minutes,
                 root.relativize(workDir).toString(), codeVersion, runs, memoryRuns, peakRss, idle, rsyncUnavailable, largeReverse,
-                compressionRuns));
+                compressionRuns, liveRuns, liveSeconds / 60));
         System.out.println();
         System.out.println(report.summary());
         Path doc = root.resolve("docs").resolve("benchmarks.md");
@@ -287,6 +314,87 @@ public final class Benchmark {
         say("run %d: 4 KiB writes: phase 1 %.2f s for %d pages differing (the relay sent %s); phase 2 %.2f s for %d pages"
                 + " (the relay sent %s)", r, run.phase1Seconds(), phase1Pages.pages(), Report.bytes(run.phase1Usage().relayBytesWritten()),
                 run.phase2Seconds(), phase2Pages.pages(), Report.bytes(run.phase2Usage().relayBytesWritten()));
+        return run;
+    }
+
+    /**
+     * Issue #17's ForDownTime failbacks of a VM that lives on: on a VM of its own, downloaded once, one failback per
+     * workload and suspension, each from disks proven equal by the one before.
+     */
+    private List<LiveDowntimeRun> liveDowntimeRuns(int r, LocalSystem system, FailbackDriver driver, AzureDiskChanger changer) {
+        String vm = "bench-live-" + r;
+        say("run %d: live workload: creating %s in Azure with a %s disk, then a full download", r, vm, options.diskSize());
+        driver.createAzureVm(vm, options.diskBytes());
+        Shell.sync();
+        FullDownload full = driver.fullDownload(vm);
+        // The disks are compared byte for byte after each failback: the on-premises VM, which each failback starts,
+        // must not write.
+        driver.setHostWorkload(vm, 0);
+        long hostBlocks = full.hostBlocksAfter();
+        List<LiveDowntimeRun> runs = new ArrayList<>();
+        int cases = 0;
+        for (int writesPerSecond : options.liveWritesPerSecond()) {
+            for (int suspendSeconds : options.suspendSeconds()) {
+                // A seed of its own for each case: the same one would rewrite the pages the last case wrote.
+                LiveDowntimeRun run = liveDowntime(r, vm, writesPerSecond, suspendSeconds, 1000L * r + 700 + ++cases, system, driver,
+                        changer, hostBlocks);
+                hostBlocks = run.delta().hostBlocksAfter();
+                runs.add(run);
+            }
+        }
+        if (!options.keepData()) {
+            driver.deleteVms(vm, null);
+        }
+        return runs;
+    }
+
+    /**
+     * One ForDownTime failback of a VM that writes {@code writesPerSecond} scattered 4 KiB writes from before phase 1
+     * until the failback's shutdown stops it; the job stays Suspended {@code suspendSeconds} before Resume. Just before
+     * Resume the benchmark reads the lag: the job's own account where it gives one, and what the VM wrote since phase
+     * 1's snapshot from azure-sim. After the failback, both disks' files must be equal.
+     */
+    private LiveDowntimeRun liveDowntime(int r, String vm, int writesPerSecond, int suspendSeconds, long seed, LocalSystem system,
+            FailbackDriver driver, AzureDiskChanger changer, long hostBlocks) {
+        String item = vm + "-" + writesPerSecond + "-writes-" + suspendSeconds + "-s";
+        String name = "%d × 4 KiB/s, suspended %d s".formatted(writesPerSecond, suspendSeconds);
+        say("run %d: live workload: %s: the Azure VM writes from %d s before phase 1 until the failback shuts it down", r, name,
+                LIVE_WRITING_BEFORE_PHASE1.toSeconds());
+        // The last case's writes reach the disk now, not during this one.
+        Shell.sync();
+        changer.startWriting(vm, writesPerSecond, seed);
+        FailbackDriver.sleep(LIVE_WRITING_BEFORE_PHASE1);
+        SuspendedDelta suspended = driver.deltaPhase1WithoutAwaitingProofs(item, vm);
+        Usage suspendedFrom = Usage.of(system);
+        Phase1Snapshot snapshot = driver.phase1Snapshot(suspended);
+        if (snapshot == null) {
+            say("run %d: live workload: phase 1's snapshot of %s is not among its snapshots; the lag since it is not measured", r, vm);
+        }
+        Duration rest = Duration.ofSeconds(suspendSeconds).minus(Duration.between(suspended.suspendedAt(), Instant.now()));
+        FailbackDriver.sleep(rest.isNegative() ? Duration.ZERO : rest);
+        CatchUpReading catchUp = driver.catchUp(suspended.job());
+        WrittenSince written = snapshot == null ? null : driver.azureWrittenSince(vm, snapshot);
+        Usage whileSuspended = Usage.of(system).since(suspendedFrom);
+        double suspendedSeconds = FailbackDriver.secondsSince(suspended.suspendedAt());
+        DeltaRun delta = driver.deltaPhase2(suspended, name, null, null, hostBlocks, null, null);
+
+        String state = driver.azureVmState(vm);
+        if (!state.equals("Stopped")) {
+            throw new IllegalStateException("after the failback of " + item + " the Azure VM is " + state + ", not Stopped");
+        }
+        long differing = PageDifference.of(driver.azureDisk(vm), driver.hostDisk(vm)).pages();
+        if (differing != 0) {
+            throw new IllegalStateException("after the failback of %s the disks' files differ in %d pages, though the job proved them equal"
+                    .formatted(item, differing));
+        }
+        LiveDowntimeRun run = new LiveDowntimeRun(r, writesPerSecond, suspendSeconds, delta, suspendedSeconds, whileSuspended, catchUp,
+                written, differing);
+        say("run %d: live workload: %s: phase 1 %.2f s (relay %s); suspended %.1f s (relay %s); lag at Resume: %s; written since"
+                + " phase 1's snapshot %s; downtime %.2f s (FinalDeltaSynchronization sent %s, relay %s); the disks' files equal",
+                r, name, delta.phase1Seconds(), Report.bytes(delta.phase1Usage().relayBytesWritten()), suspendedSeconds,
+                Report.bytes(whileSuspended.relayBytesWritten()), catchUp == null ? "not given by the job" : Report.catchUp(catchUp),
+                written == null ? "–" : "%s in %d blocks over %.1f s".formatted(Report.bytes(written.bytes()), written.blocks(), written.seconds()),
+                delta.phase2Seconds(), Report.bytes(delta.finalSync().bytesSent()), Report.bytes(delta.phase2Usage().relayBytesWritten()));
         return run;
     }
 
@@ -483,13 +591,18 @@ public final class Benchmark {
     /**
      * The Azure disk, the host's copy, the replica a Commit keeps, five image copies (all sparse, 57% data) and rsync's
      * target (not sparse) take up to about seven times the disk's size; the memory comparison's larger disk twice its
-     * size, the larger Reverse Replicate's three times 57% of its size. Better to say so now than to fail half-way.
+     * size, the larger Reverse Replicate's three times 57% of its size; the live-workload VM, after the repetition's
+     * VM is deleted, three times the disk's size. Better to say so now than to fail half-way.
      */
     private void failIfTooLittleSpace() throws IOException {
         Files.createDirectories(workDir);
-        long memoryComparison = options.memoryRuns() == 0 ? 0 : 2 * (Collections.max(options.memoryDiskMib()) << 20);
-        long largeReverse = 2 * (options.reverseReplicateMib() << 20);
-        long needed = Math.max(Math.max(7 * options.diskBytes(), memoryComparison), largeReverse) + (2L << 30);
+        boolean otherCases = !options.onlyLiveDowntime();
+        long memoryComparison = !otherCases || options.memoryRuns() == 0 ? 0 : 2 * (Collections.max(options.memoryDiskMib()) << 20);
+        long largeReverse = otherCases ? 2 * (options.reverseReplicateMib() << 20) : 0;
+        long repetition = otherCases ? 7 * options.diskBytes() : 0;
+        // The live-workload VM's two disks, and its snapshot's copies of the blocks written while a failback waits.
+        long live = options.liveWritesPerSecond().isEmpty() ? 0 : 3 * options.diskBytes();
+        long needed = Math.max(Math.max(Math.max(repetition, live), memoryComparison), largeReverse) + (2L << 30);
         long free = Files.getFileStore(workDir).getUsableSpace();
         if (free < needed) {
             throw new IllegalStateException("%s has %.1f GiB free; a %s benchmark needs about %.1f GiB".formatted(workDir,

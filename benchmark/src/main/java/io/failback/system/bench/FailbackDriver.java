@@ -5,11 +5,13 @@ import io.failback.system.FailbackApi;
 import io.failback.system.HostAgent;
 import io.failback.system.LocalSystem;
 import io.failback.system.bench.Measurements.AzureChange;
+import io.failback.system.bench.Measurements.CatchUpReading;
 import io.failback.system.bench.Measurements.DeltaRun;
 import io.failback.system.bench.Measurements.EstimateReading;
 import io.failback.system.bench.Measurements.FullDownload;
 import io.failback.system.bench.Measurements.ReverseReplication;
 import io.failback.system.bench.Measurements.TaskReport;
+import io.failback.system.bench.Measurements.WrittenSince;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -154,9 +156,15 @@ final class FailbackDriver {
         return system.hostStorageDir(host.id()).resolve("vms").resolve(vm).resolve("disk-0.img");
     }
 
-    /** A ForDownTime failback between its phases: phase 1 done, the job Suspended, the proofs prepared. */
+    /**
+     * A ForDownTime failback between its phases: phase 1 done, the job Suspended, the proofs prepared unless
+     * {@code proofsSeconds} is NaN (not waited for).
+     *
+     * @param posted      just before the failback's POST
+     * @param suspendedAt when the client saw {@code Suspended}
+     */
     record SuspendedDelta(String item, String vm, String job, double phase1Seconds, Usage phase1Usage, double proofsSeconds,
-            EstimateReading estimate) {
+            EstimateReading estimate, Instant posted, Instant suspendedAt) {
     }
 
     /**
@@ -164,7 +172,19 @@ final class FailbackDriver {
      * its commit (PlannedFailoverCommitRequired), so each run registers a new item for the same pair of VMs.
      */
     SuspendedDelta deltaPhase1(String item, String vm) {
-        String state = api.get(azure.resolve("/api/vms/" + vm)).path("state").asText();
+        return deltaPhase1(item, vm, true);
+    }
+
+    /**
+     * Phase 1 as {@link #deltaPhase1(String, String)}, returning as soon as the job is Suspended: where an operator's
+     * wait is part of the measurement, the proofs are prepared within it, as they would be.
+     */
+    SuspendedDelta deltaPhase1WithoutAwaitingProofs(String item, String vm) {
+        return deltaPhase1(item, vm, false);
+    }
+
+    private SuspendedDelta deltaPhase1(String item, String vm, boolean awaitProofs) {
+        String state = azureVmState(vm);
         if (!state.equals("Running")) {
             throw new IllegalStateException("the Azure VM must run before a ForDownTime failback; it is " + state);
         }
@@ -177,8 +197,50 @@ final class FailbackDriver {
         double phase1 = secondsSince(posted);
         Usage phase1Usage = Usage.of(system).since(start);
         Instant suspended = Instant.now();
+        if (!awaitProofs) {
+            return new SuspendedDelta(item, vm, job, phase1, phase1Usage, Double.NaN, estimate, posted, suspended);
+        }
         awaitPreparedProofs(vm);
-        return new SuspendedDelta(item, vm, job, phase1, phase1Usage, secondsSince(suspended), estimate);
+        return new SuspendedDelta(item, vm, job, phase1, phase1Usage, secondsSince(suspended), estimate, posted, suspended);
+    }
+
+    /** Running, Stopped, ... as azure-sim says. */
+    String azureVmState(String vm) {
+        return api.get(azure.resolve("/api/vms/" + vm)).path("state").asText();
+    }
+
+    /** The snapshot phase 1 took of the Azure VM, and its disk's tracking point then. */
+    record Phase1Snapshot(String snapshotId, Instant createdAt, long trackingPoint) {
+    }
+
+    /**
+     * Phase 1's snapshot of the Azure VM, found among the VM's snapshots as the first one taken after the failback was
+     * posted (the job does not name it); null if there is none, e.g. once a job no longer keeps it while suspended.
+     */
+    Phase1Snapshot phase1Snapshot(SuspendedDelta suspended) {
+        Phase1Snapshot first = null;
+        for (JsonNode snapshot : api.get(azure.resolve("/api/vms/" + suspended.vm())).path("snapshots")) {
+            Instant created = TaskReport.instant(snapshot.path("createdAt"));
+            JsonNode point = snapshot.path("trackingPoints").path("disk-0");
+            if (created == null || !point.isNumber() || created.isBefore(suspended.posted())) {
+                continue;
+            }
+            if (first == null || created.isBefore(first.createdAt())) {
+                first = new Phase1Snapshot(snapshot.path("snapshotId").asText(), created, point.asLong());
+            }
+        }
+        return first;
+    }
+
+    /** What the Azure VM's disk was written with since {@code snapshot}, by azure-sim's changed-block tracking. */
+    WrittenSince azureWrittenSince(String vm, Phase1Snapshot snapshot) {
+        JsonNode changed = api.get(azure.resolve("/api/vms/" + vm + "/disks/disk-0/changed-blocks?since=" + snapshot.trackingPoint()));
+        return WrittenSince.of(changed, Duration.between(snapshot.createdAt(), Instant.now()).toNanos() / 1e9);
+    }
+
+    /** The job's account of its catch-up rounds now; null where it gives none. */
+    CatchUpReading catchUp(String job) {
+        return CatchUpReading.of(api.job(job));
     }
 
     /**

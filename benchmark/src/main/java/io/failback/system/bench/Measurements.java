@@ -51,7 +51,7 @@ final class Measurements {
             return start == null || end == null ? Double.NaN : Duration.between(start, end).toNanos() / 1e9;
         }
 
-        private static Instant instant(JsonNode value) {
+        static Instant instant(JsonNode value) {
             if (value.isMissingNode() || value.isNull()) {
                 return null;
             }
@@ -213,6 +213,95 @@ final class Measurements {
      * @param relayBytes what the relay sent to the host
      */
     record MemoryRun(long diskMib, double jobSeconds, long relayBytes, long syncServicePeakRssKib) {
+    }
+
+    /**
+     * What a suspended ForDownTime job says of its catch-up rounds (issue #17), {@code properties.customDetails.catchUp}:
+     * how far behind the running Azure VM the on-premises copy is, and what "Complete Failover" would cost now.
+     *
+     * @param rounds                   catch-up rounds ended so far
+     * @param behindBytes              what the VM wrote since the last round's tracking point; NaN if the job left it out
+     * @param behindSeconds            how old the on-premises copy is; NaN if left out
+     * @param estimatedDowntimeSeconds the job's estimate of phase 2 if resumed now; NaN if left out
+     * @param converging               whether the rounds keep up with the VM's writes; null if left out
+     * @param lastRound                null before the first round ends
+     */
+    record CatchUpReading(int rounds, double behindBytes, double behindSeconds, double estimatedDowntimeSeconds, Boolean converging,
+            LastRound lastRound) {
+
+        record LastRound(double bytesSent, double seconds, Instant endedAt) {
+        }
+
+        /** Null when the job says nothing of catch-up rounds: a job-service that does not make them yet. */
+        static CatchUpReading of(JsonNode job) {
+            JsonNode catchUp = job.path("properties").path("customDetails").path("catchUp");
+            if (!catchUp.isObject()) {
+                return null;
+            }
+            JsonNode last = catchUp.path("lastRound");
+            LastRound lastRound = last.isObject()
+                    ? new LastRound(number(last.path("bytesSent")), number(last.path("seconds")), TaskReport.instant(last.path("endedAt")))
+                    : null;
+            JsonNode converging = catchUp.path("converging");
+            return new CatchUpReading(catchUp.path("rounds").asInt(0), number(catchUp.path("behindBytes")),
+                    number(catchUp.path("behindSeconds")), number(catchUp.path("estimatedDowntimeSeconds")),
+                    converging.isBoolean() ? converging.asBoolean() : null, lastRound);
+        }
+
+        private static double number(JsonNode value) {
+            return value.isNumber() ? value.asDouble() : Double.NaN;
+        }
+    }
+
+    /**
+     * What a running VM wrote since a tracking point, from its site's changed-block tracking ({@code GET
+     * .../changed-blocks?since=}): the blocks, and the bytes a delta of them carries (blocks written whole count whole,
+     * blocks written in part by their 4 KiB pages, as the block API's {@code pages} lists them).
+     *
+     * @param seconds how long ago the tracking point was taken
+     */
+    record WrittenSince(long blocks, long bytes, double seconds) {
+
+        static WrittenSince of(JsonNode changedBlocks, double seconds) {
+            long blockSize = changedBlocks.path("blockSize").asLong();
+            long bytes = 0;
+            for (JsonNode range : changedBlocks.path("ranges")) {
+                bytes += range.get(1).asLong() * blockSize;
+            }
+            // Each block listed here lies in the ranges above, counted whole there: only its pages were written.
+            for (JsonNode partial : changedBlocks.path("pages")) {
+                bytes -= blockSize - (long) Long.bitCount(partial.get(1).asLong()) * PageDifference.PAGE_BYTES;
+            }
+            return new WrittenSince(changedBlocks.path("blockCount").asLong(), bytes, seconds);
+        }
+    }
+
+    /**
+     * A ForDownTime failback of an Azure VM that kept writing scattered 4 KiB writes from before phase 1, through the
+     * suspension, until the failback's shutdown stopped it (issue #17).
+     *
+     * @param run               the repetition it belongs to
+     * @param writesPerSecond   the Azure VM's workload
+     * @param suspendSeconds    the suspension asked for, from {@code Suspended} to Resume
+     * @param delta             both phases as measured; phase 2 (Resume → Succeeded) is the downtime
+     * @param suspendedSeconds  from {@code Suspended} as the client saw it until Resume
+     * @param whileSuspended    CPU and relay bytes between the two: catch-up rounds, where the job makes them
+     * @param catchUp           the job's own account of its lag, read just before Resume; null where it gives none
+     * @param writtenSincePhase1Snapshot what the VM had written since phase 1's snapshot, read from azure-sim just before
+     *                          Resume: what phase 2 would send without catch-up rounds; null if the snapshot was not found
+     * @param finalPagesDiffering 4 KiB pages in which the two disks' image files differed after the failback
+     */
+    record LiveDowntimeRun(int run, int writesPerSecond, int suspendSeconds, DeltaRun delta, double suspendedSeconds, Usage whileSuspended,
+            CatchUpReading catchUp, WrittenSince writtenSincePhase1Snapshot, long finalPagesDiffering) {
+
+        double downtimeSeconds() {
+            return delta.phase2Seconds();
+        }
+
+        /** 0 where the job says nothing of catch-up rounds. */
+        int rounds() {
+            return catchUp == null ? 0 : catchUp.rounds();
+        }
     }
 
     /** One timed rsync, including the {@code sync} after it. */
