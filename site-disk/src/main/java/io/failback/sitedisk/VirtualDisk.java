@@ -882,10 +882,25 @@ public final class VirtualDisk implements BlockDevice, Closeable {
         return sequence.get();
     }
 
+    /**
+     * Deletes a snapshot. A write copies a block's old content into every snapshot it finds while it holds the block's
+     * stripe lock, so the snapshot leaves and closes only while every stripe is held (taken in the order writers take
+     * theirs): no write of the VM ever meets it closed, which failed the write (and stopped a workload for good) when
+     * catch-up rounds deleted one snapshot after another under a writing VM. Its files go after, outside the locks:
+     * deleting a large copy-on-write file takes a while, and the VM's writes need not wait for that.
+     */
     public void deleteSnapshot(String snapshotId) {
-        Snapshot removed = snapshots.remove(snapshotId);
+        Snapshot removed;
+        lockRun(0, STRIPES);
+        try {
+            removed = snapshots.remove(snapshotId);
+            if (removed != null) {
+                removed.close();
+            }
+        } finally {
+            unlockRun(0, STRIPES);
+        }
         if (removed != null) {
-            removed.close();
             Snapshot.delete(dir, diskId, snapshotId);
             saveState(true);
         }

@@ -62,6 +62,43 @@ class VirtualDiskTest {
         }
     }
 
+    /**
+     * Catch-up rounds (issue #17) take a snapshot of a writing VM every few seconds and delete the one before: a write
+     * copying a block's old content into a snapshot must never meet that snapshot closed under it, or the VM's write
+     * fails (its workload stopped for good when this raced). Each kept snapshot still shows its moment.
+     */
+    @Test
+    void snapshotsDeletedWhileTheWorkloadWritesNeverFailAWrite() throws Exception {
+        VirtualDisk disk = VirtualDisk.create(JSON, dir, "disk-r", 8L << 20, BLOCK);
+        VmDisks vm = new VmDisks("vm-r", List.of(disk));
+        ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
+        try {
+            vm.startWorkload(scheduler, new WorkloadSettings(WritePattern.RandomSmall, 20000, 4096, 5));
+            awaitWrites(vm, 500);
+            String previous = null;
+            String digestAtLast = null;
+            for (int round = 0; round < 400; round++) {
+                String id = "round-" + round;
+                digestAtLast = vm.atOneMoment(() -> {
+                    vm.snapshot(id);
+                    return disk.digest();
+                });
+                if (previous != null) {
+                    vm.deleteSnapshot(previous);
+                }
+                previous = id;
+                awaitWrites(vm, vm.writesDone() + 10);
+            }
+            awaitWrites(vm, vm.writesDone() + 1000);
+            assertEquals(List.of(previous), disk.snapshotIds());
+            assertEquals(digestAtLast, disk.snapshotDigest(previous), "the kept snapshot shows its moment");
+        } finally {
+            vm.stopWorkload();
+            scheduler.shutdownNow();
+            vm.close();
+        }
+    }
+
     @Test
     void theDigestRehashesOnlyWrittenBlocksAndAlwaysEqualsTheFilesBlockListDigest() throws Exception {
         VirtualDisk disk = VirtualDisk.create(JSON, dir, "disk-d", 32L * BLOCK, BLOCK);
