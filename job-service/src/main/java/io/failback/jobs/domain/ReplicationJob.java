@@ -148,12 +148,13 @@ public class ReplicationJob extends PanacheEntityBase {
             return roundsFallingBehind < 2;
         }
 
-        /** What the on-premises copy lacks now: what the last round left, and what the VM wrote at its rate since. */
-        public long behindBytesAt(Instant now, long diskBytes) {
-            double since = copyTakenAt == null ? 0 : Math.max(0, java.time.Duration.between(copyTakenAt, now).toMillis() / 1000.0);
-            double measuredOver = lastRoundSeconds;
-            long estimate = rounds == 0 ? behindBytes : (long) (behindBytes + writtenBytesPerSecond * Math.max(0, since - measuredOver));
-            return Math.min(diskBytes, Math.max(behindBytes, estimate));
+        /**
+         * What the on-premises copy lacks at {@code now}: what the last round left when it ended (a round's length after
+         * its snapshot), and what the VM wrote at its rate since.
+         */
+        public long behindBytesAt(Instant now) {
+            double sinceSnapshot = copyTakenAt == null ? 0 : java.time.Duration.between(copyTakenAt, now).toMillis() / 1000.0;
+            return behindBytes + (long) (writtenBytesPerSecond * Math.max(0, sinceSnapshot - lastRoundSeconds));
         }
     }
 

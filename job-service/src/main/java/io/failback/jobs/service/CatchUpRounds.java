@@ -70,18 +70,12 @@ public class CatchUpRounds {
                         }
                     }
                     return Multi.createFrom().iterable(due)
-                            .onItem().transformToUniAndConcatenate(job -> failovers.issueCatchUpRound(job, now).invoke(issued -> {
-                                if (!issued) {
-                                    // Its host is away or the item moved on: look again a pause from now.
-                                    nextDue.add(now.plus(config.catchUp().pause()));
-                                }
-                            }))
+                            // Issued: due again when its lease runs out (dueAt). Not issued (its host is away, or the
+                            // item moved on): look again a pause from now.
+                            .onItem().transformToUniAndConcatenate(job -> failovers.issueCatchUpRound(job, now)
+                                    .invoke(issued -> nextDue.add(issued ? dueAt(job) : now.plus(config.catchUp().pause()))))
                             .collect().asList()
-                            // A round under way is given up after the lease, so that is when to look at it again.
-                            .map(ignored -> {
-                                due.forEach(job -> nextDue.add(now.plus(config.jobLease())));
-                                return nextDue.stream().min(Comparator.naturalOrder()).orElse(null);
-                            });
+                            .map(ignored -> nextDue.stream().min(Comparator.naturalOrder()).orElse(null));
                 }));
     }
 

@@ -84,7 +84,7 @@ public final class Views {
         LastRound last = catchUp.rounds() == 0 ? null : new LastRound(catchUp.lastRoundBytes(), catchUp.lastRoundSeconds(),
                 catchUp.roundCommandId() == null ? catchUp.roundIssuedAt() : null);
         return new CatchUpDetails(catchUp.rounds(), job.state == io.failback.jobs.domain.JobState.Suspended && catchUp.roundCommandId() != null,
-                catchUp.rounds() == 0 ? null : catchUp.behindBytesAt(asOf, Long.MAX_VALUE), behindSeconds, catchUp.downtimeSeconds(),
+                catchUp.rounds() == 0 ? null : catchUp.behindBytesAt(asOf), behindSeconds, catchUp.downtimeSeconds(),
                 catchUp.converging(), last, catchUp.lastRoundError());
     }
 
