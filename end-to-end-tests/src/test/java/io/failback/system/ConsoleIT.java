@@ -154,6 +154,12 @@ class ConsoleIT {
         WebElement completionEstimate = await(By.id("completion-estimate"));
         new WebDriverWait(browser, Duration.ofSeconds(30)).until(page -> completionEstimate.getText().startsWith("Complete Failover now: sends"));
         assertTrue(completionEstimate.getText().contains("the VM is down for about"), completionEstimate.getText());
+        // While it waits, catch-up rounds keep the copy close to the running VM; the page says how close, round by round.
+        new WebDriverWait(browser, Duration.ofSeconds(60)).until(page -> text(By.id("catch-up")).startsWith("Kept caught up"));
+        String catchUp = text(By.id("catch-up"));
+        assertTrue(catchUp.contains("behind") && catchUp.contains("Complete Failover now would take the VM down for about"), catchUp);
+        assertTrue(api.job(jobName).path("properties").path("customDetails").path("catchUp").path("rounds").asInt() >= 1,
+                api.job(jobName).toPrettyString());
         WebElement completeFailover = button("Complete Failover");
         button("Cancel job");
         screenshot("job-suspended");

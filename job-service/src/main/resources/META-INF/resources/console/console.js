@@ -517,6 +517,29 @@ function jobActions(job, who) {
     .map(action => actionButton({ ...specs[action], onDone: () => {} }));
 }
 
+/**
+ * While a suspended failback is kept caught up (customDetails.catchUp): how far the on-premises copy is behind the
+ * running Azure VM and what Complete Failover would cost now, the operator's cue to press it. Updated with each round.
+ */
+function catchUpLine(catchUp) {
+  if (!catchUp) {
+    return null;
+  }
+  if (catchUp.behindBytes == null) {
+    return h('p', { id: 'catch-up' }, catchUp.roundUnderWay
+      ? 'Catching up: the first round since the initial synchronization is under way.'
+      : 'The on-premises copy will be caught up with the running VM in rounds.',
+      catchUp.lastRoundError ? ` The last round failed: ${catchUp.lastRoundError}` : '');
+  }
+  return h('p', { id: 'catch-up', class: catchUp.converging ? '' : 'warning' },
+    `Kept caught up (${catchUp.rounds} ${catchUp.rounds === 1 ? 'round' : 'rounds'}): the on-premises copy is `,
+    h('strong', {}, `${bytes(catchUp.behindBytes)} (${duration(catchUp.behindSeconds)} of writes)`), ' behind',
+    catchUp.estimatedDowntimeSeconds == null ? '. '
+      : `; Complete Failover now would take the VM down for about ${duration(catchUp.estimatedDowntimeSeconds)}. `,
+    catchUp.converging ? '' : 'The VM writes faster than the rounds send: the copy is falling behind. ',
+    catchUp.lastRoundError ? `The last round failed: ${catchUp.lastRoundError}` : '');
+}
+
 async function jobPage(view, name, who, signal) {
   const title = h('h1', { tabindex: -1, id: 'job-title' });
   const stateLine = h('p', { class: 'job-state' });
@@ -560,7 +583,9 @@ async function jobPage(view, name, who, signal) {
     fill(details,
       suspendedFailback ? h('div', { class: 'notice', id: 'suspended-notice' },
         h('p', {}, 'The initial data synchronization is complete and the VM still runs in Azure. When you are ready to shut it down there, press Complete Failover.'),
-        planJob ? null : completion) : null,
+        catchUpLine(p.customDetails.catchUp),
+        // Once a round has ended its account is newer than the item's estimate, asked when the page opened.
+        planJob || (p.customDetails.catchUp && p.customDetails.catchUp.behindBytes != null) ? null : completion) : null,
       definitions([
         [planJob ? 'Recovery plan' : 'Item', p.targetObjectName ? h('a', {
           href: `#/${planJob ? 'plans' : 'items'}/${encodeURIComponent(p.targetObjectName)}` }, p.targetObjectName) : null],

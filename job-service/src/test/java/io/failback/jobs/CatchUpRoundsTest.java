@@ -33,7 +33,8 @@ import org.junit.jupiter.api.Test;
  * job-service's side of issue #17 against a real Kafka broker and PostgreSQL, playing sync-service with a plain Kafka
  * client: a suspended ForDownTime failback gets catch-up rounds, each from the job's checkpoint; a round's end moves
  * the checkpoint (once, however often it is delivered), a failed round leaves it, rounds that fall behind say so, and
- * Complete Failover continues from the last round's checkpoint.
+ * Complete Failover continues from the last round's checkpoint. A recovery plan's items are kept caught up, each in
+ * its own job.
  */
 @QuarkusTest
 @TestProfile(CatchUpRoundsTest.RoundsOn.class)
@@ -119,6 +120,48 @@ class CatchUpRoundsTest {
                 Duration.ofSeconds(30)).value(), SyncCommand.class);
         assertEquals(afterRound4, phase2.plannedFailover().completeFrom());
         given().get("/api/replicationJobs/" + job).then().body("properties.state", equalTo("InProgress"));
+    }
+
+    @Test
+    void aRecoveryPlansSuspendedItemsAreEachKeptCaughtUp() throws Exception {
+        heartbeat();
+        List<String> items = List.of("vm-plan-catch-up-1", "vm-plan-catch-up-2");
+        for (String item : items) {
+            given().contentType(ContentType.JSON).body("""
+                            {"properties": {"activeLocation": "Recovery", "primaryProviderId": "%s",
+                              "primaryVirtualSwitchName": "vSwitch-Prod", "recoveryAzureVmName": "%s"}}""".formatted(HOST, item))
+                    .put("/api/replicationProtectedItems/" + item).then().statusCode(201);
+        }
+        given().contentType(ContentType.JSON).body("""
+                        {"properties": {"groups": [{"groupType": "Boot", "replicationProtectedItems": [{"id": "%s"}, {"id": "%s"}]}]}}"""
+                        .formatted(items.get(0), items.get(1)))
+                .put("/api/replicationRecoveryPlans/plan-catch-up").then().statusCode(201);
+        String planJob = given().contentType(ContentType.JSON).body("""
+                        {"properties": {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": {
+                          "instanceType": "HyperVReplicaAzureFailback", "dataSyncOption": "ForDownTime",
+                          "recoveryVmCreationOption": "CreateVmIfNotFound"}}}""")
+                .post("/api/replicationRecoveryPlans/plan-catch-up/plannedFailover").then().statusCode(202).extract().path("name");
+
+        // Each item's own job copies, is suspended, and then gets rounds of its own from its own checkpoint.
+        for (String item : items) {
+            String itemJob = await().atMost(Duration.ofSeconds(30)).until(() -> given().get("/api/replicationProtectedItems/" + item)
+                    .then().extract().<String>path("properties.currentScenario.jobId"), job -> job != null && !job.equals(planJob));
+            SyncCommand phase1 = nextCommand(itemJob);
+            DeltaCheckpoint checkpoint = new DeltaCheckpoint("snap-" + item, Map.of("disk-0", 5L));
+            KafkaTestClient.send(Topics.SYNC_EVENTS, item, new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(),
+                    phase1.commandId(), itemJob, item, SyncEvent.Type.SyncSuspended, null, 1, Instant.now(), null, null, null,
+                    checkpoint, null, null));
+            SyncCommand round = nextCommand(itemJob);
+            assertEquals(checkpoint, round.catchUp().from(), round.toString());
+            assertEquals(item, round.catchUp().azureVm().vmName());
+            KafkaTestClient.send(Topics.SYNC_EVENTS, item, new SyncEvent(ContractVersions.SYNC_EVENT, UUID.randomUUID().toString(),
+                    round.commandId(), itemJob, item, SyncEvent.Type.SyncCaughtUp, null, 1, Instant.now(), null, null, null,
+                    new DeltaCheckpoint("snap-" + item + "-1", Map.of("disk-0", 9L)),
+                    null, new SyncEvent.CatchUpRound(checkpoint, Instant.now(), 1_000_000, 0.1, 0, 0)));
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/replicationJobs/" + itemJob).then()
+                    .body("properties.state", equalTo("Suspended"))
+                    .body("properties.customDetails.catchUp.rounds", equalTo(1)));
+        }
     }
 
     private static void heartbeat() {
