@@ -59,12 +59,22 @@ final class AzureDiskChanger {
      * it writing: until someone shuts it down or sets another workload.
      */
     void startWriting(String vm, int writesPerSecond, long seed) {
-        URI vmUrl = vmUrl(vm);
         // Set while it is stopped, so that it writes at this rate from its first tick.
-        api.send("PUT", URI.create(vmUrl + "/workload"), """
-                {"pattern": "RandomSmall", "writesPerSecond": %d, "writeSizeBytes": %d, "seed": %d}"""
-                .formatted(writesPerSecond, PAGE_BYTES, seed), 200);
+        setPageWorkload(vmUrl(vm), writesPerSecond, seed);
         start(vm);
+    }
+
+    /**
+     * Sets the running VM writing {@code writesPerSecond} random aligned 4 KiB writes from now on, until someone shuts it
+     * down or sets another workload.
+     */
+    void keepWriting(String vm, int writesPerSecond, long seed) {
+        setPageWorkload(vmUrl(vm), writesPerSecond, seed);
+    }
+
+    /** A VM's workload outlives its shutdown: this one leaves it idle, now and when it next starts. */
+    void stopWriting(String vm) {
+        setWorkload(vmUrl(vm), 0, 0);
     }
 
     /** Changes {@code percent}% of the running VM's blocks, counted from now, and leaves it running idle. */
@@ -117,9 +127,7 @@ final class AzureDiskChanger {
                 Math.round(writes / SECONDS_TO_TARGET)));
         Instant started = Instant.now();
         try {
-            api.send("PUT", URI.create(vmUrl + "/workload"), """
-                    {"pattern": "RandomSmall", "writesPerSecond": %d, "writeSizeBytes": %d, "seed": %d}"""
-                    .formatted(rate, PAGE_BYTES, seed), 200);
+            setPageWorkload(vmUrl, rate, seed);
             FailbackDriver.sleep(Duration.ofMillis(Math.round(1000.0 * writes / rate)));
         } finally {
             setWorkload(vmUrl, 0, seed);
@@ -140,6 +148,12 @@ final class AzureDiskChanger {
 
     private URI vmUrl(String vm) {
         return azure.resolve("/api/vms/" + vm);
+    }
+
+    private void setPageWorkload(URI vmUrl, int writesPerSecond, long seed) {
+        api.send("PUT", URI.create(vmUrl + "/workload"), """
+                {"pattern": "RandomSmall", "writesPerSecond": %d, "writeSizeBytes": %d, "seed": %d}"""
+                .formatted(writesPerSecond, PAGE_BYTES, seed), 200);
     }
 
     private void setWorkload(URI vmUrl, int writesPerSecond, long seed) {

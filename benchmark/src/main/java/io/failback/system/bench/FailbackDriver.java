@@ -164,7 +164,7 @@ final class FailbackDriver {
      * @param suspendedAt when the client saw {@code Suspended}
      */
     record SuspendedDelta(String item, String vm, String job, double phase1Seconds, Usage phase1Usage, double proofsSeconds,
-            EstimateReading estimate, Instant posted, Instant suspendedAt) {
+            EstimateReading estimate, Instant posted, Instant suspendedAt, Usage usageAtSuspension) {
     }
 
     /**
@@ -195,13 +195,15 @@ final class FailbackDriver {
         String job = api.failback(item, "ForDownTime", "NoAction", null);
         awaitJob(job, "Suspended");
         double phase1 = secondsSince(posted);
-        Usage phase1Usage = Usage.of(system).since(start);
+        Usage atSuspension = Usage.of(system);
+        Usage phase1Usage = atSuspension.since(start);
         Instant suspended = Instant.now();
         if (!awaitProofs) {
-            return new SuspendedDelta(item, vm, job, phase1, phase1Usage, Double.NaN, estimate, posted, suspended);
+            return new SuspendedDelta(item, vm, job, phase1, phase1Usage, Double.NaN, estimate, posted, suspended, atSuspension);
         }
         awaitPreparedProofs(vm);
-        return new SuspendedDelta(item, vm, job, phase1, phase1Usage, secondsSince(suspended), estimate, posted, suspended);
+        return new SuspendedDelta(item, vm, job, phase1, phase1Usage, secondsSince(suspended), estimate, posted, suspended,
+                atSuspension);
     }
 
     /** Running, Stopped, ... as azure-sim says. */
@@ -254,6 +256,8 @@ final class FailbackDriver {
         // "Complete Failover" reads it again, and it then says what phase 2 will cost.
         EstimateReading beforeResume = afterSnapshot == null ? null : estimate(suspended.item(), "ForDownTime");
         Usage resumedAt = Usage.of(system);
+        // Catch-up rounds send while the job waits: what Azure wrote since phase 1's snapshot travels then or in phase 2.
+        Usage whileSuspended = resumedAt.since(suspended.usageAtSuspension());
         Instant resumed = Instant.now();
         api.resume(suspended.job());
         JsonNode done = awaitJob(suspended.job(), "Succeeded");
@@ -262,7 +266,7 @@ final class FailbackDriver {
         requireProven(done);
         // The SnapshotSynchronization task's counters are final once the job is Suspended, so the ended job has them all.
         return new DeltaRun(name, beforeSnapshot, afterSnapshot, suspended.job(), hostBlocksBefore, suspended.phase1Seconds(),
-                suspended.phase1Usage(), suspended.proofsSeconds(), phase2, phase2Usage, TaskReport.all(done),
+                suspended.phase1Usage(), suspended.proofsSeconds(), whileSuspended, phase2, phase2Usage, TaskReport.all(done),
                 stopHostVm(suspended.vm()), suspended.estimate(), beforeResume, phase1Pages, phase2Pages);
     }
 

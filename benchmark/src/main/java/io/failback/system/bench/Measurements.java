@@ -97,6 +97,7 @@ final class Measurements {
      * @param hostBlocksBefore blocks the on-premises VM had written since it last started: they differ from Azure too
      * @param proofsSeconds    from Suspended until both sites' digests of their disks were ready (prepared in the
      *                         background while the job waits); Resume comes after it, as an operator's would
+     * @param whileSuspended   from Suspended until Resume: the catch-up rounds' sending
      * @param tasks            every task of the job, as it ended
      * @param hostBlocksAfter  the same count after this failback started it again, until the benchmark stopped it
      * @param estimate         job-service's failback estimate for ForDownTime, read just before the POST; null if it
@@ -105,11 +106,12 @@ final class Measurements {
      *                         suspended (then it estimates phase 2 alone); null otherwise
      * @param phase1Pages      where the disks differed just before phase 1 (Azure's against the host's, read from their
      *                         files): what phase 1 has to send; null where the case does not count it
-     * @param phase2Pages      where they differed just before Resume: what phase 2 has to send; null where not counted
+     * @param phase2Pages      the pages Azure's writes while the job was suspended changed, against the disk phase 1
+     *                         copied: what the catch-up rounds and phase 2 have to send; null where not counted
      */
     record DeltaRun(String name, AzureChange beforeSnapshot, AzureChange afterSnapshot, String jobName, long hostBlocksBefore,
-            double phase1Seconds, Usage phase1Usage, double proofsSeconds, double phase2Seconds, Usage phase2Usage,
-            List<TaskReport> tasks, long hostBlocksAfter, EstimateReading estimate, EstimateReading beforeResume,
+            double phase1Seconds, Usage phase1Usage, double proofsSeconds, Usage whileSuspended, double phase2Seconds,
+            Usage phase2Usage, List<TaskReport> tasks, long hostBlocksAfter, EstimateReading estimate, EstimateReading beforeResume,
             PageDifference phase1Pages, PageDifference phase2Pages) {
 
         TaskReport snapshotSync() {
@@ -139,9 +141,9 @@ final class Measurements {
             return new EstimateReading(estimate.option(), phase1 + beforeResume.downtimeSeconds(), beforeResume.downtimeSeconds());
         }
 
-        /** What sync-service sent in both phases. */
+        /** What sync-service sent in both phases and the catch-up rounds between them. */
         long relayBytesWritten() {
-            return phase1Usage.relayBytesWritten() + phase2Usage.relayBytesWritten();
+            return phase1Usage.relayBytesWritten() + whileSuspended.relayBytesWritten() + phase2Usage.relayBytesWritten();
         }
     }
 

@@ -49,8 +49,8 @@ class ReportTest {
 
         // 12 CPU seconds of the system for 2 GB sent.
         assertRow(summary, "CPU seconds of all the system's processes per GB", "6.0 CPU-s/GB", "**missed**");
-        // Phase 2 sent 16 × 4096 B per page written: whole blocks for single pages.
-        assertRow(summary, "phase 2 of a ForDownTime failback after 1% of the disk was written in Azure while suspended",
+        // The catch-up rounds and phase 2 sent 10 + 6 × 4096 B per page written: whole blocks for single pages.
+        assertRow(summary, "catch-up rounds and phase 2 of a ForDownTime failback after 1% of the disk was written in Azure",
                 "16.00×", "**missed**");
         assertRow(summary, "Reverse Replicate after 1% of the disk was written on-premises: relay", "1.05×", "met");
         assertRow(summary, "phase 1 of a ForDownTime failback after 1% of the disk was written in Azure", "1.20×", "**missed**");
@@ -201,7 +201,8 @@ class ReportTest {
         // 1% of the pages (10486) written in 4 KiB writes, each in a block of its own.
         PageDifference pages = new PageDifference(10_000, 10_000);
         DeltaRun small = delta("random 4 KiB writes (1%)", new AzureChange(10_000, 10_486, 65536, 5243, 2),
-                new AzureChange(10_000, 10_486, 65536, 5243, 2), 3.0, 2.0, (long) (1.2 * pages.pageBytes()), 16 * pages.pageBytes(),
+                new AzureChange(10_000, 10_486, 65536, 5243, 2), 3.0, 2.0, (long) (1.2 * pages.pageBytes()), 10 * pages.pageBytes(),
+                6 * pages.pageBytes(),
                 new EstimateReading("ForDownTime", 9, 1), new EstimateReading("ForDownTime", 2, 2), pages, pages);
         DeltaRun afterSnapshot = delta("1% written while suspended", null, new AzureChange(655, 655, 65536, 328, 2), 0.5, 0.45,
                 300_000, 43_000_000L, new EstimateReading("ForDownTime", 2, 1), new EstimateReading("ForDownTime", 0.45, 0.45), null, null);
@@ -214,11 +215,17 @@ class ReportTest {
     private static DeltaRun delta(String name, AzureChange before, AzureChange after, double phase1, double phase2,
             long phase1Relay, long phase2Relay, EstimateReading estimate, EstimateReading beforeResume, PageDifference phase1Pages,
             PageDifference phase2Pages) {
+        return delta(name, before, after, phase1, phase2, phase1Relay, 0, phase2Relay, estimate, beforeResume, phase1Pages, phase2Pages);
+    }
+
+    private static DeltaRun delta(String name, AzureChange before, AzureChange after, double phase1, double phase2,
+            long phase1Relay, long whileSuspendedRelay, long phase2Relay, EstimateReading estimate, EstimateReading beforeResume,
+            PageDifference phase1Pages, PageDifference phase2Pages) {
         List<TaskReport> tasks = List.of(task("SnapshotSynchronization", 0, phase1 - 0.2),
                 task("ShutdownAzureVm", 100, 100.02), task("FinalDeltaSynchronization", 100.02, 100 + phase2 - 0.1),
                 task("StartOnPremisesVm", 100 + phase2 - 0.1, 100 + phase2 - 0.08));
-        return new DeltaRun(name, before, after, "job-" + name, 3, phase1, usage(2, phase1Relay), 0.1, phase2,
-                usage(1, phase2Relay), tasks, 2, estimate, beforeResume, phase1Pages, phase2Pages);
+        return new DeltaRun(name, before, after, "job-" + name, 3, phase1, usage(2, phase1Relay), 0.1,
+                usage(0.5, whileSuspendedRelay), phase2, usage(1, phase2Relay), tasks, 2, estimate, beforeResume, phase1Pages, phase2Pages);
     }
 
     private static ReverseReplication reverse(double seconds, long blocks, long relay, PageDifference pages) {
