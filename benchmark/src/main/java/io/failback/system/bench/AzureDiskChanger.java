@@ -60,7 +60,7 @@ final class AzureDiskChanger {
      */
     void startWriting(String vm, int writesPerSecond, long seed) {
         // Set while it is stopped, so that it writes at this rate from its first tick.
-        setPageWorkload(vmUrl(vm), writesPerSecond, seed);
+        setWorkload(vmUrl(vm), writesPerSecond, PAGE_BYTES, seed);
         start(vm);
     }
 
@@ -69,12 +69,12 @@ final class AzureDiskChanger {
      * down or sets another workload.
      */
     void keepWriting(String vm, int writesPerSecond, long seed) {
-        setPageWorkload(vmUrl(vm), writesPerSecond, seed);
+        setWorkload(vmUrl(vm), writesPerSecond, PAGE_BYTES, seed);
     }
 
     /** A VM's workload outlives its shutdown: this one leaves it idle, now and when it next starts. */
     void stopWriting(String vm) {
-        setWorkload(vmUrl(vm), 0, 0);
+        setWorkload(vmUrl(vm), 0, BLOCK_BYTES, 0);
     }
 
     /** Changes {@code percent}% of the running VM's blocks, counted from now, and leaves it running idle. */
@@ -99,13 +99,13 @@ final class AzureDiskChanger {
         Instant started = Instant.now();
         Instant deadline = started.plus(Duration.ofSeconds(60 + target / finalRate * 3));
         try {
-            setWorkload(vmUrl, rate, seed);
+            setWorkload(vmUrl, rate, BLOCK_BYTES, seed);
             awaitChangedBlocks(vm, changed, slowDownAt, FAST_POLL, deadline);
             // A new seed: the same one would replay the writes just made, into blocks already counted.
-            setWorkload(vmUrl, finalRate, -seed);
+            setWorkload(vmUrl, finalRate, BLOCK_BYTES, -seed);
             awaitChangedBlocks(vm, changed, target, FINAL_POLL, deadline);
         } finally {
-            setWorkload(vmUrl, 0, seed);
+            setWorkload(vmUrl, 0, BLOCK_BYTES, seed);
         }
         double seconds = FailbackDriver.secondsSince(started);
         // Counted after the stop: the last writes of the final tick are included.
@@ -127,10 +127,10 @@ final class AzureDiskChanger {
                 Math.round(writes / SECONDS_TO_TARGET)));
         Instant started = Instant.now();
         try {
-            setPageWorkload(vmUrl, rate, seed);
+            setWorkload(vmUrl, rate, PAGE_BYTES, seed);
             FailbackDriver.sleep(Duration.ofMillis(Math.round(1000.0 * writes / rate)));
         } finally {
-            setWorkload(vmUrl, 0, seed);
+            setWorkload(vmUrl, 0, BLOCK_BYTES, seed);
         }
         double seconds = FailbackDriver.secondsSince(started);
         long blocks = api.get(URI.create(vmUrl + "/disks/disk-0/changed-blocks?since=" + point)).path("blockCount").asLong();
@@ -150,15 +150,9 @@ final class AzureDiskChanger {
         return azure.resolve("/api/vms/" + vm);
     }
 
-    private void setPageWorkload(URI vmUrl, int writesPerSecond, long seed) {
+    private void setWorkload(URI vmUrl, int writesPerSecond, int writeBytes, long seed) {
         api.send("PUT", URI.create(vmUrl + "/workload"), """
                 {"pattern": "RandomSmall", "writesPerSecond": %d, "writeSizeBytes": %d, "seed": %d}"""
-                .formatted(writesPerSecond, PAGE_BYTES, seed), 200);
-    }
-
-    private void setWorkload(URI vmUrl, int writesPerSecond, long seed) {
-        api.send("PUT", URI.create(vmUrl + "/workload"), """
-                {"pattern": "RandomSmall", "writesPerSecond": %d, "writeSizeBytes": %d, "seed": %d}"""
-                .formatted(writesPerSecond, BLOCK_BYTES, seed), 200);
+                .formatted(writesPerSecond, writeBytes, seed), 200);
     }
 }

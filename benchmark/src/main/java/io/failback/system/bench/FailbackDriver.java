@@ -162,6 +162,7 @@ final class FailbackDriver {
      *
      * @param posted      just before the failback's POST
      * @param suspendedAt when the client saw {@code Suspended}
+     * @param usageAtSuspension the processes' counters then: catch-up rounds send from here until Resume
      */
     record SuspendedDelta(String item, String vm, String job, double phase1Seconds, Usage phase1Usage, double proofsSeconds,
             EstimateReading estimate, Instant posted, Instant suspendedAt, Usage usageAtSuspension) {
