@@ -20,9 +20,11 @@ import org.jboss.logging.Logger;
 /**
  * Keeps suspended ForDownTime failbacks caught up (issue #17): while a job waits for "Complete Failover" and its Azure
  * VM goes on writing, a round at a time goes to sync-service ({@code SyncCommand.CatchUp}), each from the job's
- * checkpoint, a pause ({@code failback.catch-up.pause}) after the last one ended, so that phase 2 then sends only
- * what was written since the last round. A round that sync-service never answers (it crashed and the command was
- * lost) is given up after the job lease, and the next one goes out. Resume (phase 2) supersedes a round under way:
+ * checkpoint, once the VM has written {@code failback.catch-up.max-behind} since the last one's snapshot or a pause
+ * ({@code failback.catch-up.pause}) after it ended, whichever comes first, so that phase 2 then sends only what was
+ * written since the last round, about the same amount whenever Complete Failover is pressed. A round that
+ * sync-service never answers (it crashed and the command was lost) is given up after the job lease, and the next one
+ * goes out. Resume (phase 2) supersedes a round under way:
  * sync-service stops it, and phase 2 continues from the last checkpoint a round reported.
  * <p>
  * Every instance of job-service runs this pass; a round is issued in the transaction that records it on the job, so
@@ -92,7 +94,23 @@ public class CatchUpRounds {
         if (catchUp.roundCommandId() != null) {
             return catchUp.roundIssuedAt().plus(config.jobLease());
         }
-        return catchUp.roundIssuedAt().plus(config.catchUp().pause());
+        return catchUp.roundIssuedAt().plus(restAfter(catchUp, config.catchUp()));
+    }
+
+    /**
+     * How long after a round's end the next one starts: when the VM, at the rate the round measured, will have written
+     * {@code max-behind} since the round's snapshot, but no later than the pause. A VM that writes faster than rounds
+     * send is due at once; the pass then still waits {@link #SETTLE} after the round's end, its shortest rest.
+     */
+    static Duration restAfter(ReplicationJob.CatchUp catchUp, JobServiceConfig.CatchUp settings) {
+        Duration pause = settings.pause();
+        double rate = catchUp.writtenBytesPerSecond();
+        if (rate <= 0) {
+            return pause;
+        }
+        double seconds = (settings.maxBehind().asLongValue() - catchUp.behindBytes()) / rate;
+        Duration untilBehind = Duration.ofMillis(Math.round(Math.max(0, seconds) * 1000));
+        return untilBehind.compareTo(pause) < 0 ? untilBehind : pause;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.failback.jobs.service;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -59,12 +60,20 @@ public interface JobServiceConfig {
         boolean enabled();
 
         /**
-         * The rest between one round's end and the next one's start: what paces the rounds, so that a suspended job
-         * does not read the Azure VM's disks without a break nor hold a copy slot other jobs wait for. Phase 2 sends
-         * what the VM wrote in about this much time plus one round.
+         * The longest rest between one round's end and the next one's start, so that a suspended job does not read
+         * the Azure VM's disks without a break nor hold a copy slot other jobs wait for. A VM that writes little gets
+         * a round this often.
          */
         @WithDefault("5s")
         Duration pause();
+
+        /**
+         * A round starts sooner, once the VM has written about this much since the last round's snapshot (at the rate
+         * that round measured): what phase 2 would have to send beyond one round's writes, so the downtime of
+         * Complete Failover stays about the same whenever it is pressed, however fast the VM writes.
+         */
+        @WithDefault("8M")
+        MemorySize maxBehind();
     }
 
     /** azure-sim's management API, asked for disk metrics when estimating a failback. */
