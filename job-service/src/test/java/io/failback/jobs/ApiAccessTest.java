@@ -69,7 +69,7 @@ class ApiAccessTest {
 
     private static final List<String> READS = List.of("/api/replicationProtectedItems", "/api/replicationJobs",
             "/api/replicationRecoveryPlans", "/api/replicationFabrics", "/api/replicationRecoveryServicesProviders", "/api/auditRecords",
-            "/api/replicationProtectedItems/vm-x/failbackEstimate");
+            "/api/replicationProtectedItems/vm-x/failbackEstimate", "/api/replicationRecoveryPlans/plan-x/failbackEstimate");
 
     /** Reads that must not even tell an anonymous caller whether the resource exists. */
     private static final List<String> READS_OF_UNKNOWN = List.of("/api/replicationJobs/no-such-job",

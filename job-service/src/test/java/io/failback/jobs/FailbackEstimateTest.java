@@ -256,6 +256,113 @@ class FailbackEstimateTest {
     }
 
     @Test
+    void copiesSideBySideTeachTheLinksThroughputTogetherNotEachCopysShare() {
+        String item = registered("host-est-shared", "shaped-shared");
+        Instant at = Instant.now().minus(Duration.ofMinutes(30));
+        // A plan's eight copies of 512 MiB disks side by side, started half a second apart: each took 8 s (67 MB/s), the
+        // link moved all 4 GiB in the 11.5 s from the first's start to the last's end (373 MB/s together).
+        long disk = DISK / 8;
+        long data = DATA / 8;
+        List<String> plan = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            plan.add(insertJob("est-shared-" + i, "host-est-shared", "ForSynchronization", "Succeeded", 1, data,
+                    at.plusMillis(500L * i), 0.1, List.of(task("PrerequisitesCheck", 0, null, false),
+                            task("PrepareOnPremisesVm", PREPARE, null, false), task("ShutdownAzureVm", SHUTDOWN, null, false),
+                            task("DataSynchronization", 8.0, progress(disk, disk, disk, 0), false), task("StartOnPremisesVm", START, null, false))));
+        }
+
+        JsonPath estimate = estimate(item);
+        assertEquals(1, estimate.getInt("basis.copyPeriods"), estimate.prettify());
+        assertEquals(8, estimate.getInt("basis.copiesLearnedFrom"), estimate.prettify());
+        assertTrue(estimate.getString("basis.summary").contains("up to 8 at once"), estimate.prettify());
+        assertEquals(1, step(estimate, "DataSynchronization").get("runs"));
+        // Side by side, none ran alone: their fixed steps teach nothing (each waited behind the others for the host).
+        assertEquals(0, step(estimate, "control").get("runs"), estimate.prettify());
+        assertEquals(0, step(estimate, "PrepareOnPremisesVm").get("runs"), estimate.prettify());
+        // The one 4 GiB disk's copy takes what the link took for the eight's 4 GiB, less part of the seven more copies'
+        // fixed costs: not 8 s (one copy's time) nor 64 s (8 × 8 s at one copy's rate).
+        double copy = ((Number) option(estimate, "ForSynchronization").get("totalSeconds")).doubleValue() - (CONTROL + PREPARE + SHUTDOWN + START);
+        assertTrue(copy > 9.5 && copy < 11.5, copy + " s: " + estimate.prettify());
+    }
+
+    @Test
+    void aPeriodWithAnInterruptedCopyTeachesNothingOfTheLinkEvenForTheCopiesBesideIt() {
+        String item = registered("host-est-spoiled", "shaped-spoiled");
+        Instant at = Instant.now().minus(Duration.ofMinutes(40));
+        // Two copies side by side, one of them given back to sync-service (its time includes the silence): 1 s each,
+        // where the benchmark's takes 6.
+        insertJob("est-spoiled-ok", "host-est-spoiled", "ForSynchronization", "Succeeded", 1, DATA, at, 0.1, fullDownloadTasks(1.0, 0, false));
+        insertJob("est-spoiled-redriven", "host-est-spoiled", "ForSynchronization", "Succeeded", 2, DATA, at.plusMillis(300), 0.1,
+                fullDownloadTasks(1.0, 0, false));
+
+        JsonPath estimate = estimate(item);
+        assertEquals(0, estimate.getInt("basis.copyPeriods"), estimate.prettify());
+        assertEquals(0, step(estimate, "DataSynchronization").get("runs"));
+        assertSeconds(DEFAULT_FULL_DOWNLOAD, option(estimate, "ForSynchronization").get("totalSeconds"));
+    }
+
+    @Test
+    void copiesUnderWayToTheHostShareTheLinkWithTheOneEstimated() {
+        String item = registered("host-est-busy", "shaped-busy");
+        // A full download of the same disk to the host, half sent.
+        String busy = insertJob("est-busy", "host-est-busy", "ForSynchronization", "InProgress", 1, DATA, Instant.now().minusSeconds(3), 0.1,
+                List.of(task("PrerequisitesCheck", 0, null, false), task("PrepareOnPremisesVm", PREPARE, null, false),
+                        task("ShutdownAzureVm", SHUTDOWN, null, false), running("DataSynchronization", """
+                                {"bytesTotal": %d, "bytesScanned": %d, "bytesToSend": %d, "bytesSent": %d, "bytesPerSecond": 0, "etaSeconds": null, "bytesResumed": 0}"""
+                                .formatted(DISK, DISK / 2, DISK, DISK / 2))));
+
+        JsonPath estimate = estimate(item);
+        assertEquals(1, estimate.getInt("sharedLink.copiesUnderWay"), estimate.prettify());
+        assertEquals(List.of(busy), estimate.getList("sharedLink.jobs"));
+        // Sharing the link with it until it ends: its remaining half of the bytes' time comes on top.
+        Map<String, Object> full = option(estimate, "ForSynchronization");
+        double bytesSeconds = DEFAULT_FULL_COPY - 0.1;
+        assertSeconds(DEFAULT_FULL_DOWNLOAD + bytesSeconds / 2, full.get("totalSeconds"));
+        assertTrue(((String) full.get("note")).contains("1 copies to this host are under way"), estimate.prettify());
+        // A phase 2 still to come (after phase 1) does not count on the copies under way now.
+        Map<String, Object> delta = option(estimate, "ForDownTime");
+        assertSeconds(FINAL_PHASE_CONTROL + SHUTDOWN + 0.045 + START, delta.get("phase2Seconds"));
+    }
+
+    @Test
+    void aRecoveryPlansEstimateRunsItsGroupsInOrderAndTheItemsOfAGroupSideBySide() {
+        String first = registered("host-est-plan", "shaped-plan-a");
+        String second = registered("host-est-plan", "shaped-plan-b");
+        String third = registered("host-est-plan", "shaped-plan-c");
+        given().contentType(ContentType.JSON).body("""
+                        {"properties": {"groups": [
+                          {"groupType": "Boot", "replicationProtectedItems": [{"id": "%s"}, {"id": "%s"}]},
+                          {"groupType": "Boot", "replicationProtectedItems": [{"id": "%s"}]}]}}""".formatted(first, second, third))
+                .put("/api/replicationRecoveryPlans/plan-est").then().statusCode(201);
+
+        JsonPath estimate = given().get("/api/replicationRecoveryPlans/plan-est/failbackEstimate").then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of(1, 2), estimate.getList("groups.group"), estimate.prettify());
+        assertEquals(List.of(first, second), estimate.getList("groups[0].items"));
+        // The first group's two disks share the host's link: both copies' costs, one after the other's on the link.
+        double fixed = CONTROL + PREPARE + SHUTDOWN + START;
+        double twoDisks = fixed + 2 * DEFAULT_FULL_COPY;
+        assertSeconds(twoDisks, estimate.getDouble("groups[0].seconds.ForSynchronization"));
+        assertSeconds(DEFAULT_FULL_DOWNLOAD, estimate.getDouble("groups[1].seconds.ForSynchronization"));
+        Map<String, Object> full = option(estimate, "ForSynchronization");
+        assertSeconds(twoDisks + DEFAULT_FULL_DOWNLOAD, full.get("totalSeconds"));
+        assertSeconds(twoDisks - PREPARE, full.get("downtimeSeconds"));
+        assertEquals(3 * DISK, ((Number) full.get("bytesToSend")).longValue());
+        // ForDownTime: every VM's phase 1 at once, then phase 2 group by group.
+        Map<String, Object> delta = option(estimate, "ForDownTime");
+        long changed = AzureSimStandIn.SHAPED_CHANGED_BYTES_SINCE_SHUTDOWN;
+        double phase1 = SNAPSHOT_PHASE_CONTROL + PREPARE + 3 * (0.04 + DISK / 150e9 + changed / 175e6);
+        assertSeconds(phase1, delta.get("phase1Seconds"));
+        // The VMs do not write: each phase 2 sends nothing, and costs its copies' fixed part; the first group has two.
+        double oneVm = FINAL_PHASE_CONTROL + SHUTDOWN + 0.045 + START;
+        assertSeconds(oneVm + 0.045 + oneVm, delta.get("phase2Seconds"));
+        assertSeconds(oneVm + 0.045, delta.get("downtimeSeconds"));
+        assertTrue(estimate.getString("basis.summary").startsWith("2 groups in order, 3 VMs on 1 host"), estimate.prettify());
+        assertEquals(List.of("host-est-plan"), estimate.getList("basis.hosts.hostId"));
+
+        given().get("/api/replicationRecoveryPlans/no-such-plan/failbackEstimate").then().statusCode(404);
+    }
+
+    @Test
     void aSuspendedFailbackIsEstimatedForItsPhase2() {
         String item = registered("host-est-suspended", "shaped-suspended");
         String job = insertJob("est-suspended", "host-est-suspended", "ForDownTime", "Suspended", 1, DATA, Instant.now().minusSeconds(30), 0,
@@ -308,12 +415,19 @@ class FailbackEstimateTest {
         assertEquals(Math.round(expected * 100) / 100.0, ((Number) actual).doubleValue(), 0.0101);
     }
 
-    /** A task as the job stores it, lasting {@code seconds}; where it starts is set when the job is written. */
-    private record Task(String name, double seconds, String progressJson, boolean waited) {
+    /**
+     * A task as the job stores it, lasting {@code seconds}; where it starts is set when the job is written. One that is
+     * {@code InProgress} has not ended.
+     */
+    private record Task(String name, double seconds, String progressJson, boolean waited, String state) {
     }
 
     private static Task task(String name, double seconds, String progressJson, boolean waited) {
-        return new Task(name, seconds, progressJson, waited);
+        return new Task(name, seconds, progressJson, waited, "Succeeded");
+    }
+
+    private static Task running(String name, String progressJson) {
+        return new Task(name, 0, progressJson, false, "InProgress");
     }
 
     private static String progress(long total, long scanned, long toSend, long resumed) {
@@ -330,7 +444,7 @@ class FailbackEstimateTest {
 
     /**
      * Writes a failback job that started at {@code start}: {@code outside} seconds of the job's own work before its first
-     * task, then its tasks one after the other; it ends with its last task (a Suspended one does not end).
+     * task, then its tasks one after the other; it ends with its last task (a Suspended or InProgress one does not end).
      */
     private String insertJob(String name, String host, String dataSyncOption, String state, int attempts, Long sourceDataBytes,
             Instant start, double outside, List<Task> tasks) {
@@ -341,7 +455,8 @@ class FailbackEstimateTest {
                 + " starttime, endtime, failoverdirection, datasyncoption, targetproviderid, attempts, version, publishedversion,"
                 + " sourcedatabytes, details) values ($1, 'PlannedFailover', 'Planned failover', $2, $2, $3, $3, $4, $5,"
                 + " 'RecoveryToPrimary', $6, $7, $8, 0, 0, $9, $10)",
-                name, state, "item-of-" + name, utc(start), "Suspended".equals(state) ? null : utc(at), dataSyncOption, host, attempts,
+                name, state, "item-of-" + name, utc(start), "Suspended".equals(state) || "InProgress".equals(state) ? null : utc(at),
+                dataSyncOption, host, attempts,
                 sourceDataBytes, new io.vertx.core.json.JsonObject(details));
         return name;
     }
@@ -371,9 +486,10 @@ class FailbackEstimateTest {
         io.vertx.core.json.JsonArray json = new io.vertx.core.json.JsonArray();
         for (Task task : tasks) {
             Instant end = at.plusNanos((long) (task.seconds() * 1e9));
+            boolean ended = "Succeeded".equals(task.state());
             json.add(new io.vertx.core.json.JsonObject().put("taskId", task.name()).put("name", task.name())
-                    .put("friendlyName", task.name()).put("state", "Succeeded").put("stateDescription", "Completed")
-                    .put("startTime", at.toString()).put("endTime", end.toString())
+                    .put("friendlyName", task.name()).put("state", task.state()).put("stateDescription", ended ? "Completed" : "In progress")
+                    .put("startTime", at.toString()).put("endTime", ended ? end.toString() : null)
                     .put("progress", task.progressJson() == null ? null : new io.vertx.core.json.JsonObject(task.progressJson()))
                     .put("errors", new io.vertx.core.json.JsonArray()).put("lastSequence", 2).put("waitedForAPart", task.waited()));
             at = end;
@@ -381,9 +497,13 @@ class FailbackEstimateTest {
         return json;
     }
 
-    /** When the last of the tasks {@link #laidOut} ended; {@code start} when there are none. */
+    /** When the last of the tasks {@link #laidOut} ended (or started, if it runs); {@code start} when there are none. */
     private static Instant endOf(io.vertx.core.json.JsonArray tasks, Instant start) {
-        return tasks.isEmpty() ? start : Instant.parse(tasks.getJsonObject(tasks.size() - 1).getString("endTime"));
+        if (tasks.isEmpty()) {
+            return start;
+        }
+        io.vertx.core.json.JsonObject last = tasks.getJsonObject(tasks.size() - 1);
+        return Instant.parse(last.getString("endTime") == null ? last.getString("startTime") : last.getString("endTime"));
     }
 
     /** The job's failback command: phase 2's ({@code completeFrom} set) or phase 1's. */

@@ -42,15 +42,19 @@ public record JobTask(String taskId, String name, String friendlyName, JobState 
     }
 
     /**
-     * The task cannot go on until a part that is away is back: it stays in progress and says what it waits for. A task
-     * that had not started yet starts waiting; one that ended stays as it is.
+     * The task cannot go on until a part that is away is back, or until its turn comes (a copy slot, a busy site): it
+     * stays in progress and says what it waits for. A task that had not started yet starts waiting; one that ended stays
+     * as it is. Only a wait for a part that was away marks it {@code waitedForAPart}: waiting one's turn is how copies
+     * share the link, which is what the estimate learns.
+     *
+     * @param itsTurn whether it waits its turn rather than for a part that is away
      */
-    public JobTask waiting(Instant at, String waitingFor, long sequence) {
+    public JobTask waiting(Instant at, String waitingFor, long sequence, boolean itsTurn) {
         if (state.isFinal()) {
             return this;
         }
         return new JobTask(taskId, name, friendlyName, JobState.InProgress, WAITING_PREFIX + waitingFor,
-                startTime == null ? at : startTime, null, progress, errors, sequence, true);
+                startTime == null ? at : startTime, null, progress, errors, sequence, waitedForAPart || !itsTurn);
     }
 
     /** The part the task waited for is back: it goes on. */

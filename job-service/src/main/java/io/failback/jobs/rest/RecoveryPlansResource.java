@@ -8,6 +8,7 @@ import io.failback.contracts.messaging.OperationRequest;
 import io.failback.contracts.site.ProblemException;
 import io.failback.jobs.view.RecoveryPlansView.RecoveryPlanProperties;
 import io.failback.jobs.view.Views.Resource;
+import io.failback.jobs.service.FailbackEstimator;
 import io.failback.jobs.service.ItemOperationRequests;
 import io.failback.jobs.service.PlannedFailoverRequest;
 import io.failback.jobs.service.RecoveryPlanRequest;
@@ -39,10 +40,12 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 public class RecoveryPlansResource {
     private final RecoveryPlanService plans;
     private final JobStarts jobStarts;
+    private final FailbackEstimator estimator;
 
-    RecoveryPlansResource(RecoveryPlanService plans, JobStarts jobStarts) {
+    RecoveryPlansResource(RecoveryPlanService plans, JobStarts jobStarts, FailbackEstimator estimator) {
         this.plans = plans;
         this.jobStarts = jobStarts;
+        this.estimator = estimator;
     }
 
     /** {@code $top} plans at a time in name order; {@code nextLink} carries the last name seen. */
@@ -69,6 +72,15 @@ public class RecoveryPlansResource {
     @Path("/{name}")
     public Uni<Resource<RecoveryPlanProperties>> get(@PathParam("name") String name) {
         return plans.find(name).map(RecoveryPlansView::plan);
+    }
+
+    @GET
+    @Path("/{name}/failbackEstimate")
+    @Operation(summary = "How long the plan's failback would take with each data-sync option, group by group, and the longest any "
+            + "of its VMs would be down", description = "From its items' Azure VMs and their hosts' links, as each item's estimate; "
+            + "a group's items share their hosts' links.")
+    public Uni<FailbackEstimator.PlanEstimate> failbackEstimate(@PathParam("name") String name) {
+        return estimator.estimatePlan(name);
     }
 
     @PUT

@@ -100,7 +100,7 @@ public class JobRedriver {
                     Instant now = Instant.now();
                     for (JobTask task : job.tasks()) {
                         if (task.state() == JobState.InProgress) {
-                            job.updateTask(task.name(), running -> running.waiting(now, waitingFor, running.lastSequence()));
+                            job.updateTask(task.name(), running -> running.waiting(now, waitingFor, running.lastSequence(), false));
                         }
                     }
                     job.waitFor(waitingFor);

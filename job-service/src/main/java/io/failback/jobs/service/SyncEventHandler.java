@@ -195,13 +195,14 @@ public class SyncEventHandler {
      */
     private Uni<Void> waiting(ReplicationJob job, SyncEvent event, Instant at) {
         JobError part = errorOf(event);
-        updateTask(job, event, task -> task.waiting(at, part.message(), event.sequence()));
+        boolean itsTurn = event.failure() != null && event.failure().waitsItsTurn();
+        updateTask(job, event, task -> task.waiting(at, part.message(), event.sequence(), itsTurn));
         JobTask task = event.task() == null ? null : job.task(event.task().name());
         if (task == null || !task.waitsForAPart()) {
             return Uni.createFrom().voidItem();
         }
         job.waitFor(part.message());
-        if (event.failure() != null && event.failure().waitsItsTurn()) {
+        if (itsTurn) {
             // Whatever part the task waited for before is back, or it would not queue.
             return itemWaitsNoMore(job);
         }

@@ -4,14 +4,15 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * A data task's duration as a fixed cost plus a cost per byte of each kind it handles ({@code seconds = c · x}, with
- * {@code x[0] = 1} for the fixed cost and the other features in bytes), fitted to this installation's runs of it with
- * the benchmark's figures as the prior: a Bayesian linear regression whose prior is a normal distribution around the
- * defaults. A new installation gets the defaults; every run pulls the costs toward what it measured, as strongly as it
- * is informative, and the prediction says how uncertain it is. The fit is made for one prediction: a run smaller than
- * the one predicted teaches in proportion to its size, so that a tiny disk's run (its time mostly fixed costs, JIT
- * warm-up and scheduling) cannot set the per-byte costs of a large one; a run of next to no bytes says only what the
- * fixed cost is, and teaches that in full.
+ * How long copying takes as fixed costs per copy plus costs per byte of each kind handled ({@code seconds = c · x}: the
+ * first {@code counts} features count copies of each kind, the others are bytes), fitted to this installation's runs
+ * with the benchmark's figures as the prior: a Bayesian linear regression whose prior is a normal distribution around
+ * the defaults. A run may be one copy or several that shared the link (their features summed, their time the period
+ * any of them ran). A new installation gets the defaults; every run pulls the costs toward what it measured, as
+ * strongly as it is informative, and the prediction says how uncertain it is. The fit is made for one prediction: a
+ * run smaller than the one predicted teaches in proportion to its size, so that a tiny disk's run (its time mostly
+ * fixed costs, JIT warm-up and scheduling) cannot set the per-byte costs of a large one; a run of next to no bytes says
+ * only what the fixed costs are, and teaches that in full.
  */
 final class TaskCostModel {
     /** How far one run's duration strays from any linear model: an absolute part (scheduling, JIT, Kafka)... */
@@ -20,47 +21,50 @@ final class TaskCostModel {
     static final double RELATIVE_NOISE = 0.1;
     /** A run over at most this many bytes speaks of the fixed cost alone. */
     static final double FIXED_COST_RUN_BYTES = 1 << 20;
-    /** The features after the fixed cost are fitted in GB, so that all coefficients are of similar magnitude. */
+    /** The byte features are fitted in GB, so that all coefficients are of similar magnitude. */
     private static final double GB = 1e9;
 
-    /** One finished run: its features (x[0] = 1, then bytes of each kind) and how long it took. */
+    /** One finished run: its features (copies of each kind, then bytes of each kind) and how long it took. */
     record Run(String jobName, double[] features, double seconds, Instant endedAt) {
     }
 
+    private final int counts;
     private final double[] coefficients;
     private final double[][] covariance;
     private final List<Run> runs;
 
-    private TaskCostModel(double[] coefficients, double[][] covariance, List<Run> runs) {
+    private TaskCostModel(int counts, double[] coefficients, double[][] covariance, List<Run> runs) {
+        this.counts = counts;
         this.coefficients = coefficients;
         this.covariance = covariance;
         this.runs = runs;
     }
 
     /**
-     * @param prior the default fixed seconds, then seconds per byte of each kind
+     * @param prior the default fixed seconds per copy of each kind, then seconds per byte of each kind
+     * @param counts how many of the features count copies (the rest are bytes)
      * @param priorSpread one standard deviation of each, as a share of it (1.0: the installation may well be twice as
      *        fast or slow as the benchmark's machine)
      * @param fixedSpreadSeconds one standard deviation of the fixed cost
      * @param predicted the features of the run to predict: larger runs than it teach in full, smaller ones in proportion
      */
-    static TaskCostModel fit(double[] prior, double priorSpread, double fixedSpreadSeconds, List<Run> runs, double[] predicted) {
-        double predictedBytes = bytes(predicted);
+    static TaskCostModel fit(double[] prior, int counts, double priorSpread, double fixedSpreadSeconds, List<Run> runs, double[] predicted) {
+        double predictedBytes = bytes(predicted, counts);
         int n = prior.length;
-        double[] mean = prior.clone(); // seconds, then seconds per GB
-        for (int k = 1; k < n; k++) {
+        double[] mean = prior.clone(); // seconds per copy, then seconds per GB
+        for (int k = counts; k < n; k++) {
             mean[k] *= GB;
         }
         double[][] precision = new double[n][n];
         double[] weighted = new double[n];
         for (int k = 0; k < n; k++) {
-            double sigma = k == 0 ? fixedSpreadSeconds : Math.max(mean[k] * priorSpread, 1e-6);
+            double sigma = k < counts ? fixedSpreadSeconds : Math.max(mean[k] * priorSpread, 1e-6);
             precision[k][k] = 1 / (sigma * sigma);
             weighted[k] = mean[k] * precision[k][k];
         }
         for (Run run : runs) {
-            double[] x = scaled(run.features());
-            double bytes = bytes(run.features());
+            double[] x = scaled(run.features(), counts);
+            double bytes = bytes(run.features(), counts);
             double share = bytes <= FIXED_COST_RUN_BYTES || bytes >= predictedBytes ? 1 : bytes / predictedBytes;
             double noise = ABSOLUTE_NOISE_SECONDS + RELATIVE_NOISE * run.seconds();
             double weight = share / (noise * noise);
@@ -78,14 +82,14 @@ final class TaskCostModel {
                 fitted[i] += covariance[i][j] * weighted[j];
             }
             // No negative costs; and no byte is free: a run that seems to say so is noise.
-            fitted[i] = Math.max(fitted[i], i == 0 ? 0 : mean[i] * 0.05);
+            fitted[i] = Math.max(fitted[i], i < counts ? 0 : mean[i] * 0.05);
         }
-        return new TaskCostModel(fitted, covariance, List.copyOf(runs));
+        return new TaskCostModel(counts, fitted, covariance, List.copyOf(runs));
     }
 
-    /** The predicted seconds for a run with these features (x[0] = 1, then bytes). */
+    /** The predicted seconds for a run with these features (copies, then bytes). */
     double seconds(double[] features) {
-        double[] x = scaled(features);
+        double[] x = scaled(features, counts);
         double sum = 0;
         for (int i = 0; i < x.length; i++) {
             sum += coefficients[i] * x[i];
@@ -95,7 +99,7 @@ final class TaskCostModel {
 
     /** One standard deviation of that prediction: what the costs are not sure of, and a run's own noise. */
     double spreadSeconds(double[] features) {
-        double[] x = scaled(features);
+        double[] x = scaled(features, counts);
         double variance = 0;
         for (int i = 0; i < x.length; i++) {
             for (int j = 0; j < x.length; j++) {
@@ -106,11 +110,22 @@ final class TaskCostModel {
         return Math.sqrt(Math.max(variance, 0) + noise * noise);
     }
 
-    double fixedSeconds() {
-        return coefficients[0];
+    /** The seconds these features' bytes take, without the copies' fixed costs: their share of a link. */
+    double byteSeconds(double[] features) {
+        double[] x = scaled(features, counts);
+        double sum = 0;
+        for (int i = counts; i < x.length; i++) {
+            sum += coefficients[i] * x[i];
+        }
+        return sum;
     }
 
-    /** The rate of the k-th kind of bytes (k ≥ 1), in bytes per second. */
+    /** The fixed cost of a copy of the k-th kind (k below counts). */
+    double fixedSeconds(int k) {
+        return coefficients[k];
+    }
+
+    /** The rate of the k-th feature's bytes (k at least counts), in bytes per second. */
     double bytesPerSecond(int k) {
         return GB / coefficients[k];
     }
@@ -119,17 +134,17 @@ final class TaskCostModel {
         return runs;
     }
 
-    private static double bytes(double[] features) {
+    private static double bytes(double[] features, int counts) {
         double bytes = 0;
-        for (int k = 1; k < features.length; k++) {
+        for (int k = counts; k < features.length; k++) {
             bytes += features[k];
         }
         return bytes;
     }
 
-    private static double[] scaled(double[] features) {
+    private static double[] scaled(double[] features, int counts) {
         double[] x = features.clone();
-        for (int k = 1; k < x.length; k++) {
+        for (int k = counts; k < x.length; k++) {
             x[k] /= GB;
         }
         return x;
