@@ -4,6 +4,7 @@ import io.failback.system.LocalSystem;
 import io.failback.system.ProjectLayout;
 import io.failback.system.bench.FailbackDriver.SuspendedDelta;
 import io.failback.system.bench.FailbackDriver.Phase1Snapshot;
+import io.failback.system.bench.Measurements.PlanRun;
 import io.failback.system.bench.Measurements.AzureChange;
 import io.failback.system.bench.Measurements.CatchUpReading;
 import io.failback.system.bench.Measurements.CompressionRun;
@@ -53,6 +54,9 @@ public final class Benchmark {
     /** The on-premises VM makes its writes over this long. */
     private static final Duration ON_PREMISES_WRITING = Duration.ofSeconds(2);
     private static final long WARM_UP_BYTES = 1L << 30;
+    /** The recovery plan before each repetition's full download: more VMs than sync-service's four copy slots. */
+    static final int PLAN_VMS = 12;
+    static final long PLAN_VM_MIB = 64;
     private static final int SMALL_WRITE_BYTES = PageDifference.PAGE_BYTES;
     /**
      * In the live-workload family the Azure VM writes this long before the failback is posted: phase 1 then finds a
@@ -226,6 +230,10 @@ public final class Benchmark {
         driver.createAzureVm(vm, options.diskBytes());
         say("run %d: created in %.1f s", r, FailbackDriver.secondsSince(creating));
 
+        // Issue #18: a plan of many small VMs first, whose copies share the link, so that the full download's estimate
+        // is read right after what used to mislead it.
+        PlanRun plan = planFailback(r, driver);
+
         Shell.sync();
         say("run %d: full download", r);
         FullDownload full = driver.fullDownload(vm);
@@ -294,7 +302,29 @@ public final class Benchmark {
             sources.forEach(image -> image.toFile().delete());
             driver.deleteVms(vm, item);
         }
-        return new Repetition(full, deltas, smallWrites, afterSnapshot, reverse, digests, rsyncRuns);
+        return new Repetition(plan, full, deltas, smallWrites, afterSnapshot, reverse, digests, rsyncRuns);
+    }
+
+    /**
+     * A recovery plan of {@link #PLAN_VMS} VMs of {@link #PLAN_VM_MIB} MiB in one group fails back with a full download,
+     * their copies side by side on the host's link; the plan's estimate is read just before. Its VMs are deleted after.
+     */
+    private PlanRun planFailback(int r, FailbackDriver driver) {
+        List<String> vms = new ArrayList<>();
+        for (int i = 1; i <= PLAN_VMS; i++) {
+            vms.add("bench-plan-" + r + "-vm-" + i);
+        }
+        say("run %d: a recovery plan of %d VMs of %d MiB, one group, full download", r, PLAN_VMS, PLAN_VM_MIB);
+        try {
+            PlanRun plan = driver.planFailback("bench-plan-" + r, vms, PLAN_VM_MIB << 20);
+            say("run %d: the plan failed back in %.2f s (estimated %s s)", r, plan.jobSeconds(),
+                    plan.estimate() == null ? "–" : Report.seconds(plan.estimate().totalSeconds()));
+            return plan;
+        } finally {
+            if (!options.keepData()) {
+                vms.forEach(vm -> driver.deleteVms(vm, null));
+            }
+        }
     }
 
     /** The on-premises VM's rate for writing {@link #PERCENT_IN_SMALL_WRITES}% of a disk's pages over {@link #ON_PREMISES_WRITING}. */
@@ -437,7 +467,7 @@ public final class Benchmark {
             say("reverse replicate: %s: full download %.1f s; %d blocks written on-premises; Reverse Replicate %.2f s (relay %s); tasks %s",
                     BenchOptions.size(mib), full.jobSeconds(), reverse.blocksWritten(), reverse.jobSeconds(),
                     Report.bytes(reverse.usage().relayBytesWritten()), TaskReport.timeline(reverse.tasks(), reverse.tasks().get(0).start()));
-            return new LargeReverse(mib, full.jobSeconds(), reverse);
+            return new LargeReverse(mib, full.jobSeconds(), full.estimate(), reverse);
         } finally {
             if (!options.keepData()) {
                 driver.deleteVms(vm, vm);
@@ -492,7 +522,7 @@ public final class Benchmark {
                 Report.bytes(linkBytes), TaskReport.timeline(full.tasks(), posted), full.usage().machineCpuSeconds(),
                 full.usage().describeProcesses());
         return new CompressionRun(link, content, setting, options.wanMib(), full.jobSeconds(), full.usage().relayBytesWritten(),
-                linkBytes, full.usage());
+                linkBytes, full.usage(), full.estimate());
     }
 
     /** host-agent started anew, advertising {@code url} in its heartbeats; returns once job-service has it. */

@@ -9,6 +9,7 @@ import io.failback.system.bench.Measurements.CatchUpReading;
 import io.failback.system.bench.Measurements.DeltaRun;
 import io.failback.system.bench.Measurements.EstimateReading;
 import io.failback.system.bench.Measurements.FullDownload;
+import io.failback.system.bench.Measurements.PlanRun;
 import io.failback.system.bench.Measurements.ReverseReplication;
 import io.failback.system.bench.Measurements.TaskReport;
 import io.failback.system.bench.Measurements.WrittenSince;
@@ -127,12 +128,40 @@ final class FailbackDriver {
     }
 
     /**
+     * A recovery plan of the VMs in one group, each created in Azure ({@code diskBytes}, shaped like the main disk) and
+     * registered, fails back with a full download; its estimate is read just before the POST.
+     */
+    PlanRun planFailback(String plan, List<String> vms, long diskBytes) {
+        for (String vm : vms) {
+            createAzureVm(vm, diskBytes);
+            register(vm, vm);
+        }
+        String items = String.join(", ", vms.stream().map(vm -> "{\"id\": \"" + vm + "\"}").toList());
+        api.send("PUT", jobs.resolve("/api/replicationRecoveryPlans/" + plan), """
+                {"properties": {"groups": [{"groupType": "Boot", "replicationProtectedItems": [%s]}]}}""".formatted(items), 201);
+        EstimateReading estimate = estimateAt("/api/replicationRecoveryPlans/" + plan + "/failbackEstimate", plan, "ForSynchronization");
+        Shell.sync();
+        Instant posted = Instant.now();
+        String job = api.send("POST", jobs.resolve("/api/replicationRecoveryPlans/" + plan + "/plannedFailover"), """
+                {"properties": {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": {"instanceType": "HyperVReplicaAzureFailback",
+                  "dataSyncOption": "ForSynchronization", "recoveryVmCreationOption": "CreateVmIfNotFound"}}}""", 202).path("name").asText();
+        awaitJob(job, "Succeeded");
+        double seconds = secondsSince(posted);
+        vms.forEach(this::stopHostVm);
+        return new PlanRun(plan, vms.size(), diskBytes >> 20, job, seconds, estimate);
+    }
+
+    /**
      * What job-service's {@code failbackEstimate} of the item says of {@code option} now; null (and a note) if it
      * cannot be read, so that the benchmark goes on without it.
      */
     EstimateReading estimate(String item, String option) {
+        return estimateAt("/api/replicationProtectedItems/" + item + "/failbackEstimate", item, option);
+    }
+
+    private EstimateReading estimateAt(String path, String item, String option) {
         try {
-            JsonNode estimate = api.get(jobs.resolve("/api/replicationProtectedItems/" + item + "/failbackEstimate"));
+            JsonNode estimate = api.get(jobs.resolve(path));
             for (JsonNode candidate : estimate.path("options")) {
                 if (candidate.path("dataSyncOption").asText().equals(option)) {
                     return new EstimateReading(option, candidate.path("totalSeconds").asDouble(Double.NaN),

@@ -193,7 +193,7 @@ final class Measurements {
      * Reverse Replicate on a disk larger than the main one, after a full download and Commit, to see whether its time
      * grows with the disk.
      */
-    record LargeReverse(long diskMib, double fullDownloadSeconds, ReverseReplication reverse) {
+    record LargeReverse(long diskMib, double fullDownloadSeconds, EstimateReading fullDownloadEstimate, ReverseReplication reverse) {
     }
 
     /**
@@ -206,7 +206,7 @@ final class Measurements {
      * @param linkBytes   what the rate-limited link carried towards the host during the job; 0 on loopback
      */
     record CompressionRun(String link, String content, String compression, long diskMib, double jobSeconds, long relayBytes,
-            long linkBytes, Usage usage) {
+            long linkBytes, Usage usage, EstimateReading estimate) {
     }
 
     /**
@@ -319,7 +319,17 @@ final class Measurements {
      *                      {@code deltas}, the delta of {@code smallWrites}' writes, and the rescan after
      *                      {@code afterSnapshot}'s change, in that order
      */
-    record Repetition(FullDownload full, List<DeltaRun> deltas, DeltaRun smallWrites, DeltaRun afterSnapshot,
+    /**
+     * A recovery plan's failback with a full download: its VMs in one group, side by side on the host's link.
+     *
+     * @param jobSeconds  POST → the plan job Succeeded
+     * @param estimate    the plan's {@code failbackEstimate}, read just before the POST; null if it could not be read
+     */
+    record PlanRun(String plan, int vms, long diskMib, String jobName, double jobSeconds, EstimateReading estimate) {
+    }
+
+    /** @param plan the recovery plan that failed back just before the full download, whose estimate follows it; null if none */
+    record Repetition(PlanRun plan, FullDownload full, List<DeltaRun> deltas, DeltaRun smallWrites, DeltaRun afterSnapshot,
             ReverseReplication reverse, double[] digestSeconds, List<RsyncRun> rsync) {
 
         RsyncRun rsyncFull() {

@@ -11,6 +11,7 @@ import io.failback.system.bench.Measurements.DeltaRun;
 import io.failback.system.bench.Measurements.EstimateReading;
 import io.failback.system.bench.Measurements.FullDownload;
 import io.failback.system.bench.Measurements.LargeReverse;
+import io.failback.system.bench.Measurements.PlanRun;
 import io.failback.system.bench.Measurements.LiveDowntimeRun;
 import io.failback.system.bench.Measurements.Repetition;
 import io.failback.system.bench.Measurements.ReverseReplication;
@@ -41,10 +42,10 @@ class ReportTest {
     @Test
     void theTargetTableJudgesCpuPerGigabyteSmallWritesReverseReplicateCompressionAndEstimates() throws Exception {
         Report report = new Report(inputs(List.of(
-                new CompressionRun("1 Gbit/s", "half text", "off", 1024, 6.0, 600_000_000L, 599_000_000L, usage(5, 0)),
-                new CompressionRun("1 Gbit/s", "half text", Benchmark.COMPRESSION_ON, 1024, 6.1, 600_000_000L, 599_000_000L, usage(5, 0)),
-                new CompressionRun("loopback", "random bytes", "off", 1024, 8.0, 1_070_000_000L, 0, usage(9, 0)),
-                new CompressionRun("loopback", "random bytes", Benchmark.COMPRESSION_ON, 1024, 8.1, 1_070_000_000L, 0, usage(9, 0)))));
+                new CompressionRun("1 Gbit/s", "half text", "off", 1024, 6.0, 600_000_000L, 599_000_000L, usage(5, 0), null),
+                new CompressionRun("1 Gbit/s", "half text", Benchmark.COMPRESSION_ON, 1024, 6.1, 600_000_000L, 599_000_000L, usage(5, 0), null),
+                new CompressionRun("loopback", "random bytes", "off", 1024, 8.0, 1_070_000_000L, 0, usage(9, 0), null),
+                new CompressionRun("loopback", "random bytes", Benchmark.COMPRESSION_ON, 1024, 8.1, 1_070_000_000L, 0, usage(9, 0), null))));
         String summary = report.summary();
 
         // 12 CPU seconds of the system for 2 GB sent.
@@ -59,8 +60,13 @@ class ReportTest {
         // compression sent as much as off: sync-service does not compress yet, so no verdict on speed.
         assertRow(summary, "through a 1 Gbit/s link", "0.98×", "compression not implemented");
         assertRow(summary, "random bytes on loopback", "1.01×", "compression not implemented");
-        // Estimates: the full download's within 25%, the deltas' downtime not.
-        assertRow(summary, "failbackEstimate's total and downtime", "1 of 5 cases within", "**missed**");
+        // Estimates: the plan's and the full download's within 25%, the deltas' downtime not; the 16 GiB and the
+        // compression cases' full downloads are cases too, their estimates not read here.
+        assertRow(summary, "failbackEstimate's total and downtime", "2 of 11 cases within (6 estimates read", "**missed**");
+        String planRow = summary.lines().filter(line -> line.contains("recovery plan, 12 × 64 MiB side by side")).findFirst().orElseThrow();
+        assertTrue(planRow.contains("2.80") && planRow.contains("3.00") && planRow.contains("within ±25%"), planRow);
+        assertTrue(summary.contains("full download (after the plan)"), summary);
+        assertTrue(summary.contains("full download, 16 GiB (before Reverse Replicate)"), summary);
         assertTrue(summary.contains("**outside ±25%**") && summary.contains("within ±25%"), summary);
         // Writes while suspended: the first estimate's phase 1 (9 - 1 s) with the phase 2 read again before Resume (2 s).
         String smallWritesEstimate = summary.lines().filter(line -> line.contains("random 4 KiB writes (1%)") && line.contains("ForDownTime"))
@@ -77,10 +83,10 @@ class ReportTest {
     @Test
     void compressionThatSavesBytesIsJudgedOnTime() {
         String summary = new Report(inputs(List.of(
-                new CompressionRun("1 Gbit/s", "half text", "off", 1024, 6.0, 600_000_000L, 599_000_000L, usage(5, 0)),
-                new CompressionRun("1 Gbit/s", "half text", Benchmark.COMPRESSION_ON, 1024, 3.9, 390_000_000L, 389_000_000L, usage(6, 0)),
-                new CompressionRun("loopback", "random bytes", "off", 1024, 8.0, 1_070_000_000L, 0, usage(9, 0)),
-                new CompressionRun("loopback", "random bytes", Benchmark.COMPRESSION_ON, 1024, 8.64, 1_070_000_000L, 0, usage(10, 0))))).summary();
+                new CompressionRun("1 Gbit/s", "half text", "off", 1024, 6.0, 600_000_000L, 599_000_000L, usage(5, 0), null),
+                new CompressionRun("1 Gbit/s", "half text", Benchmark.COMPRESSION_ON, 1024, 3.9, 390_000_000L, 389_000_000L, usage(6, 0), null),
+                new CompressionRun("loopback", "random bytes", "off", 1024, 8.0, 1_070_000_000L, 0, usage(9, 0), null),
+                new CompressionRun("loopback", "random bytes", Benchmark.COMPRESSION_ON, 1024, 8.64, 1_070_000_000L, 0, usage(10, 0), null)))).summary();
         assertRow(summary, "through a 1 Gbit/s link", "1.54×", "met");
         assertRow(summary, "random bytes on loopback", "1.08×", "**missed**");
     }
@@ -185,7 +191,7 @@ class ReportTest {
         BenchOptions options = new BenchOptions(4096, 1, List.of(1024L, 16384L), 0, false, 0, 16384, 1024, false,
                 BenchOptions.DEFAULT_LIVE_WRITES, BenchOptions.DEFAULT_SUSPEND_SECONDS, onlyLive);
         Machine machine = new Machine(2, "test CPU", 8, "ext4", "0.10 0.10 0.10");
-        LargeReverse large = new LargeReverse(16384, 80, reverse(1.5, 9000, 9000, new PageDifference(0, 0)));
+        LargeReverse large = new LargeReverse(16384, 80, null, reverse(1.5, 9000, 9000, new PageDifference(0, 0)));
         return new Report.Inputs(options, machine, ZonedDateTime.of(2026, 12, 3, 12, 0, 0, 0, ZoneOffset.UTC), 20, ".failback/bench-x",
                 "abc1234", runs, List.of(), Map.of(), Optional.empty(), Optional.empty(), Optional.of(large),
                 compression, live, 1.5);
@@ -209,7 +215,8 @@ class ReportTest {
         ReverseReplication reverse = reverse(0.8, 10_000, (long) (1.05 * pages.pageBytes()), pages);
         List<RsyncRun> rsync = List.of(rsync("full copy", 10), rsync("delta 1%", 5), rsync("delta 10%", 12),
                 rsync("4 KiB writes", 6), rsync("rescan", 5));
-        return new Repetition(full, deltas, small, afterSnapshot, reverse, new double[] {3.0, 3.0}, rsync);
+        PlanRun plan = new PlanRun("bench-plan-1", 12, 64, "job-plan", 3.0, new EstimateReading("ForSynchronization", 2.8, 2.7));
+        return new Repetition(plan, full, deltas, small, afterSnapshot, reverse, new double[] {3.0, 3.0}, rsync);
     }
 
     private static DeltaRun delta(String name, AzureChange before, AzureChange after, double phase1, double phase2,
