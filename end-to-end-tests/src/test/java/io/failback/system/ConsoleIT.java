@@ -265,11 +265,14 @@ class ConsoleIT {
         assertTrue(browser.findElements(By.cssSelector("tr[data-item]")).isEmpty(), "nothing shown that the API refused");
         browser.findElement(By.id("sign-out")).click();
 
-        // An Operator gets the plan's failback form (without an estimate: plans have none yet).
+        // An Operator gets the plan's failback form with the plan's estimate, group by group.
         signIn(system.issuer().issue(TokenRole.OPERATOR, "operator@console-test", Duration.ofHours(1)));
         browser.get(consoleUrl() + "#/plans/plan-readable");
         await(By.id("failback-form"));
-        assertTrue(browser.findElement(By.tagName("main")).getText().contains("Recovery plans have no estimate yet"));
+        await(By.cssSelector("#estimate tr[data-option='ForSynchronization']"));
+        String group = await(By.cssSelector("#estimate tr[data-group='1']")).getText();
+        assertTrue(group.contains("Group 1") && group.contains("vm-readable"), group);
+        assertTrue(text(By.id("estimate")).contains("1 group in order, 1 VM on 1 host"), text(By.id("estimate")));
     }
 
     @Test

@@ -364,7 +364,7 @@ async function protectPage(view, who) {
 
 /**
  * The portal's "Confirm Planned Failover" from Azure to on-premises, POSTed to start; with the estimate of each
- * data-sync option when there is one (an item's; plans have none yet) and the host when there is one to choose.
+ * data-sync option (an item's, or a plan's: its groups in order) and the host when there is one to choose.
  */
 async function failbackForm({ start, estimate: estimatePath, originalHost }) {
   const [estimate, providers] = await Promise.all([
@@ -393,7 +393,7 @@ async function failbackForm({ start, estimate: estimatePath, originalHost }) {
       h('select', { id: 'host' }, h('option', { value: '' }, `${originalHost} (the original host)`), hosts)) : null,
     h('div', { class: 'field' }, h('label', { for: 'encryption-key' }, 'Encryption Key (only when the cloud encrypts data)'),
       h('input', { type: 'text', id: 'encryption-key', autocomplete: 'off' })),
-    estimate ? estimateSection(estimate) : h('p', { class: 'hint' }, 'Recovery plans have no estimate yet: each item\'s page has its own.'),
+    estimate ? estimateSection(estimate) : null,
     h('button', { type: 'submit', id: 'start-failback', class: 'primary' }, 'Start failback'));
   form.addEventListener('submit', async event => {
     event.preventDefault();
@@ -435,6 +435,14 @@ function estimateSection(estimate) {
         h('td', { class: 'figure' }, plusMinus(option.totalSeconds, option.totalUncertaintySeconds)),
         h('td', { class: 'figure' }, plusMinus(option.downtimeSeconds, option.downtimeUncertaintySeconds)),
         h('td', {}, option.note || '')))),
+    // A plan's estimate also says what each group takes, in the order they run.
+    estimate.groups ? table('By group, in order',
+      ['Group', 'VMs', 'Full download', 'Synchronize data before failover: phase 2'],
+      estimate.groups.map(group => h('tr', { 'data-group': String(group.group) },
+        h('th', { scope: 'row' }, `Group ${group.group}`),
+        h('td', {}, group.items.join(', ')),
+        h('td', { class: 'figure' }, duration(group.seconds.ForSynchronization)),
+        h('td', { class: 'figure' }, duration(group.seconds.ForDownTime))))) : null,
     h('p', { class: 'hint' }, estimate.basis && estimate.basis.summary ? estimate.basis.summary : ''));
 }
 
@@ -681,7 +689,7 @@ async function planPage(view, name, who) {
     buttons.length ? h('section', { 'aria-labelledby': 'actions-title' }, h('h2', { id: 'actions-title' }, 'Actions'),
       h('div', { class: 'buttons' }, buttons)) : null,
     who.canOperate ? null : h('p', { class: 'hint' }, `Your role (${who.role}) may read only; operations need SiteRecovery.Operator.`),
-    who.canOperate && canFailBack ? await failbackForm({ start: `${path}/plannedFailover` }) : null);
+    who.canOperate && canFailBack ? await failbackForm({ start: `${path}/plannedFailover`, estimate: `${path}/failbackEstimate` }) : null);
 }
 
 // ---- sign-in and routing ----

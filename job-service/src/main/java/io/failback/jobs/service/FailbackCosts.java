@@ -166,8 +166,6 @@ final class FailbackCosts {
      * @param jobs the jobs they belong to
      */
     record Load(List<double[]> remaining, int ofUnknownSize, List<String> jobs) {
-        static final Load NONE = new Load(List.of(), 0, List.of());
-
         int copies() {
             return remaining.size() + ofUnknownSize;
         }
@@ -209,8 +207,7 @@ final class FailbackCosts {
     final Instant oldestRun;
 
     private FailbackCosts(Map<String, List<Double>> fixedSamples, List<TaskCostModel.Run> periods, int copiesInPeriods, int mostCopiesAtOnce,
-            Load load,
-            List<String> jobsLearnedFrom, Instant newestRun, Instant oldestRun) {
+            Load load, List<String> jobsLearnedFrom, Instant newestRun, Instant oldestRun) {
         this.control = fixed(CONTROL, DEFAULT_CONTROL_SECONDS, fixedSamples);
         this.snapshotPhaseControl = fixed(SNAPSHOT_PHASE_CONTROL, DEFAULT_SNAPSHOT_PHASE_CONTROL_SECONDS, fixedSamples);
         this.finalPhaseControl = fixed(FINAL_PHASE_CONTROL, DEFAULT_FINAL_PHASE_CONTROL_SECONDS, fixedSamples);
@@ -230,11 +227,6 @@ final class FailbackCosts {
     static final String CONTROL = "control";
     static final String SNAPSHOT_PHASE_CONTROL = "controlSnapshotPhase";
     static final String FINAL_PHASE_CONTROL = "controlFinalPhase";
-
-    /** The benchmark's costs, for a host nothing has gone to yet. */
-    static FailbackCosts defaults() {
-        return learn(List.of(), Instant.now());
-    }
 
     /**
      * @param jobs the newest jobs of every kind and state that involved one host (failbacks to it, replications from
