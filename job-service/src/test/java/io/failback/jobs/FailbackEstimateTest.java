@@ -302,6 +302,27 @@ class FailbackEstimateTest {
     }
 
     @Test
+    void aLinkThatChangedSpeedIsLearnedFromItsFirstPeriodAtTheNewSpeed() {
+        String item = registered("host-est-changed", "shaped-changed");
+        Instant at = Instant.now().minus(Duration.ofMinutes(50));
+        // Three full downloads of the disk at 6 s each, then the host moved behind a slower link: one at 18 s.
+        for (int i = 0; i < 3; i++) {
+            insertJob("est-changed-fast-" + i, "host-est-changed", "ForSynchronization", "Succeeded", 1, DATA, at.plusSeconds(60L * i), 0.1,
+                    fullDownloadTasks(6.0, 0, false));
+        }
+        String slow = insertJob("est-changed-slow", "host-est-changed", "ForSynchronization", "Succeeded", 1, DATA, at.plusSeconds(300),
+                0.1, fullDownloadTasks(18.0, 0, false));
+
+        JsonPath estimate = estimate(item);
+        assertEquals(1, estimate.getInt("basis.copyPeriods"), "the older periods are left out: " + estimate.prettify());
+        assertTrue(estimate.getString("basis.summary").contains("the link changed"), estimate.prettify());
+        assertEquals(slow, estimate.getList("basis.measuredFrom").get(0));
+        // The estimate follows the new speed, not the average of four periods (9 s).
+        double copy = ((Number) option(estimate, "ForSynchronization").get("totalSeconds")).doubleValue() - (CONTROL + PREPARE + SHUTDOWN + START);
+        assertTrue(copy > 15 && copy < 19, copy + " s: " + estimate.prettify());
+    }
+
+    @Test
     void copiesUnderWayToTheHostShareTheLinkWithTheOneEstimated() {
         String item = registered("host-est-busy", "shaped-busy");
         // A full download of the same disk to the host, half sent.

@@ -46,6 +46,12 @@ final class FailbackCosts {
     static final int RUNS_PER_STEP = 10;
     /** How many of the newest periods of copying to the host the link's costs learn from. */
     static final int PERIODS_LEARNED = 20;
+    /**
+     * How many standard deviations from what the periods before predicted make a period a change of the link rather
+     * than noise: beyond it the older periods are dropped, so that a link that became slower (or faster) is learned
+     * from its first period at its new speed rather than averaged with twenty at the old one.
+     */
+    static final double LINK_CHANGE_SPREADS = 3;
 
     // The defaults: the benchmark's runs of 2026-12-04 morning (both runs of `--disk-gib 4 --runs 2` once block streams
     // bypassed the page cache, 3049772: 4 GiB disk of 43% zeros, 2 cores, jobs followed by their events). A change that
@@ -171,6 +177,16 @@ final class FailbackCosts {
         }
     }
 
+    /**
+     * A period that took far longer or shorter than the periods before it predicted: the link changed (another network
+     * path, a host moved, an upgrade), and what came before no longer tells what it does now.
+     *
+     * @param endedAt when that period ended: the periods before it teach nothing since
+     * @param expectedSeconds what the periods before it predicted, with {@code spreadSeconds} its one standard deviation
+     */
+    record LinkChange(Instant endedAt, double seconds, double expectedSeconds, double spreadSeconds) {
+    }
+
     /** A step of fixed cost: the median of its runs, or its default. */
     record FixedStep(String step, double seconds, double spreadSeconds, int runs) {
     }
@@ -200,6 +216,8 @@ final class FailbackCosts {
     /** How many copies they held, and the most that ran (or waited their turn) at once in one of them. */
     final int copiesInPeriods;
     final int mostCopiesAtOnce;
+    /** The newest period the ones before it could not account for; null if none did (then all of them teach). */
+    final LinkChange linkChange;
     final Load load;
     /** The jobs that taught anything, newest first. */
     final List<String> jobsLearnedFrom;
@@ -207,7 +225,7 @@ final class FailbackCosts {
     final Instant oldestRun;
 
     private FailbackCosts(Map<String, List<Double>> fixedSamples, List<TaskCostModel.Run> periods, int copiesInPeriods, int mostCopiesAtOnce,
-            Load load, List<String> jobsLearnedFrom, Instant newestRun, Instant oldestRun) {
+            LinkChange linkChange, Load load, List<String> jobsLearnedFrom, Instant newestRun, Instant oldestRun) {
         this.control = fixed(CONTROL, DEFAULT_CONTROL_SECONDS, fixedSamples);
         this.snapshotPhaseControl = fixed(SNAPSHOT_PHASE_CONTROL, DEFAULT_SNAPSHOT_PHASE_CONTROL_SECONDS, fixedSamples);
         this.finalPhaseControl = fixed(FINAL_PHASE_CONTROL, DEFAULT_FINAL_PHASE_CONTROL_SECONDS, fixedSamples);
@@ -217,6 +235,7 @@ final class FailbackCosts {
         this.periods = periods;
         this.copiesInPeriods = copiesInPeriods;
         this.mostCopiesAtOnce = mostCopiesAtOnce;
+        this.linkChange = linkChange;
         this.load = load;
         this.jobsLearnedFrom = jobsLearnedFrom;
         this.newestRun = newestRun;
@@ -238,11 +257,28 @@ final class FailbackCosts {
         TreeSet<Instant> runEnds = new TreeSet<>();
 
         List<CopyPeriod> teaching = CopyPeriod.of(jobs, now).stream().filter(CopyPeriod::teaches).toList();
+        List<CopyPeriod> newest = teaching.subList(Math.max(0, teaching.size() - PERIODS_LEARNED), teaching.size());
+        // Oldest first: each period is set against what the ones before it predicted.
+        List<CopyPeriod> current = new ArrayList<>();
+        LinkChange change = null;
+        for (CopyPeriod period : newest) {
+            TaskCostModel.Run run = period.run();
+            if (!current.isEmpty()) {
+                List<TaskCostModel.Run> before = newestFirst(current).stream().map(CopyPeriod::run).toList();
+                TaskCostModel model = fit(before, run.features());
+                double expected = model.seconds(run.features());
+                double spread = model.spreadSeconds(run.features());
+                if (Math.abs(run.seconds() - expected) > LINK_CHANGE_SPREADS * spread) {
+                    current.clear();
+                    change = new LinkChange(period.to(), run.seconds(), expected, spread);
+                }
+            }
+            current.add(period);
+        }
         List<TaskCostModel.Run> periods = new ArrayList<>();
         int mostAtOnce = 0;
         int copies = 0;
-        for (int i = teaching.size() - 1; i >= 0 && periods.size() < PERIODS_LEARNED; i--) {
-            CopyPeriod period = teaching.get(i);
+        for (CopyPeriod period : newestFirst(current)) {
             periods.add(period.run());
             mostAtOnce = Math.max(mostAtOnce, period.mostAtOnce());
             copies += period.spans().size();
@@ -276,8 +312,14 @@ final class FailbackCosts {
             }
         }
         List<String> newestFirst = jobs.stream().map(job -> job.name).filter(learnedFrom::contains).toList();
-        return new FailbackCosts(fixedSamples, List.copyOf(periods), copies, mostAtOnce, load(jobs), newestFirst,
+        return new FailbackCosts(fixedSamples, List.copyOf(periods), copies, mostAtOnce, change, load(jobs), newestFirst,
                 runEnds.isEmpty() ? null : runEnds.last(), runEnds.isEmpty() ? null : runEnds.first());
+    }
+
+    private static <T> List<T> newestFirst(List<T> oldestFirst) {
+        List<T> reversed = new ArrayList<>(oldestFirst);
+        java.util.Collections.reverse(reversed);
+        return reversed;
     }
 
     /** One copy's time: from its start (or its wait for a turn) to its end, or until now while it runs. */
@@ -542,6 +584,10 @@ final class FailbackCosts {
 
     /** The link's costs fitted for a prediction of these features. */
     TaskCostModel model(double[] features) {
+        return fit(periods, features);
+    }
+
+    private static TaskCostModel fit(List<TaskCostModel.Run> periods, double[] features) {
         return TaskCostModel.fit(linkDefaults(), COUNTS, DEFAULT_RATE_SPREAD, COPY_FIXED_SPREAD_SECONDS, periods, features);
     }
 

@@ -345,10 +345,15 @@ public class FailbackEstimator {
                     + "(docs/benchmarks.md), and this machine may well be twice as fast or slow";
         } else {
             String linkPart = periods == 0 ? "no copy to the host has taught the link's throughput yet (its rates are the benchmark's)"
-                    : "the link's throughput from " + periods + " periods of copying (" + copies + " copies" + (mostAtOnce > 1
+                    : "the link's throughput from " + periods + (periods == 1 ? " period" : " periods") + " of copying (" + copies
+                            + (copies == 1 ? " copy" : " copies") + (mostAtOnce > 1
                             ? ", up to " + mostAtOnce + " at once, their bytes counted together" : "") + ")";
+            FailbackCosts.LinkChange change = costs.linkChange;
+            String changed = change == null ? "" : "; the link changed: the period that ended " + change.endedAt() + " took "
+                    + round(change.seconds()) + " s where the ones before it predicted " + round(change.expectedSeconds()) + " ± "
+                    + round(change.spreadSeconds()) + " s, so they are left out";
             summary = "learned from " + runs + " jobs to host '" + hostId + "' that ended " + costs.oldestRun + " to " + costs.newestRun
-                    + " (the newest " + ago(costs.newestRun) + "): " + linkPart + ", and the fixed steps of the failbacks that ran alone;"
+                    + " (the newest " + ago(costs.newestRun) + "): " + linkPart + changed + ", and the fixed steps of the failbacks that ran alone;"
                     + " a period in which a copy was interrupted, waited for a part that was away, resumed, or was cancelled taught nothing;"
                     + " a kind of copy not seen yet, or seen only smaller than this one, leans on the benchmark's figures";
         }
