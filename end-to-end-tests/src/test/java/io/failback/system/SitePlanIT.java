@@ -116,7 +116,7 @@ class SitePlanIT {
             SystemTests.assertOnPremisesHoldsTheAzureDisk(system, api, hostOf.get(vm), vm, DISK_BYTES);
         }
         long waitedInLine = itemJobsEnded.values().stream()
-                .filter(job -> SystemTests.task(job, "SnapshotSynchronization").path("waitedForAPart").asBoolean()).count();
+                .filter(job -> SystemTests.task(job, "SnapshotSynchronization").path("waitedItsTurn").asBoolean()).count();
         assertTrue(waitedInLine > 0, "phase 1 started all 51 copies at once, beyond the 9 slots and 9 streams: some waited in line");
         List<List<String>> succeededGroups = groups.stream().map(items -> items.stream().filter(itemJobsEnded::containsKey).toList()).toList();
         for (int g = 0; g < GROUPS; g++) {

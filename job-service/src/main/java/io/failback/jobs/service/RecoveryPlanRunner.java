@@ -163,7 +163,7 @@ public class RecoveryPlanRunner {
         String synchronizedSoFar = synchronizedItems + " of " + items.size() + " VMs synchronized"
                 + (failed.isEmpty() ? "" : ", " + failed.size() + " failed (" + String.join(", ", failed) + ")");
         JobTask progressed = new JobTask(snapshot.taskId(), snapshot.name(), snapshot.friendlyName(), snapshot.state(),
-                synchronizedSoFar, snapshot.startTime(), null, total, snapshot.errors(), snapshot.lastSequence(), snapshot.waitedForAPart());
+                synchronizedSoFar, snapshot.startTime(), null, total, snapshot.errors(), snapshot.lastSequence(), snapshot.waitedForAPart(), snapshot.waitedItsTurn());
         if (!progressed.equals(snapshot)) {
             job.updateTask(SNAPSHOT_TASK, task -> progressed);
         }
@@ -380,7 +380,7 @@ public class RecoveryPlanRunner {
         ReplicationJob job = run.job();
         job.updateTask(taskName, task -> new JobTask(task.taskId(), task.name(), task.friendlyName(), JobState.Failed, description,
                 task.startTime() == null ? now : task.startTime(), now, task.progress(), List.copyOf(errors), task.lastSequence(),
-                task.waitedForAPart()));
+                task.waitedForAPart(), task.waitedItsTurn()));
         job.finish(JobState.Failed, description, now);
         run.plan().endScenario();
         return release(job);
@@ -493,12 +493,12 @@ public class RecoveryPlanRunner {
 
     private static JobTask described(JobTask task, String description) {
         return new JobTask(task.taskId(), task.name(), task.friendlyName(), task.state(), description, task.startTime(), task.endTime(),
-                task.progress(), task.errors(), task.lastSequence(), task.waitedForAPart());
+                task.progress(), task.errors(), task.lastSequence(), task.waitedForAPart(), task.waitedItsTurn());
     }
 
     private static JobTask moved(JobTask task, JobState state, String description, Instant at) {
         return new JobTask(task.taskId(), task.name(), task.friendlyName(), state, description,
                 task.startTime() == null ? at : task.startTime(), state.isFinal() ? at : null, task.progress(), task.errors(),
-                task.lastSequence(), task.waitedForAPart());
+                task.lastSequence(), task.waitedForAPart(), task.waitedItsTurn());
     }
 }

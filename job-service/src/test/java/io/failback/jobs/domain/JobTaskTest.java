@@ -16,6 +16,7 @@ class JobTaskTest {
 
         JobTask queued = copy.waiting(AT, "a copy slot", 2, true).resumed(3);
         assertFalse(queued.waitedForAPart(), "waiting for a copy slot is how copies share the link");
+        assertTrue(queued.waitedItsTurn(), "and the task says it waited its turn");
 
         JobTask away = queued.waiting(AT, "the host", 4, false).resumed(5);
         assertTrue(away.waitedForAPart());
