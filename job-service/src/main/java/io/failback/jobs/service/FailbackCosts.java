@@ -260,26 +260,27 @@ final class FailbackCosts {
         List<CopyPeriod> newest = teaching.subList(Math.max(0, teaching.size() - PERIODS_LEARNED), teaching.size());
         // Oldest first: each period is set against what the ones before it predicted.
         List<CopyPeriod> current = new ArrayList<>();
+        // Their runs, newest first, as the fit takes them: each period's run is summed once.
+        List<TaskCostModel.Run> periods = new ArrayList<>();
         LinkChange change = null;
         for (CopyPeriod period : newest) {
             TaskCostModel.Run run = period.run();
             if (!current.isEmpty()) {
-                List<TaskCostModel.Run> before = newestFirst(current).stream().map(CopyPeriod::run).toList();
-                TaskCostModel model = fit(before, run.features());
+                TaskCostModel model = fit(periods, run.features());
                 double expected = model.seconds(run.features());
                 double spread = model.spreadSeconds(run.features());
                 if (Math.abs(run.seconds() - expected) > LINK_CHANGE_SPREADS * spread) {
                     current.clear();
+                    periods.clear();
                     change = new LinkChange(period.to(), run.seconds(), expected, spread);
                 }
             }
             current.add(period);
+            periods.add(0, run);
         }
-        List<TaskCostModel.Run> periods = new ArrayList<>();
         int mostAtOnce = 0;
         int copies = 0;
-        for (CopyPeriod period : newestFirst(current)) {
-            periods.add(period.run());
+        for (CopyPeriod period : current) {
             mostAtOnce = Math.max(mostAtOnce, period.mostAtOnce());
             copies += period.spans().size();
             period.spans().forEach(span -> learnedFrom.add(span.job().name));
@@ -314,12 +315,6 @@ final class FailbackCosts {
         List<String> newestFirst = jobs.stream().map(job -> job.name).filter(learnedFrom::contains).toList();
         return new FailbackCosts(fixedSamples, List.copyOf(periods), copies, mostAtOnce, change, load(jobs), newestFirst,
                 runEnds.isEmpty() ? null : runEnds.last(), runEnds.isEmpty() ? null : runEnds.first());
-    }
-
-    private static <T> List<T> newestFirst(List<T> oldestFirst) {
-        List<T> reversed = new ArrayList<>(oldestFirst);
-        java.util.Collections.reverse(reversed);
-        return reversed;
     }
 
     /** One copy's time: from its start (or its wait for a turn) to its end, or until now while it runs. */

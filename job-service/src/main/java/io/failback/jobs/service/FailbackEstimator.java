@@ -218,9 +218,8 @@ public class FailbackEstimator {
         FailbackCosts.Prediction delta = phase1.plus(phase2);
         String zeros = disks.dataBytes() == null ? "azure-sim does not say how much of the disks holds data: all of it is counted as data"
                 : "zeros (" + percent(disks.diskBytes() - disks.dataBytes(), disks.diskBytes()) + " of the disks) travel as run lengths";
-        double[] fullCopy = FailbackCosts.Copy.FULL.link(new double[] {1, disks.copiedDataBytes(), disks.diskBytes() - disks.copiedDataBytes()});
-        double[] snapshotCopy = FailbackCosts.Copy.SNAPSHOT.link(
-                FailbackCosts.snapshotFeatures(disks.diskBytes(), disks.phase1Sends(), disks.differingBytes()));
+        double[] fullCopy = disks.fullCopy();
+        double[] snapshotCopy = disks.snapshotCopy();
         List<OptionEstimate> options = List.of(
                 new OptionEstimate(DataSyncOption.ForSynchronization.name(), disks.diskBytes(), round(full.seconds()), round(fullDowntime.seconds()),
                         null, null, round(full.spreadSeconds()), round(fullDowntime.spreadSeconds()),
@@ -232,7 +231,7 @@ public class FailbackEstimator {
         Basis basis = basis(item.primaryProviderId, costs, List.of(
                 step(costs, FailbackCosts.Copy.FULL, fullCopy),
                 step(costs, FailbackCosts.Copy.SNAPSHOT, snapshotCopy),
-                step(costs, FailbackCosts.Copy.FINAL, FailbackCosts.Copy.FINAL.link(FailbackCosts.finalFeatures(writtenDuringPhase1, touchedDuringPhase1)))));
+                step(costs, FailbackCosts.Copy.FINAL, disks.finalCopy(phase1.seconds()))));
         return new Estimate(item.name, disks.diskBytes(), disks.dataBytes(), disks.sinceFailover(), disks.differingBytes() / disks.blockSize(),
                 disks.writeBytesPerSecond(), sharedLink(costs), basis, options);
     }
@@ -310,6 +309,21 @@ public class FailbackEstimator {
         /** What of them phase 2 sends. */
         long writtenDuring(double seconds) {
             return touchedDuring(seconds) / Math.max(blockSize, Math.max(1, writeSizeBytes)) * sentPerWrite;
+        }
+
+        /** The link's features of a full download of these disks. */
+        double[] fullCopy() {
+            return FailbackCosts.Copy.FULL.link(new double[] {1, copiedDataBytes, diskBytes - copiedDataBytes});
+        }
+
+        /** Of phase 1's copy. */
+        double[] snapshotCopy() {
+            return FailbackCosts.Copy.SNAPSHOT.link(FailbackCosts.snapshotFeatures(diskBytes, phase1Sends, differingBytes));
+        }
+
+        /** Of phase 2's copy after a phase 1 of {@code phase1Seconds}, during which the VM keeps writing. */
+        double[] finalCopy(double phase1Seconds) {
+            return FailbackCosts.Copy.FINAL.link(FailbackCosts.finalFeatures(writtenDuring(phase1Seconds), touchedDuring(phase1Seconds)));
         }
     }
 

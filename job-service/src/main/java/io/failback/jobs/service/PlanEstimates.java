@@ -60,8 +60,7 @@ final class PlanEstimates {
             Prediction slowestDown = Prediction.NONE;
             for (Map.Entry<String, List<String>> onHost : byHost(groups.get(g), host).entrySet()) {
                 FailbackCosts c = costs.get(onHost.getKey());
-                Prediction copy = c.copy(sum(onHost.getValue(), name -> Copy.FULL.link(new double[] {1, disks.get(name).copiedDataBytes(),
-                        disks.get(name).diskBytes() - disks.get(name).copiedDataBytes()})), g == 0);
+                Prediction copy = c.copy(sum(onHost.getValue(), name -> disks.get(name).fullCopy()), g == 0);
                 Prediction down = Prediction.NONE.plus(c.control).plus(c.shutdown).plus(copy).plus(c.start);
                 Prediction all = down.plus(c.prepare);
                 if (all.seconds() > slowest.seconds()) {
@@ -83,9 +82,8 @@ final class PlanEstimates {
         Prediction phase1 = Prediction.NONE;
         for (Map.Entry<String, List<String>> onHost : byHost(all, host).entrySet()) {
             FailbackCosts c = costs.get(onHost.getKey());
-            Prediction hostPhase1 = Prediction.NONE.plus(c.snapshotPhaseControl).plus(c.prepare).plus(c.copy(sum(onHost.getValue(),
-                    name -> Copy.SNAPSHOT.link(FailbackCosts.snapshotFeatures(disks.get(name).diskBytes(), disks.get(name).phase1Sends(),
-                            disks.get(name).differingBytes()))), true));
+            Prediction hostPhase1 = Prediction.NONE.plus(c.snapshotPhaseControl).plus(c.prepare)
+                    .plus(c.copy(sum(onHost.getValue(), name -> disks.get(name).snapshotCopy()), true));
             phase1 = hostPhase1.seconds() > phase1.seconds() ? hostPhase1 : phase1;
         }
         double phase1Seconds = phase1.seconds();
@@ -98,9 +96,8 @@ final class PlanEstimates {
             Prediction slowest = Prediction.NONE;
             for (Map.Entry<String, List<String>> onHost : byHost(group, host).entrySet()) {
                 FailbackCosts c = costs.get(onHost.getKey());
-                Prediction hostPhase2 = Prediction.NONE.plus(c.finalPhaseControl).plus(c.shutdown).plus(c.copy(sum(onHost.getValue(),
-                        name -> Copy.FINAL.link(FailbackCosts.finalFeatures(disks.get(name).writtenDuring(phase1Seconds),
-                                disks.get(name).touchedDuring(phase1Seconds)))), false)).plus(c.start);
+                Prediction hostPhase2 = Prediction.NONE.plus(c.finalPhaseControl).plus(c.shutdown)
+                        .plus(c.copy(sum(onHost.getValue(), name -> disks.get(name).finalCopy(phase1Seconds)), false)).plus(c.start);
                 slowest = hostPhase2.seconds() > slowest.seconds() ? hostPhase2 : slowest;
             }
             phase2Total = phase2Total.plus(slowest);
@@ -134,8 +131,7 @@ final class PlanEstimates {
         List<Basis> bases = new ArrayList<>();
         for (Map.Entry<String, List<String>> onHost : byHost(all, host).entrySet()) {
             FailbackCosts c = costs.get(onHost.getKey());
-            double[] together = sum(onHost.getValue(), name -> Copy.FULL.link(new double[] {1, disks.get(name).copiedDataBytes(),
-                    disks.get(name).diskBytes() - disks.get(name).copiedDataBytes()}));
+            double[] together = sum(onHost.getValue(), name -> disks.get(name).fullCopy());
             bases.add(FailbackEstimator.basis(onHost.getKey(), c, List.of(FailbackEstimator.step(c, Copy.FULL, together))));
         }
         String summary = count(groups.size(), "group") + " in order, " + count(all.size(), "VM") + " on " + count(bases.size(), "host") + "; "
